@@ -1,0 +1,1 @@
+"""Backprop Studio's Qt application: it draws what `sim` computes."""

@@ -1,0 +1,637 @@
+"""The experiment file, version 1: load, validate, save.
+
+One JSON format serves the command line, the app's File menu and the lessons; it is documented
+in docs/experiment-format.md. Loading never executes or unpickles anything: a file is parsed as
+JSON, every field is checked (with sizes bounded before any array is allocated), and the first
+problem is reported in one line naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import activations, clipping, data, initializers, losses, optimizers, schedules
+from .activations import Activation
+from .clipping import ClippingSpec
+from .data import DataSpec
+from .initializers import InitSpec
+from .optimizers import OptimizerSpec
+from .schedules import ScheduleSpec
+from .schema import (ExperimentError, Section, describe, read_choice, read_matrix, read_number,
+                     read_text, read_vector)
+
+FORMAT = "backprop-studio.experiment"
+VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_HIDDEN_LAYERS = 10
+MAX_UNITS = 256
+MAX_INPUTS = 256
+MAX_SEED = 2**63 - 1
+MAX_TEXT = 20_000
+MAX_NAME = 64
+
+TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
+            "optimizer", "schedule", "batch_size", "shuffle", "clipping", "regularization",
+            "stopping", "validation_interval", "state")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One dense layer. ``weights[j][i]`` is w_ji, the weight from unit i below to unit j."""
+
+    units: int
+    activation: Activation = Activation("sigmoid")
+    bias: bool = True
+    train_bias: bool = True
+    residual: bool = False  # a = f(z) + a_prev; hidden layers whose width equals their input's
+    dropout: float | None = None  # None: regularization.dropout (hidden layers only)
+    init: InitSpec | None = None  # None: network.init
+    weights: tuple[tuple[float, ...], ...] | None = None
+    biases: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    inputs: int
+    layers: tuple[LayerSpec, ...]
+    init: InitSpec = InitSpec()
+
+
+@dataclass(frozen=True)
+class RegularizationSpec:
+    l1: float = 0.0  # adds l1 * sum |w| (weights only)
+    l2: float = 0.0  # adds l2/2 * sum w^2 (weights only)
+    dropout: float = 0.0  # inverted dropout on every hidden layer while training
+
+
+@dataclass(frozen=True)
+class EarlyStoppingSpec:
+    patience: int = 10  # validations without improvement before stopping
+    min_delta: float = 0.0  # an improvement must lower the validation loss by more than this
+    restore_best: bool = True
+
+
+@dataclass(frozen=True)
+class StoppingSpec:
+    max_steps: int | None = None
+    max_epochs: int | None = None
+    loss_below: float | None = None  # stop once a step's batch loss is below this
+    early_stopping: EarlyStoppingSpec | None = None
+    time_limit: float | None = None  # seconds of training
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A whole experiment: data, network, loss, optimizer and how to train; frozen."""
+
+    data: DataSpec
+    network: NetworkSpec
+    name: str = "untitled"
+    description: str = ""
+    seed: int = 0
+    loss: str = "half_sse"
+    optimizer: OptimizerSpec = OptimizerSpec()
+    schedule: ScheduleSpec = ScheduleSpec()
+    batch_size: int | None = None  # None: the whole training set in every step
+    shuffle: bool = True
+    clipping: ClippingSpec = ClippingSpec()
+    regularization: RegularizationSpec = RegularizationSpec()
+    stopping: StoppingSpec = StoppingSpec()
+    validation_interval: int | None = None  # steps between validations; None: once per epoch
+    state: dict[str, Any] | None = field(default=None, compare=False)  # checkpoint, see Trainer
+    base_dir: Path | None = field(default=None, compare=False)  # where relative paths start
+
+    def replace(self, **changes: Any) -> Experiment:
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------------------- loading
+
+def load(path: str | os.PathLike) -> Experiment:
+    """Read and validate an experiment file; raises ExperimentError naming the bad field."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ExperimentError("", f"{path} is larger than {MAX_FILE_BYTES >> 20} MB")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ExperimentError("", f"cannot read {path}: {error.strerror}") from None
+    return parse(decode_json(raw, str(path)), base_dir=path.resolve().parent)
+
+
+def decode_json(raw: bytes, name: str) -> Any:
+    """JSON only: NaN, Infinity and duplicate keys are refused, deep nesting is caught."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ExperimentError("", f"{name} is not UTF-8 text (byte {error.start})") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as error:
+        raise ExperimentError("", f"{name} is not valid JSON: {error.msg} at line "
+                                  f"{error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise ExperimentError("", f"{name} nests too deeply to be an experiment") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ExperimentError("", f"{name} is not allowed: every number must be finite")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ExperimentError("", f"the number {text[:30]} is too large to represent")
+    return number
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ExperimentError("", f'the key "{key[:40]}" appears twice in one object')
+        result[key] = value
+    return result
+
+
+def parse(document: Any, base_dir: Path | None = None) -> Experiment:
+    """Validate a decoded JSON document and build the Experiment it describes."""
+    top = Section(document, "", TOP_KEYS)
+    if top.raw("format", FORMAT) != FORMAT:
+        raise ExperimentError("format", f'must be "{FORMAT}", got {top.raw("format")!r:.60}')
+    version = top.raw("version", VERSION)
+    if version != VERSION or isinstance(version, bool):
+        raise ExperimentError("version", f"this program reads version {VERSION}, got "
+                                         f"{version!r:.30}")
+    data_spec = _parse_data(top.section("data", _data_keys(top.raw("data"))))
+    network = _parse_network(top.section("network", ("inputs", "init", "layers")))
+    optimizer = _parse_optimizer(top.section("optimizer", _OPTIMIZER_KEYS, {}))
+    stopping = _parse_stopping(top.section("stopping", _STOPPING_KEYS, {}))
+    state = top.raw("state", None)
+    if state is not None and not isinstance(state, dict):
+        raise ExperimentError("state", "must be an object")
+    experiment = Experiment(
+        data=data_spec,
+        network=network,
+        name=top.text("name", "untitled", max_length=200),
+        description=top.text("description", "", max_length=MAX_TEXT),
+        seed=top.integer("seed", 0, minimum=0, maximum=MAX_SEED),
+        loss=top.choice("loss", losses.KINDS, "half_sse"),
+        optimizer=optimizer,
+        schedule=_parse_schedule(top.section("schedule", _SCHEDULE_KEYS, {})),
+        batch_size=top.optional_integer("batch_size", minimum=1, maximum=data.MAX_SAMPLES),
+        shuffle=top.boolean("shuffle", True),
+        clipping=_parse_clipping(top.section("clipping", ("kind", "threshold"), {})),
+        regularization=_parse_regularization(top.section("regularization",
+                                                         ("l1", "l2", "dropout"), {})),
+        stopping=stopping,
+        validation_interval=top.optional_integer("validation_interval", minimum=1,
+                                                 maximum=10**9),
+        state=state or None,
+        base_dir=base_dir,
+    )
+    check_consistency(experiment)
+    return experiment
+
+
+def _data_keys(value: Any) -> tuple[str, ...]:
+    """The keys allowed in ``data``, which depend on its kind."""
+    if not isinstance(value, dict):
+        return data.COMMON_KEYS  # Section then reports that data must be an object
+    if "kind" not in value:
+        raise ExperimentError("data.kind", "is required")
+    kind = read_choice(value["kind"], "data.kind", tuple(data.KIND_KEYS))
+    return data.COMMON_KEYS + data.KIND_KEYS[kind]
+
+
+def _parse_data(s: Section) -> DataSpec:
+    kind = s.choice("kind", tuple(data.KIND_KEYS))
+    fields: dict[str, Any] = {"kind": kind}
+    if "samples" in data.KIND_KEYS[kind]:
+        fields["samples"] = s.integer("samples", 200, minimum=2, maximum=data.MAX_SAMPLES)
+    if "noise" in data.KIND_KEYS[kind]:
+        fields["noise"] = s.number("noise", data.DEFAULT_NOISE[kind], minimum=0.0, maximum=100.0)
+    if kind in ("gaussians", "spiral"):
+        classes = s.integer("classes", 2, minimum=2, maximum=5)
+        fields["classes"] = classes
+        encoding = s.choice("encoding", ("binary", "one_hot"),
+                            "binary" if classes == 2 else "one_hot")
+        if encoding == "binary" and classes != 2:
+            raise ExperimentError(s.at("encoding"), f'"binary" needs 2 classes, got {classes}; '
+                                                    'use "one_hot"')
+        fields["encoding"] = encoding
+    if kind == "circles":
+        fields["factor"] = s.number("factor", 0.5, minimum=0.0, maximum=1.0)
+    if kind == "spiral":
+        fields["turns"] = s.number("turns", 1.0, minimum=0.0, maximum=10.0)
+    if kind in ("symmetry", "parity"):
+        fields["bits"] = s.integer("bits", 6 if kind == "symmetry" else 3, minimum=1,
+                                   maximum=data.MAX_BITS)
+    if kind == "encoder":
+        fields["size"] = s.integer("size", 8, minimum=2, maximum=MAX_INPUTS)
+    if kind == "line":
+        fields["slope"] = s.number("slope", 2.0, minimum=-1e6, maximum=1e6)
+        if s.has("x"):
+            fields["x"] = tuple(read_vector(s.raw("x"), s.at("x"), None, data.MAX_SAMPLES))
+            if not fields["x"]:
+                raise ExperimentError(s.at("x"), "must hold at least one number")
+    if kind == "inline":
+        inputs = read_matrix(s.raw("inputs"), s.at("inputs"), None, None, data.MAX_SAMPLES,
+                             MAX_INPUTS)
+        if not inputs or not inputs[0]:
+            raise ExperimentError(s.at("inputs"), "must hold at least one sample of one number")
+        targets = _inline_targets(s, len(inputs))
+        fields["inputs"] = tuple(map(tuple, inputs))
+        fields["targets"] = tuple(map(tuple, targets))
+    if kind == "csv":
+        fields["path"] = s.text("path", max_length=4096)
+        fields["target_columns"] = _names(s, "targets", required=True)
+        if s.has("inputs"):
+            fields["input_columns"] = _names(s, "inputs", required=True)
+    fields["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
+                                             maximum=0.9)
+    fields["standardize"] = s.boolean("standardize", False)
+    fields["jitter"] = s.number("jitter", 0.0, minimum=0.0, maximum=100.0)
+    fields["input_names"] = _names(s, "input_names")
+    fields["output_names"] = _names(s, "output_names")
+    return DataSpec(**fields)
+
+
+def _inline_targets(s: Section, samples: int) -> list[list[float]]:
+    raw = s.raw("targets")
+    if isinstance(raw, list) and raw and not isinstance(raw[0], list):
+        raw = [[value] for value in raw]  # one target per sample may be written flat
+    targets = read_matrix(raw, s.at("targets"), samples, None, data.MAX_SAMPLES, MAX_INPUTS)
+    if not targets[0]:
+        raise ExperimentError(s.at("targets"), "each sample needs at least one target")
+    return targets
+
+
+def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
+    if not s.has(key) and not required:
+        return None
+    items = s.list(key, max_length=2 * MAX_INPUTS)
+    if required and not items:
+        raise ExperimentError(s.at(key), "must name at least one column")
+    return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
+
+
+_INIT_KEYS = ("kind", "low", "high", "std", "value", "bias")
+
+
+def _parse_init(s: Section) -> InitSpec:
+    kind = s.choice("kind", initializers.KINDS, "xavier_uniform")
+    fields: dict[str, Any] = {"kind": kind}
+    if kind == "uniform":
+        fields["low"] = s.number("low", -0.5, minimum=-1e6, maximum=1e6)
+        fields["high"] = s.number("high", 0.5, minimum=-1e6, maximum=1e6)
+        if fields["high"] < fields["low"]:
+            raise ExperimentError(s.at("high"), f"must not be below low ({fields['low']:g})")
+    if kind == "normal":
+        fields["std"] = s.number("std", 0.1, minimum=0.0, maximum=1e6)
+    if kind == "constant":
+        fields["value"] = s.number("value", 0.0, minimum=-1e6, maximum=1e6)
+    for key in ("low", "high", "std", "value"):
+        if s.has(key) and key not in fields:
+            raise ExperimentError(s.at(key), f'is not used by init kind "{kind}"')
+    bias = s.raw("bias", 0.0)
+    if isinstance(bias, str) and bias != "same":
+        raise ExperimentError(s.at("bias"), f'must be a number or "same", got {describe(bias)}')
+    fields["bias"] = bias if bias == "same" else read_number(bias, s.at("bias"), minimum=-1e6,
+                                                             maximum=1e6)
+    return InitSpec(**fields)
+
+
+def _parse_activation(value: Any, path: str) -> Activation:
+    if isinstance(value, str):
+        return Activation(read_choice(value, path, activations.KINDS))
+    s = Section(value, path, ("kind", "slope"))
+    kind = s.choice("kind", activations.KINDS)
+    if s.has("slope") and kind != "leaky_relu":
+        raise ExperimentError(s.at("slope"), f'is only used by "leaky_relu", not "{kind}"')
+    return Activation(kind, s.number("slope", 0.01, minimum=0.0, maximum=1.0))
+
+
+_LAYER_KEYS = ("units", "activation", "bias", "train_bias", "residual", "dropout", "init",
+               "weights", "biases")
+
+
+def _parse_network(s: Section) -> NetworkSpec:
+    inputs = s.integer("inputs", minimum=1, maximum=MAX_INPUTS)
+    init = _parse_init(s.section("init", _INIT_KEYS, {}))
+    raw_layers = s.list("layers", max_length=MAX_HIDDEN_LAYERS + 1)
+    if not raw_layers:
+        raise ExperimentError(s.at("layers"), "must hold at least the output layer")
+    layers = []
+    fan_in = inputs
+    for number, raw in enumerate(raw_layers):
+        layer = _parse_layer(Section(raw, f"{s.at('layers')}[{number}]", _LAYER_KEYS), fan_in)
+        layers.append(layer)
+        fan_in = layer.units
+    return NetworkSpec(inputs, tuple(layers), init)
+
+
+def _parse_layer(s: Section, fan_in: int) -> LayerSpec:
+    units = s.integer("units", minimum=1, maximum=MAX_UNITS)
+    has_bias = s.boolean("bias", True)
+    weights = biases = None
+    if s.has("weights"):
+        weights = tuple(map(tuple, read_matrix(s.raw("weights"), s.at("weights"), units, fan_in,
+                                               MAX_UNITS, MAX_INPUTS)))
+    if s.has("biases"):
+        if not has_bias:
+            raise ExperimentError(s.at("biases"), "given for a layer whose bias is false")
+        biases = tuple(read_vector(s.raw("biases"), s.at("biases"), units, MAX_UNITS))
+    dropout = s.optional_number("dropout", minimum=0.0, maximum=0.95)
+    return LayerSpec(
+        units=units,
+        activation=_parse_activation(s.raw("activation", "sigmoid"), s.at("activation")),
+        bias=has_bias,
+        train_bias=s.boolean("train_bias", True),
+        residual=s.boolean("residual", False),
+        dropout=dropout,
+        init=_parse_init(s.section("init", _INIT_KEYS)) if s.has("init") else None,
+        weights=weights,
+        biases=biases,
+    )
+
+
+_OPTIMIZER_KEYS = ("kind", "learning_rate", "momentum", "nesterov", "rho", "beta1", "beta2",
+                   "epsilon")
+_OPTIMIZER_USES = {"sgd": ("momentum", "nesterov"), "rmsprop": ("rho", "epsilon"),
+                   "adam": ("beta1", "beta2", "epsilon")}
+
+
+def _parse_optimizer(s: Section) -> OptimizerSpec:
+    kind = s.choice("kind", optimizers.KINDS, "sgd")
+    for key in _OPTIMIZER_KEYS[2:]:
+        if s.has(key) and key not in _OPTIMIZER_USES[kind]:
+            raise ExperimentError(s.at(key), f'is not used by optimizer "{kind}"')
+    default_lr = 0.001 if kind == "adam" else 0.1
+    return OptimizerSpec(
+        kind=kind,
+        learning_rate=s.number("learning_rate", default_lr, positive=True, maximum=1e6),
+        momentum=s.number("momentum", 0.0, minimum=0.0, maximum=0.999),
+        nesterov=s.boolean("nesterov", False),
+        rho=s.number("rho", 0.9, minimum=0.0, maximum=0.9999),
+        beta1=s.number("beta1", 0.9, minimum=0.0, maximum=0.9999),
+        beta2=s.number("beta2", 0.999, minimum=0.0, maximum=0.999999),
+        epsilon=s.number("epsilon", 1e-8, positive=True, maximum=1.0),
+    )
+
+
+_SCHEDULE_KEYS = ("kind", "step_size", "gamma", "decay_steps", "unit")
+
+
+def _parse_schedule(s: Section) -> ScheduleSpec:
+    kind = s.choice("kind", schedules.KINDS, "constant")
+    uses = {"constant": (), "step": ("step_size", "gamma", "unit"),
+            "exponential": ("gamma", "decay_steps", "unit")}[kind]
+    for key in _SCHEDULE_KEYS[1:]:
+        if s.has(key) and key not in uses:
+            raise ExperimentError(s.at(key), f'is not used by schedule "{kind}"')
+    return ScheduleSpec(
+        kind=kind,
+        step_size=s.integer("step_size", 100, minimum=1, maximum=10**9),
+        gamma=s.number("gamma", 0.5, positive=True, maximum=1.0),
+        decay_steps=s.number("decay_steps", 100.0, positive=True, maximum=1e9),
+        unit=s.choice("unit", schedules.UNITS, "steps"),
+    )
+
+
+def _parse_clipping(s: Section) -> ClippingSpec:
+    kind = s.choice("kind", clipping.KINDS, "none")
+    if kind == "none":
+        if s.has("threshold"):
+            s.number("threshold", positive=True)  # still refuse nonsense
+        return ClippingSpec()
+    return ClippingSpec(kind, s.number("threshold", positive=True, maximum=1e12))
+
+
+def _parse_regularization(s: Section) -> RegularizationSpec:
+    return RegularizationSpec(
+        l1=s.number("l1", 0.0, minimum=0.0, maximum=1e3),
+        l2=s.number("l2", 0.0, minimum=0.0, maximum=1e3),
+        dropout=s.number("dropout", 0.0, minimum=0.0, maximum=0.95),
+    )
+
+
+_STOPPING_KEYS = ("max_steps", "max_epochs", "loss_below", "early_stopping", "time_limit")
+
+
+def _parse_stopping(s: Section) -> StoppingSpec:
+    early = None
+    if s.has("early_stopping") and s.raw("early_stopping") is not None:
+        e = s.section("early_stopping", ("patience", "min_delta", "restore_best"))
+        early = EarlyStoppingSpec(
+            patience=e.integer("patience", 10, minimum=1, maximum=10**6),
+            min_delta=e.number("min_delta", 0.0, minimum=0.0, maximum=1e6),
+            restore_best=e.boolean("restore_best", True),
+        )
+    return StoppingSpec(
+        max_steps=s.optional_integer("max_steps", minimum=1, maximum=10**12),
+        max_epochs=s.optional_integer("max_epochs", minimum=1, maximum=10**12),
+        loss_below=s.optional_number("loss_below", positive=True),
+        early_stopping=early,
+        time_limit=s.optional_number("time_limit", positive=True, maximum=1e7),
+    )
+
+
+def check_consistency(experiment: Experiment) -> None:
+    """Checks that involve more than one field: shapes, loss/activation pairs, residuals."""
+    layers = experiment.network.layers
+    output = layers[-1]
+    for number, layer in enumerate(layers[:-1]):
+        path = f"network.layers[{number}]"
+        if layer.activation.kind == "softmax":
+            raise ExperimentError(f"{path}.activation", "softmax is only allowed on the output "
+                                                        "layer")
+    fan_in = experiment.network.inputs
+    for number, layer in enumerate(layers):
+        if layer.residual:
+            path = f"network.layers[{number}].residual"
+            if layer is output:
+                raise ExperimentError(path, "only hidden layers can have a residual connection")
+            if layer.units != fan_in:
+                raise ExperimentError(path, f"needs as many units as its input ({fan_in}), "
+                                            f"got {layer.units}")
+        fan_in = layer.units
+    out_path = f"network.layers[{len(layers) - 1}].activation"
+    if output.activation.kind == "softmax":
+        if experiment.loss != "cross_entropy":
+            raise ExperimentError(out_path, 'softmax output needs loss "cross_entropy", got '
+                                            f'"{experiment.loss}"')
+        if output.units < 2:
+            raise ExperimentError(f"network.layers[{len(layers) - 1}].units",
+                                  "a softmax output needs at least 2 units")
+    needed = losses.FUSED.get(experiment.loss)
+    if needed and output.activation.kind != needed:
+        raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
+                                      f'got {output.activation.kind}')
+    _check_data_fits(experiment)
+    stopping = experiment.stopping
+    if stopping.early_stopping and experiment.data.validation_fraction <= 0.0:
+        raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
+                                                         "data.validation_fraction above 0")
+
+
+def _check_data_fits(experiment: Experiment) -> None:
+    spec = experiment.data
+    n_in, n_out = data.dimensions(spec, experiment.base_dir)
+    network = experiment.network
+    if n_in != network.inputs:
+        raise ExperimentError("network.inputs", f"the data has {n_in} inputs, the network "
+                                                f"{network.inputs}")
+    units = network.layers[-1].units
+    if n_out != units:
+        raise ExperimentError(f"network.layers[{len(network.layers) - 1}].units",
+                              f"the data has {n_out} targets, the output layer {units} units")
+    for key, count in (("input_names", n_in), ("output_names", n_out)):
+        names = getattr(spec, key)
+        if names is not None and len(names) != count:
+            raise ExperimentError(f"data.{key}", f"must name {count} columns, got {len(names)}")
+
+
+# ---------------------------------------------------------------------------- saving
+
+def to_dict(experiment: Experiment) -> dict[str, Any]:
+    """The canonical JSON document of an experiment, every default written out."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": experiment.name,
+        "description": experiment.description,
+        "seed": experiment.seed,
+        "data": _data_dict(experiment.data),
+        "network": _network_dict(experiment.network),
+        "loss": experiment.loss,
+        "optimizer": _optimizer_dict(experiment.optimizer),
+        "schedule": _schedule_dict(experiment.schedule),
+        "batch_size": experiment.batch_size,
+        "shuffle": experiment.shuffle,
+        "clipping": _clipping_dict(experiment.clipping),
+        "regularization": asdict(experiment.regularization),
+        "stopping": _stopping_dict(experiment.stopping),
+        "validation_interval": experiment.validation_interval,
+    }
+    if experiment.state:
+        document["state"] = experiment.state
+    return document
+
+
+def _data_dict(spec: DataSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": spec.kind}
+    renamed = {"target_columns": "targets", "input_columns": "inputs"}
+    for key, value in spec.__dict__.items():
+        name = renamed.get(key, key) if spec.kind == "csv" else key
+        if key == "kind" or (name not in data.KIND_KEYS[spec.kind] and key not in
+                             data.COMMON_KEYS):
+            continue
+        if value is None:
+            continue
+        out[name] = [list(row) for row in value] if key in ("inputs", "targets") else \
+            list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _init_dict(spec: InitSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": spec.kind}
+    if spec.kind == "uniform":
+        out.update(low=spec.low, high=spec.high)
+    elif spec.kind == "normal":
+        out["std"] = spec.std
+    elif spec.kind == "constant":
+        out["value"] = spec.value
+    out["bias"] = spec.bias
+    return out
+
+
+def _activation_value(activation: Activation) -> Any:
+    if activation.kind == "leaky_relu":
+        return {"kind": "leaky_relu", "slope": activation.slope}
+    return activation.kind
+
+
+def _network_dict(spec: NetworkSpec) -> dict[str, Any]:
+    layers = []
+    for layer in spec.layers:
+        item: dict[str, Any] = {"units": layer.units,
+                                "activation": _activation_value(layer.activation),
+                                "bias": layer.bias, "train_bias": layer.train_bias,
+                                "residual": layer.residual}
+        if layer.dropout is not None:
+            item["dropout"] = layer.dropout
+        if layer.init is not None:
+            item["init"] = _init_dict(layer.init)
+        if layer.weights is not None:
+            item["weights"] = [list(row) for row in layer.weights]
+        if layer.biases is not None:
+            item["biases"] = list(layer.biases)
+        layers.append(item)
+    return {"inputs": spec.inputs, "init": _init_dict(spec.init), "layers": layers}
+
+
+def _optimizer_dict(spec: OptimizerSpec) -> dict[str, Any]:
+    out = {"kind": spec.kind, "learning_rate": spec.learning_rate}
+    out.update({key: getattr(spec, key) for key in _OPTIMIZER_USES[spec.kind]})
+    return out
+
+
+def _schedule_dict(spec: ScheduleSpec) -> dict[str, Any]:
+    if spec.kind == "constant":
+        return {"kind": "constant"}
+    if spec.kind == "step":
+        return {"kind": "step", "step_size": spec.step_size, "gamma": spec.gamma,
+                "unit": spec.unit}
+    return {"kind": "exponential", "gamma": spec.gamma, "decay_steps": spec.decay_steps,
+            "unit": spec.unit}
+
+
+def _clipping_dict(spec: ClippingSpec) -> dict[str, Any]:
+    return {"kind": "none"} if spec.kind == "none" else asdict(spec)
+
+
+def _stopping_dict(spec: StoppingSpec) -> dict[str, Any]:
+    out = {key: value for key, value in spec.__dict__.items()
+           if value is not None and key != "early_stopping"}
+    if spec.early_stopping is not None:
+        out["early_stopping"] = asdict(spec.early_stopping)
+    return out
+
+
+def dumps(experiment: Experiment) -> str:
+    """The experiment as JSON text; floats are written so they read back bit for bit."""
+    return json.dumps(to_dict(experiment), indent=1, allow_nan=False) + "\n"
+
+
+def save(experiment: Experiment, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename over the target.
+
+    A failed or interrupted save leaves the previous file exactly as it was.
+    """
+    write_text_atomic(Path(path), dumps(experiment))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old file or the new, never half."""
+    directory = path.resolve().parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,158 @@
+"""Per-step metrics in bounded memory.
+
+The newest steps are kept at full resolution. Older steps are folded into buckets that keep,
+for every metric, the minimum and the maximum over the steps they cover, so a spike or a
+divergence is never averaged away. When the buckets run out, neighbouring buckets merge and
+each covers twice as many steps; ten million steps therefore cost the same few megabytes as
+ten thousand. A metric not measured in a step is NaN and is ignored by the min/max.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric over the whole run: bucket ranges for old steps, then every recent step."""
+
+    steps: np.ndarray  # step of each point (a bucket's first step for the old part)
+    low: np.ndarray  # minimum over the point's steps
+    high: np.ndarray  # maximum over the point's steps (equal to low for recent steps)
+
+
+class History:
+    """A table of metrics, one row per optimizer step, in bounded memory."""
+
+    def __init__(self, columns: Sequence[str], recent: int = 2048, buckets: int = 2048) -> None:
+        if buckets % 2:
+            raise ValueError("buckets must be even so that pairs can merge")
+        self.columns = tuple(columns)
+        self.index = {name: i for i, name in enumerate(self.columns)}
+        width = len(self.columns)
+        self._recent_capacity = recent
+        self._rows = np.full((2 * recent, width), np.nan)
+        self._count = 0  # rows in use in self._rows
+        self._low = np.full((buckets, width), np.nan)
+        self._high = np.full((buckets, width), np.nan)
+        self._buckets = 0  # full buckets in use
+        self._width = 1  # steps per bucket
+        self._open_low = np.full(width, np.nan)  # the bucket being filled
+        self._open_high = np.full(width, np.nan)
+        self._open_count = 0
+        self.total = 0  # rows ever appended
+
+    def __len__(self) -> int:
+        return self.total
+
+    @property
+    def nbytes(self) -> int:
+        return self._rows.nbytes + self._low.nbytes + self._high.nbytes
+
+    def new_row(self) -> np.ndarray:
+        """A NaN-filled row at the end of the table, to be written in place."""
+        if self._count == self._rows.shape[0]:
+            self._retire_oldest()
+        row = self._rows[self._count]
+        self._count += 1
+        self.total += 1
+        return row
+
+    def drop_last(self) -> None:
+        """Forget the row just added (an iteration that diverged before it finished)."""
+        if self._count:
+            self._count -= 1
+            self.total -= 1
+            self._rows[self._count] = np.nan
+
+    def last(self) -> dict[str, float] | None:
+        if not self._count:
+            return None
+        return dict(zip(self.columns, self._rows[self._count - 1].tolist()))
+
+    def recent(self) -> np.ndarray:
+        """A copy of the full-resolution rows, oldest first."""
+        return self._rows[:self._count].copy()
+
+    def column(self, name: str) -> np.ndarray:
+        """A copy of one metric over the full-resolution rows."""
+        return self._rows[:self._count, self.index[name]].copy()
+
+    def series(self, name: str) -> Series:
+        """One metric over the whole run, old part as min/max buckets."""
+        col = self.index[name]
+        step = self.index["step"]
+        parts_low = [self._low[:self._buckets, col]]
+        parts_high = [self._high[:self._buckets, col]]
+        parts_steps = [self._low[:self._buckets, step]]
+        if self._open_count:
+            parts_low.append(self._open_low[col:col + 1])
+            parts_high.append(self._open_high[col:col + 1])
+            parts_steps.append(self._open_low[step:step + 1])
+        rows = self._rows[:self._count]
+        parts_low.append(rows[:, col])
+        parts_high.append(rows[:, col])
+        parts_steps.append(rows[:, step])
+        return Series(np.concatenate(parts_steps), np.concatenate(parts_low),
+                      np.concatenate(parts_high))
+
+    # ------------------------------------------------------------------ folding old rows
+
+    def _retire_oldest(self) -> None:
+        keep = self._recent_capacity
+        old = self._rows[:self._count - keep]
+        self._fold(old)
+        self._rows[:keep] = self._rows[self._count - keep:self._count]
+        self._rows[keep:] = np.nan
+        self._count = keep
+
+    def _fold(self, rows: np.ndarray) -> None:
+        """Fold old rows, oldest first, into min/max buckets of the current width."""
+        while len(rows):
+            if self._open_count:
+                rows = self._fill_open_bucket(rows)
+                continue
+            if self._buckets == len(self._low):
+                self._merge_pairs()
+            full = min(len(rows) // self._width, len(self._low) - self._buckets)
+            if full:
+                block = rows[:full * self._width].reshape(full, self._width, -1)
+                end = self._buckets + full
+                self._low[self._buckets:end] = np.fmin.reduce(block, axis=1)
+                self._high[self._buckets:end] = np.fmax.reduce(block, axis=1)
+                self._buckets = end
+                rows = rows[full * self._width:]
+            else:  # fewer rows than a bucket holds: they open the next bucket
+                self._open_low[...] = np.fmin.reduce(rows, axis=0)
+                self._open_high[...] = np.fmax.reduce(rows, axis=0)
+                self._open_count = len(rows)
+                return
+
+    def _fill_open_bucket(self, rows: np.ndarray) -> np.ndarray:
+        take = min(self._width - self._open_count, len(rows))
+        np.fmin(self._open_low, np.fmin.reduce(rows[:take], axis=0), out=self._open_low)
+        np.fmax(self._open_high, np.fmax.reduce(rows[:take], axis=0), out=self._open_high)
+        self._open_count += take
+        if self._open_count == self._width:
+            if self._buckets == len(self._low):
+                self._merge_pairs()  # the open bucket is now half of a wider one: keep filling
+            else:
+                self._low[self._buckets] = self._open_low
+                self._high[self._buckets] = self._open_high
+                self._buckets += 1
+                self._open_count = 0
+                self._open_low[...] = np.nan
+                self._open_high[...] = np.nan
+        return rows[take:]
+
+    def _merge_pairs(self) -> None:
+        half = len(self._low) // 2
+        self._low[:half] = np.fmin(self._low[0::2], self._low[1::2])
+        self._high[:half] = np.fmax(self._high[0::2], self._high[1::2])
+        self._low[half:] = np.nan
+        self._high[half:] = np.nan
+        self._buckets = half
+        self._width *= 2

@@ -1,0 +1,262 @@
+"""A dense feed-forward network, computed one layer at a time with every term kept.
+
+Notation follows the seeds (and Nielsen's ``network.py``): for layer l = 1..L and a batch of
+samples in rows,
+
+    z^l = a^(l-1) W^l^T + b^l          W^l[j, i] is w_ji, from unit i below to unit j
+    h^l = f(z^l)
+    a^l = h^l * keep^l (+ a^(l-1))     keep: inverted-dropout mask; + a^(l-1) if residual
+
+and backwards, with dE/da^L supplied by the loss,
+
+    delta^l  = dE/da^l * keep^l * f'(z^l)              (= dE/dz^l)
+    dE/dW^l  = delta^l^T a^(l-1),   dE/db^l = sum over samples of delta^l
+    dE/da^(l-1) = delta^l W^l (+ dE/da^l if layer l is residual)
+
+All parameters live in one flat vector ``theta`` (and their gradients in ``grad``), laid out
+layer by layer as [W^1, b^1, W^2, b^2, ...] for the trainable ones, followed by frozen biases.
+Each layer's W and b are views into it, so the optimizer, the norms and clipping work on one
+vector while the maths above reads layer by layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses
+from .activations import Activation
+from .experiment import LayerSpec, NetworkSpec
+
+INIT_STREAM = 1  # the random stream id for initialisation; one child stream per layer
+
+
+class Layer:
+    """One dense layer: its shape, activation and views of its parameters and gradients."""
+
+    __slots__ = ("number", "fan_in", "units", "activation", "has_bias", "train_bias", "residual",
+                 "dropout", "W", "b", "dW", "db", "segment", "bias_start")
+
+    def __init__(self, number: int, fan_in: int, spec: LayerSpec, dropout: float) -> None:
+        self.number = number
+        self.fan_in = fan_in
+        self.units = spec.units
+        self.activation: Activation = spec.activation
+        self.has_bias = spec.bias
+        self.train_bias = spec.bias and spec.train_bias
+        self.residual = spec.residual
+        self.dropout = dropout
+        self.W = self.dW = np.empty((0, 0))
+        self.b = self.db = None
+        self.segment = slice(0, 0)  # this layer's part of the trainable vector
+        self.bias_start = -1  # index of b[0] in the flat parameter vector; -1 without bias
+
+
+class Pass:
+    """What one iteration computes for one batch; lists are indexed by layer number l.
+
+    ``a[0]`` is the batch input x. Entries stay None until their phase has run.
+    """
+
+    __slots__ = ("x", "t", "indices", "z", "h", "a", "keep", "dE_da", "fprime", "delta",
+                 "loss", "penalty", "fused_delta")
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, indices: np.ndarray | None,
+                 depth: int) -> None:
+        self.x = x
+        self.t = t
+        self.indices = indices
+        empty = [None] * (depth + 1)
+        self.z = list(empty)
+        self.h = list(empty)
+        self.a = list(empty)
+        self.a[0] = x
+        self.keep = list(empty)
+        self.dE_da = list(empty)
+        self.fprime = list(empty)
+        self.delta = list(empty)
+        self.loss: float | None = None
+        self.penalty: float = 0.0
+        self.fused_delta: np.ndarray | None = None
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.a[-1]
+
+
+class Network:
+    """Parameters, forward and backward. Knows nothing of optimizers or training loops."""
+
+    def __init__(self, spec: NetworkSpec, hidden_dropout: float, seed: int) -> None:
+        self.spec = spec
+        self.inputs = spec.inputs
+        count = len(spec.layers)
+        self.layers: list[Layer] = []
+        fan_in = spec.inputs
+        for number, layer_spec in enumerate(spec.layers, start=1):
+            dropout = 0.0
+            if number < count:
+                dropout = hidden_dropout if layer_spec.dropout is None else layer_spec.dropout
+            self.layers.append(Layer(number, fan_in, layer_spec, dropout))
+            fan_in = layer_spec.units
+        self.depth = count
+        self._lay_out()
+        self._initialise(seed)
+
+    # ------------------------------------------------------------------ parameter layout
+
+    def _lay_out(self) -> None:
+        offset = 0
+        for layer in self.layers:
+            start = offset
+            offset += layer.units * layer.fan_in
+            if layer.train_bias:
+                layer.bias_start = offset
+                offset += layer.units
+            layer.segment = slice(start, offset)
+        self.n_trainable = offset
+        for layer in self.layers:  # frozen biases go after all trainable parameters
+            if layer.has_bias and not layer.train_bias:
+                layer.bias_start = offset
+                offset += layer.units
+        self.theta = np.zeros(offset)
+        self.grad = np.zeros(offset)
+        self.segment_starts = np.array([layer.segment.start for layer in self.layers],
+                                       dtype=np.intp)  # for np.add.reduceat
+        for layer, (W, b), (dW, db) in zip(self.layers, self.layer_views(self.theta),
+                                           self.layer_views(self.grad)):
+            layer.W, layer.b, layer.dW, layer.db = W, b, dW, db
+
+    def layer_views(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """(W, b) of each layer as views into any vector laid out like ``theta``."""
+        views = []
+        for layer in self.layers:
+            start = layer.segment.start
+            W = vector[start:start + layer.units * layer.fan_in].reshape(layer.units,
+                                                                          layer.fan_in)
+            b = None if not layer.has_bias else \
+                vector[layer.bias_start:layer.bias_start + layer.units]
+            views.append((W, b))
+        return views
+
+    def _initialise(self, seed: int) -> None:
+        for layer, spec in zip(self.layers, self.spec.layers):
+            init = spec.init or self.spec.init
+            # One stream per layer: editing one layer's weights never changes another's draw.
+            rng = np.random.default_rng([seed, INIT_STREAM, layer.number])
+            weights, biases = init.draw_layer(layer.units, layer.fan_in, rng)
+            layer.W[...] = weights if spec.weights is None else np.array(spec.weights)
+            if layer.b is not None:
+                layer.b[...] = biases if spec.biases is None else np.array(spec.biases)
+
+    @property
+    def trainable_theta(self) -> np.ndarray:
+        return self.theta[:self.n_trainable]
+
+    @property
+    def trainable_grad(self) -> np.ndarray:
+        return self.grad[:self.n_trainable]
+
+    @property
+    def output_activation(self) -> Activation:
+        return self.layers[-1].activation
+
+    # ------------------------------------------------------------------ forward
+
+    def forward_layer(self, p: Pass, number: int, dropout_rng: np.random.Generator | None) -> None:
+        """Compute z, h and a of one layer for the batch in ``p``; dropout if an rng is given."""
+        layer = self.layers[number - 1]
+        a_prev = p.a[number - 1]
+        z = a_prev @ layer.W.T
+        if layer.b is not None:
+            z += layer.b
+        h = layer.activation.forward(z)
+        a = h
+        if dropout_rng is not None and layer.dropout > 0.0:
+            # Inverted dropout: kept units are scaled by 1/(1-p) so evaluation needs no change.
+            keep = (dropout_rng.random(h.shape) >= layer.dropout) * (1.0 / (1.0 - layer.dropout))
+            p.keep[number] = keep
+            a = h * keep
+        if layer.residual:
+            a = a + a_prev
+        p.z[number], p.h[number], p.a[number] = z, h, a
+
+    def forward(self, x: np.ndarray) -> Pass:
+        """A full forward pass without dropout (evaluation)."""
+        p = Pass(x, x[:, :0], None, self.depth)
+        for number in range(1, self.depth + 1):
+            self.forward_layer(p, number, None)
+        return p
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x).output
+
+    # ------------------------------------------------------------------ loss and backward
+
+    def compute_loss(self, p: Pass, kind: str, l1: float, l2: float) -> None:
+        """The batch's data loss, the penalty, and the error entering the output layer."""
+        result = losses.evaluate(kind, p.a[self.depth], p.z[self.depth], p.t)
+        p.loss = result.value
+        p.dE_da[self.depth] = result.dE_da
+        p.fused_delta = result.delta
+        p.penalty = self.penalty(l1, l2) if (l1 or l2) else 0.0
+
+    def penalty(self, l1: float, l2: float) -> float:
+        """l2/2 sum w^2 + l1 sum |w| over the weights (never the biases)."""
+        total = 0.0
+        for layer in self.layers:
+            w = layer.W.ravel()
+            if l2:
+                total += 0.5 * l2 * float(np.dot(w, w))
+            if l1:
+                total += l1 * float(np.sum(np.abs(w)))
+        return total
+
+    def backward_layer(self, p: Pass, number: int, l1: float, l2: float) -> None:
+        """delta, dE/dW and dE/db of one layer; the layer above must already be done."""
+        layer = self.layers[number - 1]
+        if number == self.depth and p.fused_delta is not None:
+            delta = p.fused_delta  # softmax + cross-entropy, sigmoid + bce: dE/dz directly
+        else:
+            if number < self.depth:
+                above = self.layers[number]
+                dE_da = p.delta[number + 1] @ above.W
+                if above.residual:
+                    dE_da = dE_da + p.dE_da[number + 1]  # the skip path carries it unchanged
+                p.dE_da[number] = dE_da
+            fprime = layer.activation.derivative(p.z[number], p.h[number])
+            p.fprime[number] = fprime
+            keep = p.keep[number]
+            error = p.dE_da[number] if keep is None else p.dE_da[number] * keep
+            delta = error * fprime
+        p.delta[number] = delta
+        np.matmul(delta.T, p.a[number - 1], out=layer.dW)
+        if layer.db is not None:
+            delta.sum(axis=0, out=layer.db)
+        if l2:
+            layer.dW += l2 * layer.W
+        if l1:
+            layer.dW += l1 * np.sign(layer.W)
+
+    # ------------------------------------------------------------------ whole passes
+
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
+                          l2: float = 0.0) -> float:
+        """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``."""
+        p = Pass(x, t, None, self.depth)
+        for number in range(1, self.depth + 1):
+            self.forward_layer(p, number, None)
+        self.compute_loss(p, kind, l1, l2)
+        for number in range(self.depth, 0, -1):
+            self.backward_layer(p, number, l1, l2)
+        return p.loss + p.penalty
+
+    def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
+                   l2: float = 0.0) -> float:
+        """Loss (data + penalty) of a deterministic forward pass, without touching ``grad``."""
+        p = self.forward(x)
+        value = losses.value(kind, p.output, p.z[self.depth], t)
+        return value + (self.penalty(l1, l2) if (l1 or l2) else 0.0)
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Copies of (W, b) for each layer."""
+        return self.layer_views(self.theta.copy())

@@ -1,0 +1,593 @@
+"""Training, one phase at a time: forward layer 1..L, loss, backward L..1, clip, update.
+
+``Trainer.step()`` runs the remaining phases of an iteration and ``step_phase()`` runs one; both
+call the same phase methods, so stepping phase by phase gives bit-identical numbers.
+
+Randomness comes from separate seeded streams (data, validation split, shuffling, dropout,
+jitter, and one per layer for initialisation), so changing dropout never changes the initial
+weights, and a checkpoint that stores the streams' states resumes exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import data
+from .activations import SATURATION_FRACTION
+from .chain_rule import ChainRule, breakdown
+from .clipping import ClipResult, clip
+from .events import Event, Phase, iteration_phases
+from .experiment import Experiment
+from .gradcheck import GradcheckResult, gradcheck
+from .history import History
+from .network import Network, Pass
+from .optimizers import make_optimizer
+from .schema import ExperimentError
+from .state import restore_state, save_state
+
+# Random stream ids (the initialisation streams are network.INIT_STREAM and one per layer).
+DATA_STREAM, SPLIT_STREAM, SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM = 2, 3, 4, 5, 6
+
+SCALAR_COLUMNS = ("step", "epoch", "loss", "penalty", "accuracy", "learning_rate", "grad_norm",
+                  "grad_norm_clipped", "clipped", "val_loss", "val_accuracy", "train_loss")
+LAYER_COLUMNS = ("grad_norm", "grad_norm_clipped", "weight_norm", "update_ratio", "saturated",
+                 "dead")
+MAX_EVENTS = 2000
+
+
+class Diverged(Exception):
+    """Raised inside a phase when a loss, gradient or weight stops being finite."""
+
+    def __init__(self, phase: str, layer: int, quantity: str) -> None:
+        super().__init__(f"{quantity} of layer {layer} is not finite ({phase})")
+        self.phase, self.layer, self.quantity = phase, layer, quantity
+
+
+class Trainer:
+    """Owns the network, the data, the optimizer and the history of one experiment."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        self.experiment = experiment
+        seed = experiment.seed
+        self.dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
+                                  np.random.default_rng([seed, SPLIT_STREAM]),
+                                  experiment.base_dir)
+        self.network = Network(experiment.network, experiment.regularization.dropout, seed)
+        self._check_targets()
+        self.rngs = {name: np.random.default_rng([seed, stream]) for name, stream in
+                     (("shuffle", SHUFFLE_STREAM), ("dropout", DROPOUT_STREAM),
+                      ("jitter", JITTER_STREAM))}
+        self.history = History(self._columns())
+        self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
+        self.phases = iteration_phases(self.network.depth)
+        self._phase_calls: list[Callable[[], None]] = self._bind_phases()
+        self.optimizer = make_optimizer(experiment.optimizer, self.network.n_trainable)
+        self.step_count = 0  # optimizer steps taken
+        self.epoch_count = 0  # epochs completed
+        self.position = 0  # index of the next batch's first sample in this epoch's order
+        self.clip_count = 0
+        self.train_seconds = 0.0
+        self.stop_event: Event | None = None
+        self.cursor = 0  # phases of the current iteration already run
+        self.last_phase: Phase | None = None
+        self.best: dict[str, Any] | None = None  # early stopping: best validation so far
+        self._order: np.ndarray | None = None
+        self._x_epoch = self.dataset.x_train
+        self._epoch_rng_states: dict[str, Any] = {}
+        self._pass: Pass | None = None
+        n = self.network.n_trainable
+        self._squares = np.zeros(n)  # scratch for sums of squares
+        self._ones_cache = np.ones(0)
+        self._update = np.zeros(n)  # the last step's parameter change dw
+        self._diverging_weights = self._update  # the failed weights, after a divergence
+        self._raw_grad = self.network.grad  # before clipping (a copy only when clipping)
+        self._configure(experiment)
+        self._clip_result: ClipResult | None = None
+        self._layer_norms = np.zeros(self.network.depth)
+        self._learning_rate = experiment.optimizer.learning_rate
+        self._set_weight_norms()
+        if experiment.state:
+            restore_state(self, experiment.state)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _columns(self) -> list[str]:
+        columns = list(SCALAR_COLUMNS)
+        for number in range(1, self.network.depth + 1):
+            columns += [f"{name}_{number}" for name in LAYER_COLUMNS]
+        # Where each per-layer metric goes in a row: one strided slice per metric.
+        base, width, depth = len(SCALAR_COLUMNS), len(LAYER_COLUMNS), self.network.depth
+        self._layer_columns = [slice(base + k, base + depth * width, width)
+                               for k in range(width)]
+        self._health_columns = []  # (layer, column, saturation threshold or 0 for dead ReLU)
+        for layer in self.network.layers:
+            start = base + (layer.number - 1) * width
+            if layer.activation.saturates:
+                threshold = SATURATION_FRACTION * layer.activation.max_derivative
+                self._health_columns.append((layer.number, start + 4, threshold))
+            elif layer.activation.kind == "relu":
+                self._health_columns.append((layer.number, start + 5, 0.0))
+        return columns
+
+    def _configure(self, experiment: Experiment) -> None:
+        """Settings that may change while training runs (see ``apply_live``)."""
+        self.experiment = experiment
+        n_train = self.dataset.x_train.shape[0]
+        self.batch_size = min(experiment.batch_size or n_train, n_train)
+        self.steps_per_epoch = -(-n_train // self.batch_size)
+        self.validation_interval = experiment.validation_interval  # None: each epoch's end
+        regularization = experiment.regularization
+        self.l1, self.l2 = regularization.l1, regularization.l2
+        for layer, spec in zip(self.network.layers[:-1], experiment.network.layers):
+            layer.dropout = regularization.dropout if spec.dropout is None else spec.dropout
+        self._dropout_rngs = [None] + [self.rngs["dropout"] if layer.dropout > 0.0 else None
+                                       for layer in self.network.layers]
+        if experiment.clipping.kind == "none":
+            self._raw_grad = self.network.grad
+        elif self._raw_grad is self.network.grad:
+            self._raw_grad = self.network.grad.copy()
+
+    def _check_targets(self) -> None:
+        loss = self.experiment.loss
+        targets = np.concatenate([self.dataset.t_train, self.dataset.t_val])
+        if loss in ("bce", "cross_entropy") and (targets.min() < 0.0 or targets.max() > 1.0):
+            raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
+                                          f"has {targets.min():g} to {targets.max():g}")
+        self.accuracy_rule = _accuracy_rule(self.network.output_activation.kind, targets)
+
+    def _bind_phases(self) -> list[Callable[[], None]]:
+        calls: list[Callable[[], None]] = []
+        for phase in self.phases:
+            if phase.kind == "forward":
+                calls.append(lambda number=phase.layer: self._forward(number))
+            elif phase.kind == "backward":
+                calls.append(lambda number=phase.layer: self._backward(number))
+            else:
+                calls.append({"loss": self._loss, "clip": self._clip,
+                              "update": self._update_parameters}[phase.kind])
+        return calls
+
+    # ------------------------------------------------------------------ public stepping
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop_event is not None
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_event is not None and self.stop_event.kind == "diverged"
+
+    @property
+    def current_pass(self) -> Pass | None:
+        return self._pass
+
+    def step(self) -> bool:
+        """Finish the current iteration (all of it, from a boundary). False if stopped."""
+        return self._run_phases(len(self.phases) - self.cursor)
+
+    def step_phase(self) -> Phase | None:
+        """Run the next phase only; returns it, or None if training has stopped."""
+        if not self._run_phases(1):
+            return None
+        return self.last_phase
+
+    def run(self, steps: int | None = None, epochs: int | None = None,
+            on_step: Callable[[Trainer], None] | None = None) -> int:
+        """Take up to ``steps`` steps (or until ``epochs`` more epochs end, or a stop).
+
+        Returns the number of steps taken. With neither limit it runs until a stopping
+        criterion of the experiment ends it.
+        """
+        taken = 0
+        target_epoch = None if epochs is None else self.epoch_count + epochs
+        while not self.stopped:
+            if steps is not None and taken >= steps:
+                break
+            if target_epoch is not None and self.epoch_count >= target_epoch:
+                break
+            if not self.step():
+                break
+            taken += 1
+            if on_step is not None:
+                on_step(self)
+        return taken
+
+    def resume(self) -> None:
+        """Clear a stop so training can go on (after lowering the learning rate, say)."""
+        self.stop_event = None
+
+    def _run_phases(self, count: int) -> bool:
+        if self.stopped:
+            return False
+        started = time.perf_counter()
+        calls = self._phase_calls
+        try:
+            if count == len(calls):  # a whole iteration from the boundary: the hot path
+                for call in calls:
+                    call()
+                self.last_phase = self.phases[-1]
+            else:
+                for _ in range(count):
+                    calls[self.cursor]()
+                    self.last_phase = self.phases[self.cursor]
+                    self.cursor = (self.cursor + 1) % len(calls)
+        except Diverged as error:
+            self._handle_divergence(error)
+        self.train_seconds += time.perf_counter() - started
+        if self.cursor == 0 and not self.stopped:
+            self._check_time_limit()
+        return True
+
+    # ------------------------------------------------------------------ the phases
+
+    def _forward(self, number: int) -> None:
+        if number == 1:
+            self._pass = self._next_batch()
+        self.network.forward_layer(self._pass, number, self._dropout_rngs[number])
+
+    def _loss(self) -> None:
+        p = self._pass
+        self.network.compute_loss(p, self.experiment.loss, self.l1, self.l2)
+        if not math.isfinite(p.loss + p.penalty):
+            raise Diverged("forward", self._first_nonfinite_forward_layer(p), "loss")
+
+    def _backward(self, number: int) -> None:
+        self.network.backward_layer(self._pass, number, self.l1, self.l2)
+
+    def _clip(self) -> None:
+        network = self.network
+        g = network.trainable_grad
+        layer_sq = self._segment_sums(g)
+        total = float(layer_sq.sum())
+        if not math.isfinite(total):
+            raise Diverged("backward", self._first_nonfinite_gradient_layer(), "gradient")
+        norms = np.sqrt(layer_sq)
+        self._layer_norms = norms
+        spec = self.experiment.clipping
+        if spec.kind == "none":
+            self._clip_result = ClipResult(False, math.sqrt(total), math.sqrt(total), norms, ())
+            return
+        self._raw_grad[...] = network.grad
+        result = clip(spec, g, self._segments(), norms, math.sqrt(total))
+        self._clip_result = result
+        if result.clipped:
+            self.clip_count += 1
+            step = self.step_count + 1
+            layers = ", ".join(map(str, result.layers))
+            self._add_event(Event("clip", step, f"step {step}: {spec.kind} clipping scaled the "
+                                  f"gradient norm {result.norm_before:.4g} to "
+                                  f"{result.norm_after:.4g} (layers {layers})",
+                                  {"clip_kind": spec.kind, "norm_before": result.norm_before,
+                                   "norm_after": result.norm_after,
+                                   "layers": list(result.layers)}))
+
+    def _update_parameters(self) -> None:
+        network = self.network
+        theta = network.trainable_theta
+        step = self.step_count + 1
+        lr = self.experiment.schedule.learning_rate(self.experiment.optimizer.learning_rate,
+                                                    step, self.epoch_count + 1)
+        self._learning_rate = lr
+        update = self._update
+        self.optimizer.compute(network.trainable_grad, lr, update)
+        update_sq = self._segment_sums(update)
+        # |w + dw| <= |w| + |dw| <= sqrt(sum w^2) + sqrt(sum dw^2): below 1e300 in total, no
+        # weight can overflow, so the update goes in place; otherwise check before committing.
+        if not float(update_sq.sum()) + self._weight_total < 1e300:
+            self._guarded_update(theta, update)
+        else:
+            theta += update
+        previous_weight_sq = self._weight_sq
+        self._set_weight_norms()
+        self._record(step, update_sq, previous_weight_sq)
+
+    def _guarded_update(self, theta: np.ndarray, update: np.ndarray) -> None:
+        """Apply an update that might overflow, keeping the old weights if it does."""
+        candidate = theta + update
+        if not np.isfinite(candidate).all():
+            self.optimizer = make_optimizer(self.experiment.optimizer, self.network.n_trainable)
+            self._diverging_weights = candidate
+            raise Diverged("update", self._first_nonfinite_weight_layer(), "weights")
+        theta[...] = candidate
+
+    def _set_weight_norms(self) -> None:
+        """Per-layer squared norms of the trainable parameters, kept for the next step's ratio."""
+        self._weight_sq = self._segment_sums(self.network.trainable_theta)
+        self._weight_total = float(self._weight_sq.sum())
+
+    # ------------------------------------------------------------------ batches and epochs
+
+    def _next_batch(self) -> Pass:
+        if self.position == 0:
+            self._begin_epoch()
+        start, stop = self.position, self.position + self.batch_size
+        x_all, t_all = self._x_epoch, self.dataset.t_train
+        if self._order is None:
+            if start == 0 and stop >= len(t_all):
+                return Pass(x_all, t_all, None, self.network.depth)
+            indices = np.arange(start, min(stop, len(t_all)))
+        else:
+            indices = self._order[start:stop]
+        return Pass(x_all[indices], t_all[indices], indices, self.network.depth)
+
+    def _begin_epoch(self) -> None:
+        """Draw this epoch's order and jitter, remembering the streams' states to resume."""
+        n = self.dataset.x_train.shape[0]
+        # A full batch sums the same samples in any order; keeping the order keeps the sum's
+        # rounding identical to a hand-written loop.
+        shuffle = self.experiment.shuffle and self.batch_size < n
+        jitter = self.experiment.data.jitter
+        if self.steps_per_epoch > 1:  # a checkpoint can then fall inside this epoch
+            self._epoch_rng_states = {name: self.rngs[name].bit_generator.state
+                                      for name in ("shuffle", "jitter")}
+        self._order = self.rngs["shuffle"].permutation(n) if shuffle else None
+        x = self.dataset.x_train
+        self._x_epoch = x + self.rngs["jitter"].normal(0.0, jitter, x.shape) if jitter else x
+
+    def _advance_position(self) -> None:
+        self.position += self.batch_size
+        if self.position >= self.dataset.x_train.shape[0]:
+            self.position = 0
+            self.epoch_count += 1
+
+    # ------------------------------------------------------------------ metrics
+
+    def _segments(self) -> list[slice]:
+        return [layer.segment for layer in self.network.layers]
+
+    def _segment_sums(self, vector: np.ndarray) -> np.ndarray:
+        """Per-layer sums of squares of a flat trainable vector (weights and biases together)."""
+        squares = np.multiply(vector, vector, out=self._squares)
+        return np.add.reduceat(squares, self.network.segment_starts)
+
+    def _record(self, step: int, update_sq: np.ndarray, previous_weight_sq: np.ndarray) -> None:
+        p = self._pass
+        clip_result = self._clip_result
+        row = self.history.new_row()
+        row[:9] = (step, self.epoch_count + 1, p.loss, p.penalty, self._accuracy(p.output, p.t),
+                   self._learning_rate, clip_result.norm_before, clip_result.norm_after,
+                   clip_result.clipped)
+        columns = self._layer_columns
+        row[columns[0]] = self._layer_norms
+        row[columns[1]] = clip_result.layer_norms_after
+        row[columns[2]] = np.sqrt(self._weight_sq)
+        if previous_weight_sq.all():
+            row[columns[3]] = np.sqrt(update_sq / previous_weight_sq)
+        else:  # all-zero weights: the ratio is undefined (NaN), not infinite
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.sqrt(update_sq / previous_weight_sq)
+            row[columns[3]] = np.where(previous_weight_sq > 0.0, ratio, np.nan)
+        for number, column, threshold in self._health_columns:
+            fprime = p.fprime[number]
+            if fprime is None:
+                continue
+            if threshold:  # sigmoid, tanh: units on the flat part of f
+                row[column] = np.count_nonzero(fprime < threshold) / fprime.size
+            else:  # relu: no sample of the batch activates the unit, so no gradient reaches it
+                active_samples = self._ones(fprime.shape[0]) @ fprime  # column sums, via BLAS
+                row[column] = 1.0 - np.count_nonzero(active_samples) / fprime.shape[1]
+        self._advance_position()
+        self.step_count = step
+        interval = self.validation_interval
+        if (self.position == 0) if interval is None else (step % interval == 0):
+            self._validate(row, step)
+        self._check_stopping(p, step)
+
+    def _ones(self, n: int) -> np.ndarray:
+        if self._ones_cache.shape[0] != n:
+            self._ones_cache = np.ones(n)
+        return self._ones_cache
+
+    def _accuracy(self, y: np.ndarray, t: np.ndarray) -> float:
+        return accuracy(self.accuracy_rule, y, t)
+
+    def _validate(self, row: np.ndarray, step: int) -> None:
+        dataset = self.dataset
+        if dataset.x_val.shape[0] == 0:
+            return
+        network, loss = self.network, self.experiment.loss
+        row[self.history.index["train_loss"]] = network.loss_value(
+            dataset.x_train, dataset.t_train, loss)
+        val = network.forward(dataset.x_val)
+        val_loss = network.loss_value(dataset.x_val, dataset.t_val, loss)
+        row[self.history.index["val_loss"]] = val_loss
+        row[self.history.index["val_accuracy"]] = self._accuracy(val.output, dataset.t_val)
+        self._early_stopping(val_loss, step)
+
+    def _early_stopping(self, val_loss: float, step: int) -> None:
+        spec = self.experiment.stopping.early_stopping
+        if spec is None:
+            return
+        best = self.best
+        if best is None or val_loss < best["loss"] - spec.min_delta:
+            self.best = {"loss": val_loss, "step": step, "wait": 0,
+                         "theta": self.network.theta.copy()}
+            return
+        best["wait"] += 1
+        if best["wait"] >= spec.patience:
+            restored = ""
+            if spec.restore_best:
+                self.network.theta[...] = best["theta"]
+                self._set_weight_norms()
+                restored = f"; weights restored from step {best['step']}"
+            self._stop("early_stopping", step,
+                       f"validation loss has not improved for {spec.patience} validations "
+                       f"(best {best['loss']:.6g} at step {best['step']}){restored}")
+
+    def _check_stopping(self, p: Pass, step: int) -> None:
+        if self.stopped:
+            return
+        stopping = self.experiment.stopping
+        if stopping.loss_below is not None and p.loss < stopping.loss_below:
+            self._stop("loss_below", step, f"loss {p.loss:.6g} is below "
+                                           f"{stopping.loss_below:g}")
+        elif stopping.max_steps is not None and step >= stopping.max_steps:
+            self._stop("max_steps", step, f"reached {stopping.max_steps} steps")
+        elif stopping.max_epochs is not None and self.epoch_count >= stopping.max_epochs:
+            self._stop("max_epochs", step, f"reached {stopping.max_epochs} epochs")
+
+    def _check_time_limit(self) -> None:
+        limit = self.experiment.stopping.time_limit
+        if limit is not None and self.train_seconds >= limit:
+            self._stop("time_limit", self.step_count, f"trained for {limit:g} s")
+
+    def _stop(self, reason: str, step: int, message: str) -> None:
+        self.stop_event = Event("stopped", step, f"stopped at step {step}: {message}",
+                                {"reason": reason})
+        self._add_event(self.stop_event)
+
+    def _add_event(self, event: Event) -> None:
+        self.events.append(event)
+
+    # ------------------------------------------------------------------ divergence
+
+    def _handle_divergence(self, error: Diverged) -> None:
+        step = self.step_count + 1
+        what = {"loss": "the loss", "gradient": "a gradient", "weights": "a weight"}[
+            error.quantity]
+        message = (f"diverged at step {step}: {what} became infinite or NaN, first in layer "
+                   f"{error.layer} ({error.phase}); the weights are those after step "
+                   f"{self.step_count}. Lower the learning rate or turn on clipping, then reset.")
+        self.stop_event = Event("diverged", step, message,
+                                {"phase": error.phase, "layer": error.layer,
+                                 "quantity": error.quantity})
+        self._add_event(self.stop_event)
+        self.cursor = 0  # the failed iteration is abandoned; its pass stays for inspection
+
+    def _first_nonfinite_forward_layer(self, p: Pass) -> int:
+        for number in range(1, self.network.depth + 1):
+            if not (np.isfinite(p.z[number]).all() and np.isfinite(p.a[number]).all()):
+                return number
+        return self.network.depth
+
+    def _first_nonfinite_gradient_layer(self) -> int:
+        for layer in reversed(self.network.layers):
+            if not math.isfinite(float(np.dot(self.network.grad[layer.segment],
+                                              self.network.grad[layer.segment]))):
+                return layer.number
+        return self.network.depth
+
+    def _first_nonfinite_weight_layer(self) -> int:
+        for layer in self.network.layers:
+            if not np.isfinite(self._diverging_weights[layer.segment]).all():
+                return layer.number
+        return 1
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def last_update(self) -> np.ndarray:
+        """The last step's parameter change dw (flat, trainable parameters)."""
+        return self._update
+
+    @property
+    def raw_gradient(self) -> np.ndarray:
+        """The flat gradient before clipping (the same array as after, without clipping)."""
+        return self._raw_grad
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @property
+    def last_clip(self) -> ClipResult | None:
+        return self._clip_result
+
+    def chain_rule(self, layer: int, j: int, i: int | None) -> ChainRule:
+        """The factors of dE/dw_ji (i None: dE/db_j) for the current iteration's batch."""
+        if self._pass is None:
+            raise ValueError("no iteration has run yet")
+        return breakdown(self.network, self._pass, self.experiment.loss, layer, j, i, self.l1,
+                         self.l2, self._raw_grad, self.network.grad)
+
+    def gradcheck(self, max_parameters: int | None = None) -> GradcheckResult:
+        """Finite differences against backpropagation on the whole training set."""
+        copy = Network(self.experiment.network, 0.0, self.experiment.seed)
+        copy.theta[...] = self.network.theta
+        return gradcheck(copy, self.dataset.x_train, self.dataset.t_train,
+                         self.experiment.loss, self.l1, self.l2, max_parameters)
+
+    def recent_events(self, kind: str | None = None) -> Iterator[Event]:
+        return (event for event in self.events if kind is None or event.kind == kind)
+
+    # ------------------------------------------------------------------ changes between steps
+
+    def at_boundary(self) -> bool:
+        return self.cursor == 0
+
+    def set_parameter(self, layer: int, j: int, i: int | None, value: float) -> None:
+        """Set w_ji (i None: b_j) between iterations; the next step starts from it."""
+        if not self.at_boundary():
+            raise RuntimeError("finish the current iteration before editing a weight")
+        if not math.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, got {value!r}")
+        target = self.network.layers[layer - 1]
+        if i is None:
+            if target.b is None:
+                raise ValueError(f"layer {layer} has no bias")
+            target.b[j] = value
+        else:
+            target.W[j, i] = value
+        self._set_weight_norms()
+
+    def apply_live(self, experiment: Experiment) -> None:
+        """Adopt changed hyperparameters without losing the trained weights.
+
+        Optimizer settings, schedule, batch size, shuffling, clipping, regularisation,
+        stopping and the validation interval may change; anything else needs a new Trainer.
+        """
+        if not live_compatible(self.experiment, experiment):
+            raise ValueError("data, network, loss or seed changed: build a new Trainer")
+        old = self.experiment
+        self._configure(experiment)
+        if experiment.optimizer.kind != old.optimizer.kind:
+            self.optimizer = make_optimizer(experiment.optimizer, self.network.n_trainable)
+        else:
+            self.optimizer.spec = experiment.optimizer
+        if (experiment.batch_size, experiment.shuffle) != (old.batch_size, old.shuffle):
+            self.position = 0  # the epoch in progress starts over with the new batching
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def state(self) -> dict[str, Any]:
+        """Everything a resumed run needs to continue exactly as if never interrupted."""
+        return save_state(self)
+
+    def to_experiment(self) -> Experiment:
+        """The experiment with this trainer's state, ready to save and resume."""
+        return self.experiment.replace(state=self.state())
+
+
+def live_compatible(old: Experiment, new: Experiment) -> bool:
+    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt."""
+    return (old.data, old.network, old.loss, old.seed) == (new.data, new.network, new.loss,
+                                                           new.seed)
+
+
+def _accuracy_rule(output_kind: str, targets: np.ndarray) -> str | None:
+    """How to count a prediction as right, or None for regression."""
+    if output_kind == "softmax":
+        return "argmax"
+    values = np.unique(targets)
+    if output_kind == "sigmoid" and np.isin(values, (0.0, 1.0)).all():
+        return "threshold_0.5"
+    if output_kind == "tanh" and np.isin(values, (-1.0, 1.0)).all():
+        return "sign"
+    return None
+
+
+def accuracy(rule: str | None, y: np.ndarray, t: np.ndarray) -> float:
+    """Fraction of right predictions under ``rule`` (NaN for regression)."""
+    if rule is None or y.shape[0] == 0:
+        return math.nan
+    if rule == "argmax":
+        return float(np.mean(y.argmax(axis=1) == t.argmax(axis=1)))
+    if rule == "threshold_0.5":
+        return float(np.mean((y > 0.5) == (t > 0.5)))
+    return float(np.mean((y > 0.0) == (t > 0.0)))
