@@ -33,7 +33,7 @@ class ChainRule:
     layer: int
     j: int
     i: int | None
-    value: float  # the weight (or bias) the gradient belongs to
+    value: float  # the weight (or bias) as it was in this pass
     dE_da: np.ndarray | None  # error arriving at unit j, per sample; None when fused
     keep: np.ndarray | None  # dropout scale of unit j, per sample; None without dropout
     fprime: np.ndarray | None  # f'(z_j) per sample; None when fused
@@ -56,10 +56,11 @@ class ChainRule:
 
 def breakdown(network: Network, p: Pass, loss_kind: str, layer_number: int, j: int,
               i: int | None, l1: float, l2: float, raw_grad: np.ndarray,
-              clipped_grad: np.ndarray) -> ChainRule:
+              clipped_grad: np.ndarray, update: np.ndarray) -> ChainRule:
     """The chain rule for w_ji (or b_j) from a pass whose backward phase reached this layer.
 
-    ``raw_grad`` and ``clipped_grad`` are the network's flat gradient before and after clipping.
+    ``raw_grad`` and ``clipped_grad`` are the network's flat gradient before and after clipping;
+    ``update`` is the step the parameters took after the pass (used if ``p.updated``).
     The factors are the engine's own arrays, so delta is bit-identical to what it used.
     """
     layer = network.layers[layer_number - 1]
@@ -69,14 +70,14 @@ def breakdown(network: Network, p: Pass, loss_kind: str, layer_number: int, j: i
     fused = p.fused_delta is not None and layer_number == network.depth
     if i is None:
         a_i = np.ones(delta.shape[0])
-        value = float(layer.b[j])
         flat = layer.bias_start + j
-        penalty = 0.0
     else:
         a_i = p.a[layer_number - 1][:, i]
-        value = float(layer.W[j, i])
         flat = layer.segment.start + j * layer.fan_in + i
-        penalty = l2 * value + l1 * float(np.sign(value))
+    value = float(network.theta[flat])
+    if p.updated and flat < network.n_trainable:
+        value -= float(update[flat])  # the weight the pass used, before its step
+    penalty = 0.0 if i is None else l2 * value + l1 * float(np.sign(value))
     per_sample = delta[:, j] * a_i
     return ChainRule(
         layer=layer_number, j=j, i=i, value=value,

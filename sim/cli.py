@@ -93,10 +93,14 @@ def _check(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
     network = trainer.network
     shape = "-".join(str(n) for n in [network.inputs] + [l.units for l in network.layers])
-    print(f"{args.file}: valid; network {shape}, {network.n_trainable} trainable parameters, "
-          f"{trainer.dataset.x_train.shape[0]} training and {trainer.dataset.x_val.shape[0]} "
-          f"validation samples")
+    print(f"{args.file}: valid; network {shape}, {_count(network.n_trainable, 'trainable parameter')}, "
+          f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
+          f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}")
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _gradcheck(args: argparse.Namespace) -> int:

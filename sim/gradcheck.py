@@ -3,6 +3,15 @@
 For each parameter w, nudge it by +h and -h, measure the loss E each time, and compare
 ``(E(w + h) - E(w - h)) / 2h`` with the gradient backpropagation computed. The loss is the
 whole training set's data loss plus the penalty, without dropout, so it is a fixed function.
+
+The check uses the fourth-order form of the same idea,
+``(E(w - 2h) - 8 E(w - h) + 8 E(w + h) - E(w + 2h)) / 12h``: its error shrinks as h^4, so h
+can be larger, and the rounding noise of the loss (about 1e-16 E / h) is 100 times smaller
+than with the two-point difference at equal accuracy.
+
+ReLU has a kink at z = 0 where no derivative exists. When a nudge moves some sample's z of a
+ReLU unit across 0, the finite difference measures the kink, not the slope; such parameters
+are counted in ``at_kinks`` and left out of the comparison.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import numpy as np
 
 from .network import Network
 
-DEFAULT_STEP = 1e-6
+DEFAULT_STEP = 1e-4
 ERROR_FLOOR = 1e-7  # below this, two gradients are compared by their difference alone
 
 
@@ -25,6 +34,7 @@ class GradcheckResult:
     numeric: float  # the finite-difference estimate for it
     checked: int  # how many parameters were compared
     total: int  # how many trainable parameters there are
+    at_kinks: int = 0  # parameters whose nudges crossed a ReLU kink (not compared)
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
@@ -64,22 +74,38 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     if max_parameters is not None and max_parameters < total:
         indices = np.sort(np.random.default_rng(seed).choice(total, max_parameters,
                                                              replace=False))
+    pattern = _kink_pattern(network, x)
     theta = network.theta
     numeric = np.empty(len(indices))
+    smooth = np.ones(len(indices), dtype=bool)
     for position, index in enumerate(indices):
         original = theta[index]
         h = step * max(1.0, abs(original))
-        theta[index] = original + h
-        upper = network.loss_value(x, t, loss, l1, l2)
-        theta[index] = original - h
-        lower = network.loss_value(x, t, loss, l1, l2)
+        losses = []
+        for offset in (-2.0, -1.0, 1.0, 2.0):
+            theta[index] = original + offset * h
+            losses.append(network.loss_value(x, t, loss, l1, l2))
+            smooth[position] &= _kink_pattern(network, x) == pattern
         theta[index] = original
-        numeric[position] = (upper - lower) / (2.0 * h)
+        # Differences of nearby losses first: exact when they are equal (Sterbenz), so a
+        # parameter that does not move the loss gets exactly 0.
+        inner, outer = losses[2] - losses[1], losses[3] - losses[0]
+        numeric[position] = (8.0 * inner - outer) / (12.0 * h)
     analytic = analytic_all[indices]
-    errors = relative_error(analytic, numeric)
+    errors = np.where(smooth, relative_error(analytic, numeric), 0.0)
     worst = int(np.argmax(errors))  # every network has at least one weight
     return GradcheckResult(
         worst_relative_error=float(errors[worst]),
         worst_parameter=parameter_name(network, int(indices[worst])),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
-        checked=len(indices), total=total)
+        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()))
+
+
+def _kink_pattern(network: Network, x: np.ndarray) -> bytes:
+    """Which side of 0 every ReLU-family unit's z is on, for every sample."""
+    kinked = [layer.number for layer in network.layers
+              if layer.activation.kind in ("relu", "leaky_relu")]
+    if not kinked:
+        return b""
+    p = network.forward(x)
+    return b"".join(np.packbits(p.z[number] > 0.0).tobytes() for number in kinked)

@@ -58,7 +58,7 @@ class Pass:
     """
 
     __slots__ = ("x", "t", "indices", "z", "h", "a", "keep", "dE_da", "fprime", "delta",
-                 "loss", "penalty", "fused_delta")
+                 "loss", "penalty", "fused_delta", "updated")
 
     def __init__(self, x: np.ndarray, t: np.ndarray, indices: np.ndarray | None,
                  depth: int) -> None:
@@ -77,6 +77,7 @@ class Pass:
         self.loss: float | None = None
         self.penalty: float = 0.0
         self.fused_delta: np.ndarray | None = None
+        self.updated = False  # whether the parameters have since taken this pass's step
 
     @property
     def output(self) -> np.ndarray:

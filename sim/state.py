@@ -64,7 +64,7 @@ def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
     trainer.clip_count = s.integer("clip_count", 0, maximum=10**15)
     trainer.network.theta[...] = _read_parameters(trainer, s.raw("parameters"),
                                                   "state.parameters")
-    _restore_optimizer(trainer, s.section("optimizer", ("kind",) + trainer.optimizer.state_names))
+    _restore_optimizer(trainer, s.raw("optimizer"))
     rng = s.section("rng", RNG_NAMES)
     if trainer.position:
         epoch_rng = s.section("epoch_rng", ("shuffle", "jitter"))
@@ -107,11 +107,13 @@ def _read_parameters(trainer: Trainer, value: Any, path: str) -> np.ndarray:
     return theta
 
 
-def _restore_optimizer(trainer: Trainer, s: Section) -> None:
+def _restore_optimizer(trainer: Trainer, value: Any) -> None:
     kind = trainer.optimizer.spec.kind
-    if s.raw("kind") != kind:
-        raise ExperimentError(s.at("kind"), f'the state was saved with "{s.raw("kind")!s:.20}" '
-                                            f'but the experiment uses "{kind}"')
+    saved = value.get("kind") if isinstance(value, dict) else None
+    if saved != kind:
+        raise ExperimentError("state.optimizer.kind", f'the state was saved with "{saved!s:.20}" '
+                                                      f'but the experiment uses "{kind}"')
+    s = Section(value, "state.optimizer", ("kind",) + trainer.optimizer.state_names)
     size = trainer.network.n_trainable
     values: dict[str, Any] = {}
     for name, current in trainer.optimizer.state().items():

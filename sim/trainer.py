@@ -283,6 +283,7 @@ class Trainer:
             self._guarded_update(theta, update)
         else:
             theta += update
+        self._pass.updated = True
         previous_weight_sq = self._weight_sq
         self._set_weight_norms()
         self._record(step, update_sq, previous_weight_sq)
@@ -504,7 +505,7 @@ class Trainer:
         if self._pass is None:
             raise ValueError("no iteration has run yet")
         return breakdown(self.network, self._pass, self.experiment.loss, layer, j, i, self.l1,
-                         self.l2, self._raw_grad, self.network.grad)
+                         self.l2, self._raw_grad, self.network.grad, self._update)
 
     def gradcheck(self, max_parameters: int | None = None) -> GradcheckResult:
         """Finite differences against backpropagation on the whole training set."""
@@ -535,6 +536,7 @@ class Trainer:
         else:
             target.W[j, i] = value
         self._set_weight_norms()
+        self._pass = None  # its numbers were computed with the old weight
 
     def apply_live(self, experiment: Experiment) -> None:
         """Adopt changed hyperparameters without losing the trained weights.
