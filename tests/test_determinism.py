@@ -1,0 +1,142 @@
+"""Same file and seed, same numbers; checkpoints resume exactly; phases equal whole steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from tests.conftest import experiment
+
+# Experiments that exercise every source of randomness and every piece of optimizer state.
+CONFIGS = {
+    "full batch, momentum": dict(optimizer={"kind": "sgd", "learning_rate": 0.5,
+                                            "momentum": 0.9}),
+    "mini-batch, shuffled, dropout, jitter, adam": dict(
+        data={"kind": "circles", "samples": 60, "validation_fraction": 0.2, "jitter": 0.05},
+        network={"inputs": 2, "layers": [{"units": 6, "activation": "tanh"},
+                                          {"units": 1, "activation": "sigmoid"}]},
+        loss="bce", optimizer={"kind": "adam", "learning_rate": 0.01}, batch_size=7,
+        regularization={"dropout": 0.3, "l2": 0.001}),
+    "stochastic, nesterov, step schedule, clipping": dict(
+        data={"kind": "spiral", "samples": 30, "classes": 3},
+        network={"inputs": 2, "layers": [{"units": 5, "activation": "relu"},
+                                          {"units": 3, "activation": "softmax"}]},
+        loss="cross_entropy", batch_size=1,
+        optimizer={"kind": "sgd", "learning_rate": 0.2, "momentum": 0.5, "nesterov": True},
+        schedule={"kind": "step", "step_size": 7, "gamma": 0.5},
+        clipping={"kind": "global_norm", "threshold": 0.5}),
+    "rmsprop, early stopping, exponential schedule": dict(
+        data={"kind": "moons", "samples": 40, "validation_fraction": 0.25},
+        network={"inputs": 2, "layers": [{"units": 8, "activation": "leaky_relu"},
+                                          {"units": 8, "activation": "tanh", "residual": True},
+                                          {"units": 1, "activation": "sigmoid"}]},
+        loss="mse", batch_size=8, optimizer={"kind": "rmsprop", "learning_rate": 0.01},
+        schedule={"kind": "exponential", "gamma": 0.9, "decay_steps": 5, "unit": "epochs"},
+        stopping={"early_stopping": {"patience": 1000}}),
+}
+
+
+def trajectory(trainer: sim.Trainer, steps: int) -> np.ndarray:
+    trainer.run(steps=steps)
+    return trainer.history.recent()
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit-for-bit equality, NaN equal to NaN."""
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_same_experiment_same_numbers_bit_for_bit(name):
+    first = sim.Trainer(experiment(**CONFIGS[name]))
+    second = sim.Trainer(experiment(**CONFIGS[name]))
+    assert same(trajectory(first, 40), trajectory(second, 40))
+    assert same(first.network.theta, second.network.theta)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+@pytest.mark.parametrize("split", [1, 13, 20])
+def test_resume_from_a_saved_file_continues_exactly(name, split):
+    uninterrupted = sim.Trainer(experiment(**CONFIGS[name]))
+    trajectory(uninterrupted, 40)
+
+    first = sim.Trainer(experiment(**CONFIGS[name]))
+    first.run(steps=split)
+    text = sim.dumps(first.to_experiment())  # through JSON text, as a file would be
+    resumed = sim.Trainer(sim.parse(sim.experiment.decode_json(text.encode(), "checkpoint")))
+    assert resumed.step_count == split
+    resumed.run(steps=40 - split)
+    assert same(resumed.network.theta, uninterrupted.network.theta)
+    assert same(resumed.optimizer.state().get("m", resumed.network.theta),
+                uninterrupted.optimizer.state().get("m", uninterrupted.network.theta))
+    tail = uninterrupted.history.recent()[split:]
+    assert same(resumed.history.recent(), tail)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_phase_by_phase_equals_whole_steps(name):
+    whole = sim.Trainer(experiment(**CONFIGS[name]))
+    phased = sim.Trainer(experiment(**CONFIGS[name]))
+    whole.run(steps=15)
+    for _ in range(15 * len(phased.phases)):
+        phased.step_phase()
+    assert phased.cursor == 0 and phased.step_count == 15
+    assert same(whole.network.theta, phased.network.theta)
+    assert same(whole.history.recent(), phased.history.recent())
+
+
+def test_step_finishes_a_partly_stepped_iteration():
+    whole, mixed = sim.Trainer(experiment()), sim.Trainer(experiment())
+    whole.run(steps=3)
+    mixed.step_phase()
+    mixed.step_phase()
+    mixed.step()  # completes the first iteration
+    mixed.run(steps=2)
+    assert mixed.step_count == 3 and same(whole.network.theta, mixed.network.theta)
+
+
+def test_phase_cursor_reports_every_phase_in_order():
+    trainer = sim.Trainer(experiment())
+    seen = [str(trainer.step_phase()) for _ in range(len(trainer.phases))]
+    assert seen == ["forward layer 1", "forward layer 2", "loss", "backward layer 2",
+                    "backward layer 1", "clip", "update"]
+    assert trainer.cursor == 0
+
+
+def test_dropout_never_changes_the_initial_weights():
+    base = sim.Trainer(experiment())
+    dropped = sim.Trainer(experiment(regularization={"dropout": 0.5}))
+    assert same(base.network.theta, dropped.network.theta)
+
+
+def test_explicit_weights_of_one_layer_leave_the_others_drawn_as_before():
+    base = sim.Trainer(experiment())
+    fixed = sim.Trainer(experiment(network={"inputs": 2, "layers": [
+        {"units": 2, "activation": "sigmoid", "weights": [[1, 2], [3, 4]]},
+        {"units": 1, "activation": "sigmoid"}]}))
+    assert same(base.network.layers[1].W, fixed.network.layers[1].W)
+    assert fixed.network.layers[0].W.tolist() == [[1, 2], [3, 4]]
+
+
+def test_different_seeds_give_different_weights():
+    assert not same(sim.Trainer(experiment(seed=1)).network.theta,
+                    sim.Trainer(experiment(seed=2)).network.theta)
+
+
+def test_state_of_another_optimizer_is_refused_with_the_field_named():
+    trainer = sim.Trainer(experiment(optimizer={"kind": "sgd", "learning_rate": 0.1}))
+    trainer.run(steps=2)
+    saved = trainer.to_experiment()
+    changed = saved.replace(optimizer=sim.optimizers.OptimizerSpec("adam"))
+    with pytest.raises(sim.ExperimentError, match=r"state\.optimizer\.kind"):
+        sim.Trainer(changed)
+
+
+def test_state_with_wrong_shapes_is_refused_with_the_field_named():
+    trainer = sim.Trainer(experiment())
+    trainer.step()
+    state = trainer.state()
+    state["parameters"][1]["weights"] = [[1.0, 2.0, 3.0]]
+    with pytest.raises(sim.ExperimentError, match=r"state\.parameters\[1\]\.weights\[0\]"):
+        sim.Trainer(experiment(state=state))

@@ -1,0 +1,65 @@
+"""Bounded history: recent steps exact, older ones as min/max buckets, memory fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.history import History
+
+
+def filled(history: History, values: np.ndarray) -> None:
+    for step, value in enumerate(values, start=1):
+        row = history.new_row()
+        row[0] = step
+        row[1] = value
+
+
+def test_recent_rows_are_exact():
+    history = History(["step", "loss"], recent=8, buckets=8)
+    filled(history, np.arange(10.0))
+    assert history.column("loss")[-8:].tolist() == list(np.arange(2.0, 10.0))
+    assert history.last() == {"step": 10.0, "loss": 9.0}
+    assert len(history) == 10
+
+
+def test_old_rows_keep_their_minimum_and_maximum():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=20_000)
+    values[1234] = 50.0  # a spike long ago must survive decimation
+    values[777] = -40.0
+    history = History(["step", "loss"], recent=64, buckets=32)
+    filled(history, values)
+    series = history.series("loss")
+    assert series.high.max() == 50.0 and series.low.min() == -40.0
+    # every point's range covers exactly the rows between its step and the next point's
+    edges = np.append(series.steps, len(values) + 1).astype(int)
+    for first, nxt, low, high in zip(edges[:-1], edges[1:], series.low, series.high):
+        chunk = values[first - 1:nxt - 1]
+        assert low == chunk.min() and high == chunk.max()
+
+
+def test_memory_is_bounded_however_long_the_run():
+    history = History(["step", "loss", "x", "y"], recent=256, buckets=256)
+    size = history.nbytes
+    rows = np.zeros((1_000_000, 4))
+    rows[:, 0] = np.arange(1, 1_000_001)
+    # feed a million rows through the public path, in bulk for speed
+    for start in range(0, len(rows), 512):
+        for row in rows[start:start + 512]:
+            history.new_row()[:] = row
+    assert history.nbytes == size < 100_000
+    assert len(history) == 1_000_000
+    series = history.series("step")
+    assert series.low.min() == 1 and series.high.max() == 1_000_000
+    assert len(series.steps) <= 256 + 1 + 512
+
+
+def test_unmeasured_values_stay_nan_without_hiding_measured_ones():
+    history = History(["step", "val_loss"], recent=4, buckets=4)
+    for step in range(1, 41):
+        row = history.new_row()
+        row[0] = step
+        if step % 10 == 0:
+            row[1] = step / 10
+    series = history.series("val_loss")
+    assert np.nanmax(series.high) == 4.0 and np.nanmin(series.low) == 1.0
