@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .network import Network, Pass
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 FUSED_FORMULAS = {
     "cross_entropy": "softmax + cross_entropy: dE/dz_j = (y_j - t_j) / n",
@@ -54,39 +57,36 @@ class ChainRule:
         return self.clipped_gradient / self.gradient
 
 
-def breakdown(network: Network, p: Pass, loss_kind: str, layer_number: int, j: int,
-              i: int | None, l1: float, l2: float, raw_grad: np.ndarray,
-              clipped_grad: np.ndarray, update: np.ndarray) -> ChainRule:
-    """The chain rule for w_ji (or b_j) from a pass whose backward phase reached this layer.
+def breakdown(s: Snapshot, layer_number: int, j: int, i: int | None) -> ChainRule:
+    """The chain rule for w_ji (or b_j) from a snapshot whose backward phase reached the layer.
 
-    ``raw_grad`` and ``clipped_grad`` are the network's flat gradient before and after clipping;
-    ``update`` is the step the parameters took after the pass (used if ``p.updated``).
-    The factors are the engine's own arrays, so delta is bit-identical to what it used.
+    The factors are copies of the engine's own arrays, so delta is bit-identical to what it
+    used; the gradients are the engine's before and after clipping.
     """
-    layer = network.layers[layer_number - 1]
-    delta = p.delta[layer_number]
+    layer = s.layers[layer_number - 1]
+    delta = layer.delta
     if delta is None:
         raise ValueError(f"the backward phase has not reached layer {layer_number} yet")
-    fused = p.fused_delta is not None and layer_number == network.depth
+    fused = s.fused_delta and layer_number == s.depth
+    W, b = s.weights_in_pass(layer_number)
     if i is None:
         a_i = np.ones(delta.shape[0])
-        flat = layer.bias_start + j
+        value, gradient, clipped = float(b[j]), float(layer.db[j]), float(layer.db_clipped[j])
+        penalty = 0.0
     else:
-        a_i = p.a[layer_number - 1][:, i]
-        flat = layer.segment.start + j * layer.fan_in + i
-    value = float(network.theta[flat])
-    if p.updated and flat < network.n_trainable:
-        value -= float(update[flat])  # the weight the pass used, before its step
-    penalty = 0.0 if i is None else l2 * value + l1 * float(np.sign(value))
+        a_i = np.array(s.activations(layer_number - 1)[:, i])
+        value, gradient = float(W[j, i]), float(layer.dW[j, i])
+        clipped = float(layer.dW_clipped[j, i])
+        regularization = s.experiment.regularization
+        penalty = regularization.l2 * value + regularization.l1 * float(np.sign(value))
     per_sample = delta[:, j] * a_i
     return ChainRule(
         layer=layer_number, j=j, i=i, value=value,
-        dE_da=None if fused else p.dE_da[layer_number][:, j].copy(),
-        keep=None if p.keep[layer_number] is None else p.keep[layer_number][:, j].copy(),
-        fprime=None if fused else p.fprime[layer_number][:, j].copy(),
-        delta=delta[:, j].copy(), a_i=np.array(a_i), per_sample=per_sample,
+        dE_da=None if fused else layer.dE_da[:, j].copy(),
+        keep=None if layer.keep is None else layer.keep[:, j].copy(),
+        fprime=None if fused else layer.fprime[:, j].copy(),
+        delta=delta[:, j].copy(), a_i=a_i, per_sample=per_sample,
         data_gradient=math.fsum(per_sample.tolist()), penalty_gradient=penalty,
-        gradient=float(raw_grad[flat]), clipped_gradient=float(clipped_grad[flat]),
-        fused=FUSED_FORMULAS[loss_kind] if fused else None,
+        gradient=gradient, clipped_gradient=clipped,
+        fused=FUSED_FORMULAS[s.experiment.loss] if fused else None,
     )
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 import warnings
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (python -m sim explain ... | head)
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -164,7 +168,7 @@ def _explain(args: argparse.Namespace) -> int:
             phase = trainer.step_phase()
             if phase is None:
                 break
-            caption = explain.caption(trainer, args.sample)
+            caption = explain.caption(trainer.snapshot(with_history=False), args.sample)
             print(f"== {caption.title}")
             for line in caption.lines:
                 print(f"   {line}")

@@ -21,8 +21,7 @@ from . import losses
 from .gradcheck import weight_label
 
 if TYPE_CHECKING:
-    from .network import Layer, Pass
-    from .trainer import Trainer
+    from .snapshot import LayerSnapshot, Snapshot
 
 MAX_UNITS = 6  # units written out per layer; the rest are summarised
 MAX_TERMS = 4  # terms of a weighted sum written out
@@ -47,133 +46,136 @@ def fmt(value: float) -> str:
         return "NaN (not a number)"
     if math.isinf(value):
         return "+infinity" if value > 0 else "−infinity"
+    if value == 0.0:
+        return "0"  # never "−0"
     text = f"{value:.4g}"
     return text if "e" in text else text.replace("-", "−")
 
 
-def caption(trainer: Trainer, sample: int = 0) -> Caption:
-    """The caption for the phase the trainer ran last, following training sample ``sample``."""
-    phase = trainer.last_phase
-    p = trainer.current_pass
-    if phase is None or p is None:
+def factor(value: float) -> str:
+    """A number as a factor of a product: negative ones in parentheses."""
+    return f"({fmt(value)})" if value < 0.0 else fmt(value)
+
+
+def caption(s: Snapshot, sample: int = 0) -> Caption:
+    """The caption for the phase the snapshot's trainer ran last, following one sample."""
+    phase = s.last_phase
+    if phase is None or s.x is None:
         return Caption("Ready", ("Step a phase to begin: forward, loss, backward, clip, "
                                  "update.",))
-    row, note = _row_of(p, sample)
+    row, note = _row_of(s, sample)
     lines: list[str] = [note] if note else []
     if phase.kind == "forward":
-        title, body = _forward(trainer, p, phase.layer, row)
+        title, body = _forward(s, phase.layer, row)
     elif phase.kind == "loss":
-        title, body = _loss(trainer, p, row)
+        title, body = _loss(s, row)
     elif phase.kind == "backward":
-        title, body = _backward(trainer, p, phase.layer, row)
+        title, body = _backward(s, phase.layer, row)
     elif phase.kind == "clip":
-        title, body = _clip(trainer)
+        title, body = _clip(s)
     else:
-        title, body = _update(trainer)
+        title, body = _update(s)
     return Caption(title, tuple(lines + body))
 
 
-def _row_of(p: Pass, sample: int) -> tuple[int, str]:
+def _row_of(s: Snapshot, sample: int) -> tuple[int, str]:
     """Which row of the batch holds the followed sample (the first row if it is absent)."""
-    n = p.x.shape[0]
-    if p.indices is None:
+    n = s.x.shape[0]
+    if s.indices is None:
         if 0 <= sample < n:
             return sample, ""
         return 0, f"(sample {sample + 1} is not in this batch; showing its first sample)"
-    rows = np.flatnonzero(p.indices == sample)
+    rows = np.flatnonzero(s.indices == sample)
     if rows.size:
         return int(rows[0]), ""
     return 0, (f"(sample {sample + 1} is not in this batch; showing sample "
-               f"{int(p.indices[0]) + 1})")
+               f"{int(s.indices[0]) + 1})")
 
 
-def _chain(trainer: Trainer) -> bool:
-    return all(layer.units == 1 for layer in trainer.network.layers)
+def _chain(s: Snapshot) -> bool:
+    return all(layer.units == 1 for layer in s.layers)
 
 
-def _unit(trainer: Trainer, layer: int, j: int) -> str:
+def _unit(s: Snapshot, layer: int, j: int) -> str:
     """The subscript naming unit j (0-based) of a layer."""
-    return f"_{layer}" if _chain(trainer) else f"_{j + 1}"
+    return f"_{layer}" if _chain(s) else f"_{j + 1}"
 
 
-def _weight(trainer: Trainer, layer: int, j: int, i: int) -> str:
+def _weight(s: Snapshot, layer: int, j: int, i: int) -> str:
     """w_ji, or w_l in a chain of one-unit layers as seed 004 names them."""
-    return f"w_{layer}" if _chain(trainer) else weight_label(j, i)
+    return f"w_{layer}" if _chain(s) else weight_label(j, i)
 
 
-def _bias(trainer: Trainer, layer: int, j: int) -> str:
-    return f"b{_unit(trainer, layer, j)}"
+def _bias(s: Snapshot, layer: int, j: int) -> str:
+    return f"b{_unit(s, layer, j)}"
 
 
-def _input_name(trainer: Trainer, layer: int, i: int) -> str:
+def _input_name(s: Snapshot, layer: int, i: int) -> str:
     if layer == 1:
-        names = trainer.dataset.input_names
+        names = s.input_names
         return names[i] if i < len(names) and len(names[i]) <= 12 else f"x_{i + 1}"
-    return f"a{_unit(trainer, layer - 1, i)}"
+    return f"a{_unit(s, layer - 1, i)}"
 
 
-def _role(trainer: Trainer, layer: Layer) -> str:
-    return "output" if layer.number == trainer.network.depth else "hidden"
+def _role(s: Snapshot, layer: LayerSnapshot) -> str:
+    return "output" if layer.number == s.depth else "hidden"
 
 
-def _batch_note(p: Pass) -> str:
-    n = p.x.shape[0]
-    return "" if n == 1 else f" (this sample; the batch has {n} samples)"
-
-
-def _forward(trainer: Trainer, p: Pass, number: int, row: int) -> tuple[str, list[str]]:
-    layer = trainer.network.layers[number - 1]
-    kind = layer.activation.kind
-    title = (f"Forward · layer {number} ({_role(trainer, layer)}, {kind}): "
+def _forward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
+    layer = s.layers[number - 1]
+    kind = layer.activation
+    W, b = s.weights_in_pass(number)
+    title = (f"Forward · layer {number} ({_role(s, layer)}, {kind}): "
              f"z = Σ w·a + b, then a = f(z)")
     lines = []
-    a_prev = p.a[number - 1][row]
+    a_prev = s.activations(number - 1)[row]
     for j in range(min(layer.units, MAX_UNITS)):
-        u = _unit(trainer, number, j)
-        terms = [f"{fmt(a_prev[i])}×{fmt(layer.W[j, i])}" for i in range(layer.fan_in)]
+        u = _unit(s, number, j)
+        terms = [f"{factor(a_prev[i])}×{factor(W[j, i])}" for i in range(layer.fan_in)]
         if layer.fan_in > MAX_TERMS:
             terms = [f"Σ of {layer.fan_in} inputs × weights"]
-        if layer.b is not None:
-            terms.append(fmt(layer.b[j]))
-        z, a = p.z[number][row, j], p.a[number][row, j]
+        if b is not None:
+            terms.append(fmt(b[j]))
+        z, a = layer.z[row, j], layer.a[row, j]
         text = f"z{u} = {' + '.join(terms)} = {fmt(z)}"
         if kind == "softmax":
             text += f",  a{u} = e^z{u} / Σ e^z = {fmt(a)}"
         else:
-            text += f",  a{u} = {kind}({fmt(z)}) = {fmt(p.h[number][row, j])}"
-        if p.keep[number] is not None:
-            keep = p.keep[number][row, j]
+            text += f",  a{u} = {kind}({fmt(z)}) = {fmt(layer.h[row, j])}"
+        if layer.keep is not None:
+            keep = layer.keep[row, j]
             text += ", dropped out" if keep == 0.0 else f", kept ×{fmt(keep)}"
         if layer.residual:
             text += f" + a_prev = {fmt(a)}"
         lines.append(text)
     if layer.units > MAX_UNITS:
         lines.append(f"… and {layer.units - MAX_UNITS} more units")
-    if p.x.shape[0] > 1:
-        lines.append(f"Shown for one sample; all {p.x.shape[0]} samples of the batch go "
+    if s.x.shape[0] > 1:
+        lines.append(f"Shown for one sample; all {s.x.shape[0]} samples of the batch go "
                      f"through at once.")
     return title, lines
 
 
-def _loss(trainer: Trainer, p: Pass, row: int) -> tuple[str, list[str]]:
-    kind = trainer.experiment.loss
+def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
+    kind = s.experiment.loss
     title = f"Loss: {losses.formula(kind)}"
-    depth = trainer.network.depth
-    y, t = p.a[depth][row], p.t[row]
+    out = s.layers[-1]
+    y, t = out.a[row], s.t[row]
     lines = []
     for j in range(min(len(y), MAX_UNITS)):
-        u = _unit(trainer, depth, j)
+        u = _unit(s, s.depth, j)
         lines.append(f"output a{u} = {fmt(y[j])}, target t = {fmt(t[j])}, "
                      f"error a{u} − t = {fmt(y[j] - t[j])}")
-    n, k = p.t.shape
+    n, k = s.t.shape
     if n == 1 and kind in ("sse", "half_sse") and k == 1:
         half = "1/2 " if kind == "half_sse" else ""
-        lines.append(f"E = {half}({fmt(t[0])} − {fmt(y[0])})² = {fmt(p.loss)}")
+        lines.append(f"E = {half}({fmt(t[0])} − {fmt(y[0])})² = {fmt(s.loss)}")
     else:
-        share = losses.per_sample(kind, p.a[depth], p.z[depth], p.t)[row]
-        lines.append(f"E = {fmt(p.loss)} over the batch of {n}; this sample adds {fmt(share)}")
-    if p.penalty:
-        lines.append(f"penalty on the weights = {fmt(p.penalty)}, total {fmt(p.loss + p.penalty)}")
+        share = losses.per_sample(kind, out.a, out.z, s.t)[row]
+        lines.append(f"E = {fmt(s.loss)} over the batch of {n}; this sample adds {fmt(share)}")
+    if s.penalty:
+        lines.append(f"penalty on the weights = {fmt(s.penalty)}, total "
+                     f"{fmt(s.loss + s.penalty)}")
     if kind in LOSS_GRADIENT_TEXT:
         rule = LOSS_GRADIENT_TEXT[kind].format(a="a", t="t", nk="(n k)")
         lines.append(f"The error sent back: dE/da = {rule}")
@@ -183,157 +185,131 @@ def _loss(trainer: Trainer, p: Pass, row: int) -> tuple[str, list[str]]:
     return title, lines
 
 
-def _backward(trainer: Trainer, p: Pass, number: int, row: int) -> tuple[str, list[str]]:
-    network = trainer.network
-    layer = network.layers[number - 1]
-    kind = layer.activation.kind
-    title = (f"Backward · layer {number} ({_role(trainer, layer)}): "
+def _backward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
+    layer = s.layers[number - 1]
+    title = (f"Backward · layer {number} ({_role(s, layer)}): "
              f"delta = dE/da × f'(z), then dE/dw_ji = delta_j × a_i")
-    lines = []
-    fused = number == network.depth and p.fused_delta is not None
-    for j in range(min(layer.units, MAX_UNITS)):
-        lines.append(_delta_line(trainer, p, layer, j, row, fused))
-    lines += _gradient_lines(trainer, p, layer, row)
-    if p.x.shape[0] > 1:
-        lines.append(f"The gradients are the batch's: each is the sum of the {p.x.shape[0]} "
+    fused = number == s.depth and s.fused_delta
+    lines = [_delta_line(s, layer, j, row, fused) for j in range(min(layer.units, MAX_UNITS))]
+    lines += _gradient_lines(s, layer, row)
+    if s.x.shape[0] > 1:
+        lines.append(f"The gradients are the batch's: each is the sum of the {s.x.shape[0]} "
                      f"samples' products (the loss already divides by n where it is a mean).")
     return title, lines
 
 
-def _delta_line(trainer: Trainer, p: Pass, layer: Layer, j: int, row: int,
-                fused: bool) -> str:
+def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool) -> str:
     number = layer.number
-    u = _unit(trainer, number, j)
-    delta = p.delta[number][row, j]
+    u = _unit(s, number, j)
+    delta = layer.delta[row, j]
     if fused:
-        return (f"delta{u} = dE/dz{u} = (a{u} − t) scaled = ({fmt(p.a[number][row, j])} − "
-                f"{fmt(p.t[row, j])}) scaled = {fmt(delta)}")
-    z, a = p.z[number][row, j], p.h[number][row, j]
-    fprime = p.fprime[number][row, j]
-    derivative = DERIVATIVE_TEXT[layer.activation.kind].format(a=f"a{u}", z=f"z{u}")
-    dE_da = p.dE_da[number][row, j]
-    if number == trainer.network.depth:
-        template = LOSS_GRADIENT_TEXT[trainer.experiment.loss]
+        return (f"delta{u} = dE/dz{u} = (a{u} − t) scaled = ({fmt(layer.a[row, j])} − "
+                f"{fmt(s.t[row, j])}) scaled = {fmt(delta)}")
+    fprime = layer.fprime[row, j]
+    derivative = DERIVATIVE_TEXT[layer.activation].format(a=f"a{u}", z=f"z{u}")
+    dE_da = layer.dE_da[row, j]
+    if number == s.depth:
+        template = LOSS_GRADIENT_TEXT[s.experiment.loss]
         source = template.format(a=f"a{u}", t="t", nk="(n k)")
-        numbers = template.format(a=fmt(p.a[number][row, j]), t=fmt(p.t[row, j]),
-                                  nk=p.t.size)
+        numbers = template.format(a=fmt(layer.a[row, j]), t=fmt(s.t[row, j]), nk=s.t.size)
         text = (f"delta{u} = dE/da{u} × f'(z{u}) = {source} × {derivative} = "
-                f"{numbers} × {fmt(fprime)} = {fmt(delta)}")
+                f"{numbers} × {factor(fprime)} = {fmt(delta)}")
     else:
-        above = trainer.network.layers[number]
-        k_terms = [f"{fmt(above.W[k, j])}×{fmt(p.delta[number + 1][row, k])}"
+        above = s.layers[number]
+        W_above, _ = s.weights_in_pass(number + 1)
+        k_terms = [f"{factor(W_above[k, j])}×{factor(above.delta[row, k])}"
                    for k in range(above.units)]
         if above.units > MAX_TERMS:
             k_terms = [f"Σ of {above.units} weights × deltas"]
         residual = " + (skip path)" if above.residual else ""
         text = (f"delta{u} = (Σ_k w_k{j + 1} delta_k{residual}) × f'(z{u}) = "
-                f"({' + '.join(k_terms)}{residual}) × {fmt(fprime)} = {fmt(dE_da)} × "
-                f"{fmt(fprime)} = {fmt(delta)}")
-    if p.keep[number] is not None:
-        text += f"  (dropout keep factor {fmt(p.keep[number][row, j])} included)"
+                f"({' + '.join(k_terms)}{residual}) × {factor(fprime)} = {factor(dE_da)} × "
+                f"{factor(fprime)} = {fmt(delta)}")
+    if layer.keep is not None:
+        text += f"  (dropout keep factor {fmt(layer.keep[row, j])} included)"
     return text
 
 
-def _gradient_lines(trainer: Trainer, p: Pass, layer: Layer, row: int) -> list[str]:
+def _gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
     number = layer.number
     lines = []
-    a_prev = p.a[number - 1]
-    batch = p.x.shape[0] > 1
+    a_prev = s.activations(number - 1)
+    batch = s.x.shape[0] > 1
+    regularization = s.experiment.regularization
+    penalised = bool(regularization.l1 or regularization.l2)
     shown = 0
     for j in range(layer.units):
         for i in range(layer.fan_in):
             if shown == MAX_WEIGHTS:
                 lines.append(f"… and {layer.units * layer.fan_in - shown} more weights")
                 break
-            delta, a_i = p.delta[number][row, j], a_prev[row, i]
-            text = (f"dE/d{_weight(trainer, number, j, i)} = delta{_unit(trainer, number, j)} "
-                    f"× {_input_name(trainer, number, i)} = {fmt(delta)} × {fmt(a_i)} = "
+            delta, a_i = layer.delta[row, j], a_prev[row, i]
+            text = (f"dE/d{_weight(s, number, j, i)} = delta{_unit(s, number, j)} "
+                    f"× {_input_name(s, number, i)} = {factor(delta)} × {factor(a_i)} = "
                     f"{fmt(delta * a_i)}")
-            total = layer.dW[j, i]
-            if batch or trainer.l1 or trainer.l2:
-                text += f";  batch{' + penalty' if trainer.l1 or trainer.l2 else ''}: " \
-                        f"{fmt(total)}"
+            if batch or penalised:
+                text += f";  batch{' + penalty' if penalised else ''}: {fmt(layer.dW[j, i])}"
             lines.append(text)
             shown += 1
         if shown == MAX_WEIGHTS:
             break
-    if layer.b is not None:
+    if layer.has_bias:
         for j in range(min(layer.units, MAX_UNITS)):
-            text = (f"dE/d{_bias(trainer, number, j)} = delta{_unit(trainer, number, j)} = "
-                    f"{fmt(p.delta[number][row, j])}")
+            text = (f"dE/d{_bias(s, number, j)} = delta{_unit(s, number, j)} = "
+                    f"{fmt(layer.delta[row, j])}")
             if batch:
                 text += f";  batch: {fmt(layer.db[j])}"
             lines.append(text + ("" if layer.train_bias else " (frozen: not updated)"))
     return lines
 
 
-def _clip(trainer: Trainer) -> tuple[str, list[str]]:
-    result = trainer.last_clip
-    spec = trainer.experiment.clipping
-    norms = ", ".join(fmt(v) for v in trainer._layer_norms)
-    lines = [f"gradient norm ||g|| = √(Σ g²) = {fmt(result.norm_before)}  "
+def _clip(s: Snapshot) -> tuple[str, list[str]]:
+    spec = s.experiment.clipping
+    norms = ", ".join(fmt(layer.grad_norm) for layer in s.layers)
+    lines = [f"gradient norm ||g|| = √(Σ g²) = {fmt(s.clip_norm_before)}  "
              f"(per layer: {norms})"]
     if spec.kind == "none":
         lines.append("Clipping is off: the gradients go to the optimizer unchanged.")
-    elif not result.clipped:
+    elif not s.clipped:
         lines.append(f"{spec.kind} clipping at {fmt(spec.threshold)}: not needed this time.")
     elif spec.kind == "global_norm":
-        factor = result.norm_after / result.norm_before
+        factor = s.clip_norm_after / s.clip_norm_before
         lines.append(f"||g|| > {fmt(spec.threshold)}: every gradient × {fmt(spec.threshold)} / "
-                     f"{fmt(result.norm_before)} = × {fmt(factor)}; new norm "
-                     f"{fmt(result.norm_after)}")
+                     f"{fmt(s.clip_norm_before)} = × {fmt(factor)}; new norm "
+                     f"{fmt(s.clip_norm_after)}")
     else:
-        layers = ", ".join(str(l) for l in result.layers)
-        lines.append(f"{spec.kind} clipping at {fmt(spec.threshold)} changed layers {layers}; "
-                     f"new norm {fmt(result.norm_after)}")
+        lines.append(f"{spec.kind} clipping at {fmt(spec.threshold)} limited the gradient; "
+                     f"new norm {fmt(s.clip_norm_after)}")
     return "Clip: measure the gradient, limit it if it is too large", lines
 
 
-def _update(trainer: Trainer) -> tuple[str, list[str]]:
-    spec = trainer.experiment.optimizer
-    lr = trainer.learning_rate
-    network = trainer.network
-    update, grad = trainer.last_update, network.trainable_grad
+def _update(s: Snapshot) -> tuple[str, list[str]]:
+    spec = s.experiment.optimizer
     rule = {"sgd": "w ← w − lr × dE/dw" if not spec.momentum else
             f"dw = −lr × dE/dw + {fmt(spec.momentum)} × dw(previous);  w ← w + dw",
             "rmsprop": "v ← ρ v + (1 − ρ) g²;  w ← w − lr × g / (√v + ε)",
             "adam": "m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²;  "
                     "w ← w − lr × m̂ / (√v̂ + ε)"}[spec.kind]
-    lines = [f"learning rate {fmt(lr)}: {rule}"]
-    shown = 0
-    for layer in network.layers:
-        for j in range(layer.units):
-            for i in range(layer.fan_in):
-                if shown == MAX_WEIGHTS:
-                    break
-                index = layer.segment.start + j * layer.fan_in + i
-                lines.append(_update_line(trainer, _layer_prefix(trainer, layer)
-                                          + _weight(trainer, layer.number, j, i), index, lr,
-                                          update, grad))
-                shown += 1
+    lines = [f"learning rate {fmt(s.learning_rate)}: {rule}"]
+    plain = spec.kind == "sgd" and not spec.momentum
+    shown = total = 0
+    for layer in s.layers:
+        prefix = "" if _chain(s) else f"layer {layer.number} "
+        entries = [(_weight(s, layer.number, j, i), layer.W[j, i], layer.update_W[j, i],
+                    layer.dW_clipped[j, i]) for j in range(layer.units)
+                   for i in range(layer.fan_in)]
         if layer.train_bias:
-            for j in range(min(layer.units, 2)):
-                if shown == MAX_WEIGHTS:
-                    break
-                lines.append(_update_line(trainer, _layer_prefix(trainer, layer)
-                                          + _bias(trainer, layer.number, j),
-                                          layer.bias_start + j, lr, update, grad))
-                shown += 1
-    remaining = network.n_trainable - shown
-    if remaining > 0:
-        lines.append(f"… and {remaining} more parameters, all at once")
+            entries += [(_bias(s, layer.number, j), layer.b[j], layer.update_b[j],
+                         layer.db_clipped[j]) for j in range(layer.units)]
+        total += len(entries)
+        for name, new, dw, g in entries[:max(0, MAX_WEIGHTS - shown)]:
+            old = new - dw
+            if plain:
+                lines.append(f"{prefix}{name} = {fmt(old)} − {fmt(s.learning_rate)} × "
+                             f"{factor(g)} = {fmt(new)}")
+            else:
+                lines.append(f"{prefix}{name} = {fmt(old)} + ({fmt(dw)}) = {fmt(new)}")
+            shown += 1
+    if total > shown:
+        lines.append(f"… and {total - shown} more parameters, all at once")
     return "Update: every weight takes its step", lines
-
-
-def _layer_prefix(trainer: Trainer, layer: Layer) -> str:
-    return "" if _chain(trainer) else f"layer {layer.number} "
-
-
-def _update_line(trainer: Trainer, name: str, index: int, lr: float, update: np.ndarray,
-                 grad: np.ndarray) -> str:
-    new = trainer.network.theta[index]
-    dw = update[index]
-    old = new - dw
-    if trainer.experiment.optimizer.kind == "sgd" and not trainer.experiment.optimizer.momentum:
-        return (f"{name} = {fmt(old)} − {fmt(lr)} × {fmt(grad[index])} = {fmt(new)}")
-    return f"{name} = {fmt(old)} + ({fmt(dw)}) = {fmt(new)}"

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import data
 from .activations import SATURATION_FRACTION
-from .chain_rule import ChainRule, breakdown
+from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
 from .events import Event, Phase, iteration_phases
 from .experiment import Experiment
@@ -29,6 +29,7 @@ from .history import History
 from .network import Network, Pass
 from .optimizers import make_optimizer
 from .schema import ExperimentError
+from .snapshot import Snapshot, take
 from .state import restore_state, save_state
 
 # Random stream ids (the initialisation streams are network.INIT_STREAM and one per layer).
@@ -500,12 +501,18 @@ class Trainer:
     def last_clip(self) -> ClipResult | None:
         return self._clip_result
 
+    @property
+    def layer_gradient_norms(self) -> np.ndarray:
+        """Each layer's gradient norm measured in the last clip phase (before clipping)."""
+        return self._layer_norms
+
+    def snapshot(self, with_history: bool = True) -> Snapshot:
+        """An immutable copy of everything the views may show."""
+        return take(self, with_history)
+
     def chain_rule(self, layer: int, j: int, i: int | None) -> ChainRule:
         """The factors of dE/dw_ji (i None: dE/db_j) for the current iteration's batch."""
-        if self._pass is None:
-            raise ValueError("no iteration has run yet")
-        return breakdown(self.network, self._pass, self.experiment.loss, layer, j, i, self.l1,
-                         self.l2, self._raw_grad, self.network.grad, self._update)
+        return self.snapshot(with_history=False).chain_rule(layer, j, i)
 
     def gradcheck(self, max_parameters: int | None = None) -> GradcheckResult:
         """Finite differences against backpropagation on the whole training set."""

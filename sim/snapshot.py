@@ -1,0 +1,186 @@
+"""Snapshots: immutable copies of everything a view may show, taken between phases.
+
+The app's worker thread owns the Trainer and publishes Snapshots; the views read only these,
+so nothing the GUI draws can change under it. Everything a student can learn from a snapshot
+(the chain rule of a weight, the caption of a phase) is computed here, in `sim`, from the
+snapshot's own arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .events import Event, Phase
+from .experiment import Experiment
+from .history import Series
+
+if TYPE_CHECKING:
+    from .chain_rule import ChainRule
+    from .trainer import Trainer
+
+# The history columns the live plots draw, besides the per-layer gradient norms.
+PLOTTED = ("loss", "val_loss", "train_loss", "accuracy", "val_accuracy", "learning_rate",
+           "grad_norm", "grad_norm_clipped", "clipped", "penalty")
+RECENT_EVENTS = 200
+
+
+def _frozen(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only copy (None stays None)."""
+    if array is None:
+        return None
+    copy = np.array(array, dtype=np.float64, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+@dataclass(frozen=True)
+class LayerSnapshot:
+    """One layer: parameters now, gradients and update of the last pass, the pass's values.
+
+    Batch arrays have one row per sample of the current batch and are None until the phase
+    that computes them has run in this iteration.
+    """
+
+    number: int
+    units: int
+    fan_in: int
+    activation: str
+    has_bias: bool
+    train_bias: bool
+    residual: bool
+    dropout: float
+    W: np.ndarray  # (units, fan_in), W[j, i] is w_ji, as the weights are now
+    b: np.ndarray | None
+    dW: np.ndarray  # dE/dW as backpropagation computed it (penalty included, before clipping)
+    db: np.ndarray | None
+    dW_clipped: np.ndarray  # what the optimizer received
+    db_clipped: np.ndarray | None
+    update_W: np.ndarray  # the change dw of the last step
+    update_b: np.ndarray | None
+    z: np.ndarray | None
+    h: np.ndarray | None  # f(z), before dropout and the residual sum
+    a: np.ndarray | None
+    keep: np.ndarray | None  # dropout scale, when dropout ran
+    dE_da: np.ndarray | None
+    fprime: np.ndarray | None
+    delta: np.ndarray | None
+    grad_norm: float  # this layer's gradient norm in the last clip phase (before clipping)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole state of a training run at one moment, safe to read from any thread."""
+
+    experiment: Experiment
+    step: int
+    epoch: int
+    steps_per_epoch: int
+    batch_size: int
+    cursor: int  # phases of the current iteration already run (0: at a boundary)
+    phases: tuple[Phase, ...]
+    last_phase: Phase | None
+    layers: tuple[LayerSnapshot, ...]
+    x: np.ndarray | None  # the current batch's inputs, as the network sees them
+    t: np.ndarray | None
+    indices: np.ndarray | None  # training-set rows of the batch (None: the whole set, in order)
+    loss: float | None  # data loss of the current pass, once its loss phase ran
+    penalty: float
+    fused_delta: bool  # the output delta came straight from the loss (softmax/sigmoid fused)
+    pass_updated: bool  # the parameters have already taken this pass's step
+    learning_rate: float
+    clipped: bool
+    clip_norm_before: float
+    clip_norm_after: float
+    clip_count: int
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    train_size: int
+    events: tuple[Event, ...]
+    stop_event: Event | None
+    history_steps: int
+    history: dict[str, Series] = field(repr=False)
+    train_seconds: float = 0.0
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    @property
+    def at_boundary(self) -> bool:
+        return self.cursor == 0
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_event is not None and self.stop_event.kind == "diverged"
+
+    def weights_in_pass(self, number: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """W and b of a layer as the current pass used them (before its update, if taken)."""
+        layer = self.layers[number - 1]
+        if not self.pass_updated:
+            return layer.W, layer.b
+        b = None if layer.b is None else layer.b - layer.update_b
+        return layer.W - layer.update_W, b
+
+    def activations(self, number: int) -> np.ndarray | None:
+        """a of layer ``number`` for the batch; layer 0 is the input."""
+        return self.x if number == 0 else self.layers[number - 1].a
+
+    def chain_rule(self, layer: int, j: int, i: int | None) -> ChainRule:
+        """The factors of dE/dw_ji (i None: dE/db_j) for this snapshot's batch."""
+        from .chain_rule import breakdown
+        return breakdown(self, layer, j, i)
+
+
+def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
+    """Copy the trainer's state into a Snapshot."""
+    network = trainer.network
+    p = trainer.current_pass
+    raw_views = network.layer_views(trainer.raw_gradient)
+    update = np.zeros_like(network.theta)
+    update[:network.n_trainable] = trainer.last_update
+    update_views = network.layer_views(update)
+    norms = trainer.layer_gradient_norms
+    layers = []
+    for layer, (dW, db), (uW, ub) in zip(network.layers, raw_views, update_views):
+        n = layer.number
+
+        def from_pass(name: str) -> np.ndarray | None:
+            return None if p is None else _frozen(getattr(p, name)[n])
+
+        layers.append(LayerSnapshot(
+            number=n, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.kind,
+            has_bias=layer.has_bias, train_bias=layer.train_bias, residual=layer.residual,
+            dropout=layer.dropout, W=_frozen(layer.W), b=_frozen(layer.b), dW=_frozen(dW),
+            db=_frozen(db), dW_clipped=_frozen(layer.dW), db_clipped=_frozen(layer.db),
+            update_W=_frozen(uW), update_b=_frozen(ub), z=from_pass("z"), h=from_pass("h"),
+            a=from_pass("a"), keep=from_pass("keep"), dE_da=from_pass("dE_da"),
+            fprime=from_pass("fprime"), delta=from_pass("delta"),
+            grad_norm=float(norms[n - 1])))
+    clip = trainer.last_clip
+    history = trainer.history
+    series = {}
+    if with_history and len(history):
+        names = list(PLOTTED) + [f"grad_norm_{l}" for l in range(1, network.depth + 1)] + \
+            [f"grad_norm_clipped_{l}" for l in range(1, network.depth + 1)]
+        series = {name: history.series(name) for name in names}
+    return Snapshot(
+        experiment=trainer.experiment, step=trainer.step_count, epoch=trainer.epoch_count,
+        steps_per_epoch=trainer.steps_per_epoch, batch_size=trainer.batch_size,
+        cursor=trainer.cursor, phases=trainer.phases, last_phase=trainer.last_phase,
+        layers=tuple(layers), x=None if p is None else _frozen(p.x),
+        t=None if p is None else _frozen(p.t),
+        indices=None if p is None or p.indices is None else p.indices.copy(),
+        loss=None if p is None else p.loss, penalty=0.0 if p is None else p.penalty,
+        fused_delta=p is not None and p.fused_delta is not None,
+        pass_updated=p is not None and p.updated, learning_rate=trainer.learning_rate,
+        clipped=bool(clip and clip.clipped),
+        clip_norm_before=clip.norm_before if clip else float("nan"),
+        clip_norm_after=clip.norm_after if clip else float("nan"),
+        clip_count=trainer.clip_count, input_names=tuple(trainer.dataset.input_names),
+        output_names=tuple(trainer.dataset.output_names),
+        train_size=trainer.dataset.x_train.shape[0],
+        events=tuple(list(trainer.events)[-RECENT_EVENTS:]), stop_event=trainer.stop_event,
+        history_steps=len(history), history=series, train_seconds=trainer.train_seconds)
