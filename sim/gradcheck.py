@@ -9,6 +9,11 @@ The check uses the fourth-order form of the same idea,
 can be larger, and the rounding noise of the loss (about 1e-16 E / h) is 100 times smaller
 than with the two-point difference at equal accuracy.
 
+A gradient far smaller than the loss cannot be measured to many digits this way: each loss
+carries a rounding error of about eps |E| (eps = 2.2e-16), so the estimate carries one of
+about eps |E| / h. Where |a| + |n| is within ``1 / RESOLUTION`` of that noise, a relative
+error would compare noise with noise; there the difference is divided by that floor instead.
+
 ReLU has a kink at z = 0 where no derivative exists. When a nudge moves some sample's z of a
 ReLU unit across 0, the finite difference measures the kink, not the slope; such parameters
 are counted in ``at_kinks`` and left out of the comparison.
@@ -23,7 +28,8 @@ import numpy as np
 from .network import Network
 
 DEFAULT_STEP = 1e-4
-ERROR_FLOOR = 1e-7  # below this, two gradients are compared by their difference alone
+RESOLUTION = 1e-6  # the relative agreement the check is built to resolve
+NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| / h; be generous
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,16 @@ class GradcheckResult:
     at_kinks: int = 0  # parameters whose nudges crossed a ReLU kink (not compared)
 
 
-def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+def relative_error(analytic: np.ndarray, numeric: np.ndarray,
+                   floor: float | np.ndarray = 1e-300) -> np.ndarray:
     """|a - n| / max(|a| + |n|, floor): 0 for equal values, 1 for opposite signs."""
-    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric),
-                                                   ERROR_FLOOR)
+    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), floor)
+
+
+def noise_floor(loss: float, h: float | np.ndarray) -> float | np.ndarray:
+    """The smallest |a| + |n| a finite difference with step h can compare relatively."""
+    rounding = NOISE_MARGIN * np.finfo(float).eps * max(abs(loss), np.finfo(float).tiny) / h
+    return rounding / RESOLUTION
 
 
 def parameter_name(network: Network, index: int) -> str:
@@ -67,7 +79,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     The network's weights are restored exactly afterwards; its gradient buffer is overwritten.
     With ``max_parameters`` a seeded random sample of that many parameters is checked.
     """
-    network.loss_and_gradient(x, t, loss, l1, l2)
+    base_loss = network.loss_and_gradient(x, t, loss, l1, l2)
     analytic_all = network.trainable_grad.copy()
     total = network.n_trainable
     indices = np.arange(total)
@@ -77,10 +89,11 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     pattern = _kink_pattern(network, x)
     theta = network.theta
     numeric = np.empty(len(indices))
+    steps = np.empty(len(indices))
     smooth = np.ones(len(indices), dtype=bool)
     for position, index in enumerate(indices):
         original = theta[index]
-        h = step * max(1.0, abs(original))
+        h = steps[position] = step * max(1.0, abs(original))
         losses = []
         for offset in (-2.0, -1.0, 1.0, 2.0):
             theta[index] = original + offset * h
@@ -92,7 +105,8 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
         inner, outer = losses[2] - losses[1], losses[3] - losses[0]
         numeric[position] = (8.0 * inner - outer) / (12.0 * h)
     analytic = analytic_all[indices]
-    errors = np.where(smooth, relative_error(analytic, numeric), 0.0)
+    floor = noise_floor(base_loss, steps)
+    errors = np.where(smooth, relative_error(analytic, numeric, floor), 0.0)
     worst = int(np.argmax(errors))  # every network has at least one weight
     return GradcheckResult(
         worst_relative_error=float(errors[worst]),

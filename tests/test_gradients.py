@@ -92,7 +92,7 @@ def test_dropout_gradient_matches_finite_differences_with_the_mask_held_fixed():
                 network.backward_layer(p, number, 0.0, 0.0)
         return p.loss
 
-    loss_with_mask(True)
+    assert loss_with_mask(True) > 0.0
     analytic = network.trainable_grad.copy()
     numeric = np.empty_like(analytic)
     for k in range(network.n_trainable):
@@ -104,7 +104,16 @@ def test_dropout_gradient_matches_finite_differences_with_the_mask_held_fixed():
         network.theta[k] = original
         numeric[k] = (upper - lower) / 2e-6
     assert relative_error(analytic, numeric).max() < TOLERANCE
-    assert (network.layers[0].dW == 0).any() or (network.layers[1].dW == 0).any() or True
+    hidden_keep = mask_of_first_hidden_layer(network, x, state)
+    assert (hidden_keep == 0.0).any() and (hidden_keep > 0.0).any()  # the mask really dropped
+
+
+def mask_of_first_hidden_layer(network, x, state) -> np.ndarray:
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state
+    p = Pass(x, None, None, network.depth)
+    network.forward_layer(p, 1, rng)
+    return p.keep[1]
 
 
 def _chain_rule_cases(trainer: sim.Trainer):
