@@ -229,13 +229,15 @@ def _summary(trainer: Trainer, out: TextIO) -> None:
         print(trainer.stop_event.message, file=out)
     if trainer.network.n_trainable <= SMALL_NETWORK:
         for layer in trainer.network.layers:
-            weights = np.array2string(layer.W, precision=10, floatmode="maxprec",
-                                      separator=", ").replace("\n", "")
-            line = f"layer {layer.number}: W = {weights}"
+            line = f"layer {layer.number}: W = {_one_line_array(layer.W)}"
             if layer.b is not None:
-                line += ", b = " + np.array2string(layer.b, precision=10, floatmode="maxprec",
-                                                   separator=", ")
+                line += f", b = {_one_line_array(layer.b)}"
             print(line, file=out)
+
+
+def _one_line_array(values: np.ndarray) -> str:
+    return np.array2string(values, precision=10, floatmode="maxprec", separator=", ",
+                           max_line_width=10**6)
 
 
 class _Progress:

@@ -407,10 +407,13 @@ class Trainer:
         if spec is None:
             return
         best = self.best
-        if best is None or val_loss < best["loss"] - spec.min_delta:
+        # A non-finite validation loss is never the best; it counts as no improvement.
+        if math.isfinite(val_loss) and (best is None or val_loss < best["loss"] - spec.min_delta):
             self.best = {"loss": val_loss, "step": step, "wait": 0,
                          "theta": self.network.theta.copy()}
             return
+        if best is None:
+            return  # nothing to compare with or restore yet; divergence stops such runs
         best["wait"] += 1
         if best["wait"] >= spec.patience:
             restored = ""

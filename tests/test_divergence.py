@@ -90,3 +90,20 @@ def test_an_update_that_would_overflow_is_refused_and_the_old_weights_kept():
         "phase": "update", "layer": 1, "quantity": "weights"}
     assert np.array_equal(trainer.network.theta, before)
     assert trainer.history.last() is None  # the failed step left no row
+
+
+def test_an_overflowing_validation_loss_is_never_the_best_and_the_run_still_saves(tmp_path):
+    exp = experiment(data={"kind": "inline", "inputs": [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0],
+                                                        [1.0, 1.0]],
+                           "targets": [[0.0], [1.0], [0.5], [0.2]], "validation_fraction": 0.25},
+                     network={"inputs": 2, "layers": [{"units": 1, "activation": "linear"}]},
+                     loss="half_sse", stopping={"early_stopping": {"patience": 3}},
+                     validation_interval=1)
+    trainer = sim.Trainer(exp)
+    trainer.dataset.x_val[...] = 1e300  # a validation input whose loss overflows
+    trainer.run(steps=10)
+    assert not trainer.diverged and np.isfinite(trainer.network.theta).all()
+    assert np.isinf(trainer.history.column("val_loss")[-1])
+    assert trainer.best is None  # inf was never recorded as the best validation loss
+    sim.save(trainer.to_experiment(), tmp_path / "saved.json")
+    assert sim.load(tmp_path / "saved.json").state is not None
