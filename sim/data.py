@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .schema import ExperimentError
+from .schema import ExperimentError, read_at_most
 
 MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
@@ -126,6 +126,29 @@ def dimensions(spec: DataSpec, base_dir: Path | None = None) -> tuple[int, int]:
     return len(inputs), len(targets)
 
 
+def sample_count(spec: DataSpec, base_dir: Path | None = None) -> int:
+    """How many samples the data will have (before the split), found without generating it."""
+    kind = spec.kind
+    if kind == "inline":
+        return len(spec.inputs)
+    if kind == "xor":
+        return 4
+    if kind in ("symmetry", "parity"):
+        return 2 ** spec.bits
+    if kind == "encoder":
+        return spec.size
+    if kind == "line" and spec.x is not None:
+        return len(spec.x)
+    if kind == "csv":
+        return len(_read_csv(spec, base_dir)[1])
+    return spec.samples
+
+
+def validation_size(samples: int, fraction: float) -> int:
+    """Samples split off for validation: the nearest whole number, leaving one to train on."""
+    return min(samples - 1, int(round(samples * fraction))) if fraction > 0.0 else 0
+
+
 def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generator,
           base_dir: Path | None = None) -> Dataset:
     """Generate or read the samples, split off validation, standardise if asked."""
@@ -166,7 +189,7 @@ def _output_names(spec: DataSpec, count: int) -> tuple[str, ...]:
 
 def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generator):
     n = x.shape[0]
-    n_val = min(n - 1, int(round(n * fraction))) if fraction > 0.0 else 0
+    n_val = validation_size(n, fraction)
     if n_val <= 0:
         return x, t, x[:0], t[:0]
     order = rng.permutation(n)
@@ -302,14 +325,21 @@ def _read_csv(spec: DataSpec, base_dir: Path | None) -> tuple[list[str], list[li
     """Header and rows of a CSV file as text, with size and shape checked."""
     path = csv_path(spec, base_dir)
     try:
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise ExperimentError("data.path", f"file is larger than {MAX_CSV_BYTES >> 20} MB: "
-                                               f"{path}")
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_CSV_BYTES)
     except OSError as error:
         raise ExperimentError("data.path", f"cannot read {path}: {error.strerror}") from None
+    if raw is None:
+        raise ExperimentError("data.path", f"file is larger than {MAX_CSV_BYTES >> 20} MB: "
+                                           f"{path}")
     return parse_csv_text(raw, str(path))
+
+
+class CsvRow(list):
+    """The cells of one CSV row, with the row number a spreadsheet shows for it."""
+
+    def __init__(self, cells: list[str], number: int) -> None:
+        super().__init__(cells)
+        self.number = number
 
 
 def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
@@ -321,7 +351,7 @@ def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
             from None
     if "\x00" in text:
         raise ExperimentError("data.path", f"{name} is not a text file (it holds NUL bytes)")
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    rows = _non_blank_rows(text, name)
     if not rows:
         raise ExperimentError("data.path", f"{name} is empty")
     header = [cell.strip() for cell in rows[0]]
@@ -336,7 +366,23 @@ def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
     for number, column in enumerate(header):
         if not column:
             raise ExperimentError("data.path", f"{name}: header column {number + 1} is empty")
+        if column in header[:number]:  # a name must pick one column, or a target could leak
+            raise ExperimentError("data.path", f'{name}: header column {number + 1} repeats '
+                                               f'the name "{column}"')
     return header, rows[1:]
+
+
+def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
+    """Rows with their numbers counted as a spreadsheet counts them, blank rows left out."""
+    rows: list[CsvRow] = []
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if any(cell.strip() for cell in cells):
+                rows.append(CsvRow(cells, number))
+    except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+        raise ExperimentError("data.path", f"{name}: row {number + 1}: {error}") from None
+    return rows
 
 
 def _csv_columns(spec: DataSpec, header: list[str]) -> tuple[list[int], list[int]]:
@@ -364,7 +410,7 @@ def table_to_arrays(header: list[str], rows: list[list[str]], inputs: list[int],
     used = inputs + targets
     values = np.empty((len(rows), len(used)))
     for r, row in enumerate(rows):
-        line = r + 2  # line numbers as a spreadsheet shows them: the header is line 1
+        line = getattr(row, "number", r + 2)  # as a spreadsheet shows it (blank rows count)
         if len(row) != len(header):
             raise ExperimentError("data.path", f"row {line}: has {len(row)} cells, "
                                                f"the header has {len(header)}")

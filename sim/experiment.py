@@ -9,8 +9,9 @@ problem is reported in one line naming the field.
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
+import stat
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from .data import DataSpec
 from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
-from .schema import (ExperimentError, Section, describe, read_choice, read_matrix, read_number,
-                     read_text, read_vector)
+from .schema import (ExperimentError, Section, describe, join_path, read_at_most, read_choice,
+                     read_matrix, read_number, read_text, read_vector)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
@@ -34,6 +35,7 @@ MAX_INPUTS = 256
 MAX_SEED = 2**63 - 1
 MAX_TEXT = 20_000
 MAX_NAME = 64
+MAX_DIGITS = 400  # an integer literal longer than this is refused (Python's int() stops at 4300)
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
             "optimizer", "schedule", "batch_size", "shuffle", "clipping", "regularization",
@@ -116,53 +118,98 @@ def load(path: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file; raises ExperimentError naming the bad field."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ExperimentError("", f"{path} is larger than {MAX_FILE_BYTES >> 20} MB")
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_FILE_BYTES)
     except OSError as error:
         raise ExperimentError("", f"cannot read {path}: {error.strerror}") from None
+    if raw is None:
+        raise ExperimentError("", f"{path} is larger than {MAX_FILE_BYTES >> 20} MB")
     return parse(decode_json(raw, str(path)), base_dir=path.resolve().parent)
 
 
 def decode_json(raw: bytes, name: str) -> Any:
-    """JSON only: NaN, Infinity and duplicate keys are refused, deep nesting is caught."""
+    """Strict JSON: a non-finite or overlong number or a repeated key is refused, naming it."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ExperimentError("", f"{name} is not UTF-8 text (byte {error.start})") from None
+    hooks = _Hooks()
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
-                          object_pairs_hook=_unique_keys)
+        document = json.loads(text, parse_constant=hooks.constant, parse_float=hooks.real,
+                              parse_int=hooks.whole, object_pairs_hook=hooks.object)
     except json.JSONDecodeError as error:
         raise ExperimentError("", f"{name} is not valid JSON: {error.msg} at line "
                                   f"{error.lineno} column {error.colno}") from None
     except RecursionError:
         raise ExperimentError("", f"{name} nests too deeply to be an experiment") from None
+    if hooks.refused:
+        path, refused = _find_refused(document)
+        raise ExperimentError(path, refused.problem)
+    return document
 
 
-def _refuse_constant(name: str) -> float:
-    raise ExperimentError("", f"{name} is not allowed: every number must be finite")
+class _Refused:
+    """Stands in for a refused value until decoding ends and its path can be found (the
+    decoder does not tell its hooks where they are)."""
+
+    def __init__(self, problem: str, key: str | None = None) -> None:
+        self.problem = problem
+        self.key = key  # for a repeated key: the key, named after the object's path
 
 
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ExperimentError("", f"the number {text[:30]} is too large to represent")
-    return number
+class _Hooks:
+    """The decoder's hooks: each refused value is replaced by a _Refused marker."""
+
+    def __init__(self) -> None:
+        self.refused = False
+
+    def refuse(self, problem: str, key: str | None = None) -> _Refused:
+        self.refused = True
+        return _Refused(problem, key)
+
+    def constant(self, name: str) -> Any:
+        return self.refuse(f"{name} is not allowed: every number must be finite")
+
+    def real(self, text: str) -> Any:
+        number = float(text)
+        if math.isinf(number):
+            return self.refuse(f"the number {text[:30]} is too large to represent")
+        return number
+
+    def whole(self, text: str) -> Any:
+        # Python's int() raises a bare ValueError beyond 4300 digits; refuse long before that.
+        if len(text) > MAX_DIGITS:
+            return self.refuse(f"the number {text[:20]}... has {len(text)} digits; "
+                               f"at most {MAX_DIGITS} are allowed")
+        return int(text)
+
+    def object(self, pairs: list[tuple[str, Any]]) -> Any:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                return self.refuse("appears twice in one object", key)
+            result[key] = value
+        return result
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ExperimentError("", f'the key "{key[:40]}" appears twice in one object')
-        result[key] = value
-    return result
+def _find_refused(document: Any) -> tuple[str, _Refused]:
+    """The path and marker of the first refused value, in the order of the file."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:  # a loop, not recursion: the document may nest nearly to the recursion limit
+        path, value = stack.pop()
+        if isinstance(value, _Refused):
+            return (join_path(path, value.key) if value.key is not None else path), value
+        if isinstance(value, dict):
+            stack.extend(reversed([(join_path(path, k), v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(value)]))
+    raise AssertionError("a refused value was not found")
 
 
 def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     """Validate a decoded JSON document and build the Experiment it describes."""
+    if not isinstance(document, dict):
+        raise ExperimentError("", "an experiment must be one JSON object {...}, got "
+                                  f"{describe(document)}")
     top = Section(document, "", TOP_KEYS)
     if top.raw("format", FORMAT) != FORMAT:
         raise ExperimentError("format", f'must be "{FORMAT}", got {top.raw("format")!r:.60}')
@@ -176,7 +223,7 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     stopping = _parse_stopping(top.section("stopping", _STOPPING_KEYS, {}))
     state = top.raw("state", None)
     if state is not None and not isinstance(state, dict):
-        raise ExperimentError("state", "must be an object")
+        raise ExperimentError("state", f"must be an object, got {describe(state)}")
     experiment = Experiment(
         data=data_spec,
         network=network,
@@ -208,7 +255,11 @@ def _data_keys(value: Any) -> tuple[str, ...]:
     if "kind" not in value:
         raise ExperimentError("data.kind", "is required")
     kind = read_choice(value["kind"], "data.kind", tuple(data.KIND_KEYS))
-    return data.COMMON_KEYS + data.KIND_KEYS[kind]
+    allowed = data.COMMON_KEYS + data.KIND_KEYS[kind]
+    for key in value:
+        if key not in allowed and any(key in keys for keys in data.KIND_KEYS.values()):
+            raise ExperimentError(join_path("data", key), f'is not used by data kind "{kind}"')
+    return allowed
 
 
 def _parse_data(s: Section) -> DataSpec:
@@ -217,7 +268,9 @@ def _parse_data(s: Section) -> DataSpec:
     if "samples" in data.KIND_KEYS[kind]:
         fields["samples"] = s.integer("samples", 200, minimum=2, maximum=data.MAX_SAMPLES)
     if "noise" in data.KIND_KEYS[kind]:
-        fields["noise"] = s.number("noise", data.DEFAULT_NOISE[kind], minimum=0.0, maximum=100.0)
+        # spam's noise is the probability of flipping a label; the others' a standard deviation
+        fields["noise"] = s.number("noise", data.DEFAULT_NOISE[kind], minimum=0.0,
+                                   maximum=1.0 if kind == "spam" else 100.0)
     if kind in ("gaussians", "spiral"):
         classes = s.integer("classes", 2, minimum=2, maximum=5)
         fields["classes"] = classes
@@ -255,6 +308,7 @@ def _parse_data(s: Section) -> DataSpec:
         fields["target_columns"] = _names(s, "targets", required=True)
         if s.has("inputs"):
             fields["input_columns"] = _names(s, "inputs", required=True)
+        _check_columns(s, fields["target_columns"], fields.get("input_columns") or ())
     fields["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
                                              maximum=0.9)
     fields["standardize"] = s.boolean("standardize", False)
@@ -272,6 +326,18 @@ def _inline_targets(s: Section, samples: int) -> list[list[float]]:
     if not targets[0]:
         raise ExperimentError(s.at("targets"), "each sample needs at least one target")
     return targets
+
+
+def _check_columns(s: Section, targets: tuple[str, ...], inputs: tuple[str, ...]) -> None:
+    """Each CSV column is used once: a target that is also an input would give the answer away."""
+    for key, names in (("targets", targets), ("inputs", inputs)):
+        for number, name in enumerate(names):
+            if name in names[:number]:
+                raise ExperimentError(f"{s.at(key)}[{number}]", f'names column "{name}" twice')
+    for number, name in enumerate(inputs):
+        if name in targets:
+            raise ExperimentError(f"{s.at('inputs')}[{number}]", f'column "{name}" is also a '
+                                                                 'target')
 
 
 def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
@@ -312,6 +378,10 @@ def _parse_init(s: Section) -> InitSpec:
 def _parse_activation(value: Any, path: str) -> Activation:
     if isinstance(value, str):
         return Activation(read_choice(value, path, activations.KINDS))
+    if not isinstance(value, dict):
+        raise ExperimentError(path, 'must be a name such as "sigmoid" or an object such as '
+                                    '{"kind": "leaky_relu", "slope": 0.1}, '
+                                    f"got {describe(value)}")
     s = Section(value, path, ("kind", "slope"))
     kind = s.choice("kind", activations.KINDS)
     if s.has("slope") and kind != "leaky_relu":
@@ -453,6 +523,9 @@ def check_consistency(experiment: Experiment) -> None:
         if layer.activation.kind == "softmax":
             raise ExperimentError(f"{path}.activation", "softmax is only allowed on the output "
                                                         "layer")
+    if output.dropout:  # the trainer drops units of hidden layers only
+        raise ExperimentError(f"network.layers[{len(layers) - 1}].dropout",
+                              "only hidden layers can have dropout")
     fan_in = experiment.network.inputs
     for number, layer in enumerate(layers):
         if layer.residual:
@@ -476,10 +549,21 @@ def check_consistency(experiment: Experiment) -> None:
         raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
                                       f'got {output.activation.kind}')
     _check_data_fits(experiment)
-    stopping = experiment.stopping
-    if stopping.early_stopping and experiment.data.validation_fraction <= 0.0:
+    if experiment.stopping.early_stopping:
+        _check_validation_set(experiment)
+
+
+def _check_validation_set(experiment: Experiment) -> None:
+    # Without a validation sample early stopping never fires, and a run relying on it never ends.
+    spec = experiment.data
+    if spec.validation_fraction <= 0.0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
                                                          "data.validation_fraction above 0")
+    samples = data.sample_count(spec, experiment.base_dir)
+    if data.validation_size(samples, spec.validation_fraction) == 0:
+        raise ExperimentError("stopping.early_stopping", "needs a validation set, but "
+                              f"data.validation_fraction {spec.validation_fraction:g} of "
+                              f"{samples} samples rounds to none")
 
 
 def _check_data_fits(experiment: Experiment) -> None:
@@ -621,17 +705,30 @@ def save(experiment: Experiment, path: str | os.PathLike) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old file or the new, never half."""
-    directory = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    target = path.resolve()  # through a symbolic link: the file it points to is replaced
+    handle, temporary = _create_beside(target)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            if target.exists():  # keep the permissions of the file being replaced
+                os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         try:
             os.unlink(temporary)
         except OSError:
             pass
         raise
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    """A new, empty file in ``target``'s folder, open for writing.
+
+    Created with mode 0o666 so that the umask decides, as for any new file (tempfile.mkstemp
+    would make it 0o600, and a saved lesson unreadable to everyone else).
+    """
+    name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # as mkstemp
+    return os.open(name, flags, 0o666), name

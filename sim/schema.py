@@ -10,6 +10,7 @@ import difflib
 import json
 import math
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -19,7 +20,33 @@ class ExperimentError(ValueError):
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
         self.problem = problem
-        super().__init__(f"{path}: {problem}" if path else problem)
+        super().__init__(one_line(f"{path}: {problem}" if path else problem))
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped, so that an error stays one line."""
+    # Keys, file names and CSV headers come from the user and may hold newlines.
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def read_at_most(path: Path, limit: int) -> bytes | None:
+    """The bytes of a file, or None if it holds more than ``limit``.
+
+    Read in pieces: a device or a pipe (/dev/zero) reports no size and may never end.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    with open(path, "rb") as stream:
+        while total <= limit:
+            chunk = stream.read(min(1 << 20, limit + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+    return None
 
 
 REQUIRED: Any = object()  # marks a key without a default
@@ -32,6 +59,8 @@ def describe(value: Any) -> str:
         return f"the text {text}"
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
+    if isinstance(value, int) and abs(value) >= 10**30:  # not all of a huge integer
+        return f"a number of about {round(value.bit_length() * math.log10(2))} digits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
@@ -55,7 +84,7 @@ class Section:
                 raise ExperimentError(self.at(key), unknown_key_problem(key, allowed))
 
     def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        return join_path(self.path, key)
 
     def has(self, key: str) -> bool:
         return key in self.value
@@ -103,6 +132,14 @@ class Section:
         return read_list(self.raw(key, default), self.at(key), max_length)
 
 
+def join_path(path: str, key: Any) -> str:
+    """The path of ``key`` inside the object at ``path``, an overlong key cut short."""
+    name = str(key)
+    if len(name) > 40:
+        name = name[:40] + "..."
+    return f"{path}.{name}" if path else name
+
+
 def unknown_key_problem(key: str, allowed: tuple[str, ...]) -> str:
     nearest = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
     if nearest:
@@ -115,7 +152,10 @@ def read_number(value: Any, path: str, *, minimum: float | None = None,
     """A finite float within bounds (ints are accepted, booleans are not)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExperimentError(path, f"must be a number, got {describe(value)}")
-    number = float(value) if abs(value) < 1e308 else math.inf
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        number = math.inf
     if not math.isfinite(number):
         raise ExperimentError(path, f"must be a finite number, got {describe(value)}")
     if positive and number <= 0.0:
