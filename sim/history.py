@@ -23,6 +23,42 @@ class Series:
     low: np.ndarray  # minimum over the point's steps
     high: np.ndarray  # maximum over the point's steps (equal to low for recent steps)
 
+    def decimated(self, points: int) -> Series:
+        """At most ``points`` points, each the min and max of a run of neighbours.
+
+        For drawing: a plot a few hundred pixels wide gains nothing from more points, and a
+        spike survives because every point keeps its run's extremes. NaN (unmeasured) values
+        are ignored within a run.
+        """
+        n = len(self.steps)
+        if n <= points:
+            return self
+        starts = (np.arange(points) * n) // points
+        with np.errstate(invalid="ignore"):
+            low = np.fmin.reduceat(self.low, starts)
+            high = np.fmax.reduceat(self.high, starts)
+        return Series(self.steps[starts], low, high)
+
+    def trend(self, window: int, log: bool = False) -> np.ndarray:
+        """A centred moving average over ``window`` neighbouring points, one value per point.
+
+        For drawing a readable line through a noisy metric such as the loss of each mini-batch.
+        Each point counts as the middle of its range; with ``log`` the averages are of log10
+        values (geometric means), as a log axis shows them, and points <= 0 are left out.
+        NaN points are left out of each average; a window holding none gives NaN.
+        """
+        if not len(self.steps):
+            return np.empty(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            middle = (np.log10(self.low) + np.log10(self.high)) / 2.0 if log else \
+                (self.low + self.high) / 2.0
+            usable = np.isfinite(middle)
+            kernel = np.ones(max(1, min(window, len(middle))))  # "same" keeps the length
+            sums = np.convolve(np.where(usable, middle, 0.0), kernel, mode="same")
+            counts = np.convolve(usable.astype(float), kernel, mode="same")
+            average = np.where(counts > 0.5, sums / counts, np.nan)
+        return 10.0 ** average if log else average
+
 
 class History:
     """A table of metrics, one row per optimizer step, in bounded memory."""

@@ -1,0 +1,147 @@
+"""``backprop-studio [FILE]`` and ``python -m gui [FILE]``: start the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import sim
+from sim import lessons
+
+from .display import prepare_platform
+
+QUIT_AFTER_VARIABLE = "BACKPROP_STUDIO_QUIT_AFTER"
+SCREENSHOT_ONLY_SECONDS = 3.0  # --screenshot without --quit-after: render this long, then save
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"size must be 200-10000 pixels each, got {text}")
+    return width, height
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 1e7:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="backprop-studio",
+                                     description="Watch a neural network learn by "
+                                                 "backpropagation.")
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="an experiment or lesson file (default: the XOR lesson)")
+    parser.add_argument("--play", action="store_true", help="start training at once")
+    parser.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
+                        help=f"quit after this long (also ${QUIT_AFTER_VARIABLE})")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH",
+                        help="save the window as PNG just before quitting")
+    parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
+                        help="window size in pixels (default 1600x1000)")
+    parser.add_argument("--stats", action="store_true",
+                        help="print one JSON line of performance figures at exit")
+    args = parser.parse_args(argv)
+    if args.quit_after is None and os.environ.get(QUIT_AFTER_VARIABLE):
+        try:
+            args.quit_after = _seconds(os.environ[QUIT_AFTER_VARIABLE])
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"{QUIT_AFTER_VARIABLE}: {error}")
+    if args.screenshot is not None and args.quit_after is None:
+        args.quit_after = SCREENSHOT_ONLY_SECONDS
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    problem = prepare_platform(headless=args.quit_after is not None)
+    if problem:
+        print(f"backprop-studio: {problem}", file=sys.stderr)
+        return 2
+    try:
+        experiment = sim.load(args.file) if args.file else lessons.load_lesson()
+    except sim.ExperimentError as error:
+        print(f"backprop-studio: {error}", file=sys.stderr)
+        return 2
+    if args.screenshot is not None and not args.screenshot.resolve().parent.is_dir():
+        print(f"backprop-studio: cannot write {args.screenshot}: its folder does not exist",
+              file=sys.stderr)
+        return 2
+    # The engine reports divergence itself; numpy's overflow warnings would only repeat it.
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+    return _run(args, experiment)
+
+
+def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Backprop Studio")
+    app.setOrganizationName("Backprop Studio")
+    window = MainWindow(experiment)
+    window.resize(*args.size)
+    window.show()
+    started = time.perf_counter()
+    if args.play:
+        window.set_playing(True)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(window, args.screenshot))
+    # Ctrl+C or a polite kill closes the window like the close button does.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, window.close))
+    pulse = QTimer()
+    pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    pulse.start(200)
+    app.exec()
+    pulse.stop()
+    elapsed = time.perf_counter() - started
+    if args.stats:
+        print(json.dumps(_stats(window, elapsed)), flush=True)
+    window.deleteLater()  # widgets go before the QApplication, or a headless exit may crash
+    del window
+    app.processEvents()
+    return 0
+
+
+def _finish(window, screenshot: Path | None) -> None:
+    if screenshot is not None:
+        window.grab().save(str(screenshot), "PNG")
+    window.close()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 3) if values else 0.0
+
+
+def _stats(window, elapsed: float) -> dict:
+    steps = window.worker.steps_done
+    paint = window.canvas.paint_times
+    return {
+        "steps": steps,
+        "frames": len(paint),
+        "steps_per_s": round(steps / elapsed, 1) if elapsed > 0 else 0.0,
+        "paint_ms_p50": _percentile(paint, 50),
+        "paint_ms_p99": _percentile(paint, 99),
+        "ui_latency_ms_p99": _percentile(window.ui_latencies, 99),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+    }

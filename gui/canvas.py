@@ -1,0 +1,666 @@
+"""The network canvas: layers as columns of nodes, edges coloured by the active mode.
+
+Painting is batched: every edge's colour bin comes from `sim.palette`, the edges are grouped by
+bin and each group is drawn with one ``drawLines`` call (weakest first, so strong edges lie on
+top). Geometry (node positions, the QLineF of every edge) is computed only when the size, zoom
+or pan changes. A layer with more edges than can be read or painted quickly is drawn as its
+weight matrix, a small heat map between the two columns, and the canvas says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter,
+                           QPaintEvent, QPen, QWheelEvent)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from sim import palette
+from sim.explain import fmt
+from sim.snapshot import Snapshot
+
+from .style import Style, layer_colour
+
+LINE_LAYER_LIMIT = 1024  # a layer with more edges than this is drawn as a heat map ...
+LINE_TOTAL_LIMIT = 2500  # ... once the whole network has more edges than this
+LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or when zoomed)
+LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
+STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
+MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user picked: a weight, a bias, or a node (i is None for biases and nodes)."""
+
+    kind: str  # "weight", "bias" or "node"
+    layer: int  # 1..L for weights, biases and nodes of layers; 0 for input nodes
+    j: int
+    i: int | None = None
+
+
+class _Geometry:
+    """Screen positions for one widget size, zoom and pan; rebuilt when any of them change."""
+
+    def __init__(self, widths: list[int], has_bias: list[bool], rect: QRectF, zoom: float,
+                 pan: QPointF, scale: float) -> None:
+        self.columns = len(widths)
+        left, right = rect.left() + 90 * scale, rect.right() - 60 * scale
+        top, bottom = rect.top() + 70 * scale, rect.bottom() - 90 * scale
+        span = max(right - left, 1.0)
+        self.x = [left + span * c / max(self.columns - 1, 1) for c in range(self.columns)]
+        tallest = max(widths)
+        spacing = min((bottom - top) / max(tallest, 1), 90 * scale)
+        self.radius = max(2.0, min(spacing * 0.32, 26 * scale)) * zoom
+        centre = (top + bottom) / 2
+        self.nodes: list[np.ndarray] = []  # per column: (units, 2) screen positions
+        for c, n in enumerate(widths):
+            ys = centre + (np.arange(n) - (n - 1) / 2) * spacing
+            xs = np.full(n, self.x[c])
+            self.nodes.append(self._to_screen(np.stack([xs, ys], axis=1), rect, zoom, pan))
+        # A bias sits above its column and feeds the next layer (as the textbooks draw it).
+        self.bias: list[np.ndarray | None] = [None]
+        for c in range(1, self.columns):
+            if has_bias[c - 1]:
+                column = self.nodes[c - 1]
+                above = np.array([[column[0, 0], column[:, 1].min() - max(spacing, 24 * scale)
+                                   * zoom * 0.8]])
+                self.bias.append(above)
+            else:
+                self.bias.append(None)
+        self.lines: list[list[QLineF]] = [[]]  # per layer l: lines in W's row-major order
+        self.segments: list[np.ndarray] = [np.zeros((0, 4))]
+        for l in range(1, self.columns):
+            a, b = self.nodes[l - 1], self.nodes[l]
+            # Row k = j * fan_in + i runs from sending unit i to receiving unit j, as W.ravel().
+            seg = np.concatenate([np.tile(a, (len(b), 1)), np.repeat(b, len(a), axis=0)], axis=1)
+            self.segments.append(seg)
+            self.lines.append([QLineF(*row) for row in seg.tolist()])
+        self.bias_lines: list[list[QLineF]] = [[]]
+        self.bias_segments: list[np.ndarray | None] = [None]
+        for l in range(1, self.columns):
+            if self.bias[l] is None:
+                self.bias_lines.append([])
+                self.bias_segments.append(None)
+                continue
+            b = self.nodes[l]
+            seg = np.concatenate([np.repeat(self.bias[l], len(b), axis=0), b], axis=1)
+            self.bias_segments.append(seg)
+            self.bias_lines.append([QLineF(*row) for row in seg.tolist()])
+
+    @staticmethod
+    def _to_screen(points: np.ndarray, rect: QRectF, zoom: float, pan: QPointF) -> np.ndarray:
+        centre = np.array([rect.center().x(), rect.center().y()])
+        return (points - centre) * zoom + centre + np.array([pan.x(), pan.y()])
+
+
+class NetworkCanvas(QWidget):
+    """Draws a Snapshot of the network; reports hovering, selection and weight edits."""
+
+    selection_changed = Signal(object)  # Selection or None
+    edit_requested = Signal(object)  # Selection of a weight or bias to edit
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(420, 300)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.style_ = style
+        self.mode = "weight"
+        self.sample = 0  # the training sample whose values the nodes show
+        self.snapshot: Snapshot | None = None
+        self.selection: Selection | None = None
+        self.hover: Selection | None = None
+        self.zoom = 1.0
+        self.pan = QPointF(0.0, 0.0)
+        self._geometry: _Geometry | None = None
+        self._geometry_key: tuple | None = None
+        self._drag_start: QPointF | None = None
+        self._scales: dict[str, palette.Scale] = {}
+        # Drawing rank of each bin (index NAN_BIN = -1 is the last entry): strength order.
+        self._draw_rank = {mode: np.array([palette.bin_strength(b, mode)
+                                           for b in range(palette.BINS)] + [2.0])
+                           for mode in palette.MODES}
+        self.paint_times: list[float] = []  # milliseconds, read by --stats
+        self._font_metrics: dict[str, QFontMetricsF] = {}
+
+    # ------------------------------------------------------------------ inputs
+
+    @Slot(object)
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.update()
+
+    @Slot(str)
+    def set_mode(self, mode: str) -> None:
+        if mode not in palette.MODES:
+            raise ValueError(f"unknown colour mode {mode!r}")
+        self.mode = mode
+        self.update()
+
+    def set_style(self, style: Style) -> None:
+        self.style_ = style
+        self._geometry = None
+        self.update()
+
+    def set_sample(self, sample: int) -> None:
+        self.sample = sample
+        self.update()
+
+    def reset_view(self) -> None:
+        self.zoom, self.pan = 1.0, QPointF(0.0, 0.0)
+        self._geometry = None
+        self.update()
+
+    # ------------------------------------------------------------------ what is shown
+
+    def edge_values(self, layer: int) -> np.ndarray:
+        """The active mode's quantity for the weights of one layer (from the snapshot)."""
+        ls = self.snapshot.layers[layer - 1]
+        return palette.edge_values(self.mode, ls.W, ls.dW, ls.update_W)
+
+    def bias_values(self, layer: int) -> np.ndarray | None:
+        ls = self.snapshot.layers[layer - 1]
+        if ls.b is None:
+            return None
+        return palette.edge_values(self.mode, ls.b, ls.db, ls.update_b)
+
+    def current_scale(self) -> palette.Scale:
+        """The colour scale of the active mode for the current snapshot."""
+        values = []
+        for layer in range(1, self.snapshot.depth + 1):
+            values.append(self.edge_values(layer))
+            biases = self.bias_values(layer)
+            if biases is not None:
+                values.append(biases)
+        return palette.scale_for(self.mode, values)
+
+    def heat_map_layers(self) -> set[int]:
+        """Layers drawn as weight matrices rather than lines (level of detail)."""
+        layers = self.snapshot.layers
+        total = sum(l.units * l.fan_in for l in layers)
+        if total <= LINE_TOTAL_LIMIT:
+            return set()
+        return {l.number for l in layers if l.units * l.fan_in > LINE_LAYER_LIMIT}
+
+    def sample_row(self) -> int | None:
+        """The row of the batch holding the followed sample, if the batch has one."""
+        s = self.snapshot
+        if s is None or s.x is None:
+            return None
+        if s.indices is None:
+            return self.sample if self.sample < s.x.shape[0] else 0
+        rows = np.flatnonzero(s.indices == self.sample)
+        return int(rows[0]) if rows.size else 0
+
+    def node_values(self, column: int) -> np.ndarray | None:
+        """The activations of one column for the followed sample (column 0: the inputs)."""
+        row = self.sample_row()
+        if row is None:
+            return None
+        a = self.snapshot.activations(column)
+        return None if a is None else a[row]
+
+    # ------------------------------------------------------------------ geometry
+
+    def geometry_for_paint(self) -> _Geometry:
+        s = self.snapshot
+        widths = [s.layers[0].fan_in] + [l.units for l in s.layers]
+        has_bias = [l.has_bias for l in s.layers]
+        key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
+               self.pan.x(), self.pan.y(), self.style_.scale)
+        if key != self._geometry_key:
+            self._geometry = _Geometry(widths, has_bias, QRectF(self.rect()), self.zoom,
+                                       self.pan, self.style_.scale)
+            self._geometry_key = key
+        return self._geometry
+
+    # ------------------------------------------------------------------ painting
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        import time
+        started = time.perf_counter()
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.fillRect(self.rect(), self.style_.background)
+            if self.snapshot is None:
+                self._draw_message(painter, "Loading…")
+                return
+            geometry = self.geometry_for_paint()
+            scale = self.current_scale()
+            self._scales[self.mode] = scale
+            heat = self.heat_map_layers()
+            self._draw_phase_band(painter, geometry)
+            self._draw_edges(painter, geometry, scale, heat)
+            self._draw_heat_maps(painter, geometry, scale, heat)
+            self._draw_nodes(painter, geometry)
+            self._draw_layer_labels(painter, geometry, heat)
+            self._draw_edge_labels(painter, geometry, heat)
+            self._draw_legend(painter, scale)
+            if self.snapshot.stop_event is not None:
+                self._draw_stop_banner(painter)
+        finally:
+            painter.end()
+            self.paint_times.append((time.perf_counter() - started) * 1000.0)
+            if len(self.paint_times) > 20000:
+                del self.paint_times[:10000]
+
+    def _pen(self, index: int, width: float) -> QPen:
+        if index == palette.NAN_BIN:
+            pen = QPen(QColor(*palette.NAN_COLOUR), width, Qt.PenStyle.DashLine)
+        else:
+            pen = QPen(QColor(*palette.colour(self.mode, index)), width)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        return pen
+
+    def _line_width(self, index: int) -> float:
+        """1 to 6 pixels, growing with the bin's strength; whole pixels, because fractional
+        antialiased widths take Qt's slowest stroking path (measured twice as slow)."""
+        base = self.style_.line_width * min(self.zoom, 3.0) ** 0.5
+        strength = 0.6 if index == palette.NAN_BIN else palette.bin_strength(index, self.mode)
+        extra = 4.0 if self.mode == "weight" else 3.0  # width carries |w|; colour the rest
+        return float(max(1, round(base * (1.0 + extra * strength))))
+
+    def _draw_edges(self, painter: QPainter, geometry: _Geometry, scale: palette.Scale,
+                    heat: set[int]) -> None:
+        lines: list[QLineF] = []
+        bins: list[np.ndarray] = []
+        for l in range(1, geometry.columns):
+            if l in heat:
+                continue  # its weights and biases are drawn as a matrix
+            lines += geometry.lines[l]
+            bins.append(palette.bins(self.edge_values(l), scale).ravel())
+            if geometry.bias_lines[l]:
+                lines += geometry.bias_lines[l]
+                bins.append(palette.bins(self.bias_values(l), scale))
+        if not lines:
+            return
+        all_bins = np.concatenate(bins)
+        # Weakest bins first (strong edges end up on top), NaN last; each bin one run.
+        order = np.lexsort((all_bins, self._draw_rank[self.mode][all_bins]))
+        ordered = [lines[k] for k in order.tolist()]
+        sorted_bins = all_bins[order]
+        boundaries = np.flatnonzero(np.diff(sorted_bins)) + 1
+        starts = np.concatenate([[0], boundaries]).tolist()
+        ends = np.concatenate([boundaries, [len(ordered)]]).tolist()
+        for start, end in zip(starts, ends):
+            index = int(sorted_bins[start])
+            painter.setPen(self._pen(index, self._line_width(index)))
+            painter.drawLines(ordered[start:end])
+
+    def _draw_heat_maps(self, painter: QPainter, geometry: _Geometry, scale: palette.Scale,
+                        heat: set[int]) -> None:
+        if not heat:
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp cells
+        painter.setPen(QPen(self.style_.muted, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for l in sorted(heat):
+            rect = self._heat_rect(geometry, l)
+            painter.drawImage(rect, _image(self.mode, palette.bins(self.edge_values(l), scale)))
+            painter.drawRect(rect)
+            biases = self.bias_values(l)
+            if biases is not None:  # the biases as one more column, just right of the matrix
+                strip = self._bias_strip(rect, l)
+                column = palette.bins(biases, scale)[:, None]
+                painter.drawImage(strip, _image(self.mode, column))
+                painter.drawRect(strip)
+
+    def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
+        units = self.snapshot.layers[layer - 1].units
+        width = max(3.0, rect.height() / units)
+        return QRectF(rect.right() + width, rect.top(), width, rect.height())
+
+    def _heat_rect(self, geometry: _Geometry, layer: int) -> QRectF:
+        left, right = geometry.nodes[layer - 1][0, 0], geometry.nodes[layer][0, 0]
+        ys = np.concatenate([geometry.nodes[layer - 1][:, 1], geometry.nodes[layer][:, 1]])
+        width = (right - left) * 0.55
+        return QRectF((left + right - width) / 2, ys.min(), width, ys.max() - ys.min())
+
+    def _node_colours(self, column: int) -> np.ndarray | None:
+        """RGB rows for a column's nodes (None before the forward pass reached it)."""
+        values = self.node_values(column)
+        if values is None:
+            return None
+        finite = values[np.isfinite(values)]
+        high = float(np.abs(finite).max()) if finite.size else 1.0
+        return palette.activation_colours(values, 1.0 if column == 0 or high == 0.0 else high)
+
+    def _draw_nodes(self, painter: QPainter, geometry: _Geometry) -> None:
+        r = geometry.radius
+        outline = QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6))
+        highlight = QPen(self.style_.accent, outline.widthF() * 2.5)
+        empty = QBrush(self.style_.node_empty)
+        for column, points in enumerate(geometry.nodes):
+            colours = self._node_colours(column)
+            if len(points) > STRIP_UNITS:
+                self._draw_strip(painter, points, r, colours)
+                continue
+            brushes = [empty] * len(points) if colours is None else \
+                [QBrush(QColor(*rgb)) for rgb in colours.tolist()]
+            for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes)):
+                painter.setPen(highlight if self._is_node(self.selection, column, j)
+                               else outline)
+                painter.setBrush(brush)
+                painter.drawEllipse(QPointF(x, y), r, r)
+        painter.setPen(QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6)))
+        painter.setBrush(QBrush(self.style_.bias_fill))
+        for points in geometry.bias:
+            if points is not None:
+                x, y = points[0]
+                side = r * 1.2
+                painter.drawRoundedRect(QRectF(x - side / 2, y - side / 2, side, side), 3, 3)
+                self._text(painter, QPointF(x, y), "+1", self.style_.small_font,
+                           self.style_.foreground, centred=True)
+        self._draw_node_labels(painter, geometry)
+
+    def _draw_strip(self, painter: QPainter, points: np.ndarray, r: float,
+                    colours: np.ndarray | None) -> None:
+        """Many units as a column of cells: one image instead of hundreds of circles."""
+        spacing = (points[-1, 1] - points[0, 1]) / max(len(points) - 1, 1)
+        rect = QRectF(points[0, 0] - r, points[0, 1] - spacing / 2, 2 * r,
+                      spacing * len(points))
+        if colours is None:
+            painter.fillRect(rect, self.style_.node_empty)
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(rect, _rgb_image(colours[:, None, :]))
+        painter.setPen(QPen(self.style_.foreground, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+
+    def _is_node(self, selection: Selection | None, column: int, j: int) -> bool:
+        return selection is not None and selection.kind == "node" and \
+            selection.layer == column and selection.j == j
+
+    def _labels_readable(self, geometry: _Geometry) -> bool:
+        nodes = sum(len(n) for n in geometry.nodes)
+        return nodes <= LABEL_NODE_LIMIT or geometry.radius >= 14 * self.style_.scale
+
+    def _draw_node_labels(self, painter: QPainter, geometry: _Geometry) -> None:
+        if not self._labels_readable(geometry):
+            return
+        font = self.style_.small_font
+        for column, points in enumerate(geometry.nodes):
+            values = self.node_values(column)
+            if values is None:
+                continue
+            for j, (x, y) in enumerate(points.tolist()):
+                text = fmt(float(values[j]))
+                self._text(painter, QPointF(x, y + geometry.radius + 4 * self.style_.scale),
+                           text, font, self.style_.foreground, centred=True, below=True)
+        names = self.snapshot.input_names
+        for j, (x, y) in enumerate(geometry.nodes[0].tolist()):
+            if j < len(names):
+                self._text(painter, QPointF(x - geometry.radius - 6 * self.style_.scale, y),
+                           names[j], font, self.style_.foreground, right=True)
+        out = self.snapshot.output_names
+        for j, (x, y) in enumerate(geometry.nodes[-1].tolist()):
+            if j < len(out):
+                self._text(painter, QPointF(x + geometry.radius + 6 * self.style_.scale, y),
+                           out[j], font, self.style_.foreground)
+
+    def _draw_edge_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
+        edges = sum(len(lines) for lines in geometry.lines)
+        if edges > LABEL_EDGE_LIMIT and self.zoom < 2.0:
+            return
+        font = self.style_.small_font
+        for l in range(1, geometry.columns):
+            if l in heat:
+                continue
+            values = self.edge_values(l).ravel()
+            for k, seg in enumerate(geometry.segments[l].tolist()):
+                x = seg[0] + (seg[2] - seg[0]) * 0.3  # near the sending end: fewer overlaps
+                y = seg[1] + (seg[3] - seg[1]) * 0.3
+                self._text(painter, QPointF(x, y), fmt(float(values[k])), font,
+                           self.style_.foreground, centred=True, boxed=True)
+
+    def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
+        font = self.style_.label_font
+        top = 18 * self.style_.scale
+        for column, x in enumerate(geometry.nodes):
+            cx = x[0, 0]
+            if column == 0:
+                name = "input"
+            else:
+                ls = self.snapshot.layers[column - 1]
+                role = "output" if column == self.snapshot.depth else f"hidden {column}"
+                name = f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
+            self._text(painter, QPointF(cx, top), name, font, self.style_.foreground,
+                       centred=True, below=True)
+            if column:
+                chip = QRectF(cx - 14 * self.style_.scale, top - 6 * self.style_.scale,
+                              28 * self.style_.scale, 4 * self.style_.scale)
+                painter.fillRect(chip, layer_colour(column))
+        if heat:
+            note = (f"Layers {', '.join(map(str, sorted(heat)))} have too many weights to draw "
+                    f"as lines: each is shown as its weight matrix (rows: units, columns: "
+                    f"inputs), coloured by the same scale.")
+            self._text(painter, QPointF(12 * self.style_.scale, self.height() - 60 *
+                                        self.style_.scale - self.style_.body_px),
+                       note, self.style_.small_font, self.style_.muted)
+
+    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
+        st = self.style_
+        width, height = 260 * st.scale, 14 * st.scale
+        x, y = 14 * st.scale, self.height() - 34 * st.scale
+        colours = palette.PALETTES[self.mode]
+        step = width / len(colours)
+        for k, rgb in enumerate(colours):
+            painter.fillRect(QRectF(x + k * step, y, step + 0.5, height), QColor(*rgb.tolist()))
+        painter.setPen(QPen(st.muted, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(x, y, width, height))
+        for position, label in palette.legend_ticks(scale):
+            self._text(painter, QPointF(x + position * width, y - 2 * st.scale), label,
+                       st.small_font, st.foreground, centred=True, above=True)
+        title = palette.MODE_TITLES[self.mode] + ("  (log scale)" if scale.kind == "log" else "")
+        self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
+                   st.label_font, st.foreground)
+        if self._shows_nan():
+            self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
+                       "magenta dashed: NaN (not a number)", st.small_font,
+                       QColor(*palette.NAN_COLOUR))
+
+    def _shows_nan(self) -> bool:
+        return any(not np.isfinite(self.edge_values(l)).all()
+                   for l in range(1, self.snapshot.depth + 1))
+
+    def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
+        phase = self.snapshot.last_phase
+        if phase is None or self.snapshot.at_boundary or phase.layer is None:
+            return
+        x = geometry.nodes[phase.layer][0, 0]
+        band = QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4, self.height())
+        colour = QColor(self.style_.accent)
+        colour.setAlpha(40)
+        painter.fillRect(band, colour)
+
+    def _draw_stop_banner(self, painter: QPainter) -> None:
+        event = self.snapshot.stop_event
+        colour = self.style_.danger if event.kind == "diverged" else self.style_.muted
+        text = event.message
+        font = self.style_.label_font
+        metrics = QFontMetricsF(font)
+        rect = QRectF(12 * self.style_.scale, 44 * self.style_.scale,
+                      self.width() - 24 * self.style_.scale, metrics.height() * 2.6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        fill = QColor(colour)
+        fill.setAlpha(30)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.setPen(colour)
+        painter.setFont(font)
+        painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, text)
+
+    def _draw_message(self, painter: QPainter, text: str) -> None:
+        painter.setPen(self.style_.muted)
+        painter.setFont(self.style_.label_font)
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+
+    def _metrics(self, font: QFont) -> QFontMetricsF:
+        key = font.key()
+        metrics = self._font_metrics.get(key)
+        if metrics is None:
+            metrics = self._font_metrics[key] = QFontMetricsF(font)
+        return metrics
+
+    def _text(self, painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor,
+              centred: bool = False, right: bool = False, below: bool = False,
+              above: bool = False, boxed: bool = False) -> None:
+        """Text anchored at a point: centred, right-aligned or left-aligned; above, below or
+        vertically centred on it."""
+        metrics = self._metrics(font)
+        width, height = metrics.horizontalAdvance(text), metrics.height()
+        x = at.x() - (width / 2 if centred else width if right else 0.0)
+        x = min(max(x, 2.0), self.width() - width - 2.0)  # never cut off at the canvas edge
+        top = at.y() - (0.0 if below else height if above else height / 2)
+        if boxed:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.style_.label_box)
+            painter.drawRoundedRect(QRectF(x - 3, top, width + 6, height), 3, 3)
+        painter.setFont(font)
+        painter.setPen(colour)
+        painter.drawText(QPointF(x, top + metrics.ascent()), text)
+
+    # ------------------------------------------------------------------ hit testing
+
+    def item_at(self, point: QPointF) -> Selection | None:
+        """The node, bias or weight under a screen point, if any."""
+        if self.snapshot is None:
+            return None
+        geometry = self.geometry_for_paint()
+        p = np.array([point.x(), point.y()])
+        for column, nodes in enumerate(geometry.nodes):
+            distance = np.hypot(*(nodes - p).T)
+            j = int(np.argmin(distance))
+            if distance[j] <= geometry.radius * 1.1:
+                return Selection("node", column, j)
+        heat = self.heat_map_layers()
+        for l in heat:
+            rect = self._heat_rect(geometry, l)
+            if rect.contains(point):
+                ls = self.snapshot.layers[l - 1]
+                j = min(int((point.y() - rect.top()) / rect.height() * ls.units), ls.units - 1)
+                i = min(int((point.x() - rect.left()) / rect.width() * ls.fan_in), ls.fan_in - 1)
+                return Selection("weight", l, j, i)
+        best: tuple[float, Selection] | None = None
+        tolerance = max(5.0, 4.0 * self.style_.scale)
+        for l in range(1, geometry.columns):
+            candidates = [] if l in heat else [("weight", geometry.segments[l])]
+            if geometry.bias_segments[l] is not None:
+                candidates.append(("bias", geometry.bias_segments[l]))
+            for kind, segments in candidates:
+                distance = _point_segment_distance(p, segments)
+                k = int(np.argmin(distance))
+                if distance[k] <= tolerance and (best is None or distance[k] < best[0]):
+                    fan_in = self.snapshot.layers[l - 1].fan_in
+                    found = Selection("weight", l, k // fan_in, k % fan_in) if kind == \
+                        "weight" else Selection("bias", l, k)
+                    best = (float(distance[k]), found)
+        return None if best is None else best[1]
+
+    def describe(self, item: Selection) -> str:
+        """Exact values of a node, bias or weight, for the tooltip."""
+        s = self.snapshot
+        if item.kind == "node":
+            if item.layer == 0:
+                value = self.node_values(0)
+                name = s.input_names[item.j] if item.j < len(s.input_names) else f"x{item.j + 1}"
+                return f"input {name} = {value[item.j]!r}" if value is not None else name
+            ls = s.layers[item.layer - 1]
+            row = self.sample_row()
+            parts = [f"layer {item.layer}, unit {item.j + 1}"]
+            for name, array in (("z", ls.z), ("a", ls.a), ("delta", ls.delta)):
+                if array is not None and row is not None:
+                    parts.append(f"{name} = {array[row, item.j]!r}")
+            return "\n".join(parts)
+        ls = s.layers[item.layer - 1]
+        if item.kind == "bias":
+            return (f"bias b_{item.j + 1} of layer {item.layer}\nb = {ls.b[item.j]!r}\n"
+                    f"dE/db = {ls.db[item.j]!r}\nlast db = {ls.update_b[item.j]!r}")
+        j, i = item.j, item.i
+        return (f"w_{j + 1},{i + 1} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
+                f"w = {ls.W[j, i]!r}\ndE/dw = {ls.dW[j, i]!r}\nlast dw = {ls.update_W[j, i]!r}")
+
+    # ------------------------------------------------------------------ mouse
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        point = event.position()
+        if self._drag_start is not None:
+            self.pan += point - self._drag_start
+            self._drag_start = point
+            self.update()
+            return
+        item = self.item_at(point)
+        if item != self.hover:
+            self.hover = item
+            if item is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPosition().toPoint(), self.describe(item), self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self.item_at(event.position())
+        if item is None:
+            self._drag_start = event.position()
+            return
+        self.select(item)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_start = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        item = self.item_at(event.position())
+        if item is not None and item.kind in ("weight", "bias"):
+            self.select(item)
+            self.edit_requested.emit(item)
+        elif item is None:
+            self.reset_view()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        factor = 1.15 ** (event.angleDelta().y() / 120.0)
+        zoom = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom * factor))
+        if zoom == self.zoom:
+            return
+        # keep the point under the cursor where it is
+        centre = QPointF(self.rect().center())
+        cursor = event.position()
+        self.pan = cursor - (cursor - centre - self.pan) * (zoom / self.zoom) - centre
+        self.zoom = zoom
+        self.update()
+
+    def select(self, item: Selection | None) -> None:
+        self.selection = item
+        self.selection_changed.emit(item)
+        self.update()
+
+
+def _image(mode: str, bins: np.ndarray) -> QImage:
+    """A (rows, columns) array of colour bins as an RGB image, one pixel per cell."""
+    colours = palette.PALETTES[mode][np.clip(bins, 0, None)]
+    colours[bins == palette.NAN_BIN] = palette.NAN_COLOUR
+    return _rgb_image(colours)
+
+
+def _rgb_image(colours: np.ndarray) -> QImage:
+    """A (rows, columns, 3) uint8 array as a QImage (copied: numpy keeps its buffer)."""
+    colours = np.ascontiguousarray(colours, dtype=np.uint8)
+    rows, columns = colours.shape[:2]
+    return QImage(colours.data, columns, rows, columns * 3, QImage.Format.Format_RGB888).copy()
+
+
+def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Distance from point p to each segment (x1, y1, x2, y2), vectorised."""
+    a, b = segments[:, :2], segments[:, 2:]
+    ab = b - a
+    length_sq = np.maximum((ab * ab).sum(axis=1), 1e-12)
+    t = np.clip(((p - a) * ab).sum(axis=1) / length_sq, 0.0, 1.0)
+    nearest = a + ab * t[:, None]
+    return np.hypot(*(nearest - p).T)

@@ -1,0 +1,343 @@
+"""The controls: data, architecture, loss, optimizer, schedule, batching, clipping, ...
+
+Every control edits one field of the experiment document; each edit is validated by
+`sim.parse`, the same validator that reads files, so the panel can never build an experiment
+the engine would refuse. A refused edit shows the engine's one-line reason and changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+import sim
+from sim import activations, clipping, data, initializers, losses, optimizers, schedules
+from sim.experiment import MAX_HIDDEN_LAYERS, MAX_UNITS, to_dict
+
+GENERATED = [kind for kind in data.KIND_KEYS if kind not in ("inline", "csv")]
+
+
+def _combo(items: list[str]) -> QComboBox:
+    box = QComboBox()
+    box.addItems(items)
+    return box
+
+
+def _spin(minimum: float, maximum: float, decimals: int, step: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(minimum, maximum)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setKeyboardTracking(False)  # apply when typing is finished, not on every key
+    return box
+
+
+def _int_spin(minimum: int, maximum: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(minimum, maximum)
+    box.setKeyboardTracking(False)
+    return box
+
+
+class ControlPanel(QScrollArea):
+    """Edits the experiment; emits every valid new experiment it makes."""
+
+    experiment_edited = Signal(object)  # a validated sim.Experiment
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.document: dict[str, Any] = {}
+        self._base_dir = None
+        self._loading = False  # True while the widgets are being filled from a document
+        inner = QWidget()
+        self.column = QVBoxLayout(inner)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        self.column.addWidget(self.error)
+        self._build_data()
+        self._build_network()
+        self._build_training()
+        self._build_regularisation()
+        self.column.addStretch(1)
+        self.setWidget(inner)
+        # Wide enough for every field: a horizontal scroll bar would hide the values' ends.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(inner.minimumSizeHint().width()
+                             + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
+
+    # ------------------------------------------------------------------ building
+
+    def _group(self, title: str) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.column.addWidget(box)
+        return form
+
+    def _bind(self, widget: QWidget, edit: Callable[[dict, Any], None]) -> QWidget:
+        """Connect a widget so that changing it edits the document through ``edit``."""
+        def changed(*_: Any) -> None:
+            if not self._loading:
+                self._edit(lambda doc: edit(doc, _value(widget)))
+        for signal in ("valueChanged", "currentTextChanged", "toggled"):
+            if hasattr(widget, signal):
+                getattr(widget, signal).connect(changed)
+                break
+        return widget
+
+    def _build_data(self) -> None:
+        form = self._group("Data")
+        self.data_kind = self._bind(_combo(GENERATED + ["inline", "csv"]), self._set_data_kind)
+        self.samples = self._bind(_int_spin(2, data.MAX_SAMPLES),
+                                  lambda d, v: self._data_option(d, "samples", v))
+        self.noise = self._bind(_spin(0.0, 5.0, 3, 0.01),
+                                lambda d, v: self._data_option(d, "noise", v))
+        self.classes = self._bind(_int_spin(2, 5), lambda d, v: self._data_option(d, "classes", v))
+        self.validation = self._bind(_spin(0.0, 0.9, 2, 0.05),
+                                     lambda d, v: d["data"].__setitem__("validation_fraction", v))
+        self.seed = self._bind(_int_spin(0, 2**31 - 1), lambda d, v: d.__setitem__("seed", v))
+        self.regenerate = QPushButton("New random data and weights")
+        self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
+        for label, widget in (("kind", self.data_kind), ("samples", self.samples),
+                              ("noise", self.noise), ("classes", self.classes),
+                              ("validation fraction", self.validation), ("seed", self.seed)):
+            form.addRow(label, widget)
+        form.addRow(self.regenerate)
+
+    def _build_network(self) -> None:
+        form = self._group("Network")
+        self.layers_box = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.layers_box)
+        form.addRow(holder)
+        buttons = QHBoxLayout()
+        self.add_layer = QPushButton("Add hidden layer")
+        self.add_layer.clicked.connect(lambda: self._edit(self._add_layer))
+        buttons.addWidget(self.add_layer)
+        form.addRow(buttons)
+        self.output_activation = self._bind(_combo(list(activations.KINDS)),
+                                            self._set_output_activation)
+        form.addRow("output activation", self.output_activation)
+        self.init_kind = self._bind(_combo(list(initializers.KINDS)),
+                                    lambda d, v: d["network"]["init"].__setitem__("kind", v))
+        form.addRow("initialisation", self.init_kind)
+        self.loss = self._bind(_combo(list(losses.KINDS)), self._set_loss)
+        form.addRow("loss", self.loss)
+
+    def _build_training(self) -> None:
+        form = self._group("Training")
+        self.optimizer = self._bind(_combo(list(optimizers.KINDS)), self._set_optimizer)
+        self.learning_rate = self._bind(_spin(1e-6, 1e6, 6, 0.01),
+                                        lambda d, v: d["optimizer"].__setitem__(
+                                            "learning_rate", v))
+        self.momentum = self._bind(_spin(0.0, 0.999, 3, 0.05),
+                                   lambda d, v: self._optimizer_option(d, "momentum", v))
+        self.schedule = self._bind(_combo(list(schedules.KINDS)), self._set_schedule)
+        self.batch_size = self._bind(_int_spin(0, data.MAX_SAMPLES),
+                                     lambda d, v: d.__setitem__("batch_size", v or None))
+        self.batch_size.setSpecialValueText("full batch")
+        self.clipping = self._bind(_combo(list(clipping.KINDS)), self._set_clipping)
+        self.threshold = self._bind(_spin(1e-4, 1e6, 4, 0.1), self._set_threshold)
+        for label, widget in (("optimizer", self.optimizer),
+                              ("learning rate", self.learning_rate),
+                              ("momentum", self.momentum), ("schedule", self.schedule),
+                              ("batch size", self.batch_size), ("clipping", self.clipping),
+                              ("clip threshold", self.threshold)):
+            form.addRow(label, widget)
+
+    def _build_regularisation(self) -> None:
+        form = self._group("Regularisation")
+        self.l2 = self._bind(_spin(0.0, 10.0, 5, 0.001),
+                             lambda d, v: d["regularization"].__setitem__("l2", v))
+        self.l1 = self._bind(_spin(0.0, 10.0, 5, 0.001),
+                             lambda d, v: d["regularization"].__setitem__("l1", v))
+        self.dropout = self._bind(_spin(0.0, 0.9, 2, 0.05),
+                                  lambda d, v: d["regularization"].__setitem__("dropout", v))
+        form.addRow("L2", self.l2)
+        form.addRow("L1", self.l1)
+        form.addRow("dropout", self.dropout)
+
+    # ------------------------------------------------------------------ document edits
+
+    def _edit(self, change: Callable[[dict], None]) -> None:
+        document = copy.deepcopy(self.document)
+        change(document)
+        self._fit_network_to_data(document)
+        try:
+            experiment = sim.parse(document, self._base_dir)
+        except sim.ExperimentError as error:
+            self.error.setText(str(error))
+            self.set_experiment_document(self.document)  # show what is still in force
+            return
+        self.error.setText("")
+        self.document = to_dict(experiment)
+        self.experiment_edited.emit(experiment)
+
+    def _fit_network_to_data(self, document: dict) -> None:
+        """Inputs and output units follow the data (one-hot classes, features)."""
+        try:
+            spec = sim.parse({"data": document["data"], "network": {"inputs": 1, "layers": [
+                {"units": 1}]}, "loss": "sse"}, self._base_dir).data
+        except sim.ExperimentError:
+            return  # the full parse will name the problem
+        except Exception:
+            return
+        n_in, n_out = data.dimensions(spec, self._base_dir)
+        document["network"]["inputs"] = n_in
+        document["network"]["layers"][-1]["units"] = n_out
+        for layer in document["network"]["layers"]:
+            layer.pop("weights", None)  # explicit weights no longer fit a changed shape
+            layer.pop("biases", None)
+
+    @staticmethod
+    def _data_option(document: dict, key: str, value: Any) -> None:
+        if key in data.KIND_KEYS[document["data"]["kind"]]:
+            document["data"][key] = value
+
+    @staticmethod
+    def _optimizer_option(document: dict, key: str, value: Any) -> None:
+        if document["optimizer"]["kind"] == "sgd":
+            document["optimizer"][key] = value
+
+    def _set_data_kind(self, document: dict, kind: str) -> None:
+        common = {k: v for k, v in document["data"].items() if k in ("validation_fraction",)}
+        document["data"] = {"kind": kind, **common}
+        if kind in ("gaussians", "spiral") and self.classes.value() > 2:
+            document["data"]["classes"] = self.classes.value()
+
+    def _set_output_activation(self, document: dict, kind: str) -> None:
+        document["network"]["layers"][-1]["activation"] = kind
+        needed = {"softmax": "cross_entropy"}.get(kind)
+        if needed:
+            document["loss"] = needed
+        elif document["loss"] in ("cross_entropy",) or \
+                (document["loss"] == "bce" and kind != "sigmoid"):
+            document["loss"] = "half_mse"
+
+    def _set_loss(self, document: dict, loss: str) -> None:
+        document["loss"] = loss
+        needed = losses.FUSED.get(loss)
+        if needed:
+            document["network"]["layers"][-1]["activation"] = needed
+
+    def _set_optimizer(self, document: dict, kind: str) -> None:
+        rate = document["optimizer"]["learning_rate"]
+        document["optimizer"] = {"kind": kind, "learning_rate": rate}
+
+    def _set_schedule(self, document: dict, kind: str) -> None:
+        document["schedule"] = {"kind": kind}
+
+    def _set_clipping(self, document: dict, kind: str) -> None:
+        document["clipping"] = {"kind": kind} if kind == "none" else \
+            {"kind": kind, "threshold": self.threshold.value()}
+
+    def _set_threshold(self, document: dict, value: float) -> None:
+        if document["clipping"]["kind"] != "none":
+            document["clipping"]["threshold"] = value
+
+    def _add_layer(self, document: dict) -> None:
+        layers = document["network"]["layers"]
+        if len(layers) > MAX_HIDDEN_LAYERS:
+            raise_limit = f"at most {MAX_HIDDEN_LAYERS} hidden layers"
+            self.error.setText(raise_limit)
+            return
+        width = layers[-2]["units"] if len(layers) > 1 else 4
+        activation = layers[-2]["activation"] if len(layers) > 1 else "tanh"
+        layers.insert(len(layers) - 1, {"units": width, "activation": activation})
+
+    # ------------------------------------------------------------------ filling
+
+    def set_experiment(self, experiment: sim.Experiment) -> None:
+        """Show an experiment (a lesson, a file, a rebuild)."""
+        self._base_dir = experiment.base_dir
+        self.set_experiment_document(to_dict(experiment.replace(state=None)))
+
+    def set_experiment_document(self, document: dict) -> None:
+        self.document = document
+        self._loading = True
+        try:
+            self._fill(document)
+        finally:
+            self._loading = False
+
+    def _fill(self, d: dict) -> None:
+        kind = d["data"]["kind"]
+        self.data_kind.setCurrentText(kind)
+        for widget, key in ((self.samples, "samples"), (self.noise, "noise"),
+                            (self.classes, "classes")):
+            widget.setEnabled(key in data.KIND_KEYS[kind])
+            if key in d["data"]:
+                widget.setValue(d["data"][key])
+        self.validation.setValue(d["data"].get("validation_fraction", 0.0))
+        self.seed.setValue(d["seed"])
+        self._fill_layers(d["network"]["layers"])
+        output = d["network"]["layers"][-1]["activation"]
+        self.output_activation.setCurrentText(output if isinstance(output, str)
+                                              else output["kind"])
+        self.init_kind.setCurrentText(d["network"]["init"]["kind"])
+        self.loss.setCurrentText(d["loss"])
+        self.optimizer.setCurrentText(d["optimizer"]["kind"])
+        self.learning_rate.setValue(d["optimizer"]["learning_rate"])
+        self.momentum.setEnabled(d["optimizer"]["kind"] == "sgd")
+        self.momentum.setValue(d["optimizer"].get("momentum", 0.0))
+        self.schedule.setCurrentText(d["schedule"]["kind"])
+        self.batch_size.setValue(d["batch_size"] or 0)
+        self.clipping.setCurrentText(d["clipping"]["kind"])
+        self.threshold.setEnabled(d["clipping"]["kind"] != "none")
+        if "threshold" in d["clipping"]:
+            self.threshold.setValue(d["clipping"]["threshold"])
+        for widget, key in ((self.l1, "l1"), (self.l2, "l2"), (self.dropout, "dropout")):
+            widget.setValue(d["regularization"][key])
+
+    def _fill_layers(self, layers: list[dict]) -> None:
+        while self.layers_box.count():
+            item = self.layers_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for index, layer in enumerate(layers[:-1]):
+            self.layers_box.addWidget(self._layer_row(index, layer))
+        self.add_layer.setEnabled(len(layers) - 1 < MAX_HIDDEN_LAYERS)
+
+    def _layer_row(self, index: int, layer: dict) -> QWidget:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(QLabel(f"hidden {index + 1}"))
+        units = _int_spin(1, MAX_UNITS)
+        units.setValue(layer["units"])
+        units.valueChanged.connect(lambda v: self._edit(
+            lambda d: d["network"]["layers"][index].__setitem__("units", v)))
+        activation = layer["activation"]
+        kind = _combo([k for k in activations.KINDS if k != "softmax"])
+        kind.setCurrentText(activation if isinstance(activation, str) else activation["kind"])
+        kind.currentTextChanged.connect(lambda v: self._edit(
+            lambda d: d["network"]["layers"][index].__setitem__("activation", v)))
+        residual = QCheckBox("skip")
+        residual.setToolTip("residual connection: a = f(z) + a_prev (needs equal widths)")
+        residual.setChecked(layer.get("residual", False))
+        residual.toggled.connect(lambda v: self._edit(
+            lambda d: d["network"]["layers"][index].__setitem__("residual", v)))
+        remove = QPushButton("✕")
+        remove.setToolTip("remove this layer")
+        remove.setFixedWidth(32)
+        remove.clicked.connect(lambda: self._edit(
+            lambda d: d["network"]["layers"].pop(index)))
+        for widget in (units, kind, residual, remove):
+            line.addWidget(widget)
+        return row
+
+
+def _value(widget: QWidget) -> Any:
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    return widget.value()

@@ -1,0 +1,147 @@
+"""The inspector: exact numbers of the selected weight or node, and its chain rule."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from sim.chain_rule import ChainRule
+from sim.explain import factor, fmt
+from sim.snapshot import Snapshot
+
+from .canvas import Selection
+from .style import Style
+
+
+def _row(label: str, value: str) -> str:
+    return f"<tr><td style='padding-right:12px'>{label}</td><td><b>{value}</b></td></tr>"
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    return "<table>" + "".join(_row(html.escape(k), html.escape(v)) for k, v in rows) + \
+        "</table>"
+
+
+def chain_rule_lines(rule: ChainRule, row: int, batch: int) -> list[str]:
+    """The chain rule of one weight for one sample, and how the batch adds up."""
+    name = f"w_{rule.j + 1},{rule.i + 1}" if rule.i is not None else f"b_{rule.j + 1}"
+    input_name = f"a_{rule.i + 1}" if rule.i is not None else "1"
+    lines = []
+    if rule.fused:
+        lines.append(f"dE/d{name} = dE/dz_{rule.j + 1} × {input_name}")
+        lines.append(f"= {factor(rule.delta[row])} × {factor(rule.a_i[row])} = "
+                     f"{fmt(rule.per_sample[row])}")
+        lines.append(f"({rule.fused})")
+    else:
+        keep = "" if rule.keep is None else " × keep"
+        lines.append(f"dE/d{name} = dE/da_{rule.j + 1}{keep} × f'(z_{rule.j + 1}) × {input_name}")
+        keep_value = "" if rule.keep is None else f" × {factor(rule.keep[row])}"
+        lines.append(f"= {factor(rule.dE_da[row])}{keep_value} × {factor(rule.fprime[row])} × "
+                     f"{factor(rule.a_i[row])} = {fmt(rule.per_sample[row])}")
+    if batch > 1:
+        lines.append(f"summed over the batch of {batch}: {fmt(rule.data_gradient)}")
+    if rule.penalty_gradient:
+        lines.append(f"+ penalty {fmt(rule.penalty_gradient)} = {fmt(rule.gradient)}")
+    if rule.clipped_gradient != rule.gradient:
+        lines.append(f"after clipping (× {fmt(rule.clip_factor)}): {fmt(rule.clipped_gradient)}"
+                     f" goes to the optimizer")
+    return lines
+
+
+class Inspector(QScrollArea):
+    """Shows the selection's numbers; every number comes from the Snapshot (that is, sim)."""
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.label)
+        layout.addStretch(1)
+        self.setWidget(inner)
+        self.selection: Selection | None = None
+        self.snapshot: Snapshot | None = None
+        self.sample_row: int | None = None
+        self.lines: list[str] = []  # the chain-rule lines shown, for tests and export
+        self.show_nothing()
+
+    def show_nothing(self) -> None:
+        self.lines = []
+        self.label.setText("<i>Click an edge (a weight) or a node to inspect it. "
+                           "Double-click an edge to edit its weight.</i>")
+
+    def update_view(self, snapshot: Snapshot | None, selection: Selection | None,
+                    sample_row: int | None) -> None:
+        self.snapshot, self.selection, self.sample_row = snapshot, selection, sample_row
+        if snapshot is None or selection is None:
+            self.show_nothing()
+            return
+        if selection.kind == "node":
+            self.label.setText(self._node_html(snapshot, selection, sample_row))
+        else:
+            self.label.setText(self._weight_html(snapshot, selection, sample_row))
+
+    def _weight_html(self, s: Snapshot, sel: Selection, row: int | None) -> str:
+        ls = s.layers[sel.layer - 1]
+        if sel.kind == "bias":
+            title = f"bias b_{sel.j + 1} of layer {sel.layer}"
+            rows = [("b", repr(float(ls.b[sel.j]))), ("dE/db", repr(float(ls.db[sel.j]))),
+                    ("last update db", repr(float(ls.update_b[sel.j])))]
+            i = None
+        else:
+            title = (f"weight w_{sel.j + 1},{sel.i + 1} of layer {sel.layer}: "
+                     f"from unit {sel.i + 1} below to unit {sel.j + 1}")
+            rows = [("w", repr(float(ls.W[sel.j, sel.i]))),
+                    ("dE/dw", repr(float(ls.dW[sel.j, sel.i]))),
+                    ("last update dw", repr(float(ls.update_W[sel.j, sel.i])))]
+            i = sel.i
+        parts = [f"<h3>{html.escape(title)}</h3>", _table(rows)]
+        try:
+            rule = s.chain_rule(sel.layer, sel.j, i)
+        except ValueError as reason:  # the backward phase has not reached this layer yet
+            self.lines = []
+            parts.append(f"<p><i>{html.escape(str(reason))}.</i></p>")
+            return "".join(parts)
+        self.lines = chain_rule_lines(rule, row or 0, rule.delta.shape[0])
+        parts.append("<p><b>The chain rule, this step" +
+                     (f", sample {self._sample_name(s, row)}" if rule.delta.shape[0] > 1 else "")
+                     + ":</b><br>" + "<br>".join(html.escape(line) for line in self.lines) +
+                     "</p>")
+        return "".join(parts)
+
+    @staticmethod
+    def _sample_name(s: Snapshot, row: int | None) -> str:
+        row = row or 0
+        return str(int(s.indices[row]) + 1 if s.indices is not None else row + 1)
+
+    def _node_html(self, s: Snapshot, sel: Selection, row: int | None) -> str:
+        if sel.layer == 0:
+            name = s.input_names[sel.j] if sel.j < len(s.input_names) else f"x{sel.j + 1}"
+            value = "—" if s.x is None or row is None else repr(float(s.x[row, sel.j]))
+            self.lines = []
+            return f"<h3>input {html.escape(name)}</h3>" + _table([("x", value)])
+        ls = s.layers[sel.layer - 1]
+        rows = []
+        for label, array in (("z", ls.z), ("a", ls.a), ("delta = dE/dz", ls.delta),
+                             ("dE/da", ls.dE_da), ("f'(z)", ls.fprime)):
+            if array is not None and row is not None:
+                rows.append((label, repr(float(array[row, sel.j]))))
+        if ls.b is not None:
+            rows += [("bias b", repr(float(ls.b[sel.j]))), ("dE/db", repr(float(ls.db[sel.j])))]
+        self.lines = []
+        role = "output" if sel.layer == s.depth else "hidden"
+        head = f"<h3>unit {sel.j + 1} of layer {sel.layer} ({role}, {ls.activation})</h3>"
+        note = "" if row is None else "<p><i>Values for the followed sample; dE/db is the " \
+                                      "batch's.</i></p>"
+        if not np.isfinite([float(v) for _, v in rows]).all():
+            note += "<p><b>Some values are NaN (not a number) or infinite: training diverged." \
+                    "</b></p>"
+        return head + _table(rows) + note

@@ -1,0 +1,69 @@
+"""Colours, fonts and sizes of the app, scaled as one (presentation mode scales them up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from PySide6.QtGui import QColor, QFont
+
+# Okabe & Ito's qualitative palette: distinguishable under common colour-vision deficiencies.
+# Layer l's label chip on the canvas and its gradient-norm curve share colour l.
+LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+                 "#000000"]
+
+
+def layer_colour(layer: int) -> QColor:
+    """The colour that stands for layer ``layer`` (1..L) on the canvas and in the plots."""
+    return QColor(LAYER_COLOURS[(layer - 1) % len(LAYER_COLOURS)])
+
+
+@dataclass
+class Style:
+    """Everything the views need to look consistent; ``scale`` multiplies every size."""
+
+    scale: float = 1.0
+    dark: bool = False
+    background: QColor = field(default_factory=lambda: QColor("#ffffff"))
+    foreground: QColor = field(default_factory=lambda: QColor("#1a1a1a"))
+    muted: QColor = field(default_factory=lambda: QColor("#6b6b6b"))
+    accent: QColor = field(default_factory=lambda: QColor("#0072B2"))
+    danger: QColor = field(default_factory=lambda: QColor("#c0392b"))
+    node_empty: QColor = field(default_factory=lambda: QColor("#f2f2f2"))
+    bias_fill: QColor = field(default_factory=lambda: QColor("#fff7d6"))
+    label_box: QColor = field(default_factory=lambda: QColor(255, 255, 255, 215))
+    body_pt: float = 10.0
+
+    @property
+    def line_width(self) -> float:
+        return 1.0 * self.scale
+
+    @property
+    def body_px(self) -> float:
+        return self.body_pt * self.scale * 96.0 / 72.0
+
+    def font(self, relative: float = 1.0, bold: bool = False) -> QFont:
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(self.body_pt * self.scale * relative)
+        font.setBold(bold)
+        return font
+
+    @cached_property
+    def small_font(self) -> QFont:
+        return self.font(0.9)
+
+    @cached_property
+    def label_font(self) -> QFont:
+        return self.font(1.0, bold=True)
+
+
+def light_style(scale: float = 1.0) -> Style:
+    return Style(scale=scale)
+
+
+def dark_style(scale: float = 1.0) -> Style:
+    return Style(scale=scale, dark=True, background=QColor("#15171a"),
+                 foreground=QColor("#eeeeee"), muted=QColor("#9a9a9a"),
+                 accent=QColor("#56B4E9"), danger=QColor("#ff6b5b"),
+                 node_empty=QColor("#2a2d31"), bias_fill=QColor("#3a3520"),
+                 label_box=QColor(21, 23, 26, 215))

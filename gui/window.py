@@ -1,0 +1,351 @@
+"""The main window: the canvas in the middle, controls, plots and inspector in docks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel,
+                               QMainWindow, QMessageBox, QSlider, QToolBar, QWidget)
+
+import sim
+from sim import lessons, palette
+from sim.snapshot import Snapshot
+
+from .canvas import NetworkCanvas, Selection
+from .controls import ControlPanel
+from .inspector import Inspector
+from .plots import LivePlots
+from .style import Style, light_style
+from .worker import EventLoopGate, TrainingWorker
+
+FRAME_MS = 16
+PLOT_INTERVAL = 0.1  # while playing, the plots redraw at most 10 times a second
+# Speed slider positions: steps per second, the last one meaning as fast as possible.
+SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
+
+
+class MainWindow(QMainWindow):
+    """Backprop Studio's window. It shows Snapshots and sends commands to the worker."""
+
+    def __init__(self, experiment: sim.Experiment, style: Style | None = None) -> None:
+        super().__init__()
+        self.style_ = style or light_style()
+        self.experiment = experiment
+        self.snapshot: Snapshot | None = None
+        self._seen = 0
+        self._playing = False
+        self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
+        self.gate = EventLoopGate(self)
+        self.worker = TrainingWorker(experiment, self.gate.idle)
+        self.worker.failed.connect(self._worker_failed)
+        self.worker.rebuilt.connect(self._worker_rebuilt)
+        self.canvas = NetworkCanvas(self.style_)
+        self.canvas.selection_changed.connect(self._selection_changed)
+        self.canvas.edit_requested.connect(self._edit_weight)
+        self.setCentralWidget(self.canvas)
+        self.plots = LivePlots(self.style_)
+        self.inspector = Inspector(self.style_)
+        self.controls = ControlPanel()
+        self.controls.experiment_edited.connect(self._experiment_edited)
+        self.controls.set_experiment(experiment)
+        self._docks()
+        self._actions()
+        self._toolbar()
+        self._menus()
+        self._status()
+        self._update_title()
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.frame_timer.timeout.connect(self._frame)
+        self._last_tick = time.perf_counter()
+        self._plotted_at = 0.0
+        self.ui_latencies: list[float] = []  # how late each frame tick fired (ms)
+        self.worker.start()
+        self.frame_timer.start(FRAME_MS)
+
+    # ------------------------------------------------------------------ layout
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _docks(self) -> None:
+        self.controls_dock = self._dock("Controls", self.controls,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.plots_dock = self._dock("Plots", self.plots, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", self.inspector,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1], Qt.Orientation.Vertical)
+        self.resizeDocks([self.controls_dock, self.plots_dock], [300, 460],
+                         Qt.Orientation.Horizontal)
+
+    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setToolTip(f"{tip or text} ({action.shortcut().toString()})" if shortcut
+                          else tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        self.play_action = self._action("Play", self.toggle_play, "Space",
+                                        "Play or pause training")
+        self.step_action = self._action("Step", self.step, "Shift+Right",
+                                        "One whole iteration: forward, loss, backward, update")
+        self.phase_action = self._action("Step phase", self.step_phase, "Right",
+                                         "One phase: a layer forward or backward, loss, clip "
+                                         "or update")
+        self.epoch_action = self._action("Step epoch", self.step_epoch, "E",
+                                         "Train until this epoch ends")
+        self.reset_action = self._action("Reset", self.reset, "R",
+                                         "Start again from the initial weights")
+        self.mode_action = self._action("Next colour mode", self.cycle_mode, "G",
+                                        "Colour edges by weight, gradient or last update")
+        self.open_action = self._action("Open…", self.open_file, QKeySequence.StandardKey.Open)
+        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("Training")
+        bar.setObjectName("Training")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        for action in (self.play_action, self.step_action, self.phase_action, self.epoch_action,
+                       self.reset_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" speed "))
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setValue(len(SPEEDS) - 1)
+        self.speed.setFixedWidth(140)
+        self.speed.valueChanged.connect(self._speed_changed)
+        bar.addWidget(self.speed)
+        self.speed_label = QLabel(" max ")
+        bar.addWidget(self.speed_label)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" colour edges by "))
+        self.mode_box = QComboBox()
+        for mode in palette.MODES:
+            self.mode_box.addItem(palette.MODE_TITLES[mode], mode)
+        self.mode_box.currentIndexChanged.connect(
+            lambda index: self.set_mode(self.mode_box.itemData(index)))
+        bar.addWidget(self.mode_box)
+
+    def _menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        train = menu.addMenu("&Training")
+        for action in (self.play_action, self.step_action, self.phase_action, self.epoch_action,
+                       self.reset_action):
+            train.addAction(action)
+        view = menu.addMenu("&View")
+        view.addAction(self.mode_action)
+        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock):
+            view.addAction(dock.toggleViewAction())
+        lesson_menu = menu.addMenu("&Lessons")
+        for number, path in enumerate(lessons.lesson_files(), start=1):
+            try:
+                title = sim.load(path).name
+            except sim.ExperimentError as error:
+                title = f"{path.name} (broken: {error})"
+            action = QAction(title, self)
+            if number <= 9:
+                action.setShortcut(QKeySequence(str(number)))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            lesson_menu.addAction(action)
+            self.addAction(action)
+
+    def _status(self) -> None:
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+
+    # ------------------------------------------------------------------ commands
+
+    @Slot()
+    def toggle_play(self) -> None:
+        self.set_playing(not self._playing)
+
+    def set_playing(self, playing: bool) -> None:
+        self._playing = playing
+        self.worker.send("play" if playing else "pause")
+        self.play_action.setText("Pause" if playing else "Play")
+
+    @Slot()
+    def step(self) -> None:
+        self.set_playing(False)
+        self.worker.send("step")
+
+    @Slot()
+    def step_phase(self) -> None:
+        self.set_playing(False)
+        self.worker.send("step_phase")
+
+    @Slot()
+    def step_epoch(self) -> None:
+        self.set_playing(False)
+        self.worker.send("epoch")
+
+    @Slot()
+    def reset(self) -> None:
+        self.set_playing(False)
+        self.worker.send("reset")
+
+    @Slot()
+    def cycle_mode(self) -> None:
+        modes = palette.MODES
+        self.set_mode(modes[(modes.index(self.canvas.mode) + 1) % len(modes)])
+
+    def set_mode(self, mode: str) -> None:
+        self.canvas.set_mode(mode)
+        index = self.mode_box.findData(mode)
+        if index != self.mode_box.currentIndex():
+            self.mode_box.setCurrentIndex(index)
+
+    @Slot(int)
+    def _speed_changed(self, position: int) -> None:
+        speed = SPEEDS[position]
+        self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
+        self.worker.send("speed", speed)
+
+    @Slot()
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", str(Path.cwd()),
+                                              "Experiments (*.json)")
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        """Open an experiment or lesson file; a broken file changes nothing and says why."""
+        try:
+            experiment = sim.load(path)
+        except sim.ExperimentError as error:
+            self.show_error(f"{path.name}: {error}")
+            return False
+        self.load_experiment(experiment)
+        return True
+
+    def load_experiment(self, experiment: sim.Experiment) -> None:
+        self.set_playing(False)
+        self.canvas.select(None)
+        self.worker.send("load", experiment)
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        QMessageBox.warning(self, "Backprop Studio", message)
+
+    # ------------------------------------------------------------------ from the views
+
+    @Slot(object)
+    def _experiment_edited(self, experiment: sim.Experiment) -> None:
+        if sim.trainer.live_compatible(self.experiment, experiment):
+            self.experiment = experiment
+            self.worker.send("apply", experiment)
+        elif self.confirm_rebuild():
+            self.load_experiment(experiment)
+        else:
+            self.controls.set_experiment(self.experiment)
+
+    def _ask_rebuild(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Rebuild the network?", "This change needs a new network and new data: "
+            "training starts again from fresh weights. Continue?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(object)
+    def _selection_changed(self, selection: Selection | None) -> None:
+        self.inspector.update_view(self.snapshot, selection, self.canvas.sample_row())
+
+    @Slot(object)
+    def _edit_weight(self, item: Selection) -> None:
+        if self.snapshot is None:
+            return
+        ls = self.snapshot.layers[item.layer - 1]
+        current = float(ls.b[item.j] if item.kind == "bias" else ls.W[item.j, item.i])
+        name = f"b_{item.j + 1}" if item.kind == "bias" else f"w_{item.j + 1},{item.i + 1}"
+        value, ok = QInputDialog.getDouble(self, "Edit weight",
+                                           f"New value of {name} in layer {item.layer}:",
+                                           current, -1e6, 1e6, 6)
+        if ok:
+            self.worker.send("edit", item.layer, item.j,
+                             None if item.kind == "bias" else item.i, value)
+
+    @Slot(str)
+    def _worker_failed(self, details: str) -> None:
+        self.show_error("Training stopped because of an internal error:\n\n" +
+                        details.strip().splitlines()[-1])
+
+    @Slot(object)
+    def _worker_rebuilt(self, result: object) -> None:
+        if isinstance(result, str):
+            self.show_error(result)
+            return
+        self.experiment = result
+        self.controls.set_experiment(result)
+        self._update_title()
+
+    # ------------------------------------------------------------------ frames
+
+    @Slot()
+    def _frame(self) -> None:
+        now = time.perf_counter()
+        training = self._playing and self.snapshot is not None and self.snapshot.stop_event \
+            is None
+        if training:  # the latency that matters: how late a frame comes while training runs
+            self.ui_latencies.append(max(0.0, (now - self._last_tick) * 1000.0 - FRAME_MS))
+        self._last_tick = now
+        if len(self.ui_latencies) > 20000:
+            del self.ui_latencies[:10000]
+        newest = self.worker.latest(self._seen)
+        if newest is None:
+            self.plots.refresh_next()
+            return
+        self._seen, snapshot = newest
+        self.show_snapshot(snapshot)
+        self.plots.refresh_next()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.canvas.set_snapshot(snapshot)
+        now = time.perf_counter()
+        if not self._playing:
+            self.plots.set_snapshot(snapshot)
+            self.plots.refresh_all()
+        elif now - self._plotted_at >= PLOT_INTERVAL:
+            self.plots.set_snapshot(snapshot)  # its plots then redraw one per frame
+            self._plotted_at = now
+        self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
+        self._update_status(snapshot)
+        if snapshot.stop_event is not None and self._playing:
+            self.set_playing(False)
+
+    def _update_status(self, s: Snapshot) -> None:
+        loss = "—" if s.loss is None else f"{s.loss:.6g}"
+        seconds = s.train_seconds
+        rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
+        phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
+        self.status_label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}   {rate}"
+                                  f"{phase}")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.experiment.name} — Backprop Studio")
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.frame_timer.stop()
+        self.gate.detach()  # the worker must be able to finish its step and see "quit"
+        self.worker.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,276 @@
+"""The training worker: one QThread owns the `sim` Trainer.
+
+The GUI never touches the trainer. It sends commands through a thread-safe queue, which the
+worker reads between steps (a busy loop runs no event loop, so queued slots could never be
+delivered to it), and it takes the newest Snapshot when it paints; older snapshots are simply
+replaced, so nothing can pile up however slow the painting is. The worker touches no widget.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, QObject, QThread,
+                            Signal, Slot)
+
+import sim
+from sim.snapshot import Snapshot
+
+FRAME_SECONDS = 1.0 / 60.0  # publish at most this often while playing
+IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue again
+
+
+class EventLoopGate(QObject):
+    """Lets the worker compute only while the GUI thread's event loop is asleep.
+
+    PySide releases the GIL around C++ calls, and a busy worker thread would take it back for
+    up to a switch interval each time: a frame of a few hundred Qt calls could then last a
+    second. So the GUI marks itself busy whenever it handles an event and idle when its event
+    loop is about to sleep again, and the worker waits for the GUI to be idle before each
+    step. (A lock would not do: the worker would take it straight back after each step,
+    before the waiting GUI thread woke up.) The dispatcher's own ``awake`` signal is not
+    enough: measured here, paint events were delivered after ``aboutToBlock`` with the gate
+    open, so an application-wide event filter closes it. The GUI's handlers must get the GIL
+    from a stepping worker, so the switch interval is shortened from 5 ms to 1 ms.
+    """
+
+    SWITCH_INTERVAL = 0.001
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.idle = threading.Event()
+        self.idle.set()
+        sys.setswitchinterval(self.SWITCH_INTERVAL)
+        QCoreApplication.instance().installEventFilter(self)
+        QAbstractEventDispatcher.instance().aboutToBlock.connect(self.open)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        self.idle.clear()
+        return False  # only watching: every event goes on to its receiver
+
+    @Slot()
+    def open(self) -> None:
+        self.idle.set()
+
+    def detach(self) -> None:
+        """Stop gating (before the worker is joined, so that it can finish)."""
+        QCoreApplication.instance().removeEventFilter(self)
+        QAbstractEventDispatcher.instance().aboutToBlock.disconnect(self.open)
+        self.idle.set()
+
+
+class TrainingWorker(QThread):
+    """Runs training in its own thread; GUI-thread methods below are thread-safe."""
+
+    failed = Signal(str)  # an unexpected error inside the worker, with its traceback
+    rebuilt = Signal(object)  # a new experiment was loaded or refused: (Experiment or str)
+
+    def __init__(self, experiment: sim.Experiment, gui_idle: threading.Event | None = None,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        if gui_idle is None:
+            gui_idle = threading.Event()
+            gui_idle.set()
+        self._gui_idle = gui_idle
+        self._commands: queue.SimpleQueue[tuple[str, tuple]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._latest: Snapshot | None = None
+        self._sequence = 0  # counts published snapshots
+        self._initial = experiment
+        self._steps_done = 0  # steps taken in this worker's life, for --stats
+        # Owned by the worker thread once it runs:
+        self._trainer: sim.Trainer | None = None
+        self._playing = False
+        self._speed: float | None = None  # steps per second; None: as fast as possible
+        self._pending_steps = 0  # steps asked for by "run N steps" / "step epoch"
+        self._target_epoch: int | None = None
+        self._next_due = 0.0
+        self._quit = False
+
+    # ------------------------------------------------------------------ GUI-thread API
+
+    def send(self, command: str, *args: Any) -> None:
+        """Queue a command for the worker (play, pause, step, step_phase, epoch, run, reset,
+        load, apply, edit, speed); it runs between two phases, never inside one."""
+        self._commands.put((command, args))
+        self._wake.set()
+
+    def latest(self, seen: int) -> tuple[int, Snapshot] | None:
+        """The newest snapshot if it is newer than sequence number ``seen``."""
+        with self._lock:
+            if self._latest is None or self._sequence == seen:
+                return None
+            return self._sequence, self._latest
+
+    @property
+    def steps_done(self) -> int:
+        return self._steps_done
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Stop training and join the thread (call before the window goes away)."""
+        self.send("quit")
+        if not self.wait(timeout_ms):
+            self.terminate()  # only if a step hangs: never expected
+            self.wait()
+
+    # ------------------------------------------------------------------ worker thread
+
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        try:
+            self._trainer = sim.Trainer(self._initial)
+            self._publish()
+            while not self._quit:
+                self._handle_commands()
+                if self._quit:
+                    break
+                if self._busy():
+                    self._train_one_frame()
+                else:
+                    self._wake.wait(IDLE_WAIT)
+                    self._wake.clear()
+        except Exception:  # a bug: report it to the GUI instead of dying silently
+            self.failed.emit(traceback.format_exc())
+
+    def _busy(self) -> bool:
+        trainer = self._trainer
+        if trainer.stopped:
+            return False
+        return self._playing or self._pending_steps > 0 or self._target_epoch is not None
+
+    def _handle_commands(self) -> None:
+        changed = False
+        while True:
+            try:
+                command, args = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            changed |= self._COMMANDS[command](self, *args)
+        if changed:
+            self._publish()
+
+    def _train_one_frame(self) -> None:
+        """Train until a frame's time is used (or one paced step), then publish."""
+        trainer = self._trainer
+        deadline = time.perf_counter() + FRAME_SECONDS
+        while not trainer.stopped:
+            if self._speed is not None and self._playing and not self._pending_steps:
+                now = time.perf_counter()
+                if now < self._next_due:
+                    self._wake.wait(min(self._next_due - now, FRAME_SECONDS))
+                    self._wake.clear()
+                    break  # look at the queue before the next paced step
+                self._next_due = max(self._next_due + 1.0 / self._speed, now)
+                self._advance()
+                break
+            self._advance()
+            if not self._busy() or time.perf_counter() >= deadline:
+                break
+        self._publish()
+
+    def _advance(self) -> None:
+        trainer = self._trainer
+        self._gui_idle.wait()
+        stepped = trainer.step()
+        if stepped:
+            self._steps_done += 1
+        if self._pending_steps:
+            self._pending_steps -= 1
+        if self._target_epoch is not None and trainer.epoch_count >= self._target_epoch:
+            self._target_epoch = None
+
+    def _publish(self) -> None:
+        self._gui_idle.wait()
+        snapshot = self._trainer.snapshot()
+        with self._lock:
+            self._latest = snapshot
+            self._sequence += 1
+
+    # ------------------------------------------------------------------ commands
+    # Each returns whether the trainer's state changed (then a snapshot is published).
+
+    def _play(self) -> bool:
+        self._playing = True
+        self._next_due = time.perf_counter()
+        if self._trainer.stopped and not self._trainer.diverged:
+            self._trainer.resume()  # a stopping rule was reached: play means go on
+        return False
+
+    def _pause(self) -> bool:
+        self._playing = False
+        self._pending_steps = 0
+        self._target_epoch = None
+        return True
+
+    def _step(self) -> bool:
+        self._playing = False
+        if self._trainer.step():
+            self._steps_done += 1
+        return True
+
+    def _step_phase(self) -> bool:
+        self._playing = False
+        self._trainer.step_phase()
+        return True
+
+    def _epoch(self) -> bool:
+        self._playing = False
+        if not self._trainer.at_boundary():
+            self._trainer.step()
+        self._target_epoch = self._trainer.epoch_count + 1
+        return True
+
+    def _run_steps(self, count: int) -> bool:
+        self._playing = False
+        self._pending_steps = int(count)
+        return False
+
+    def _reset(self) -> bool:
+        return self._load(self._trainer.experiment.replace(state=None))
+
+    def _load(self, experiment: sim.Experiment) -> bool:
+        try:
+            trainer = sim.Trainer(experiment)
+        except sim.ExperimentError as error:
+            self.rebuilt.emit(str(error))
+            return False
+        self._trainer = trainer
+        self._playing = False
+        self._pending_steps = 0
+        self._target_epoch = None
+        self.rebuilt.emit(experiment)
+        return True
+
+    def _apply(self, experiment: sim.Experiment) -> bool:
+        """Hyperparameters that can change while training; anything else rebuilds."""
+        if sim.trainer.live_compatible(self._trainer.experiment, experiment):
+            self._trainer.apply_live(experiment)
+            return True
+        return self._load(experiment)
+
+    def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
+        if not self._trainer.at_boundary():
+            self._trainer.step()  # edits apply between steps: finish this iteration first
+        self._trainer.set_parameter(layer, j, i, value)
+        return True
+
+    def _set_speed(self, steps_per_second: float | None) -> bool:
+        self._speed = steps_per_second
+        self._next_due = time.perf_counter()
+        return False
+
+    def _stop_thread(self) -> bool:
+        self._quit = True
+        return False
+
+    _COMMANDS: dict[str, Callable[..., bool]] = {
+        "play": _play, "pause": _pause, "step": _step, "step_phase": _step_phase,
+        "epoch": _epoch, "run": _run_steps, "reset": _reset, "load": _load, "apply": _apply,
+        "edit": _edit, "speed": _set_speed, "quit": _stop_thread,
+    }

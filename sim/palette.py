@@ -1,0 +1,136 @@
+"""Colours for values: what every edge and node colour on the canvas means, without Qt.
+
+Three edge colour modes:
+
+- ``weight``: the signed weight on a diverging, colour-blind-safe map symmetric about zero
+  (orange negative, grey zero, blue positive); line width grows with |w|.
+- ``gradient``: |dE/dw| on a sequential map over a logarithmic range of decades, so a
+  gradient a million times smaller than the largest fades almost to the background, which is
+  what a vanishing gradient looks like.
+- ``update``: |dw| of the last step, logarithmic like the gradient.
+
+Values are put into a fixed number of bins so the canvas draws one batch of lines per bin.
+Non-finite values get their own bin (``NAN_BIN``), drawn and labelled as "not a number".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MODES = ("weight", "gradient", "update")
+MODE_TITLES = {"weight": "weight w", "gradient": "gradient |dE/dw|", "update": "last update |dw|"}
+BINS = 33  # odd, so the diverging map has a bin centred on zero
+NAN_BIN = -1
+DECADES = 6  # the logarithmic range spans this many powers of ten below its top
+
+
+def _ramp(anchors: list[tuple[int, int, int]], count: int = BINS) -> np.ndarray:
+    """``count`` colours interpolated evenly through the anchor colours (RGB, 0-255)."""
+    anchors_array = np.array(anchors, dtype=float)
+    positions = np.linspace(0.0, 1.0, len(anchors))
+    where = np.linspace(0.0, 1.0, count)
+    channels = [np.interp(where, positions, anchors_array[:, c]) for c in range(3)]
+    return np.round(np.stack(channels, axis=1)).astype(np.uint8)
+
+
+# Orange (230, 97, 0) and blue (0, 114, 178) stay apart under every common colour-vision
+# deficiency (Okabe & Ito); zero is a light neutral grey that recedes on a light background.
+DIVERGING = _ramp([(230, 97, 0), (242, 176, 120), (206, 206, 206), (120, 170, 214),
+                   (0, 90, 160)])
+# Magnitude maps run from nearly the background (tiny) to dark and saturated (large).
+GRADIENT = _ramp([(246, 240, 226), (253, 190, 133), (227, 92, 83), (142, 36, 115),
+                  (45, 8, 70)])
+UPDATE = _ramp([(240, 246, 228), (173, 221, 142), (49, 163, 84), (0, 104, 111),
+                (8, 48, 83)])
+PALETTES = {"weight": DIVERGING, "gradient": GRADIENT, "update": UPDATE}
+NAN_COLOUR = (255, 0, 255)  # magenta, drawn dashed, and always named in the legend
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The value range that the bins cover: symmetric linear, or logarithmic magnitude."""
+
+    kind: str  # "symmetric" or "log"
+    high: float  # |value| at the top bin (symmetric) or top of the log range
+
+    @property
+    def low(self) -> float:
+        """The smallest magnitude that still gets its own colour (log scales)."""
+        return self.high * 10.0 ** -DECADES if self.kind == "log" else -self.high
+
+
+def scale_for(mode: str, values: list[np.ndarray]) -> Scale:
+    """A scale that shows these values: rounded up so it does not jitter step to step."""
+    finite = [np.abs(v[np.isfinite(v)]) for v in values if v is not None and v.size]
+    largest = max((float(v.max()) for v in finite if v.size), default=0.0)
+    if mode == "weight":
+        return Scale("symmetric", _round_up(largest) if largest > 0 else 1.0)
+    top = 10.0 ** math.ceil(math.log10(largest)) if largest > 0 else 1.0
+    return Scale("log", top)
+
+
+def _round_up(value: float) -> float:
+    """The next of 1, 1.5, 2, 3, 5, 7.5 x 10^k at or above ``value``."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
+        if value <= step * decade * (1 + 1e-12):
+            return step * decade
+    return 10.0 * decade
+
+
+def bins(values: np.ndarray, scale: Scale) -> np.ndarray:
+    """The colour bin of each value (NAN_BIN for NaN and infinities); same shape as values."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    if scale.kind == "symmetric":
+        position = (np.clip(values / scale.high, -1.0, 1.0) + 1.0) / 2.0
+    else:
+        with np.errstate(divide="ignore"):
+            logs = np.log10(np.abs(values) / scale.high)
+        position = np.clip(logs / DECADES + 1.0, 0.0, 1.0)  # 10^-DECADES..1 -> 0..1
+    result = np.rint(np.where(finite, position, 0.0) * (BINS - 1)).astype(np.intp)
+    result[~finite] = NAN_BIN
+    return result
+
+
+def bin_strength(index: int, mode: str) -> float:
+    """How strong a bin is, 0 (zero or tiny) to 1 (the largest): sets line widths."""
+    position = index / (BINS - 1)
+    return abs(2.0 * position - 1.0) if mode == "weight" else position
+
+
+def legend_ticks(scale: Scale) -> list[tuple[float, str]]:
+    """(position 0..1 along the colour bar, label) pairs for the legend."""
+    if scale.kind == "symmetric":
+        h = scale.high
+        return [(0.0, _number(-h)), (0.25, _number(-h / 2)), (0.5, "0"), (0.75, _number(h / 2)),
+                (1.0, _number(h))]
+    top = round(math.log10(scale.high))
+    return [(k / DECADES, f"1e{top - DECADES + k}") for k in range(0, DECADES + 1, 2)]
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}".replace("-", "−")
+
+
+def colour(mode: str, index: int) -> tuple[int, int, int]:
+    """The RGB colour of a bin in a mode (NAN_BIN: the not-a-number colour)."""
+    if index == NAN_BIN:
+        return NAN_COLOUR
+    return tuple(int(c) for c in PALETTES[mode][index])
+
+
+def activation_colours(values: np.ndarray, high: float) -> np.ndarray:
+    """Node fills (RGB rows) for values on a symmetric range, on the diverging map."""
+    indices = bins(values, Scale("symmetric", high if high > 0 else 1.0))
+    colours = DIVERGING[np.clip(indices, 0, None)]
+    colours[indices == NAN_BIN] = NAN_COLOUR
+    return colours
+
+
+def edge_values(mode: str, W: np.ndarray, dW: np.ndarray, update: np.ndarray) -> np.ndarray:
+    """The quantity an edge shows in a mode (the canvas colours and labels this)."""
+    return {"weight": W, "gradient": dW, "update": update}[mode]
