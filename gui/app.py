@@ -56,6 +56,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="save the window as PNG just before quitting")
     parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
                         help="window size in pixels (default 1600x1000)")
+    parser.add_argument("--phases", type=int, default=0, metavar="N",
+                        help="walk N phases at once (forward, loss, backward, ...), e.g. to "
+                             "prepare a slide of the backward pass")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
     args = parser.parse_args(argv)
@@ -102,6 +105,8 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
     window.resize(*args.size)
     window.show()
     started = time.perf_counter()
+    for _ in range(max(0, args.phases)):
+        window.step_phase()
     if args.play:
         window.set_playing(True)
     if args.quit_after is not None:

@@ -19,6 +19,7 @@ from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseE
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from sim import palette
+from sim.events import Phase
 from sim.explain import fmt
 from sim.snapshot import Snapshot
 
@@ -109,7 +110,8 @@ class NetworkCanvas(QWidget):
         self.setMinimumSize(420, 300)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.style_ = style
-        self.mode = "weight"
+        self.mode = "weight"  # the user's choice; see shown_mode
+        self.phase_view = False  # True while the user walks an iteration phase by phase
         self.sample = 0  # the training sample whose values the nodes show
         self.snapshot: Snapshot | None = None
         self.selection: Selection | None = None
@@ -155,28 +157,63 @@ class NetworkCanvas(QWidget):
         self._geometry = None
         self.update()
 
+    def set_phase_view(self, on: bool) -> None:
+        self.phase_view = on
+        self.update()
+
     # ------------------------------------------------------------------ what is shown
+
+    def walking_phase(self) -> Phase | None:
+        """The phase whose result is shown, while walking phase by phase (else None)."""
+        s = self.snapshot
+        if not self.phase_view or s is None or s.last_phase is None:
+            return None
+        return s.last_phase
+
+    @property
+    def shown_mode(self) -> str:
+        """What the edges show: the user's mode, except while walking phase by phase, when
+        each phase shows what it computed (backward and clip: dE/dw; update: dw)."""
+        phase = self.walking_phase()
+        if phase is None or phase.kind in ("forward", "loss"):
+            return self.mode
+        return "update" if phase.kind == "update" else "gradient"
+
+    def pending(self, layer: int) -> bool:
+        """Whether a layer's edges wait for the backward pass to reach them (this pass's
+        dE/dw is not computed yet): drawn thin and grey, without numbers."""
+        phase = self.walking_phase()
+        return phase is not None and phase.kind == "backward" and layer < phase.layer
+
+    def shows_delta(self, column: int) -> bool:
+        """Whether a column's nodes show delta (dE/dz) rather than the activation a."""
+        phase = self.walking_phase()
+        if phase is None or column == 0 or phase.kind not in ("backward", "clip"):
+            return False
+        return phase.kind == "clip" or column >= phase.layer
 
     def edge_values(self, layer: int) -> np.ndarray:
         """The active mode's quantity for the weights of one layer (from the snapshot)."""
         ls = self.snapshot.layers[layer - 1]
-        return palette.edge_values(self.mode, ls.W, ls.dW, ls.update_W)
+        return palette.edge_values(self.shown_mode, ls.W, ls.dW, ls.update_W)
 
     def bias_values(self, layer: int) -> np.ndarray | None:
         ls = self.snapshot.layers[layer - 1]
         if ls.b is None:
             return None
-        return palette.edge_values(self.mode, ls.b, ls.db, ls.update_b)
+        return palette.edge_values(self.shown_mode, ls.b, ls.db, ls.update_b)
 
     def current_scale(self) -> palette.Scale:
         """The colour scale of the active mode for the current snapshot."""
         values = []
         for layer in range(1, self.snapshot.depth + 1):
+            if self.pending(layer):
+                continue
             values.append(self.edge_values(layer))
             biases = self.bias_values(layer)
             if biases is not None:
                 values.append(biases)
-        return palette.scale_for(self.mode, values)
+        return palette.scale_for(self.shown_mode, values)
 
     def heat_map_layers(self) -> set[int]:
         """Layers drawn as weight matrices rather than lines (level of detail)."""
@@ -197,11 +234,15 @@ class NetworkCanvas(QWidget):
         return int(rows[0]) if rows.size else 0
 
     def node_values(self, column: int) -> np.ndarray | None:
-        """The activations of one column for the followed sample (column 0: the inputs)."""
+        """A column's values for the followed sample: a (column 0: the inputs), or delta
+        while the backward pass is shown."""
         row = self.sample_row()
         if row is None:
             return None
-        a = self.snapshot.activations(column)
+        if self.shows_delta(column):
+            a = self.snapshot.layers[column - 1].delta
+        else:
+            a = self.snapshot.activations(column)
         return None if a is None else a[row]
 
     # ------------------------------------------------------------------ geometry
@@ -232,7 +273,7 @@ class NetworkCanvas(QWidget):
                 return
             geometry = self.geometry_for_paint()
             scale = self.current_scale()
-            self._scales[self.mode] = scale
+            self._scales[self.shown_mode] = scale
             heat = self.heat_map_layers()
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
@@ -253,7 +294,7 @@ class NetworkCanvas(QWidget):
         if index == palette.NAN_BIN:
             pen = QPen(QColor(*palette.NAN_COLOUR), width, Qt.PenStyle.DashLine)
         else:
-            pen = QPen(QColor(*palette.colour(self.mode, index)), width)
+            pen = QPen(QColor(*palette.colour(self.shown_mode, index)), width)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         return pen
 
@@ -261,8 +302,9 @@ class NetworkCanvas(QWidget):
         """1 to 6 pixels, growing with the bin's strength; whole pixels, because fractional
         antialiased widths take Qt's slowest stroking path (measured twice as slow)."""
         base = self.style_.line_width * min(self.zoom, 3.0) ** 0.5
-        strength = 0.6 if index == palette.NAN_BIN else palette.bin_strength(index, self.mode)
-        extra = 4.0 if self.mode == "weight" else 3.0  # width carries |w|; colour the rest
+        mode = self.shown_mode
+        strength = 0.6 if index == palette.NAN_BIN else palette.bin_strength(index, mode)
+        extra = 4.0 if mode == "weight" else 3.0  # width carries |w|; colour the rest
         return float(max(1, round(base * (1.0 + extra * strength))))
 
     def _draw_edges(self, painter: QPainter, geometry: _Geometry, scale: palette.Scale,
@@ -272,6 +314,10 @@ class NetworkCanvas(QWidget):
         for l in range(1, geometry.columns):
             if l in heat:
                 continue  # its weights and biases are drawn as a matrix
+            if self.pending(l):
+                painter.setPen(QPen(self.style_.muted, 1.0, Qt.PenStyle.DotLine))
+                painter.drawLines(geometry.lines[l] + geometry.bias_lines[l])
+                continue
             lines += geometry.lines[l]
             bins.append(palette.bins(self.edge_values(l), scale).ravel())
             if geometry.bias_lines[l]:
@@ -281,7 +327,7 @@ class NetworkCanvas(QWidget):
             return
         all_bins = np.concatenate(bins)
         # Weakest bins first (strong edges end up on top), NaN last; each bin one run.
-        order = np.lexsort((all_bins, self._draw_rank[self.mode][all_bins]))
+        order = np.lexsort((all_bins, self._draw_rank[self.shown_mode][all_bins]))
         ordered = [lines[k] for k in order.tolist()]
         sorted_bins = all_bins[order]
         boundaries = np.flatnonzero(np.diff(sorted_bins)) + 1
@@ -301,13 +347,14 @@ class NetworkCanvas(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for l in sorted(heat):
             rect = self._heat_rect(geometry, l)
-            painter.drawImage(rect, _image(self.mode, palette.bins(self.edge_values(l), scale)))
+            cells = palette.bins(self.edge_values(l), scale)
+            painter.drawImage(rect, _image(self.shown_mode, cells))
             painter.drawRect(rect)
             biases = self.bias_values(l)
             if biases is not None:  # the biases as one more column, just right of the matrix
                 strip = self._bias_strip(rect, l)
                 column = palette.bins(biases, scale)[:, None]
-                painter.drawImage(strip, _image(self.mode, column))
+                painter.drawImage(strip, _image(self.shown_mode, column))
                 painter.drawRect(strip)
 
     def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
@@ -389,8 +436,9 @@ class NetworkCanvas(QWidget):
             values = self.node_values(column)
             if values is None:
                 continue
+            prefix = "δ " if self.shows_delta(column) else ""
             for j, (x, y) in enumerate(points.tolist()):
-                text = fmt(float(values[j]))
+                text = prefix + fmt(float(values[j]))
                 self._text(painter, QPointF(x, y + geometry.radius + 4 * self.style_.scale),
                            text, font, self.style_.foreground, centred=True, below=True)
         names = self.snapshot.input_names
@@ -410,12 +458,16 @@ class NetworkCanvas(QWidget):
             return
         font = self.style_.small_font
         for l in range(1, geometry.columns):
-            if l in heat:
+            if l in heat or self.pending(l):
                 continue
             values = self.edge_values(l).ravel()
+            fan_in = geometry.nodes[l - 1].shape[0]
             for k, seg in enumerate(geometry.segments[l].tolist()):
-                x = seg[0] + (seg[2] - seg[0]) * 0.3  # near the sending end: fewer overlaps
-                y = seg[1] + (seg[3] - seg[1]) * 0.3
+                # Near the sending end, where edges are apart; each sender's labels at their
+                # own distance, so that labels on crossing edges do not land on each other.
+                t = 0.2 + 0.25 * (k % fan_in) / max(fan_in - 1, 1)
+                x = seg[0] + (seg[2] - seg[0]) * t
+                y = seg[1] + (seg[3] - seg[1]) * t
                 self._text(painter, QPointF(x, y), fmt(float(values[k])), font,
                            self.style_.foreground, centred=True, boxed=True)
 
@@ -448,7 +500,7 @@ class NetworkCanvas(QWidget):
         st = self.style_
         width, height = 260 * st.scale, 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
-        colours = palette.PALETTES[self.mode]
+        colours = palette.PALETTES[self.shown_mode]
         step = width / len(colours)
         for k, rgb in enumerate(colours):
             painter.fillRect(QRectF(x + k * step, y, step + 0.5, height), QColor(*rgb.tolist()))
@@ -458,7 +510,8 @@ class NetworkCanvas(QWidget):
         for position, label in palette.legend_ticks(scale):
             self._text(painter, QPointF(x + position * width, y - 2 * st.scale), label,
                        st.small_font, st.foreground, centred=True, above=True)
-        title = palette.MODE_TITLES[self.mode] + ("  (log scale)" if scale.kind == "log" else "")
+        title = palette.MODE_TITLES[self.shown_mode] + \
+            ("  (log scale)" if scale.kind == "log" else "")
         self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
                    st.label_font, st.foreground)
         if self._shows_nan():
@@ -471,14 +524,23 @@ class NetworkCanvas(QWidget):
                    for l in range(1, self.snapshot.depth + 1))
 
     def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
-        phase = self.snapshot.last_phase
-        if phase is None or self.snapshot.at_boundary or phase.layer is None:
+        """While walking phases: the active layer highlighted and the direction of flow."""
+        phase = self.walking_phase()
+        if phase is None:
             return
-        x = geometry.nodes[phase.layer][0, 0]
-        band = QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4, self.height())
-        colour = QColor(self.style_.accent)
-        colour.setAlpha(40)
-        painter.fillRect(band, colour)
+        st = self.style_
+        colour = QColor(st.accent)
+        if phase.layer is not None:
+            x = geometry.nodes[phase.layer][0, 0]
+            colour.setAlpha(40)
+            painter.fillRect(QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4,
+                                    self.height()), colour)
+        arrow = {"forward": f"forward pass, layer {phase.layer}  →",
+                 "loss": "loss: compare the output with the target",
+                 "backward": f"←  backward pass, layer {phase.layer}: errors flow back",
+                 "clip": "gradient clipping check", "update": "update: w ← w + dw"}[phase.kind]
+        at = QPointF(self.width() / 2, self.height() - 70 * st.scale - st.body_px)
+        self._text(painter, at, arrow, st.label_font, st.accent, centred=True)
 
     def _draw_stop_banner(self, painter: QPainter) -> None:
         event = self.snapshot.stop_event

@@ -68,10 +68,17 @@ class ControlPanel(QScrollArea):
         self._build_regularisation()
         self.column.addStretch(1)
         self.setWidget(inner)
-        # Wide enough for every field: a horizontal scroll bar would hide the values' ends.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(inner.minimumSizeHint().width()
-                             + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Wide enough for every field: a horizontal scroll bar would hide the values' ends."""
+        # A row spanning a form does not raise the form's minimum, so the layer rows are
+        # measured themselves (plus the group box's and the column's margins).
+        rows = self._layers_holder.minimumSizeHint().width() + 40
+        content = max(self.widget().minimumSizeHint().width(), rows)
+        self.setMinimumWidth(content + self.verticalScrollBar().sizeHint().width()
+                             + 2 * self.frameWidth())
 
     # ------------------------------------------------------------------ building
 
@@ -115,9 +122,9 @@ class ControlPanel(QScrollArea):
     def _build_network(self) -> None:
         form = self._group("Network")
         self.layers_box = QVBoxLayout()
-        holder = QWidget()
-        holder.setLayout(self.layers_box)
-        form.addRow(holder)
+        self._layers_holder = QWidget()
+        self._layers_holder.setLayout(self.layers_box)
+        form.addRow(self._layers_holder)
         buttons = QHBoxLayout()
         self.add_layer = QPushButton("Add hidden layer")
         self.add_layer.clicked.connect(lambda: self._edit(self._add_layer))
@@ -305,6 +312,7 @@ class ControlPanel(QScrollArea):
         for index, layer in enumerate(layers[:-1]):
             self.layers_box.addWidget(self._layer_row(index, layer))
         self.add_layer.setEnabled(len(layers) - 1 < MAX_HIDDEN_LAYERS)
+        self._fit_width()
 
     def _layer_row(self, index: int, layer: dict) -> QWidget:
         row = QWidget()

@@ -17,6 +17,7 @@ from sim.snapshot import Snapshot
 from .canvas import NetworkCanvas, Selection
 from .controls import ControlPanel
 from .inspector import Inspector
+from .phases import CaptionPanel, PhaseTrail
 from .plots import LivePlots
 from .style import Style, light_style
 from .worker import EventLoopGate, TrainingWorker
@@ -37,6 +38,8 @@ class MainWindow(QMainWindow):
         self.snapshot: Snapshot | None = None
         self._seen = 0
         self._playing = False
+        self.trail = PhaseTrail()  # the phases of the current iteration, for stepping back
+        self._walking = False  # the user is stepping phase by phase
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
         self.gate = EventLoopGate(self)
         self.worker = TrainingWorker(experiment, self.gate.idle)
@@ -48,6 +51,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
+        self.captions = CaptionPanel(self.style_)
+        self.captions.sample_changed.connect(self._follow_sample)
         self.controls = ControlPanel()
         self.controls.experiment_edited.connect(self._experiment_edited)
         self.controls.set_experiment(experiment)
@@ -81,6 +86,8 @@ class MainWindow(QMainWindow):
         self.plots_dock = self._dock("Plots", self.plots, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector,
                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self.captions_dock = self._dock("Step by step", self.captions,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1], Qt.Orientation.Vertical)
         self.resizeDocks([self.controls_dock, self.plots_dock], [300, 460],
                          Qt.Orientation.Horizontal)
@@ -105,6 +112,11 @@ class MainWindow(QMainWindow):
         self.phase_action = self._action("Step phase", self.step_phase, "Right",
                                          "One phase: a layer forward or backward, loss, clip "
                                          "or update")
+        self.back_action = self._action("Step back", self.step_back, "Left",
+                                        "Show the previous phase of this iteration again")
+        # A presenter clicker sends Page Down and Page Up.
+        self.phase_action.setShortcuts([QKeySequence("Right"), QKeySequence("PgDown")])
+        self.back_action.setShortcuts([QKeySequence("Left"), QKeySequence("PgUp")])
         self.epoch_action = self._action("Step epoch", self.step_epoch, "E",
                                          "Train until this epoch ends")
         self.reset_action = self._action("Reset", self.reset, "R",
@@ -119,8 +131,8 @@ class MainWindow(QMainWindow):
         bar.setObjectName("Training")
         bar.setMovable(False)
         self.addToolBar(bar)
-        for action in (self.play_action, self.step_action, self.phase_action, self.epoch_action,
-                       self.reset_action):
+        for action in (self.play_action, self.step_action, self.back_action, self.phase_action,
+                       self.epoch_action, self.reset_action):
             bar.addAction(action)
         bar.addSeparator()
         bar.addWidget(QLabel(" speed "))
@@ -148,12 +160,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         train = menu.addMenu("&Training")
-        for action in (self.play_action, self.step_action, self.phase_action, self.epoch_action,
-                       self.reset_action):
+        for action in (self.play_action, self.step_action, self.phase_action, self.back_action,
+                       self.epoch_action, self.reset_action):
             train.addAction(action)
         view = menu.addMenu("&View")
         view.addAction(self.mode_action)
-        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock):
+        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock, self.captions_dock):
             view.addAction(dock.toggleViewAction())
         lesson_menu = menu.addMenu("&Lessons")
         for number, path in enumerate(lessons.lesson_files(), start=1):
@@ -180,28 +192,60 @@ class MainWindow(QMainWindow):
 
     def set_playing(self, playing: bool) -> None:
         self._playing = playing
+        if playing:
+            self._set_walking(False)
         self.worker.send("play" if playing else "pause")
         self.play_action.setText("Pause" if playing else "Play")
 
     @Slot()
     def step(self) -> None:
         self.set_playing(False)
+        self._set_walking(False)
         self.worker.send("step")
 
     @Slot()
     def step_phase(self) -> None:
+        """The next phase: a kept one if the user stepped back, else the trainer's next."""
         self.set_playing(False)
-        self.worker.send("step_phase")
+        self._set_walking(True)
+        kept = self.trail.forward()
+        if kept is not None:
+            self._display(kept)
+        else:
+            self.worker.send("step_phase")
+
+    @Slot()
+    def step_back(self) -> None:
+        """Show the previous phase of this iteration again (nothing is recomputed)."""
+        self.set_playing(False)
+        self._set_walking(True)
+        kept = self.trail.back()
+        if kept is not None:
+            self._display(kept)
 
     @Slot()
     def step_epoch(self) -> None:
         self.set_playing(False)
+        self._set_walking(False)
         self.worker.send("epoch")
 
     @Slot()
     def reset(self) -> None:
         self.set_playing(False)
+        self._set_walking(False)
         self.worker.send("reset")
+
+    def _set_walking(self, walking: bool) -> None:
+        self._walking = walking
+        self.canvas.set_phase_view(walking)
+        if self.trail.shown is not None:
+            self.captions.show_snapshot(self.trail.shown, walking)
+
+    @Slot(int)
+    def _follow_sample(self, sample: int) -> None:
+        self.canvas.set_sample(sample)
+        if self.trail.shown is not None:
+            self._display(self.trail.shown)
 
     @Slot()
     def cycle_mode(self) -> None:
@@ -239,6 +283,7 @@ class MainWindow(QMainWindow):
 
     def load_experiment(self, experiment: sim.Experiment) -> None:
         self.set_playing(False)
+        self._set_walking(False)
         self.canvas.select(None)
         self.worker.send("load", experiment)
 
@@ -317,8 +362,9 @@ class MainWindow(QMainWindow):
         self.plots.refresh_next()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.canvas.set_snapshot(snapshot)
+        """A new snapshot from the worker: kept for stepping back, drawn everywhere."""
+        self.trail.add(snapshot)
+        self._display(snapshot)
         now = time.perf_counter()
         if not self._playing:
             self.plots.set_snapshot(snapshot)
@@ -326,10 +372,17 @@ class MainWindow(QMainWindow):
         elif now - self._plotted_at >= PLOT_INTERVAL:
             self.plots.set_snapshot(snapshot)  # its plots then redraw one per frame
             self._plotted_at = now
-        self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
         self._update_status(snapshot)
         if snapshot.stop_event is not None and self._playing:
             self.set_playing(False)
+
+    def _display(self, snapshot: Snapshot) -> None:
+        """Show one snapshot on the canvas, the inspector and the caption panel."""
+        self.snapshot = snapshot
+        self.canvas.set_snapshot(snapshot)
+        self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
+        if self._walking or not self._playing:
+            self.captions.show_snapshot(snapshot, self._walking)
 
     def _update_status(self, s: Snapshot) -> None:
         loss = "—" if s.loss is None else f"{s.loss:.6g}"

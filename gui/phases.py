@@ -1,0 +1,156 @@
+"""Walking one iteration phase by phase: the kept phases (for stepping back) and the caption.
+
+The worker publishes a Snapshot after every phase it runs. `PhaseTrail` keeps those of the
+current iteration, so "step back" shows an earlier phase again without recomputing anything,
+and "step phase" after stepping back moves forward through the kept ones before asking the
+trainer for a new phase. `CaptionPanel` says in words and numbers what the shown phase did.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from sim.events import Phase
+from sim.explain import caption
+from sim.snapshot import Snapshot
+
+from .style import Style
+
+
+def phase_index(snapshot: Snapshot) -> int | None:
+    """Position of the snapshot's last phase in its iteration (None before any phase)."""
+    if snapshot.last_phase is None:
+        return None
+    return (snapshot.cursor - 1) % len(snapshot.phases)
+
+
+def iteration_of(snapshot: Snapshot) -> int:
+    """The number of the step whose pass the snapshot shows (its update may be done)."""
+    return snapshot.step if snapshot.at_boundary else snapshot.step + 1
+
+
+class PhaseTrail:
+    """The snapshots of the current iteration, one per phase run, and which one is shown."""
+
+    def __init__(self) -> None:
+        self.kept: list[Snapshot] = []
+        self.position = -1  # index of the shown snapshot in `kept`
+
+    def add(self, snapshot: Snapshot) -> None:
+        """Keep a new snapshot: the next phase of the kept iteration, or a fresh start."""
+        index = phase_index(snapshot)
+        if self.kept and index is not None and index > 0:
+            last = self.kept[-1]
+            if iteration_of(last) == iteration_of(snapshot) and phase_index(last) == index - 1:
+                self.kept.append(snapshot)
+                self.position = len(self.kept) - 1
+                return
+        self.kept = [snapshot]
+        self.position = 0
+
+    @property
+    def shown(self) -> Snapshot | None:
+        return self.kept[self.position] if self.kept else None
+
+    @property
+    def at_newest(self) -> bool:
+        return self.position == len(self.kept) - 1
+
+    def back(self) -> Snapshot | None:
+        """Show the previous kept phase; None if the first kept phase is shown."""
+        if self.position <= 0:
+            return None
+        self.position -= 1
+        return self.kept[self.position]
+
+    def forward(self) -> Snapshot | None:
+        """Show the next kept phase; None if the newest is shown (the trainer must run one)."""
+        if self.at_newest:
+            return None
+        self.position += 1
+        return self.kept[self.position]
+
+
+def phase_name(phase: Phase) -> str:
+    return phase.kind if phase.layer is None else f"{phase.kind} {phase.layer}"
+
+
+class CaptionPanel(QWidget):
+    """The phases of an iteration in a row, the shown one marked, and its caption."""
+
+    sample_changed = Signal(int)  # the training sample to follow (0-based)
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.style_ = style
+        self.strip = QLabel()
+        self.strip.setWordWrap(True)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sample = QSpinBox()
+        self.sample.setRange(1, 1)
+        self.sample.setPrefix("sample ")
+        self.sample.setToolTip("Which training sample the node values and the caption follow")
+        self.sample.valueChanged.connect(self._sample_changed)
+        self.batch_note = QLabel()
+        self.batch_note.setWordWrap(True)
+        follow = QHBoxLayout()
+        follow.addWidget(QLabel("Follow"))
+        follow.addWidget(self.sample)
+        follow.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body, 1)
+        layout.addLayout(follow)
+        layout.addWidget(self.batch_note)
+        self.apply_style(style)
+
+    def apply_style(self, style: Style) -> None:
+        self.style_ = style
+        self.title.setFont(style.font(1.15, bold=True))
+        mono = style.font()
+        mono.setFamily("DejaVu Sans Mono")
+        mono.setStyleHint(mono.StyleHint.Monospace)
+        self.body.setFont(mono)
+
+    @Slot(int)
+    def _sample_changed(self, number: int) -> None:
+        self.sample_changed.emit(number - 1)
+
+    def show_snapshot(self, snapshot: Snapshot, walking: bool) -> None:
+        """Caption the snapshot's phase; ``walking``: it was reached phase by phase."""
+        self.sample.setMaximum(max(1, snapshot.train_size))
+        self.strip.setText(self._strip_html(snapshot, walking))
+        text = caption(snapshot, self.sample.value() - 1)
+        self.title.setText(text.title)
+        self.body.setText("\n".join(text.lines))
+        self.batch_note.setText(self._batch_note(snapshot))
+
+    def _strip_html(self, snapshot: Snapshot, walking: bool) -> str:
+        shown = phase_index(snapshot) if walking else None
+        parts = []
+        for index, phase in enumerate(snapshot.phases):
+            name = escape(phase_name(phase))
+            if index == shown:
+                accent = self.style_.accent.name()
+                name = f'<b style="color:{accent}">[{name}]</b>'
+            parts.append(name)
+        return " › ".join(parts)
+
+    @staticmethod
+    def _batch_note(snapshot: Snapshot) -> str:
+        n = snapshot.batch_size
+        if n <= 1:
+            return "Batch of one sample: the gradients shown are this sample's."
+        combine = "mean" if "mse" in snapshot.experiment.loss or \
+            snapshot.experiment.loss in ("bce", "cross_entropy") else "sum"
+        return (f"Batch of {n} samples: the gradients on the edges are the batch's "
+                f"({combine} over its samples, as the loss {snapshot.experiment.loss} defines); "
+                "node values follow the chosen sample.")
