@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import signal
+import tempfile
 import sys
 import time
 import warnings
@@ -56,6 +57,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="save the window as PNG just before quitting")
     parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
                         help="window size in pixels (default 1600x1000)")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in presentation mode (large type for a projector)")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from .window import MainWindow
@@ -101,9 +104,21 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Backprop Studio")
     app.setOrganizationName("Backprop Studio")
-    window = MainWindow(experiment)
+    with tempfile.TemporaryDirectory(prefix="backprop-studio-") as scratch:
+        # A timed (headless) run leaves the user's settings alone: slides and CI runs
+        # should neither read nor change the window layout or the theme someone chose.
+        settings = QSettings() if args.quit_after is None else \
+            QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        return _show(args, MainWindow(experiment, settings=settings, path=args.file), app)
+
+
+def _show(args: argparse.Namespace, window, app) -> int:
+    from PySide6.QtCore import QTimer
+
     window.resize(*args.size)
     window.show()
+    if args.presentation:
+        window.presentation.set_on(True)
     started = time.perf_counter()
     for _ in range(max(0, args.phases)):
         window.step_phase()
@@ -113,7 +128,7 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(window, args.screenshot))
     # Ctrl+C or a polite kill closes the window like the close button does.
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: QTimer.singleShot(0, window.close))
+        signal.signal(number, lambda *_: QTimer.singleShot(0, lambda: _close(window)))
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
     pulse.start(200)
@@ -131,6 +146,12 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
 def _finish(window, screenshot: Path | None) -> None:
     if screenshot is not None:
         window.grab().save(str(screenshot), "PNG")
+    _close(window)
+
+
+def _close(window) -> None:
+    """Close without asking about unsaved changes: a timer or a signal asked, not a person."""
+    window.force_close = True
     window.close()
 
 

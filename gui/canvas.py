@@ -457,32 +457,48 @@ class NetworkCanvas(QWidget):
         if edges > LABEL_EDGE_LIMIT and self.zoom < 2.0:
             return
         font = self.style_.small_font
+        metrics = self._metrics(font)
+        taken: list[QRectF] = []  # labels placed so far, and the nodes
+        r = geometry.radius
+        for points in geometry.nodes:
+            taken += [QRectF(x - r, y - r, 2 * r, 2 * r) for x, y in points.tolist()]
         for l in range(1, geometry.columns):
             if l in heat or self.pending(l):
                 continue
             values = self.edge_values(l).ravel()
-            fan_in = geometry.nodes[l - 1].shape[0]
             for k, seg in enumerate(geometry.segments[l].tolist()):
-                # Near the sending end, where edges are apart; each sender's labels at their
-                # own distance, so that labels on crossing edges do not land on each other.
-                t = 0.2 + 0.25 * (k % fan_in) / max(fan_in - 1, 1)
-                x = seg[0] + (seg[2] - seg[0]) * t
-                y = seg[1] + (seg[3] - seg[1]) * t
-                self._text(painter, QPointF(x, y), fmt(float(values[k])), font,
-                           self.style_.foreground, centred=True, boxed=True)
+                text = fmt(float(values[k]))
+                at = self._free_spot(seg, metrics.horizontalAdvance(text) + 6, metrics.height(),
+                                     taken)
+                self._text(painter, at, text, font, self.style_.foreground, centred=True,
+                           boxed=True)
+
+    # Where along an edge its label may go: near the sending end first, where edges are apart.
+    LABEL_SPOTS = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.5)
+
+    def _free_spot(self, seg: list[float], width: float, height: float,
+                   taken: list[QRectF]) -> QPointF:
+        """The first spot along the edge where its label overlaps no other label or node
+        (the first spot if none is free); the label's box is added to ``taken``."""
+        spots = []
+        for t in self.LABEL_SPOTS:
+            centre = QPointF(seg[0] + (seg[2] - seg[0]) * t, seg[1] + (seg[3] - seg[1]) * t)
+            box = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
+            if not any(box.intersects(other) for other in taken):
+                taken.append(box)
+                return centre
+            spots.append((centre, box))
+        taken.append(spots[0][1])
+        return spots[0][0]
 
     def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         font = self.style_.label_font
         top = 18 * self.style_.scale
         for column, x in enumerate(geometry.nodes):
             cx = x[0, 0]
-            if column == 0:
-                name = "input"
-            else:
-                ls = self.snapshot.layers[column - 1]
-                role = "output" if column == self.snapshot.depth else f"hidden {column}"
-                name = f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
-            self._text(painter, QPointF(cx, top), name, font, self.style_.foreground,
+            name, active = self._header(column)
+            self._text(painter, QPointF(cx, top), name, font,
+                       self.style_.accent if active else self.style_.foreground,
                        centred=True, below=True)
             if column:
                 chip = QRectF(cx - 14 * self.style_.scale, top - 6 * self.style_.scale,
@@ -524,23 +540,35 @@ class NetworkCanvas(QWidget):
                    for l in range(1, self.snapshot.depth + 1))
 
     def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
-        """While walking phases: the active layer highlighted and the direction of flow."""
+        """While walking phases: the active layer's column highlighted."""
+        phase = self.walking_phase()
+        if phase is None or phase.layer is None and phase.kind != "loss":
+            return
+        column = geometry.columns - 1 if phase.kind == "loss" else phase.layer
+        x = geometry.nodes[column][0, 0]
+        colour = QColor(self.style_.accent)
+        colour.setAlpha(40)
+        painter.fillRect(QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4,
+                                self.height()), colour)
+
+    def _header(self, column: int) -> tuple[str, bool]:
+        """A column's header, with the direction of flow while its phase is shown."""
+        if column == 0:
+            name = "input"
+        else:
+            ls = self.snapshot.layers[column - 1]
+            role = "output" if column == self.snapshot.depth else f"hidden {column}"
+            name = f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
         phase = self.walking_phase()
         if phase is None:
-            return
-        st = self.style_
-        colour = QColor(st.accent)
-        if phase.layer is not None:
-            x = geometry.nodes[phase.layer][0, 0]
-            colour.setAlpha(40)
-            painter.fillRect(QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4,
-                                    self.height()), colour)
-        arrow = {"forward": f"forward pass, layer {phase.layer}  →",
-                 "loss": "loss: compare the output with the target",
-                 "backward": f"←  backward pass, layer {phase.layer}: errors flow back",
-                 "clip": "gradient clipping check", "update": "update: w ← w + dw"}[phase.kind]
-        at = QPointF(self.width() / 2, self.height() - 70 * st.scale - st.body_px)
-        self._text(painter, at, arrow, st.label_font, st.accent, centred=True)
+            return name, False
+        if phase.kind == "forward" and phase.layer == column:
+            return f"forward  {name}  →", True
+        if phase.kind == "backward" and phase.layer == column:
+            return f"←  backward  {name}", True
+        if phase.kind == "loss" and column == self.snapshot.depth:
+            return f"{name}: loss E", True
+        return name, False
 
     def _draw_stop_banner(self, painter: QPainter) -> None:
         event = self.snapshot.stop_event

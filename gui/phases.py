@@ -11,7 +11,8 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from sim.events import Phase
 from sim.explain import caption
@@ -92,6 +93,7 @@ class CaptionPanel(QWidget):
         self.title.setWordWrap(True)
         self.body = QLabel()
         self.body.setWordWrap(True)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sample = QSpinBox()
         self.sample.setRange(1, 1)
@@ -103,13 +105,16 @@ class CaptionPanel(QWidget):
         follow = QHBoxLayout()
         follow.addWidget(QLabel("Follow"))
         follow.addWidget(self.sample)
-        follow.addStretch(1)
+        follow.addWidget(self.batch_note, 1)
+        scroll = QScrollArea()  # a long caption scrolls rather than being cut off
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.addWidget(self.strip)
         layout.addWidget(self.title)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(scroll, 1)
         layout.addLayout(follow)
-        layout.addWidget(self.batch_note)
         self.apply_style(style)
 
     def apply_style(self, style: Style) -> None:

@@ -33,10 +33,12 @@ class Style:
     bias_fill: QColor = field(default_factory=lambda: QColor("#fff7d6"))
     label_box: QColor = field(default_factory=lambda: QColor(255, 255, 255, 215))
     body_pt: float = 10.0
+    line_factor: float = 1.0  # thicker lines for projectors
+    name: str = "light"
 
     @property
     def line_width(self) -> float:
-        return 1.0 * self.scale
+        return self.line_factor * self.scale
 
     @property
     def body_px(self) -> float:
@@ -61,9 +63,20 @@ def light_style(scale: float = 1.0) -> Style:
     return Style(scale=scale)
 
 
+def projector_style(scale: float = 1.0) -> Style:
+    """High contrast for washed-out projectors: black on white, darker greys, thicker lines."""
+    return Style(scale=scale, name="projector", foreground=QColor("#000000"),
+                 muted=QColor("#404040"), accent=QColor("#005a8c"), node_empty=QColor("#e6e6e6"),
+                 label_box=QColor(255, 255, 255, 235), line_factor=1.5)
+
+
 def dark_style(scale: float = 1.0) -> Style:
-    return Style(scale=scale, dark=True, background=QColor("#15171a"),
+    return Style(scale=scale, name="dark", dark=True, background=QColor("#15171a"),
                  foreground=QColor("#eeeeee"), muted=QColor("#9a9a9a"),
                  accent=QColor("#56B4E9"), danger=QColor("#ff6b5b"),
                  node_empty=QColor("#2a2d31"), bias_fill=QColor("#3a3520"),
                  label_box=QColor(21, 23, 26, 215))
+
+
+THEMES = {"light": light_style, "projector": projector_style, "dark": dark_style}
+THEME_TITLES = {"light": "Light", "projector": "Projector (high contrast)", "dark": "Dark"}

@@ -1,14 +1,19 @@
-"""The main window: the canvas in the middle, controls, plots and inspector in docks."""
+"""The main window: the canvas in the middle; controls, plots, inspector and captions in docks.
+
+The window sends commands to the training worker and shows the newest Snapshot it publishes.
+The file (gui.files) and the presentation style (gui.presentation) are kept by helpers.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QSlider, QToolBar, QWidget)
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import (QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QInputDialog, QLabel, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton, QSlider, QToolBar,
+                               QWidget)
 
 import sim
 from sim import lessons, palette
@@ -16,10 +21,13 @@ from sim.snapshot import Snapshot
 
 from .canvas import NetworkCanvas, Selection
 from .controls import ControlPanel
+from .files import Document
 from .inspector import Inspector
 from .phases import CaptionPanel, PhaseTrail
 from .plots import LivePlots
-from .style import Style, light_style
+from .presentation import Presentation
+from .shortcuts import ShortcutSheet
+from .style import Style
 from .worker import EventLoopGate, TrainingWorker
 
 FRAME_MS = 16
@@ -31,13 +39,16 @@ SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
 class MainWindow(QMainWindow):
     """Backprop Studio's window. It shows Snapshots and sends commands to the worker."""
 
-    def __init__(self, experiment: sim.Experiment, style: Style | None = None) -> None:
+    def __init__(self, experiment: sim.Experiment, settings: QSettings | None = None,
+                 path: Path | None = None) -> None:
         super().__init__()
-        self.style_ = style or light_style()
+        self.settings = settings or QSettings()
         self.experiment = experiment
         self.snapshot: Snapshot | None = None
         self._seen = 0
         self._playing = False
+        self._opening: Path | None = None  # a file being loaded by the worker
+        self.force_close = False  # close without asking about unsaved changes (quit-after)
         self.trail = PhaseTrail()  # the phases of the current iteration, for stepping back
         self._walking = False  # the user is stepping phase by phase
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
@@ -45,6 +56,8 @@ class MainWindow(QMainWindow):
         self.worker = TrainingWorker(experiment, self.gate.idle)
         self.worker.failed.connect(self._worker_failed)
         self.worker.rebuilt.connect(self._worker_rebuilt)
+        self.presentation = Presentation(self, self.settings)
+        self.style_ = self.presentation.style()
         self.canvas = NetworkCanvas(self.style_)
         self.canvas.selection_changed.connect(self._selection_changed)
         self.canvas.edit_requested.connect(self._edit_weight)
@@ -56,12 +69,18 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel()
         self.controls.experiment_edited.connect(self._experiment_edited)
         self.controls.set_experiment(experiment)
+        self.document = Document(self, self.settings)
+        self.sheet = ShortcutSheet(self)
+        self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._docks()
         self._actions()
         self._toolbar()
         self._menus()
         self._status()
-        self._update_title()
+        self.setAcceptDrops(True)
+        self._restore_layout()
+        self.document.opened(path)
+        self.apply_style(self.style_)
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.frame_timer.timeout.connect(self._frame)
@@ -88,11 +107,14 @@ class MainWindow(QMainWindow):
                                          Qt.DockWidgetArea.RightDockWidgetArea)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        # The side docks run to the bottom edge; the captions sit under the canvas only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1], Qt.Orientation.Vertical)
         self.resizeDocks([self.controls_dock, self.plots_dock], [300, 460],
                          Qt.Orientation.Horizontal)
 
-    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
+    def make_action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
                 tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut:
@@ -105,26 +127,33 @@ class MainWindow(QMainWindow):
         return action
 
     def _actions(self) -> None:
-        self.play_action = self._action("Play", self.toggle_play, "Space",
+        self.play_action = self.make_action("Play", self.toggle_play, "Space",
                                         "Play or pause training")
-        self.step_action = self._action("Step", self.step, "Shift+Right",
+        self.step_action = self.make_action("Step", self.step, "Shift+Right",
                                         "One whole iteration: forward, loss, backward, update")
-        self.phase_action = self._action("Step phase", self.step_phase, "Right",
+        self.phase_action = self.make_action("Step phase", self.step_phase, "Right",
                                          "One phase: a layer forward or backward, loss, clip "
                                          "or update")
-        self.back_action = self._action("Step back", self.step_back, "Left",
+        self.back_action = self.make_action("Step back", self.step_back, "Left",
                                         "Show the previous phase of this iteration again")
         # A presenter clicker sends Page Down and Page Up.
         self.phase_action.setShortcuts([QKeySequence("Right"), QKeySequence("PgDown")])
         self.back_action.setShortcuts([QKeySequence("Left"), QKeySequence("PgUp")])
-        self.epoch_action = self._action("Step epoch", self.step_epoch, "E",
+        self.epoch_action = self.make_action("Step epoch", self.step_epoch, "E",
                                          "Train until this epoch ends")
-        self.reset_action = self._action("Reset", self.reset, "R",
+        self.reset_action = self.make_action("Reset", self.reset, "R",
                                          "Start again from the initial weights")
-        self.mode_action = self._action("Next colour mode", self.cycle_mode, "G",
+        self.mode_action = self.make_action("Next colour mode", self.cycle_mode, "G",
                                         "Colour edges by weight, gradient or last update")
-        self.open_action = self._action("Open…", self.open_file, QKeySequence.StandardKey.Open)
-        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.run_epochs_action = self.make_action("Run epochs…", self.ask_run_epochs, "Shift+E",
+                                                  "Train a number of epochs, with a progress "
+                                                  "bar and a cancel button")
+        self.quit_action = self.make_action("Quit", self.close, "Ctrl+Q")
+        self.help_action = self.make_action("Keyboard shortcuts", self.toggle_shortcut_sheet,
+                                            "F1", "Show every shortcut (also ?)")
+        self.help_action.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+        self.close_sheet_action = self.make_action("Close the shortcut sheet", self.sheet.hide,
+                                                   "Esc")
 
     def _toolbar(self) -> None:
         bar = QToolBar("Training")
@@ -155,18 +184,26 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         menu = self.menuBar()
+        d, p = self.document, self.presentation
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        for item in (d.new_action, d.open_action, d.recent_menu, None, d.save_action,
+                     d.save_as_action, None, d.export_canvas_action, d.export_plots_action,
+                     d.export_history_action, d.copy_action, None, self.quit_action):
+            _add(file_menu, item)
         train = menu.addMenu("&Training")
         for action in (self.play_action, self.step_action, self.phase_action, self.back_action,
-                       self.epoch_action, self.reset_action):
+                       self.epoch_action, self.run_epochs_action, self.reset_action):
             train.addAction(action)
         view = menu.addMenu("&View")
-        view.addAction(self.mode_action)
+        for item in (self.mode_action, None, p.toggle_action, p.larger_action, p.smaller_action,
+                     p.full_screen_action, None):
+            _add(view, item)
+        themes = view.addMenu("Theme")
+        themes.addActions(p.theme_actions.actions())
+        view.addSeparator()
         for dock in (self.controls_dock, self.plots_dock, self.inspector_dock, self.captions_dock):
             view.addAction(dock.toggleViewAction())
+        menu.addMenu("&Help").addAction(self.help_action)
         lesson_menu = menu.addMenu("&Lessons")
         for number, path in enumerate(lessons.lesson_files(), start=1):
             try:
@@ -183,6 +220,13 @@ class MainWindow(QMainWindow):
     def _status(self) -> None:
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(240)
+        self.cancel_run = QPushButton("Cancel")
+        self.cancel_run.clicked.connect(lambda: self.set_playing(False))
+        for widget in (self.progress, self.cancel_run):
+            self.statusBar().addPermanentWidget(widget)
+            widget.hide()
 
     # ------------------------------------------------------------------ commands
 
@@ -194,6 +238,8 @@ class MainWindow(QMainWindow):
         self._playing = playing
         if playing:
             self._set_walking(False)
+        elif self._epoch_target is not None:
+            self._end_run()
         self.worker.send("play" if playing else "pause")
         self.play_action.setText("Pause" if playing else "Play")
 
@@ -264,13 +310,6 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
         self.worker.send("speed", speed)
 
-    @Slot()
-    def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", str(Path.cwd()),
-                                              "Experiments (*.json)")
-        if path:
-            self.open_path(Path(path))
-
     def open_path(self, path: Path) -> bool:
         """Open an experiment or lesson file; a broken file changes nothing and says why."""
         try:
@@ -278,8 +317,34 @@ class MainWindow(QMainWindow):
         except sim.ExperimentError as error:
             self.show_error(f"{path.name}: {error}")
             return False
+        self._opening = path
         self.load_experiment(experiment)
         return True
+
+    @Slot()
+    def ask_run_epochs(self) -> None:
+        count, ok = QInputDialog.getInt(self, "Run epochs", "How many epochs?", 100, 1, 10**6)
+        if ok:
+            self.run_epochs(count)
+
+    def run_epochs(self, count: int) -> None:
+        """Train ``count`` epochs at full speed, showing progress; Cancel or Space stops."""
+        self.set_playing(False)
+        self._set_walking(False)
+        start = self.snapshot.epoch if self.snapshot is not None else 0
+        self._epoch_target = start + count
+        self.progress.setRange(start, self._epoch_target)
+        self.progress.setValue(start)
+        self.progress.show()
+        self.cancel_run.show()
+        self._playing = True  # so that the plots throttle and Space pauses
+        self.play_action.setText("Pause")
+        self.worker.send("epoch", count)
+
+    def _end_run(self) -> None:
+        self._epoch_target = None
+        self.progress.hide()
+        self.cancel_run.hide()
 
     def load_experiment(self, experiment: sim.Experiment) -> None:
         self.set_playing(False)
@@ -298,6 +363,7 @@ class MainWindow(QMainWindow):
         if sim.trainer.live_compatible(self.experiment, experiment):
             self.experiment = experiment
             self.worker.send("apply", experiment)
+            self.document.set_dirty(True)
         elif self.confirm_rebuild():
             self.load_experiment(experiment)
         else:
@@ -334,12 +400,17 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _worker_rebuilt(self, result: object) -> None:
+        opening, self._opening = self._opening, None
         if isinstance(result, str):
             self.show_error(result)
             return
         self.experiment = result
         self.controls.set_experiment(result)
-        self._update_title()
+        if opening is not None:
+            self.document.opened(opening)
+        else:  # the controls changed the network or the data: a new, unsaved experiment
+            self.document.set_dirty(True)
+            self.update_title()
 
     # ------------------------------------------------------------------ frames
 
@@ -373,6 +444,11 @@ class MainWindow(QMainWindow):
             self.plots.set_snapshot(snapshot)  # its plots then redraw one per frame
             self._plotted_at = now
         self._update_status(snapshot)
+        self.document.note_step(snapshot.step)
+        if self._epoch_target is not None:
+            self.progress.setValue(min(snapshot.epoch, self._epoch_target))
+            if snapshot.epoch >= self._epoch_target or snapshot.stop_event is not None:
+                self.set_playing(False)
         if snapshot.stop_event is not None and self._playing:
             self.set_playing(False)
 
@@ -392,13 +468,81 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}   {rate}"
                                   f"{phase}")
 
-    def _update_title(self) -> None:
-        self.setWindowTitle(f"{self.experiment.name} — Backprop Studio")
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title()} — Backprop Studio")
+
+    # ------------------------------------------------------------------ looks
+
+    def apply_style(self, style: Style) -> None:
+        """Give every view the style (theme and scale); presentation mode changes it."""
+        self.style_ = style
+        font = style.font()
+        self.setFont(font)
+        for bar in (self.menuBar(), self.statusBar()):
+            bar.setFont(font)
+        self.status_label.setFont(style.font(1.2, bold=True))
+        self.canvas.set_style(style)
+        self.plots.apply_style(style)
+        self.captions.apply_style(style)
+        self.inspector.setFont(font)
+
+    @Slot()
+    def toggle_shortcut_sheet(self) -> None:
+        if self.sheet.isVisible():
+            self.sheet.hide()
+        else:
+            self.sheet.show_for(self.actions(), self.style_)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.sheet.isVisible():
+            self.sheet.setGeometry(self.rect())
+
+    # ------------------------------------------------------------------ files dropped
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if files and self.document.may_discard():
+            self.open_path(files[0])
+            event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ settings
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _save_layout(self) -> None:
+        if self.presentation.on:  # remember the everyday layout, not the lecture one
+            self.presentation.set_on(False)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
 
     # ------------------------------------------------------------------ closing
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.force_close and not self.document.may_discard():
+            event.ignore()
+            return
+        self._save_layout()
         self.frame_timer.stop()
         self.gate.detach()  # the worker must be able to finish its step and see "quit"
         self.worker.shutdown()
         super().closeEvent(event)
+
+
+def _add(menu, item) -> None:
+    """A menu entry: an action, a submenu, or None for a separator."""
+    if item is None:
+        menu.addSeparator()
+    elif isinstance(item, QAction):
+        menu.addAction(item)
+    else:
+        menu.addMenu(item)

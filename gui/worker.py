@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, QObject, QThread,
@@ -24,6 +25,9 @@ from sim.snapshot import Snapshot
 
 FRAME_SECONDS = 1.0 / 60.0  # publish at most this often while playing
 IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue again
+# The longest a worker waits for the GUI to go idle before it steps anyway: a GUI thread that
+# spins its own loop (processEvents in a test, a modal dialog's loop) may never report idle.
+GATE_PATIENCE = 0.02
 
 
 class EventLoopGate(QObject):
@@ -70,6 +74,8 @@ class TrainingWorker(QThread):
 
     failed = Signal(str)  # an unexpected error inside the worker, with its traceback
     rebuilt = Signal(object)  # a new experiment was loaded or refused: (Experiment or str)
+    # A file written by "save" or "export_history": (path, "") or (path, one-line error).
+    written = Signal(str, str)
 
     def __init__(self, experiment: sim.Experiment, gui_idle: threading.Event | None = None,
                  parent: Any = None) -> None:
@@ -98,7 +104,8 @@ class TrainingWorker(QThread):
 
     def send(self, command: str, *args: Any) -> None:
         """Queue a command for the worker (play, pause, step, step_phase, epoch, run, reset,
-        load, apply, edit, speed); it runs between two phases, never inside one."""
+        load, apply, edit, speed, save, export_history); it runs between two phases, never
+        inside one."""
         self._commands.put((command, args))
         self._wake.set()
 
@@ -176,7 +183,7 @@ class TrainingWorker(QThread):
 
     def _advance(self) -> None:
         trainer = self._trainer
-        self._gui_idle.wait()
+        self._gui_idle.wait(GATE_PATIENCE)
         stepped = trainer.step()
         if stepped:
             self._steps_done += 1
@@ -186,7 +193,7 @@ class TrainingWorker(QThread):
             self._target_epoch = None
 
     def _publish(self) -> None:
-        self._gui_idle.wait()
+        self._gui_idle.wait(GATE_PATIENCE)
         snapshot = self._trainer.snapshot()
         with self._lock:
             self._latest = snapshot
@@ -219,11 +226,11 @@ class TrainingWorker(QThread):
         self._trainer.step_phase()
         return True
 
-    def _epoch(self) -> bool:
+    def _epoch(self, count: int = 1) -> bool:
         self._playing = False
         if not self._trainer.at_boundary():
             self._trainer.step()
-        self._target_epoch = self._trainer.epoch_count + 1
+        self._target_epoch = self._trainer.epoch_count + int(count)
         return True
 
     def _run_steps(self, count: int) -> bool:
@@ -265,6 +272,26 @@ class TrainingWorker(QThread):
         self._next_due = time.perf_counter()
         return False
 
+    def _save(self, path: str) -> bool:
+        """The experiment with its trained state, resumable (written atomically)."""
+        finished = not self._trainer.at_boundary()
+        if finished:  # the state is whole between iterations only: finish this one first
+            self._trainer.step()
+        self._write(path, lambda: sim.dumps(self._trainer.to_experiment()))
+        return finished
+
+    def _export_history(self, path: str) -> bool:
+        self._write(path, self._trainer.history.csv_text)
+        return False
+
+    def _write(self, path: str, text: Callable[[], str]) -> None:
+        try:
+            sim.experiment.write_text_atomic(Path(path), text())
+        except OSError as error:
+            self.written.emit(path, f"cannot write {path}: {error.strerror or error}")
+            return
+        self.written.emit(path, "")
+
     def _stop_thread(self) -> bool:
         self._quit = True
         return False
@@ -272,5 +299,6 @@ class TrainingWorker(QThread):
     _COMMANDS: dict[str, Callable[..., bool]] = {
         "play": _play, "pause": _pause, "step": _step, "step_phase": _step_phase,
         "epoch": _epoch, "run": _run_steps, "reset": _reset, "load": _load, "apply": _apply,
-        "edit": _edit, "speed": _set_speed, "quit": _stop_thread,
+        "edit": _edit, "speed": _set_speed, "save": _save, "export_history": _export_history,
+        "quit": _stop_thread,
     }

@@ -135,6 +135,26 @@ class History:
         return Series(np.concatenate(parts_steps), np.concatenate(parts_low),
                       np.concatenate(parts_high))
 
+    def csv_text(self) -> str:
+        """The whole history as CSV: one row per recent step with every metric; older steps,
+        kept only as ranges, as a "min" and a "max" row per range of steps.
+
+        Columns: ``from_step, to_step, statistic`` (value, min or max), then every metric.
+        NaN (a metric not measured at that step) is written as an empty cell.
+        """
+        lines = [",".join(("from_step", "to_step", "statistic") + self.columns)]
+        step = self.index["step"]
+        old = [(self._low[k], self._high[k], self._width) for k in range(self._buckets)]
+        if self._open_count:
+            old.append((self._open_low, self._open_high, self._open_count))
+        for low, high, width in old:
+            first = int(low[step])
+            for statistic, values in (("min", low), ("max", high)):
+                lines.append(_csv_line(first, first + width - 1, statistic, values))
+        for row in self._rows[:self._count]:
+            lines.append(_csv_line(int(row[step]), int(row[step]), "value", row))
+        return "\n".join(lines) + "\n"
+
     # ------------------------------------------------------------------ folding old rows
 
     def _retire_oldest(self) -> None:
@@ -192,3 +212,8 @@ class History:
         self._high[half:] = np.nan
         self._buckets = half
         self._width *= 2
+
+
+def _csv_line(first: int, last: int, statistic: str, values: np.ndarray) -> str:
+    cells = ["" if not np.isfinite(v) else repr(float(v)) for v in values.tolist()]
+    return ",".join([str(first), str(last), statistic] + cells)

@@ -63,3 +63,29 @@ def test_unmeasured_values_stay_nan_without_hiding_measured_ones():
             row[1] = step / 10
     series = history.series("val_loss")
     assert np.nanmax(series.high) == 4.0 and np.nanmin(series.low) == 1.0
+
+
+def test_csv_holds_every_step_exactly_or_as_its_range():
+    history = History(["step", "loss"], recent=4, buckets=4)
+    values = np.array([5.0, 1.0, 7.0, 3.0, 2.0, 8.0, 6.0, 4.0, 9.0, np.nan, 0.5])
+    filled(history, values)
+    filled_more = np.array([3.5, 2.5, 1.5, 7.5, 0.25, 6.0, 5.5, 4.5])
+    for step, value in enumerate(filled_more, start=len(values) + 1):  # buckets widen
+        row = history.new_row()
+        row[0], row[1] = step, value
+    values = np.concatenate([values, filled_more])
+    rows = [line.split(",") for line in history.csv_text().splitlines()]
+    assert rows[0] == ["from_step", "to_step", "statistic", "step", "loss"]
+    ranges = [r for r in rows[1:] if r[2] != "value"]
+    exact = [r for r in rows[1:] if r[2] == "value"]
+    covered = {int(r[0]) for r in ranges} | {s for r in ranges
+                                             for s in range(int(r[0]), int(r[1]) + 1)}
+    assert covered | {int(r[0]) for r in exact} == set(range(1, len(values) + 1))  # all steps
+    assert any(int(r[1]) > int(r[0]) for r in ranges)  # some rows stand for several steps
+    for low, high in zip(ranges[0::2], ranges[1::2]):
+        first, last = int(low[0]), int(low[1])
+        assert (low[2], high[2]) == ("min", "max")
+        assert float(low[4]) == np.nanmin(values[first - 1:last])
+        assert float(high[4]) == np.nanmax(values[first - 1:last])
+    assert [r[4] for r in exact] == [repr(float(v)) if np.isfinite(v) else ""
+                                     for v in values[-len(exact):]]

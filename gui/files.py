@@ -1,0 +1,254 @@
+"""The window's file: new, open, save (with the trained state), recent files, exports.
+
+Saving goes through the worker, which owns the trainer: it writes the experiment with its
+resume state atomically (a temporary file, then a rename), so a failed save never damages the
+previous file. Lessons open as untitled copies: saving one asks for a new name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, QSettings, Slot
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+
+from sim import lessons
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+RECENT_LIMIT = 8
+EXPERIMENT_FILTER = "Experiments (*.json)"
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def render_png(widget: QWidget, path: Path, scale: float) -> bool:
+    """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
+    return widget_image(widget, scale).save(str(path), "PNG")
+
+
+def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:
+    image = QImage(widget.size() * scale, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(scale)
+    image.fill(0)
+    widget.render(image)
+    return image
+
+
+def render_svg(widget: QWidget, path: Path, title: str) -> bool:
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(widget.rect())
+    generator.setTitle(title)
+    painter = QPainter()
+    if not painter.begin(generator):
+        return False
+    widget.render(painter, QPoint())
+    return painter.end()
+
+
+class Document(QObject):
+    """What file the window shows, whether it has unsaved changes, and the file actions."""
+
+    def __init__(self, window: MainWindow, settings: QSettings) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.path: Path | None = None  # None: untitled (a new experiment or a lesson)
+        self.dirty = False
+        self.clean_step: int | None = None  # the step saved or opened (None: the next shown)
+        self._saving_as: Path | None = None  # where a pending save goes
+        # Tests replace these to answer dialogs at once.
+        self.confirm_discard = self._ask_discard
+        self.ask_save_path = self._ask_save_path
+        self.ask_image_path = self._ask_image_path
+        w = window
+        self.new_action = w.make_action("New", self.new, "Ctrl+N",
+                                        "Start a new experiment from the XOR lesson")
+        self.open_action = w.make_action("Open…", self.open, "Ctrl+O")
+        self.save_action = w.make_action("Save", self.save, "Ctrl+S",
+                                         "Save the experiment with its trained weights")
+        self.save_as_action = w.make_action("Save As…", self.save_as, "Ctrl+Shift+S")
+        self.export_canvas_action = w.make_action("Export network picture…",
+                                                  lambda: self.export_view("canvas"), "Ctrl+P",
+                                                  "The network as PNG (choose a scale) or SVG")
+        self.export_plots_action = w.make_action("Export plots picture…",
+                                                 lambda: self.export_view("plots"), "Ctrl+Shift+P")
+        self.export_history_action = w.make_action("Export history as CSV…",
+                                                   self.export_history, "Ctrl+Shift+H")
+        self.copy_action = w.make_action("Copy network picture", self.copy_canvas,
+                                         "Ctrl+Shift+C", "Copy the network to the clipboard")
+        self.recent_menu = QMenu("Open Recent")
+        self._fill_recent()
+        w.worker.written.connect(self._written)
+
+    # ------------------------------------------------------------------ state
+
+    def title(self) -> str:
+        name = self.path.name if self.path else "untitled"
+        return f"{'*' if self.dirty else ''}{name} — {self.window.experiment.name}"
+
+    def set_dirty(self, dirty: bool) -> None:
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self.window.update_title()
+
+    def opened(self, path: Path | None) -> None:
+        """A file (None: a lesson or a new experiment) is now shown, with no changes yet."""
+        self.path = path if path is not None and not _is_lesson(path) else None
+        if self.path is not None:
+            self._remember(self.path)
+        self.dirty = False
+        self.clean_step = None
+        self.window.update_title()
+
+    def note_step(self, step: int) -> None:
+        """Training moved the weights away from the file's (the first step noted is clean)."""
+        if self.clean_step is None:
+            self.clean_step = step
+        elif step != self.clean_step:
+            self.set_dirty(True)
+
+    # ------------------------------------------------------------------ actions
+
+    @Slot()
+    def new(self) -> None:
+        if self.may_discard():
+            self.window.open_path(lessons.lesson_files()[0])
+
+    @Slot()
+    def open(self) -> None:
+        if not self.may_discard():
+            return
+        start = str(self.path.parent if self.path else Path.cwd())
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", start,
+                                              EXPERIMENT_FILTER)
+        if path:
+            self.window.open_path(Path(path))
+
+    @Slot()
+    def save(self) -> None:
+        if self.path is None:
+            self.save_as()
+        else:
+            self.save_to(self.path)
+
+    @Slot()
+    def save_as(self) -> None:
+        path = self.ask_save_path()
+        if path is not None:
+            self.save_to(path if path.suffix else path.with_suffix(".json"))
+
+    def save_to(self, path: Path) -> None:
+        self._saving_as = path
+        self.window.worker.send("save", str(path))
+
+    @Slot()
+    def export_history(self) -> None:
+        path = self.ask_save_path("Export history", "CSV table (*.csv)", ".csv")
+        if path is not None:
+            self.window.worker.send("export_history", str(path))
+
+    def export_view(self, which: str) -> None:
+        widget = self.window.canvas if which == "canvas" else self.window.plots
+        answer = self.ask_image_path()
+        if answer is None:
+            return
+        path, scale = answer
+        if path.suffix.lower() == ".svg":
+            written = render_svg(widget, path, self.window.experiment.name)
+        else:
+            written = render_png(widget, path.with_suffix(".png"), scale)
+        if written:
+            self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
+        else:
+            self.window.show_error(f"cannot write {path}")
+
+    @Slot()
+    def copy_canvas(self) -> None:
+        QApplication.clipboard().setImage(widget_image(self.window.canvas, 2.0))
+        self.window.statusBar().showMessage("The network picture is on the clipboard", 4000)
+
+    def may_discard(self) -> bool:
+        """True if there are no unsaved changes or the user lets them go."""
+        return not self.dirty or self.confirm_discard()
+
+    # ------------------------------------------------------------------ results
+
+    @Slot(str, str)
+    def _written(self, path: str, error: str) -> None:
+        if error:
+            self.window.show_error(error)
+            return
+        written = Path(path)
+        if written.suffix.lower() == ".json" and self._saving_as == written:
+            self.path = written
+            self._remember(written)
+            self.dirty = False
+            self.clean_step = None
+            self.window.update_title()
+        self.window.statusBar().showMessage(f"Saved {written.name}", 5000)
+
+    def _remember(self, path: Path) -> None:
+        recent = [str(path.resolve())] + [p for p in self.recent() if p != str(path.resolve())]
+        self.settings.setValue("recent_files", recent[:RECENT_LIMIT])
+        self._fill_recent()
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for text in self.recent():
+            action = self.recent_menu.addAction(text)
+            action.triggered.connect(lambda _=False, p=text: self._open_recent(Path(p)))
+        self.recent_menu.setEnabled(bool(self.recent()))
+
+    def _open_recent(self, path: Path) -> None:
+        if self.may_discard():
+            self.window.open_path(path)
+
+    # ------------------------------------------------------------------ dialogs
+
+    def _ask_discard(self) -> bool:
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            "The experiment has changes that are not saved. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            path = self.path or self.ask_save_path()
+            if path is None:
+                return False
+            self.save_to(path)  # the worker writes it before any later command
+            return True
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _ask_save_path(self, title: str = "Save experiment", file_filter: str = EXPERIMENT_FILTER,
+                       suffix: str = ".json") -> Path | None:
+        start = self.path or Path.cwd() / f"{self.window.experiment.name}{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(start), file_filter)
+        return Path(path) if path else None
+
+    def _ask_image_path(self) -> tuple[Path, float] | None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export picture",
+                                              str(Path.cwd() / "network.png"), IMAGE_FILTER)
+        if not path:
+            return None
+        if path.lower().endswith(".svg"):
+            return Path(path), 1.0
+        scale, ok = QInputDialog.getDouble(self.window, "Export picture",
+                                           "Scale (2 or 3 for slides):", 2.0, 1.0, 4.0, 1)
+        return (Path(path), scale) if ok else None
+
+
+def _is_lesson(path: Path) -> bool:
+    return path.resolve().parent == lessons.lesson_dir().resolve()
+
