@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QM
 
 from sim import lessons
 
+from .csv_dialog import CsvImportDialog
+
 if TYPE_CHECKING:
     from .window import MainWindow
 
@@ -66,6 +68,8 @@ class Document(QObject):
         self.confirm_discard = self._ask_discard
         self.ask_save_path = self._ask_save_path
         self.ask_image_path = self._ask_image_path
+        self.ask_csv_path = self._ask_csv_path
+        self.run_dialog = lambda dialog: dialog.exec() == CsvImportDialog.DialogCode.Accepted
         w = window
         self.new_action = w.make_action("New", self.new, "Ctrl+N",
                                         "Start a new experiment from the XOR lesson")
@@ -80,6 +84,9 @@ class Document(QObject):
                                                  lambda: self.export_view("plots"), "Ctrl+Shift+P")
         self.export_history_action = w.make_action("Export history as CSV…",
                                                    self.export_history, "Ctrl+Shift+H")
+        self.import_action = w.make_action("Import CSV data…", self.import_csv, "Ctrl+I",
+                                           "Train on a table of your own: choose the target "
+                                           "columns, the rest are inputs")
         self.copy_action = w.make_action("Copy network picture", self.copy_canvas,
                                          "Ctrl+Shift+C", "Copy the network to the clipboard")
         self.recent_menu = QMenu("Open Recent")
@@ -146,6 +153,17 @@ class Document(QObject):
     def save_to(self, path: Path) -> None:
         self._saving_as = path
         self.window.worker.send("save", str(path))
+
+    @Slot()
+    def import_csv(self) -> None:
+        path = self.ask_csv_path()
+        if path is None:
+            return
+        dialog = CsvImportDialog(path, self.window.experiment, self.window)
+        if self.run_dialog(dialog) and dialog.experiment is not None:
+            self.window.load_experiment(dialog.experiment)
+            self.path = None  # a new experiment: saving it asks for a name
+            self.set_dirty(True)
 
     @Slot()
     def export_history(self) -> None:
@@ -235,6 +253,11 @@ class Document(QObject):
                        suffix: str = ".json") -> Path | None:
         start = self.path or Path.cwd() / f"{self.window.experiment.name}{suffix}"
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(start), file_filter)
+        return Path(path) if path else None
+
+    def _ask_csv_path(self) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import CSV data", str(Path.cwd()),
+                                              "CSV tables (*.csv);;All files (*)")
         return Path(path) if path else None
 
     def _ask_image_path(self) -> tuple[Path, float] | None:

@@ -187,8 +187,9 @@ class MainWindow(QMainWindow):
         d, p = self.document, self.presentation
         file_menu = menu.addMenu("&File")
         for item in (d.new_action, d.open_action, d.recent_menu, None, d.save_action,
-                     d.save_as_action, None, d.export_canvas_action, d.export_plots_action,
-                     d.export_history_action, d.copy_action, None, self.quit_action):
+                     d.save_as_action, None, d.import_action, None, d.export_canvas_action,
+                     d.export_plots_action, d.export_history_action, d.copy_action, None,
+                     self.quit_action):
             _add(file_menu, item)
         train = menu.addMenu("&Training")
         for action in (self.play_action, self.step_action, self.phase_action, self.back_action,

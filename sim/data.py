@@ -122,7 +122,7 @@ def dimensions(spec: DataSpec, base_dir: Path | None = None) -> tuple[int, int]:
     if kind == "spam":
         return len(SPAM_FEATURES), 1
     header = _read_csv(spec, base_dir)[0]
-    inputs, targets = _csv_columns(spec, header)
+    inputs, targets = csv_columns(spec, header)
     return len(inputs), len(targets)
 
 
@@ -385,7 +385,7 @@ def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
     return rows
 
 
-def _csv_columns(spec: DataSpec, header: list[str]) -> tuple[list[int], list[int]]:
+def csv_columns(spec: DataSpec, header: list[str]) -> tuple[list[int], list[int]]:
     for name in spec.target_columns:
         if name not in header:
             raise ExperimentError("data.targets", f'no column named "{name}" in the header')
@@ -430,6 +430,6 @@ def table_to_arrays(header: list[str], rows: list[list[str]], inputs: list[int],
 
 def _load_csv(spec: DataSpec, base_dir: Path | None):
     header, rows = _read_csv(spec, base_dir)
-    inputs, targets = _csv_columns(spec, header)
+    inputs, targets = csv_columns(spec, header)
     x, t = table_to_arrays(header, rows, inputs, targets)
     return x, t, tuple(header[i] for i in inputs), tuple(header[i] for i in targets)

@@ -1,0 +1,97 @@
+"""Import a CSV data set: a preview of the table, the target columns to choose, clear errors.
+
+The engine checks the table (sim.importing): a bad cell is named by its row and column, and
+the dialog stays open with nothing changed until the table is usable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFormLayout, QLabel, QListWidget, QListWidgetItem, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+import sim
+from sim.importing import experiment_from_csv, read_table
+
+PREVIEW_ROWS = 20
+
+
+class CsvImportDialog(QDialog):
+    """Shows a CSV file and builds an experiment from it on the base experiment's network."""
+
+    def __init__(self, path: Path, base: sim.Experiment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Import {path.name}")
+        self.path, self.base = path, base
+        self.experiment: sim.Experiment | None = None  # set when the import succeeds
+        self.preview = QTableWidget()
+        self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.targets = QListWidget()
+        self.validation = QDoubleSpinBox()
+        self.validation.setRange(0.0, 0.9)
+        self.validation.setSingleStep(0.05)
+        self.validation.setValue(0.2)
+        self.standardize = QCheckBox("standardise the inputs (mean 0, standard deviation 1)")
+        self.standardize.setChecked(True)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.try_import)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        form = QFormLayout()
+        form.addRow("target columns", self.targets)
+        form.addRow("validation share", self.validation)
+        form.addRow("", self.standardize)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"The first {PREVIEW_ROWS} rows of {path.name}:"))
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(760, 560)
+        self._load_preview()
+
+    def _load_preview(self) -> None:
+        try:
+            header, rows = read_table(self.path)
+        except sim.ExperimentError as error:
+            self.error.setText(str(error))
+            self.ok_button.setEnabled(False)
+            return
+        shown = rows[:PREVIEW_ROWS]
+        self.preview.setColumnCount(len(header))
+        self.preview.setRowCount(len(shown))
+        self.preview.setHorizontalHeaderLabels(header)
+        self.preview.setVerticalHeaderLabels([str(getattr(row, "number", r + 2))
+                                              for r, row in enumerate(shown)])
+        for r, row in enumerate(shown):
+            for c, cell in enumerate(row[:len(header)]):
+                self.preview.setItem(r, c, QTableWidgetItem(cell))
+        for number, name in enumerate(header):
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            last = number == len(header) - 1  # the usual place of the answer
+            item.setCheckState(Qt.CheckState.Checked if last else Qt.CheckState.Unchecked)
+            self.targets.addItem(item)
+
+    def chosen_targets(self) -> list[str]:
+        return [self.targets.item(k).text() for k in range(self.targets.count())
+                if self.targets.item(k).checkState() == Qt.CheckState.Checked]
+
+    @Slot()
+    def try_import(self) -> None:
+        """Build the experiment; on a problem say which, and stay open."""
+        try:
+            self.experiment = experiment_from_csv(self.base, self.path, self.chosen_targets(),
+                                                  self.validation.value(),
+                                                  self.standardize.isChecked())
+        except sim.ExperimentError as error:
+            self.error.setText(str(error))
+            return
+        self.accept()

@@ -1,0 +1,242 @@
+"""The lecture-hall features through the real window: presentation mode, keyboard-only use,
+phase-by-phase captions, save and open, exports, CSV import (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF, QImage
+
+import sim
+from sim import explain, lessons
+
+LESSON_FILES = lessons.lesson_files()
+
+
+def wait_step(qtbot, window, step: int) -> None:
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == step,
+                    timeout=10000)
+
+
+def theta_of(snapshot) -> np.ndarray:
+    """The trainable parameters in the engine's order: W1, b1, W2, b2, ..."""
+    parts = []
+    for layer in snapshot.layers:
+        parts.append(layer.W.ravel())
+        if layer.b is not None:
+            parts.append(layer.b)
+    return np.concatenate(parts)
+
+
+def image_is_drawn(path: Path) -> bool:
+    image = QImage(str(path))
+    if image.isNull():
+        return False
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    return len(colours) > 20
+
+
+# ---------------------------------------------------------------------------- presentation
+
+def test_presentation_mode_at_1920x1080_has_text_at_least_24_pixels_high(make_window, qtbot):
+    window = make_window(lessons.load_lesson(), size=(1920, 1080))
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.presentation.on
+    assert not window.controls_dock.isVisible() and not window.inspector_dock.isVisible()
+    assert window.canvas.isVisible() and window.plots.isVisible()
+    frame = window.grab()
+    assert (frame.width(), frame.height()) == (1920, 1080)
+    for font in (window.captions.body.font(), window.status_label.font(),
+                 window.canvas.style_.small_font, window.font()):
+        assert QFontMetricsF(font).height() >= 24, font.toString()
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert window.presentation.scale == 1.75
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window.presentation.on
+    assert window.controls_dock.isVisible() and window.inspector_dock.isVisible()
+    assert QFontMetricsF(window.font()).height() < 24  # the desk layout is back
+
+
+def test_the_shortcut_sheet_lists_every_shortcut_of_the_window(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.sheet.isVisible()
+    text = window.sheet.label.text()
+    for action in (window.play_action, window.step_action, window.phase_action,
+                   window.back_action, window.reset_action, window.mode_action,
+                   window.presentation.toggle_action, window.document.save_action):
+        assert action.text().rstrip("…") in text
+    for keys in ("Space", "PgDown", "PgUp", "F5", "F11"):
+        assert keys in text
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.sheet.isVisible()
+
+
+# ---------------------------------------------------------------------------- keyboard only
+
+def test_a_keyboard_only_session(make_window, qtbot, tmp_path):
+    window = make_window(lessons.load_lesson())
+    second = sim.load(LESSON_FILES[1])
+    qtbot.keyClick(window, Qt.Key.Key_2)  # lesson 2
+    qtbot.waitUntil(lambda: window.experiment.name == second.name, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # play
+    qtbot.waitUntil(lambda: window.snapshot.step >= 3, timeout=10000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # pause
+    qtbot.wait(100)
+    paused_at = window.snapshot.step
+    qtbot.wait(300)
+    assert window.snapshot.step == paused_at
+    qtbot.keyClick(window, Qt.Key.Key_R)  # reset
+    wait_step(qtbot, window, 0)
+    for expected in (1, 2, 3):  # forward 1, forward 2, loss
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)  # a presenter clicker's "next"
+        qtbot.waitUntil(lambda e=expected: window.snapshot.cursor == e, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Left)  # step back: shows forward 2 again
+    assert window.snapshot.cursor == 2 and window.trail.position == 1
+    assert window.captions.title.text().startswith("Forward · layer 2")
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # forward again through the kept phase
+    assert window.snapshot.cursor == 3 and window.trail.at_newest
+    mode = window.canvas.mode
+    qtbot.keyClick(window, Qt.Key.Key_G)
+    assert window.canvas.mode != mode
+    window.document.ask_image_path = lambda: (tmp_path / "network.png", 2.0)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    exported = QImage(str(tmp_path / "network.png"))
+    assert exported.width() == 2 * window.canvas.width()
+    assert image_is_drawn(tmp_path / "network.png")
+
+
+def test_each_phase_of_lesson_one_is_captioned_with_the_engines_numbers(make_window, qtbot):
+    window = make_window(sim.load(LESSON_FILES[1]))  # the two-neuron chain of seed 004
+    shown = []
+    for phase in range(1, len(window.snapshot.phases) + 1):
+        window.step_phase()
+        qtbot.waitUntil(lambda p=phase: window.trail.position == p - 1 and len(
+            window.trail.kept) == p and window.snapshot.last_phase is not None, timeout=5000)
+        expected = explain.caption(window.snapshot, 0)
+        assert window.captions.title.text() == expected.title
+        assert window.captions.body.text() == "\n".join(expected.lines)
+        shown.append(window.captions.body.text())
+    text = "\n".join(shown)
+    for number in ("0.6023", "0.7153", "0.09476", "0.01021", "0.4272"):  # seed 004's walk
+        assert number in text
+
+
+# ---------------------------------------------------------------------------- files
+
+def test_save_then_open_reproduces_the_trajectory_bit_for_bit(make_window, qtbot, tmp_path):
+    lesson = sim.load(LESSON_FILES[0])
+    window = make_window(lesson)
+    window.worker.send("run", 7)
+    wait_step(qtbot, window, 7)
+    path = tmp_path / "saved.json"
+    window.document.save_to(path)
+    qtbot.waitUntil(lambda: window.document.path == path, timeout=5000)
+    assert not window.document.dirty and "*" not in window.windowTitle()
+    window.reset()
+    wait_step(qtbot, window, 0)
+    assert window.open_path(path)
+    wait_step(qtbot, window, 7)
+    window.worker.send("run", 5)
+    wait_step(qtbot, window, 12)
+    uninterrupted = sim.Trainer(lesson)
+    uninterrupted.run(steps=12)
+    assert theta_of(window.snapshot).tobytes() == uninterrupted.network.theta.tobytes()
+
+
+def test_a_failed_save_leaves_the_old_file_intact_and_says_why(make_window, qtbot, tmp_path,
+                                                                monkeypatch):
+    window = make_window(lessons.load_lesson())
+    path = tmp_path / "saved.json"
+    window.document.save_to(path)
+    qtbot.waitUntil(lambda: path.exists() and not window.document.dirty, timeout=5000)
+    before = path.read_bytes()
+    window.worker.send("run", 3)
+    wait_step(qtbot, window, 3)
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+
+    def failing_fsync(fd):  # the disk fills up halfway through the write
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sim.experiment.os, "fsync", failing_fsync)
+    window.document.save_to(path)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert errors == [f"cannot write {path}: No space left on device"]
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name != path.name
+            and not p.name.startswith("settings")] == []  # no temporary file left behind
+
+
+def test_a_broken_file_names_the_field_and_changes_nothing(make_window, qtbot, tmp_path,
+                                                          monkeypatch):
+    window = make_window(lessons.load_lesson())
+    window.worker.send("run", 4)
+    wait_step(qtbot, window, 4)
+    document = json.loads(LESSON_FILES[0].read_text())
+    document["optimizer"]["learning_rate"] = -0.5
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    name = window.experiment.name
+    assert not window.open_path(broken)
+    assert len(errors) == 1 and "optimizer.learning_rate" in errors[0]
+    assert "\n" not in errors[0]
+    qtbot.wait(200)
+    assert window.experiment.name == name and window.snapshot.step == 4
+
+
+def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_window, qtbot,
+                                                                           tmp_path):
+    from gui.csv_dialog import CsvImportDialog
+
+    window = make_window(lessons.load_lesson())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("size,rooms,price\n50,2,100\n70,x,150\n")
+    dialog = CsvImportDialog(bad, window.experiment, window)
+    qtbot.addWidget(dialog)
+    assert dialog.preview.rowCount() == 2 and dialog.chosen_targets() == ["price"]
+    dialog.try_import()
+    assert 'row 3, column "rooms"' in dialog.error.text() and dialog.experiment is None
+    good = tmp_path / "good.csv"
+    good.write_text("size,rooms,price\n50,2,100\n70,3,150\n90,4,210\n40,1,80\n65,2,120\n")
+    window.document.ask_csv_path = lambda: good
+    window.document.run_dialog = lambda d: (d.try_import(), d.experiment is not None)[1]
+    window.document.import_csv()
+    qtbot.waitUntil(lambda: window.snapshot.experiment.data.kind == "csv", timeout=5000)
+    assert window.snapshot.input_names == ("size", "rooms")
+    assert window.snapshot.output_names == ("price",)
+    assert window.document.dirty and window.document.path is None
+
+
+@pytest.mark.parametrize("which", ["canvas", "plots"])
+def test_pictures_export_as_png_and_svg(make_window, qtbot, tmp_path, which):
+    window = make_window(lessons.load_lesson())
+    window.worker.send("run", 20)
+    wait_step(qtbot, window, 20)
+    window.document.ask_image_path = lambda: (tmp_path / f"{which}.svg", 1.0)
+    window.document.export_view(which)
+    svg = (tmp_path / f"{which}.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg and len(svg) > 2000
+    window.document.ask_image_path = lambda: (tmp_path / f"{which}.png", 1.5)
+    window.document.export_view(which)
+    assert image_is_drawn(tmp_path / f"{which}.png")
+
+
+def test_the_history_exports_as_csv_with_one_row_per_step(make_window, qtbot, tmp_path):
+    window = make_window(lessons.load_lesson())
+    window.worker.send("run", 30)
+    wait_step(qtbot, window, 30)
+    target = tmp_path / "history.csv"
+    window.document.ask_save_path = lambda *args: target
+    window.document.export_history()
+    qtbot.waitUntil(target.exists, timeout=5000)
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("from_step,to_step,statistic,step,epoch,loss")
+    assert [int(line.split(",")[0]) for line in lines[1:]] == list(range(1, 31))
