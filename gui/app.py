@@ -59,6 +59,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="window size in pixels (default 1600x1000)")
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode (large type for a projector)")
+    parser.add_argument("--compare", type=Path, metavar="FILE",
+                        help="train this second experiment side by side, curves overlaid")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         experiment = sim.load(args.file) if args.file else lessons.load_lesson()
+        other = sim.load(args.compare) if args.compare else None
     except sim.ExperimentError as error:
         print(f"backprop-studio: {error}", file=sys.stderr)
         return 2
@@ -92,10 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # The engine reports divergence itself; numpy's overflow warnings would only repeat it.
     warnings.filterwarnings("ignore", category=RuntimeWarning)
-    return _run(args, experiment)
+    return _run(args, experiment, other)
 
 
-def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
+def _run(args: argparse.Namespace, experiment: sim.Experiment,
+         other: sim.Experiment | None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -109,7 +113,10 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment) -> int:
         # should neither read nor change the window layout or the theme someone chose.
         settings = QSettings() if args.quit_after is None else \
             QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
-        return _show(args, MainWindow(experiment, settings=settings, path=args.file), app)
+        window = MainWindow(experiment, settings=settings, path=args.file)
+        if other is not None:
+            window.comparison.start(other)
+        return _show(args, window, app)
 
 
 def _show(args: argparse.Namespace, window, app) -> int:

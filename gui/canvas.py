@@ -514,7 +514,7 @@ class NetworkCanvas(QWidget):
 
     def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
         st = self.style_
-        width, height = 260 * st.scale, 14 * st.scale
+        width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
         colours = palette.PALETTES[self.shown_mode]
         step = width / len(colours)

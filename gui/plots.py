@@ -48,7 +48,7 @@ def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return x[both], y[both]
 
 
-class _Plot(pg.PlotWidget):
+class Plot(pg.PlotWidget):
     def __init__(self, title: str, style: Style, log_y: bool) -> None:
         super().__init__()
         self.setMenuEnabled(False)
@@ -78,14 +78,14 @@ def _faint(colour: str | QColor) -> QColor:
     return faint
 
 
-def _legend_html(entries: list[tuple[str, str]]) -> str:
+def legend_html(entries: list[tuple[str, str]]) -> str:
     """A legend line for a QLabel: a thick coloured dash before each name."""
     return "&nbsp;&nbsp;&nbsp;".join(
         f'<span style="color:{colour}; font-weight:bold">&#9473;&#9473;</span>&nbsp;{name}'
         for colour, name in entries)
 
 
-class _Curve:
+class Curve:
     """A metric drawn as a bold line; with noisy (mini-batch) data the line is a moving
     average and the raw points are drawn faintly behind it."""
 
@@ -120,6 +120,7 @@ class _Curve:
         self.line.setData(series.steps[keep], trend[keep], skipFiniteCheck=True)
 
 
+PLOT_INTERVAL_SECONDS = 0.1  # while playing, the plots redraw at most 10 times a second
 TRAIN_COLOUR, VALIDATION_COLOUR, GLOBAL_COLOUR = "#0072B2", "#D55E00", "#555555"
 CLIP_COLOUR, RATE_COLOUR = "#c0392b", "#009E73"
 
@@ -134,9 +135,9 @@ class LivePlots(QWidget):
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.style_ = style
-        self.loss_plot = _Plot("Loss", style, log_y=False)
-        self.norm_plot = _Plot("Gradient norm per layer (log)", style, log_y=True)
-        self.rate_plot = _Plot("Learning rate", style, log_y=False)
+        self.loss_plot = Plot("Loss", style, log_y=False)
+        self.norm_plot = Plot("Gradient norm per layer (log)", style, log_y=True)
+        self.rate_plot = Plot("Learning rate", style, log_y=False)
         self.log_loss = QCheckBox("log scale")
         self.log_loss.toggled.connect(self._set_loss_log)
         self.clip_label = QLabel("")
@@ -155,11 +156,11 @@ class LivePlots(QWidget):
         layout.addWidget(self.norm_key)
         layout.addWidget(self.norm_plot, 3)
         layout.addWidget(self.rate_plot, 1)
-        self.train_curve = _Curve(self.loss_plot, TRAIN_COLOUR, log=False)
-        self.val_curve = _Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
-        self.global_curve = _Curve(self.norm_plot, GLOBAL_COLOUR, log=True,
+        self.train_curve = Curve(self.loss_plot, TRAIN_COLOUR, log=False)
+        self.val_curve = Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
+        self.global_curve = Curve(self.norm_plot, GLOBAL_COLOUR, log=True,
                                    style=Qt.PenStyle.DashLine)
-        self.layer_curves: list[_Curve] = []
+        self.layer_curves: list[Curve] = []
         self.clip_markers = self.norm_plot.plot(pen=None, symbol="t", symbolSize=10,
                                                 symbolPen=pg.mkPen(CLIP_COLOUR),
                                                 symbolBrush=pg.mkBrush(CLIP_COLOUR))
@@ -190,7 +191,7 @@ class LivePlots(QWidget):
             return
         for curve in self.layer_curves:
             curve.remove_from(self.norm_plot)
-        self.layer_curves = [_Curve(self.norm_plot, layer_colour(number), log=True)
+        self.layer_curves = [Curve(self.norm_plot, layer_colour(number), log=True)
                              for number in range(1, depth + 1)]
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
@@ -231,7 +232,7 @@ class LivePlots(QWidget):
         entries = [(TRAIN_COLOUR, train)]
         if snapshot.experiment.data.validation_fraction > 0.0:
             entries.append((VALIDATION_COLOUR, "validation loss"))
-        self.loss_key.setText(_legend_html(entries))
+        self.loss_key.setText(legend_html(entries))
 
     def _draw_norms(self, snapshot: Snapshot) -> None:
         noisy = self._mini_batches(snapshot)
@@ -244,7 +245,7 @@ class LivePlots(QWidget):
              for number in range(1, len(self.layer_curves) + 1)]
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
-        self.norm_key.setText(_legend_html(entries))
+        self.norm_key.setText(legend_html(entries))
         if snapshot.history:
             self._show_clips(snapshot)
         else:

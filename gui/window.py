@@ -20,18 +20,18 @@ from sim import lessons, palette
 from sim.snapshot import Snapshot
 
 from .canvas import NetworkCanvas, Selection
+from .compare import Comparison
 from .controls import ControlPanel
 from .files import Document
 from .inspector import Inspector
 from .phases import CaptionPanel, PhaseTrail
-from .plots import LivePlots
+from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .presentation import Presentation
 from .shortcuts import ShortcutSheet
 from .style import Style
 from .worker import EventLoopGate, TrainingWorker
 
 FRAME_MS = 16
-PLOT_INTERVAL = 0.1  # while playing, the plots redraw at most 10 times a second
 # Speed slider positions: steps per second, the last one meaning as fast as possible.
 SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
 
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._docks()
         self._actions()
+        self.comparison = Comparison(self)
         self._toolbar()
         self._menus()
         self._status()
@@ -196,7 +197,8 @@ class MainWindow(QMainWindow):
                        self.epoch_action, self.run_epochs_action, self.reset_action):
             train.addAction(action)
         view = menu.addMenu("&View")
-        for item in (self.mode_action, None, p.toggle_action, p.larger_action, p.smaller_action,
+        for item in (self.mode_action, self.comparison.start_action,
+                     self.comparison.stop_action, None, p.toggle_action, p.larger_action, p.smaller_action,
                      p.full_screen_action, None):
             _add(view, item)
         themes = view.addMenu("Theme")
@@ -231,6 +233,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ commands
 
+    def send(self, command: str, *args) -> None:
+        """A command to the training run, and to the side-by-side run if there is one."""
+        self.worker.send(command, *args)
+        self.comparison.send(command, *args)
+
     @Slot()
     def toggle_play(self) -> None:
         self.set_playing(not self._playing)
@@ -241,14 +248,14 @@ class MainWindow(QMainWindow):
             self._set_walking(False)
         elif self._epoch_target is not None:
             self._end_run()
-        self.worker.send("play" if playing else "pause")
+        self.send("play" if playing else "pause")
         self.play_action.setText("Pause" if playing else "Play")
 
     @Slot()
     def step(self) -> None:
         self.set_playing(False)
         self._set_walking(False)
-        self.worker.send("step")
+        self.send("step")
 
     @Slot()
     def step_phase(self) -> None:
@@ -274,13 +281,13 @@ class MainWindow(QMainWindow):
     def step_epoch(self) -> None:
         self.set_playing(False)
         self._set_walking(False)
-        self.worker.send("epoch")
+        self.send("epoch")
 
     @Slot()
     def reset(self) -> None:
         self.set_playing(False)
         self._set_walking(False)
-        self.worker.send("reset")
+        self.send("reset")
 
     def _set_walking(self, walking: bool) -> None:
         self._walking = walking
@@ -309,7 +316,7 @@ class MainWindow(QMainWindow):
     def _speed_changed(self, position: int) -> None:
         speed = SPEEDS[position]
         self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
-        self.worker.send("speed", speed)
+        self.send("speed", speed)
 
     def open_path(self, path: Path) -> bool:
         """Open an experiment or lesson file; a broken file changes nothing and says why."""
@@ -340,7 +347,7 @@ class MainWindow(QMainWindow):
         self.cancel_run.show()
         self._playing = True  # so that the plots throttle and Space pauses
         self.play_action.setText("Pause")
-        self.worker.send("epoch", count)
+        self.send("epoch", count)
 
     def _end_run(self) -> None:
         self._epoch_target = None
@@ -425,6 +432,7 @@ class MainWindow(QMainWindow):
         self._last_tick = now
         if len(self.ui_latencies) > 20000:
             del self.ui_latencies[:10000]
+        self.comparison.frame(self._playing)
         newest = self.worker.latest(self._seen)
         if newest is None:
             self.plots.refresh_next()
@@ -441,7 +449,7 @@ class MainWindow(QMainWindow):
         if not self._playing:
             self.plots.set_snapshot(snapshot)
             self.plots.refresh_all()
-        elif now - self._plotted_at >= PLOT_INTERVAL:
+        elif now - self._plotted_at >= PLOT_INTERVAL_SECONDS:
             self.plots.set_snapshot(snapshot)  # its plots then redraw one per frame
             self._plotted_at = now
         self._update_status(snapshot)
@@ -486,6 +494,7 @@ class MainWindow(QMainWindow):
         self.plots.apply_style(style)
         self.captions.apply_style(style)
         self.inspector.setFont(font)
+        self.comparison.apply_style(style)
 
     @Slot()
     def toggle_shortcut_sheet(self) -> None:
@@ -536,6 +545,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.stop()
         self.gate.detach()  # the worker must be able to finish its step and see "quit"
         self.worker.shutdown()
+        self.comparison.stop()
         super().closeEvent(event)
 
 

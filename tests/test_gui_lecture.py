@@ -3,6 +3,7 @@ phase-by-phase captions, save and open, exports, CSV import (pytest-qt, offscree
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -240,3 +241,30 @@ def test_the_history_exports_as_csv_with_one_row_per_step(make_window, qtbot, tm
     lines = target.read_text().splitlines()
     assert lines[0].startswith("from_step,to_step,statistic,step,epoch,loss")
     assert [int(line.split(",")[0]) for line in lines[1:]] == list(range(1, 31))
+
+
+# ---------------------------------------------------------------------------- side by side
+
+def test_side_by_side_runs_move_together_and_stop_with_the_window(make_window, qtbot):
+    plain = sim.load(LESSON_FILES[0])
+    momentum = plain.replace(optimizer=dataclasses.replace(plain.optimizer, momentum=0.9),
+                             name="XOR with momentum")
+    window = make_window(plain)
+    window.comparison.start(momentum)
+    qtbot.waitUntil(lambda: window.comparison.snapshot is not None, timeout=5000)
+    assert window.comparison.dock.isVisible()
+    for expected in (1, 2, 3):
+        qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # step
+        qtbot.waitUntil(lambda e=expected: window.snapshot.step == e
+                        and window.comparison.snapshot.step == e, timeout=5000)
+    a, b = window.snapshot, window.comparison.snapshot
+    reference_a, reference_b = sim.Trainer(plain), sim.Trainer(momentum)
+    reference_a.run(steps=3)
+    reference_b.run(steps=3)
+    assert theta_of(a).tobytes() == reference_a.network.theta.tobytes()
+    assert theta_of(b).tobytes() == reference_b.network.theta.tobytes()
+    assert not np.array_equal(theta_of(a), theta_of(b))  # momentum really differs
+    worker = window.comparison.worker
+    window.force_close = True
+    window.close()
+    assert not worker.isRunning()
