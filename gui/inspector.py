@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from sim.chain_rule import ChainRule
-from sim.explain import factor, fmt
+from sim.explain import exact, factor, fmt
 from sim.snapshot import Snapshot
 
 from .canvas import Selection
@@ -93,15 +93,15 @@ class Inspector(QScrollArea):
         ls = s.layers[sel.layer - 1]
         if sel.kind == "bias":
             title = f"bias b_{sel.j + 1} of layer {sel.layer}"
-            rows = [("b", repr(float(ls.b[sel.j]))), ("dE/db", repr(float(ls.db[sel.j]))),
-                    ("last update db", repr(float(ls.update_b[sel.j])))]
+            rows = [("b", exact(float(ls.b[sel.j]))), ("dE/db", exact(float(ls.db[sel.j]))),
+                    ("last update db", exact(float(ls.update_b[sel.j])))]
             i = None
         else:
             title = (f"weight w_{sel.j + 1},{sel.i + 1} of layer {sel.layer}: "
                      f"from unit {sel.i + 1} below to unit {sel.j + 1}")
-            rows = [("w", repr(float(ls.W[sel.j, sel.i]))),
-                    ("dE/dw", repr(float(ls.dW[sel.j, sel.i]))),
-                    ("last update dw", repr(float(ls.update_W[sel.j, sel.i])))]
+            rows = [("w", exact(float(ls.W[sel.j, sel.i]))),
+                    ("dE/dw", exact(float(ls.dW[sel.j, sel.i]))),
+                    ("last update dw", exact(float(ls.update_W[sel.j, sel.i])))]
             i = sel.i
         parts = [f"<h3>{html.escape(title)}</h3>", _table(rows)]
         try:
@@ -125,23 +125,24 @@ class Inspector(QScrollArea):
     def _node_html(self, s: Snapshot, sel: Selection, row: int | None) -> str:
         if sel.layer == 0:
             name = s.input_names[sel.j] if sel.j < len(s.input_names) else f"x{sel.j + 1}"
-            value = "—" if s.x is None or row is None else repr(float(s.x[row, sel.j]))
+            value = "—" if s.x is None or row is None else exact(float(s.x[row, sel.j]))
             self.lines = []
             return f"<h3>input {html.escape(name)}</h3>" + _table([("x", value)])
         ls = s.layers[sel.layer - 1]
-        rows = []
+        values: list[tuple[str, float]] = []
         for label, array in (("z", ls.z), ("a", ls.a), ("delta = dE/dz", ls.delta),
                              ("dE/da", ls.dE_da), ("f'(z)", ls.fprime)):
             if array is not None and row is not None:
-                rows.append((label, repr(float(array[row, sel.j]))))
+                values.append((label, float(array[row, sel.j])))
         if ls.b is not None:
-            rows += [("bias b", repr(float(ls.b[sel.j]))), ("dE/db", repr(float(ls.db[sel.j])))]
+            values += [("bias b", float(ls.b[sel.j])), ("dE/db", float(ls.db[sel.j]))]
+        rows = [(label, exact(value)) for label, value in values]
         self.lines = []
         role = "output" if sel.layer == s.depth else "hidden"
         head = f"<h3>unit {sel.j + 1} of layer {sel.layer} ({role}, {ls.activation})</h3>"
         note = "" if row is None else "<p><i>Values for the followed sample; dE/db is the " \
                                       "batch's.</i></p>"
-        if not np.isfinite([float(v) for _, v in rows]).all():
+        if not np.isfinite([value for _, value in values]).all():
             note += "<p><b>Some values are NaN (not a number) or infinite: training diverged." \
                     "</b></p>"
         return head + _table(rows) + note

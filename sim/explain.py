@@ -52,6 +52,12 @@ def fmt(value: float) -> str:
     return text if "e" in text else text.replace("-", "−")
 
 
+def exact(value: float) -> str:
+    """Every digit (the shortest text that reads back as the same float); NaN and infinity
+    say what they are, as in fmt."""
+    return repr(float(value)) if math.isfinite(value) else fmt(value)
+
+
 def factor(value: float) -> str:
     """A number as a factor of a product: negative ones in parentheses."""
     return f"({fmt(value)})" if value < 0.0 else fmt(value)
