@@ -100,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, experiment: sim.Experiment,
          other: sim.Experiment | None) -> int:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from .window import MainWindow
 
+    qInstallMessageHandler(_quiet_offscreen_notes)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Backprop Studio")
     app.setOrganizationName("Backprop Studio")
@@ -148,6 +149,16 @@ def _show(args: argparse.Namespace, window, app) -> int:
     del window
     app.processEvents()
     return 0
+
+
+# The offscreen platform says this about every window it cannot resize like a desktop would;
+# it is not a problem, and a headless run should print nothing but real problems.
+HARMLESS_QT_NOTES = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_offscreen_notes(kind, context, message: str) -> None:
+    if message not in HARMLESS_QT_NOTES:
+        print(message, file=sys.stderr)
 
 
 def _finish(window, screenshot: Path | None) -> None:
