@@ -494,9 +494,14 @@ class NetworkCanvas(QWidget):
     def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         font = self.style_.label_font
         top = 18 * self.style_.scale
+        metrics = self._metrics(font)
+        room = (geometry.x[1] - geometry.x[0]) * 0.92 if geometry.columns > 1 else self.width()
         for column, x in enumerate(geometry.nodes):
             cx = x[0, 0]
-            name, active = self._header(column)
+            for brevity in (0, 1, 2):
+                name, active = self._header(column, brevity)
+                if metrics.horizontalAdvance(name) <= room:
+                    break
             self._text(painter, QPointF(cx, top), name, font,
                        self.style_.accent if active else self.style_.foreground,
                        centred=True, below=True)
@@ -508,9 +513,12 @@ class NetworkCanvas(QWidget):
             note = (f"Layers {', '.join(map(str, sorted(heat)))} have too many weights to draw "
                     f"as lines: each is shown as its weight matrix (rows: units, columns: "
                     f"inputs), coloured by the same scale.")
-            self._text(painter, QPointF(12 * self.style_.scale, self.height() - 60 *
-                                        self.style_.scale - self.style_.body_px),
-                       note, self.style_.small_font, self.style_.muted)
+            st = self.style_
+            box = QRectF(12 * st.scale, self.height() - 60 * st.scale - 2.6 * st.body_px,
+                         self.width() - 24 * st.scale, 2.6 * st.body_px)
+            painter.setFont(st.small_font)
+            painter.setPen(st.muted)
+            painter.drawText(box, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignBottom, note)
 
     def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
         st = self.style_
@@ -551,24 +559,34 @@ class NetworkCanvas(QWidget):
         painter.fillRect(QRectF(x - geometry.radius * 2.2, 0, geometry.radius * 4.4,
                                 self.height()), colour)
 
-    def _header(self, column: int) -> tuple[str, bool]:
-        """A column's header, with the direction of flow while its phase is shown."""
-        if column == 0:
-            name = "input"
-        else:
-            ls = self.snapshot.layers[column - 1]
-            role = "output" if column == self.snapshot.depth else f"hidden {column}"
-            name = f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
+    def _header(self, column: int, brevity: int = 0) -> tuple[str, bool]:
+        """A column's header, with the direction of flow while its phase is shown.
+
+        ``brevity`` 0 is the full name ("hidden 3 · relu"), 1 a short one ("h3 · relu"),
+        2 the shortest ("h3"), for columns too close together for longer names.
+        """
+        name = self._column_name(column, brevity)
         phase = self.walking_phase()
         if phase is None:
             return name, False
         if phase.kind == "forward" and phase.layer == column:
-            return f"forward  {name}  →", True
+            return (f"forward  {name}  →" if brevity == 0 else f"{name} →"), True
         if phase.kind == "backward" and phase.layer == column:
-            return f"←  backward  {name}", True
+            return (f"←  backward  {name}" if brevity == 0 else f"← {name}"), True
         if phase.kind == "loss" and column == self.snapshot.depth:
-            return f"{name}: loss E", True
+            return (f"{name}: loss E" if brevity == 0 else f"{name}: E"), True
         return name, False
+
+    def _column_name(self, column: int, brevity: int) -> str:
+        if column == 0:
+            return "input" if brevity < 2 else "in"
+        ls = self.snapshot.layers[column - 1]
+        output = column == self.snapshot.depth
+        role = ("output" if output else f"hidden {column}") if brevity == 0 else \
+            ("out" if output else f"h{column}")
+        if brevity == 2:
+            return role
+        return f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
 
     def _draw_stop_banner(self, painter: QPainter) -> None:
         event = self.snapshot.stop_event

@@ -79,6 +79,17 @@ def phase_name(phase: Phase) -> str:
     return phase.kind if phase.layer is None else f"{phase.kind} {phase.layer}"
 
 
+def _phase_groups(phases: tuple[Phase, ...], fold: bool) -> list[tuple[str, list[int]]]:
+    """Consecutive phases of one kind as one group when ``fold``; else one group each."""
+    groups: list[tuple[str, list[int]]] = []
+    for index, phase in enumerate(phases):
+        if fold and groups and groups[-1][0] == phase.kind and phase.layer is not None:
+            groups[-1][1].append(index)
+        else:
+            groups.append((phase.kind, [index]))
+    return groups
+
+
 class CaptionPanel(QWidget):
     """The phases of an iteration in a row, the shown one marked, and its caption."""
 
@@ -139,12 +150,22 @@ class CaptionPanel(QWidget):
         self.batch_note.setText(self._batch_note(snapshot))
 
     def _strip_html(self, snapshot: Snapshot, walking: bool) -> str:
+        """The iteration's phases in order, the shown one marked. In a deep network the
+        layers of each pass are folded into one entry ("forward 1–9")."""
         shown = phase_index(snapshot) if walking else None
-        parts = []
-        for index, phase in enumerate(snapshot.phases):
-            name = escape(phase_name(phase))
-            if index == shown:
-                accent = self.style_.accent.name()
+        accent = self.style_.accent.name()
+        parts: list[str] = []
+        groups = _phase_groups(snapshot.phases, fold=snapshot.depth > 3)
+        for kind, indices in groups:
+            first, last = snapshot.phases[indices[0]], snapshot.phases[indices[-1]]
+            if len(indices) == 1:
+                name = phase_name(first)
+            elif shown in indices:
+                name = f"{kind} {snapshot.phases[shown].layer} ({first.layer}–{last.layer})"
+            else:
+                name = f"{kind} {first.layer}–{last.layer}"
+            name = escape(name)
+            if shown in indices:
                 name = f'<b style="color:{accent}">[{name}]</b>'
             parts.append(name)
         return " › ".join(parts)

@@ -28,6 +28,7 @@ IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue ag
 # The longest a worker waits for the GUI to go idle before it steps anyway: a GUI thread that
 # spins its own loop (processEvents in a test, a modal dialog's loop) may never report idle.
 GATE_PATIENCE = 0.02
+SLOW_STEP = 0.0003  # seconds: steps slower than this run phase by phase, the gate between
 
 
 class EventLoopGate(QObject):
@@ -98,6 +99,7 @@ class TrainingWorker(QThread):
         self._pending_steps = 0  # steps asked for by "run N steps" / "step epoch"
         self._target_epoch: int | None = None
         self._next_due = 0.0
+        self._step_seconds = 0.0  # how long the last step took
         self._quit = False
 
     # ------------------------------------------------------------------ GUI-thread API
@@ -183,14 +185,34 @@ class TrainingWorker(QThread):
 
     def _advance(self) -> None:
         trainer = self._trainer
-        self._gui_idle.wait(GATE_PATIENCE)
-        stepped = trainer.step()
+        stepped = self._step_phase_by_phase() if self._step_seconds > SLOW_STEP \
+            else self._step_whole()
         if stepped:
             self._steps_done += 1
         if self._pending_steps:
             self._pending_steps -= 1
         if self._target_epoch is not None and trainer.epoch_count >= self._target_epoch:
             self._target_epoch = None
+
+    def _step_whole(self) -> bool:
+        self._gui_idle.wait(GATE_PATIENCE)
+        started = time.perf_counter()
+        stepped = self._trainer.step()
+        self._step_seconds = time.perf_counter() - started
+        return stepped
+
+    def _step_phase_by_phase(self) -> bool:
+        """A slow step, with the gate checked between its phases: the GUI never waits for
+        more than one phase (numpy releases the GIL in large products, so a worker in the
+        middle of a step would make every Qt call of a frame wait for the GIL)."""
+        trainer = self._trainer
+        started = time.perf_counter()
+        for _ in range(len(trainer.phases) - trainer.cursor):
+            self._gui_idle.wait(GATE_PATIENCE)
+            if trainer.step_phase() is None:
+                return False
+        self._step_seconds = time.perf_counter() - started
+        return True
 
     def _publish(self) -> None:
         self._gui_idle.wait(GATE_PATIENCE)
@@ -228,9 +250,11 @@ class TrainingWorker(QThread):
 
     def _epoch(self, count: int = 1) -> bool:
         self._playing = False
-        if not self._trainer.at_boundary():
-            self._trainer.step()
-        self._target_epoch = self._trainer.epoch_count + int(count)
+        # The epoch under way counts: finishing the iteration in progress may end it.
+        target = self._trainer.epoch_count + int(count)
+        if not self._trainer.at_boundary() and self._trainer.step():
+            self._steps_done += 1
+        self._target_epoch = target if self._trainer.epoch_count < target else None
         return True
 
     def _run_steps(self, count: int) -> bool:
