@@ -281,9 +281,9 @@ class NetworkCanvas(QWidget):
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_edge_labels(painter, geometry, heat)
-            self._draw_legend(painter, scale)
+            legend_right = self._draw_legend(painter, scale)
             if self.snapshot.stop_event is not None:
-                self._draw_stop_banner(painter)
+                self._draw_stop_banner(painter, legend_right)
         finally:
             painter.end()
             self.paint_times.append((time.perf_counter() - started) * 1000.0)
@@ -520,7 +520,8 @@ class NetworkCanvas(QWidget):
             painter.setPen(st.muted)
             painter.drawText(box, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignBottom, note)
 
-    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
+    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> float:
+        """The colour bar with its numbers and title, bottom left; returns its right edge."""
         st = self.style_
         width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
@@ -538,10 +539,12 @@ class NetworkCanvas(QWidget):
             ("  (log scale)" if scale.kind == "log" else "")
         self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
                    st.label_font, st.foreground)
+        right = x + width + 12 * st.scale + self._metrics(st.label_font).horizontalAdvance(title)
         if self._shows_nan():
             self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
                        "magenta dashed: NaN (not a number)", st.small_font,
                        QColor(*palette.NAN_COLOUR))
+        return right
 
     def _shows_nan(self) -> bool:
         return any(not np.isfinite(self.edge_values(l)).all()
@@ -588,18 +591,23 @@ class NetworkCanvas(QWidget):
             return role
         return f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
 
-    def _draw_stop_banner(self, painter: QPainter) -> None:
+    def _draw_stop_banner(self, painter: QPainter, legend_right: float) -> None:
+        """Why training stopped: bottom right, beside the legend, where it hides no node (at
+        the top if the canvas is too narrow for both)."""
         event = self.snapshot.stop_event
-        colour = self.style_.danger if event.kind == "diverged" else self.style_.muted
+        st = self.style_
+        colour = st.danger if event.kind == "diverged" else st.muted
         text = event.message
-        font = self.style_.label_font
-        metrics = QFontMetricsF(font)
-        rect = QRectF(12 * self.style_.scale, 44 * self.style_.scale,
-                      self.width() - 24 * self.style_.scale, metrics.height() * 2.6)
-        painter.setPen(Qt.PenStyle.NoPen)
-        fill = QColor(colour)
-        fill.setAlpha(30)
-        painter.setBrush(fill)
+        font = st.label_font
+        height = self._metrics(font).height() * 2.6
+        left = legend_right + 24 * st.scale
+        if self.width() - 12 * st.scale - left >= 220 * st.scale:
+            rect = QRectF(left, self.height() - 10 * st.scale - height,
+                          self.width() - 12 * st.scale - left, height)
+        else:
+            rect = QRectF(12 * st.scale, 44 * st.scale, self.width() - 24 * st.scale, height)
+        painter.setPen(QPen(colour, 1.0))
+        painter.setBrush(_tint(st.background, colour, 0.12))  # opaque: readable
         painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(colour)
         painter.setFont(font)
@@ -772,3 +780,10 @@ def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
     t = np.clip(((p - a) * ab).sum(axis=1) / length_sq, 0.0, 1.0)
     nearest = a + ab * t[:, None]
     return np.hypot(*(nearest - p).T)
+
+
+def _tint(background: QColor, colour: QColor, amount: float) -> QColor:
+    """``background`` moved ``amount`` of the way towards ``colour``, fully opaque."""
+    mix = [round(b + (c - b) * amount) for b, c in zip(background.getRgb()[:3],
+                                                       colour.getRgb()[:3])]
+    return QColor(*mix)

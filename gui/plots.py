@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -173,6 +173,10 @@ class LivePlots(QWidget):
         self.snapshot: Snapshot | None = None
         self._dirty: list = []  # plots whose data changed since they were drawn
         self._order = [self._draw_loss, self._draw_norms, self._draw_rate]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # Wide enough for tick labels and the legend line, however narrow the docks beside it.
+        return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))
 
     @Slot(bool)
     def _set_loss_log(self, on: bool) -> None:

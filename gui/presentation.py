@@ -66,7 +66,7 @@ class Presentation(QObject):
         self.toggle_action.setChecked(on)
         w = self.window
         if on:
-            self._hidden_docks = [d for d in (w.controls_dock, w.inspector_dock)
+            self._hidden_docks = [d for d in (w.controls_dock, w.inspector_dock, w.lesson_dock)
                                   if d.isVisible()]
             for dock in self._hidden_docks:
                 dock.hide()

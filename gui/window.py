@@ -24,6 +24,7 @@ from .compare import Comparison
 from .controls import ControlPanel
 from .files import Document
 from .inspector import Inspector
+from .lesson_panel import LessonPanel
 from .phases import CaptionPanel, PhaseTrail
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .presentation import Presentation
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
+        self.lesson = LessonPanel()
+        self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
         self.captions.sample_changed.connect(self._follow_sample)
         self.controls = ControlPanel()
@@ -108,12 +111,23 @@ class MainWindow(QMainWindow):
                                          Qt.DockWidgetArea.RightDockWidgetArea)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1], Qt.Orientation.Vertical)
-        self.resizeDocks([self.controls_dock, self.plots_dock], [300, 460],
-                         Qt.Orientation.Horizontal)
+        self._sized = False  # the docks get their first sizes when the window first shows
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._sized and not self._layout_restored:
+            self._sized = True  # sizes given before the window has its own are not kept
+            self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
+                             Qt.Orientation.Vertical)
+            self.resizeDocks([self.controls_dock, self.plots_dock],
+                             [self.width() * 22 // 100, self.width() * 29 // 100],
+                             Qt.Orientation.Horizontal)
 
     def make_action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
                 tip: str = "") -> QAction:
@@ -204,7 +218,8 @@ class MainWindow(QMainWindow):
         themes = view.addMenu("Theme")
         themes.addActions(p.theme_actions.actions())
         view.addSeparator()
-        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock, self.captions_dock):
+        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock, self.lesson_dock,
+                     self.captions_dock):
             view.addAction(dock.toggleViewAction())
         menu.addMenu("&Help").addAction(self.help_action)
         lesson_menu = menu.addMenu("&Lessons")
@@ -386,6 +401,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
         self.inspector.update_view(self.snapshot, selection, self.canvas.sample_row())
+        if selection is not None:
+            self.inspector_dock.raise_()
 
     @Slot(object)
     def _edit_weight(self, item: Selection) -> None:
@@ -414,7 +431,9 @@ class MainWindow(QMainWindow):
             return
         self.experiment = result
         self.controls.set_experiment(result)
+        self.lesson.show_experiment(result)
         if opening is not None:
+            self.lesson_dock.raise_()
             self.document.opened(opening)
         else:  # the controls changed the network or the data: a new, unsaved experiment
             self.document.set_dirty(True)
@@ -526,8 +545,7 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state)
 
     def _save_layout(self) -> None:
         if self.presentation.on:  # remember the everyday layout, not the lecture one
