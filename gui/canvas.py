@@ -425,12 +425,20 @@ class NetworkCanvas(QWidget):
             selection.layer == column and selection.j == j
 
     def _labels_readable(self, geometry: _Geometry) -> bool:
+        """Values fit under the nodes: few enough nodes (or zoomed in), and a label's height
+        between one node and the next."""
         nodes = sum(len(n) for n in geometry.nodes)
-        return nodes <= LABEL_NODE_LIMIT or geometry.radius >= 14 * self.style_.scale
+        few = nodes <= LABEL_NODE_LIMIT or geometry.radius >= 14 * self.style_.scale
+        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
+        room = min(gaps) - 2 * geometry.radius if gaps else float("inf")
+        return few and room >= self._metrics(self.style_.small_font).height() + 4
 
     def _draw_node_labels(self, painter: QPainter, geometry: _Geometry) -> None:
-        if not self._labels_readable(geometry):
-            return
+        if self._labels_readable(geometry):
+            self._draw_node_values(painter, geometry)
+        self._draw_names(painter, geometry)
+
+    def _draw_node_values(self, painter: QPainter, geometry: _Geometry) -> None:
         font = self.style_.small_font
         for column, points in enumerate(geometry.nodes):
             values = self.node_values(column)
@@ -441,16 +449,19 @@ class NetworkCanvas(QWidget):
                 text = prefix + fmt(float(values[j]))
                 self._text(painter, QPointF(x, y + geometry.radius + 4 * self.style_.scale),
                            text, font, self.style_.foreground, centred=True, below=True)
-        names = self.snapshot.input_names
-        for j, (x, y) in enumerate(geometry.nodes[0].tolist()):
-            if j < len(names):
-                self._text(painter, QPointF(x - geometry.radius - 6 * self.style_.scale, y),
-                           names[j], font, self.style_.foreground, right=True)
-        out = self.snapshot.output_names
-        for j, (x, y) in enumerate(geometry.nodes[-1].tolist()):
-            if j < len(out):
-                self._text(painter, QPointF(x + geometry.radius + 6 * self.style_.scale, y),
-                           out[j], font, self.style_.foreground)
+
+    def _draw_names(self, painter: QPainter, geometry: _Geometry) -> None:
+        """The inputs' and outputs' names, beside their nodes (if the nodes are apart)."""
+        font = self.style_.small_font
+        height = self._metrics(font).height()
+        gap = self.style_.scale * 6
+        for points, names, left in ((geometry.nodes[0], self.snapshot.input_names, True),
+                                    (geometry.nodes[-1], self.snapshot.output_names, False)):
+            if len(points) > 1 and np.diff(points[:, 1]).min() < height:
+                continue  # too close together to name each one
+            for j, (x, y) in enumerate(points.tolist()[:len(names)]):
+                at = QPointF(x - geometry.radius - gap if left else x + geometry.radius + gap, y)
+                self._text(painter, at, names[j], font, self.style_.foreground, right=left)
 
     def _draw_edge_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         edges = sum(len(lines) for lines in geometry.lines)

@@ -30,6 +30,7 @@ from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .presentation import Presentation
 from .shortcuts import ShortcutSheet
 from .style import Style
+from .views_panel import ViewsPanel
 from .worker import EventLoopGate, TrainingWorker
 
 FRAME_MS = 16
@@ -65,6 +66,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
+        self.views = ViewsPanel(self.style_)
+        self.views.wanted_changed.connect(
+            lambda boundary, addresses: self.worker.send("views", boundary, addresses))
+        self._views_seen = 0
         self.lesson = LessonPanel()
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
@@ -111,6 +116,10 @@ class MainWindow(QMainWindow):
                                          Qt.DockWidgetArea.RightDockWidgetArea)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.views_dock = self._dock("Boundary and landscape", self.views,
+                                     Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.controls_dock, self.views_dock)
+        self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
@@ -218,8 +227,8 @@ class MainWindow(QMainWindow):
         themes = view.addMenu("Theme")
         themes.addActions(p.theme_actions.actions())
         view.addSeparator()
-        for dock in (self.controls_dock, self.plots_dock, self.inspector_dock, self.lesson_dock,
-                     self.captions_dock):
+        for dock in (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
+                     self.lesson_dock, self.captions_dock):
             view.addAction(dock.toggleViewAction())
         menu.addMenu("&Help").addAction(self.help_action)
         lesson_menu = menu.addMenu("&Lessons")
@@ -401,6 +410,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
         self.inspector.update_view(self.snapshot, selection, self.canvas.sample_row())
+        weight = selection is not None and selection.kind in ("weight", "bias")
+        self.views.set_selected((selection.layer, selection.j, selection.i) if weight else None)
         if selection is not None:
             self.inspector_dock.raise_()
 
@@ -432,6 +443,7 @@ class MainWindow(QMainWindow):
         self.experiment = result
         self.controls.set_experiment(result)
         self.lesson.show_experiment(result)
+        self.views.forget()
         if opening is not None:
             self.lesson_dock.raise_()
             self.document.opened(opening)
@@ -452,6 +464,11 @@ class MainWindow(QMainWindow):
         if len(self.ui_latencies) > 20000:
             del self.ui_latencies[:10000]
         self.comparison.frame(self._playing)
+        views = self.worker.views(self._views_seen)
+        if views is not None:
+            self._views_seen, shown = views
+            inputs = self.snapshot.layers[0].fan_in if self.snapshot else 0
+            self.views.show_views(shown.boundary, shown.landscape, shown.problem, inputs)
         newest = self.worker.latest(self._seen)
         if newest is None:
             self.plots.refresh_next()
@@ -514,6 +531,7 @@ class MainWindow(QMainWindow):
         self.captions.apply_style(style)
         self.inspector.setFont(font)
         self.comparison.apply_style(style)
+        self.views.apply_style(style)
 
     @Slot()
     def toggle_shortcut_sheet(self) -> None:

@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,16 @@ from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, 
                             Signal, Slot)
 
 import sim
+from sim.landscape import ParameterTrace
 from sim.snapshot import Snapshot
+from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
 
 FRAME_SECONDS = 1.0 / 60.0  # publish at most this often while playing
 IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue again
 # The longest a worker waits for the GUI to go idle before it steps anyway: a GUI thread that
 # spins its own loop (processEvents in a test, a modal dialog's loop) may never report idle.
 GATE_PATIENCE = 0.02
+VIEW_INTERVAL = 0.2  # seconds between boundary and landscape updates while training runs
 SLOW_STEP = 0.0003  # seconds: steps slower than this run phase by phase, the gate between
 
 
@@ -100,6 +104,11 @@ class TrainingWorker(QThread):
         self._target_epoch: int | None = None
         self._next_due = 0.0
         self._step_seconds = 0.0  # how long the last step took
+        self._want_boundary = False  # the window shows the decision boundary
+        self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
+        self._views: Views | None = None
+        self._views_sequence = 0
+        self._views_at = 0.0
         self._quit = False
 
     # ------------------------------------------------------------------ GUI-thread API
@@ -220,6 +229,31 @@ class TrainingWorker(QThread):
         with self._lock:
             self._latest = snapshot
             self._sequence += 1
+        if self._trace is not None:
+            self._trace.record(snapshot)
+        self._publish_views()
+
+    def _publish_views(self, force: bool = False) -> None:
+        """The boundary and the landscape, if the window shows them, at most every
+        VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
+        if not (self._want_boundary or self._trace is not None):
+            return
+        now = time.perf_counter()
+        if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
+            return
+        self._views_at = now
+        self._gui_idle.wait(GATE_PATIENCE)
+        views = _compute_views(self._trainer, self._want_boundary, self._trace)
+        with self._lock:
+            self._views = views
+            self._views_sequence += 1
+
+    def views(self, seen: int) -> tuple[int, Views] | None:
+        """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
+        with self._lock:
+            if self._views is None or self._views_sequence == seen:
+                return None
+            return self._views_sequence, self._views
 
     # ------------------------------------------------------------------ commands
     # Each returns whether the trainer's state changed (then a snapshot is published).
@@ -232,10 +266,15 @@ class TrainingWorker(QThread):
         return False
 
     def _pause(self) -> bool:
+        # A run that stops is published once more, for the window to redraw it in full; an
+        # idle worker has nothing new, and a fresh snapshot would end the window's walk
+        # back through the phases it keeps.
+        was_running = self._playing or self._pending_steps > 0 or \
+            self._target_epoch is not None
         self._playing = False
         self._pending_steps = 0
         self._target_epoch = None
-        return True
+        return was_running
 
     def _step(self) -> bool:
         self._playing = False
@@ -275,6 +314,7 @@ class TrainingWorker(QThread):
         self._playing = False
         self._pending_steps = 0
         self._target_epoch = None
+        self._trace = None  # its parameters belonged to the old network; the window asks again
         self.rebuilt.emit(experiment)
         return True
 
@@ -286,10 +326,33 @@ class TrainingWorker(QThread):
         return self._load(experiment)
 
     def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
+        if not self._has_parameter(layer, j, i):
+            return False  # chosen on a network that a load or rebuild has replaced since
         if not self._trainer.at_boundary():
             self._trainer.step()  # edits apply between steps: finish this iteration first
         self._trainer.set_parameter(layer, j, i, value)
         return True
+
+    def _has_parameter(self, layer: int, j: int, i: int | None) -> bool:
+        """Whether the network has weight w_ji of ``layer`` (i None: its bias b_j)."""
+        layers = self._trainer.network.layers
+        if not 1 <= layer <= len(layers):
+            return False
+        target = layers[layer - 1]
+        if i is None:
+            return target.b is not None and 0 <= j < len(target.b)
+        return 0 <= j < target.W.shape[0] and 0 <= i < target.W.shape[1]
+
+    def _set_views(self, boundary: bool, addresses: tuple | None) -> bool:
+        """Which pictures to compute: the boundary (on or off) and the landscape of up to two
+        parameters (None: none); a new choice starts a new trajectory."""
+        self._want_boundary = boundary
+        if addresses is None or not all(self._has_parameter(*a) for a in addresses):
+            self._trace = None
+        elif self._trace is None or self._trace.addresses != tuple(addresses):
+            self._trace = ParameterTrace(addresses)
+        self._publish_views(force=True)
+        return False
 
     def _set_speed(self, steps_per_second: float | None) -> bool:
         self._speed = steps_per_second
@@ -323,6 +386,28 @@ class TrainingWorker(QThread):
     _COMMANDS: dict[str, Callable[..., bool]] = {
         "play": _play, "pause": _pause, "step": _step, "step_phase": _step_phase,
         "epoch": _epoch, "run": _run_steps, "reset": _reset, "load": _load, "apply": _apply,
-        "edit": _edit, "speed": _set_speed, "save": _save, "export_history": _export_history,
+        "edit": _edit, "speed": _set_speed, "views": _set_views, "save": _save, "export_history": _export_history,
         "quit": _stop_thread,
     }
+
+
+@dataclass(frozen=True)
+class Views:
+    """What the side pictures show; a problem (a parameter gone with a rebuild) is a message."""
+
+    step: int
+    boundary: BoundaryView | None
+    landscape: LandscapeView | None
+    problem: str = ""
+
+
+def _compute_views(trainer: sim.Trainer, boundary: bool, trace: ParameterTrace | None) -> Views:
+    problem = ""
+    shown_boundary = boundary_view(trainer) if boundary else None
+    shown_landscape = None
+    if trace is not None:
+        try:
+            shown_landscape = landscape_view(trainer, trace)
+        except ValueError as error:  # the chosen weight is not in this network any more
+            problem = str(error)
+    return Views(trainer.step_count, shown_boundary, shown_landscape, problem)

@@ -268,3 +268,26 @@ def test_side_by_side_runs_move_together_and_stop_with_the_window(make_window, q
     window.force_close = True
     window.close()
     assert not worker.isRunning()
+
+
+# ---------------------------------------------------------------------------- pictures
+
+def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_window, qtbot):
+    from gui.canvas import Selection
+
+    window = make_window(sim.load(lessons.lesson_dir() / "spiral.json"))
+    window.views_dock.show()
+    window.views_dock.raise_()
+    qtbot.waitUntil(lambda: window.views.boundary_image.image is not None, timeout=5000)
+    assert window.views.boundary_image.image.shape[2] == 3
+    assert len(window.views.train_points.data) == window.snapshot.train_size
+    window.canvas.select(Selection("weight", 2, 0, 1))
+    window.views.use_selected()
+    window.worker.send("run", 5)
+    wait_step(qtbot, window, 5)
+    qtbot.waitUntil(lambda: window.views.curve.xData is not None and window.views.now.data[
+        "x"].size == 1 and window.views.now.data["x"][0] == window.snapshot.layers[1].W[0, 1],
+        timeout=5000)
+    current = window.snapshot.layers[1].W[0, 1]
+    assert window.views.now.data["x"][0] == current
+    assert "w_1,2 (layer 2)" in window.views.choice.text()

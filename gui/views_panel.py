@@ -1,0 +1,221 @@
+"""The decision boundary and the loss landscape, as the worker computes them (sim.views).
+
+Decision boundary: the network's output over the input plane (two-input problems), with the
+training points (filled) and validation points (hollow) coloured by their targets.
+Loss landscape: the loss along the selected weight (a curve), or two weights (a heat map),
+the other weights held where they are, with the path the weights took over the last steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal, Slot
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from sim.landscape import Address
+from sim.views import BoundaryView, LandscapeView
+
+from .plots import Plot
+from .style import Style
+
+PATH_COLOUR, NOW_COLOUR = "#D55E00", "#000000"
+
+
+def address_name(address: Address) -> str:
+    layer, j, i = address
+    return f"b_{j + 1} (layer {layer})" if i is None else f"w_{j + 1},{i + 1} (layer {layer})"
+
+
+class ViewsPanel(QTabWidget):
+    """Two tabs; the window feeds it the worker's Views and the canvas selection."""
+
+    # (boundary wanted, landscape addresses or None): what the worker should compute
+    wanted_changed = Signal(bool, object)
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.addresses: list[Address] = []
+        self.selected: Address | None = None  # the weight selected on the canvas
+        self._build_boundary(style)
+        self._build_landscape(style)
+        self.currentChanged.connect(lambda _: self._announce())
+
+    # ------------------------------------------------------------------ building
+
+    def _build_boundary(self, style: Style) -> None:
+        page = QWidget()
+        self.boundary_plot = Plot("Decision boundary", style, log_y=False)
+        self.boundary_plot.setLabel("bottom", "x1")
+        self.boundary_plot.setLabel("left", "x2")
+        self.boundary_plot.setAspectLocked(False)
+        self.boundary_image = pg.ImageItem(axisOrder="row-major")
+        self.boundary_plot.addItem(self.boundary_image)
+        self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("#222222", width=1))
+        self.validation_points = pg.ScatterPlotItem(size=9, symbol="s",
+                                                    pen=pg.mkPen("#222222", width=2))
+        self.boundary_plot.addItem(self.train_points)
+        self.boundary_plot.addItem(self.validation_points)
+        self.boundary_note = QLabel()
+        self.boundary_note.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.boundary_plot, 1)
+        layout.addWidget(self.boundary_note)
+        self.addTab(page, "Decision boundary")
+
+    def _build_landscape(self, style: Style) -> None:
+        page = QWidget()
+        self.landscape_plot = Plot("Loss landscape", style, log_y=False)
+        self.landscape_plot.setLabel("left", "loss E")
+        self.curve = self.landscape_plot.plot(pen=pg.mkPen("#0072B2", width=2))
+        self.surface = pg.ImageItem(axisOrder="row-major")
+        self.surface.setColorMap(pg.colormap.get("viridis"))
+        self.landscape_plot.addItem(self.surface)
+        self.path = self.landscape_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
+                                             symbolSize=5, symbolBrush=PATH_COLOUR,
+                                             symbolPen=None)
+        self.now = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(NOW_COLOUR),
+                                      pen=pg.mkPen("w", width=2))
+        self.landscape_plot.addItem(self.now)
+        self.choice = QLabel()
+        self.choice.setWordWrap(True)
+        self.first_button = QPushButton("Use the selected weight")
+        self.second_button = QPushButton("Add it as a second axis")
+        self.clear_button = QPushButton("Clear")
+        self.first_button.clicked.connect(self.use_selected)
+        self.second_button.clicked.connect(self.add_selected)
+        self.clear_button.clicked.connect(self.clear)
+        buttons = QHBoxLayout()
+        for button in (self.first_button, self.second_button, self.clear_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.choice)
+        layout.addLayout(buttons)
+        layout.addWidget(self.landscape_plot, 1)
+        self.addTab(page, "Loss landscape")
+        self._show_choice()
+
+    def apply_style(self, style: Style) -> None:
+        self.boundary_plot.apply_style(style)
+        self.landscape_plot.apply_style(style)
+
+    # ------------------------------------------------------------------ choosing weights
+
+    def set_selected(self, address: Address | None) -> None:
+        """The weight (or bias) selected on the canvas; None for a node or nothing."""
+        self.selected = address
+        self._show_choice()
+
+    @Slot()
+    def use_selected(self) -> None:
+        if self.selected is not None:
+            self.addresses = [self.selected]
+            self._changed()
+
+    @Slot()
+    def add_selected(self) -> None:
+        if self.selected is not None and self.addresses and self.selected != self.addresses[0]:
+            self.addresses = [self.addresses[0], self.selected]
+            self._changed()
+
+    @Slot()
+    def clear(self) -> None:
+        self.addresses = []
+        self._changed()
+
+    def forget(self) -> None:
+        """A new network: the chosen weights belonged to the old one."""
+        self.addresses, self.selected = [], None
+        self._changed()
+
+    def _changed(self) -> None:
+        self._show_choice()
+        self._announce()
+
+    def _announce(self) -> None:
+        landscape = tuple(self.addresses) if self.addresses else None
+        self.wanted_changed.emit(self.isVisible(), landscape if self.isVisible() else None)
+
+    def _show_choice(self) -> None:
+        chosen = " and ".join(address_name(a) for a in self.addresses) or "no weight yet"
+        selected = address_name(self.selected) if self.selected else "nothing"
+        self.choice.setText(f"Showing: {chosen}. Selected on the network: {selected} "
+                            "(click an edge to select it).")
+        self.first_button.setEnabled(self.selected is not None)
+        self.second_button.setEnabled(self.selected is not None and len(self.addresses) >= 1
+                                      and self.selected not in self.addresses)
+        self.clear_button.setEnabled(bool(self.addresses))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._announce()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self._announce()
+
+    # ------------------------------------------------------------------ drawing
+
+    def show_views(self, boundary: BoundaryView | None, landscape: LandscapeView | None,
+                   problem: str, inputs: int) -> None:
+        self._draw_boundary(boundary, inputs)
+        self._draw_landscape(landscape, problem)
+
+    def _draw_boundary(self, view: BoundaryView | None, inputs: int) -> None:
+        if view is None:
+            self.boundary_image.clear()
+            self.train_points.clear()
+            self.validation_points.clear()
+            self.boundary_note.setText(f"The decision boundary needs exactly two inputs; this "
+                                       f"network has {inputs}.")
+            return
+        self.boundary_image.setImage(np.ascontiguousarray(view.colours), autoLevels=False,
+                                     levels=(0, 255))
+        x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
+        self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.train_points.setData(pos=view.train.copy(),
+                                  brush=[pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
+        self.validation_points.setData(pos=view.validation.copy(), brush=[
+            pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
+        self.boundary_plot.setLabel("bottom", view.input_names[0])
+        self.boundary_plot.setLabel("left", view.input_names[1])
+        validation = " Squares: validation points." if len(view.validation) else ""
+        self.boundary_note.setText(f"{view.meaning}. Circles: training points, coloured by "
+                                   f"their targets.{validation}")
+
+    def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
+        if view is None:
+            for item in (self.curve, self.path):
+                item.setData([], [])
+            self.now.clear()
+            self.surface.clear()
+            if problem:
+                self.choice.setText(problem)
+            return
+        if view.v is None:
+            self._draw_curve(view)
+        else:
+            self._draw_surface(view)
+
+    def _draw_curve(self, view: LandscapeView) -> None:
+        self.surface.setVisible(False)  # hidden items do not stretch the axes
+        self.landscape_plot.setLabel("bottom", address_name(view.addresses[0]))
+        self.landscape_plot.setLabel("left", "loss E")
+        self.curve.setData(view.u.copy(), view.losses.copy())
+        self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
+        self.now.setData([view.current[0]], [view.current_loss])
+
+    def _draw_surface(self, view: LandscapeView) -> None:
+        self.curve.setData([], [])
+        first, second = view.addresses[:2]
+        self.landscape_plot.setLabel("bottom", address_name(first))
+        self.landscape_plot.setLabel("left", address_name(second))
+        self.surface.setVisible(True)
+        # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
+        shown = np.log10(np.maximum(view.losses, 1e-300))
+        self.surface.setImage(shown, autoLevels=True)
+        u0, u1, v0, v1 = view.u[0], view.u[-1], view.v[0], view.v[-1]
+        self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
+        self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())
+        self.now.setData([view.current[0]], [view.current[1]])

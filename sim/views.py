@@ -1,0 +1,118 @@
+"""The pictures beside the network, computed from a trainer: decision boundary and landscape.
+
+The GUI's worker thread, which owns the trainer, calls these between steps and hands the
+immutable results to the window with its Snapshots; the window only draws them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import boundary, landscape
+from .landscape import Address, ParameterTrace
+from .trainer import Trainer
+
+BOUNDARY_POINTS = 100
+
+
+@dataclass(frozen=True)
+class BoundaryView:
+    """The output over the input plane as an image, with the data points, in raw units."""
+
+    xs: np.ndarray  # the grid's x values (first input), left to right
+    ys: np.ndarray  # the grid's y values (second input), bottom to top
+    colours: np.ndarray  # uint8 (len(ys), len(xs), 3): row r is ys[r], like an image
+    train: np.ndarray  # (n, 2) raw training inputs
+    train_colours: np.ndarray  # uint8 (n, 3): each point coloured by its target
+    validation: np.ndarray
+    validation_colours: np.ndarray
+    meaning: str  # what the colours mean, for the legend
+    input_names: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class LandscapeView:
+    """The loss along one or two parameters around the current weights, with the path taken.
+
+    One parameter: ``v`` and ``path_losses`` are set, ``losses`` has one value per ``u``.
+    Two: ``losses[r, c]`` is the loss at (u[c], v[r]).
+    """
+
+    addresses: tuple[Address, ...]
+    u: np.ndarray
+    v: np.ndarray | None
+    losses: np.ndarray
+    current: tuple[float, ...]  # the parameters now
+    current_loss: float
+    path: np.ndarray  # (points, parameters): the recent values, oldest first
+    path_losses: np.ndarray  # the loss along the path, the other weights as they are now
+
+
+def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryView | None:
+    """The decision boundary, or None when the data does not have exactly two inputs."""
+    network, dataset = trainer.network, trainer.dataset
+    if network.inputs != 2:
+        return None
+    xs, ys, outputs = boundary.decision_grid(network, dataset, points)
+    activation = network.layers[-1].activation.kind
+    regression = activation not in ("sigmoid", "softmax", "tanh")
+    high = None
+    if regression:  # one scale for the heat map and the targets
+        high = float(np.nanmax(np.abs(np.concatenate([outputs.ravel(),
+                                                      dataset.t_train.ravel()]))) or 1.0)
+    shown = outputs if activation == "softmax" else outputs[..., :1]
+    return BoundaryView(
+        xs=xs, ys=ys, colours=boundary.boundary_colours(shown, activation, high),
+        train=dataset.to_raw(dataset.x_train),
+        train_colours=_target_colours(dataset.t_train, activation, high),
+        validation=dataset.to_raw(dataset.x_val),
+        validation_colours=_target_colours(dataset.t_val, activation, high),
+        meaning=_meaning(activation, outputs.shape[-1], dataset.output_names),
+        input_names=(dataset.input_names[0], dataset.input_names[1]))
+
+
+def landscape_view(trainer: Trainer, trace: ParameterTrace) -> LandscapeView:
+    """The loss around the traced parameters (one or two), over the whole training set."""
+    network, dataset = trainer.network, trainer.dataset
+    x, t, loss, l1, l2 = dataset.x_train, dataset.t_train, trainer.experiment.loss, \
+        trainer.l1, trainer.l2
+    indices = tuple(landscape.parameter_index(network, *address) for address in trace.addresses)
+    current = tuple(float(network.theta[index]) for index in indices)
+    path = trace.values
+    widths = tuple(landscape.default_half_width(value, path[:, k] if len(path) else None)
+                   for k, value in enumerate(current))
+    if len(indices) == 1:
+        u, losses = landscape.loss_curve(network, x, t, loss, l1, l2, indices[0], widths[0])
+        v = None
+    else:
+        u, v, losses = landscape.loss_surface(network, x, t, loss, l1, l2, indices[:2],
+                                              widths[:2])
+    finite = np.isfinite(path).all(axis=1) if len(path) else np.zeros(0, dtype=bool)
+    path = path[finite]
+    path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
+        if len(path) else np.empty(0)
+    current_loss = float(landscape.loss_at(network, x, t, loss, l1, l2, indices,
+                                           np.array([current]))[0])
+    return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
+                         current_loss=current_loss, path=path, path_losses=path_losses)
+
+
+def _target_colours(targets: np.ndarray, activation: str, high: float | None) -> np.ndarray:
+    if not len(targets):
+        return np.zeros((0, 3), dtype=np.uint8)
+    shown = targets if activation == "softmax" else targets[:, :1]
+    return boundary.boundary_colours(shown, activation, high)
+
+
+def _meaning(activation: str, outputs: int, names: tuple[str, ...]) -> str:
+    first = names[0] if names else "y"
+    if activation == "softmax":
+        return f"colour: the most likely of {outputs} classes, faded where the network is unsure"
+    if activation == "sigmoid":
+        return f"orange: {first} near 0, blue: near 1, grey: undecided (0.5)"
+    if activation == "tanh":
+        return f"orange: {first} near −1, blue: near +1"
+    suffix = f" (the first of {outputs} outputs)" if outputs > 1 else ""
+    return f"{first}{suffix}: orange negative, blue positive"

@@ -1,0 +1,56 @@
+"""The pictures beside the network: decision boundary and loss landscape from a trainer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import sim
+from sim.landscape import ParameterTrace
+from sim.views import boundary_view, landscape_view
+from tests.conftest import LESSONS, experiment
+
+
+def test_the_boundary_covers_the_data_in_raw_units_and_matches_the_network():
+    trainer = sim.Trainer(sim.load(LESSONS / "spiral.json"))
+    trainer.run(steps=50)
+    view = boundary_view(trainer, points=40)
+    assert view.colours.shape == (40, 40, 3) and view.colours.dtype == np.uint8
+    raw = trainer.dataset.to_raw(trainer.dataset.x_train)
+    assert np.array_equal(view.train, raw)
+    assert view.xs[0] <= raw[:, 0].min() and view.xs[-1] >= raw[:, 0].max()
+    assert view.ys[0] <= raw[:, 1].min() and view.ys[-1] >= raw[:, 1].max()
+    assert len(view.train_colours) == len(raw)
+    # The pixel at row r, column c shows the network's output at (xs[c], ys[r]).
+    r, c = 7, 31
+    point = trainer.dataset.to_network(np.array([[view.xs[c], view.ys[r]]]))
+    probability = trainer.network.predict(point)[0, 0]
+    expected = sim.boundary.boundary_colours(np.array([[probability]]), "sigmoid")[0]
+    assert np.array_equal(view.colours[r, c], expected)
+
+
+def test_no_boundary_without_two_inputs():
+    trainer = sim.Trainer(sim.load(LESSONS / "two-neuron-chain.json"))
+    assert boundary_view(trainer) is None
+
+
+def test_the_landscape_passes_through_the_current_loss_and_follows_the_path():
+    trainer = sim.Trainer(experiment(regularization={"l2": 0.01}))
+    trace = ParameterTrace([(2, 0, 1)])
+    for _ in range(5):
+        trainer.step()
+        trace.record(trainer.snapshot(with_history=False))
+    view = landscape_view(trainer, trace)
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train
+    now = trainer.network.loss_value(x, t, trainer.experiment.loss, trainer.l1, trainer.l2)
+    assert view.current_loss == now
+    assert view.losses[len(view.u) // 2] == now  # the middle of the curve is the weight now
+    assert view.current == (float(trainer.network.layers[1].W[0, 1]),)
+    assert view.path.shape == (5, 1) and view.path[-1, 0] == view.current[0]
+    assert view.path_losses[-1] == now
+
+
+def test_a_two_weight_landscape_is_a_grid():
+    trainer = sim.Trainer(experiment())
+    trace = ParameterTrace([(1, 0, 0), (1, 1, None)])
+    view = landscape_view(trainer, trace)
+    assert view.losses.shape == (len(view.v), len(view.u)) and view.path.shape == (0, 2)
