@@ -543,7 +543,11 @@ class NetworkCanvas(QWidget):
         painter.setPen(QPen(st.muted, 1.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(x, y, width, height))
-        for position, label in palette.legend_ticks(scale):
+        ticks = palette.legend_ticks(scale)
+        widest = max(self._metrics(st.small_font).horizontalAdvance(label) for _, label in ticks)
+        if widest * len(ticks) > width * 0.9:  # long numbers (1.5e+40): the ends and the middle
+            ticks = [ticks[0], ticks[len(ticks) // 2], ticks[-1]]
+        for position, label in ticks:
             self._text(painter, QPointF(x + position * width, y - 2 * st.scale), label,
                        st.small_font, st.foreground, centred=True, above=True)
         title = palette.MODE_TITLES[self.shown_mode] + \

@@ -50,7 +50,8 @@ class MainWindow(QMainWindow):
         self._seen = 0
         self._playing = False
         self._opening: Path | None = None  # a file being loaded by the worker
-        self.force_close = False  # close without asking about unsaved changes (quit-after)
+        self.force_close = False
+        self.last_gradient_check = ""  # the last "check gradients" result, as shown  # close without asking about unsaved changes (quit-after)
         self.trail = PhaseTrail()  # the phases of the current iteration, for stepping back
         self._walking = False  # the user is stepping phase by phase
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.worker = TrainingWorker(experiment, self.gate.idle)
         self.worker.failed.connect(self._worker_failed)
         self.worker.rebuilt.connect(self._worker_rebuilt)
+        self.worker.checked.connect(self._gradient_checked)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
         self.canvas = NetworkCanvas(self.style_)
@@ -172,6 +174,10 @@ class MainWindow(QMainWindow):
         self.run_epochs_action = self.make_action("Run epochs…", self.ask_run_epochs, "Shift+E",
                                                   "Train a number of epochs, with a progress "
                                                   "bar and a cancel button")
+        self.gradcheck_action = self.make_action(
+            "Check gradients numerically", lambda: self.worker.send("gradcheck"), "Ctrl+K",
+            "Compare every gradient backpropagation computes with finite differences "
+            "(seed 000's idea) at the current weights")
         self.quit_action = self.make_action("Quit", self.close, "Ctrl+Q")
         self.help_action = self.make_action("Keyboard shortcuts", self.toggle_shortcut_sheet,
                                             "F1", "Show every shortcut (also ?)")
@@ -217,7 +223,8 @@ class MainWindow(QMainWindow):
             _add(file_menu, item)
         train = menu.addMenu("&Training")
         for action in (self.play_action, self.step_action, self.phase_action, self.back_action,
-                       self.epoch_action, self.run_epochs_action, self.reset_action):
+                       self.epoch_action, self.run_epochs_action, self.reset_action,
+                       self.gradcheck_action):
             train.addAction(action)
         view = menu.addMenu("&View")
         for item in (self.mode_action, self.comparison.start_action,
@@ -428,6 +435,11 @@ class MainWindow(QMainWindow):
         if ok:
             self.worker.send("edit", item.layer, item.j,
                              None if item.kind == "bias" else item.i, value)
+
+    @Slot(str)
+    def _gradient_checked(self, summary: str) -> None:
+        self.statusBar().showMessage(f"Gradient check: {summary}", 30000)
+        self.last_gradient_check = summary
 
     @Slot(str)
     def _worker_failed(self, details: str) -> None:

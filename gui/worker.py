@@ -31,6 +31,7 @@ IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue ag
 # The longest a worker waits for the GUI to go idle before it steps anyway: a GUI thread that
 # spins its own loop (processEvents in a test, a modal dialog's loop) may never report idle.
 GATE_PATIENCE = 0.02
+GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
 VIEW_INTERVAL = 0.2  # seconds between boundary and landscape updates while training runs
 SLOW_STEP = 0.0003  # seconds: steps slower than this run phase by phase, the gate between
 
@@ -81,6 +82,7 @@ class TrainingWorker(QThread):
     rebuilt = Signal(object)  # a new experiment was loaded or refused: (Experiment or str)
     # A file written by "save" or "export_history": (path, "") or (path, one-line error).
     written = Signal(str, str)
+    checked = Signal(str)  # the result of "gradcheck", one line
 
     def __init__(self, experiment: sim.Experiment, gui_idle: threading.Event | None = None,
                  parent: Any = None) -> None:
@@ -354,6 +356,13 @@ class TrainingWorker(QThread):
         self._publish_views(force=True)
         return False
 
+    def _gradcheck(self) -> bool:
+        """Backpropagation against finite differences at the current weights."""
+        if not self._trainer.at_boundary():
+            self._trainer.step()  # the check needs whole weights: finish this iteration
+        self.checked.emit(self._trainer.gradcheck(GRADCHECK_PARAMETERS).summary())
+        return False
+
     def _set_speed(self, steps_per_second: float | None) -> bool:
         self._speed = steps_per_second
         self._next_due = time.perf_counter()
@@ -386,7 +395,8 @@ class TrainingWorker(QThread):
     _COMMANDS: dict[str, Callable[..., bool]] = {
         "play": _play, "pause": _pause, "step": _step, "step_phase": _step_phase,
         "epoch": _epoch, "run": _run_steps, "reset": _reset, "load": _load, "apply": _apply,
-        "edit": _edit, "speed": _set_speed, "views": _set_views, "save": _save, "export_history": _export_history,
+        "edit": _edit, "speed": _set_speed, "views": _set_views,
+        "gradcheck": _gradcheck, "save": _save, "export_history": _export_history,
         "quit": _stop_thread,
     }
 

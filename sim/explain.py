@@ -69,6 +69,10 @@ def caption(s: Snapshot, sample: int = 0) -> Caption:
     if phase is None or s.x is None:
         return Caption("Ready", ("Step a phase to begin: forward, loss, backward, clip, "
                                  "update.",))
+    if s.diverged:  # the failed iteration's numbers were never applied: no equation
+        return Caption("Training diverged", (
+            s.stop_event.message,
+            "That iteration was abandoned, so none of its numbers is shown as an equation.",))
     row, note = _row_of(s, sample)
     lines: list[str] = [note] if note else []
     if phase.kind == "forward":

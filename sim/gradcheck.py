@@ -28,6 +28,7 @@ import numpy as np
 from .network import Network
 
 DEFAULT_STEP = 1e-4
+TOLERANCE = 1e-5  # a relative error above this is reported as a mismatch
 RESOLUTION = 1e-6  # the relative agreement the check is built to resolve
 NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| / h; be generous
 
@@ -41,6 +42,18 @@ class GradcheckResult:
     checked: int  # how many parameters were compared
     total: int  # how many trainable parameters there are
     at_kinks: int = 0  # parameters whose nudges crossed a ReLU kink (not compared)
+
+    @property
+    def passed(self) -> bool:
+        return self.worst_relative_error <= TOLERANCE
+
+    def summary(self) -> str:
+        """One line: the worst disagreement, where, both numbers, and the verdict."""
+        kinks = f", {self.at_kinks} at ReLU kinks left out" if self.at_kinks else ""
+        return (f"worst relative error {self.worst_relative_error:.3e} at "
+                f"{self.worst_parameter} (backprop {self.analytic:.10g}, finite differences "
+                f"{self.numeric:.10g}); {self.checked} of {self.total} parameters checked"
+                f"{kinks}: {'ok' if self.passed else 'MISMATCH'}")
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.explain import caption
 from tests.conftest import experiment
 
 DEEP = {"inputs": 2, "init": {"kind": "normal", "std": 3.0},
@@ -107,3 +108,14 @@ def test_an_overflowing_validation_loss_is_never_the_best_and_the_run_still_save
     assert trainer.best is None  # inf was never recorded as the best validation loss
     sim.save(trainer.to_experiment(), tmp_path / "saved.json")
     assert sim.load(tmp_path / "saved.json").state is not None
+
+
+def test_after_a_divergence_the_caption_shows_no_equation_of_the_abandoned_iteration():
+    trainer = sim.Trainer(experiment(optimizer={"kind": "sgd", "learning_rate": 10.0},
+                                     network=DEEP, loss="sse"))
+    trainer.run(steps=5000)
+    assert trainer.diverged
+    text = caption(trainer.snapshot())
+    assert text.title == "Training diverged"
+    assert text.lines[0] == trainer.stop_event.message
+    assert not any("=" in line for line in text.lines)

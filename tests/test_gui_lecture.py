@@ -291,3 +291,12 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
     current = window.snapshot.layers[1].W[0, 1]
     assert window.views.now.data["x"][0] == current
     assert "w_1,2 (layer 2)" in window.views.choice.text()
+
+
+def test_checking_gradients_from_the_menu_reports_agreement(make_window, qtbot):
+    window = make_window(sim.load(lessons.lesson_dir() / "gradient-check.json"))
+    window.gradcheck_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.last_gradient_check), timeout=10000)
+    expected = sim.Trainer(window.experiment).gradcheck().summary()
+    assert window.last_gradient_check == expected and expected.endswith(": ok")
+    assert expected in window.statusBar().currentMessage()
