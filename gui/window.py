@@ -239,17 +239,25 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         menu.addMenu("&Help").addAction(self.help_action)
         lesson_menu = menu.addMenu("&Lessons")
-        for number, path in enumerate(lessons.lesson_files(), start=1):
-            try:
-                title = sim.load(path).name
-            except sim.ExperimentError as error:
-                title = f"{path.name} (broken: {error})"
-            action = QAction(title, self)
-            if number <= 9:
-                action.setShortcut(QKeySequence(str(number)))
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
-            lesson_menu.addAction(action)
-            self.addAction(action)
+        keys = {path: number for number, path in enumerate(lessons.lesson_files()[:9], start=1)}
+        for title, paths in lessons.lesson_sections():
+            section = lesson_menu.addMenu(title)
+            for path in paths:
+                section.addAction(self._lesson_action(path, keys.get(path)))
+
+    def _lesson_action(self, path: Path, key: int | None) -> QAction:
+        """A Lessons menu entry; the first nine lessons also open with the keys 1 to 9."""
+        try:
+            title = sim.load(path).name
+        except sim.ExperimentError as error:
+            title = f"{path.name} (broken: {error})"
+        action = QAction(title, self)
+        if key is not None:
+            action.setShortcut(QKeySequence(str(key)))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.addAction(action)
+        return action
 
     def _status(self) -> None:
         self.status_label = QLabel()

@@ -1,4 +1,4 @@
-"""The lessons shipped in assets/lessons, in menu order (assets/lessons/index.json)."""
+"""The lessons shipped in assets/lessons: their order and topics (assets/lessons/index.json)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,19 @@ def lesson_dir() -> Path:
     return Path(str(resources.files("backprop_studio_assets") / "lessons"))
 
 
+def _index() -> dict:
+    return json.loads((lesson_dir() / "index.json").read_text(encoding="utf-8"))
+
+
 def lesson_files() -> list[Path]:
-    """Every lesson file, in the order of the Lessons menu."""
-    directory = lesson_dir()
-    names = json.loads((directory / "index.json").read_text(encoding="utf-8"))["lessons"]
-    return [directory / name for name in names]
+    """Every lesson file, in the order of the number keys (1 opens the first)."""
+    return [lesson_dir() / name for name in _index()["lessons"]]
+
+
+def lesson_sections() -> list[tuple[str, list[Path]]]:
+    """The lessons grouped by topic, as the Lessons menu shows them."""
+    return [(section["title"], [lesson_dir() / name for name in section["lessons"]])
+            for section in _index()["sections"]]
 
 
 def load_lesson(name: str = DEFAULT_LESSON) -> Experiment:
