@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim import lessons
+from sim import lessons, palette
 
 from .display import prepare_platform
 
@@ -59,8 +59,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="window size in pixels (default 1600x1000)")
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode (large type for a projector)")
+    parser.add_argument("--colour", choices=palette.MODES, default="weight",
+                        help="what the edges' colours show (default: weight)")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="train this second experiment side by side, curves overlaid")
+    parser.add_argument("--steps", type=int, default=0, metavar="N",
+                        help="take N whole steps at once (before --phases)")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
@@ -127,7 +131,10 @@ def _show(args: argparse.Namespace, window, app) -> int:
     window.show()
     if args.presentation:
         window.presentation.set_on(True)
+    window.set_mode(args.colour)
     started = time.perf_counter()
+    if args.steps > 0:
+        window.send("run", args.steps)
     for _ in range(max(0, args.phases)):
         window.step_phase()
     if args.play:

@@ -614,13 +614,14 @@ class NetworkCanvas(QWidget):
         colour = st.danger if event.kind == "diverged" else st.muted
         text = event.message
         font = st.label_font
-        height = self._metrics(font).height() * 2.6
         left = legend_right + 24 * st.scale
-        if self.width() - 12 * st.scale - left >= 220 * st.scale:
-            rect = QRectF(left, self.height() - 10 * st.scale - height,
-                          self.width() - 12 * st.scale - left, height)
-        else:
-            rect = QRectF(12 * st.scale, 44 * st.scale, self.width() - 24 * st.scale, height)
+        beside = self.width() - 12 * st.scale - left >= 220 * st.scale
+        width = self.width() - 12 * st.scale - left if beside else self.width() - 24 * st.scale
+        needed = self._metrics(font).boundingRect(QRectF(0, 0, width - 20, 10000),
+                                                  Qt.TextFlag.TextWordWrap, text)
+        height = needed.height() + 10
+        top = self.height() - 10 * st.scale - height if beside else 44 * st.scale
+        rect = QRectF(left if beside else 12 * st.scale, top, width, height)
         painter.setPen(QPen(colour, 1.0))
         painter.setBrush(_tint(st.background, colour, 0.12))  # opaque: readable
         painter.drawRoundedRect(rect, 6, 6)

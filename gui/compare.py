@@ -74,6 +74,12 @@ class Comparison(QObject):
     def active(self) -> bool:
         return self.worker is not None
 
+    @property
+    def running(self) -> bool:
+        """Whether run B is still training (it has not stopped by itself)."""
+        return self.worker is not None and (self.snapshot is None
+                                            or self.snapshot.stop_event is None)
+
     @Slot()
     def choose(self) -> None:
         path = self.ask_path()
@@ -120,6 +126,8 @@ class Comparison(QObject):
         if newest is not None:
             self._seen, self.snapshot = newest
             self.canvas.set_snapshot(self.snapshot)
+            if self.snapshot.stop_event is not None:
+                self.window.stop_when_all_stopped()
         now = time.perf_counter()
         due = not playing or now - self._plotted_at >= PLOT_INTERVAL_SECONDS
         if newest is not None and due:
@@ -143,7 +151,8 @@ class Comparison(QObject):
     def _show_names(self, b: sim.Experiment) -> None:
         a = self.window.experiment
         self.title.setText(legend_html([(A_COLOUR, f"A: {a.name} (the big canvas)"),
-                                         (B_COLOUR, f"B: {b.name} (below)")]))
+                                        (B_COLOUR, f"B: {b.name} (below)")],
+                                       keep_together=False))
 
     @Slot(object)
     def _rebuilt(self, result: object) -> None:

@@ -7,6 +7,8 @@ drawn as their min/max envelope so a spike in the distant past stays visible.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
@@ -78,11 +80,16 @@ def _faint(colour: str | QColor) -> QColor:
     return faint
 
 
-def legend_html(entries: list[tuple[str, str]]) -> str:
-    """A legend line for a QLabel: a thick coloured dash before each name."""
-    return "&nbsp;&nbsp;&nbsp;".join(
-        f'<span style="color:{colour}; font-weight:bold">&#9473;&#9473;</span>&nbsp;{name}'
-        for colour, name in entries)
+def legend_html(entries: list[tuple[str, str]], keep_together: bool = True) -> str:
+    """A legend line for a QLabel: a thick coloured dash before each name. Lines break only
+    between entries (``keep_together``) or anywhere (for long names)."""
+    def name(text: str) -> str:
+        text = html.escape(text)
+        return text.replace(" ", "&nbsp;") if keep_together else text
+
+    return " &nbsp; ".join(
+        f'<span style="color:{colour}; font-weight:bold">&#9473;&#9473;</span>&nbsp;{name(text)}'
+        for colour, text in entries)
 
 
 class Curve:
@@ -90,12 +97,24 @@ class Curve:
     average and the raw points are drawn faintly behind it."""
 
     TREND_POINTS = 30  # the moving average spans 1/30 of the drawn points
+    MARKED_POINTS = 20  # up to this many points each gets a dot: one step is not a line
 
     def __init__(self, plot: pg.PlotWidget, colour: str | QColor, log: bool,
                  style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> None:
         self.log = log
+        self.colour = QColor(colour)
         self.raw = plot.plot(pen=pg.mkPen(_faint(colour), width=1))
         self.line = plot.plot(pen=pg.mkPen(colour, width=2, style=style))
+
+    def _mark(self, points: int) -> None:
+        """Dots on a short line (a first step has nothing to join), none on a long one."""
+        if points <= self.MARKED_POINTS:
+            self.line.setSymbol("o")
+            self.line.setSymbolSize(6)
+            self.line.setSymbolBrush(self.colour)
+            self.line.setSymbolPen(None)
+        elif self.line.opts["symbol"] is not None:
+            self.line.setSymbol(None)
 
     def remove_from(self, plot: pg.PlotWidget) -> None:
         plot.removeItem(self.raw)
@@ -110,6 +129,7 @@ class Curve:
         if self.log:
             positive = y > 0  # a log axis cannot show zero
             x, y = x[positive], y[positive]
+        self._mark(len(x))
         if not smooth:
             self.raw.setData([], [])
             self.line.setData(x, y, skipFiniteCheck=True)

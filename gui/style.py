@@ -9,8 +9,10 @@ from PySide6.QtGui import QColor, QFont
 
 # Okabe & Ito's qualitative palette: distinguishable under common colour-vision deficiencies.
 # Layer l's label chip on the canvas and its gradient-norm curve share colour l.
+# Past eight layers, three of Paul Tol's colour-blind-safe "muted" colours, so that every one
+# of up to 11 layers (10 hidden and the output) has its own.
 LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-                 "#000000"]
+                 "#000000", "#882255", "#999933", "#AA4499"]
 
 
 def layer_colour(layer: int) -> QColor:

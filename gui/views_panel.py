@@ -80,8 +80,11 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.addItem(self.now)
         self.choice = QLabel()
         self.choice.setWordWrap(True)
-        self.first_button = QPushButton("Use the selected weight")
-        self.second_button = QPushButton("Add it as a second axis")
+        self.first_button = QPushButton("Use selected")
+        self.first_button.setToolTip("Show the loss along the weight selected on the network")
+        self.second_button = QPushButton("Add as 2nd axis")
+        self.second_button.setToolTip("Show the loss over two weights: the one shown and the "
+                                      "one selected")
         self.clear_button = QPushButton("Clear")
         self.first_button.clicked.connect(self.use_selected)
         self.second_button.clicked.connect(self.add_selected)

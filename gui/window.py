@@ -134,6 +134,10 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
+            # A two-input problem opens on its decision boundary, any other on the controls.
+            two_inputs = self.experiment.network.inputs == 2
+            if not self.comparison.active:  # else its dock is the one to see
+                (self.views_dock if two_inputs else self.controls_dock).raise_()
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],
@@ -514,7 +518,12 @@ class MainWindow(QMainWindow):
             self.progress.setValue(min(snapshot.epoch, self._epoch_target))
             if snapshot.epoch >= self._epoch_target or snapshot.stop_event is not None:
                 self.set_playing(False)
-        if snapshot.stop_event is not None and self._playing:
+        self.stop_when_all_stopped()
+
+    def stop_when_all_stopped(self) -> None:
+        """Play ends when the run stops by itself (and the side-by-side run too, if any)."""
+        if self._playing and self.snapshot is not None and \
+                self.snapshot.stop_event is not None and not self.comparison.running:
             self.set_playing(False)
 
     def _display(self, snapshot: Snapshot) -> None:

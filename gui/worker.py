@@ -22,7 +22,7 @@ from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, 
                             Signal, Slot)
 
 import sim
-from sim.landscape import ParameterTrace
+from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
 
@@ -32,6 +32,7 @@ IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue ag
 # spins its own loop (processEvents in a test, a modal dialog's loop) may never report idle.
 GATE_PATIENCE = 0.02
 GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
+RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
 VIEW_INTERVAL = 0.2  # seconds between boundary and landscape updates while training runs
 SLOW_STEP = 0.0003  # seconds: steps slower than this run phase by phase, the gate between
 
@@ -245,7 +246,8 @@ class TrainingWorker(QThread):
             return
         self._views_at = now
         self._gui_idle.wait(GATE_PATIENCE)
-        views = _compute_views(self._trainer, self._want_boundary, self._trace)
+        views = _compute_views(self._trainer, self._want_boundary, self._trace,
+                               small=self._busy())
         with self._lock:
             self._views = views
             self._views_sequence += 1
@@ -411,13 +413,16 @@ class Views:
     problem: str = ""
 
 
-def _compute_views(trainer: sim.Trainer, boundary: bool, trace: ParameterTrace | None) -> Views:
+def _compute_views(trainer: sim.Trainer, boundary: bool, trace: ParameterTrace | None,
+                   small: bool) -> Views:
+    """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""
     shown_boundary = boundary_view(trainer) if boundary else None
     shown_landscape = None
     if trace is not None:
         try:
-            shown_landscape = landscape_view(trainer, trace)
+            shown_landscape = landscape_view(trainer, trace,
+                                             RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
     return Views(trainer.step_count, shown_boundary, shown_landscape, problem)

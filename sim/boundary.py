@@ -15,14 +15,14 @@ import math
 import numpy as np
 
 from .data import Dataset
-from .landscape import check_points
+from .landscape import ONE_THREAD_PRODUCT, check_points
 from .network import Network
 from .palette import BINS, DIVERGING, NAN_COLOUR, activation_colours, scale_for
 
 DEFAULT_POINTS = 100
 DEFAULT_MARGIN = 0.1  # fraction of the data's range added on each side
 MAX_MARGIN = 10.0
-CHUNK_ROWS = 1 << 14  # grid points per forward pass: bounds memory for 512 x 512 grids
+MIN_CHUNK_ROWS = 256  # grid points per forward pass at least, however wide the layers
 EMPTY_PAD = 1.0  # raw units either side when all points share one coordinate
 
 # Class colours for softmax outputs: classes 0 and 1 take the ends of the diverging map (as a
@@ -62,9 +62,13 @@ def decision_grid(network: Network, dataset: Dataset, points: int = DEFAULT_POIN
     xs, ys = np.linspace(x_low, x_high, points), np.linspace(y_low, y_high, points)
     raw = np.column_stack([np.tile(xs, points), np.repeat(ys, points)])  # row r * P + c
     inputs = dataset.to_network(raw)
+    # Chunks keep each layer's product on one BLAS thread (see landscape.ONE_THREAD_PRODUCT)
+    # and bound the memory of 512 x 512 grids.
+    widest = max(layer.units * layer.fan_in for layer in network.layers)
+    rows = max(MIN_CHUNK_ROWS, ONE_THREAD_PRODUCT // widest)
     with np.errstate(over="ignore", under="ignore"):  # sigmoid's exp overflows towards 0: fine
-        outputs = np.concatenate([network.predict(inputs[start:start + CHUNK_ROWS])
-                                  for start in range(0, inputs.shape[0], CHUNK_ROWS)])
+        outputs = np.concatenate([network.predict(inputs[start:start + rows])
+                                  for start in range(0, inputs.shape[0], rows)])
     return xs, ys, outputs.reshape(points, points, -1)
 
 

@@ -47,6 +47,10 @@ MIN_POINTS, MAX_POINTS = 2, 512
 CURVE_POINTS, SURFACE_POINTS = 101, 64  # odd for the curve: the current value is a grid point
 CHUNK_ROWS = 1 << 13  # samples x grid points per chunk: a unit's values fit in cache
 CHUNK_ELEMENTS = 1 << 20  # and no array of a chunk exceeds 8 MiB, however wide the layers
+# OpenBLAS runs a product of m x k by k x n on one thread while m k n is below 2^18. Threaded,
+# a (16 x 16) by (16 x 8192) product took 100 times longer on a busy 2-core machine (it waits
+# for a free core at each synchronisation), so grid products are cut into blocks below that.
+ONE_THREAD_PRODUCT = 1 << 18
 MIN_HALF_WIDTH = 1.0  # smallest default half-width, so a weight near 0 still shows a bowl
 WEIGHT_FACTOR = 2.0  # default window reaches past 0 to -w: the sign flip and "unit off"
 TRAJECTORY_MARGIN = 1.25  # the window covers the recent trajectory with 25% to spare
@@ -131,7 +135,7 @@ def loss_curve(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: fl
     ``network.loss_value(x, t, loss, l1, l2)`` would give with theta[parameter] = values[k].
     """
     check_points(points)
-    current = float(network.theta[_checked_index(network, parameter)])
+    current = _current_value(network, parameter)
     values = grid_values(current, _checked_half_width(half_width, current), points)
     return values, loss_at(network, x, t, loss, l1, l2, (parameter,), values[:, None])
 
@@ -155,9 +159,9 @@ def loss_surface(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: 
         raise ValueError(f"choose two different parameters, not parameter {first} twice")
     if len(half_widths) != 2:
         raise ValueError(f"give one half-width per parameter (or None), got {len(half_widths)}")
-    u, v = (grid_values(float(network.theta[index]),
-                        _checked_half_width(half_width, float(network.theta[index])), points)
-            for index, half_width in zip((first, second), half_widths))
+    u, v = (grid_values(value, _checked_half_width(half_width, value), points)
+            for value, half_width in zip((_current_value(network, first),
+                                          _current_value(network, second)), half_widths))
     values = np.column_stack([np.tile(u, points), np.repeat(v, points)])  # row g = r * P + c
     grid = loss_at(network, x, t, loss, l1, l2, (first, second), values)
     return u, v, grid.reshape(points, points)
@@ -271,9 +275,14 @@ def _moved_units(layer: Layer, base: Pass, here: list[_Change],
 
 
 def _product(W: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """W a for a of shape (fan_in, G, n): one matrix product over all G n samples."""
+    """W a for a of shape (fan_in, G, n), in blocks of columns that BLAS runs on one thread."""
     fan_in, g, n = a.shape
-    return (W @ a.reshape(fan_in, g * n)).reshape(W.shape[0], g, n)
+    columns = a.reshape(fan_in, g * n)
+    z = np.empty((W.shape[0], g * n))
+    block = max(1, ONE_THREAD_PRODUCT // (W.shape[0] * fan_in))
+    for start in range(0, g * n, block):
+        np.matmul(W, columns[:, start:start + block], out=z[:, start:start + block])
+    return z.reshape(W.shape[0], g, n)
 
 
 def _rows(a: np.ndarray) -> np.ndarray:
@@ -341,6 +350,14 @@ def _checked_index(network: Network, parameter: int) -> int:
         raise ValueError(f"parameter {parameter!r} does not exist; the network has parameters "
                          f"0 to {size - 1}")
     return int(parameter)
+
+
+def _current_value(network: Network, parameter: int) -> float:
+    value = float(network.theta[_checked_index(network, parameter)])
+    if not math.isfinite(value):
+        raise ValueError(f"parameter {parameter} is {value}; a landscape needs finite weights "
+                         f"(reset the diverged run)")
+    return value
 
 
 def _checked_half_width(half_width: float | None, value: float) -> float:

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import boundary, landscape
 from .landscape import Address, ParameterTrace
+from .palette import scale_for
 from .trainer import Trainer
 
 BOUNDARY_POINTS = 100
@@ -59,9 +60,8 @@ def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryVi
     activation = network.layers[-1].activation.kind
     regression = activation not in ("sigmoid", "softmax", "tanh")
     high = None
-    if regression:  # one scale for the heat map and the targets
-        high = float(np.nanmax(np.abs(np.concatenate([outputs.ravel(),
-                                                      dataset.t_train.ravel()]))) or 1.0)
+    if regression:  # one scale for the heat map and the targets (non-finite values ignored)
+        high = scale_for("weight", [outputs[..., 0], dataset.t_train[:, 0]]).high
     shown = outputs if activation == "softmax" else outputs[..., :1]
     return BoundaryView(
         xs=xs, ys=ys, colours=boundary.boundary_colours(shown, activation, high),
@@ -73,8 +73,10 @@ def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryVi
         input_names=(dataset.input_names[0], dataset.input_names[1]))
 
 
-def landscape_view(trainer: Trainer, trace: ParameterTrace) -> LandscapeView:
-    """The loss around the traced parameters (one or two), over the whole training set."""
+def landscape_view(trainer: Trainer, trace: ParameterTrace,
+                   surface_points: int = landscape.SURFACE_POINTS) -> LandscapeView:
+    """The loss around the traced parameters (one or two), over the whole training set;
+    a two-parameter surface on a ``surface_points`` square grid."""
     network, dataset = trainer.network, trainer.dataset
     x, t, loss, l1, l2 = dataset.x_train, dataset.t_train, trainer.experiment.loss, \
         trainer.l1, trainer.l2
@@ -88,13 +90,12 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace) -> LandscapeView:
         v = None
     else:
         u, v, losses = landscape.loss_surface(network, x, t, loss, l1, l2, indices[:2],
-                                              widths[:2])
+                                              widths[:2], surface_points)
     finite = np.isfinite(path).all(axis=1) if len(path) else np.zeros(0, dtype=bool)
     path = path[finite]
     path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
         if len(path) else np.empty(0)
-    current_loss = float(landscape.loss_at(network, x, t, loss, l1, l2, indices,
-                                           np.array([current]))[0])
+    current_loss = network.loss_value(x, t, loss, l1, l2)
     return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
                          current_loss=current_loss, path=path, path_losses=path_losses)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim.landscape import ParameterTrace
@@ -43,10 +44,10 @@ def test_the_landscape_passes_through_the_current_loss_and_follows_the_path():
     x, t = trainer.dataset.x_train, trainer.dataset.t_train
     now = trainer.network.loss_value(x, t, trainer.experiment.loss, trainer.l1, trainer.l2)
     assert view.current_loss == now
-    assert view.losses[len(view.u) // 2] == now  # the middle of the curve is the weight now
+    assert view.losses[len(view.u) // 2] == pytest.approx(now, rel=1e-12)  # the weight now
     assert view.current == (float(trainer.network.layers[1].W[0, 1]),)
     assert view.path.shape == (5, 1) and view.path[-1, 0] == view.current[0]
-    assert view.path_losses[-1] == now
+    assert view.path_losses[-1] == pytest.approx(now, rel=1e-12)
 
 
 def test_a_two_weight_landscape_is_a_grid():
@@ -54,3 +55,13 @@ def test_a_two_weight_landscape_is_a_grid():
     trace = ParameterTrace([(1, 0, 0), (1, 1, None)])
     view = landscape_view(trainer, trace)
     assert view.losses.shape == (len(view.v), len(view.u)) and view.path.shape == (0, 2)
+
+
+def test_a_regression_boundary_whose_outputs_overflow_still_has_colours():
+    trainer = sim.Trainer(experiment(
+        data={"kind": "inline", "inputs": [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]],
+              "targets": [[0.5], [1.5], [-1.0]]},
+        network={"inputs": 2, "layers": [{"units": 1, "activation": "linear"}]}, loss="mse"))
+    trainer.network.theta[...] = 1e200
+    view = boundary_view(trainer, points=8)
+    assert view.colours.shape == (8, 8, 3)
