@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .schema import ExperimentError, read_at_most
+from .schema import MAX_NAME, ExperimentError, read_at_most
 
 MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
@@ -369,6 +369,9 @@ def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
         if column in header[:number]:  # a name must pick one column, or a target could leak
             raise ExperimentError("data.path", f'{name}: header column {number + 1} repeats '
                                                f'the name "{column}"')
+        if len(column) > MAX_NAME:  # it becomes a unit's name, which the app draws
+            raise ExperimentError("data.path", f"{name}: header column {number + 1} is longer "
+                                               f"than {MAX_NAME} characters")
     return header, rows[1:]
 
 
@@ -377,7 +380,8 @@ def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
     rows: list[CsvRow] = []
     number = 0
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+        # newline=None: rows may end in \n, \r\n or a bare \r (as Excel for Mac writes them)
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=None)), start=1):
             if any(cell.strip() for cell in cells):
                 rows.append(CsvRow(cells, number))
     except csv.Error as error:  # e.g. a cell longer than the csv module's field limit

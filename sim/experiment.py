@@ -23,8 +23,8 @@ from .data import DataSpec
 from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
-from .schema import (ExperimentError, Section, describe, join_path, read_at_most, read_choice,
-                     read_matrix, read_number, read_text, read_vector)
+from .schema import (MAX_NAME, ExperimentError, Section, describe, join_path, read_at_most,
+                     read_choice, read_matrix, read_number, read_text, read_vector)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
@@ -34,7 +34,6 @@ MAX_UNITS = 256
 MAX_INPUTS = 256
 MAX_SEED = 2**63 - 1
 MAX_TEXT = 20_000
-MAX_NAME = 64
 MAX_DIGITS = 400  # an integer literal longer than this is refused (Python's int() stops at 4300)
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
@@ -123,7 +122,10 @@ def load(path: str | os.PathLike) -> Experiment:
         raise ExperimentError("", f"cannot read {path}: {error.strerror}") from None
     if raw is None:
         raise ExperimentError("", f"{path} is larger than {MAX_FILE_BYTES >> 20} MB")
-    return parse(decode_json(raw, str(path)), base_dir=path.resolve().parent)
+    document = decode_json(raw, str(path))
+    if not isinstance(document, dict):  # a problem of the file as a whole: name the file
+        raise ExperimentError("", f"{path}: {_NOT_AN_OBJECT}, got {describe(document)}")
+    return parse(document, base_dir=path.resolve().parent)
 
 
 def decode_json(raw: bytes, name: str) -> Any:
@@ -143,7 +145,8 @@ def decode_json(raw: bytes, name: str) -> Any:
         raise ExperimentError("", f"{name} nests too deeply to be an experiment") from None
     if hooks.refused:
         path, refused = _find_refused(document)
-        raise ExperimentError(path, refused.problem)
+        # a file that is nothing but NaN has no field to name: name the file
+        raise ExperimentError(path, refused.problem if path else f"{name}: {refused.problem}")
     return document
 
 
@@ -205,11 +208,13 @@ def _find_refused(document: Any) -> tuple[str, _Refused]:
     raise AssertionError("a refused value was not found")
 
 
+_NOT_AN_OBJECT = "an experiment must be one JSON object {...}"
+
+
 def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     """Validate a decoded JSON document and build the Experiment it describes."""
     if not isinstance(document, dict):
-        raise ExperimentError("", "an experiment must be one JSON object {...}, got "
-                                  f"{describe(document)}")
+        raise ExperimentError("", f"{_NOT_AN_OBJECT}, got {describe(document)}")
     top = Section(document, "", TOP_KEYS)
     if top.raw("format", FORMAT) != FORMAT:
         raise ExperimentError("format", f'must be "{FORMAT}", got {top.raw("format")!r:.60}')
@@ -305,6 +310,8 @@ def _parse_data(s: Section) -> DataSpec:
         fields["targets"] = tuple(map(tuple, targets))
     if kind == "csv":
         fields["path"] = s.text("path", max_length=4096)
+        if "\x00" in fields["path"]:  # no file system allows it; open() would raise
+            raise ExperimentError(s.at("path"), "must not hold a NUL character")
         fields["target_columns"] = _names(s, "targets", required=True)
         if s.has("inputs"):
             fields["input_columns"] = _names(s, "inputs", required=True)
@@ -321,7 +328,9 @@ def _parse_data(s: Section) -> DataSpec:
 def _inline_targets(s: Section, samples: int) -> list[list[float]]:
     raw = s.raw("targets")
     if isinstance(raw, list) and raw and not isinstance(raw[0], list):
-        raw = [[value] for value in raw]  # one target per sample may be written flat
+        # One target per sample may be written flat; errors then name the flat positions.
+        flat = read_vector(raw, s.at("targets"), samples, data.MAX_SAMPLES)
+        return [[value] for value in flat]
     targets = read_matrix(raw, s.at("targets"), samples, None, data.MAX_SAMPLES, MAX_INPUTS)
     if not targets[0]:
         raise ExperimentError(s.at("targets"), "each sample needs at least one target")

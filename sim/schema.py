@@ -50,6 +50,7 @@ def read_at_most(path: Path, limit: int) -> bytes | None:
 
 
 REQUIRED: Any = object()  # marks a key without a default
+MAX_NAME = 64  # characters in a column or unit name
 
 
 def describe(value: Any) -> str:
@@ -137,6 +138,8 @@ def join_path(path: str, key: Any) -> str:
     name = str(key)
     if len(name) > 40:
         name = name[:40] + "..."
+    elif not name:
+        name = '""'  # an empty key, shown so that the path is never blank
     return f"{path}.{name}" if path else name
 
 
@@ -201,6 +204,13 @@ def read_text(value: Any, path: str, max_length: int) -> str:
     if len(value) > max_length:
         raise ExperimentError(path, f"must be at most {max_length} characters, "
                                     f"got {len(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # A JSON escape such as \ud800 decodes to half a character: no file name, terminal or
+        # window can show it, and printing it would crash.
+        raise ExperimentError(path, f"holds a lone surrogate (character {error.start + 1}), "
+                                    "half of a character that cannot be shown") from None
     return value
 
 

@@ -192,7 +192,7 @@ class Trainer:
                 break
             if target_epoch is not None and self.epoch_count >= target_epoch:
                 break
-            if not self.step():
+            if not self.step() or self.diverged:  # a diverged iteration takes no step
                 break
             taken += 1
             if on_step is not None:
