@@ -134,6 +134,11 @@ class NetworkCanvas(QWidget):
     @Slot(object)
     def set_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        for item in (self.selection, self.hover):
+            if item is not None and not _fits(item, snapshot):  # the network was rebuilt
+                self.hover = None
+                if item is self.selection:
+                    self.select(None)
         self.update()
 
     @Slot(str)
@@ -772,6 +777,20 @@ class NetworkCanvas(QWidget):
         self.selection = item
         self.selection_changed.emit(item)
         self.update()
+
+
+def _fits(item: Selection, snapshot: Snapshot) -> bool:
+    """Whether a selected node, weight or bias exists in the snapshot's network."""
+    if item.kind == "node":
+        units = snapshot.layers[0].fan_in if item.layer == 0 else \
+            snapshot.layers[item.layer - 1].units if item.layer <= snapshot.depth else 0
+        return item.j < units
+    if not 1 <= item.layer <= snapshot.depth:
+        return False
+    layer = snapshot.layers[item.layer - 1]
+    if item.kind == "bias":
+        return layer.b is not None and item.j < layer.units
+    return item.j < layer.units and item.i is not None and item.i < layer.fan_in
 
 
 def _image(mode: str, bins: np.ndarray) -> QImage:

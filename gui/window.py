@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(self._worker_failed)
         self.worker.rebuilt.connect(self._worker_rebuilt)
         self.worker.checked.connect(self._gradient_checked)
+        self.worker.run_ended.connect(self._run_ended)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
         self.canvas = NetworkCanvas(self.style_)
@@ -448,6 +449,11 @@ class MainWindow(QMainWindow):
             self.worker.send("edit", item.layer, item.j,
                              None if item.kind == "bias" else item.i, value)
 
+    @Slot()
+    def _run_ended(self) -> None:
+        if self._epoch_target is not None:
+            self.set_playing(False)
+
     @Slot(str)
     def _gradient_checked(self, summary: str) -> None:
         self.statusBar().showMessage(f"Gradient check: {summary}", 30000)
@@ -514,10 +520,8 @@ class MainWindow(QMainWindow):
             self._plotted_at = now
         self._update_status(snapshot)
         self.document.note_step(snapshot.step)
-        if self._epoch_target is not None:
+        if self._epoch_target is not None:  # the worker says when the run ends
             self.progress.setValue(min(snapshot.epoch, self._epoch_target))
-            if snapshot.epoch >= self._epoch_target or snapshot.stop_event is not None:
-                self.set_playing(False)
         self.stop_when_all_stopped()
 
     def stop_when_all_stopped(self) -> None:

@@ -84,6 +84,8 @@ class TrainingWorker(QThread):
     # A file written by "save" or "export_history": (path, "") or (path, one-line error).
     written = Signal(str, str)
     checked = Signal(str)  # the result of "gradcheck", one line
+    # "run N epochs" (or N steps) ended: done, cancelled, or training stopped by itself
+    run_ended = Signal()
 
     def __init__(self, experiment: sim.Experiment, gui_idle: threading.Event | None = None,
                  parent: Any = None) -> None:
@@ -201,10 +203,14 @@ class TrainingWorker(QThread):
             else self._step_whole()
         if stepped:
             self._steps_done += 1
+        running = self._pending_steps > 0 or self._target_epoch is not None
         if self._pending_steps:
             self._pending_steps -= 1
         if self._target_epoch is not None and trainer.epoch_count >= self._target_epoch:
             self._target_epoch = None
+        finished = not self._pending_steps and self._target_epoch is None
+        if running and (finished or trainer.stopped):
+            self.run_ended.emit()
 
     def _step_whole(self) -> bool:
         self._gui_idle.wait(GATE_PATIENCE)
@@ -323,11 +329,13 @@ class TrainingWorker(QThread):
         return True
 
     def _apply(self, experiment: sim.Experiment) -> bool:
-        """Hyperparameters that can change while training; anything else rebuilds."""
-        if sim.trainer.live_compatible(self._trainer.experiment, experiment):
-            self._trainer.apply_live(experiment)
-            return True
-        return self._load(experiment)
+        """Hyperparameters that can change while training. An edit made on another network
+        (the window had not yet heard of a load still in this queue) is dropped: the window
+        asks for rebuilds with "load", after the user agreed."""
+        if not sim.trainer.live_compatible(self._trainer.experiment, experiment):
+            return False
+        self._trainer.apply_live(experiment)
+        return True
 
     def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
         if not self._has_parameter(layer, j, i):
