@@ -486,26 +486,24 @@ class NetworkCanvas(QWidget):
                 text = fmt(float(values[k]))
                 at = self._free_spot(seg, metrics.horizontalAdvance(text) + 6, metrics.height(),
                                      taken)
-                self._text(painter, at, text, font, self.style_.foreground, centred=True,
-                           boxed=True)
+                if at is not None:  # no room: hovering the edge still shows its value
+                    self._text(painter, at, text, font, self.style_.foreground, centred=True,
+                               boxed=True)
 
     # Where along an edge its label may go: near the sending end first, where edges are apart.
     LABEL_SPOTS = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.5)
 
     def _free_spot(self, seg: list[float], width: float, height: float,
-                   taken: list[QRectF]) -> QPointF:
+                   taken: list[QRectF]) -> QPointF | None:
         """The first spot along the edge where its label overlaps no other label or node
-        (the first spot if none is free); the label's box is added to ``taken``."""
-        spots = []
+        (None if there is none); the label's box is added to ``taken``."""
         for t in self.LABEL_SPOTS:
             centre = QPointF(seg[0] + (seg[2] - seg[0]) * t, seg[1] + (seg[3] - seg[1]) * t)
             box = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
             if not any(box.intersects(other) for other in taken):
                 taken.append(box)
                 return centre
-            spots.append((centre, box))
-        taken.append(spots[0][1])
-        return spots[0][0]
+        return None
 
     def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         font = self.style_.label_font

@@ -283,8 +283,9 @@ class LivePlots(QWidget):
                                     skipFiniteCheck=True)
 
     def _show_clips(self, snapshot: Snapshot) -> None:
-        clipped = snapshot.history["clipped"]
-        norms = snapshot.history["grad_norm"]
+        # Decimated like the curves: a run that clips at every step would otherwise draw
+        # thousands of markers; a bucket with any clip keeps its marker (its maximum).
+        clipped, norms = self._series(snapshot, "clipped"), self._series(snapshot, "grad_norm")
         hit = np.isfinite(clipped.high) & (clipped.high > 0) & (norms.high > 0)
         self.clip_markers.setData(clipped.steps[hit], norms.high[hit])
         if snapshot.experiment.clipping.kind == "none":

@@ -17,7 +17,8 @@ from .style import THEME_TITLES, THEMES, Style
 if TYPE_CHECKING:
     from .window import MainWindow
 
-DEFAULT_SCALE = 2.0
+DEFAULT_SCALE = 2.0  # at FULL_HD_HEIGHT
+FULL_HD_HEIGHT = 1080
 MIN_SCALE, MAX_SCALE, SCALE_STEP = 1.0, 3.0, 0.25
 
 
@@ -31,7 +32,8 @@ class Presentation(QObject):
         self.on = False
         theme = str(settings.value("theme", "light"))
         self.theme = theme if theme in THEMES else "light"
-        self.scale = _clamp(_as_float(settings.value("presentation_scale", DEFAULT_SCALE)))
+        chosen = settings.value("presentation_scale")  # None until the user picks a scale
+        self.scale: float | None = None if chosen is None else _clamp(_as_float(chosen))
         self._hidden_docks: list = []
         w = window
         self.toggle_action = w.make_action("Presentation mode", self.toggle, "F5",
@@ -53,7 +55,14 @@ class Presentation(QObject):
             self.theme_actions.addAction(action)
 
     def style(self) -> Style:
-        return THEMES[self.theme](self.scale if self.on else 1.0)
+        return THEMES[self.theme](self.current_scale() if self.on else 1.0)
+
+    def current_scale(self) -> float:
+        """The user's scale, or one that suits the window: 2x at 1080 pixels high (text 24
+        pixels and more), less on a smaller projector such as 1024 x 768."""
+        if self.scale is not None:
+            return self.scale
+        return _clamp(round(self.window.height() / FULL_HD_HEIGHT * DEFAULT_SCALE * 4) / 4)
 
     @Slot()
     def toggle(self) -> None:
@@ -66,8 +75,8 @@ class Presentation(QObject):
         self.toggle_action.setChecked(on)
         w = self.window
         if on:
-            self._hidden_docks = [d for d in (w.controls_dock, w.inspector_dock, w.lesson_dock)
-                                  if d.isVisible()]
+            self._hidden_docks = [d for d in (w.controls_dock, w.inspector_dock, w.lesson_dock,
+                                              w.views_dock) if d.isVisible()]
             for dock in self._hidden_docks:
                 dock.hide()
             # The captions run the whole width (their long formulas need not wrap); the plots
@@ -84,11 +93,11 @@ class Presentation(QObject):
 
     @Slot()
     def larger(self) -> None:
-        self.set_scale(self.scale + SCALE_STEP)
+        self.set_scale(self.current_scale() + SCALE_STEP)
 
     @Slot()
     def smaller(self) -> None:
-        self.set_scale(self.scale - SCALE_STEP)
+        self.set_scale(self.current_scale() - SCALE_STEP)
 
     def set_scale(self, scale: float) -> None:
         self.scale = _clamp(scale)

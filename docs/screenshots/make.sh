@@ -5,7 +5,12 @@ set -euo pipefail
 out=docs/screenshots
 lessons=assets/lessons
 app() { python -m gui "$@"; }
-app "$lessons/seed003-walkthrough.json" --phases 5 --size 1600x1000 --screenshot "$out/phase-walk.png"
+app "$lessons/spiral.json" --play --quit-after 6 --size 1600x1000 --screenshot "$out/spiral.png"
+app "$lessons/seed003-walkthrough.json" --phases 5 --size 1600x1000 \
+    --screenshot "$out/phase-walk.png"
 app "$lessons/seed003-walkthrough.json" --phases 5 --presentation --size 1920x1080 \
     --screenshot "$out/presentation.png"
-app bench/spiral.json --play --quit-after 8 --size 1600x1000 --screenshot "$out/spiral.png"
+app "$lessons/vanishing-sigmoid.json" --colour gradient --steps 1 --size 1600x1000 \
+    --screenshot "$out/vanishing.png"
+app "$lessons/exploding-gradients.json" --compare "$lessons/exploding-gradients-clipped.json" \
+    --play --quit-after 5 --size 1600x1000 --screenshot "$out/exploding-side-by-side.png"
