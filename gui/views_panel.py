@@ -21,6 +21,7 @@ from .plots import Plot
 from .style import Style
 
 PATH_COLOUR, NOW_COLOUR = "#D55E00", "#000000"
+PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
 def address_name(address: Address) -> str:
@@ -52,9 +53,9 @@ class ViewsPanel(QTabWidget):
         self.boundary_plot.setAspectLocked(False)
         self.boundary_image = pg.ImageItem(axisOrder="row-major")
         self.boundary_plot.addItem(self.boundary_image)
-        self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("#222222", width=1))
-        self.validation_points = pg.ScatterPlotItem(size=9, symbol="s",
-                                                    pen=pg.mkPen("#222222", width=2))
+        self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1.5))
+        self.validation_points = pg.ScatterPlotItem(size=10, symbol="s",
+                                                    pen=pg.mkPen("#222222", width=1.5))
         self.boundary_plot.addItem(self.train_points)
         self.boundary_plot.addItem(self.validation_points)
         self.boundary_note = QLabel()
@@ -173,8 +174,11 @@ class ViewsPanel(QTabWidget):
             self.boundary_note.setText(f"The decision boundary needs exactly two inputs; this "
                                        f"network has {inputs}.")
             return
-        self.boundary_image.setImage(np.ascontiguousarray(view.colours), autoLevels=False,
-                                     levels=(0, 255))
+        # The plane washed out towards white, the points in full colour with a white ring: a
+        # point stands out even where the network already agrees with it.
+        washed = 255.0 - (255.0 - view.colours.astype(np.float64)) * PLANE_STRENGTH
+        self.boundary_image.setImage(np.ascontiguousarray(washed.astype(np.uint8)),
+                                     autoLevels=False, levels=(0, 255))
         x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
         self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.train_points.setData(pos=view.train.copy(),
