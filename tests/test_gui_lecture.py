@@ -300,3 +300,16 @@ def test_checking_gradients_from_the_menu_reports_agreement(make_window, qtbot):
     expected = sim.Trainer(window.experiment).gradcheck().summary()
     assert window.last_gradient_check == expected and expected.endswith(": ok")
     assert expected in window.statusBar().currentMessage()
+
+
+def test_every_lesson_opens_from_the_lessons_menu(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    menu = next(action.menu() for action in window.menuBar().actions()
+                if action.text() == "&Lessons")
+    entries = [action for section in menu.actions() for action in section.menu().actions()]
+    assert len(entries) == len(LESSON_FILES)
+    for action in entries:
+        action.trigger()
+        qtbot.waitUntil(lambda a=action: window.experiment.name == a.text()
+                        and window.snapshot.experiment.name == a.text(), timeout=5000)
+        assert window.lesson.label.text().count("<p>") >= 1  # its guidance is on show
