@@ -54,7 +54,8 @@ class Style:
 
     @cached_property
     def small_font(self) -> QFont:
-        return self.font(0.9)
+        # On a projector the numbers on nodes and edges are what the room reads: full size.
+        return self.font(0.9 if self.scale < 1.5 else 1.0)
 
     @cached_property
     def label_font(self) -> QFont:
