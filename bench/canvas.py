@@ -1,14 +1,22 @@
-"""Canvas paint time per network size and colour mode (offscreen, antialiased).
+"""Canvas paint time per network size and colour mode (offscreen, antialiased), side by side
+with a plain binned ``drawLines`` of the same edges.
 
-Each network is trained a few steps so every mode has values to show, then the canvas is
-painted repeatedly into an image; medians of several repetitions are printed. Run:
+Each network is trained a few steps so every mode has values to show. For each mode, the
+canvas and the baseline are painted into an image of the same size through the same path
+(``QWidget.render``), interleaved: every repetition paints both. Medians are printed.
 
-    python bench/canvas.py [--repeats 5] [--frames 40]
+The baseline is what a straightforward painter does: every edge of the network (weights and
+biases, no level of detail), grouped by the canvas's colour bins, one antialiased ``drawLines``
+per bin, pen width growing with the bin's strength as the canvas's does but not rounded to whole
+pixels, Qt's default pen cap; no nodes, labels or legend. Run:
+
+    python bench/canvas.py [--repeats 5] [--frames 40] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -19,8 +27,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtGui import QImage, QPainter  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QLineF  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 import sim  # noqa: E402
 from gui.canvas import NetworkCanvas  # noqa: E402
@@ -31,6 +40,11 @@ NETWORKS = {  # label: (inputs, hidden widths, outputs)
     "6x8": (8, [8] * 5, 8),
     "10x64": (64, [64] * 9, 64),
 }
+SIZE = (1100, 800)
+# The baseline of 10x64 paints ~40k antialiased lines (about half a second a frame), so each
+# measurement stops after this long once it has a few frames.
+FRAME_BUDGET_SECONDS = 2.0
+MIN_FRAMES = 3
 
 
 def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapshot.Snapshot:
@@ -47,38 +61,105 @@ def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapsh
     return trainer.snapshot()
 
 
-def paint_ms(canvas: NetworkCanvas, frames: int) -> float:
-    """Median milliseconds to paint the canvas into an image of its size."""
-    image = QImage(canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
-    times = []
-    for _ in range(frames):
+class PlainBinnedLines(QWidget):
+    """The baseline: the canvas's edges in its current mode, one drawLines per colour bin."""
+
+    def __init__(self, canvas: NetworkCanvas) -> None:
+        super().__init__()
+        self.resize(canvas.size())
+        self.background = canvas.style_.background
+        geometry = canvas.geometry_for_paint()
+        scale = canvas.current_scale()
+        mode = canvas.shown_mode
+        lines: list[QLineF] = []
+        bins: list[np.ndarray] = []
+        for layer in range(1, geometry.columns):
+            lines += geometry.lines[layer]
+            bins.append(sim.palette.bins(canvas.edge_values(layer), scale).ravel())
+            if geometry.bias_lines[layer]:
+                lines += geometry.bias_lines[layer]
+                bins.append(sim.palette.bins(canvas.bias_values(layer), scale))
+        groups: dict[int, list[QLineF]] = {}
+        for line, index in zip(lines, np.concatenate(bins).tolist()):
+            groups.setdefault(index, []).append(line)
+        extra = 4.0 if mode == "weight" else 3.0
+        base = canvas.style_.line_width
+        self.runs = []  # (pen, lines), weakest bin first so strong edges lie on top
+        for index in sorted(groups, key=lambda k: sim.palette.bin_strength(k, mode)):
+            strength = sim.palette.bin_strength(index, mode)
+            pen = QPen(QColor(*sim.palette.colour(mode, index)), base * (1.0 + extra * strength))
+            self.runs.append((pen, groups[index]))
+        self.edges = len(lines)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.fillRect(self.rect(), self.background)
+        for pen, lines in self.runs:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.end()
+
+
+def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS) -> float:
+    """Median milliseconds to paint the widget into an image of its size (``frames`` frames,
+    or fewer, but at least MIN_FRAMES, once ``budget`` seconds are spent)."""
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    times: list[float] = []
+    deadline = time.perf_counter() + budget
+    while len(times) < frames and (len(times) < MIN_FRAMES or time.perf_counter() < deadline):
         started = time.perf_counter()
-        canvas.render(image)
+        widget.render(image)
         times.append((time.perf_counter() - started) * 1000.0)
     return statistics.median(times)
+
+
+def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dict]:
+    """One row per network and mode: the canvas's and the baseline's median ms per paint."""
+    rows = []
+    for label, shape in NETWORKS.items():
+        canvas = NetworkCanvas(light_style())
+        canvas.resize(*size)
+        canvas.set_snapshot(trained_snapshot(*shape))
+        for mode in sim.palette.MODES:
+            canvas.set_mode(mode)
+            baseline = PlainBinnedLines(canvas)
+            for widget in (canvas, baseline):  # warm up: geometry, fonts, glyph caches
+                widget.render(QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied))
+            ours, plain = [], []
+            for repetition in range(repeats):  # interleaved, alternating which goes first
+                pair = [(canvas, ours), (baseline, plain)]
+                for widget, results in pair if repetition % 2 == 0 else pair[::-1]:
+                    results.append(paint_ms(widget, frames))
+            canvas_ms, plain_ms = statistics.median(ours), statistics.median(plain)
+            rows.append({"network": label, "mode": mode, "edges": baseline.edges,
+                         "heat_map_layers": len(canvas.heat_map_layers()),
+                         "canvas_ms": canvas_ms, "plain_ms": plain_ms,
+                         "ratio": canvas_ms / plain_ms})
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=40)
-    parser.add_argument("--size", default="1100x800")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}")
+    parser.add_argument("--json", action="store_true", help="print one JSON line per row")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     width, height = (int(v) for v in args.size.split("x"))
-    print(f"canvas {width}x{height}, antialiased; median ms per paint")
-    print(f"{'network':<10}" + "".join(f"{mode:>12}" for mode in sim.palette.MODES))
-    for label, shape in NETWORKS.items():
-        canvas = NetworkCanvas(light_style())
-        canvas.resize(width, height)
-        canvas.set_snapshot(trained_snapshot(*shape))
-        results = []
-        for mode in sim.palette.MODES:
-            canvas.set_mode(mode)
-            paint_ms(canvas, 3)  # warm up: geometry, fonts
-            results.append(statistics.median(paint_ms(canvas, args.frames)
-                                             for _ in range(args.repeats)))
-        print(f"{label:<10}" + "".join(f"{value:>12.2f}" for value in results))
+    rows = measure(args.repeats, args.frames, (width, height))
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        print(f"canvas {width}x{height}, antialiased; median ms per paint "
+              f"(canvas / plain binned drawLines of the same edges)")
+        print(f"{'network':<10}{'mode':<10}{'edges':>7}{'canvas ms':>11}{'plain ms':>10}"
+              f"{'ratio':>7}")
+        for row in rows:
+            print(f"{row['network']:<10}{row['mode']:<10}{row['edges']:>7}"
+                  f"{row['canvas_ms']:>11.2f}{row['plain_ms']:>10.2f}{row['ratio']:>7.2f}")
     app.quit()
 
 

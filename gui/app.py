@@ -193,6 +193,7 @@ def _stats(window, elapsed: float) -> dict:
         "steps_per_s": round(steps / elapsed, 1) if elapsed > 0 else 0.0,
         "paint_ms_p50": _percentile(paint, 50),
         "paint_ms_p99": _percentile(paint, 99),
+        "ui_latency_ms_p50": _percentile(window.ui_latencies, 50),
         "ui_latency_ms_p99": _percentile(window.ui_latencies, 99),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }

@@ -1,0 +1,373 @@
+"""The performance report: every benchmark in one run, written as a table into README.md.
+
+Runs, one after another on the same machine: the engine against a minimal numpy loop and
+PyTorch (bench/engine.py), canvas paint times against a plain binned drawLines
+(bench/canvas.py), the app's UI latency and steps/s with the window painting against headless
+sim (bench/app.py), and the resident memory of a headless run of a million steps. Each part runs
+in its own process, so none inherits another's threads, Qt state or memory. Every figure is
+compared with its target from the engine and app issues, and a missed target says so.
+
+    python bench/report.py            # full run (several minutes), writes README.md
+    python bench/report.py --quick    # under two minutes: fewer repetitions, shorter runs
+    python bench/report.py --print-only   # print the table, leave README.md alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+README = ROOT / "README.md"
+START_MARKER = "<!-- benchmark-report:start -->"
+END_MARKER = "<!-- benchmark-report:end -->"
+SECTION_HEADING = "## Performance"
+MILLION = 1_000_000
+WARM_UP_STEPS = 1_000  # memory is measured after these, when every buffer exists
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long and how often each part measures."""
+
+    name: str
+    engine_repeats: int
+    engine_seconds: float
+    canvas_repeats: int
+    canvas_frames: int
+    app_repeats: int
+    app_seconds: float
+    memory_steps: int
+
+
+FULL = Settings("full", engine_repeats=7, engine_seconds=0.5, canvas_repeats=5,
+                canvas_frames=40, app_repeats=3, app_seconds=10.0, memory_steps=MILLION)
+QUICK = Settings("quick", engine_repeats=3, engine_seconds=0.2, canvas_repeats=2,
+                 canvas_frames=10, app_repeats=2, app_seconds=4.0, memory_steps=100_000)
+
+
+# ---------------------------------------------------------------------------- measuring
+
+def run_json_lines(arguments: list[str], timeout: float) -> list[dict]:
+    """Run a Python script of this repository; its stdout's JSON lines, parsed."""
+    done = subprocess.run([sys.executable, *arguments], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not rows:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{Path(arguments[0]).name} exited with code {done.returncode}: "
+                           f"{tail[0]}")
+    return rows
+
+
+def measure_part(name: str, arguments: list[str], timeout: float) -> dict[str, Any]:
+    """One part's rows, or the reason it could not be measured (the report goes on)."""
+    print(f"measuring {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    try:
+        rows = run_json_lines(arguments, timeout)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        print(f"  {name} failed: {error}", file=sys.stderr)
+        return {"rows": [], "error": str(error)}
+    print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return {"rows": rows, "error": None}
+
+
+def measure_all(settings: Settings) -> dict[str, Any]:
+    s = settings
+    results: dict[str, Any] = {"machine": machine(), "settings": s.__dict__}
+    results["engine"] = measure_part("engine", [
+        str(BENCH / "engine.py"), "--json", "--repeats", str(s.engine_repeats),
+        "--seconds", str(s.engine_seconds)], timeout=600)
+    results["canvas"] = measure_part("canvas", [
+        str(BENCH / "canvas.py"), "--json", "--repeats", str(s.canvas_repeats),
+        "--frames", str(s.canvas_frames)], timeout=900)
+    results["app"] = measure_part("app", [
+        str(BENCH / "app.py"), "--json", "--repeats", str(s.app_repeats),
+        "--seconds", str(s.app_seconds)],
+        timeout=4 * s.app_repeats * (2 * s.app_seconds + 60))
+    results["memory"] = measure_part("memory", [
+        str(Path(__file__).resolve()), "--measure-memory", str(s.memory_steps)], timeout=3600)
+    results["machine"]["load_after"] = os.getloadavg()[0]
+    return results
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def measure_memory(steps: int) -> dict[str, Any]:
+    """Headless run of ``steps`` steps of the XOR lesson with its stopping rule lifted, in
+    this (fresh) process: peak resident memory and the history's size, before and after."""
+    sys.path.insert(0, str(ROOT))
+    from sim import Trainer, lessons
+    from sim.experiment import StoppingSpec
+
+    trainer = Trainer(lessons.load_lesson().replace(stopping=StoppingSpec()))
+    trainer.run(steps=WARM_UP_STEPS)
+    before = {"rss_mb": max_rss_mb(), "history_bytes": trainer.history.nbytes}
+    started = time.perf_counter()
+    trainer.run(steps=steps - WARM_UP_STEPS)
+    elapsed = time.perf_counter() - started
+    return {"network": "XOR lesson 2-3-1 (stopping lifted)", "steps": trainer.step_count,
+            "stopped": trainer.stopped, "seconds": elapsed,
+            "rss_mb_before": before["rss_mb"], "rss_mb_after": max_rss_mb(),
+            "history_bytes_before": before["history_bytes"],
+            "history_bytes_after": trainer.history.nbytes,
+            "history_points": len(trainer.history.series("loss").steps),
+            "history_steps": len(trainer.history)}
+
+
+def machine() -> dict[str, Any]:
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpu": cpu_model(), "cores": os.cpu_count(), "load_before": os.getloadavg()[0],
+            "python": platform.python_version(), "numpy": version("numpy"),
+            "pyside6": version("PySide6-Essentials") or version("PySide6"),
+            "pyqtgraph": version("pyqtgraph"), "torch": version("torch")}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------------------- the table
+
+def render_report(results: dict[str, Any]) -> str:
+    """The report as Markdown, from the figures ``measure_all`` returns."""
+    parts = [_header(results), _targets(results), _engine_table(results["engine"]),
+             _canvas_table(results["canvas"]), _app_table(results["app"]),
+             _memory_table(results["memory"], results["settings"]["memory_steps"])]
+    return "\n\n".join(parts) + "\n"
+
+
+def _header(results: dict[str, Any]) -> str:
+    m, s = results["machine"], results["settings"]
+    torch = f", PyTorch {m['torch']} (one thread)" if m.get("torch") else \
+        ", PyTorch not installed"
+    quick = s["name"] == "quick"
+    note = " A **quick** run: fewer repetitions and shorter runs than the full report." \
+        if quick else ""
+    if max(m["load_before"], m["load_after"]) >= m["cores"] / 2:
+        note += (" Other processes were busy on this machine during the run (see the load "
+                 "averages), so the figures are less steady than on an idle machine.")
+    return (f"Measured on {m['date']} by `python bench/report.py{' --quick' if quick else ''}`"
+            f" (regenerate with `python bench/report.py`; `--quick` takes under two minutes)."
+            f"{note}\n"
+            f"Machine: {m['cpu']}, {m['cores']} cores (load average {m['load_before']:.2f} "
+            f"before, {m['load_after']:.2f} after); Python {m['python']}, numpy {m['numpy']}, "
+            f"PySide6 {m['pyside6']}, pyqtgraph {m['pyqtgraph']}{torch}.\n"
+            f"Every figure is the median of several repetitions measured side by side in this "
+            f"one run (engine: {s['engine_repeats']} x {s['engine_seconds']:g} s per "
+            f"implementation, interleaved; canvas: {s['canvas_repeats']} x up to "
+            f"{s['canvas_frames']} frames, interleaved with the baseline; app: "
+            f"{s['app_repeats']} x {s['app_seconds']:g} s, alternating with headless runs).")
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "yes" if met else "**NO, missed**"
+
+
+def _targets(results: dict[str, Any]) -> str:
+    lines = ["### Targets", "",
+             "| Target (issue) | Measured | Met |", "|---|---|---|"]
+    for target, measured, met in target_rows(results):
+        lines.append(f"| {target} | {measured} | {_verdict(met)} |")
+    return "\n".join(lines)
+
+
+def target_rows(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """(target, measured figure, met?) for every speed target of the engine and app issues."""
+    rows = []
+    engine = {row["case"]: row for row in results["engine"]["rows"]}
+    for case, least, text in (("2-4-1, batch 4", 0.6, ">= 0.6x"),
+                              ("2-8-8-8-8-1, batch 32", 0.6, ">= 0.6x"),
+                              ("64-64-64-10, batch 64", 0.9, "within 10% (>= 0.9x)")):
+        row = engine.get(case)
+        rows.append((f"engine {case}: {text} the minimal numpy loop (#2)",
+                     "—" if row is None else f"{row['ratio']:.2f}x",
+                     None if row is None else row["ratio"] >= least))
+    canvas = results["canvas"]["rows"]
+    six = [row for row in canvas if row["network"] == "6x8"]
+    ten = [row for row in canvas if row["network"] == "10x64"]
+    rows.append(_worst("canvas 6x8: paint under 8 ms in every colour mode (#3)", six,
+                       "canvas_ms", "{:.2f} ms", lambda value: value < 8.0))
+    rows.append(_worst("canvas 6x8: faster than a plain binned drawLines of the same edges "
+                       "(#3)", six, "ratio", "{:.2f}x the plain paint's time",
+                       lambda value: value < 1.0))
+    rows.append(_worst("canvas 10x64: paint under 33 ms in every colour mode, by level of "
+                       "detail (#3)", ten, "canvas_ms", "{:.2f} ms", lambda value: value < 33.0))
+    app = results["app"]["rows"]
+    rows.append(_worst("UI latency p99 under 30 ms while training at full speed (#3)", app,
+                       "ui_latency_ms_p99", "{:.1f} ms", lambda value: value < 30.0))
+    rows.append(_worst("with the window painting, at least half the headless steps/s (#3)",
+                       app, "painting_vs_headless", "{:.2f}x", lambda value: value >= 0.5,
+                       worst=min))
+    memory = results["memory"]["rows"]
+    if memory:
+        m = memory[0]
+        bounded = m["history_bytes_after"] == m["history_bytes_before"]
+        rows.append(("history in bounded memory, a few MB however long the run (#2)",
+                     f"{_mb(m['history_bytes_after'])} after {m['steps']:,} steps "
+                     f"({_mb(m['history_bytes_before'])} after {WARM_UP_STEPS:,})",
+                     bounded and m["history_bytes_after"] < 10 * 2 ** 20))
+    else:
+        rows.append(("history in bounded memory (#2)", "—", None))
+    return rows
+
+
+def _worst(target: str, rows: list[dict], key: str, form: str, passes, worst=max
+           ) -> tuple[str, str, bool | None]:
+    """The target judged on its worst row (the largest time, or ``worst`` of the values)."""
+    values = [row[key] for row in rows if row.get(key) is not None]
+    if not values:
+        return target, "—", None
+    value = worst(values)
+    return target, form.format(value) + (" (worst case)" if len(values) > 1 else ""), \
+        passes(value)
+
+
+def _mb(count: float) -> str:
+    return f"{count / 2 ** 20:.2f} MB"
+
+
+def _missing(part: dict[str, Any]) -> str:
+    return f"\n\n*Not measured: {part['error']}*" if part["error"] else ""
+
+
+def _engine_table(part: dict[str, Any]) -> str:
+    with_torch = any(row.get("torch") for row in part["rows"])
+    head = "| Network | sim steps/s | minimal numpy steps/s | sim / minimal |"
+    rule = "|---|---:|---:|---:|"
+    if with_torch:
+        head += " PyTorch steps/s | sim / PyTorch |"
+        rule += "---:|---:|"
+    lines = ["### Engine: training steps per second", "",
+             "`sim.Trainer.step()` with every metric recorded, against the least a numpy "
+             "programmer would write for one SGD step (no metrics, no checks) and, where "
+             "installed, the same step in PyTorch (float64, `torch.optim.SGD`, one thread: "
+             "these networks are far too small for its thread pool). MSE loss, plain SGD.",
+             "", head, rule]
+    for row in part["rows"]:
+        line = (f"| {row['case']} | {row['sim']:,.0f} | {row['minimal']:,.0f} | "
+                f"{row['ratio']:.2f}x |")
+        if with_torch:
+            line += f" {row['torch']:,.0f} | {row['torch_ratio']:.2f}x |" if row.get("torch") \
+                else " — | — |"
+        lines.append(line)
+    return "\n".join(lines) + _missing(part)
+
+
+def _canvas_table(part: dict[str, Any]) -> str:
+    lines = ["### Canvas: paint time per frame", "",
+             "The network canvas painted offscreen at 1100x800 with antialiasing, median ms per "
+             "frame, against a plain binned `drawLines`: the same edges (all of them, no level "
+             "of detail), one antialiased `drawLines` per colour bin, pen widths by strength not "
+             "rounded to whole pixels, no nodes, labels or legend. Both are painted through "
+             "`QWidget.render`. Ratio below 1: the canvas is faster.", "",
+             "| Network | Colour mode | Edges | Canvas ms | Plain binned drawLines ms | "
+             "Canvas / plain |", "|---|---|---:|---:|---:|---:|"]
+    for row in part["rows"]:
+        detail = f" ({row['heat_map_layers']} layers as heat maps)" \
+            if row.get("heat_map_layers") else ""
+        lines.append(f"| {row['network']}{detail} | {row['mode']} | {row['edges']:,} | "
+                     f"{row['canvas_ms']:.2f} | {row['plain_ms']:.2f} | {row['ratio']:.2f} |")
+    return "\n".join(lines) + _missing(part)
+
+
+def _app_table(part: dict[str, Any]) -> str:
+    lines = ["### The app while training at full speed", "",
+             "`python -m gui FILE --play --quit-after SECONDS --stats --size 1600x1000`, "
+             "offscreen, against the same file trained headless by `sim.Trainer` for the same "
+             "wall time. UI latency is how late the app's 16 ms frame timer fires while "
+             "training runs. The XOR lesson's `max_steps: 5000` is lifted for this run (it "
+             "ends in a fraction of a second at full speed); the spiral experiment is "
+             "`bench/spiral.json`.", "",
+             "| Experiment | Steps/s, window painting | Steps/s, headless | Window / headless "
+             "| UI latency p50 | UI latency p99 | Paint p50 | Paint p99 | Frames/s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in part["rows"]:
+        p50 = "n/a (not in `--stats`)" if row.get("ui_latency_ms_p50") is None else \
+            f"{row['ui_latency_ms_p50']:.1f} ms"
+        stopped = " (stopped early!)" if row.get("headless_stopped") else ""
+        lines.append(f"| {row['experiment']}{stopped} | {row['steps_per_s']:,.0f} | "
+                     f"{row['headless_steps_per_s']:,.0f} | {row['painting_vs_headless']:.2f}x "
+                     f"| {p50} | {row['ui_latency_ms_p99']:.1f} ms | "
+                     f"{row['paint_ms_p50']:.1f} ms | {row['paint_ms_p99']:.1f} ms | "
+                     f"{row['frames'] / row['seconds']:.0f} |")
+    return "\n".join(lines) + _missing(part)
+
+
+def _memory_table(part: dict[str, Any], steps: int) -> str:
+    lines = [f"### Memory after {'a million' if steps == MILLION else f'{steps:,}'} steps", "",
+             "A headless run in a fresh process; max RSS is the process's peak resident memory "
+             f"(Python, numpy and sim included), read after {WARM_UP_STEPS:,} steps and at the "
+             "end. The history keeps recent steps at full resolution and folds older ones into "
+             "min/max buckets.", "",
+             "| Run | Steps | Seconds | Max RSS after 1,000 steps | Max RSS at the end | "
+             "History size | Plot points kept |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in part["rows"]:
+        lines.append(f"| {row['network']} | {row['steps']:,} | {row['seconds']:.0f} | "
+                     f"{row['rss_mb_before']:.1f} MB | {row['rss_mb_after']:.1f} MB | "
+                     f"{_mb(row['history_bytes_after'])} | {row['history_points']:,} |")
+    return "\n".join(lines) + _missing(part)
+
+
+# ---------------------------------------------------------------------------- README
+
+def with_report(readme: str, report: str) -> str:
+    """README text with the report between the markers (a Performance section at the end is
+    added, markers and all, when the markers are not there yet)."""
+    block = f"{START_MARKER}\n{report.rstrip()}\n{END_MARKER}"
+    start, end = readme.find(START_MARKER), readme.find(END_MARKER)
+    if start == -1 or end == -1 or end < start:
+        return f"{readme.rstrip()}\n\n{SECTION_HEADING}\n\n{block}\n"
+    return readme[:start] + block + readme[end + len(END_MARKER):]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repetitions and shorter runs (under two minutes)")
+    parser.add_argument("--print-only", action="store_true", help="leave README.md alone")
+    parser.add_argument("--measure-memory", type=int, metavar="STEPS", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_memory is not None:  # the memory part, run in a process of its own
+        print(json.dumps(measure_memory(max(args.measure_memory, WARM_UP_STEPS))))
+        return
+    report = render_report(measure_all(QUICK if args.quick else FULL))
+    print(report)
+    if not args.print_only:
+        sys.path.insert(0, str(ROOT))
+        from sim.experiment import write_text_atomic
+
+        write_text_atomic(README, with_report(README.read_text(encoding="utf-8"), report))
+        print(f"written to {README}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
