@@ -150,7 +150,7 @@ class NetworkCanvas(QWidget):
 
     def set_style(self, style: Style) -> None:
         self.style_ = style
-        self._geometry = None
+        self._geometry_key = None  # rebuilt at the next paint
         self.update()
 
     def set_sample(self, sample: int) -> None:
@@ -159,7 +159,7 @@ class NetworkCanvas(QWidget):
 
     def reset_view(self) -> None:
         self.zoom, self.pan = 1.0, QPointF(0.0, 0.0)
-        self._geometry = None
+        self._geometry_key = None  # rebuilt at the next paint
         self.update()
 
     def set_phase_view(self, on: bool) -> None:
