@@ -111,6 +111,7 @@ class NetworkCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.style_ = style
         self.mode = "weight"  # the user's choice; see shown_mode
+        self.scheme = "orange-blue"  # which colour-blind-safe set of colour maps
         self.phase_view = False  # True while the user walks an iteration phase by phase
         self.sample = 0  # the training sample whose values the nodes show
         self.snapshot: Snapshot | None = None
@@ -139,6 +140,16 @@ class NetworkCanvas(QWidget):
                 self.hover = None
                 if item is self.selection:
                     self.select(None)
+        self.update()
+
+    def palette_colours(self) -> np.ndarray:
+        """The colour ramp of the shown mode in the chosen scheme."""
+        return palette.SCHEMES[self.scheme][self.shown_mode]
+
+    def set_scheme(self, scheme: str) -> None:
+        if scheme not in palette.SCHEMES:
+            raise ValueError(f"unknown colour scheme {scheme!r}")
+        self.scheme = scheme
         self.update()
 
     @Slot(str)
@@ -299,7 +310,7 @@ class NetworkCanvas(QWidget):
         if index == palette.NAN_BIN:
             pen = QPen(QColor(*palette.NAN_COLOUR), width, Qt.PenStyle.DashLine)
         else:
-            pen = QPen(QColor(*palette.colour(self.shown_mode, index)), width)
+            pen = QPen(QColor(*palette.colour(self.shown_mode, index, self.scheme)), width)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         return pen
 
@@ -358,13 +369,13 @@ class NetworkCanvas(QWidget):
         for l in sorted(heat):
             rect = self._heat_rect(geometry, l)
             cells = palette.bins(self.edge_values(l), scale)
-            painter.drawImage(rect, _image(self.shown_mode, cells))
+            painter.drawImage(rect, _image(self.palette_colours(), cells))
             painter.drawRect(rect)
             biases = self.bias_values(l)
             if biases is not None:  # the biases as one more column, just right of the matrix
                 strip = self._bias_strip(rect, l)
                 column = palette.bins(biases, scale)[:, None]
-                painter.drawImage(strip, _image(self.shown_mode, column))
+                painter.drawImage(strip, _image(self.palette_colours(), column))
                 painter.drawRect(strip)
 
     def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
@@ -385,7 +396,8 @@ class NetworkCanvas(QWidget):
             return None
         finite = values[np.isfinite(values)]
         high = float(np.abs(finite).max()) if finite.size else 1.0
-        return palette.activation_colours(values, 1.0 if column == 0 or high == 0.0 else high)
+        return palette.activation_colours(values, 1.0 if column == 0 or high == 0.0 else high,
+                                          self.scheme)
 
     def _draw_nodes(self, painter: QPainter, geometry: _Geometry) -> None:
         r = geometry.radius
@@ -544,7 +556,7 @@ class NetworkCanvas(QWidget):
         st = self.style_
         width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
-        colours = palette.PALETTES[self.shown_mode]
+        colours = palette.SCHEMES[self.scheme][self.shown_mode]
         step = width / len(colours)
         for k, rgb in enumerate(colours):
             painter.fillRect(QRectF(x + k * step, y, step + 0.5, height), QColor(*rgb.tolist()))
@@ -796,9 +808,9 @@ def _fits(item: Selection, snapshot: Snapshot) -> bool:
     return item.j < layer.units and item.i is not None and item.i < layer.fan_in
 
 
-def _image(mode: str, bins: np.ndarray) -> QImage:
+def _image(ramp: np.ndarray, bins: np.ndarray) -> QImage:
     """A (rows, columns) array of colour bins as an RGB image, one pixel per cell."""
-    colours = palette.PALETTES[mode][np.clip(bins, 0, None)]
+    colours = ramp[np.clip(bins, 0, None)]
     colours[bins == palette.NAN_BIN] = palette.NAN_COLOUR
     return _rgb_image(colours)
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup
 
+from sim import palette
+
 from .style import THEME_TITLES, THEMES, Style
 
 if TYPE_CHECKING:
@@ -46,6 +48,15 @@ class Presentation(QObject):
         self.smaller_action = w.make_action("Smaller", self.smaller, "Ctrl+-",
                                         "Scale everything down (presentation mode)")
         self.full_screen_action = w.make_action("Full screen", self.toggle_full_screen, "F11")
+        scheme = str(settings.value("colour_scheme", "orange-blue"))
+        self.scheme = scheme if scheme in palette.SCHEMES else "orange-blue"
+        self.scheme_actions = QActionGroup(self)
+        for name, title in palette.SCHEME_TITLES.items():
+            action = QAction(title, self)
+            action.setCheckable(True)
+            action.setChecked(name == self.scheme)
+            action.triggered.connect(lambda _=False, n=name: self.set_scheme(n))
+            self.scheme_actions.addAction(action)
         self.theme_actions = QActionGroup(self)
         for name, title in THEME_TITLES.items():
             action = QAction(title, self)
@@ -114,6 +125,15 @@ class Presentation(QObject):
         for action in self.theme_actions.actions():
             action.setChecked(action.text() == THEME_TITLES[name])
         self.window.apply_style(self.style())
+
+    def set_scheme(self, name: str) -> None:
+        """The colour maps of the edges, nodes and legend (both sets are colour-blind safe)."""
+        self.scheme = name
+        self.settings.setValue("colour_scheme", name)
+        for action in self.scheme_actions.actions():
+            action.setChecked(action.text() == palette.SCHEME_TITLES[name])
+        self.window.canvas.set_scheme(name)
+        self.window.comparison.canvas.set_scheme(name)
 
     @Slot()
     def toggle_full_screen(self) -> None:

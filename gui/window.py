@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.document.opened(path)
         self.apply_style(self.style_)
+        self.presentation.set_scheme(self.presentation.scheme)
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.frame_timer.timeout.connect(self._frame)
@@ -243,6 +244,7 @@ class MainWindow(QMainWindow):
             _add(view, item)
         themes = view.addMenu("Theme")
         themes.addActions(p.theme_actions.actions())
+        view.addMenu("Colour maps").addActions(p.scheme_actions.actions())
         view.addSeparator()
         for dock in (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
                      self.lesson_dock, self.captions_dock):

@@ -46,6 +46,20 @@ GRADIENT = _ramp([(246, 240, 226), (253, 190, 133), (227, 92, 83), (142, 36, 115
 UPDATE = _ramp([(240, 246, 228), (173, 221, 142), (49, 163, 84), (0, 104, 111),
                 (8, 48, 83)])
 PALETTES = {"weight": DIVERGING, "gradient": GRADIENT, "update": UPDATE}
+# A second colour-blind-safe set, for viewers or projectors that lose orange and blue:
+# ColorBrewer's purple-green for signs (safe for the common deficiencies), and viridis-like
+# ramps (perceptually even, readable in greyscale) for magnitudes.
+PURPLE_GREEN = {
+    "weight": _ramp([(118, 42, 131), (194, 165, 207), (215, 215, 215), (166, 219, 160),
+                     (27, 120, 55)]),
+    "gradient": _ramp([(246, 246, 220), (189, 223, 38), (33, 145, 140), (59, 82, 139),
+                       (68, 1, 84)]),
+    "update": _ramp([(246, 240, 226), (253, 174, 97), (215, 48, 39), (120, 28, 109),
+                     (30, 10, 40)]),
+}
+SCHEMES = {"orange-blue": PALETTES, "purple-green": PURPLE_GREEN}
+SCHEME_TITLES = {"orange-blue": "Orange and blue (Okabe & Ito)",
+                 "purple-green": "Purple and green (ColorBrewer)"}
 NAN_COLOUR = (255, 0, 255)  # magenta, drawn dashed, and always named in the legend
 
 
@@ -116,17 +130,18 @@ def _number(value: float) -> str:
     return f"{value:.3g}".replace("-", "−")
 
 
-def colour(mode: str, index: int) -> tuple[int, int, int]:
+def colour(mode: str, index: int, scheme: str = "orange-blue") -> tuple[int, int, int]:
     """The RGB colour of a bin in a mode (NAN_BIN: the not-a-number colour)."""
     if index == NAN_BIN:
         return NAN_COLOUR
-    return tuple(int(c) for c in PALETTES[mode][index])
+    return tuple(int(c) for c in SCHEMES[scheme][mode][index])
 
 
-def activation_colours(values: np.ndarray, high: float) -> np.ndarray:
+def activation_colours(values: np.ndarray, high: float,
+                       scheme: str = "orange-blue") -> np.ndarray:
     """Node fills (RGB rows) for values on a symmetric range, on the diverging map."""
     indices = bins(values, Scale("symmetric", high if high > 0 else 1.0))
-    colours = DIVERGING[np.clip(indices, 0, None)]
+    colours = SCHEMES[scheme]["weight"][np.clip(indices, 0, None)]
     colours[indices == NAN_BIN] = NAN_COLOUR
     return colours
 

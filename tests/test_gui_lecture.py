@@ -313,3 +313,38 @@ def test_every_lesson_opens_from_the_lessons_menu(make_window, qtbot):
         qtbot.waitUntil(lambda a=action: window.experiment.name == a.text()
                         and window.snapshot.experiment.name == a.text(), timeout=5000)
         assert window.lesson.label.text().count("<p>") >= 1  # its guidance is on show
+
+
+# ---------------------------------------------------------------------------- settings
+
+def test_theme_colour_maps_scale_and_recent_files_persist(make_window, qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from gui.window import MainWindow
+
+    settings_file = str(tmp_path / "persisted.ini")
+    first = MainWindow(lessons.load_lesson(),
+                       settings=QSettings(settings_file, QSettings.Format.IniFormat))
+    first.presentation.set_theme("projector")
+    first.presentation.set_scheme("purple-green")
+    first.presentation.set_scale(2.5)
+    saved = tmp_path / "run.json"
+    first.document.save_to(saved)
+    qtbot.waitUntil(lambda: first.document.path == saved, timeout=5000)
+    first.force_close = True
+    first.close()
+    first.settings.sync()
+    second = MainWindow(lessons.load_lesson(),
+                        settings=QSettings(settings_file, QSettings.Format.IniFormat))
+    try:
+        assert second.presentation.theme == "projector"
+        assert second.canvas.scheme == "purple-green"
+        assert second.presentation.current_scale() == 2.5
+        assert second.document.recent()[0] == str(saved.resolve())
+        second.presentation.set_on(True)
+        assert second.style_.name == "projector" and second.style_.scale == 2.5
+        node = second.canvas.palette_colours()[0]
+        assert tuple(node) == tuple(sim.palette.PURPLE_GREEN["weight"][0])
+    finally:
+        second.force_close = True
+        second.close()
