@@ -94,6 +94,8 @@ def measure_all(settings: Settings) -> dict[str, Any]:
     results["canvas"] = measure_part("canvas", [
         str(BENCH / "canvas.py"), "--json", "--repeats", str(s.canvas_repeats),
         "--frames", str(s.canvas_frames)], timeout=900)
+    results["pictures"] = measure_part("pictures", [
+        str(BENCH / "landscape.py"), "--json", "--repeats", str(s.engine_repeats)], timeout=900)
     results["app"] = measure_part("app", [
         str(BENCH / "app.py"), "--json", "--repeats", str(s.app_repeats),
         "--seconds", str(s.app_seconds)],
@@ -160,7 +162,8 @@ def version(distribution: str) -> str | None:
 def render_report(results: dict[str, Any]) -> str:
     """The report as Markdown, from the figures ``measure_all`` returns."""
     parts = [_header(results), _targets(results), _engine_table(results["engine"]),
-             _canvas_table(results["canvas"]), _app_table(results["app"]),
+             _canvas_table(results["canvas"]), _pictures_table(results.get("pictures")),
+             _app_table(results["app"]),
              _memory_table(results["memory"], results["settings"]["memory_steps"])]
     return "\n\n".join(parts) + "\n"
 
@@ -297,6 +300,22 @@ def _canvas_table(part: dict[str, Any]) -> str:
         lines.append(f"| {row['network']}{detail} | {row['mode']} | {row['edges']:,} | "
                      f"{row['canvas_ms']:.2f} | {row['plain_ms']:.2f} | {row['ratio']:.2f} |")
     return "\n".join(lines) + _missing(part)
+
+
+def _pictures_table(part: dict[str, Any] | None) -> str:
+    title = "### Decision boundary and loss landscape: milliseconds per picture"
+    if part is None or not part["rows"]:
+        return f"{title}\n\n{_missing(part) if part else 'not measured in this run.'}"
+    lines = [title, "",
+             "Computed by `sim` on the training worker between steps (at most five times a "
+             "second while training runs, where a surface takes a 32 x 32 grid); median of "
+             "repetitions. The reference is the same 64 x 64 surface as 4,096 separate "
+             "`loss_value` calls.", "",
+             "| Network | Samples | Picture | Median ms |", "|---|---:|---|---:|"]
+    for row in part["rows"]:
+        lines.append(f"| {row['network']} | {row['samples']} | {row['grid']} | "
+                     f"{row['median_ms']:.1f} |")
+    return "\n".join(lines)
 
 
 def _app_table(part: dict[str, Any]) -> str:
