@@ -1,0 +1,239 @@
+"""Close anywhere: in every state the window can be in, closing it stops every worker thread
+within two seconds, and the app run as a user runs it exits with code 0 as promptly.
+
+In-process (pytest-qt, offscreen): the window is closed while playing at full speed, paused
+in the middle of an iteration, with a modal dialog open, during a long run with a progress
+bar, while comparing side by side and in presentation mode. As a process: a timed run and a
+polite kill (SIGTERM) in several of those states.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from gui.window import MainWindow
+from sim import lessons
+from tests.conftest import ROOT, experiment, running_qthreads
+from tests.test_app_process import LAUNCH_TIMEOUT, _catches, app_environment
+
+CLOSE_SECONDS = 2.0  # the promise: closed, and every worker joined, within this
+WAIT_MS = 5000
+
+
+def workers_of(window: MainWindow) -> list:
+    """The window's training threads: its own, and side by side run B's if there is one."""
+    return [w for w in (window.worker, window.comparison.worker) if w is not None]
+
+
+def close_timed(window: MainWindow) -> float:
+    """Close the window as its close button does; the user discards unsaved changes."""
+    window.document.confirm_discard = lambda: True
+    started = time.perf_counter()
+    window.close()
+    return time.perf_counter() - started
+
+
+def assert_closed(window: MainWindow, workers: list, seconds: float) -> None:
+    assert not window.isVisible()
+    assert [w.isRunning() for w in workers] == [False] * len(workers)
+    assert seconds < CLOSE_SECONDS, f"closing took {seconds:.2f} s"
+    assert not running_qthreads()
+
+
+def edge_point(window: MainWindow) -> QPoint:
+    """A point the canvas takes for a weight: a double-click there opens the edit dialog."""
+    canvas = window.canvas
+    geometry = canvas.geometry_for_paint()
+    for layer in range(1, geometry.columns):
+        for segment in geometry.segments[layer]:
+            for t in (0.5, 0.4, 0.6, 0.3, 0.7):
+                x, y = (segment[:2] + (segment[2:] - segment[:2]) * t).tolist()
+                point = QPointF(x, y).toPoint()
+                item = canvas.item_at(QPointF(point))
+                if item is not None and item.kind == "weight":
+                    return point
+    raise AssertionError("no point on the canvas picks a weight")
+
+
+# ---------------------------------------------------------------------------- in-process
+
+def playing_at_full_speed(window: MainWindow, qtbot) -> None:
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 50, timeout=WAIT_MS)
+    assert window.speed_label.text().strip() == "max"
+
+
+def paused_mid_phase(window: MainWindow, qtbot) -> None:
+    for _ in range(3):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.snapshot.cursor == 3, timeout=WAIT_MS)
+    assert not window.snapshot.at_boundary
+
+
+def long_run_with_progress(window: MainWindow, qtbot) -> None:
+    window.run_epochs(10**5)
+    qtbot.waitUntil(lambda: window.snapshot.epoch >= 50, timeout=WAIT_MS)
+    assert window.progress.isVisible() and window.progress.maximum() >= 10**5
+
+
+def comparing_side_by_side(window: MainWindow, qtbot) -> None:
+    other = window.experiment
+    window.comparison.start(other.replace(
+        optimizer=dataclasses.replace(other.optimizer, momentum=0.9), name="with momentum"))
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.comparison.snapshot is not None
+                    and window.comparison.snapshot.step >= 20 and window.snapshot.step >= 20,
+                    timeout=WAIT_MS)
+    assert window.comparison.worker.isRunning()
+
+
+def presenting(window: MainWindow, qtbot) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.presentation.on
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("get_there", [playing_at_full_speed, paused_mid_phase,
+                                       long_run_with_progress, comparing_side_by_side,
+                                       presenting], ids=lambda f: f.__name__)
+def test_closing_stops_every_worker_within_two_seconds(make_window, qtbot,
+                                                       get_there: Callable) -> None:
+    window = make_window(experiment())  # endless XOR: training never ends by itself
+    get_there(window, qtbot)
+    workers = workers_of(window)
+    assert all(w.isRunning() for w in workers)
+    seconds = close_timed(window)
+    assert_closed(window, workers, seconds)
+
+
+def open_edit_dialog(window: MainWindow, qtbot) -> None:
+    qtbot.mouseDClick(window.canvas, Qt.MouseButton.LeftButton, pos=edge_point(window))
+
+
+def open_run_epochs_dialog(window: MainWindow, qtbot) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ShiftModifier)
+
+
+@pytest.mark.parametrize("open_dialog", [open_edit_dialog, open_run_epochs_dialog],
+                         ids=["edit weight", "run epochs"])
+def test_closing_with_a_modal_dialog_open(make_window, qtbot, open_dialog: Callable) -> None:
+    """The window closes while the dialog's own event loop runs (a timer fires inside it);
+    the dialog, answered afterwards, sends its command to a worker that is gone: nothing
+    happens, nothing is raised, nothing starts again."""
+    window = make_window(experiment())
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
+    workers = workers_of(window)
+    seen: dict = {}
+
+    def close_during_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen["dialog"] = type(dialog).__name__
+        seen["seconds"] = close_timed(window)
+        seen["running"] = [w.isRunning() for w in workers]
+        dialog.accept()  # the user answers the dialog after all
+
+    QTimer.singleShot(300, close_during_dialog)
+    open_dialog(window, qtbot)  # returns once the dialog's loop has ended
+    assert seen.get("dialog") == "QInputDialog", seen
+    assert seen["running"] == [False] * len(workers)
+    assert_closed(window, workers, seen["seconds"])
+    qtbot.wait(100)
+    assert not running_qthreads()
+
+
+# ---------------------------------------------------------------------------- the app
+
+def start_app(*args: str, code: str | None = None) -> subprocess.Popen:
+    """`python -m gui ARGS` headless, or the app started by a few lines of ``code``."""
+    command = [sys.executable, "-m", "gui"] if code is None else [sys.executable, "-c", code]
+    return subprocess.Popen([*command, *args], cwd=ROOT, env=app_environment(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    try:
+        return process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+SECOND_LESSON = str(lessons.lesson_files()[1])
+
+
+@pytest.mark.parametrize("state", [["--play"], ["--phases", "3"],
+                                   ["--play", "--presentation", "--compare", SECOND_LESSON]],
+                         ids=["playing", "mid-phase", "presenting and comparing"])
+def test_a_timed_run_exits_0(state: list[str]) -> None:
+    started = time.perf_counter()
+    process = start_app(*state, "--quit-after", "1")
+    stdout, stderr = finish(process, LAUNCH_TIMEOUT)
+    assert process.returncode == 0, stderr
+    assert stdout == ""
+    assert time.perf_counter() - started >= 1.0
+
+
+# The app with the run-epochs dialog open: it says so on stdout once the dialog runs.
+WITH_A_DIALOG = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from gui import app
+
+show = app._show
+
+def show_with_a_dialog(args, window, qapp):
+    def say_which():
+        print(type(QApplication.activeModalWidget()).__name__, flush=True)
+    QTimer.singleShot(0, window.ask_run_epochs)
+    QTimer.singleShot(300, say_which)
+    return show(args, window, qapp)
+
+app._show = show_with_a_dialog
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
+def wait_until_ready(process: subprocess.Popen, dialog: bool) -> None:
+    """Until the app catches SIGTERM and trains (and shows its dialog, if it opens one)."""
+    deadline = time.monotonic() + LAUNCH_TIMEOUT
+    while not _catches(process.pid, signal.SIGTERM):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the app never got ready"
+        time.sleep(0.05)
+    if dialog:
+        assert process.stdout.readline().strip() == "QInputDialog"
+    time.sleep(1.0)  # training under way
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("state, code", [
+    (["--play"], None),
+    (["--play", "--presentation", "--compare", SECOND_LESSON], None),
+    (["--play"], WITH_A_DIALOG),
+], ids=["playing", "presenting and comparing", "run-epochs dialog open"])
+def test_sigterm_exits_0_within_two_seconds(state: list[str], code: str | None) -> None:
+    process = start_app(*state, "--quit-after", "30", code=code)
+    try:
+        wait_until_ready(process, dialog=code is not None)
+        process.send_signal(signal.SIGTERM)
+        signalled = time.perf_counter()
+        process.wait(timeout=LAUNCH_TIMEOUT)
+        seconds = time.perf_counter() - signalled
+    finally:
+        stdout, stderr = finish(process, LAUNCH_TIMEOUT)
+    assert process.returncode == 0, stderr
+    assert seconds < CLOSE_SECONDS, f"exit took {seconds:.2f} s after SIGTERM"
