@@ -191,13 +191,10 @@ class ControlPanel(QScrollArea):
     def _fit_network_to_data(self, document: dict) -> None:
         """Inputs and output units follow the data (one-hot classes, features)."""
         try:
-            spec = sim.parse({"data": document["data"], "network": {"inputs": 1, "layers": [
-                {"units": 1}]}, "loss": "sse"}, self._base_dir).data
+            spec = sim.experiment.parse_data(document["data"])
+            n_in, n_out = data.dimensions(spec, self._base_dir)
         except sim.ExperimentError:
             return  # the full parse will name the problem
-        except Exception:
-            return
-        n_in, n_out = data.dimensions(spec, self._base_dir)
         document["network"]["inputs"] = n_in
         document["network"]["layers"][-1]["units"] = n_out
         for layer in document["network"]["layers"]:

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self, self.settings)
         self.sheet = ShortcutSheet(self)
         self._epoch_target: int | None = None  # "run to epoch N" in progress
+        self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._docks()
         self._actions()
         self.comparison = Comparison(self)
@@ -398,7 +399,8 @@ class MainWindow(QMainWindow):
         self.cancel_run.show()
         self._playing = True  # so that the plots throttle and Space pauses
         self.play_action.setText("Pause")
-        self.send("epoch", count)
+        self._run_token += 1
+        self.send("epoch", count, self._run_token)
 
     def _end_run(self) -> None:
         self._epoch_target = None
@@ -456,9 +458,9 @@ class MainWindow(QMainWindow):
             self.worker.send("edit", item.layer, item.j,
                              None if item.kind == "bias" else item.i, value)
 
-    @Slot()
-    def _run_ended(self) -> None:
-        if self._epoch_target is not None:
+    @Slot(int)
+    def _run_ended(self, token: int) -> None:
+        if self._epoch_target is not None and token == self._run_token:
             self.set_playing(False)
 
     @Slot(str)

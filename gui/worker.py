@@ -84,8 +84,9 @@ class TrainingWorker(QThread):
     # A file written by "save" or "export_history": (path, "") or (path, one-line error).
     written = Signal(str, str)
     checked = Signal(str)  # the result of "gradcheck", one line
-    # "run N epochs" (or N steps) ended: done, cancelled, or training stopped by itself
-    run_ended = Signal()
+    # A run of epochs or steps ended (done, or training stopped by itself): the run's token,
+    # as the window gave it, so that the end of an earlier run cannot end a later one
+    run_ended = Signal(int)
 
     def __init__(self, experiment: sim.Experiment, gui_idle: threading.Event | None = None,
                  parent: Any = None) -> None:
@@ -109,6 +110,7 @@ class TrainingWorker(QThread):
         self._target_epoch: int | None = None
         self._next_due = 0.0
         self._step_seconds = 0.0  # how long the last step took
+        self._run_token = 0  # the window's name for the run of epochs or steps under way
         self._want_boundary = False  # the window shows the decision boundary
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views: Views | None = None
@@ -210,7 +212,7 @@ class TrainingWorker(QThread):
             self._target_epoch = None
         finished = not self._pending_steps and self._target_epoch is None
         if running and (finished or trainer.stopped):
-            self.run_ended.emit()
+            self.run_ended.emit(self._run_token)
 
     def _step_whole(self) -> bool:
         self._gui_idle.wait(GATE_PATIENCE)
@@ -297,8 +299,9 @@ class TrainingWorker(QThread):
         self._trainer.step_phase()
         return True
 
-    def _epoch(self, count: int = 1) -> bool:
+    def _epoch(self, count: int = 1, token: int = 0) -> bool:
         self._playing = False
+        self._run_token = token
         # The epoch under way counts: finishing the iteration in progress may end it.
         target = self._trainer.epoch_count + int(count)
         if not self._trainer.at_boundary() and self._trainer.step():
@@ -306,8 +309,9 @@ class TrainingWorker(QThread):
         self._target_epoch = target if self._trainer.epoch_count < target else None
         return True
 
-    def _run_steps(self, count: int) -> bool:
+    def _run_steps(self, count: int, token: int = 0) -> bool:
         self._playing = False
+        self._run_token = token
         self._pending_steps = int(count)
         return False
 

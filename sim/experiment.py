@@ -253,6 +253,11 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     return experiment
 
 
+def parse_data(value: Any) -> DataSpec:
+    """Only the ``data`` section of a document, validated (e.g. to size a network to it)."""
+    return _parse_data(Section(value, "data", _data_keys(value)))
+
+
 def _data_keys(value: Any) -> tuple[str, ...]:
     """The keys allowed in ``data``, which depend on its kind."""
     if not isinstance(value, dict):

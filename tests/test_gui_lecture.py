@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -348,3 +349,25 @@ def test_theme_colour_maps_scale_and_recent_files_persist(make_window, qtbot, tm
     finally:
         second.force_close = True
         second.close()
+
+
+def test_a_lesson_with_explicit_weights_can_change_its_architecture(make_window, qtbot):
+    from PySide6.QtWidgets import QSpinBox
+
+    window = make_window(sim.load(lessons.lesson_dir() / "seed003-walkthrough.json"))
+    window.confirm_rebuild = lambda: True
+    units = window.controls.layers_box.itemAt(0).widget().findChild(QSpinBox)
+    units.setValue(4)
+    qtbot.waitUntil(lambda: window.snapshot.layers[0].units == 4, timeout=5000)
+    assert window.controls.error.text() == ""
+    assert window.snapshot.layers[0].fan_in == 2 and window.snapshot.layers[1].fan_in == 4
+
+
+def test_the_end_of_an_earlier_epoch_does_not_end_a_later_run(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    window.step_epoch()
+    time.sleep(0.5)  # that epoch ends, and its end is reported, before the GUI looks again
+    start = window.snapshot.epoch + 1  # the epoch stepped is not shown yet
+    window.run_epochs(50)
+    qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=20000)
+    qtbot.waitUntil(lambda: window.snapshot.epoch == start + 50, timeout=5000)
