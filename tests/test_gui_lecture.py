@@ -371,3 +371,32 @@ def test_the_end_of_an_earlier_epoch_does_not_end_a_later_run(make_window, qtbot
     window.run_epochs(50)
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=20000)
     qtbot.waitUntil(lambda: window.snapshot.epoch == start + 50, timeout=5000)
+
+
+def test_the_network_picture_goes_to_the_clipboard(make_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(lessons.load_lesson())
+    QApplication.clipboard().clear()
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    image = QApplication.clipboard().image()
+    assert image.width() == 2 * window.canvas.width()  # twice the size, for slides
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 9)
+               for y in range(0, image.height(), 9)}
+    assert len(colours) > 20
+
+
+def test_a_file_dropped_on_the_window_opens(make_window, qtbot):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window(lessons.load_lesson())
+    path = LESSON_FILES[2]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.experiment.name == sim.load(path).name, timeout=5000)
+    assert event.isAccepted()
