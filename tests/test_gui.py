@@ -280,8 +280,13 @@ def test_epoch_key_after_a_phase_ends_the_epoch_it_is_in(make_window, qtbot, bat
     key(qtbot, window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.snapshot.cursor == 1, timeout=WAIT_MS)
     key(qtbot, window, Qt.Key.Key_E)
-    qtbot.waitUntil(lambda: window.snapshot.at_boundary and worker_idle(window),
-                    timeout=WAIT_MS)
+    # Epoch 1 reached and the worker idle: a run that trained one epoch too many never is
+    # both (waiting for "idle" alone could catch the worker between taking the command from
+    # its queue and starting the run).
+    qtbot.waitUntil(lambda: window.snapshot.at_boundary and window.snapshot.epoch == 1
+                    and worker_idle(window), timeout=WAIT_MS)
+    qtbot.wait(200)
+    assert worker_idle(window) and window.worker.latest(window._seen) is None  # settled
     assert (window.snapshot.step, window.snapshot.epoch) == (steps_per_epoch, 1)
     assert window.worker.steps_done == steps_per_epoch
 
