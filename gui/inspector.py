@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from sim.chain_rule import ChainRule
 from sim.explain import exact, factor, fmt
@@ -14,6 +13,7 @@ from sim.snapshot import Snapshot
 
 from .canvas import Selection
 from .style import Style
+from .text_panel import TextPanel
 
 
 def _row(label: str, value: str) -> str:
@@ -51,22 +51,11 @@ def chain_rule_lines(rule: ChainRule, row: int, batch: int) -> list[str]:
     return lines
 
 
-class Inspector(QScrollArea):
+class Inspector(TextPanel):
     """Shows the selection's numbers; every number comes from the Snapshot (that is, sim)."""
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setWordWrap(True)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.addWidget(self.label)
-        layout.addStretch(1)
-        self.setWidget(inner)
         self.selection: Selection | None = None
         self.snapshot: Snapshot | None = None
         self.sample_row: int | None = None
