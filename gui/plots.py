@@ -50,15 +50,44 @@ def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return x[both], y[both]
 
 
+class DecadeAxis(pg.AxisItem):
+    """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
+    stay, but their labels crowd each other when a plot spans a decade or two."""
+
+    def logTickStrings(self, values: list[float], scale: float,  # noqa: N802 - Qt's name
+                       spacing: float) -> list[str]:
+        labels = super().logTickStrings(values, scale, spacing)
+        decades = [abs(value - round(value)) < 1e-9 for value in values]
+        if sum(decades) < 2:  # a range inside a decade or two: every label is needed
+            return labels
+        return [label if decade else "" for decade, label in zip(decades, labels)]
+
+
 class Plot(pg.PlotWidget):
+    WAITING = " (press Step or Play)"  # added to the title while there is nothing to draw
+
     def __init__(self, title: str, style: Style, log_y: bool) -> None:
-        super().__init__()
+        super().__init__(axisItems={"left": DecadeAxis("left")})
+        self.title = title
         self.setMenuEnabled(False)
         self.setLabel("bottom", "step")
         self.setLogMode(x=False, y=log_y)
         self.setMinimumHeight(150)
         self.getPlotItem().setTitle(title)
         self.apply_style(style)
+
+    def show_waiting(self, waiting: bool) -> None:
+        """Before the first step: say what to do, and keep tidy axes instead of a default
+        range (a log axis over less than a decade crowds its labels)."""
+        label = self.getPlotItem().titleLabel
+        text = self.title + (self.WAITING if waiting else "")
+        if label.text != text:
+            label.setText(text)
+        if waiting:
+            self.setXRange(0, 10, padding=0)
+            self.setYRange(-3, 0, padding=0) if self.getPlotItem().ctrl.logYCheck.isChecked() \
+                else self.setYRange(0, 1, padding=0)
+        self.enableAutoRange(enable=not waiting)
 
     def apply_style(self, style: Style) -> None:
         self.setBackground(style.background)
@@ -248,6 +277,7 @@ class LivePlots(QWidget):
         return snapshot.batch_size < snapshot.train_size
 
     def _draw_loss(self, snapshot: Snapshot) -> None:
+        self.loss_plot.show_waiting(not snapshot.history)
         noisy = self._mini_batches(snapshot)
         self.train_curve.show(self._series(snapshot, "loss"), smooth=noisy)
         self.val_curve.show(self._series(snapshot, "val_loss"), smooth=False)
@@ -259,6 +289,7 @@ class LivePlots(QWidget):
         self.loss_key.setText(legend_html(entries))
 
     def _draw_norms(self, snapshot: Snapshot) -> None:
+        self.norm_plot.show_waiting(not snapshot.history)
         noisy = self._mini_batches(snapshot)
         self._show_threshold(snapshot)
         self.global_curve.show(self._series(snapshot, "grad_norm"), smooth=noisy)
