@@ -262,6 +262,16 @@ def _missing(part: dict[str, Any]) -> str:
     return f"\n\n*Not measured: {part['error']}*" if part["error"] else ""
 
 
+def _section(title: str, intro: str, columns: list[str], rows: list[list[str]],
+             text_columns: frozenset[int] = frozenset({0})) -> str:
+    """A titled Markdown table; numbers right-aligned, the ``text_columns`` left."""
+    head = "| " + " | ".join(columns) + " |"
+    rule = "|" + "".join("---|" if k in text_columns else "---:|"
+                         for k in range(len(columns)))
+    body = ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join([f"### {title}", "", intro, "", head, rule, *body])
+
+
 def _engine_table(part: dict[str, Any]) -> str:
     with_torch = any(row.get("torch") for row in part["rows"])
     head = "| Network | sim steps/s | minimal numpy steps/s | sim / minimal |"
@@ -286,36 +296,34 @@ def _engine_table(part: dict[str, Any]) -> str:
 
 
 def _canvas_table(part: dict[str, Any]) -> str:
-    lines = ["### Canvas: paint time per frame", "",
-             "The network canvas painted offscreen at 1100x800 with antialiasing, median ms per "
-             "frame, against a plain binned `drawLines`: the same edges (all of them, no level "
-             "of detail), one antialiased `drawLines` per colour bin, pen widths by strength not "
-             "rounded to whole pixels, no nodes, labels or legend. Both are painted through "
-             "`QWidget.render`. Ratio below 1: the canvas is faster.", "",
-             "| Network | Colour mode | Edges | Canvas ms | Plain binned drawLines ms | "
-             "Canvas / plain |", "|---|---|---:|---:|---:|---:|"]
-    for row in part["rows"]:
-        detail = f" ({row['heat_map_layers']} layers as heat maps)" \
-            if row.get("heat_map_layers") else ""
-        lines.append(f"| {row['network']}{detail} | {row['mode']} | {row['edges']:,} | "
-                     f"{row['canvas_ms']:.2f} | {row['plain_ms']:.2f} | {row['ratio']:.2f} |")
-    return "\n".join(lines) + _missing(part)
+    rows = [[f"{row['network']}" + (f" ({row['heat_map_layers']} layers as heat maps)"
+                                    if row.get("heat_map_layers") else ""),
+             row["mode"], f"{row['edges']:,}", f"{row['canvas_ms']:.2f}",
+             f"{row['plain_ms']:.2f}", f"{row['ratio']:.2f}"] for row in part["rows"]]
+    return _section(
+        "Canvas: paint time per frame",
+        "The network canvas painted offscreen at 1100x800 with antialiasing, median ms per "
+        "frame, against a plain binned `drawLines`: the same edges (all of them, no level "
+        "of detail), one antialiased `drawLines` per colour bin, pen widths by strength not "
+        "rounded to whole pixels, no nodes, labels or legend. Both are painted through "
+        "`QWidget.render`. Ratio below 1: the canvas is faster.",
+        ["Network", "Colour mode", "Edges", "Canvas ms", "Plain binned drawLines ms",
+         "Canvas / plain"], rows, text_columns=frozenset({0, 1})) + _missing(part)
 
 
 def _pictures_table(part: dict[str, Any] | None) -> str:
-    title = "### Decision boundary and loss landscape: milliseconds per picture"
+    title = "Decision boundary and loss landscape: milliseconds per picture"
     if part is None or not part["rows"]:
-        return f"{title}\n\n{_missing(part) if part else 'not measured in this run.'}"
-    lines = [title, "",
-             "Computed by `sim` on the training worker between steps (at most five times a "
-             "second while training runs, where a surface takes a 32 x 32 grid); median of "
-             "repetitions. The reference is the same 64 x 64 surface as 4,096 separate "
-             "`loss_value` calls.", "",
-             "| Network | Samples | Picture | Median ms |", "|---|---:|---|---:|"]
-    for row in part["rows"]:
-        lines.append(f"| {row['network']} | {row['samples']} | {row['grid']} | "
-                     f"{row['median_ms']:.1f} |")
-    return "\n".join(lines)
+        return f"### {title}\n\n{_missing(part) if part else 'not measured in this run.'}"
+    rows = [[row["network"], str(row["samples"]), row["grid"], f"{row['median_ms']:.1f}"]
+            for row in part["rows"]]
+    return _section(
+        title,
+        "Computed by `sim` on the training worker between steps (at most five times a "
+        "second while training runs, where a surface takes a 32 x 32 grid); median of "
+        "repetitions. The reference is the same 64 x 64 surface as 4,096 separate "
+        "`loss_value` calls.",
+        ["Network", "Samples", "Picture", "Median ms"], rows, text_columns=frozenset({0, 2}))
 
 
 def _app_table(part: dict[str, Any]) -> str:
@@ -342,18 +350,18 @@ def _app_table(part: dict[str, Any]) -> str:
 
 
 def _memory_table(part: dict[str, Any], steps: int) -> str:
-    lines = [f"### Memory after {'a million' if steps == MILLION else f'{steps:,}'} steps", "",
-             "A headless run in a fresh process; max RSS is the process's peak resident memory "
-             f"(Python, numpy and sim included), read after {WARM_UP_STEPS:,} steps and at the "
-             "end. The history keeps recent steps at full resolution and folds older ones into "
-             "min/max buckets.", "",
-             "| Run | Steps | Seconds | Max RSS after 1,000 steps | Max RSS at the end | "
-             "History size | Plot points kept |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for row in part["rows"]:
-        lines.append(f"| {row['network']} | {row['steps']:,} | {row['seconds']:.0f} | "
-                     f"{row['rss_mb_before']:.1f} MB | {row['rss_mb_after']:.1f} MB | "
-                     f"{_mb(row['history_bytes_after'])} | {row['history_points']:,} |")
-    return "\n".join(lines) + _missing(part)
+    rows = [[row["network"], f"{row['steps']:,}", f"{row['seconds']:.0f}",
+             f"{row['rss_mb_before']:.1f} MB", f"{row['rss_mb_after']:.1f} MB",
+             _mb(row["history_bytes_after"]), f"{row['history_points']:,}"]
+            for row in part["rows"]]
+    return _section(
+        f"Memory after {'a million' if steps == MILLION else f'{steps:,}'} steps",
+        "A headless run in a fresh process; max RSS is the process's peak resident memory "
+        f"(Python, numpy and sim included), read after {WARM_UP_STEPS:,} steps and at the "
+        "end. The history keeps recent steps at full resolution and folds older ones into "
+        "min/max buckets.",
+        ["Run", "Steps", "Seconds", "Max RSS after 1,000 steps", "Max RSS at the end",
+         "History size", "Plot points kept"], rows) + _missing(part)
 
 
 # ---------------------------------------------------------------------------- README

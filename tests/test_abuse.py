@@ -362,11 +362,17 @@ def listing(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_saving_into_a_read_only_folder_is_one_clear_line_and_changes_nothing(tmp_path):
+def folder_holding_a_saved_run(tmp_path: Path) -> tuple[Path, Path]:
+    """A lesson file, and a folder "locked" holding a trained run saved as trained.json."""
     lesson, previous, _ = saved_lesson(tmp_path)
     locked = tmp_path / "locked"
     locked.mkdir()
     (locked / "trained.json").write_bytes(previous.read_bytes())
+    return lesson, locked
+
+
+def test_saving_into_a_read_only_folder_is_one_clear_line_and_changes_nothing(tmp_path):
+    lesson, locked = folder_holding_a_saved_run(tmp_path)
     before = listing(locked)
     for target in (locked / "trained.json", locked / "new.json"):  # replace, or create
         with refuse_writes_in(locked):
@@ -379,10 +385,7 @@ def test_saving_into_a_read_only_folder_is_one_clear_line_and_changes_nothing(tm
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
                     reason="POSIX permissions, which root ignores")
 def test_saving_into_a_folder_without_write_permission_fails_cleanly(tmp_path):
-    lesson, previous, _ = saved_lesson(tmp_path)
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "trained.json").write_bytes(previous.read_bytes())
+    lesson, locked = folder_holding_a_saved_run(tmp_path)
     before = listing(locked)
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
