@@ -178,6 +178,7 @@ class ControlPanel(QScrollArea):
         document = copy.deepcopy(self.document)
         change(document)
         self._fit_network_to_data(document)
+        sim.experiment.drop_weights_that_no_longer_fit(document)  # sizes edited or fitted
         try:
             experiment = sim.parse(document, self._base_dir)
         except sim.ExperimentError as error:
@@ -197,9 +198,6 @@ class ControlPanel(QScrollArea):
             return  # the full parse will name the problem
         document["network"]["inputs"] = n_in
         document["network"]["layers"][-1]["units"] = n_out
-        for layer in document["network"]["layers"]:
-            layer.pop("weights", None)  # explicit weights no longer fit a changed shape
-            layer.pop("biases", None)
 
     @staticmethod
     def _data_option(document: dict, key: str, value: Any) -> None:

@@ -253,6 +253,24 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     return experiment
 
 
+def drop_weights_that_no_longer_fit(document: dict) -> None:
+    """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
+    units and inputs, after an edit of the network's sizes; weights that fit are kept."""
+    network = document["network"]
+    fan_in = network.get("inputs")
+    for layer in network.get("layers", []):
+        units = layer.get("units")
+        weights = layer.get("weights")
+        if weights is not None and not (isinstance(weights, list) and len(weights) == units
+                                        and all(isinstance(row, list) and len(row) == fan_in
+                                                for row in weights)):
+            del layer["weights"]
+        biases = layer.get("biases")
+        if biases is not None and not (isinstance(biases, list) and len(biases) == units):
+            del layer["biases"]
+        fan_in = units
+
+
 def parse_data(value: Any) -> DataSpec:
     """Only the ``data`` section of a document, validated (e.g. to size a network to it)."""
     return _parse_data(Section(value, "data", _data_keys(value)))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data
-from .experiment import Experiment, parse, to_dict
+from .experiment import Experiment, drop_weights_that_no_longer_fit, parse, to_dict
 from .schema import ExperimentError, read_at_most
 
 
@@ -52,11 +52,7 @@ def experiment_from_csv(base: Experiment, path: Path, targets: list[str],
     network["inputs"] = len(inputs)
     output = network["layers"][-1]
     output["units"] = len(targets)
-    output.pop("weights", None)
-    output.pop("biases", None)
-    for layer in network["layers"]:  # explicit weights no longer fit the new sizes
-        layer.pop("weights", None)
-        layer.pop("biases", None)
+    drop_weights_that_no_longer_fit(document)
     binary = bool(np.isin(t, (0.0, 1.0)).all())
     output["activation"] = "sigmoid" if binary else "linear"
     document["loss"] = "bce" if binary else "mse"

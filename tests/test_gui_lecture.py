@@ -400,3 +400,17 @@ def test_a_file_dropped_on_the_window_opens(make_window, qtbot):
     window.dropEvent(event)
     qtbot.waitUntil(lambda: window.experiment.name == sim.load(path).name, timeout=5000)
     assert event.isAccepted()
+
+
+def test_a_learning_rate_edit_keeps_a_lessons_explicit_weights_and_applies_live(make_window,
+                                                                               qtbot):
+    window = make_window(sim.load(lessons.lesson_dir() / "gradient-descent-z2x-one-point.json"))
+    asked = []
+    window.confirm_rebuild = lambda: asked.append(True) or False
+    rate = window.experiment.optimizer.learning_rate
+    window.controls.learning_rate.setValue(2 * rate)
+    qtbot.waitUntil(lambda: window.snapshot.experiment.optimizer.learning_rate == 2 * rate,
+                    timeout=5000)
+    assert asked == []  # no rebuild was needed
+    assert window.experiment.network == sim.load(
+        lessons.lesson_dir() / "gradient-descent-z2x-one-point.json").network

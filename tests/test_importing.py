@@ -56,3 +56,15 @@ def test_a_ragged_row_and_a_missing_target_are_refused(tmp_path):
 def test_the_preview_reads_header_and_rows_as_text(tmp_path):
     header, rows = read_table(write(tmp_path, "\ufeffa, b\n1,2\n3,4\n"))
     assert header == ["a", "b"] and [list(r) for r in rows] == [["1", "2"], ["3", "4"]]
+
+
+def test_only_weights_whose_shape_no_longer_fits_are_dropped():
+    from sim.experiment import drop_weights_that_no_longer_fit
+
+    document = {"network": {"inputs": 2, "layers": [
+        {"units": 3, "weights": [[1, 2], [3, 4], [5, 6]], "biases": [0, 0, 0]},
+        {"units": 1, "weights": [[1, 2]], "biases": [0]}]}}
+    drop_weights_that_no_longer_fit(document)
+    first, second = document["network"]["layers"]
+    assert "weights" in first and "biases" in first and "biases" in second
+    assert "weights" not in second  # its rows have 2 numbers, the layer below has 3 units
