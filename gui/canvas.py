@@ -10,6 +10,7 @@ weight matrix, a small heat map between the two columns, and the canvas says so.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,7 +123,6 @@ class NetworkCanvas(QWidget):
         self._geometry: _Geometry | None = None
         self._geometry_key: tuple | None = None
         self._drag_start: QPointF | None = None
-        self._scales: dict[str, palette.Scale] = {}
         # Drawing rank of each bin (index NAN_BIN = -1 is the last entry): strength order.
         self._draw_rank = {mode: np.array([palette.bin_strength(b, mode)
                                            for b in range(palette.BINS)] + [2.0])
@@ -278,7 +278,6 @@ class NetworkCanvas(QWidget):
     # ------------------------------------------------------------------ painting
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        import time
         started = time.perf_counter()
         painter = QPainter(self)
         try:
@@ -289,7 +288,6 @@ class NetworkCanvas(QWidget):
                 return
             geometry = self.geometry_for_paint()
             scale = self.current_scale()
-            self._scales[self.shown_mode] = scale
             heat = self.heat_map_layers()
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
@@ -556,7 +554,7 @@ class NetworkCanvas(QWidget):
         st = self.style_
         width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
-        colours = palette.SCHEMES[self.scheme][self.shown_mode]
+        colours = self.palette_colours()
         step = width / len(colours)
         for k, rgb in enumerate(colours):
             painter.fillRect(QRectF(x + k * step, y, step + 0.5, height), QColor(*rgb.tolist()))
@@ -577,13 +575,20 @@ class NetworkCanvas(QWidget):
         right = x + width + 12 * st.scale + self._metrics(st.label_font).horizontalAdvance(title)
         if self._shows_nan():
             self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
-                       "magenta dashed: NaN (not a number)", st.small_font,
+                       "magenta: NaN (not a number) or infinite", st.small_font,
                        QColor(*palette.NAN_COLOUR))
         return right
 
     def _shows_nan(self) -> bool:
-        return any(not np.isfinite(self.edge_values(l)).all()
-                   for l in range(1, self.snapshot.depth + 1))
+        """Whether any weight or bias drawn is NaN or infinite (drawn in magenta)."""
+        for layer in range(1, self.snapshot.depth + 1):
+            if self.pending(layer):
+                continue
+            biases = self.bias_values(layer)
+            if not np.isfinite(self.edge_values(layer)).all() or \
+                    (biases is not None and not np.isfinite(biases).all()):
+                return True
+        return False
 
     def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
         """While walking phases: the active layer's column highlighted."""

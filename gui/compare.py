@@ -20,7 +20,8 @@ import sim
 from sim.snapshot import Snapshot
 
 from .canvas import NetworkCanvas
-from .plots import PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html
+from .plots import (PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches,
+                    plotted_series)
 from .worker import TrainingWorker
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class Comparison(QObject):
         self.stop()
         self.worker = TrainingWorker(experiment, self.window.gate.idle)
         self.worker.rebuilt.connect(self._rebuilt)
+        self.worker.failed.connect(self._failed)
         self._seen = 0
         self.snapshot = None
         self.worker.start()
@@ -140,13 +142,10 @@ class Comparison(QObject):
         self.norm_plot.apply_style(style)
 
     def _draw(self, a: Snapshot | None, b: Snapshot | None) -> None:
-        points = max(64, self.loss_plot.width() // 2)
         for (metric, run), curve in self.curves.items():
             snapshot = a if run == "A" else b
-            series = None if snapshot is None or not snapshot.history else \
-                snapshot.history[metric].decimated(points)
-            noisy = snapshot is not None and snapshot.batch_size < snapshot.train_size
-            curve.show(series, smooth=noisy)
+            curve.show(plotted_series(snapshot, metric, self.loss_plot.width()),
+                       smooth=snapshot is not None and mini_batches(snapshot))
 
     def _show_names(self, b: sim.Experiment) -> None:
         a = self.window.experiment
@@ -158,6 +157,11 @@ class Comparison(QObject):
     def _rebuilt(self, result: object) -> None:
         if isinstance(result, str):
             self.window.show_error(f"B: {result}")
+
+    @Slot(str)
+    def _failed(self, details: str) -> None:
+        self.window.show_error("B stopped because of an internal error: " +
+                               details.strip().splitlines()[-1])
 
     def _ask_path(self) -> Path | None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Compare with",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, QSettings, Slot
+from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
@@ -146,9 +146,16 @@ class Document(QObject):
 
     @Slot()
     def save_as(self) -> None:
-        path = self.ask_save_path()
+        path = self._chosen_save_path()
         if path is not None:
-            self.save_to(path if path.suffix else path.with_suffix(".json"))
+            self.save_to(path)
+
+    def _chosen_save_path(self) -> Path | None:
+        """Where the user wants the experiment saved (".json" added if no suffix was typed)."""
+        path = self.ask_save_path()
+        if path is None or path.suffix:
+            return path
+        return path.with_suffix(".json")
 
     def save_to(self, path: Path) -> None:
         self._saving_as = path
@@ -242,12 +249,29 @@ class Document(QObject):
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Save:
-            path = self.path or self.ask_save_path()
-            if path is None:
-                return False
-            self.save_to(path)  # the worker writes it before any later command
-            return True
+            path = self.path or self._chosen_save_path()
+            return path is not None and self.save_and_wait(path)
         return answer == QMessageBox.StandardButton.Discard
+
+    def save_and_wait(self, path: Path, timeout_ms: int = 10000) -> bool:
+        """Save, and wait for the worker to say it is written: only then may the experiment
+        be let go (a failed save has shown its error, and nothing is lost)."""
+        outcome: list[str] = []
+        loop = QEventLoop()
+
+        def written(where: str, error: str) -> None:
+            if Path(where) == path:
+                outcome.append(error)
+                loop.quit()
+
+        self.window.worker.written.connect(written)
+        try:
+            self.save_to(path)
+            QTimer.singleShot(timeout_ms, loop.quit)
+            loop.exec()
+        finally:
+            self.window.worker.written.disconnect(written)
+        return outcome == [""]
 
     def _ask_save_path(self, title: str = "Save experiment", file_filter: str = EXPERIMENT_FILTER,
                        suffix: str = ".json") -> Path | None:

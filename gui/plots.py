@@ -169,6 +169,18 @@ class Curve:
         self.line.setData(series.steps[keep], trend[keep], skipFiniteCheck=True)
 
 
+def plotted_series(snapshot: Snapshot | None, name: str, pixels: int) -> Series | None:
+    """A metric as plottable points, about one min/max pair per two pixels (None: no steps)."""
+    if snapshot is None or not snapshot.history:
+        return None
+    return snapshot.history[name].decimated(max(64, pixels // 2))
+
+
+def mini_batches(snapshot: Snapshot) -> bool:
+    """Whether each step sees a different batch, so that the metrics are noisy."""
+    return snapshot.batch_size < snapshot.train_size
+
+
 PLOT_INTERVAL_SECONDS = 0.1  # while playing, the plots redraw at most 10 times a second
 TRAIN_COLOUR, VALIDATION_COLOUR, GLOBAL_COLOUR = "#0072B2", "#D55E00", "#555555"
 CLIP_COLOUR, RATE_COLOUR = "#c0392b", "#009E73"
@@ -266,19 +278,11 @@ class LivePlots(QWidget):
             pass
 
     def _series(self, snapshot: Snapshot, name: str) -> Series | None:
-        """A metric as plottable points, about one min/max pair per two pixels."""
-        if not snapshot.history:
-            return None
-        return snapshot.history[name].decimated(max(64, self.width() // 2))
-
-    @staticmethod
-    def _mini_batches(snapshot: Snapshot) -> bool:
-        """Whether each step sees a different batch, so that the metrics are noisy."""
-        return snapshot.batch_size < snapshot.train_size
+        return plotted_series(snapshot, name, self.width())
 
     def _draw_loss(self, snapshot: Snapshot) -> None:
         self.loss_plot.show_waiting(not snapshot.history)
-        noisy = self._mini_batches(snapshot)
+        noisy = mini_batches(snapshot)
         self.train_curve.show(self._series(snapshot, "loss"), smooth=noisy)
         self.val_curve.show(self._series(snapshot, "val_loss"), smooth=False)
         train = "training loss, each batch (faint) and its moving average" if noisy \
@@ -290,7 +294,7 @@ class LivePlots(QWidget):
 
     def _draw_norms(self, snapshot: Snapshot) -> None:
         self.norm_plot.show_waiting(not snapshot.history)
-        noisy = self._mini_batches(snapshot)
+        noisy = mini_batches(snapshot)
         self._show_threshold(snapshot)
         self.global_curve.show(self._series(snapshot, "grad_norm"), smooth=noisy)
         for number, curve in enumerate(self.layer_curves, 1):

@@ -21,6 +21,7 @@ from .plots import Plot
 from .style import Style
 
 PATH_COLOUR, NOW_COLOUR = "#D55E00", "#000000"
+BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
@@ -138,8 +139,12 @@ class ViewsPanel(QTabWidget):
         self._announce()
 
     def _announce(self) -> None:
-        landscape = tuple(self.addresses) if self.addresses else None
-        self.wanted_changed.emit(self.isVisible(), landscape if self.isVisible() else None)
+        """Ask for the picture of the tab on show only: each costs the worker time."""
+        shown = self.isVisible()
+        boundary = shown and self.currentIndex() == BOUNDARY_TAB
+        landscape = tuple(self.addresses) if shown and self.addresses and \
+            self.currentIndex() == LANDSCAPE_TAB else None
+        self.wanted_changed.emit(boundary, landscape)
 
     def _show_choice(self) -> None:
         chosen = " and ".join(address_name(a) for a in self.addresses) or "no weight yet"

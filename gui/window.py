@@ -54,8 +54,8 @@ class MainWindow(QMainWindow):
         self._seen = 0
         self._playing = False
         self._opening: Path | None = None  # a file being loaded by the worker
-        self.force_close = False
-        self.last_gradient_check = ""  # the last "check gradients" result, as shown  # close without asking about unsaved changes (quit-after)
+        self.force_close = False  # close without asking about unsaved changes (quit-after)
+        self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.trail = PhaseTrail()  # the phases of the current iteration, for stepping back
         self._walking = False  # the user is stepping phase by phase
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once

@@ -122,8 +122,8 @@ class TrainingWorker(QThread):
 
     def send(self, command: str, *args: Any) -> None:
         """Queue a command for the worker (play, pause, step, step_phase, epoch, run, reset,
-        load, apply, edit, speed, save, export_history); it runs between two phases, never
-        inside one."""
+        load, apply, edit, speed, save, export_history, views, gradcheck, quit); it runs
+        between two phases, never inside one."""
         self._commands.put((command, args))
         self._wake.set()
 
@@ -294,6 +294,15 @@ class TrainingWorker(QThread):
             self._steps_done += 1
         return True
 
+    def _finish_iteration(self) -> bool:
+        """Run the rest of an iteration walked part-way (edits, checks and saves need whole
+        weights); whether there was one to finish."""
+        if self._trainer.at_boundary():
+            return False
+        if self._trainer.step():
+            self._steps_done += 1
+        return True
+
     def _step_phase(self) -> bool:
         self._playing = False
         self._trainer.step_phase()
@@ -304,8 +313,7 @@ class TrainingWorker(QThread):
         self._run_token = token
         # The epoch under way counts: finishing the iteration in progress may end it.
         target = self._trainer.epoch_count + int(count)
-        if not self._trainer.at_boundary() and self._trainer.step():
-            self._steps_done += 1
+        self._finish_iteration()
         self._target_epoch = target if self._trainer.epoch_count < target else None
         return True
 
@@ -344,8 +352,7 @@ class TrainingWorker(QThread):
     def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
         if not self._has_parameter(layer, j, i):
             return False  # chosen on a network that a load or rebuild has replaced since
-        if not self._trainer.at_boundary():
-            self._trainer.step()  # edits apply between steps: finish this iteration first
+        self._finish_iteration()  # edits apply between steps
         self._trainer.set_parameter(layer, j, i, value)
         return True
 
@@ -372,8 +379,7 @@ class TrainingWorker(QThread):
 
     def _gradcheck(self) -> bool:
         """Backpropagation against finite differences at the current weights."""
-        if not self._trainer.at_boundary():
-            self._trainer.step()  # the check needs whole weights: finish this iteration
+        self._finish_iteration()
         self.checked.emit(self._trainer.gradcheck(GRADCHECK_PARAMETERS).summary())
         return False
 
@@ -384,9 +390,7 @@ class TrainingWorker(QThread):
 
     def _save(self, path: str) -> bool:
         """The experiment with its trained state, resumable (written atomically)."""
-        finished = not self._trainer.at_boundary()
-        if finished:  # the state is whole between iterations only: finish this one first
-            self._trainer.step()
+        finished = self._finish_iteration()  # the state is whole between iterations only
         self._write(path, lambda: sim.dumps(self._trainer.to_experiment()))
         return finished
 

@@ -9,6 +9,7 @@ ten thousand. A metric not measured in a step is NaN and is ignored by the min/m
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -140,17 +141,18 @@ class History:
         kept only as ranges, as a "min" and a "max" row per range of steps.
 
         Columns: ``from_step, to_step, statistic`` (value, min or max), then every metric.
-        NaN (a metric not measured at that step) is written as an empty cell.
+        NaN (a metric not measured at that step) is written as an empty cell, an infinite
+        value (a loss or norm that overflowed) as ``inf`` or ``-inf``.
         """
         lines = [",".join(("from_step", "to_step", "statistic") + self.columns)]
         step = self.index["step"]
-        old = [(self._low[k], self._high[k], self._width) for k in range(self._buckets)]
+        old = [(self._low[k], self._high[k]) for k in range(self._buckets)]
         if self._open_count:
-            old.append((self._open_low, self._open_high, self._open_count))
-        for low, high, width in old:
-            first = int(low[step])
+            old.append((self._open_low, self._open_high))
+        for low, high in old:  # a range's min and max of "step" are its first and last step
+            first, last = int(low[step]), int(high[step])
             for statistic, values in (("min", low), ("max", high)):
-                lines.append(_csv_line(first, first + width - 1, statistic, values))
+                lines.append(_csv_line(first, last, statistic, values))
         for row in self._rows[:self._count]:
             lines.append(_csv_line(int(row[step]), int(row[step]), "value", row))
         return "\n".join(lines) + "\n"
@@ -215,5 +217,5 @@ class History:
 
 
 def _csv_line(first: int, last: int, statistic: str, values: np.ndarray) -> str:
-    cells = ["" if not np.isfinite(v) else repr(float(v)) for v in values.tolist()]
+    cells = ["" if math.isnan(v) else repr(float(v)) for v in values.tolist()]
     return ",".join([str(first), str(last), statistic] + cells)

@@ -70,11 +70,6 @@ class Scale:
     kind: str  # "symmetric" or "log"
     high: float  # |value| at the top bin (symmetric) or top of the log range
 
-    @property
-    def low(self) -> float:
-        """The smallest magnitude that still gets its own colour (log scales)."""
-        return self.high * 10.0 ** -DECADES if self.kind == "log" else -self.high
-
 
 def scale_for(mode: str, values: list[np.ndarray]) -> Scale:
     """A scale that shows these values: rounded up so it does not jitter step to step."""

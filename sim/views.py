@@ -37,8 +37,9 @@ class BoundaryView:
 class LandscapeView:
     """The loss along one or two parameters around the current weights, with the path taken.
 
-    One parameter: ``v`` and ``path_losses`` are set, ``losses`` has one value per ``u``.
-    Two: ``losses[r, c]`` is the loss at (u[c], v[r]).
+    One parameter: ``v`` is None and ``losses`` has one value per ``u``.
+    Two: ``losses[r, c]`` is the loss at (u[c], v[r]). Either way ``path_losses`` is the loss
+    at each point of ``path``.
     """
 
     addresses: tuple[Address, ...]

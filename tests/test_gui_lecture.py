@@ -282,6 +282,7 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
     qtbot.waitUntil(lambda: window.views.boundary_image.image is not None, timeout=5000)
     assert window.views.boundary_image.image.shape[2] == 3
     assert len(window.views.train_points.data) == window.snapshot.train_size
+    window.views.setCurrentIndex(1)  # the landscape tab: only the tab on show is computed
     window.canvas.select(Selection("weight", 2, 0, 1))
     window.views.use_selected()
     window.worker.send("run", 5)
@@ -414,3 +415,24 @@ def test_a_learning_rate_edit_keeps_a_lessons_explicit_weights_and_applies_live(
     assert asked == []  # no rebuild was needed
     assert window.experiment.network == sim.load(
         lessons.lesson_dir() / "gradient-descent-z2x-one-point.json").network
+
+
+def test_saving_from_the_unsaved_changes_question_waits_for_the_file(make_window, qtbot,
+                                                                    tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(lessons.load_lesson())
+    window.worker.send("run", 3)
+    wait_step(qtbot, window, 3)
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *args: QMessageBox.StandardButton.Save))
+    window.document.ask_save_path = lambda *args: tmp_path / "kept"
+    assert window.document.may_discard()  # answered only once the file is written
+    assert sim.load(tmp_path / "kept.json").state is not None
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    window.document.ask_save_path = lambda *args: tmp_path / "missing" / "kept.json"
+    window.document.path = None
+    window.document.dirty = True
+    assert not window.document.may_discard()  # the save failed: nothing may be let go
+    assert errors and "cannot write" in errors[0]

@@ -89,3 +89,10 @@ def test_csv_holds_every_step_exactly_or_as_its_range():
         assert float(high[4]) == np.nanmax(values[first - 1:last])
     assert [r[4] for r in exact] == [repr(float(v)) if np.isfinite(v) else ""
                                      for v in values[-len(exact):]]
+
+
+def test_csv_writes_an_overflowed_value_as_inf_and_an_unmeasured_one_as_empty():
+    history = History(["step", "loss", "val_loss"], recent=4, buckets=4)
+    row = history.new_row()
+    row[:] = (1.0, np.inf, np.nan)
+    assert history.csv_text().splitlines()[1] == "1,1,value,1.0,inf,"
