@@ -1,98 +1,143 @@
-"""Activation functions a = f(z) and their derivatives f'(z).
+"""Activation functions a = f(z) and their derivatives f'(z), one record per kind.
 
 Each activation is elementwise except softmax, whose Jacobian is not diagonal; softmax is only
 allowed on the output layer together with cross-entropy, where the loss supplies
 dE/dz = (y - t)/n directly (see `sim.losses`).
+
+Adding an activation is one `ActivationKind` in `ACTIVATIONS` (and its tests): the engine, the
+file format, the captions and the saturation counts all read it from there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-ELEMENTWISE = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-KINDS = ELEMENTWISE + ("softmax",)
+from .schema import ExperimentError, Section, describe, read_choice
 
 # A unit counts as saturated when f'(z) is below this fraction of the largest value f' can take:
 # it then passes back less than 1/20 of the error it would at its steepest point.
 SATURATION_FRACTION = 0.05
+DEFAULT_SLOPE = 0.01  # leaky_relu's slope for z <= 0 when the file gives none
 
 
 @dataclass(frozen=True)
-class Activation:
-    """One activation function, with its derivative written in terms of z and h = f(z)."""
+class ActivationKind:
+    """Everything the program knows about one kind of activation function.
 
-    kind: str
-    slope: float = 0.01  # leaky_relu: f(z) = slope * z for z <= 0
+    ``forward(z, slope)`` and ``derivative(z, h, slope)`` work on a batch of shape
+    (samples, units), h being forward(z); ``slope`` is only read by leaky_relu. ``formula``
+    and ``derivative_text`` are templates: ``{slope}`` in the first, ``{a}`` and ``{z}`` in the
+    second stand for the numbers or names of one unit.
+    """
 
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown activation {self.kind!r}")
-
-    @property
-    def elementwise(self) -> bool:
-        return self.kind != "softmax"
-
-    @property
-    def saturates(self) -> bool:
-        """Sigmoid and tanh flatten out for large |z|, which is what makes gradients vanish."""
-        return self.kind in ("sigmoid", "tanh")
-
-    @property
-    def max_derivative(self) -> float:
-        return {"sigmoid": 0.25, "tanh": 1.0}.get(self.kind, 1.0)
-
-    def forward(self, z: np.ndarray) -> np.ndarray:
-        """h = f(z) for a batch z of shape (samples, units); for linear, z itself (never mutated)."""
-        if self.kind == "leaky_relu":
-            return np.where(z > 0.0, z, self.slope * z)
-        return _FORWARD[self.kind](z)
-
-    def derivative(self, z: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """f'(z), elementwise; h must be f(z). ReLU's derivative at exactly 0 is taken as 0."""
-        if self.kind == "leaky_relu":
-            return np.where(z > 0.0, 1.0, self.slope)
-        if self.kind == "softmax":
-            raise ValueError("softmax has no elementwise derivative; it is fused with "
-                             "cross_entropy")
-        return _DERIVATIVE[self.kind](z, h)
-
-    def formula(self) -> str:
-        """How a student would write f and f' for this activation."""
-        return {
-            "sigmoid": "f(z) = 1/(1 + e^-z),  f'(z) = a (1 - a)",
-            "tanh": "f(z) = tanh z,  f'(z) = 1 - a^2",
-            "relu": "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0",
-            "leaky_relu": f"f(z) = z if z > 0 else {self.slope:g} z,  f'(z) = 1 or {self.slope:g}",
-            "linear": "f(z) = z,  f'(z) = 1",
-            "softmax": "f(z)_j = e^z_j / sum_k e^z_k",
-        }[self.kind]
+    name: str
+    forward: Callable[[np.ndarray, float], np.ndarray]
+    derivative: Callable[[np.ndarray, np.ndarray, float], np.ndarray] | None  # None: softmax
+    formula: str
+    derivative_text: str | None  # None when there is no elementwise derivative
+    max_derivative: float = 1.0  # the largest value f' takes
+    saturates: bool = False  # f' flattens out for large |z|, which makes gradients vanish
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def _sigmoid(z: np.ndarray, slope: float) -> np.ndarray:
     # For z < -709, exp(-z) overflows to inf (numpy warns) and 1/(1 + inf) = 0 is the limit.
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def _softmax(z: np.ndarray, slope: float) -> np.ndarray:
     e = np.exp(z - z.max(axis=1, keepdims=True))  # shifted so that exp cannot overflow
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _identity(z: np.ndarray) -> np.ndarray:
-    return z
+ACTIVATIONS: dict[str, ActivationKind] = {kind.name: kind for kind in (
+    ActivationKind(
+        "sigmoid", _sigmoid, lambda z, h, slope: h * (1.0 - h),
+        "f(z) = 1/(1 + e^-z),  f'(z) = a (1 - a)", "{a}(1 − {a})",
+        max_derivative=0.25, saturates=True),
+    ActivationKind(
+        "tanh", lambda z, slope: np.tanh(z), lambda z, h, slope: 1.0 - h * h,
+        "f(z) = tanh z,  f'(z) = 1 - a^2", "1 − {a}²", saturates=True),
+    ActivationKind(
+        "relu", lambda z, slope: np.maximum(z, 0.0),
+        lambda z, h, slope: (z > 0.0).astype(np.float64),  # f'(0) is taken as 0
+        "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]"),
+    ActivationKind(
+        "leaky_relu", lambda z, slope: np.where(z > 0.0, z, slope * z),
+        lambda z, h, slope: np.where(z > 0.0, 1.0, slope),
+        "f(z) = z if z > 0 else {slope:g} z,  f'(z) = 1 or {slope:g}",
+        "(1 if {z} > 0 else slope)"),
+    ActivationKind(
+        "linear", lambda z, slope: z,  # z itself, never mutated
+        lambda z, h, slope: np.ones_like(z), "f(z) = z,  f'(z) = 1", "1"),
+    ActivationKind(
+        "softmax", _softmax, None, "f(z)_j = e^z_j / sum_k e^z_k", None),
+)}
+KINDS = tuple(ACTIVATIONS)
 
 
-def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0)
+@dataclass(frozen=True)
+class Activation:
+    """One activation function of a layer: its kind and, for leaky_relu, its slope."""
 
+    kind: str
+    slope: float = DEFAULT_SLOPE  # leaky_relu: f(z) = slope * z for z <= 0
 
-_FORWARD = {"sigmoid": _sigmoid, "tanh": np.tanh, "relu": _relu, "linear": _identity,
-            "softmax": _softmax}
-_DERIVATIVE = {
-    "sigmoid": lambda z, h: h * (1.0 - h),
-    "tanh": lambda z, h: 1.0 - h * h,
-    "relu": lambda z, h: (z > 0.0).astype(np.float64),
-    "linear": lambda z, h: np.ones_like(z),
-}
+    def __post_init__(self) -> None:
+        if self.kind not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.kind!r}")
+
+    @property
+    def facts(self) -> ActivationKind:
+        """The record of this activation's kind (looked up by name, so a spec stays plain data
+        that can be copied, compared and pickled)."""
+        return ACTIVATIONS[self.kind]
+
+    @property
+    def saturates(self) -> bool:
+        """Whether f flattens out for large |z| (sigmoid, tanh), which makes gradients vanish."""
+        return self.facts.saturates
+
+    @property
+    def max_derivative(self) -> float:
+        return self.facts.max_derivative
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """h = f(z) for a batch z of shape (samples, units); for linear, z itself (never mutated)."""
+        return self.facts.forward(z, self.slope)
+
+    def derivative(self, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """f'(z), elementwise; h must be f(z). ReLU's derivative at exactly 0 is taken as 0."""
+        if self.facts.derivative is None:
+            raise ValueError(f"{self.kind} has no elementwise derivative; it is fused with "
+                             "cross_entropy")
+        return self.facts.derivative(z, h, self.slope)
+
+    def formula(self) -> str:
+        """How a student would write f and f' for this activation."""
+        return self.facts.formula.format(slope=self.slope)
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> Activation:
+        """A name such as "sigmoid", or an object such as {"kind": "leaky_relu", "slope": 0.1}."""
+        if isinstance(value, str):
+            return cls(read_choice(value, path, KINDS))
+        if not isinstance(value, dict):
+            raise ExperimentError(path, 'must be a name such as "sigmoid" or an object such '
+                                        'as {"kind": "leaky_relu", "slope": 0.1}, '
+                                        f"got {describe(value)}")
+        s = Section(value, path, ("kind", "slope"))
+        kind = s.choice("kind", KINDS)
+        if s.has("slope") and kind != "leaky_relu":
+            raise ExperimentError(s.at("slope"), f'is only used by "leaky_relu", not "{kind}"')
+        return cls(kind, s.number("slope", DEFAULT_SLOPE, minimum=0.0, maximum=1.0))
+
+    def to_json(self) -> Any:
+        """The name, or for leaky_relu an object that also gives the slope."""
+        if self.kind == "leaky_relu":
+            return {"kind": "leaky_relu", "slope": self.slope}
+        return self.kind
+

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import losses
+from .activations import ACTIVATIONS
 from .gradcheck import weight_label
 
 if TYPE_CHECKING:
@@ -27,11 +28,6 @@ MAX_UNITS = 6  # units written out per layer; the rest are summarised
 MAX_TERMS = 4  # terms of a weighted sum written out
 MAX_WEIGHTS = 8  # weight gradients and updates written out per layer
 
-DERIVATIVE_TEXT = {"sigmoid": "{a}(1 − {a})", "tanh": "1 − {a}²", "relu": "[{z} > 0]",
-                   "leaky_relu": "(1 if {z} > 0 else slope)", "linear": "1"}
-# dE/da for the squared losses; {nk} is the number of elements averaged over.
-LOSS_GRADIENT_TEXT = {"sse": "2({a} − {t})", "half_sse": "({a} − {t})",
-                      "mse": "2({a} − {t})/{nk}", "half_mse": "({a} − {t})/{nk}"}
 
 
 @dataclass(frozen=True)
@@ -168,7 +164,8 @@ def _forward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
 
 def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
     kind = s.experiment.loss
-    title = f"Loss: {losses.formula(kind)}"
+    loss = losses.named(kind)
+    title = f"Loss: {loss.formula}"
     out = s.layers[-1]
     y, t = out.a[row], s.t[row]
     lines = []
@@ -181,13 +178,13 @@ def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
         half = "1/2 " if kind == "half_sse" else ""
         lines.append(f"E = {half}({fmt(t[0])} − {fmt(y[0])})² = {fmt(s.loss)}")
     else:
-        share = losses.per_sample(kind, out.a, out.z, s.t)[row]
+        share = loss.per_sample(out.a, out.z, s.t)[row]
         lines.append(f"E = {fmt(s.loss)} over the batch of {n}; this sample adds {fmt(share)}")
     if s.penalty:
         lines.append(f"penalty on the weights = {fmt(s.penalty)}, total "
                      f"{fmt(s.loss + s.penalty)}")
-    if kind in LOSS_GRADIENT_TEXT:
-        rule = LOSS_GRADIENT_TEXT[kind].format(a="a", t="t", nk="(n k)")
+    if loss.gradient_text is not None:
+        rule = loss.gradient_text.format(a="a", t="t", nk="(n k)")
         lines.append(f"The error sent back: dE/da = {rule}")
     else:
         lines.append("The error sent back: dE/dz = (a − t) scaled, the loss and the output's "
@@ -216,10 +213,10 @@ def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool
         return (f"delta{u} = dE/dz{u} = (a{u} − t) scaled = ({fmt(layer.a[row, j])} − "
                 f"{fmt(s.t[row, j])}) scaled = {fmt(delta)}")
     fprime = layer.fprime[row, j]
-    derivative = DERIVATIVE_TEXT[layer.activation].format(a=f"a{u}", z=f"z{u}")
+    derivative = ACTIVATIONS[layer.activation].derivative_text.format(a=f"a{u}", z=f"z{u}")
     dE_da = layer.dE_da[row, j]
     if number == s.depth:
-        template = LOSS_GRADIENT_TEXT[s.experiment.loss]
+        template = losses.named(s.experiment.loss).gradient_text
         source = template.format(a=f"a{u}", t="t", nk="(n k)")
         numbers = template.format(a=fmt(layer.a[row, j]), t=fmt(s.t[row, j]), nk=s.t.size)
         text = (f"delta{u} = dE/da{u} × f'(z{u}) = {source} × {derivative} = "

@@ -14,16 +14,17 @@ n is the number of samples in the batch and k the number of outputs:
 For bce and cross_entropy the loss is computed from the output's z, never from log(y), so a
 saturated output gives a large finite loss instead of log(0); their output delta dE/dz is the
 fused form (y - t) scaled, which is also what keeps it exact when y rounds to 0 or 1.
+
+Adding a loss is one `Loss` in `LOSSES` (and its tests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-KINDS = ("sse", "half_sse", "mse", "half_mse", "bce", "cross_entropy")
-FUSED = {"bce": "sigmoid", "cross_entropy": "softmax"}  # loss -> the output activation it needs
 
 
 @dataclass(frozen=True)
@@ -39,57 +40,81 @@ class LossResult:
     delta: np.ndarray | None
 
 
-def evaluate(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
-    """Loss value and output error for outputs y = f(z) against targets t, all (n, k)."""
+@dataclass(frozen=True)
+class Loss:
+    """Everything the program knows about one loss function.
+
+    ``evaluate(y, z, t)`` gives the value and the output error of a batch (y = f(z) and t of
+    shape (n, k)); ``per_sample`` each sample's share, the shares summing to the value.
+    ``gradient_text`` is dE/da as a template ({a}, {t} and {nk}, the number of elements
+    averaged over), or None for a fused loss, whose ``fused_output`` names the output
+    activation it needs and whose error is dE/dz.
+    """
+
+    name: str
+    evaluate: Callable[[np.ndarray, np.ndarray, np.ndarray], LossResult]
+    per_sample: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    formula: str
+    gradient_text: str | None = None
+    fused_output: str | None = None
+
+
+def _squares(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
+    diff = y - t
+    return diff, float(np.dot(diff.ravel(), diff.ravel()))
+
+
+def _sse(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    diff, squares = _squares(y, t)
+    return LossResult(squares, 2.0 * diff, None)
+
+
+def _half_sse(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    diff, squares = _squares(y, t)
+    return LossResult(0.5 * squares, diff, None)
+
+
+def _mse(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
     n, k = y.shape
-    if kind in ("sse", "half_sse", "mse", "half_mse"):
-        diff = y - t
-        squares = float(np.dot(diff.ravel(), diff.ravel()))
-        if kind == "sse":
-            return LossResult(squares, 2.0 * diff, None)
-        if kind == "half_sse":
-            return LossResult(0.5 * squares, diff, None)
-        if kind == "mse":
-            return LossResult(squares / (n * k), diff * (2.0 / (n * k)), None)
-        return LossResult(0.5 * squares / (n * k), diff * (1.0 / (n * k)), None)
-    if kind == "bce":
-        value = float(np.sum(_bce_elements(z, t))) / (n * k)
-        return LossResult(value, None, (y - t) * (1.0 / (n * k)))
-    if kind == "cross_entropy":
-        target_mass = t.sum(axis=1, keepdims=True)  # 1 for one-hot targets
-        value = float(np.sum(_logsumexp(z) * target_mass) - np.sum(t * z)) / n
-        return LossResult(value, None, (y * target_mass - t) * (1.0 / n))
-    raise ValueError(f"unknown loss {kind!r}")
+    diff, squares = _squares(y, t)
+    return LossResult(squares / (n * k), diff * (2.0 / (n * k)), None)
 
 
-def value(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> float:
-    """Only the loss value (validation, gradient checks, loss landscapes)."""
-    return evaluate(kind, y, z, t).value
-
-
-def per_sample(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Each sample's share of the loss, so that they sum to the batch loss."""
+def _half_mse(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
     n, k = y.shape
-    if kind in ("sse", "half_sse", "mse", "half_mse"):
-        scale = {"sse": 1.0, "half_sse": 0.5, "mse": 1.0 / (n * k), "half_mse": 0.5 / (n * k)}
-        return np.sum((y - t) ** 2, axis=1) * scale[kind]
-    if kind == "bce":
-        return _bce_elements(z, t).sum(axis=1) / (n * k)
-    if kind == "cross_entropy":
-        return (_logsumexp(z)[:, 0] * t.sum(axis=1) - np.sum(t * z, axis=1)) / n
-    raise ValueError(f"unknown loss {kind!r}")
+    diff, squares = _squares(y, t)
+    return LossResult(0.5 * squares / (n * k), diff * (1.0 / (n * k)), None)
 
 
-def formula(kind: str) -> str:
-    """The loss as a student would write it, with a for the network's output."""
-    return {
-        "sse": "E = Σ (t − a)²",
-        "half_sse": "E = 1/2 Σ (t − a)²",
-        "mse": "E = 1/(n k) Σ (t − a)²",
-        "half_mse": "E = 1/(2 n k) Σ (t − a)²",
-        "bce": "E = −1/(n k) Σ [t log a + (1 − t) log(1 − a)]",
-        "cross_entropy": "E = −1/n Σ_samples Σ_j t_j log a_j",
-    }[kind]
+def _squares_per_sample(scale: Callable[[int, int], float]):
+    """Per-sample shares of a squared loss that is ``scale(n, k)`` times the sum of squares."""
+    def shares(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+        n, k = y.shape
+        return np.sum((y - t) ** 2, axis=1) * scale(n, k)
+    return shares
+
+
+def _bce(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    n, k = y.shape
+    value = float(np.sum(_bce_elements(z, t))) / (n * k)
+    return LossResult(value, None, (y - t) * (1.0 / (n * k)))
+
+
+def _bce_per_sample(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    n, k = y.shape
+    return _bce_elements(z, t).sum(axis=1) / (n * k)
+
+
+def _cross_entropy(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    n = y.shape[0]
+    target_mass = t.sum(axis=1, keepdims=True)  # 1 for one-hot targets
+    value = float(np.sum(_logsumexp(z) * target_mass) - np.sum(t * z)) / n
+    return LossResult(value, None, (y * target_mass - t) * (1.0 / n))
+
+
+def _cross_entropy_per_sample(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    n = y.shape[0]
+    return (_logsumexp(z)[:, 0] * t.sum(axis=1) - np.sum(t * z, axis=1)) / n
 
 
 def _bce_elements(z: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -100,3 +125,49 @@ def _bce_elements(z: np.ndarray, t: np.ndarray) -> np.ndarray:
 def _logsumexp(z: np.ndarray) -> np.ndarray:
     m = z.max(axis=1, keepdims=True)
     return m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+
+
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
+    Loss("sse", _sse, _squares_per_sample(lambda n, k: 1.0), "E = Σ (t − a)²",
+         gradient_text="2({a} − {t})"),
+    Loss("half_sse", _half_sse, _squares_per_sample(lambda n, k: 0.5), "E = 1/2 Σ (t − a)²",
+         gradient_text="({a} − {t})"),
+    Loss("mse", _mse, _squares_per_sample(lambda n, k: 1.0 / (n * k)),
+         "E = 1/(n k) Σ (t − a)²", gradient_text="2({a} − {t})/{nk}"),
+    Loss("half_mse", _half_mse, _squares_per_sample(lambda n, k: 0.5 / (n * k)),
+         "E = 1/(2 n k) Σ (t − a)²", gradient_text="({a} − {t})/{nk}"),
+    Loss("bce", _bce, _bce_per_sample, "E = −1/(n k) Σ [t log a + (1 − t) log(1 − a)]",
+         fused_output="sigmoid"),
+    Loss("cross_entropy", _cross_entropy, _cross_entropy_per_sample,
+         "E = −1/n Σ_samples Σ_j t_j log a_j", fused_output="softmax"),
+)}
+KINDS = tuple(LOSSES)
+FUSED = {loss.name: loss.fused_output for loss in LOSSES.values() if loss.fused_output}
+
+
+def named(kind: str) -> Loss:
+    """The loss called ``kind``; ValueError for a name that is not one."""
+    try:
+        return LOSSES[kind]
+    except KeyError:
+        raise ValueError(f"unknown loss {kind!r}") from None
+
+
+def evaluate(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    """Loss value and output error for outputs y = f(z) against targets t, all (n, k)."""
+    return named(kind).evaluate(y, z, t)
+
+
+def value(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> float:
+    """Only the loss value (validation, gradient checks, loss landscapes)."""
+    return named(kind).evaluate(y, z, t).value
+
+
+def per_sample(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Each sample's share of the loss, so that they sum to the batch loss."""
+    return named(kind).per_sample(y, z, t)
+
+
+def formula(kind: str) -> str:
+    """The loss as a student would write it, with a for the network's output."""
+    return named(kind).formula
