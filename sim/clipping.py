@@ -10,8 +10,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .schema import Section
 
 KINDS = ("none", "global_norm", "layer_norm", "value")
 NORM_EPSILON = 1e-6  # as torch.nn.utils.clip_grad_norm_
@@ -21,6 +24,22 @@ NORM_EPSILON = 1e-6  # as torch.nn.utils.clip_grad_norm_
 class ClippingSpec:
     kind: str = "none"
     threshold: float = 1.0
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> ClippingSpec:
+        """Read a ``clipping`` object; every kind but "none" needs a threshold."""
+        s = Section(value, path, ("kind", "threshold"))
+        kind = s.choice("kind", KINDS, "none")
+        if kind == "none":
+            if s.has("threshold"):
+                s.number("threshold", positive=True)  # still refuse nonsense
+            return cls()
+        return cls(kind, s.number("threshold", positive=True, maximum=1e12))
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "none":
+            return {"kind": "none"}
+        return {"kind": self.kind, "threshold": self.threshold}
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ import json
 import math
 import os
 import stat
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from . import activations, clipping, data, initializers, losses, optimizers, schedules
+from . import data, losses
 from .activations import Activation
 from .clipping import ClippingSpec
 from .data import DataSpec
@@ -24,7 +24,7 @@ from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
 from .schema import (MAX_NAME, ExperimentError, Section, describe, join_path, read_at_most,
-                     read_choice, read_matrix, read_number, read_text, read_vector)
+                     read_choice, read_matrix, read_text, read_vector)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
@@ -55,12 +55,77 @@ class LayerSpec:
     weights: tuple[tuple[float, ...], ...] | None = None
     biases: tuple[float, ...] | None = None
 
+    @classmethod
+    def from_json(cls, value: Any, path: str, fan_in: int) -> LayerSpec:
+        """Read one layer whose input has ``fan_in`` units (the shape of explicit weights)."""
+        s = Section(value, path, LAYER_KEYS)
+        units = s.integer("units", minimum=1, maximum=MAX_UNITS)
+        has_bias = s.boolean("bias", True)
+        weights = biases = None
+        if s.has("weights"):
+            weights = tuple(map(tuple, read_matrix(s.raw("weights"), s.at("weights"), units,
+                                                   fan_in, MAX_UNITS, MAX_INPUTS)))
+        if s.has("biases"):
+            if not has_bias:
+                raise ExperimentError(s.at("biases"), "given for a layer whose bias is false")
+            biases = tuple(read_vector(s.raw("biases"), s.at("biases"), units, MAX_UNITS))
+        dropout = s.optional_number("dropout", minimum=0.0, maximum=0.95)
+        return cls(
+            units=units,
+            activation=Activation.from_json(s.raw("activation", "sigmoid"), s.at("activation")),
+            bias=has_bias,
+            train_bias=s.boolean("train_bias", True),
+            residual=s.boolean("residual", False),
+            dropout=dropout,
+            init=InitSpec.from_json(s.raw("init"), s.at("init")) if s.has("init") else None,
+            weights=weights,
+            biases=biases,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Every flag written out; dropout, init, weights and biases only when given."""
+        out: dict[str, Any] = {"units": self.units, "activation": self.activation.to_json(),
+                               "bias": self.bias, "train_bias": self.train_bias,
+                               "residual": self.residual}
+        if self.dropout is not None:
+            out["dropout"] = self.dropout
+        if self.init is not None:
+            out["init"] = self.init.to_json()
+        if self.weights is not None:
+            out["weights"] = [list(row) for row in self.weights]
+        if self.biases is not None:
+            out["biases"] = list(self.biases)
+        return out
+
+
+LAYER_KEYS = tuple(field.name for field in fields(LayerSpec))
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
     inputs: int
     layers: tuple[LayerSpec, ...]
     init: InitSpec = InitSpec()
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> NetworkSpec:
+        s = Section(value, path, ("inputs", "init", "layers"))
+        inputs = s.integer("inputs", minimum=1, maximum=MAX_INPUTS)
+        init = InitSpec.from_json(s.raw("init", {}), s.at("init"))
+        raw_layers = s.list("layers", max_length=MAX_HIDDEN_LAYERS + 1)
+        if not raw_layers:
+            raise ExperimentError(s.at("layers"), "must hold at least the output layer")
+        layers = []
+        fan_in = inputs
+        for number, raw in enumerate(raw_layers):
+            layer = LayerSpec.from_json(raw, f"{s.at('layers')}[{number}]", fan_in)
+            layers.append(layer)
+            fan_in = layer.units
+        return cls(inputs, tuple(layers), init)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputs": self.inputs, "init": self.init.to_json(),
+                "layers": [layer.to_json() for layer in self.layers]}
 
 
 @dataclass(frozen=True)
@@ -69,12 +134,36 @@ class RegularizationSpec:
     l2: float = 0.0  # adds l2/2 * sum w^2 (weights only)
     dropout: float = 0.0  # inverted dropout on every hidden layer while training
 
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> RegularizationSpec:
+        s = Section(value, path, ("l1", "l2", "dropout"))
+        return cls(
+            l1=s.number("l1", 0.0, minimum=0.0, maximum=1e3),
+            l2=s.number("l2", 0.0, minimum=0.0, maximum=1e3),
+            dropout=s.number("dropout", 0.0, minimum=0.0, maximum=0.95),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class EarlyStoppingSpec:
     patience: int = 10  # validations without improvement before stopping
     min_delta: float = 0.0  # an improvement must lower the validation loss by more than this
     restore_best: bool = True
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> EarlyStoppingSpec:
+        s = Section(value, path, ("patience", "min_delta", "restore_best"))
+        return cls(
+            patience=s.integer("patience", 10, minimum=1, maximum=10**6),
+            min_delta=s.number("min_delta", 0.0, minimum=0.0, maximum=1e6),
+            restore_best=s.boolean("restore_best", True),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -84,6 +173,31 @@ class StoppingSpec:
     loss_below: float | None = None  # stop once a step's batch loss is below this
     early_stopping: EarlyStoppingSpec | None = None
     time_limit: float | None = None  # seconds of training
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> StoppingSpec:
+        s = Section(value, path, STOPPING_KEYS)
+        early = None
+        if s.has("early_stopping") and s.raw("early_stopping") is not None:
+            early = EarlyStoppingSpec.from_json(s.raw("early_stopping"), s.at("early_stopping"))
+        return cls(
+            max_steps=s.optional_integer("max_steps", minimum=1, maximum=10**12),
+            max_epochs=s.optional_integer("max_epochs", minimum=1, maximum=10**12),
+            loss_below=s.optional_number("loss_below", positive=True),
+            early_stopping=early,
+            time_limit=s.optional_number("time_limit", positive=True, maximum=1e7),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The rules that are set, early stopping last."""
+        out: dict[str, Any] = {key: getattr(self, key) for key in STOPPING_KEYS
+                               if getattr(self, key) is not None and key != "early_stopping"}
+        if self.early_stopping is not None:
+            out["early_stopping"] = self.early_stopping.to_json()
+        return out
+
+
+STOPPING_KEYS = tuple(field.name for field in fields(StoppingSpec))
 
 
 @dataclass(frozen=True)
@@ -223,9 +337,9 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
         raise ExperimentError("version", f"this program reads version {VERSION}, got "
                                          f"{version!r:.30}")
     data_spec = _parse_data(top.section("data", _data_keys(top.raw("data"))))
-    network = _parse_network(top.section("network", ("inputs", "init", "layers")))
-    optimizer = _parse_optimizer(top.section("optimizer", _OPTIMIZER_KEYS, {}))
-    stopping = _parse_stopping(top.section("stopping", _STOPPING_KEYS, {}))
+    network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
+    optimizer = OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer"))
+    stopping = StoppingSpec.from_json(top.raw("stopping", {}), top.at("stopping"))
     state = top.raw("state", None)
     if state is not None and not isinstance(state, dict):
         raise ExperimentError("state", f"must be an object, got {describe(state)}")
@@ -237,12 +351,12 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
         seed=top.integer("seed", 0, minimum=0, maximum=MAX_SEED),
         loss=top.choice("loss", losses.KINDS, "half_sse"),
         optimizer=optimizer,
-        schedule=_parse_schedule(top.section("schedule", _SCHEDULE_KEYS, {})),
+        schedule=ScheduleSpec.from_json(top.raw("schedule", {}), top.at("schedule")),
         batch_size=top.optional_integer("batch_size", minimum=1, maximum=data.MAX_SAMPLES),
         shuffle=top.boolean("shuffle", True),
-        clipping=_parse_clipping(top.section("clipping", ("kind", "threshold"), {})),
-        regularization=_parse_regularization(top.section("regularization",
-                                                         ("l1", "l2", "dropout"), {})),
+        clipping=ClippingSpec.from_json(top.raw("clipping", {}), top.at("clipping")),
+        regularization=RegularizationSpec.from_json(top.raw("regularization", {}),
+                                                    top.at("regularization")),
         stopping=stopping,
         validation_interval=top.optional_integer("validation_interval", minimum=1,
                                                  maximum=10**9),
@@ -381,171 +495,6 @@ def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | No
     return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
 
 
-_INIT_KEYS = ("kind", "low", "high", "std", "value", "bias")
-
-
-def _parse_init(s: Section) -> InitSpec:
-    kind = s.choice("kind", initializers.KINDS, "xavier_uniform")
-    fields: dict[str, Any] = {"kind": kind}
-    if kind == "uniform":
-        fields["low"] = s.number("low", -0.5, minimum=-1e6, maximum=1e6)
-        fields["high"] = s.number("high", 0.5, minimum=-1e6, maximum=1e6)
-        if fields["high"] < fields["low"]:
-            raise ExperimentError(s.at("high"), f"must not be below low ({fields['low']:g})")
-    if kind == "normal":
-        fields["std"] = s.number("std", 0.1, minimum=0.0, maximum=1e6)
-    if kind == "constant":
-        fields["value"] = s.number("value", 0.0, minimum=-1e6, maximum=1e6)
-    for key in ("low", "high", "std", "value"):
-        if s.has(key) and key not in fields:
-            raise ExperimentError(s.at(key), f'is not used by init kind "{kind}"')
-    bias = s.raw("bias", 0.0)
-    if isinstance(bias, str) and bias != "same":
-        raise ExperimentError(s.at("bias"), f'must be a number or "same", got {describe(bias)}')
-    fields["bias"] = bias if bias == "same" else read_number(bias, s.at("bias"), minimum=-1e6,
-                                                             maximum=1e6)
-    return InitSpec(**fields)
-
-
-def _parse_activation(value: Any, path: str) -> Activation:
-    if isinstance(value, str):
-        return Activation(read_choice(value, path, activations.KINDS))
-    if not isinstance(value, dict):
-        raise ExperimentError(path, 'must be a name such as "sigmoid" or an object such as '
-                                    '{"kind": "leaky_relu", "slope": 0.1}, '
-                                    f"got {describe(value)}")
-    s = Section(value, path, ("kind", "slope"))
-    kind = s.choice("kind", activations.KINDS)
-    if s.has("slope") and kind != "leaky_relu":
-        raise ExperimentError(s.at("slope"), f'is only used by "leaky_relu", not "{kind}"')
-    return Activation(kind, s.number("slope", 0.01, minimum=0.0, maximum=1.0))
-
-
-_LAYER_KEYS = ("units", "activation", "bias", "train_bias", "residual", "dropout", "init",
-               "weights", "biases")
-
-
-def _parse_network(s: Section) -> NetworkSpec:
-    inputs = s.integer("inputs", minimum=1, maximum=MAX_INPUTS)
-    init = _parse_init(s.section("init", _INIT_KEYS, {}))
-    raw_layers = s.list("layers", max_length=MAX_HIDDEN_LAYERS + 1)
-    if not raw_layers:
-        raise ExperimentError(s.at("layers"), "must hold at least the output layer")
-    layers = []
-    fan_in = inputs
-    for number, raw in enumerate(raw_layers):
-        layer = _parse_layer(Section(raw, f"{s.at('layers')}[{number}]", _LAYER_KEYS), fan_in)
-        layers.append(layer)
-        fan_in = layer.units
-    return NetworkSpec(inputs, tuple(layers), init)
-
-
-def _parse_layer(s: Section, fan_in: int) -> LayerSpec:
-    units = s.integer("units", minimum=1, maximum=MAX_UNITS)
-    has_bias = s.boolean("bias", True)
-    weights = biases = None
-    if s.has("weights"):
-        weights = tuple(map(tuple, read_matrix(s.raw("weights"), s.at("weights"), units, fan_in,
-                                               MAX_UNITS, MAX_INPUTS)))
-    if s.has("biases"):
-        if not has_bias:
-            raise ExperimentError(s.at("biases"), "given for a layer whose bias is false")
-        biases = tuple(read_vector(s.raw("biases"), s.at("biases"), units, MAX_UNITS))
-    dropout = s.optional_number("dropout", minimum=0.0, maximum=0.95)
-    return LayerSpec(
-        units=units,
-        activation=_parse_activation(s.raw("activation", "sigmoid"), s.at("activation")),
-        bias=has_bias,
-        train_bias=s.boolean("train_bias", True),
-        residual=s.boolean("residual", False),
-        dropout=dropout,
-        init=_parse_init(s.section("init", _INIT_KEYS)) if s.has("init") else None,
-        weights=weights,
-        biases=biases,
-    )
-
-
-_OPTIMIZER_KEYS = ("kind", "learning_rate", "momentum", "nesterov", "rho", "beta1", "beta2",
-                   "epsilon")
-_OPTIMIZER_USES = {"sgd": ("momentum", "nesterov"), "rmsprop": ("rho", "epsilon"),
-                   "adam": ("beta1", "beta2", "epsilon")}
-
-
-def _parse_optimizer(s: Section) -> OptimizerSpec:
-    kind = s.choice("kind", optimizers.KINDS, "sgd")
-    for key in _OPTIMIZER_KEYS[2:]:
-        if s.has(key) and key not in _OPTIMIZER_USES[kind]:
-            raise ExperimentError(s.at(key), f'is not used by optimizer "{kind}"')
-    default_lr = 0.001 if kind == "adam" else 0.1
-    return OptimizerSpec(
-        kind=kind,
-        learning_rate=s.number("learning_rate", default_lr, positive=True, maximum=1e6),
-        momentum=s.number("momentum", 0.0, minimum=0.0, maximum=0.999),
-        nesterov=s.boolean("nesterov", False),
-        rho=s.number("rho", 0.9, minimum=0.0, maximum=0.9999),
-        beta1=s.number("beta1", 0.9, minimum=0.0, maximum=0.9999),
-        beta2=s.number("beta2", 0.999, minimum=0.0, maximum=0.999999),
-        epsilon=s.number("epsilon", 1e-8, positive=True, maximum=1.0),
-    )
-
-
-_SCHEDULE_KEYS = ("kind", "step_size", "gamma", "decay_steps", "unit")
-
-
-def _parse_schedule(s: Section) -> ScheduleSpec:
-    kind = s.choice("kind", schedules.KINDS, "constant")
-    uses = {"constant": (), "step": ("step_size", "gamma", "unit"),
-            "exponential": ("gamma", "decay_steps", "unit")}[kind]
-    for key in _SCHEDULE_KEYS[1:]:
-        if s.has(key) and key not in uses:
-            raise ExperimentError(s.at(key), f'is not used by schedule "{kind}"')
-    return ScheduleSpec(
-        kind=kind,
-        step_size=s.integer("step_size", 100, minimum=1, maximum=10**9),
-        gamma=s.number("gamma", 0.5, positive=True, maximum=1.0),
-        decay_steps=s.number("decay_steps", 100.0, positive=True, maximum=1e9),
-        unit=s.choice("unit", schedules.UNITS, "steps"),
-    )
-
-
-def _parse_clipping(s: Section) -> ClippingSpec:
-    kind = s.choice("kind", clipping.KINDS, "none")
-    if kind == "none":
-        if s.has("threshold"):
-            s.number("threshold", positive=True)  # still refuse nonsense
-        return ClippingSpec()
-    return ClippingSpec(kind, s.number("threshold", positive=True, maximum=1e12))
-
-
-def _parse_regularization(s: Section) -> RegularizationSpec:
-    return RegularizationSpec(
-        l1=s.number("l1", 0.0, minimum=0.0, maximum=1e3),
-        l2=s.number("l2", 0.0, minimum=0.0, maximum=1e3),
-        dropout=s.number("dropout", 0.0, minimum=0.0, maximum=0.95),
-    )
-
-
-_STOPPING_KEYS = ("max_steps", "max_epochs", "loss_below", "early_stopping", "time_limit")
-
-
-def _parse_stopping(s: Section) -> StoppingSpec:
-    early = None
-    if s.has("early_stopping") and s.raw("early_stopping") is not None:
-        e = s.section("early_stopping", ("patience", "min_delta", "restore_best"))
-        early = EarlyStoppingSpec(
-            patience=e.integer("patience", 10, minimum=1, maximum=10**6),
-            min_delta=e.number("min_delta", 0.0, minimum=0.0, maximum=1e6),
-            restore_best=e.boolean("restore_best", True),
-        )
-    return StoppingSpec(
-        max_steps=s.optional_integer("max_steps", minimum=1, maximum=10**12),
-        max_epochs=s.optional_integer("max_epochs", minimum=1, maximum=10**12),
-        loss_below=s.optional_number("loss_below", positive=True),
-        early_stopping=early,
-        time_limit=s.optional_number("time_limit", positive=True, maximum=1e7),
-    )
-
-
 def check_consistency(experiment: Experiment) -> None:
     """Checks that involve more than one field: shapes, loss/activation pairs, residuals."""
     layers = experiment.network.layers
@@ -626,15 +575,15 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
         "description": experiment.description,
         "seed": experiment.seed,
         "data": _data_dict(experiment.data),
-        "network": _network_dict(experiment.network),
+        "network": experiment.network.to_json(),
         "loss": experiment.loss,
-        "optimizer": _optimizer_dict(experiment.optimizer),
-        "schedule": _schedule_dict(experiment.schedule),
+        "optimizer": experiment.optimizer.to_json(),
+        "schedule": experiment.schedule.to_json(),
         "batch_size": experiment.batch_size,
         "shuffle": experiment.shuffle,
-        "clipping": _clipping_dict(experiment.clipping),
-        "regularization": asdict(experiment.regularization),
-        "stopping": _stopping_dict(experiment.stopping),
+        "clipping": experiment.clipping.to_json(),
+        "regularization": experiment.regularization.to_json(),
+        "stopping": experiment.stopping.to_json(),
         "validation_interval": experiment.validation_interval,
     }
     if experiment.state:
@@ -654,71 +603,6 @@ def _data_dict(spec: DataSpec) -> dict[str, Any]:
             continue
         out[name] = [list(row) for row in value] if key in ("inputs", "targets") else \
             list(value) if isinstance(value, tuple) else value
-    return out
-
-
-def _init_dict(spec: InitSpec) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": spec.kind}
-    if spec.kind == "uniform":
-        out.update(low=spec.low, high=spec.high)
-    elif spec.kind == "normal":
-        out["std"] = spec.std
-    elif spec.kind == "constant":
-        out["value"] = spec.value
-    out["bias"] = spec.bias
-    return out
-
-
-def _activation_value(activation: Activation) -> Any:
-    if activation.kind == "leaky_relu":
-        return {"kind": "leaky_relu", "slope": activation.slope}
-    return activation.kind
-
-
-def _network_dict(spec: NetworkSpec) -> dict[str, Any]:
-    layers = []
-    for layer in spec.layers:
-        item: dict[str, Any] = {"units": layer.units,
-                                "activation": _activation_value(layer.activation),
-                                "bias": layer.bias, "train_bias": layer.train_bias,
-                                "residual": layer.residual}
-        if layer.dropout is not None:
-            item["dropout"] = layer.dropout
-        if layer.init is not None:
-            item["init"] = _init_dict(layer.init)
-        if layer.weights is not None:
-            item["weights"] = [list(row) for row in layer.weights]
-        if layer.biases is not None:
-            item["biases"] = list(layer.biases)
-        layers.append(item)
-    return {"inputs": spec.inputs, "init": _init_dict(spec.init), "layers": layers}
-
-
-def _optimizer_dict(spec: OptimizerSpec) -> dict[str, Any]:
-    out = {"kind": spec.kind, "learning_rate": spec.learning_rate}
-    out.update({key: getattr(spec, key) for key in _OPTIMIZER_USES[spec.kind]})
-    return out
-
-
-def _schedule_dict(spec: ScheduleSpec) -> dict[str, Any]:
-    if spec.kind == "constant":
-        return {"kind": "constant"}
-    if spec.kind == "step":
-        return {"kind": "step", "step_size": spec.step_size, "gamma": spec.gamma,
-                "unit": spec.unit}
-    return {"kind": "exponential", "gamma": spec.gamma, "decay_steps": spec.decay_steps,
-            "unit": spec.unit}
-
-
-def _clipping_dict(spec: ClippingSpec) -> dict[str, Any]:
-    return {"kind": "none"} if spec.kind == "none" else asdict(spec)
-
-
-def _stopping_dict(spec: StoppingSpec) -> dict[str, Any]:
-    out = {key: value for key, value in spec.__dict__.items()
-           if value is not None and key != "early_stopping"}
-    if spec.early_stopping is not None:
-        out["early_stopping"] = asdict(spec.early_stopping)
     return out
 
 

@@ -11,12 +11,16 @@ For a layer with fan_in inputs and fan_out units (Glorot & Bengio 2010; He et al
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
+from .schema import ExperimentError, Section, describe, read_number
+
 KINDS = ("xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "uniform", "normal",
          "zeros", "constant")
+OPTIONS = {"uniform": ("low", "high"), "normal": ("std",), "constant": ("value",)}  # by kind
 
 
 @dataclass(frozen=True)
@@ -63,3 +67,40 @@ class InitSpec:
         else:
             biases = np.full(units, float(self.bias))
         return weights, biases
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> InitSpec:
+        """Read an ``init`` object; a key that the kind does not use is refused."""
+        s = Section(value, path, KEYS)
+        kind = s.choice("kind", KINDS, "xavier_uniform")
+        chosen: dict[str, Any] = {"kind": kind}
+        if kind == "uniform":
+            chosen["low"] = s.number("low", -0.5, minimum=-1e6, maximum=1e6)
+            chosen["high"] = s.number("high", 0.5, minimum=-1e6, maximum=1e6)
+            if chosen["high"] < chosen["low"]:
+                raise ExperimentError(s.at("high"), f"must not be below low "
+                                                    f"({chosen['low']:g})")
+        if kind == "normal":
+            chosen["std"] = s.number("std", 0.1, minimum=0.0, maximum=1e6)
+        if kind == "constant":
+            chosen["value"] = s.number("value", 0.0, minimum=-1e6, maximum=1e6)
+        for key in ("low", "high", "std", "value"):
+            if s.has(key) and key not in chosen:
+                raise ExperimentError(s.at(key), f'is not used by init kind "{kind}"')
+        bias = s.raw("bias", 0.0)
+        if isinstance(bias, str) and bias != "same":
+            raise ExperimentError(s.at("bias"), f'must be a number or "same", got '
+                                                f'{describe(bias)}')
+        chosen["bias"] = bias if bias == "same" else read_number(bias, s.at("bias"),
+                                                                 minimum=-1e6, maximum=1e6)
+        return cls(**chosen)
+
+    def to_json(self) -> dict[str, Any]:
+        """The kind, the options it uses, and the bias."""
+        out: dict[str, Any] = {"kind": self.kind}
+        out.update({key: getattr(self, key) for key in OPTIONS.get(self.kind, ())})
+        out["bias"] = self.bias
+        return out
+
+
+KEYS = tuple(field.name for field in fields(InitSpec))

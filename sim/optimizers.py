@@ -14,11 +14,12 @@ moments) is an array with one entry per parameter, never shared between paramete
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
-KINDS = ("sgd", "rmsprop", "adam")
+from .schema import ExperimentError, Section
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,44 @@ class OptimizerSpec:
     beta2: float = 0.999  # adam
     epsilon: float = 1e-8  # rmsprop, adam
 
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> OptimizerSpec:
+        """Read an ``optimizer`` object; a key that the kind does not use is refused."""
+        s = Section(value, path, KEYS)
+        kind = s.choice("kind", KINDS, "sgd")
+        optimizer = OPTIMIZERS[kind]
+        for key in KEYS[2:]:
+            if s.has(key) and key not in optimizer.options:
+                raise ExperimentError(s.at(key), f'is not used by optimizer "{kind}"')
+        return cls(
+            kind=kind,
+            learning_rate=s.number("learning_rate", optimizer.default_learning_rate,
+                                   positive=True, maximum=1e6),
+            momentum=s.number("momentum", 0.0, minimum=0.0, maximum=0.999),
+            nesterov=s.boolean("nesterov", False),
+            rho=s.number("rho", 0.9, minimum=0.0, maximum=0.9999),
+            beta1=s.number("beta1", 0.9, minimum=0.0, maximum=0.9999),
+            beta2=s.number("beta2", 0.999, minimum=0.0, maximum=0.999999),
+            epsilon=s.number("epsilon", 1e-8, positive=True, maximum=1.0),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The kind, the learning rate and the options the kind uses."""
+        out: dict[str, Any] = {"kind": self.kind, "learning_rate": self.learning_rate}
+        out.update({key: getattr(self, key) for key in OPTIMIZERS[self.kind].options})
+        return out
+
 
 class Optimizer:
-    """Base class: ``compute(g, lr, out)`` writes dw into ``out`` and advances the state."""
+    """Base class: ``compute(g, lr, out)`` writes dw into ``out`` and advances the state.
+
+    A subclass names the spec's ``options`` it reads (the file refuses the others) and its
+    ``default_learning_rate``; adding an optimizer is one subclass listed in ``OPTIMIZERS``.
+    """
 
     state_names: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    default_learning_rate = 0.1
 
     def __init__(self, spec: OptimizerSpec, size: int) -> None:
         self.spec = spec
@@ -62,6 +96,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     state_names = ("velocity",)
+    options = ("momentum", "nesterov")
 
     def __init__(self, spec: OptimizerSpec, size: int) -> None:
         super().__init__(spec, size)
@@ -83,6 +118,7 @@ class SGD(Optimizer):
 
 class RMSprop(Optimizer):
     state_names = ("square_avg",)
+    options = ("rho", "epsilon")
 
     def __init__(self, spec: OptimizerSpec, size: int) -> None:
         super().__init__(spec, size)
@@ -100,6 +136,8 @@ class RMSprop(Optimizer):
 
 class Adam(Optimizer):
     state_names = ("m", "v", "t")
+    options = ("beta1", "beta2", "epsilon")
+    default_learning_rate = 0.001
 
     def __init__(self, spec: OptimizerSpec, size: int) -> None:
         super().__init__(spec, size)
@@ -124,9 +162,14 @@ class Adam(Optimizer):
         out *= -step_size
 
 
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+KINDS = tuple(OPTIMIZERS)
+KEYS = tuple(field.name for field in fields(OptimizerSpec))
+
+
 def make_optimizer(spec: OptimizerSpec, size: int) -> Optimizer:
     """A fresh optimizer with zero state for ``size`` trainable parameters."""
-    return {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}[spec.kind](spec, size)
+    return OPTIMIZERS[spec.kind](spec, size)
 
 
 def _copy(value: np.ndarray | int) -> np.ndarray | int:

@@ -7,10 +7,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-KINDS = ("constant", "step", "exponential")
+from .schema import ExperimentError, Section
+
 UNITS = ("steps", "epochs")
+OPTIONS = {"constant": (), "step": ("step_size", "gamma", "unit"),
+           "exponential": ("gamma", "decay_steps", "unit")}  # the keys each kind uses
+KINDS = tuple(OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,26 @@ class ScheduleSpec:
         if self.kind == "step":
             return base * self.gamma ** ((n - 1) // self.step_size)
         return base * self.gamma ** ((n - 1) / self.decay_steps)
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> ScheduleSpec:
+        """Read a ``schedule`` object; a key that the kind does not use is refused."""
+        s = Section(value, path, KEYS)
+        kind = s.choice("kind", KINDS, "constant")
+        for key in KEYS[1:]:
+            if s.has(key) and key not in OPTIONS[kind]:
+                raise ExperimentError(s.at(key), f'is not used by schedule "{kind}"')
+        return cls(
+            kind=kind,
+            step_size=s.integer("step_size", 100, minimum=1, maximum=10**9),
+            gamma=s.number("gamma", 0.5, positive=True, maximum=1.0),
+            decay_steps=s.number("decay_steps", 100.0, positive=True, maximum=1e9),
+            unit=s.choice("unit", UNITS, "steps"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The kind and the options it uses."""
+        return {"kind": self.kind, **{key: getattr(self, key) for key in OPTIONS[self.kind]}}
+
+
+KEYS = tuple(field.name for field in fields(ScheduleSpec))
