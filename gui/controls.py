@@ -20,7 +20,7 @@ import sim
 from sim import activations, clipping, data, initializers, losses, optimizers, schedules
 from sim.experiment import MAX_HIDDEN_LAYERS, MAX_UNITS, to_dict
 
-GENERATED = [kind for kind in data.KIND_KEYS if kind not in ("inline", "csv")]
+GENERATED = [kind for kind in data.KINDS if kind not in ("inline", "csv")]
 
 
 def _combo(items: list[str]) -> QComboBox:
@@ -55,6 +55,9 @@ class ControlPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.document: dict[str, Any] = {}
         self._base_dir = None
+        # The experiment in force: an edit that leaves its data section as it is reuses its
+        # data facts, so that no edit reads a data file on the GUI thread.
+        self._experiment: sim.Experiment | None = None
         self._loading = False  # True while the widgets are being filled from a document
         inner = QWidget()
         self.column = QVBoxLayout(inner)
@@ -180,28 +183,29 @@ class ControlPanel(QScrollArea):
         self._fit_network_to_data(document)
         sim.experiment.drop_weights_that_no_longer_fit(document)  # sizes edited or fitted
         try:
-            experiment = sim.parse(document, self._base_dir)
+            experiment = sim.parse(document, self._base_dir, previous=self._experiment)
         except sim.ExperimentError as error:
             self.error.setText(str(error))
             self.set_experiment_document(self.document)  # show what is still in force
             return
         self.error.setText("")
+        self._experiment = experiment
         self.document = to_dict(experiment)
         self.experiment_edited.emit(experiment)
 
     def _fit_network_to_data(self, document: dict) -> None:
         """Inputs and output units follow the data (one-hot classes, features)."""
         try:
-            spec = sim.experiment.parse_data(document["data"])
-            n_in, n_out = data.dimensions(spec, self._base_dir)
+            spec = data.DataSpec.from_json(document["data"], "data")
+            facts = sim.experiment.data_facts(spec, self._base_dir, self._experiment)
         except sim.ExperimentError:
             return  # the full parse will name the problem
-        document["network"]["inputs"] = n_in
-        document["network"]["layers"][-1]["units"] = n_out
+        document["network"]["inputs"] = facts.inputs
+        document["network"]["layers"][-1]["units"] = facts.outputs
 
     @staticmethod
     def _data_option(document: dict, key: str, value: Any) -> None:
-        if key in data.KIND_KEYS[document["data"]["kind"]]:
+        if key in data.DATA_KINDS[document["data"]["kind"]].keys:
             document["data"][key] = value
 
     @staticmethod
@@ -260,6 +264,7 @@ class ControlPanel(QScrollArea):
     def set_experiment(self, experiment: sim.Experiment) -> None:
         """Show an experiment (a lesson, a file, a rebuild)."""
         self._base_dir = experiment.base_dir
+        self._experiment = experiment
         self.set_experiment_document(to_dict(experiment.replace(state=None)))
 
     def set_experiment_document(self, document: dict) -> None:
@@ -275,7 +280,7 @@ class ControlPanel(QScrollArea):
         self.data_kind.setCurrentText(kind)
         for widget, key in ((self.samples, "samples"), (self.noise, "noise"),
                             (self.classes, "classes")):
-            widget.setEnabled(key in data.KIND_KEYS[kind])
+            widget.setEnabled(key in data.DATA_KINDS[kind].keys)
             if key in d["data"]:
                 widget.setValue(d["data"][key])
         self.validation.setValue(d["data"].get("validation_fraction", 0.0))

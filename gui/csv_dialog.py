@@ -67,9 +67,8 @@ class CsvImportDialog(QDialog):
         shown = rows[:PREVIEW_ROWS]
         self.preview.setColumnCount(len(header))
         self.preview.setRowCount(len(shown))
-        self.preview.setHorizontalHeaderLabels(header)
-        self.preview.setVerticalHeaderLabels([str(getattr(row, "number", r + 2))
-                                              for r, row in enumerate(shown)])
+        self.preview.setHorizontalHeaderLabels(list(header))
+        self.preview.setVerticalHeaderLabels([str(row.number) for row in shown])
         for r, row in enumerate(shown):
             for c, cell in enumerate(row[:len(header)]):
                 self.preview.setItem(r, c, QTableWidgetItem(cell))

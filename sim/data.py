@@ -11,41 +11,31 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+import os
+import stat
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .schema import MAX_NAME, ExperimentError, read_at_most
+from .schema import (MAX_NAME, ExperimentError, Section, join_path, read_at_most, read_choice,
+                     read_matrix, read_text, read_vector)
 
 MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
 MAX_BITS = 12
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
-# Each data kind and the keys it takes besides the common ones.
-KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "inline": ("inputs", "targets"),
-    "xor": (),
-    "xor_cloud": ("samples", "noise"),
-    "circles": ("samples", "noise", "factor"),
-    "gaussians": ("samples", "noise", "classes", "encoding"),
-    "spiral": ("samples", "noise", "classes", "turns", "encoding"),
-    "moons": ("samples", "noise"),
-    "line": ("slope", "x", "samples", "noise"),
-    "sine": ("samples", "noise"),
-    "symmetry": ("bits",),
-    "parity": ("bits",),
-    "encoder": ("size",),
-    "spam": ("samples", "noise"),
-    "csv": ("path", "targets", "inputs"),
-}
 COMMON_KEYS = ("kind", "validation_fraction", "standardize", "jitter", "input_names",
                "output_names")
-DEFAULT_NOISE = {"xor_cloud": 0.1, "circles": 0.08, "gaussians": 0.35, "spiral": 0.05,
-                 "moons": 0.1, "line": 0.0, "sine": 0.1, "spam": 0.05}
 SPAM_FEATURES = ("FREE", "MONEY", "CLICK", "!", "ALL CAPS")
 SPAM_EXAMPLE = (2.0, 1.0, 1.0, 3.0, 4.0)  # seed 000's "FREE MONEY CLICK NOW!!!"
+_CSV_KEYS = {"target_columns": "targets", "input_columns": "inputs"}  # field -> key in the file
 
 
 @dataclass(frozen=True)
@@ -73,6 +63,43 @@ class DataSpec:
     jitter: float = 0.0  # std of Gaussian noise added to training inputs each epoch
     input_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> DataSpec:
+        """Read a ``data`` object: the keys its kind takes, then the common ones."""
+        s = Section(value, path, _allowed_keys(value, path))
+        kind = s.choice("kind", KINDS)
+        chosen: dict[str, Any] = {"kind": kind, **DATA_KINDS[kind].read(s)}
+        chosen["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
+                                                 maximum=0.9)
+        chosen["standardize"] = s.boolean("standardize", False)
+        chosen["jitter"] = s.number("jitter", 0.0, minimum=0.0, maximum=100.0)
+        chosen["input_names"] = _names(s, "input_names")
+        chosen["output_names"] = _names(s, "output_names")
+        return cls(**chosen)
+
+    def to_json(self) -> dict[str, Any]:
+        """The kind, the keys it takes and the common keys, each that is set."""
+        keys = DATA_KINDS[self.kind].keys
+        out: dict[str, Any] = {"kind": self.kind}
+        for spec_field in fields(self):
+            key = spec_field.name
+            name = _CSV_KEYS.get(key, key) if self.kind == "csv" else key
+            value = getattr(self, key)
+            if key == "kind" or value is None or (name not in keys and key not in COMMON_KEYS):
+                continue
+            out[name] = [list(row) for row in value] if key in ("inputs", "targets") else \
+                list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the rest of an experiment must fit, known without generating the data."""
+
+    inputs: int
+    outputs: int
+    samples: int  # before the validation split
 
 
 @dataclass(frozen=True)
@@ -104,44 +131,10 @@ class Dataset:
         return network_inputs * self.input_scale + self.input_mean
 
 
-def dimensions(spec: DataSpec, base_dir: Path | None = None) -> tuple[int, int]:
-    """(inputs, outputs) the data will have, found without generating it."""
-    kind = spec.kind
-    if kind == "inline":
-        return len(spec.inputs[0]), len(spec.targets[0])
-    if kind in ("xor", "xor_cloud", "circles", "moons"):
-        return 2, 1
-    if kind in ("gaussians", "spiral"):
-        return 2, (spec.classes if spec.encoding == "one_hot" else 1)
-    if kind in ("line", "sine"):
-        return 1, 1
-    if kind in ("symmetry", "parity"):
-        return spec.bits, 1
-    if kind == "encoder":
-        return spec.size, spec.size
-    if kind == "spam":
-        return len(SPAM_FEATURES), 1
-    header = _read_csv(spec, base_dir)[0]
-    inputs, targets = csv_columns(spec, header)
-    return len(inputs), len(targets)
-
-
-def sample_count(spec: DataSpec, base_dir: Path | None = None) -> int:
-    """How many samples the data will have (before the split), found without generating it."""
-    kind = spec.kind
-    if kind == "inline":
-        return len(spec.inputs)
-    if kind == "xor":
-        return 4
-    if kind in ("symmetry", "parity"):
-        return 2 ** spec.bits
-    if kind == "encoder":
-        return spec.size
-    if kind == "line" and spec.x is not None:
-        return len(spec.x)
-    if kind == "csv":
-        return len(_read_csv(spec, base_dir)[1])
-    return spec.samples
+def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
+    """Inputs, outputs and samples the data will have, found without generating it (a CSV
+    file's table is read, through the cache of `read_table`)."""
+    return DATA_KINDS[spec.kind].facts(spec, base_dir)
 
 
 def validation_size(samples: int, fraction: float) -> int:
@@ -152,7 +145,7 @@ def validation_size(samples: int, fraction: float) -> int:
 def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generator,
           base_dir: Path | None = None) -> Dataset:
     """Generate or read the samples, split off validation, standardise if asked."""
-    x, t, names_in, names_out = _samples(spec, rng, base_dir)
+    x, t, names_in, names_out = DATA_KINDS[spec.kind].samples(spec, rng, base_dir)
     x_train, t_train, x_val, t_val = _split(x, t, spec.validation_fraction, split_rng)
     mean = np.zeros(x.shape[1])
     scale = np.ones(x.shape[1])
@@ -164,27 +157,6 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
         x_val = (x_val - mean) / scale
     return Dataset(x_train, t_train, x_val, t_val,
                    spec.input_names or names_in, spec.output_names or names_out, mean, scale)
-
-
-def _samples(spec: DataSpec, rng: np.random.Generator, base_dir: Path | None):
-    if spec.kind == "csv":
-        return _load_csv(spec, base_dir)
-    x, t = _GENERATORS[spec.kind](spec, rng)
-    return x, t, _input_names(spec, x.shape[1]), _output_names(spec, t.shape[1])
-
-
-def _input_names(spec: DataSpec, count: int) -> tuple[str, ...]:
-    if spec.kind == "spam":
-        return SPAM_FEATURES
-    if spec.kind == "line":
-        return ("x",)
-    return tuple(f"x{i + 1}" for i in range(count))
-
-
-def _output_names(spec: DataSpec, count: int) -> tuple[str, ...]:
-    if spec.kind == "line":
-        return ("z",)
-    return ("y",) if count == 1 else tuple(f"y{j + 1}" for j in range(count))
 
 
 def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generator):
@@ -308,10 +280,227 @@ def _spam(spec: DataSpec, rng: np.random.Generator):
     return x, labels[:, None]
 
 
-_GENERATORS = {"inline": _inline, "xor": _xor, "xor_cloud": _xor_cloud, "circles": _circles,
-               "gaussians": _gaussians, "spiral": _spiral, "moons": _moons, "line": _line,
-               "sine": _sine, "symmetry": _symmetry, "parity": _parity, "encoder": _encoder,
-               "spam": _spam}
+# ---------------------------------------------------------------------------- reading the kinds
+
+Reader = Callable[[Section], dict[str, Any]]  # the values of a kind's keys, defaults filled in
+
+
+def _samples_and_noise(noise: float, max_noise: float = 100.0) -> Reader:
+    """``samples`` and ``noise`` with this kind's default noise."""
+    def read(s: Section) -> dict[str, Any]:
+        return {"samples": s.integer("samples", 200, minimum=2, maximum=MAX_SAMPLES),
+                "noise": s.number("noise", noise, minimum=0.0, maximum=max_noise)}
+    return read
+
+
+def _then(*readers: Reader) -> Reader:
+    """The readers one after another (so a file's first problem is the one reported)."""
+    return lambda s: {key: value for read in readers for key, value in read(s).items()}
+
+
+def _nothing(s: Section) -> dict[str, Any]:
+    return {}
+
+
+def _classes(s: Section) -> dict[str, Any]:
+    classes = s.integer("classes", 2, minimum=2, maximum=5)
+    encoding = s.choice("encoding", ("binary", "one_hot"), "binary" if classes == 2 else "one_hot")
+    if encoding == "binary" and classes != 2:
+        raise ExperimentError(s.at("encoding"), f'"binary" needs 2 classes, got {classes}; '
+                                                'use "one_hot"')
+    return {"classes": classes, "encoding": encoding}
+
+
+def _bits(default: int) -> Reader:
+    return lambda s: {"bits": s.integer("bits", default, minimum=1, maximum=MAX_BITS)}
+
+
+def _read_line(s: Section) -> dict[str, Any]:
+    chosen: dict[str, Any] = {"slope": s.number("slope", 2.0, minimum=-1e6, maximum=1e6)}
+    if s.has("x"):
+        chosen["x"] = tuple(read_vector(s.raw("x"), s.at("x"), None, MAX_SAMPLES))
+        if not chosen["x"]:
+            raise ExperimentError(s.at("x"), "must hold at least one number")
+    return chosen
+
+
+def _read_inline(s: Section) -> dict[str, Any]:
+    inputs = read_matrix(s.raw("inputs"), s.at("inputs"), None, None, MAX_SAMPLES,
+                         MAX_FEATURES)
+    if not inputs or not inputs[0]:
+        raise ExperimentError(s.at("inputs"), "must hold at least one sample of one number")
+    targets = _inline_targets(s, len(inputs))
+    return {"inputs": tuple(map(tuple, inputs)), "targets": tuple(map(tuple, targets))}
+
+
+def _inline_targets(s: Section, samples: int) -> list[list[float]]:
+    raw = s.raw("targets")
+    if isinstance(raw, list) and raw and not isinstance(raw[0], list):
+        # One target per sample may be written flat; errors then name the flat positions.
+        flat = read_vector(raw, s.at("targets"), samples, MAX_SAMPLES)
+        return [[value] for value in flat]
+    targets = read_matrix(raw, s.at("targets"), samples, None, MAX_SAMPLES, MAX_FEATURES)
+    if not targets[0]:
+        raise ExperimentError(s.at("targets"), "each sample needs at least one target")
+    return targets
+
+
+def _read_csv_keys(s: Section) -> dict[str, Any]:
+    path = s.text("path", max_length=4096)
+    if "\x00" in path:  # no file system allows it; open() would raise
+        raise ExperimentError(s.at("path"), "must not hold a NUL character")
+    targets = _names(s, "targets", required=True)
+    inputs = _names(s, "inputs", required=True) if s.has("inputs") else None
+    _check_columns(s, targets, inputs or ())
+    return {"path": path, "target_columns": targets, "input_columns": inputs}
+
+
+def _check_columns(s: Section, targets: tuple[str, ...], inputs: tuple[str, ...]) -> None:
+    """Each CSV column is used once: a target that is also an input would give the answer away."""
+    for key, names in (("targets", targets), ("inputs", inputs)):
+        for number, name in enumerate(names):
+            if name in names[:number]:
+                raise ExperimentError(f"{s.at(key)}[{number}]", f'names column "{name}" twice')
+    for number, name in enumerate(inputs):
+        if name in targets:
+            raise ExperimentError(f"{s.at('inputs')}[{number}]", f'column "{name}" is also a '
+                                                                 'target')
+
+
+def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
+    if not s.has(key) and not required:
+        return None
+    items = s.list(key, max_length=2 * MAX_FEATURES)
+    if required and not items:
+        raise ExperimentError(s.at(key), "must name at least one column")
+    return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
+
+
+def _allowed_keys(value: Any, path: str) -> tuple[str, ...]:
+    """The keys allowed in the ``data`` object, which depend on its kind."""
+    if not isinstance(value, dict):
+        return COMMON_KEYS  # Section then reports that data must be an object
+    if "kind" not in value:
+        raise ExperimentError(join_path(path, "kind"), "is required")
+    kind = read_choice(value["kind"], join_path(path, "kind"), KINDS)
+    allowed = COMMON_KEYS + DATA_KINDS[kind].keys
+    for key in value:
+        if key not in allowed and any(key in other.keys for other in DATA_KINDS.values()):
+            raise ExperimentError(join_path(path, key), f'is not used by data kind "{kind}"')
+    return allowed
+
+
+# ---------------------------------------------------------------------------- the kinds
+
+Samples = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]  # x, t, their names
+
+
+def _numbered_inputs(count: int) -> tuple[str, ...]:
+    return tuple(f"x{i + 1}" for i in range(count))
+
+
+def _numbered_outputs(count: int) -> tuple[str, ...]:
+    return ("y",) if count == 1 else tuple(f"y{j + 1}" for j in range(count))
+
+
+@dataclass(frozen=True)
+class DataKind:
+    """Everything the program knows about one kind of data set that it makes itself.
+
+    ``keys`` are the keys the kind takes besides the common ones, in the order an error lists
+    them; ``read`` reads them (in the order their problems are reported), defaults filled in.
+    ``dimensions`` and ``sample_count`` tell the shape without generating; ``generate`` makes
+    inputs and targets from the spec and the data stream.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    read: Reader
+    generate: Callable[[DataSpec, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    dimensions: Callable[[DataSpec], tuple[int, int]]
+    sample_count: Callable[[DataSpec], int] = lambda spec: spec.samples
+    input_names: Callable[[int], tuple[str, ...]] = _numbered_inputs
+    output_names: Callable[[int], tuple[str, ...]] = _numbered_outputs
+
+    def facts(self, spec: DataSpec, base_dir: Path | None) -> DataFacts:
+        inputs, outputs = self.dimensions(spec)
+        return DataFacts(inputs, outputs, self.sample_count(spec))
+
+    def samples(self, spec: DataSpec, rng: np.random.Generator,
+                base_dir: Path | None) -> Samples:
+        x, t = self.generate(spec, rng)
+        return x, t, self.input_names(x.shape[1]), self.output_names(t.shape[1])
+
+
+@dataclass(frozen=True)
+class CsvKind:
+    """The data kind read from a CSV file, with the same interface as `DataKind`."""
+
+    name: str = "csv"
+    keys: tuple[str, ...] = ("path", "targets", "inputs")
+    read: Reader = _read_csv_keys
+
+    def facts(self, spec: DataSpec, base_dir: Path | None) -> DataFacts:
+        table = read_table(csv_path(spec, base_dir))
+        inputs, targets = csv_columns(spec, table.header)
+        return DataFacts(len(inputs), len(targets), len(table.rows))
+
+    def samples(self, spec: DataSpec, rng: np.random.Generator,
+                base_dir: Path | None) -> Samples:
+        header, rows = read_table(csv_path(spec, base_dir))
+        inputs, targets = csv_columns(spec, header)
+        x, t = table_to_arrays(header, rows, inputs, targets)
+        return x, t, tuple(header[i] for i in inputs), tuple(header[i] for i in targets)
+
+
+def _two_in_one_out(spec: DataSpec) -> tuple[int, int]:
+    return 2, 1
+
+
+def _one_in_one_out(spec: DataSpec) -> tuple[int, int]:
+    return 1, 1
+
+
+def _two_in_class_out(spec: DataSpec) -> tuple[int, int]:
+    return 2, (spec.classes if spec.encoding == "one_hot" else 1)
+
+
+DATA_KINDS: dict[str, DataKind | CsvKind] = {kind.name: kind for kind in (
+    DataKind("inline", ("inputs", "targets"), _read_inline, _inline,
+             lambda spec: (len(spec.inputs[0]), len(spec.targets[0])),
+             sample_count=lambda spec: len(spec.inputs)),
+    DataKind("xor", (), _nothing, _xor, _two_in_one_out, sample_count=lambda spec: 4),
+    DataKind("xor_cloud", ("samples", "noise"), _samples_and_noise(0.1), _xor_cloud,
+             _two_in_one_out),
+    DataKind("circles", ("samples", "noise", "factor"),
+             _then(_samples_and_noise(0.08), lambda s: {
+                 "factor": s.number("factor", 0.5, minimum=0.0, maximum=1.0)}),
+             _circles, _two_in_one_out),
+    DataKind("gaussians", ("samples", "noise", "classes", "encoding"),
+             _then(_samples_and_noise(0.35), _classes), _gaussians, _two_in_class_out),
+    DataKind("spiral", ("samples", "noise", "classes", "turns", "encoding"),
+             _then(_samples_and_noise(0.05), _classes, lambda s: {
+                 "turns": s.number("turns", 1.0, minimum=0.0, maximum=10.0)}),
+             _spiral, _two_in_class_out),
+    DataKind("moons", ("samples", "noise"), _samples_and_noise(0.1), _moons, _two_in_one_out),
+    DataKind("line", ("slope", "x", "samples", "noise"),
+             _then(_samples_and_noise(0.0), _read_line), _line, _one_in_one_out,
+             sample_count=lambda spec: spec.samples if spec.x is None else len(spec.x),
+             input_names=lambda count: ("x",), output_names=lambda count: ("z",)),
+    DataKind("sine", ("samples", "noise"), _samples_and_noise(0.1), _sine, _one_in_one_out),
+    DataKind("symmetry", ("bits",), _bits(6), _symmetry, lambda spec: (spec.bits, 1),
+             sample_count=lambda spec: 2 ** spec.bits),
+    DataKind("parity", ("bits",), _bits(3), _parity, lambda spec: (spec.bits, 1),
+             sample_count=lambda spec: 2 ** spec.bits),
+    DataKind("encoder", ("size",),
+             lambda s: {"size": s.integer("size", 8, minimum=2, maximum=MAX_FEATURES)},
+             _encoder, lambda spec: (spec.size, spec.size), sample_count=lambda spec: spec.size),
+    # spam's noise is the probability of flipping a label; the others' a standard deviation
+    DataKind("spam", ("samples", "noise"), _samples_and_noise(0.05, max_noise=1.0), _spam,
+             lambda spec: (len(SPAM_FEATURES), 1), input_names=lambda count: SPAM_FEATURES),
+    CsvKind(),
+)}
+KINDS = tuple(DATA_KINDS)
 
 
 # ---------------------------------------------------------------------------- CSV files
@@ -321,9 +510,100 @@ def csv_path(spec: DataSpec, base_dir: Path | None) -> Path:
     return path if path.is_absolute() or base_dir is None else base_dir / path
 
 
-def _read_csv(spec: DataSpec, base_dir: Path | None) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file as text, with size and shape checked."""
-    path = csv_path(spec, base_dir)
+class CsvRow(tuple):
+    """The cells of one CSV row, with the row number a spreadsheet shows for it."""
+
+    number: int
+
+    def __new__(cls, cells: list[str], number: int) -> CsvRow:
+        row = super().__new__(cls, cells)
+        row.number = number
+        return row
+
+
+class CsvTable(tuple):
+    """A CSV file's header and rows, as text, checked to be a table (unpacks as both)."""
+
+    def __new__(cls, header: tuple[str, ...], rows: tuple[CsvRow, ...]) -> CsvTable:
+        return super().__new__(cls, (header, rows))
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return self[0]
+
+    @property
+    def rows(self) -> tuple[CsvRow, ...]:
+        return self[1]
+
+
+class CsvCache:
+    """The last few CSV tables read, so that the facts of a file's data and the data itself
+    (often asked for on different threads) share one read of an unchanged file.
+
+    A table is found again by the file's resolved path, identity (device, inode), size and
+    modification and change times; any change to the file gives a new key, so it is read
+    afresh. A file modified less than `RECENT` seconds before it was read is not kept: a
+    second change within one tick of a coarse file-system clock could leave every part of the
+    key as it was. Thread-safe; ``reads`` counts the files actually read from disk.
+    """
+
+    RECENT = 2.0  # seconds; FAT's clock ticks every 2 s, most others far more often
+    CAPACITY = 4  # tables
+    MAX_CELLS = 1_000_000  # in all the tables kept: a large table is read again, not kept
+
+    def __init__(self) -> None:
+        self._tables: OrderedDict[tuple, CsvTable] = OrderedDict()
+        self._lock = threading.Lock()
+        self.reads = 0
+
+    def read(self, path: Path) -> CsvTable:
+        """The table in the file at ``path``; ExperimentError (field data.path) if there is
+        none: the file cannot be read, is too large, or is not a rectangular table."""
+        started = time.time_ns()
+        state = _file_state(path)
+        with self._lock:
+            if state is not None and state[0] in self._tables:
+                self._tables.move_to_end(state[0])
+                return self._tables[state[0]]
+            self.reads += 1
+        table = _read_table_file(path)
+        if state is not None and state[1] < started - int(self.RECENT * 1e9):
+            self._keep(state[0], table)
+        return table
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tables.clear()
+
+    def _keep(self, key: tuple, table: CsvTable) -> None:
+        with self._lock:
+            self._tables[key] = table
+            while len(self._tables) > self.CAPACITY or \
+                    sum(map(_cells, self._tables.values())) > self.MAX_CELLS:
+                self._tables.popitem(last=False)
+
+
+def _file_state(path: Path) -> tuple[tuple, int] | None:
+    """What identifies a regular file's present content, and its modification time (ns);
+    None for anything else (a device, a pipe, a folder, a missing file), which is never kept:
+    reading it reports the problem as it always did."""
+    try:
+        info = os.stat(path)
+        resolved = os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    key = (resolved, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+           info.st_ctime_ns)
+    return key, info.st_mtime_ns
+
+
+def _cells(table: CsvTable) -> int:
+    return len(table.header) * (len(table.rows) + 1)
+
+
+def _read_table_file(path: Path) -> CsvTable:
     try:
         raw = read_at_most(path, MAX_CSV_BYTES)
     except OSError as error:
@@ -334,15 +614,16 @@ def _read_csv(spec: DataSpec, base_dir: Path | None) -> tuple[list[str], list[li
     return parse_csv_text(raw, str(path))
 
 
-class CsvRow(list):
-    """The cells of one CSV row, with the row number a spreadsheet shows for it."""
-
-    def __init__(self, cells: list[str], number: int) -> None:
-        super().__init__(cells)
-        self.number = number
+CSV_TABLES = CsvCache()
 
 
-def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
+def read_table(path: Path) -> CsvTable:
+    """The header and rows of the CSV file at ``path``, as text, with size and shape checked
+    (read once while the file is unchanged: see `CsvCache`)."""
+    return CSV_TABLES.read(path)
+
+
+def parse_csv_text(raw: bytes, name: str) -> CsvTable:
     """Split CSV bytes into a header and rows, refusing what is not a rectangular table."""
     try:
         text = raw.decode("utf-8-sig")
@@ -354,7 +635,7 @@ def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
     rows = _non_blank_rows(text, name)
     if not rows:
         raise ExperimentError("data.path", f"{name} is empty")
-    header = [cell.strip() for cell in rows[0]]
+    header = tuple(cell.strip() for cell in rows[0])
     if len(header) > MAX_FEATURES * 2:
         raise ExperimentError("data.path", f"{name} has {len(header)} columns; "
                                            f"at most {MAX_FEATURES * 2} are allowed")
@@ -372,7 +653,7 @@ def parse_csv_text(raw: bytes, name: str) -> tuple[list[str], list[list[str]]]:
         if len(column) > MAX_NAME:  # it becomes a unit's name, which the app draws
             raise ExperimentError("data.path", f"{name}: header column {number + 1} is longer "
                                                f"than {MAX_NAME} characters")
-    return header, rows[1:]
+    return CsvTable(header, tuple(rows[1:]))
 
 
 def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
@@ -389,7 +670,8 @@ def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
     return rows
 
 
-def csv_columns(spec: DataSpec, header: list[str]) -> tuple[list[int], list[int]]:
+def csv_columns(spec: DataSpec, header: Sequence[str]) -> tuple[list[int], list[int]]:
+    """The indices of the input and target columns that ``spec`` names in ``header``."""
     for name in spec.target_columns:
         if name not in header:
             raise ExperimentError("data.targets", f'no column named "{name}" in the header')
@@ -408,7 +690,7 @@ def csv_columns(spec: DataSpec, header: list[str]) -> tuple[list[int], list[int]
     return inputs, targets
 
 
-def table_to_arrays(header: list[str], rows: list[list[str]], inputs: list[int],
+def table_to_arrays(header: Sequence[str], rows: Sequence[Sequence[str]], inputs: list[int],
                     targets: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from the chosen columns; a bad cell is named by its line and column."""
     used = inputs + targets
@@ -430,10 +712,3 @@ def table_to_arrays(header: list[str], rows: list[list[str]], inputs: list[int],
                                                    f"not a finite number: {cell[:20]!r}")
             values[r, c] = number
     return values[:, :len(inputs)], values[:, len(inputs):]
-
-
-def _load_csv(spec: DataSpec, base_dir: Path | None):
-    header, rows = _read_csv(spec, base_dir)
-    inputs, targets = csv_columns(spec, header)
-    x, t = table_to_arrays(header, rows, inputs, targets)
-    return x, t, tuple(header[i] for i in inputs), tuple(header[i] for i in targets)

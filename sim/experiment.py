@@ -19,19 +19,19 @@ from typing import Any
 from . import data, losses
 from .activations import Activation
 from .clipping import ClippingSpec
-from .data import DataSpec
+from .data import DataFacts, DataSpec
 from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
-from .schema import (MAX_NAME, ExperimentError, Section, describe, join_path, read_at_most,
-                     read_choice, read_matrix, read_text, read_vector)
+from .schema import (ExperimentError, Section, describe, join_path, read_at_most,
+                     read_matrix, read_vector)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
-MAX_INPUTS = 256
+MAX_INPUTS = data.MAX_FEATURES  # a network takes every feature its data may have
 MAX_SEED = 2**63 - 1
 MAX_TEXT = 20_000
 MAX_DIGITS = 400  # an integer literal longer than this is refused (Python's int() stops at 4300)
@@ -220,8 +220,13 @@ class Experiment:
     validation_interval: int | None = None  # steps between validations; None: once per epoch
     state: dict[str, Any] | None = field(default=None, compare=False)  # checkpoint, see Trainer
     base_dir: Path | None = field(default=None, compare=False)  # where relative paths start
+    # What the data has (found by `parse`), so that an edit elsewhere needs no file: see
+    # `data_facts`. None when not known; a replace of data or base_dir makes it unknown.
+    data_facts: DataFacts | None = field(default=None, compare=False, repr=False)
 
     def replace(self, **changes: Any) -> Experiment:
+        if "data_facts" not in changes and ("data" in changes or "base_dir" in changes):
+            changes["data_facts"] = None
         return replace(self, **changes)
 
 
@@ -325,8 +330,13 @@ def _find_refused(document: Any) -> tuple[str, _Refused]:
 _NOT_AN_OBJECT = "an experiment must be one JSON object {...}"
 
 
-def parse(document: Any, base_dir: Path | None = None) -> Experiment:
-    """Validate a decoded JSON document and build the Experiment it describes."""
+def parse(document: Any, base_dir: Path | None = None,
+          previous: Experiment | None = None) -> Experiment:
+    """Validate a decoded JSON document and build the Experiment it describes.
+
+    ``previous``, an experiment this document is an edit of, lends its data facts when the
+    data section and ``base_dir`` are unchanged: then no data file is read (see `data_facts`).
+    """
     if not isinstance(document, dict):
         raise ExperimentError("", f"{_NOT_AN_OBJECT}, got {describe(document)}")
     top = Section(document, "", TOP_KEYS)
@@ -336,7 +346,7 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
     if version != VERSION or isinstance(version, bool):
         raise ExperimentError("version", f"this program reads version {VERSION}, got "
                                          f"{version!r:.30}")
-    data_spec = _parse_data(top.section("data", _data_keys(top.raw("data"))))
+    data_spec = DataSpec.from_json(top.raw("data"), top.at("data"))
     network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
     optimizer = OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer"))
     stopping = StoppingSpec.from_json(top.raw("stopping", {}), top.at("stopping"))
@@ -363,8 +373,23 @@ def parse(document: Any, base_dir: Path | None = None) -> Experiment:
         state=state or None,
         base_dir=base_dir,
     )
-    check_consistency(experiment)
-    return experiment
+    _check_network(experiment)
+    facts = data_facts(data_spec, base_dir, previous)
+    _check_data_fits(experiment, facts)
+    if experiment.stopping.early_stopping:
+        _check_validation_set(experiment, facts)
+    return replace(experiment, data_facts=facts)
+
+
+def data_facts(spec: DataSpec, base_dir: Path | None,
+               previous: Experiment | None = None) -> DataFacts:
+    """Inputs, outputs and samples of the data ``spec`` describes (relative paths starting at
+    ``base_dir``): those ``previous`` recorded if it has the same data and base_dir, without
+    touching any file; otherwise found (a CSV file is read, or taken from the table cache)."""
+    if previous is not None and previous.data_facts is not None and \
+            previous.data == spec and previous.base_dir == base_dir:
+        return previous.data_facts
+    return data.facts(spec, base_dir)
 
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
@@ -385,118 +410,8 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
         fan_in = units
 
 
-def parse_data(value: Any) -> DataSpec:
-    """Only the ``data`` section of a document, validated (e.g. to size a network to it)."""
-    return _parse_data(Section(value, "data", _data_keys(value)))
-
-
-def _data_keys(value: Any) -> tuple[str, ...]:
-    """The keys allowed in ``data``, which depend on its kind."""
-    if not isinstance(value, dict):
-        return data.COMMON_KEYS  # Section then reports that data must be an object
-    if "kind" not in value:
-        raise ExperimentError("data.kind", "is required")
-    kind = read_choice(value["kind"], "data.kind", tuple(data.KIND_KEYS))
-    allowed = data.COMMON_KEYS + data.KIND_KEYS[kind]
-    for key in value:
-        if key not in allowed and any(key in keys for keys in data.KIND_KEYS.values()):
-            raise ExperimentError(join_path("data", key), f'is not used by data kind "{kind}"')
-    return allowed
-
-
-def _parse_data(s: Section) -> DataSpec:
-    kind = s.choice("kind", tuple(data.KIND_KEYS))
-    fields: dict[str, Any] = {"kind": kind}
-    if "samples" in data.KIND_KEYS[kind]:
-        fields["samples"] = s.integer("samples", 200, minimum=2, maximum=data.MAX_SAMPLES)
-    if "noise" in data.KIND_KEYS[kind]:
-        # spam's noise is the probability of flipping a label; the others' a standard deviation
-        fields["noise"] = s.number("noise", data.DEFAULT_NOISE[kind], minimum=0.0,
-                                   maximum=1.0 if kind == "spam" else 100.0)
-    if kind in ("gaussians", "spiral"):
-        classes = s.integer("classes", 2, minimum=2, maximum=5)
-        fields["classes"] = classes
-        encoding = s.choice("encoding", ("binary", "one_hot"),
-                            "binary" if classes == 2 else "one_hot")
-        if encoding == "binary" and classes != 2:
-            raise ExperimentError(s.at("encoding"), f'"binary" needs 2 classes, got {classes}; '
-                                                    'use "one_hot"')
-        fields["encoding"] = encoding
-    if kind == "circles":
-        fields["factor"] = s.number("factor", 0.5, minimum=0.0, maximum=1.0)
-    if kind == "spiral":
-        fields["turns"] = s.number("turns", 1.0, minimum=0.0, maximum=10.0)
-    if kind in ("symmetry", "parity"):
-        fields["bits"] = s.integer("bits", 6 if kind == "symmetry" else 3, minimum=1,
-                                   maximum=data.MAX_BITS)
-    if kind == "encoder":
-        fields["size"] = s.integer("size", 8, minimum=2, maximum=MAX_INPUTS)
-    if kind == "line":
-        fields["slope"] = s.number("slope", 2.0, minimum=-1e6, maximum=1e6)
-        if s.has("x"):
-            fields["x"] = tuple(read_vector(s.raw("x"), s.at("x"), None, data.MAX_SAMPLES))
-            if not fields["x"]:
-                raise ExperimentError(s.at("x"), "must hold at least one number")
-    if kind == "inline":
-        inputs = read_matrix(s.raw("inputs"), s.at("inputs"), None, None, data.MAX_SAMPLES,
-                             MAX_INPUTS)
-        if not inputs or not inputs[0]:
-            raise ExperimentError(s.at("inputs"), "must hold at least one sample of one number")
-        targets = _inline_targets(s, len(inputs))
-        fields["inputs"] = tuple(map(tuple, inputs))
-        fields["targets"] = tuple(map(tuple, targets))
-    if kind == "csv":
-        fields["path"] = s.text("path", max_length=4096)
-        if "\x00" in fields["path"]:  # no file system allows it; open() would raise
-            raise ExperimentError(s.at("path"), "must not hold a NUL character")
-        fields["target_columns"] = _names(s, "targets", required=True)
-        if s.has("inputs"):
-            fields["input_columns"] = _names(s, "inputs", required=True)
-        _check_columns(s, fields["target_columns"], fields.get("input_columns") or ())
-    fields["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
-                                             maximum=0.9)
-    fields["standardize"] = s.boolean("standardize", False)
-    fields["jitter"] = s.number("jitter", 0.0, minimum=0.0, maximum=100.0)
-    fields["input_names"] = _names(s, "input_names")
-    fields["output_names"] = _names(s, "output_names")
-    return DataSpec(**fields)
-
-
-def _inline_targets(s: Section, samples: int) -> list[list[float]]:
-    raw = s.raw("targets")
-    if isinstance(raw, list) and raw and not isinstance(raw[0], list):
-        # One target per sample may be written flat; errors then name the flat positions.
-        flat = read_vector(raw, s.at("targets"), samples, data.MAX_SAMPLES)
-        return [[value] for value in flat]
-    targets = read_matrix(raw, s.at("targets"), samples, None, data.MAX_SAMPLES, MAX_INPUTS)
-    if not targets[0]:
-        raise ExperimentError(s.at("targets"), "each sample needs at least one target")
-    return targets
-
-
-def _check_columns(s: Section, targets: tuple[str, ...], inputs: tuple[str, ...]) -> None:
-    """Each CSV column is used once: a target that is also an input would give the answer away."""
-    for key, names in (("targets", targets), ("inputs", inputs)):
-        for number, name in enumerate(names):
-            if name in names[:number]:
-                raise ExperimentError(f"{s.at(key)}[{number}]", f'names column "{name}" twice')
-    for number, name in enumerate(inputs):
-        if name in targets:
-            raise ExperimentError(f"{s.at('inputs')}[{number}]", f'column "{name}" is also a '
-                                                                 'target')
-
-
-def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
-    if not s.has(key) and not required:
-        return None
-    items = s.list(key, max_length=2 * MAX_INPUTS)
-    if required and not items:
-        raise ExperimentError(s.at(key), "must name at least one column")
-    return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
-
-
-def check_consistency(experiment: Experiment) -> None:
-    """Checks that involve more than one field: shapes, loss/activation pairs, residuals."""
+def _check_network(experiment: Experiment) -> None:
+    """Checks that involve more than one field: loss/activation pairs, residuals, dropout."""
     layers = experiment.network.layers
     output = layers[-1]
     for number, layer in enumerate(layers[:-1]):
@@ -529,27 +444,24 @@ def check_consistency(experiment: Experiment) -> None:
     if needed and output.activation.kind != needed:
         raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
                                       f'got {output.activation.kind}')
-    _check_data_fits(experiment)
-    if experiment.stopping.early_stopping:
-        _check_validation_set(experiment)
 
 
-def _check_validation_set(experiment: Experiment) -> None:
+def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:
     # Without a validation sample early stopping never fires, and a run relying on it never ends.
     spec = experiment.data
     if spec.validation_fraction <= 0.0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
                                                          "data.validation_fraction above 0")
-    samples = data.sample_count(spec, experiment.base_dir)
+    samples = facts.samples
     if data.validation_size(samples, spec.validation_fraction) == 0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set, but "
                               f"data.validation_fraction {spec.validation_fraction:g} of "
                               f"{samples} samples rounds to none")
 
 
-def _check_data_fits(experiment: Experiment) -> None:
+def _check_data_fits(experiment: Experiment, facts: DataFacts) -> None:
     spec = experiment.data
-    n_in, n_out = data.dimensions(spec, experiment.base_dir)
+    n_in, n_out = facts.inputs, facts.outputs
     network = experiment.network
     if n_in != network.inputs:
         raise ExperimentError("network.inputs", f"the data has {n_in} inputs, the network "
@@ -574,7 +486,7 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
         "name": experiment.name,
         "description": experiment.description,
         "seed": experiment.seed,
-        "data": _data_dict(experiment.data),
+        "data": experiment.data.to_json(),
         "network": experiment.network.to_json(),
         "loss": experiment.loss,
         "optimizer": experiment.optimizer.to_json(),
@@ -589,21 +501,6 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
     if experiment.state:
         document["state"] = experiment.state
     return document
-
-
-def _data_dict(spec: DataSpec) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": spec.kind}
-    renamed = {"target_columns": "targets", "input_columns": "inputs"}
-    for key, value in spec.__dict__.items():
-        name = renamed.get(key, key) if spec.kind == "csv" else key
-        if key == "kind" or (name not in data.KIND_KEYS[spec.kind] and key not in
-                             data.COMMON_KEYS):
-            continue
-        if value is None:
-            continue
-        out[name] = [list(row) for row in value] if key in ("inputs", "targets") else \
-            list(value) if isinstance(value, tuple) else value
-    return out
 
 
 def dumps(experiment: Experiment) -> str:

@@ -13,20 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .data import read_table
 from .experiment import Experiment, drop_weights_that_no_longer_fit, parse, to_dict
-from .schema import ExperimentError, read_at_most
+from .schema import ExperimentError
 
-
-def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of a CSV file, as text (for a preview)."""
-    try:
-        raw = read_at_most(path, data.MAX_CSV_BYTES)
-    except OSError as error:
-        raise ExperimentError("data.path", f"cannot read {path}: {error.strerror}") from None
-    if raw is None:
-        raise ExperimentError("data.path", f"file is larger than "
-                                           f"{data.MAX_CSV_BYTES >> 20} MB: {path}")
-    return data.parse_csv_text(raw, str(path))
+__all__ = ["experiment_from_csv", "read_table"]  # read_table: the preview reads the same table
 
 
 def experiment_from_csv(base: Experiment, path: Path, targets: list[str],

@@ -250,8 +250,9 @@ def test_fixed_kinds_do_not_depend_on_the_seed(section, inputs, outputs):
 def test_sample_count_is_known_without_generating(section, inputs, outputs):
     e = parse(section, inputs, outputs)
     dataset = sim.Trainer(e).dataset
-    assert data.sample_count(e.data) == dataset.x_train.shape[0]
-    assert data.dimensions(e.data) == (dataset.inputs, dataset.outputs) == (inputs, outputs)
+    facts = data.facts(e.data)
+    assert facts.samples == dataset.x_train.shape[0]
+    assert (facts.inputs, facts.outputs) == (dataset.inputs, dataset.outputs) == (inputs, outputs)
 
 
 def test_data_does_not_depend_on_the_network_or_training_settings():
@@ -334,7 +335,7 @@ def csv_dataset(folder: Path, content: bytes | str, targets: tuple[str, ...] = (
     path = folder / "table.csv"
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     spec = DataSpec(kind="csv", path="table.csv", target_columns=targets, input_columns=inputs)
-    data.dimensions(spec, folder)
+    data.facts(spec, folder)
     rng = np.random.default_rng(0)
     return data.build(spec, rng, rng, folder)
 
@@ -475,7 +476,7 @@ def test_a_csv_file_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
 def test_a_missing_csv_file_is_named(tmp_path):
     spec = DataSpec(kind="csv", path="nowhere.csv", target_columns=("y",))
     with pytest.raises(ExperimentError) as info:
-        data.dimensions(spec, tmp_path)
+        data.facts(spec, tmp_path)
     assert info.value.path == "data.path" and "nowhere.csv" in info.value.problem
 
 

@@ -206,7 +206,8 @@ def test_every_base_document_is_valid_and_trains(folder):
 
 # ---------------------------------------------------------------------------- breaking them
 
-KNOWN_KEYS = sorted(set(TOP_KEYS) | {key for keys in data.KIND_KEYS.values() for key in keys}
+KNOWN_KEYS = sorted(set(TOP_KEYS)
+                    | {key for kind in data.DATA_KINDS.values() for key in kind.keys}
                     | set(data.COMMON_KEYS)
                     | {"inputs", "init", "layers", "units", "activation", "bias", "train_bias",
                        "residual", "dropout", "weights", "biases", "kind", "learning_rate",
@@ -217,7 +218,7 @@ KNOWN_KEYS = sorted(set(TOP_KEYS) | {key for keys in data.KIND_KEYS.values() for
                        "step", "epoch", "position", "train_seconds", "clip_count",
                        "parameters", "optimizer", "rng", "epoch_rng", "stopped", "m", "v", "t",
                        "velocity", "square_avg", "shuffle", "jitter"})
-KINDS = sorted(set(data.KIND_KEYS) | set(optimizers.KINDS) | set(schedules.KINDS)
+KINDS = sorted(set(data.KINDS) | set(optimizers.KINDS) | set(schedules.KINDS)
                | set(clipping.KINDS) | set(initializers.KINDS) | set(activations.KINDS)
                | set(losses.KINDS) | set(schedules.UNITS) | {"binary", "one_hot", "same"})
 

@@ -55,7 +55,7 @@ def test_a_ragged_row_and_a_missing_target_are_refused(tmp_path):
 
 def test_the_preview_reads_header_and_rows_as_text(tmp_path):
     header, rows = read_table(write(tmp_path, "\ufeffa, b\n1,2\n3,4\n"))
-    assert header == ["a", "b"] and [list(r) for r in rows] == [["1", "2"], ["3", "4"]]
+    assert header == ("a", "b") and [list(r) for r in rows] == [["1", "2"], ["3", "4"]]
 
 
 def test_only_weights_whose_shape_no_longer_fits_are_dropped():
