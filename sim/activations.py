@@ -91,34 +91,34 @@ class Activation:
             raise ValueError(f"unknown activation {self.kind!r}")
 
     @property
-    def facts(self) -> ActivationKind:
-        """The record of this activation's kind (looked up by name, so a spec stays plain data
+    def definition(self) -> ActivationKind:
+        """The definition of this activation's kind (looked up by name, so a spec stays plain data
         that can be copied, compared and pickled)."""
         return ACTIVATIONS[self.kind]
 
     @property
     def saturates(self) -> bool:
         """Whether f flattens out for large |z| (sigmoid, tanh), which makes gradients vanish."""
-        return self.facts.saturates
+        return self.definition.saturates
 
     @property
     def max_derivative(self) -> float:
-        return self.facts.max_derivative
+        return self.definition.max_derivative
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """h = f(z) for a batch z of shape (samples, units); for linear, z itself (never mutated)."""
-        return self.facts.forward(z, self.slope)
+        """h = f(z) for a batch z of shape (samples, units); linear gives z itself (unchanged)."""
+        return self.definition.forward(z, self.slope)
 
     def derivative(self, z: np.ndarray, h: np.ndarray) -> np.ndarray:
         """f'(z), elementwise; h must be f(z). ReLU's derivative at exactly 0 is taken as 0."""
-        if self.facts.derivative is None:
+        if self.definition.derivative is None:
             raise ValueError(f"{self.kind} has no elementwise derivative; it is fused with "
                              "cross_entropy")
-        return self.facts.derivative(z, h, self.slope)
+        return self.definition.derivative(z, h, self.slope)
 
     def formula(self) -> str:
         """How a student would write f and f' for this activation."""
-        return self.facts.formula.format(slope=self.slope)
+        return self.definition.formula.format(slope=self.slope)
 
     @classmethod
     def from_json(cls, value: Any, path: str) -> Activation:
