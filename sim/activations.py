@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -43,9 +43,47 @@ class ActivationKind:
     saturates: bool = False  # f' flattens out for large |z|, which makes gradients vanish
 
 
+# Module-level functions, not lambdas: a record (and a spec holding one) can then be pickled.
+
 def _sigmoid(z: np.ndarray, slope: float) -> np.ndarray:
     # For z < -709, exp(-z) overflows to inf (numpy warns) and 1/(1 + inf) = 0 is the limit.
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def _sigmoid_derivative(z: np.ndarray, h: np.ndarray, slope: float) -> np.ndarray:
+    return h * (1.0 - h)
+
+
+def _tanh(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.tanh(z)
+
+
+def _tanh_derivative(z: np.ndarray, h: np.ndarray, slope: float) -> np.ndarray:
+    return 1.0 - h * h
+
+
+def _relu(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_derivative(z: np.ndarray, h: np.ndarray, slope: float) -> np.ndarray:
+    return (z > 0.0).astype(np.float64)  # f'(0) is taken as 0
+
+
+def _leaky_relu(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0.0, z, slope * z)
+
+
+def _leaky_relu_derivative(z: np.ndarray, h: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0.0, 1.0, slope)
+
+
+def _linear(z: np.ndarray, slope: float) -> np.ndarray:
+    return z  # z itself, never mutated
+
+
+def _linear_derivative(z: np.ndarray, h: np.ndarray, slope: float) -> np.ndarray:
+    return np.ones_like(z)
 
 
 def _softmax(z: np.ndarray, slope: float) -> np.ndarray:
@@ -54,27 +92,18 @@ def _softmax(z: np.ndarray, slope: float) -> np.ndarray:
 
 
 ACTIVATIONS: dict[str, ActivationKind] = {kind.name: kind for kind in (
-    ActivationKind(
-        "sigmoid", _sigmoid, lambda z, h, slope: h * (1.0 - h),
-        "f(z) = 1/(1 + e^-z),  f'(z) = a (1 - a)", "{a}(1 − {a})",
-        max_derivative=0.25, saturates=True),
-    ActivationKind(
-        "tanh", lambda z, slope: np.tanh(z), lambda z, h, slope: 1.0 - h * h,
-        "f(z) = tanh z,  f'(z) = 1 - a^2", "1 − {a}²", saturates=True),
-    ActivationKind(
-        "relu", lambda z, slope: np.maximum(z, 0.0),
-        lambda z, h, slope: (z > 0.0).astype(np.float64),  # f'(0) is taken as 0
-        "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]"),
-    ActivationKind(
-        "leaky_relu", lambda z, slope: np.where(z > 0.0, z, slope * z),
-        lambda z, h, slope: np.where(z > 0.0, 1.0, slope),
-        "f(z) = z if z > 0 else {slope:g} z,  f'(z) = 1 or {slope:g}",
-        "(1 if {z} > 0 else slope)"),
-    ActivationKind(
-        "linear", lambda z, slope: z,  # z itself, never mutated
-        lambda z, h, slope: np.ones_like(z), "f(z) = z,  f'(z) = 1", "1"),
-    ActivationKind(
-        "softmax", _softmax, None, "f(z)_j = e^z_j / sum_k e^z_k", None),
+    ActivationKind("sigmoid", _sigmoid, _sigmoid_derivative,
+                   "f(z) = 1/(1 + e^-z),  f'(z) = a (1 - a)", "{a}(1 − {a})",
+                   max_derivative=0.25, saturates=True),
+    ActivationKind("tanh", _tanh, _tanh_derivative, "f(z) = tanh z,  f'(z) = 1 - a^2",
+                   "1 − {a}²", saturates=True),
+    ActivationKind("relu", _relu, _relu_derivative,
+                   "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]"),
+    ActivationKind("leaky_relu", _leaky_relu, _leaky_relu_derivative,
+                   "f(z) = z if z > 0 else {slope:g} z,  f'(z) = 1 or {slope:g}",
+                   "(1 if {z} > 0 else slope)"),
+    ActivationKind("linear", _linear, _linear_derivative, "f(z) = z,  f'(z) = 1", "1"),
+    ActivationKind("softmax", _softmax, None, "f(z)_j = e^z_j / sum_k e^z_k", None),
 )}
 KINDS = tuple(ACTIVATIONS)
 
@@ -89,12 +118,10 @@ class Activation:
     def __post_init__(self) -> None:
         if self.kind not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.kind!r}")
+        # Looked up once, not in every training step; not a field, so not compared or written.
+        object.__setattr__(self, "definition", ACTIVATIONS[self.kind])
 
-    @property
-    def definition(self) -> ActivationKind:
-        """The definition of this activation's kind (looked up by name, so a spec stays plain data
-        that can be copied, compared and pickled)."""
-        return ACTIVATIONS[self.kind]
+    definition: ClassVar[ActivationKind]  # this activation's kind (set for each instance)
 
     @property
     def saturates(self) -> bool:
