@@ -11,11 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import stat
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -23,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .file_cache import FileCache
 from .schema import (MAX_NAME, ExperimentError, Section, join_path, read_at_most, read_choice,
                      read_matrix, read_text, read_vector)
 
@@ -536,69 +532,6 @@ class CsvTable(tuple):
         return self[1]
 
 
-class CsvCache:
-    """The last few CSV tables read, so that the facts of a file's data and the data itself
-    (often asked for on different threads) share one read of an unchanged file.
-
-    A table is found again by the file's resolved path, identity (device, inode), size and
-    modification and change times; any change to the file gives a new key, so it is read
-    afresh. A file modified less than `RECENT` seconds before it was read is not kept: a
-    second change within one tick of a coarse file-system clock could leave every part of the
-    key as it was. Thread-safe; ``reads`` counts the files actually read from disk.
-    """
-
-    RECENT = 2.0  # seconds; FAT's clock ticks every 2 s, most others far more often
-    CAPACITY = 4  # tables
-    MAX_CELLS = 1_000_000  # in all the tables kept: a large table is read again, not kept
-
-    def __init__(self) -> None:
-        self._tables: OrderedDict[tuple, CsvTable] = OrderedDict()
-        self._lock = threading.Lock()
-        self.reads = 0
-
-    def read(self, path: Path) -> CsvTable:
-        """The table in the file at ``path``; ExperimentError (field data.path) if there is
-        none: the file cannot be read, is too large, or is not a rectangular table."""
-        started = time.time_ns()
-        state = _file_state(path)
-        with self._lock:
-            if state is not None and state[0] in self._tables:
-                self._tables.move_to_end(state[0])
-                return self._tables[state[0]]
-            self.reads += 1
-        table = _read_table_file(path)
-        if state is not None and state[1] < started - int(self.RECENT * 1e9):
-            self._keep(state[0], table)
-        return table
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tables.clear()
-
-    def _keep(self, key: tuple, table: CsvTable) -> None:
-        with self._lock:
-            self._tables[key] = table
-            while len(self._tables) > self.CAPACITY or \
-                    sum(map(_cells, self._tables.values())) > self.MAX_CELLS:
-                self._tables.popitem(last=False)
-
-
-def _file_state(path: Path) -> tuple[tuple, int] | None:
-    """What identifies a regular file's present content, and its modification time (ns);
-    None for anything else (a device, a pipe, a folder, a missing file), which is never kept:
-    reading it reports the problem as it always did."""
-    try:
-        info = os.stat(path)
-        resolved = os.path.realpath(path)
-    except (OSError, ValueError):
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        return None
-    key = (resolved, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
-           info.st_ctime_ns)
-    return key, info.st_mtime_ns
-
-
 def _cells(table: CsvTable) -> int:
     return len(table.header) * (len(table.rows) + 1)
 
@@ -614,13 +547,16 @@ def _read_table_file(path: Path) -> CsvTable:
     return parse_csv_text(raw, str(path))
 
 
-CSV_TABLES = CsvCache()
+# Tables of up to a million cells in all are kept: a larger one is read again, not kept.
+CSV_TABLES: FileCache[CsvTable] = FileCache(_read_table_file, _cells, capacity=4,
+                                            max_weight=1_000_000)
 
 
 def read_table(path: Path) -> CsvTable:
-    """The header and rows of the CSV file at ``path``, as text, with size and shape checked
-    (read once while the file is unchanged: see `CsvCache`)."""
-    return CSV_TABLES.read(path)
+    """The header and rows of the CSV file at ``path``, as text, with size and shape checked;
+    ExperimentError (field data.path) if the file cannot be read, is too large or is not a
+    table. Read once while the file is unchanged: see `sim.file_cache`."""
+    return CSV_TABLES.get(path)
 
 
 def parse_csv_text(raw: bytes, name: str) -> CsvTable:

@@ -85,13 +85,13 @@ def test_a_file_written_moments_ago_is_read_every_time(tmp_path):
 
 def test_the_cache_keeps_only_the_last_few_tables(tmp_path):
     data.CSV_TABLES.clear()
-    files = [old_file(tmp_path / f"t{n}.csv", HOUSES) for n in range(data.CsvCache.CAPACITY + 1)]
+    files = [old_file(tmp_path / f"t{n}.csv", HOUSES) for n in range(data.CSV_TABLES.capacity + 1)]
     for file in files:
         data.read_table(file)
     before = data.CSV_TABLES.reads
     for file in files[1:]:
         data.read_table(file)
-    assert data.CSV_TABLES.reads == before  # the last CAPACITY are kept
+    assert data.CSV_TABLES.reads == before  # the last `capacity` are kept
     data.read_table(files[0])
     assert data.CSV_TABLES.reads == before + 1  # the first was let go
 
