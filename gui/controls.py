@@ -221,11 +221,10 @@ class ControlPanel(QScrollArea):
 
     def _set_output_activation(self, document: dict, kind: str) -> None:
         document["network"]["layers"][-1]["activation"] = kind
-        needed = {"softmax": "cross_entropy"}.get(kind)
-        if needed:
-            document["loss"] = needed
-        elif document["loss"] in ("cross_entropy",) or \
-                (document["loss"] == "bce" and kind != "sigmoid"):
+        if activations.ACTIVATIONS[kind].derivative is None:  # softmax: only with its own loss
+            document["loss"] = next(loss for loss, output in losses.FUSED.items()
+                                    if output == kind)
+        elif losses.FUSED.get(document["loss"], kind) != kind:  # a loss fused with another
             document["loss"] = "half_mse"
 
     def _set_loss(self, document: dict, loss: str) -> None:
