@@ -46,6 +46,7 @@ class Loss:
 
     ``evaluate(y, z, t)`` gives the value and the output error of a batch (y = f(z) and t of
     shape (n, k)); ``per_sample`` each sample's share, the shares summing to the value.
+    ``formula`` is the loss as a student would write it, with a for the network's output;
     ``gradient_text`` is dE/da as a template ({a}, {t} and {nk}, the number of elements
     averaged over), or None for a fused loss, whose ``fused_output`` names the output
     activation it needs and whose error is dE/dz.
@@ -166,8 +167,3 @@ def value(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> float:
 def per_sample(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Each sample's share of the loss, so that they sum to the batch loss."""
     return named(kind).per_sample(y, z, t)
-
-
-def formula(kind: str) -> str:
-    """The loss as a student would write it, with a for the network's output."""
-    return named(kind).formula
