@@ -697,8 +697,10 @@ def cell_value(cell: str) -> str:
 
 
 UNUSUAL_NAMES = [" spaced ", '"a, b"', "ünï😀", "x" * 64, '"two\nlines"']  # all valid
-FLAWS = ["bad cell", "ragged row", "bad header", "huge cell", "no data rows", "empty",
-         "unknown target"]
+# Each kind of flaw, named as the problem that it alone makes the engine report.
+HEADER_FLAWS = ["empty name", "repeated name", "long name"]
+CELL_FLAWS = ["not a number", "not finite", "huge cell"]
+FLAWS = [*CELL_FLAWS, "ragged row", *HEADER_FLAWS, "no data rows", "empty", "unknown target"]
 
 
 @dataclass(frozen=True)
@@ -720,9 +722,9 @@ def evenly(options: list) -> st.SearchStrategy:
 
 
 @st.composite
-def csv_tables(draw) -> dict:
-    """A CSV table built cell by cell, with none, one or two flaws; those at a place are
-    recorded in ``table["flaws"]``."""
+def csv_tables(draw, first_flaw: str | None = None) -> dict:
+    """A CSV table built cell by cell, with none, one or two flaws (``first_flaw`` and perhaps
+    one more, if given); those at a place are recorded in ``table["flaws"]``."""
     columns = draw(evenly([1, 2, 2, 3, 3, 4, 4]))
     header = [f"c{i}" for i in range(columns)]
     if draw(st.booleans()):
@@ -734,8 +736,11 @@ def csv_tables(draw) -> dict:
              "newline": draw(st.sampled_from(["\n", "\r\n", "\r"])),
              "bom": draw(st.booleans()), "final_newline": draw(st.booleans()), "empty": False,
              "flaws": []}
-    for flaw in draw(evenly([[], ["flawed"], ["flawed", "flawed"]])):
-        add_flaw(draw, table, draw(evenly(FLAWS)))
+    flaws = [first_flaw] if first_flaw else []
+    for _ in range(draw(evenly([0, 1] if first_flaw else [0, 1, 2]))):
+        flaws.append(draw(evenly(FLAWS)))
+    for flaw in flaws:
+        add_flaw(draw, table, flaw)
     return table
 
 
@@ -747,14 +752,16 @@ def add_flaw(draw: Any, table: dict, flaw: str) -> None:
         rows.clear()
     elif flaw == "unknown target":
         table["target"] = columns  # names "target", which no header has
-    elif flaw == "bad header" and columns > 1:  # (a single blank name would blank the row)
+    elif flaw in HEADER_FLAWS and columns > 1:  # (a single blank name would blank the row)
         at = draw(st.integers(1, columns - 1))
-        table["header"][at] = draw(st.sampled_from(["", " ", table["header"][at - 1],
-                                                    "x" * 65]))
+        table["header"][at] = {"empty name": draw(st.sampled_from(["", " "])),
+                               "repeated name": table["header"][at - 1],
+                               "long name": "x" * 65}[flaw]
         flaws.append(Flaw(flaw, column=at))
-    elif flaw in ("bad cell", "huge cell") and rows:
+    elif flaw in CELL_FLAWS and rows:
         row = draw(st.integers(0, len(rows) - 1))
-        bad = HUGE_CELL if flaw == "huge cell" else draw(evenly(NOT_NUMBERS + NOT_FINITE))
+        bad = HUGE_CELL if flaw == "huge cell" else draw(evenly(
+            NOT_NUMBERS if flaw == "not a number" else NOT_FINITE))
         column = draw(st.integers(0, len(rows[row]) - 1))
         rows[row][column] = bad
         flaws.append(Flaw(flaw, row, column, bad))
@@ -816,7 +823,7 @@ def expected_refusals(table: dict, numbers: list[int]) -> dict[tuple[str, str], 
         return {("data.path", "is empty"): "empty"}
     found = whole_table_refusals(table)
     for flaw in table["flaws"]:
-        found += header_refusals(table, flaw.column) if flaw.kind == "bad header" \
+        found += header_refusals(table, flaw.column) if flaw.kind in HEADER_FLAWS \
             else row_refusals(table, flaw, numbers)
     return {(path, one_line(message)): kind for path, message, kind in found}
 
@@ -908,9 +915,26 @@ def assert_the_table_was_read(trainer: sim.Trainer, table: dict) -> None:
 CSV_REPORTED: dict[str, int] = {}  # how often each kind of problem was the one reported
 
 
-@fuzz_settings(CSV_EXAMPLES)
+@fuzz_settings(CSV_EXAMPLES // 2)
 @given(table=csv_tables())
 def test_csv_tables_are_loaded_or_refused_naming_the_row_and_column(table, folder):
+    check_csv_table(table, folder)
+
+
+# Hypothesis spreads its choices unevenly, and differently with the modules loaded (it favours
+# constants it finds in their code): with every flaw drawn at random, in a run of the whole
+# suite not one of 300 tables was refused for a non-finite cell or a long or repeated header
+# name. So half the tables are made around each kind of flaw in turn.
+@pytest.mark.parametrize("flaw", FLAWS)
+@fuzz_settings(CSV_EXAMPLES // 2 // len(FLAWS))
+@given(data=st.data())
+def test_every_kind_of_csv_flaw_is_refused_naming_the_row_and_column(flaw, data, folder):
+    check_csv_table(data.draw(csv_tables(flaw)), folder)
+
+
+def check_csv_table(table: dict, folder: Path) -> None:
+    """A table with no flaw left loads with its numbers; one with flaws is refused by a
+    message that names one of them."""
     text, numbers = table_text(table)
     result = load_csv_experiment(text.encode("utf-8"), csv_experiment(table), folder)
     expected = expected_refusals(table, numbers)
@@ -927,8 +951,8 @@ def test_csv_tables_are_loaded_or_refused_naming_the_row_and_column(table, folde
 
 
 def test_the_csv_fuzzing_loaded_tables_and_reported_every_kind_of_problem():
-    # Runs after the test above (pytest keeps file order): each kind of flaw must have been
-    # the one a refusal named, or the fuzzing never checked its message.
+    # Runs after the tests above (pytest keeps file order): each kind of problem must have
+    # been the one a refusal named, or the fuzzing never checked its message.
     if not CSV_REPORTED:
         pytest.skip("the CSV fuzzing test was not selected in this session")
     assert sum(CSV_REPORTED.values()) >= CSV_EXAMPLES, CSV_REPORTED
@@ -936,7 +960,7 @@ def test_the_csv_fuzzing_loaded_tables_and_reported_every_kind_of_problem():
                                  "single column", "empty name", "repeated name", "long name",
                                  "ragged row", "huge cell", "not finite", "not a number"}, \
         CSV_REPORTED
-    assert CSV_REPORTED["loaded"] >= 50, CSV_REPORTED
+    assert CSV_REPORTED["loaded"] >= 20, CSV_REPORTED  # valid tables read, number by number
 
 
 @st.composite
