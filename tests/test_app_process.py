@@ -55,7 +55,12 @@ def test_play_with_stats_and_screenshot(tmp_path: Path):
     assert set(stats) == STATS_KEYS
     assert stats["steps"] > 0 and stats["frames"] > 0 and stats["steps_per_s"] > 0
     assert 0 < stats["paint_ms_p50"] <= stats["paint_ms_p99"]
-    assert stats["ui_latency_ms_p99"] >= 0 and stats["max_rss_mb"] > 0
+    # Frame ticks are timed while the worker trains, sharing the interpreter with them: some
+    # come late, so a p99 of exactly 0 means nothing was measured; and no tick can come later
+    # than the whole run (which also rules out NaN and infinity).
+    latency = (stats["ui_latency_ms_p50"], stats["ui_latency_ms_p99"])
+    assert 0 <= latency[0] <= latency[1] <= LAUNCH_TIMEOUT * 1000 and latency[1] > 0, latency
+    assert 20 < stats["max_rss_mb"] < 20_000, stats  # a Qt app's size in MB, not kB or GB
 
     image = QImage(str(shot))
     assert not image.isNull(), "the screenshot is not a readable PNG"

@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim import landscape
-from sim.gradcheck import parameter_name, weight_label
+from sim.gradcheck import parameter_name
 from sim.network import Network
 from tests.conftest import experiment
 from tests.test_gradients import BIAS_MODES, HIDDEN, OUTPUTS, regression_experiment
@@ -52,7 +52,7 @@ def test_parameter_index_is_the_inverse_of_gradchecks_names_and_of_parameter_add
     for layer in network.layers:
         for j, i in itertools.product(range(layer.units), [*range(layer.fan_in), None]):
             index = landscape.parameter_index(network, layer.number, j, i)
-            label = f"b_{j + 1}" if i is None else weight_label(j, i)
+            label = f"b_{j + 1}" if i is None else f"w_{j + 1}{i + 1}"  # (under 10 units)
             assert parameter_name(network, index) == f"layer {layer.number}, {label}"
             assert landscape.parameter_address(network, index) == (layer.number, j, i)
             assert network.theta[index] == (layer.b[j] if i is None else layer.W[j, i])

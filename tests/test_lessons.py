@@ -384,10 +384,7 @@ def test_softmax_classifies_three_spiral_arms():
     assert trainer.history.column("accuracy")[-1] > 0.95  # measured: above 0.95 from step 117
 
 
-
 def test_every_lesson_is_in_exactly_one_section_of_the_menu():
-    from sim import lessons
-
     in_sections = [path for _, paths in lessons.lesson_sections() for path in paths]
     assert sorted(in_sections) == sorted(lessons.lesson_files())
     assert len(set(in_sections)) == len(in_sections)

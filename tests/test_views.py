@@ -7,6 +7,7 @@ import pytest
 
 import sim
 from sim.landscape import ParameterTrace
+from sim.palette import NAN_COLOUR
 from sim.views import boundary_view, landscape_view
 from tests.conftest import LESSONS, experiment
 
@@ -65,3 +66,7 @@ def test_a_regression_boundary_whose_outputs_overflow_still_has_colours():
     trainer.network.theta[...] = 1e200
     view = boundary_view(trainer, points=8)
     assert view.colours.shape == (8, 8, 3)
+    # Shades of the map that follow the outputs across the plane, not one flat fill of the
+    # not-a-number colour.
+    shades = np.unique(view.colours.reshape(-1, 3), axis=0)
+    assert len(shades) > 1 and not (shades == NAN_COLOUR).all(axis=1).any(), shades
