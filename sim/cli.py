@@ -12,7 +12,6 @@ import math
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -34,8 +33,6 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    # The engine reports divergence itself; numpy's overflow warnings would only repeat it.
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         return args.handler(args)
     except (ExperimentError, CliError) as error:

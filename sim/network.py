@@ -28,6 +28,10 @@ from .activations import Activation
 from .experiment import LayerSpec, NetworkSpec
 
 INIT_STREAM = 1  # the random stream id for initialisation; one child stream per layer
+# The numeric warnings a whole pass expects, for np.errstate: sigmoid's exp overflows (to the
+# right limit, 0) for z below -709, and weights on their way to diverging give inf and NaN,
+# which the loss then shows. The trainer's phases call the layer methods under the same scope.
+EXPECTED_IN_A_PASS = {"over": "ignore", "invalid": "ignore"}
 
 
 class Layer:
@@ -184,8 +188,9 @@ class Network:
     def forward(self, x: np.ndarray) -> Pass:
         """A full forward pass without dropout (evaluation)."""
         p = Pass(x, x[:, :0], None, self.depth)
-        for number in range(1, self.depth + 1):
-            self.forward_layer(p, number, None)
+        with np.errstate(**EXPECTED_IN_A_PASS):
+            for number in range(1, self.depth + 1):
+                self.forward_layer(p, number, None)
         return p
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -244,11 +249,12 @@ class Network:
                           l2: float = 0.0) -> float:
         """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``."""
         p = Pass(x, t, None, self.depth)
-        for number in range(1, self.depth + 1):
-            self.forward_layer(p, number, None)
-        self.compute_loss(p, kind, l1, l2)
-        for number in range(self.depth, 0, -1):
-            self.backward_layer(p, number, l1, l2)
+        with np.errstate(**EXPECTED_IN_A_PASS):
+            for number in range(1, self.depth + 1):
+                self.forward_layer(p, number, None)
+            self.compute_loss(p, kind, l1, l2)
+            for number in range(self.depth, 0, -1):
+                self.backward_layer(p, number, l1, l2)
         return p.loss + p.penalty
 
     def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
