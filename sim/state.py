@@ -143,7 +143,8 @@ def _read_streams(s: Section, names: tuple[str, ...],
 def _read_stream(value: Any, path: str, stream: np.random.Generator) -> dict[str, Any]:
     probe = type(stream.bit_generator)()  # a scratch generator of the same kind
     try:
-        if not isinstance(value, dict) or value.get("bit_generator") != type(probe).__name__:
+        if not isinstance(value, dict) or value.get("bit_generator") != \
+                probe.state["bit_generator"]:
             raise ValueError
         probe.state = value
     except (ValueError, TypeError, KeyError, OverflowError):
