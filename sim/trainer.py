@@ -324,6 +324,7 @@ class Trainer:
         """To be called whenever the parameters change between iterations."""
         with np.errstate(over="ignore"):  # weights near the float limit: their squares are inf
             self._measure_weights()
+        self._pass = None  # its numbers were computed with the old weights
 
     def _measure_weights(self) -> None:
         """Per-layer squared norms of the trainable parameters, kept for the next step's ratio
@@ -475,7 +476,6 @@ class Trainer:
         else:
             target.W[j, i] = value
         self._parameters_changed()
-        self._pass = None  # its numbers were computed with the old weight
 
     def set_parameters(self, theta: np.ndarray) -> None:
         """Replace all parameters between iterations (a flat vector laid out like
@@ -484,7 +484,6 @@ class Trainer:
             raise RuntimeError("finish the current iteration before replacing the weights")
         self.network.theta[...] = theta
         self._parameters_changed()
-        self._pass = None  # its numbers were computed with the old weights
 
     def apply_live(self, experiment: Experiment) -> None:
         """Adopt changed hyperparameters without losing the trained weights.

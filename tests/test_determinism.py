@@ -203,3 +203,17 @@ def test_history_columns_are_addressed_by_name():
     assert row["weight_norm_2"] == pytest.approx(np.linalg.norm(trainer.network.theta[6:9]))
     with pytest.raises(ValueError, match="not evenly spaced"):
         evenly_spaced({"a": 0, "b": 2, "c": 3}, ("a", "b", "c"))
+
+
+def test_set_parameters_starts_the_next_step_from_them():
+    source = sim.Trainer(experiment(seed=7))
+    trainer, rebuilt = sim.Trainer(experiment()), sim.Trainer(experiment(seed=7))
+    trainer.step_phase()
+    with pytest.raises(RuntimeError, match="finish the current iteration"):
+        trainer.set_parameters(source.network.theta)
+    trainer.step()
+    trainer.set_parameters(source.network.theta)
+    assert trainer.current_pass is None  # its numbers belonged to the old weights
+    trainer.step()
+    rebuilt.step()
+    assert same(trainer.network.theta, rebuilt.network.theta)
