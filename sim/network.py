@@ -185,12 +185,12 @@ class Network:
             a = a + a_prev
         p.z[number], p.h[number], p.a[number] = z, h, a
 
+    @np.errstate(**EXPECTED_IN_A_PASS)  # as a decorator it costs half of a with-block
     def forward(self, x: np.ndarray) -> Pass:
         """A full forward pass without dropout (evaluation)."""
         p = Pass(x, x[:, :0], None, self.depth)
-        with np.errstate(**EXPECTED_IN_A_PASS):
-            for number in range(1, self.depth + 1):
-                self.forward_layer(p, number, None)
+        for number in range(1, self.depth + 1):
+            self.forward_layer(p, number, None)
         return p
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -245,22 +245,27 @@ class Network:
 
     # ------------------------------------------------------------------ whole passes
 
+    @np.errstate(**EXPECTED_IN_A_PASS)
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                           l2: float = 0.0) -> float:
         """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``."""
         p = Pass(x, t, None, self.depth)
-        with np.errstate(**EXPECTED_IN_A_PASS):
-            for number in range(1, self.depth + 1):
-                self.forward_layer(p, number, None)
-            self.compute_loss(p, kind, l1, l2)
-            for number in range(self.depth, 0, -1):
-                self.backward_layer(p, number, l1, l2)
+        for number in range(1, self.depth + 1):
+            self.forward_layer(p, number, None)
+        self.compute_loss(p, kind, l1, l2)
+        for number in range(self.depth, 0, -1):
+            self.backward_layer(p, number, l1, l2)
         return p.loss + p.penalty
 
     def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                    l2: float = 0.0) -> float:
         """Loss (data + penalty) of a deterministic forward pass, without touching ``grad``."""
-        p = self.forward(x)
+        return self.loss_of(self.forward(x), t, kind, l1, l2)
+
+    @np.errstate(**EXPECTED_IN_A_PASS)  # the outputs of a diverging network are inf or NaN
+    def loss_of(self, p: Pass, t: np.ndarray, kind: str, l1: float = 0.0,
+                l2: float = 0.0) -> float:
+        """Loss (data + penalty) of the pass ``p`` from ``forward`` against the targets ``t``."""
         value = losses.value(kind, p.output, p.z[self.depth], t)
         return value + (self.penalty(l1, l2) if (l1 or l2) else 0.0)
 

@@ -367,7 +367,7 @@ class Trainer:
         network, loss = self.network, self.experiment.loss
         train_loss = network.loss_value(dataset.x_train, dataset.t_train, loss)
         val = network.forward(dataset.x_val)
-        val_loss = network.loss_value(dataset.x_val, dataset.t_val, loss)
+        val_loss = network.loss_of(val, dataset.t_val, loss)
         self.metrics.record_validation(row, train_loss, val_loss,
                                        self.metrics.accuracy(val.output, dataset.t_val))
         stop = self.stopping.after_validation(val_loss, step, network.theta)
