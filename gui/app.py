@@ -10,7 +10,6 @@ import signal
 import tempfile
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backprop-studio: cannot write {args.screenshot}: its folder does not exist",
               file=sys.stderr)
         return 2
-    # The engine reports divergence itself; numpy's overflow warnings would only repeat it.
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
     return _run(args, experiment, other)
 
 

@@ -12,7 +12,6 @@ import math
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -34,8 +33,6 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    # The engine reports divergence itself; numpy's overflow warnings would only repeat it.
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         return args.handler(args)
     except (ExperimentError, CliError) as error:
@@ -95,8 +92,9 @@ def _positive_int(text: str) -> int:
 def _check(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
     network = trainer.network
-    shape = "-".join(str(n) for n in [network.inputs] + [l.units for l in network.layers])
-    print(f"{args.file}: valid; network {shape}, {_count(network.n_trainable, 'trainable parameter')}, "
+    shape = "-".join(str(n) for n in [network.inputs] + [layer.units for layer in network.layers])
+    print(f"{args.file}: valid; network {shape}, "
+          f"{_count(network.n_trainable, 'trainable parameter')}, "
           f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
           f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}")
     return EXIT_OK
@@ -126,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
         if path is not None and not path.resolve().parent.is_dir():
             raise CliError(f"cannot write {path}: its folder does not exist")
     trace = _open(args.trace) if args.trace else None
-    progress = _Progress(sys.stderr, args.steps) if sys.stderr.isatty() else None
+    progress = _Progress(sys.stderr, trainer, args.steps) if sys.stderr.isatty() else None
     try:
         def on_step(t: Trainer) -> None:
             if trace is not None:
@@ -141,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         if trace is not None:
             trace.close()
         if progress is not None:
-            progress.close()
+            progress.close(trainer)
     if args.save is not None:
         try:
             save(trainer.to_experiment(), args.save)
@@ -197,7 +195,7 @@ def _trace_record(trainer: Trainer) -> dict[str, Any]:
         "loss": row["loss"],
         "penalty": row["penalty"],
         "grad_norm": row["grad_norm"],
-        "layer_grad_norms": [row[f"grad_norm_{l}"] for l in range(1, depth + 1)],
+        "layer_grad_norms": [row[f"grad_norm_{number}"] for number in range(1, depth + 1)],
         "clipped": bool(row["clipped"]),
         "learning_rate": row["learning_rate"],
         "val_loss": _finite_or_none(row["val_loss"]),
@@ -237,26 +235,37 @@ def _one_line_array(values: np.ndarray) -> str:
 
 
 class _Progress:
-    """A one-line progress bar on a terminal, redrawn at most ten times a second."""
+    """A one-line progress bar on a terminal, redrawn at most ten times a second.
 
-    def __init__(self, stream: TextIO, total: int | None) -> None:
+    With ``--steps`` it counts the steps of this run against the steps asked for; a resumed
+    run also names the step it has reached, counted from the start of training.
+    """
+
+    def __init__(self, stream: TextIO, trainer: Trainer, total: int | None) -> None:
         self.stream, self.total, self.shown = stream, total, 0.0
+        self.steps_before = trainer.step_count  # a resumed run's steps before this run
+        self.width = 0  # of the longest line drawn, to be covered by the next
 
-    def update(self, trainer: Trainer) -> None:
+    def update(self, trainer: Trainer, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self.shown < 0.1:
+        if now - self.shown < 0.1 and not force:
             return
         self.shown = now
-        loss = trainer.history.last()["loss"]
         if self.total:
-            done = trainer.step_count / self.total if self.total else 0.0
-            bar = "#" * int(30 * min(done, 1.0))
-            text = f"[{bar:<30}] step {trainer.step_count}/{self.total}"
+            done = trainer.step_count - self.steps_before
+            bar = "#" * (30 * done // self.total)
+            text = f"[{bar:<30}] {done}/{self.total} steps"
+            if self.steps_before:
+                text += f" (step {trainer.step_count})"
         else:
             text = f"step {trainer.step_count}, epoch {trainer.epoch_count}"
-        self.stream.write(f"\r{text}  loss {loss:.6g} ")
+        line = f"{text}  loss {trainer.history.last()['loss']:.6g} "
+        self.width = max(self.width, len(line))
+        self.stream.write(f"\r{line:<{self.width}}")
         self.stream.flush()
 
-    def close(self) -> None:
+    def close(self, trainer: Trainer) -> None:
+        """Show where the run ended and finish the line."""
         if self.shown:
+            self.update(trainer, force=True)
             self.stream.write("\n")

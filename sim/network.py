@@ -28,6 +28,10 @@ from .activations import Activation
 from .experiment import LayerSpec, NetworkSpec
 
 INIT_STREAM = 1  # the random stream id for initialisation; one child stream per layer
+# The numeric warnings a whole pass expects, for np.errstate: sigmoid's exp overflows (to the
+# right limit, 0) for z below -709, and weights on their way to diverging give inf and NaN,
+# which the loss then shows. The trainer's phases call the layer methods under the same scope.
+EXPECTED_IN_A_PASS = {"over": "ignore", "invalid": "ignore"}
 
 
 class Layer:
@@ -181,6 +185,7 @@ class Network:
             a = a + a_prev
         p.z[number], p.h[number], p.a[number] = z, h, a
 
+    @np.errstate(**EXPECTED_IN_A_PASS)  # as a decorator it costs half of a with-block
     def forward(self, x: np.ndarray) -> Pass:
         """A full forward pass without dropout (evaluation)."""
         p = Pass(x, x[:, :0], None, self.depth)
@@ -240,6 +245,7 @@ class Network:
 
     # ------------------------------------------------------------------ whole passes
 
+    @np.errstate(**EXPECTED_IN_A_PASS)
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                           l2: float = 0.0) -> float:
         """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``."""
@@ -254,7 +260,12 @@ class Network:
     def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                    l2: float = 0.0) -> float:
         """Loss (data + penalty) of a deterministic forward pass, without touching ``grad``."""
-        p = self.forward(x)
+        return self.loss_of(self.forward(x), t, kind, l1, l2)
+
+    @np.errstate(**EXPECTED_IN_A_PASS)  # the outputs of a diverging network are inf or NaN
+    def loss_of(self, p: Pass, t: np.ndarray, kind: str, l1: float = 0.0,
+                l2: float = 0.0) -> float:
+        """Loss (data + penalty) of the pass ``p`` from ``forward`` against the targets ``t``."""
         value = losses.value(kind, p.output, p.z[self.depth], t)
         return value + (self.penalty(l1, l2) if (l1 or l2) else 0.0)
 

@@ -1,10 +1,14 @@
-"""Checkpoints: the ``state`` section of an experiment file.
+"""Checkpoints: the ``state`` section of an experiment file, read and written as JSON.
 
 A state holds what makes a resumed run continue bit for bit as if never interrupted: the
 trained parameters, the optimizer's buffers, the counters, the random streams' states (and
 their states at the start of the current epoch, from which the epoch's order and jitter are
 drawn again), and the early-stopping record. The rest of the file still describes how the run
 started, so a reset goes back to the beginning.
+
+This module is only the codec: it reads the trainer through its public attributes and the
+``state()`` of its parts (optimizer, batch sampler, stopping rules), checks a saved state
+field by field, and hands the values back through their ``restore`` methods.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batches import EPOCH_STREAMS, STREAMS, SamplerState
 from .events import Event
+from .network import Network
 from .schema import ExperimentError, Section, read_matrix, read_vector
 
 if TYPE_CHECKING:
@@ -21,76 +27,78 @@ if TYPE_CHECKING:
 
 STATE_KEYS = ("step", "epoch", "position", "train_seconds", "clip_count", "parameters",
               "optimizer", "rng", "epoch_rng", "early_stopping", "stopped")
-RNG_NAMES = ("shuffle", "dropout", "jitter")
+EARLY_STOPPING_KEYS = ("loss", "step", "wait", "parameters")
+STOPPED_KEYS = ("event", "step", "message", "reason", "phase", "layer", "quantity")
+MAX_COUNT = 10**15  # steps, epochs and clips a state may claim
 
 
 def save_state(trainer: Trainer) -> dict[str, Any]:
     """The trainer's state as plain JSON values (floats round-trip exactly through JSON)."""
-    best = trainer.best
+    network = trainer.network
+    sampler = trainer.sampler.state()
+    best = trainer.stopping.state()
     stop = trainer.stop_event
     return {
         "step": trainer.step_count,
-        "epoch": trainer.epoch_count,
-        "position": trainer.position,
+        "epoch": sampler.epochs,
+        "position": sampler.position,
         "train_seconds": trainer.train_seconds,
         "clip_count": trainer.clip_count,
-        "parameters": _parameters(trainer, trainer.network.theta),
+        "parameters": _parameters(network, network.theta),
         "optimizer": {"kind": trainer.optimizer.spec.kind,
                       **{name: value.tolist() if isinstance(value, np.ndarray) else value
                          for name, value in trainer.optimizer.state().items()}},
-        "rng": {name: trainer.rngs[name].bit_generator.state for name in RNG_NAMES},
-        "epoch_rng": trainer._epoch_rng_states if trainer.position else None,
+        "rng": sampler.streams,
+        "epoch_rng": sampler.epoch_streams,
         "early_stopping": None if best is None else {
             "loss": best["loss"], "step": best["step"], "wait": best["wait"],
-            "parameters": _parameters(trainer, best["theta"])},
+            "parameters": _parameters(network, best["theta"])},
         "stopped": None if stop is None else stop.to_json(),
     }
 
 
-def _parameters(trainer: Trainer, theta: np.ndarray) -> list[dict[str, Any]]:
+def _parameters(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
     """Per-layer weights and biases read out of a flat parameter vector."""
     return [{"weights": W.tolist(), "biases": None if b is None else b.tolist()}
-            for W, b in trainer.network.layer_views(theta)]
+            for W, b in network.layer_views(theta)]
 
 
 def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
-    """Check a saved state against the experiment and load it; ExperimentError if it differs."""
+    """Check a saved state against the experiment and load it; ExperimentError if it differs.
+
+    Every field is checked before anything is loaded.
+    """
     s = Section(state, "state", STATE_KEYS)
-    n_train = trainer.dataset.x_train.shape[0]
-    trainer.step_count = s.integer("step", 0, maximum=10**15)
-    trainer.epoch_count = s.integer("epoch", 0, maximum=10**15)
-    trainer.position = s.integer("position", 0, maximum=max(0, n_train - 1))
-    trainer.train_seconds = s.number("train_seconds", 0.0, minimum=0.0)
-    trainer.clip_count = s.integer("clip_count", 0, maximum=10**15)
-    trainer.network.theta[...] = _read_parameters(trainer, s.raw("parameters"),
-                                                  "state.parameters")
-    _restore_optimizer(trainer, s.raw("optimizer"))
-    rng = s.section("rng", RNG_NAMES)
-    if trainer.position:
-        epoch_rng = s.section("epoch_rng", ("shuffle", "jitter"))
-        for name in ("shuffle", "jitter"):
-            _set_rng(trainer, name, epoch_rng.raw(name), epoch_rng.at(name))
-        trainer._begin_epoch()  # draws this epoch's order and jitter exactly as before
-    for name in RNG_NAMES:
-        _set_rng(trainer, name, rng.raw(name), rng.at(name))
-    early = s.raw("early_stopping", None)
-    if early is not None:
-        e = Section(early, "state.early_stopping", ("loss", "step", "wait", "parameters"))
-        trainer.best = {"loss": e.number("loss"), "step": e.integer("step", maximum=10**15),
-                        "wait": e.integer("wait", maximum=10**9),
-                        "theta": _read_parameters(trainer, e.raw("parameters"),
-                                                  e.at("parameters"))}
+    network, sampler = trainer.network, trainer.sampler
+    step = s.integer("step", 0, maximum=MAX_COUNT)
+    epochs = s.integer("epoch", 0, maximum=MAX_COUNT)
+    position = s.integer("position", 0, maximum=max(0, sampler.samples - 1))
+    train_seconds = s.number("train_seconds", 0.0, minimum=0.0)
+    clip_count = s.integer("clip_count", 0, maximum=MAX_COUNT)
+    theta = _read_parameters(network, s.raw("parameters"), "state.parameters")
+    optimizer_state = _read_optimizer(trainer, s.raw("optimizer"))
+    rng = s.section("rng", STREAMS)
+    epoch_streams = None
+    if position:
+        epoch_rng = s.section("epoch_rng", EPOCH_STREAMS)
+        epoch_streams = _read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
+    streams = _read_streams(rng, STREAMS, sampler.streams)
+    best = _read_early_stopping(network, s.raw("early_stopping", None))
     stopped = s.raw("stopped", None)
-    if stopped is not None:
-        trainer.stop_event = _read_event(Section(stopped, "state.stopped",
-                                                 ("event", "step", "message", "reason", "phase",
-                                                  "layer", "quantity")))
-    trainer._set_weight_norms()
+    stop = None if stopped is None else _read_event(Section(stopped, "state.stopped",
+                                                            STOPPED_KEYS))
+
+    trainer.step_count, trainer.train_seconds, trainer.clip_count = step, train_seconds, \
+        clip_count
+    trainer.set_parameters(theta)
+    trainer.optimizer.load_state(optimizer_state)
+    sampler.restore(SamplerState(epochs, position, streams, epoch_streams))
+    trainer.stopping.restore(best)
+    trainer.stop_event = stop
 
 
-def _read_parameters(trainer: Trainer, value: Any, path: str) -> np.ndarray:
+def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
     """A flat parameter vector from per-layer weights and biases, shapes checked."""
-    network = trainer.network
     if not isinstance(value, list) or len(value) != network.depth:
         raise ExperimentError(path, f"must list the {network.depth} layers' parameters")
     theta = np.zeros_like(network.theta)
@@ -107,37 +115,56 @@ def _read_parameters(trainer: Trainer, value: Any, path: str) -> np.ndarray:
     return theta
 
 
-def _restore_optimizer(trainer: Trainer, value: Any) -> None:
-    kind = trainer.optimizer.spec.kind
+def _read_optimizer(trainer: Trainer, value: Any) -> dict[str, Any]:
+    """The optimizer's buffers and counters, for its ``load_state``."""
+    optimizer = trainer.optimizer
+    kind = optimizer.spec.kind
     saved = value.get("kind") if isinstance(value, dict) else None
     if saved != kind:
         raise ExperimentError("state.optimizer.kind", f'the state was saved with "{saved!s:.20}" '
                                                       f'but the experiment uses "{kind}"')
-    s = Section(value, "state.optimizer", ("kind",) + trainer.optimizer.state_names)
+    s = Section(value, "state.optimizer", ("kind",) + optimizer.state_names)
     size = trainer.network.n_trainable
     values: dict[str, Any] = {}
-    for name, current in trainer.optimizer.state().items():
+    for name, current in optimizer.state().items():
         if isinstance(current, np.ndarray):
             values[name] = np.array(read_vector(s.raw(name), s.at(name), size, size))
         else:
-            values[name] = s.integer(name, maximum=10**15)
-    trainer.optimizer.load_state(values)
+            values[name] = s.integer(name, maximum=MAX_COUNT)
+    return values
 
 
-def _set_rng(trainer: Trainer, name: str, value: Any, path: str) -> None:
-    generator = trainer.rngs[name]
+def _read_streams(s: Section, names: tuple[str, ...],
+                  streams: dict[str, np.random.Generator]) -> dict[str, dict[str, Any]]:
+    """Saved states of the named random streams, each tried on a generator of its kind."""
+    return {name: _read_stream(s.raw(name), s.at(name), streams[name]) for name in names}
+
+
+def _read_stream(value: Any, path: str, stream: np.random.Generator) -> dict[str, Any]:
+    probe = type(stream.bit_generator)()  # a scratch generator of the same kind
     try:
         if not isinstance(value, dict) or value.get("bit_generator") != \
-                type(generator.bit_generator).__name__:
+                probe.state["bit_generator"]:
             raise ValueError
-        generator.bit_generator.state = value
+        probe.state = value
     except (ValueError, TypeError, KeyError, OverflowError):
         raise ExperimentError(path, "is not a saved random-generator state") from None
+    return value
+
+
+def _read_early_stopping(network: Network, value: Any) -> dict[str, Any] | None:
+    """Early stopping's best record, as ``StoppingRules.restore`` takes it."""
+    if value is None:
+        return None
+    e = Section(value, "state.early_stopping", EARLY_STOPPING_KEYS)
+    return {"loss": e.number("loss"), "step": e.integer("step", maximum=MAX_COUNT),
+            "wait": e.integer("wait", maximum=10**9),
+            "theta": _read_parameters(network, e.raw("parameters"), e.at("parameters"))}
 
 
 def _read_event(s: Section) -> Event:
     details = {key: s.raw(key) for key in ("reason", "phase", "layer", "quantity")
                if s.has(key)}
     kind = s.choice("event", ("stopped", "diverged"))
-    return Event(kind, s.integer("step", maximum=10**15), s.text("message", max_length=2000),
+    return Event(kind, s.integer("step", maximum=MAX_COUNT), s.text("message", max_length=2000),
                  details)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,15 +30,6 @@ def experiment(**fields: Any) -> sim.Experiment:
     }
     document.update(fields)
     return sim.parse(document)
-
-
-@pytest.fixture(autouse=True)
-def _numpy_overflow_is_expected_in_divergence_tests():
-    # Divergence tests drive the engine into overflow on purpose; the engine reports it as an
-    # event, so numpy's RuntimeWarnings are noise here.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
-        yield
 
 
 # ---------------------------------------------------------------------------- Qt threads

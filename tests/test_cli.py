@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pty
 import re
 import subprocess
 import sys
@@ -15,9 +17,35 @@ import sim
 from tests.conftest import LESSONS, ROOT
 
 
+# As in the tests' own process (pyproject.toml): a numeric warning the engine does not expect
+# and scope fails the command.
+PYTHON = [sys.executable, "-W", "error::RuntimeWarning"]
+
+
 def run_sim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=ROOT,
+    return subprocess.run([*PYTHON, "-m", "sim", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def run_sim_on_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
+    """Run ``python -m sim ARGS`` with its stderr on a pseudo-terminal, as a person would
+    see it; returns the exit code and everything written to the terminal."""
+    terminal, child_end = pty.openpty()
+    try:
+        process = subprocess.Popen([*PYTHON, "-m", "sim", *map(str, args)], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=child_end)
+    finally:
+        os.close(child_end)
+    chunks = []
+    try:
+        while chunk := os.read(terminal, 4096):
+            chunks.append(chunk)
+    except OSError:  # EIO: the child closed the terminal's other end
+        pass
+    finally:
+        os.close(terminal)
+    # The terminal turns each "\n" into "\r\n"; turned back, "\r" is only the bar's redraw.
+    return process.wait(timeout), b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def trained_layers(path: Path) -> list[dict]:
@@ -142,6 +170,26 @@ def test_a_saved_run_resumes_where_it_stopped(tmp_path):
                    halfway).returncode == 0
     assert run_sim("run", halfway, "--steps", "180", "--save", resumed).returncode == 0
     assert trained_layers(resumed) == trained_layers(straight)  # floats equal bit for bit
+
+
+def test_progress_counts_the_steps_asked_for(tmp_path):
+    code, shown = run_sim_on_a_terminal("run", LESSONS / "xor.json", "--steps", "40",
+                                        "--quiet")
+    assert code == 0
+    assert shown.split("\r")[-1].startswith(f"[{'#' * 30}] 40/40 steps  loss ")
+    assert "(step" not in shown  # a fresh run's steps are the steps of training
+
+
+def test_progress_of_a_resumed_run_counts_its_own_steps_and_names_the_step_reached(tmp_path):
+    halfway = tmp_path / "halfway.json"
+    assert run_sim("run", LESSONS / "xor.json", "--steps", "600", "--save",
+                   halfway).returncode == 0
+    code, shown = run_sim_on_a_terminal("run", halfway, "--steps", "100", "--quiet")
+    assert code == 0
+    lines = [line for line in shown.split("\r") if line]
+    assert lines[0].startswith("[") and " 1/100 steps (step 601)  loss " in lines[0]
+    assert lines[-1].startswith(f"[{'#' * 30}] 100/100 steps (step 700)  loss ")
+    assert lines[-1].endswith("\n")  # the line is finished for the shell's prompt
 
 
 def test_check_and_gradcheck(tmp_path):

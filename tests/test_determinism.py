@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 import sim
+from sim.batches import BatchSampler
+from sim.metrics import evenly_spaced
+from sim.stopping import StoppingRules
 from tests.conftest import experiment
 
 # Experiments that exercise every source of randomness and every piece of optimizer state.
@@ -140,3 +143,77 @@ def test_state_with_wrong_shapes_is_refused_with_the_field_named():
     state["parameters"][1]["weights"] = [[1.0, 2.0, 3.0]]
     with pytest.raises(sim.ExperimentError, match=r"state\.parameters\[1\]\.weights\[0\]"):
         sim.Trainer(experiment(state=state))
+
+
+# ---------------------------------------------------------------------------- the trainer's parts
+
+def draws(sampler: BatchSampler, batches: int) -> list[tuple[np.ndarray, ...]]:
+    """The next batches (inputs, targets, rows), moving past each."""
+    taken = []
+    for _ in range(batches):
+        x, t, rows = sampler.next_batch()
+        taken.append((x.copy(), t.copy(), rows))
+        sampler.advance()
+    return taken
+
+
+def jittered_sampler() -> BatchSampler:
+    sampler = BatchSampler(sim.Trainer(experiment(**CONFIGS[
+        "mini-batch, shuffled, dropout, jitter, adam"])).dataset, seed=5, jitter=0.05)
+    sampler.configure(batch_size=7, shuffle=True)
+    return sampler
+
+
+def test_a_sampler_restored_mid_epoch_draws_the_same_batches():
+    original = jittered_sampler()
+    draws(original, 10)  # into the second epoch (48 training samples, 7 per batch)
+    assert original.epoch_count == 1 and original.position == 21
+    restored = jittered_sampler()
+    restored.restore(original.state())
+    assert (restored.epoch_count, restored.position) == (1, 21)
+    ahead, behind = draws(original, 12), draws(restored, 12)
+    for (x, t, rows), (x2, t2, rows2) in zip(ahead, behind):
+        assert same(x, x2) and same(t, t2) and same(rows, rows2)
+    assert original.streams["dropout"].random() == restored.streams["dropout"].random()
+
+
+def test_stopping_rules_restored_wait_as_long_and_restore_the_same_weights():
+    rules = StoppingRules(experiment(data={"kind": "circles", "validation_fraction": 0.25},
+                                     stopping={"early_stopping": {"patience": 3}}).stopping)
+    theta = np.array([1.0, 2.0])
+    assert rules.after_validation(0.5, 10, theta) is None  # the best so far
+    theta[...] = [3.0, 4.0]
+    assert rules.after_validation(0.7, 20, theta) is None  # one validation without gain
+    restored = StoppingRules(rules.spec)
+    restored.restore(rules.state())
+    for checked in (rules, restored):
+        weights = theta.copy()
+        assert checked.after_validation(0.6, 30, weights) is None
+        stop = checked.after_validation(0.8, 40, weights)
+        assert stop.details["reason"] == "early_stopping" and stop.step == 40
+        assert "best 0.5 at step 10" in stop.message and weights.tolist() == [1.0, 2.0]
+
+
+def test_history_columns_are_addressed_by_name():
+    trainer = sim.Trainer(experiment())
+    trainer.step()
+    row = trainer.history.last()
+    assert row["step"] == 1 and row["epoch"] == 1 and row["clipped"] == 0.0
+    assert row["grad_norm"] == pytest.approx(np.hypot(row["grad_norm_1"], row["grad_norm_2"]))
+    assert row["weight_norm_2"] == pytest.approx(np.linalg.norm(trainer.network.theta[6:9]))
+    with pytest.raises(ValueError, match="not evenly spaced"):
+        evenly_spaced({"a": 0, "b": 2, "c": 3}, ("a", "b", "c"))
+
+
+def test_set_parameters_starts_the_next_step_from_them():
+    source = sim.Trainer(experiment(seed=7))
+    trainer, rebuilt = sim.Trainer(experiment()), sim.Trainer(experiment(seed=7))
+    trainer.step_phase()
+    with pytest.raises(RuntimeError, match="finish the current iteration"):
+        trainer.set_parameters(source.network.theta)
+    trainer.step()
+    trainer.set_parameters(source.network.theta)
+    assert trainer.current_pass is None  # its numbers belonged to the old weights
+    trainer.step()
+    rebuilt.step()
+    assert same(trainer.network.theta, rebuilt.network.theta)

@@ -43,8 +43,7 @@ def test_weights_near_the_float_limit_diverge_in_the_update_and_keep_the_old_wei
         network={"inputs": 1, "layers": [{"units": 1, "activation": "linear", "bias": False,
                                           "weights": [[1e6]]}]},
         loss="half_sse", optimizer={"kind": "sgd", "learning_rate": 1e6}))
-    trainer.network.layers[0].W[0, 0] = 1.7e308  # what an exploding run can reach
-    trainer._set_weight_norms()
+    trainer.set_parameter(1, 0, 0, 1.7e308)  # what an exploding run can reach
     before = trainer.network.theta.copy()
     trainer.step()
     assert trainer.diverged

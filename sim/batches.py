@@ -1,0 +1,124 @@
+"""Mini-batches: each epoch's order and input jitter, drawn from seeded random streams.
+
+The sampler owns the random streams that training draws from after initialisation (shuffling,
+jitter and dropout), the position in the current epoch and the count of finished epochs. Its
+``state()`` holds what a resumed run needs to draw exactly the same batches: the streams now,
+and the shuffle and jitter streams as the current epoch began, from which that epoch's order
+and jitter are drawn again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .data import Dataset
+
+# Random stream ids (the data streams are in sim.trainer, the initialisation streams in
+# sim.network).
+SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM = 4, 5, 6
+STREAMS = ("shuffle", "dropout", "jitter")
+EPOCH_STREAMS = ("shuffle", "jitter")  # the streams an epoch's order and jitter come from
+
+
+@dataclass(frozen=True)
+class SamplerState:
+    """Where the sampler is, as plain values (a random stream's state is a JSON-ready dict)."""
+
+    epochs: int  # epochs completed
+    position: int  # index of the next batch's first sample in this epoch's order
+    streams: dict[str, dict[str, Any]]  # every stream of STREAMS as it is now
+    epoch_streams: dict[str, dict[str, Any]] | None  # EPOCH_STREAMS as this epoch began;
+    # None at an epoch's start, where the next batch draws a new epoch anyway
+
+
+class BatchSampler:
+    """Cuts the training set into batches, epoch after epoch, in a seeded order."""
+
+    def __init__(self, dataset: Dataset, seed: int, jitter: float) -> None:
+        self.streams = {name: np.random.default_rng([seed, stream]) for name, stream in
+                        zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM))}
+        self.x_train, self.t_train = dataset.x_train, dataset.t_train
+        self.samples = dataset.x_train.shape[0]
+        self.jitter = jitter
+        self.epoch_count = 0  # epochs completed
+        self.position = 0  # index of the next batch's first sample in this epoch's order
+        self.batch_size = self.samples
+        self.steps_per_epoch = 1
+        self._settings: tuple[int | None, bool] | None = None  # (batch size, shuffle) as asked
+        self._shuffle = False
+        self._order: np.ndarray | None = None  # this epoch's order; None: the data's order
+        self._x_epoch = self.x_train  # this epoch's inputs, jittered if asked
+        self._epoch_streams: dict[str, dict[str, Any]] = {}
+
+    def configure(self, batch_size: int | None, shuffle: bool) -> None:
+        """Batch size (None: the whole training set) and shuffling; changing either starts the
+        epoch in progress over with the new batching."""
+        if (batch_size, shuffle) != self._settings:
+            self.position = 0
+        self._settings = (batch_size, shuffle)
+        self.batch_size = min(batch_size or self.samples, self.samples)
+        self.steps_per_epoch = -(-self.samples // self.batch_size)
+        # A full batch sums the same samples in any order; keeping the order keeps the sum's
+        # rounding identical to a hand-written loop.
+        self._shuffle = shuffle and self.batch_size < self.samples
+
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Inputs, targets and training-set rows of the next batch (rows None: the whole set,
+        in order). The position moves on only in ``advance``."""
+        if self.position == 0:
+            self._begin_epoch()
+        start, stop = self.position, self.position + self.batch_size
+        x_all, t_all = self._x_epoch, self.t_train
+        if self._order is None:
+            if start == 0 and stop >= len(t_all):
+                return x_all, t_all, None
+            indices = np.arange(start, min(stop, len(t_all)))
+        else:
+            indices = self._order[start:stop]
+        return x_all[indices], t_all[indices], indices
+
+    def advance(self) -> bool:
+        """Move past the batch just trained on; True if that finished an epoch."""
+        self.position += self.batch_size
+        if self.position >= self.samples:
+            self.position = 0
+            self.epoch_count += 1
+            return True
+        return False
+
+    def _begin_epoch(self) -> None:
+        """Draw this epoch's order and jitter, remembering the streams' states to resume."""
+        streams = self.streams
+        if self.steps_per_epoch > 1:  # a checkpoint can then fall inside this epoch
+            self._epoch_streams = {name: streams[name].bit_generator.state
+                                   for name in EPOCH_STREAMS}
+        self._order = streams["shuffle"].permutation(self.samples) if self._shuffle else None
+        x, jitter = self.x_train, self.jitter
+        self._x_epoch = x + streams["jitter"].normal(0.0, jitter, x.shape) if jitter else x
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def state(self) -> SamplerState:
+        return SamplerState(
+            epochs=self.epoch_count, position=self.position,
+            streams={name: self.streams[name].bit_generator.state for name in STREAMS},
+            epoch_streams=self._epoch_streams if self.position else None)
+
+    def restore(self, state: SamplerState) -> None:
+        """Continue from a saved state, drawing the current epoch's order and jitter again.
+
+        ``state.epoch_streams`` is required when ``state.position`` is not 0; a stream's state
+        that its generator refuses raises ValueError (or TypeError, KeyError, OverflowError).
+        """
+        self.epoch_count, self.position = state.epochs, state.position
+        if state.position:
+            self._set_streams(state.epoch_streams)
+            self._begin_epoch()
+        self._set_streams(state.streams)
+
+    def _set_streams(self, states: dict[str, dict[str, Any]]) -> None:
+        for name, value in states.items():
+            self.streams[name].bit_generator.state = value
