@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim  # noqa: E402
 from sim import boundary, landscape  # noqa: E402
+from sim.address import ParameterAddress  # noqa: E402
 
 CASES = (  # (label, hidden widths, hidden activation, output, classes, samples)
     ("2-8-8-1 tanh, bce", (8, 8), "tanh", "sigmoid", 1, 200),
@@ -67,8 +68,8 @@ def measure(repeats: int) -> list[dict]:
         x, t, loss = dataset.x_train, dataset.t_train, run.experiment.loss
         calls: dict[str, Callable[[], object]] = {}
         for layer in network.layers:
-            pair = (landscape.parameter_index(network, layer.number, 0, 0),
-                    landscape.parameter_index(network, layer.number, layer.units - 1, 1))
+            pair = (ParameterAddress(layer.number, 0, 0).flat_index(network),
+                    ParameterAddress(layer.number, layer.units - 1, 1).flat_index(network))
             calls[f"surface 64x64, layer {layer.number}"] = (
                 lambda pair=pair: landscape.loss_surface(network, x, t, loss, 0.0, 0.0, pair))
         calls["curve 101, layer 1"] = lambda: landscape.loss_curve(network, x, t, loss, 0.0,

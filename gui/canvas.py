@@ -20,6 +20,7 @@ from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseE
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from sim import palette
+from sim.address import ParameterAddress
 from sim.events import Phase
 from sim.explain import fmt
 from sim.snapshot import Snapshot
@@ -42,6 +43,11 @@ class Selection:
     layer: int  # 1..L for weights, biases and nodes of layers; 0 for input nodes
     j: int
     i: int | None = None
+
+    @property
+    def address(self) -> ParameterAddress | None:
+        """The weight's or bias's address; None for a node."""
+        return None if self.kind == "node" else ParameterAddress(self.layer, self.j, self.i)
 
 
 class _Geometry:
@@ -801,16 +807,11 @@ class NetworkCanvas(QWidget):
 
 def _fits(item: Selection, snapshot: Snapshot) -> bool:
     """Whether a selected node, weight or bias exists in the snapshot's network."""
-    if item.kind == "node":
-        units = snapshot.layers[0].fan_in if item.layer == 0 else \
-            snapshot.layers[item.layer - 1].units if item.layer <= snapshot.depth else 0
-        return item.j < units
-    if not 1 <= item.layer <= snapshot.depth:
-        return False
-    layer = snapshot.layers[item.layer - 1]
-    if item.kind == "bias":
-        return layer.b is not None and item.j < layer.units
-    return item.j < layer.units and item.i is not None and item.i < layer.fan_in
+    if item.address is not None:
+        return item.address.exists_in(snapshot.layers)
+    units = snapshot.layers[0].fan_in if item.layer == 0 else \
+        snapshot.layers[item.layer - 1].units if item.layer <= snapshot.depth else 0
+    return item.j < units
 
 
 def _image(ramp: np.ndarray, bins: np.ndarray) -> QImage:

@@ -7,6 +7,7 @@ import html
 import numpy as np
 from PySide6.QtWidgets import QWidget
 
+from sim.address import ParameterAddress
 from sim.chain_rule import ChainRule
 from sim.explain import exact, factor, fmt
 from sim.snapshot import Snapshot
@@ -27,17 +28,18 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 def chain_rule_lines(rule: ChainRule, row: int, batch: int) -> list[str]:
     """The chain rule of one weight for one sample, and how the batch adds up."""
-    name = f"w_{rule.j + 1},{rule.i + 1}" if rule.i is not None else f"b_{rule.j + 1}"
-    input_name = f"a_{rule.i + 1}" if rule.i is not None else "1"
+    _, j, i = rule.address
+    name = f"w_{j + 1},{i + 1}" if i is not None else f"b_{j + 1}"
+    input_name = f"a_{i + 1}" if i is not None else "1"
     lines = []
     if rule.fused:
-        lines.append(f"dE/d{name} = dE/dz_{rule.j + 1} × {input_name}")
+        lines.append(f"dE/d{name} = dE/dz_{j + 1} × {input_name}")
         lines.append(f"= {factor(rule.delta[row])} × {factor(rule.a_i[row])} = "
                      f"{fmt(rule.per_sample[row])}")
         lines.append(f"({rule.fused})")
     else:
         keep = "" if rule.keep is None else " × keep"
-        lines.append(f"dE/d{name} = dE/da_{rule.j + 1}{keep} × f'(z_{rule.j + 1}) × {input_name}")
+        lines.append(f"dE/d{name} = dE/da_{j + 1}{keep} × f'(z_{j + 1}) × {input_name}")
         keep_value = "" if rule.keep is None else f" × {factor(rule.keep[row])}"
         lines.append(f"= {factor(rule.dE_da[row])}{keep_value} × {factor(rule.fprime[row])} × "
                      f"{factor(rule.a_i[row])} = {fmt(rule.per_sample[row])}")
@@ -94,7 +96,7 @@ class Inspector(TextPanel):
             i = sel.i
         parts = [f"<h3>{html.escape(title)}</h3>", _table(rows)]
         try:
-            rule = s.chain_rule(sel.layer, sel.j, i)
+            rule = s.chain_rule(ParameterAddress(sel.layer, sel.j, i))
         except ValueError as reason:  # the backward phase has not reached this layer yet
             self.lines = []
             parts.append(f"<p><i>{html.escape(str(reason))}.</i></p>")

@@ -14,7 +14,7 @@ from PySide6.QtCore import QRectF, Signal, Slot
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from sim.landscape import Address
+from sim.address import ParameterAddress
 from sim.views import BoundaryView, LandscapeView
 
 from .plots import Plot
@@ -25,7 +25,7 @@ BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
-def address_name(address: Address) -> str:
+def address_name(address: ParameterAddress) -> str:
     layer, j, i = address
     return f"b_{j + 1} (layer {layer})" if i is None else f"w_{j + 1},{i + 1} (layer {layer})"
 
@@ -38,8 +38,8 @@ class ViewsPanel(QTabWidget):
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.addresses: list[Address] = []
-        self.selected: Address | None = None  # the weight selected on the canvas
+        self.addresses: list[ParameterAddress] = []
+        self.selected: ParameterAddress | None = None  # the weight selected on the canvas
         self._build_boundary(style)
         self._build_landscape(style)
         self.currentChanged.connect(lambda _: self._announce())
@@ -107,7 +107,7 @@ class ViewsPanel(QTabWidget):
 
     # ------------------------------------------------------------------ choosing weights
 
-    def set_selected(self, address: Address | None) -> None:
+    def set_selected(self, address: ParameterAddress | None) -> None:
         """The weight (or bias) selected on the canvas; None for a node or nothing."""
         self.selected = address
         self._show_choice()

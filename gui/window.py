@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, selection: Selection | None) -> None:
         self.inspector.update_view(self.snapshot, selection, self.canvas.sample_row())
         weight = selection is not None and selection.kind in ("weight", "bias")
-        self.views.set_selected((selection.layer, selection.j, selection.i) if weight else None)
+        self.views.set_selected(selection.address if weight else None)
         if selection is not None:
             self.inspector_dock.raise_()
 

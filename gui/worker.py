@@ -22,6 +22,7 @@ from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, 
                             Signal, Slot)
 
 import sim
+from sim.address import ParameterAddress
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
@@ -350,27 +351,20 @@ class TrainingWorker(QThread):
         return True
 
     def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
-        if not self._has_parameter(layer, j, i):
+        address = ParameterAddress(layer, j, i)
+        if not address.exists_in(self._trainer.network.layers):
             return False  # chosen on a network that a load or rebuild has replaced since
         self._finish_iteration()  # edits apply between steps
-        self._trainer.set_parameter(layer, j, i, value)
+        self._trainer.set_parameter(address, value)
         return True
-
-    def _has_parameter(self, layer: int, j: int, i: int | None) -> bool:
-        """Whether the network has weight w_ji of ``layer`` (i None: its bias b_j)."""
-        layers = self._trainer.network.layers
-        if not 1 <= layer <= len(layers):
-            return False
-        target = layers[layer - 1]
-        if i is None:
-            return target.b is not None and 0 <= j < len(target.b)
-        return 0 <= j < target.W.shape[0] and 0 <= i < target.W.shape[1]
 
     def _set_views(self, boundary: bool, addresses: tuple | None) -> bool:
         """Which pictures to compute: the boundary (on or off) and the landscape of up to two
         parameters (None: none); a new choice starts a new trajectory."""
         self._want_boundary = boundary
-        if addresses is None or not all(self._has_parameter(*a) for a in addresses):
+        layers = self._trainer.network.layers
+        if addresses is None or not all(ParameterAddress(*a).exists_in(layers)
+                                        for a in addresses):
             self._trace = None
         elif self._trace is None or self._trace.addresses != tuple(addresses):
             self._trace = ParameterTrace(addresses)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 
+from .address import ParameterAddress
+
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
@@ -33,9 +35,7 @@ FUSED_FORMULAS = {
 class ChainRule:
     """Every factor of dE/dw_ji (or dE/db_j when ``i`` is None), per sample and for the batch."""
 
-    layer: int
-    j: int
-    i: int | None
+    address: ParameterAddress
     value: float  # the weight (or bias) as it was in this pass
     dE_da: np.ndarray | None  # error arriving at unit j, per sample; None when fused
     keep: np.ndarray | None  # dropout scale of unit j, per sample; None without dropout
@@ -57,12 +57,14 @@ class ChainRule:
         return self.clipped_gradient / self.gradient
 
 
-def breakdown(s: Snapshot, layer_number: int, j: int, i: int | None) -> ChainRule:
+def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
     """The chain rule for w_ji (or b_j) from a snapshot whose backward phase reached the layer.
 
     The factors are copies of the engine's own arrays, so delta is bit-identical to what it
     used; the gradients are the engine's before and after clipping.
     """
+    address.check(s.layers)
+    layer_number, j, i = address
     layer = s.layers[layer_number - 1]
     delta = layer.delta
     if delta is None:
@@ -81,7 +83,7 @@ def breakdown(s: Snapshot, layer_number: int, j: int, i: int | None) -> ChainRul
         penalty = regularization.l2 * value + regularization.l1 * float(np.sign(value))
     per_sample = delta[:, j] * a_i
     return ChainRule(
-        layer=layer_number, j=j, i=i, value=value,
+        address=address, value=value,
         dE_da=None if fused else layer.dE_da[:, j].copy(),
         keep=None if layer.keep is None else layer.keep[:, j].copy(),
         fprime=None if fused else layer.fprime[:, j].copy(),

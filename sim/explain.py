@@ -19,7 +19,7 @@ import numpy as np
 
 from . import losses
 from .activations import ACTIVATIONS
-from .gradcheck import weight_label
+from .address import weight_label
 
 if TYPE_CHECKING:
     from .snapshot import LayerSnapshot, Snapshot

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .address import ParameterAddress
 from .network import Network
 
 DEFAULT_STEP = 1e-4
@@ -68,22 +69,6 @@ def noise_floor(loss: float, h: float | np.ndarray) -> float | np.ndarray:
     return rounding / RESOLUTION
 
 
-def parameter_name(network: Network, index: int) -> str:
-    """Where a flat parameter index points, in the seeds' notation with units from 1."""
-    for layer in network.layers:
-        if layer.segment.start <= index < layer.segment.start + layer.units * layer.fan_in:
-            j, i = divmod(index - layer.segment.start, layer.fan_in)
-            return f"layer {layer.number}, {weight_label(j, i)}"
-        if layer.b is not None and layer.bias_start <= index < layer.bias_start + layer.units:
-            return f"layer {layer.number}, b_{index - layer.bias_start + 1}"
-    raise IndexError(index)
-
-
-def weight_label(j: int, i: int) -> str:
-    """w_ji for 0-based j and i, written with units counted from 1 as the seeds do."""
-    return f"w_{j + 1}{i + 1}" if max(j, i) < 9 else f"w_{j + 1},{i + 1}"
-
-
 def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: float = 0.0,
               l2: float = 0.0, max_parameters: int | None = None, step: float = DEFAULT_STEP,
               seed: int = 0) -> GradcheckResult:
@@ -123,7 +108,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     worst = int(np.argmax(errors))  # every network has at least one weight
     return GradcheckResult(
         worst_relative_error=float(errors[worst]),
-        worst_parameter=parameter_name(network, int(indices[worst])),
+        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).describe(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
         checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()))
 

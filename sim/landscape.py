@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import losses
+from .address import ParameterAddress, checked_index, is_whole
 from .network import Layer, Network, Pass
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-Address = tuple[int, int, int | None]  # (layer from 1, unit j, input i; None: the bias b_j)
 
 MIN_POINTS, MAX_POINTS = 2, 512
 CURVE_POINTS, SURFACE_POINTS = 101, 64  # odd for the curve: the current value is a grid point
@@ -56,44 +56,6 @@ WEIGHT_FACTOR = 2.0  # default window reaches past 0 to -w: the sign flip and "u
 TRAJECTORY_MARGIN = 1.25  # the window covers the recent trajectory with 25% to spare
 SUMMED_LOSSES = ("sse", "half_sse")  # every other loss kind is a mean over the batch
 TRACE_CAPACITY = 200
-
-
-# ---------------------------------------------------------------------------- addresses
-
-def parameter_index(network: Network, layer: int, j: int, i: int | None) -> int:
-    """The index in ``network.theta`` of w_ji of ``layer`` (from 1), or of b_j when i is None.
-
-    j and i count from 0, as in ``W[j, i]``. Frozen biases have indices too (after the
-    trainable parameters); the loss depends on them like on any other parameter.
-    """
-    if not (_is_whole(layer) and _is_whole(j) and (i is None or _is_whole(i))):
-        raise ValueError(f"layer, j and i must be whole numbers, got {layer!r}, {j!r}, {i!r}")
-    if not 1 <= layer <= network.depth:
-        raise ValueError(f"layer {layer} does not exist; the network has layers 1 to "
-                         f"{network.depth}")
-    target = network.layers[layer - 1]
-    if not 0 <= j < target.units:
-        raise ValueError(f"layer {layer} has units 0 to {target.units - 1}, not {j}")
-    if i is None:
-        if target.b is None:
-            raise ValueError(f"layer {layer} has no bias")
-        return target.bias_start + j
-    if not 0 <= i < target.fan_in:
-        raise ValueError(f"layer {layer} has inputs 0 to {target.fan_in - 1}, not {i}")
-    return target.segment.start + j * target.fan_in + i
-
-
-def parameter_address(network: Network, index: int) -> Address:
-    """(layer, j, i) of a flat parameter index, i None for a bias: the inverse of the above."""
-    index = _checked_index(network, index)
-    for layer in network.layers:
-        offset = index - layer.segment.start
-        if 0 <= offset < layer.units * layer.fan_in:
-            j, i = divmod(offset, layer.fan_in)
-            return layer.number, j, i
-        if layer.b is not None and layer.bias_start <= index < layer.bias_start + layer.units:
-            return layer.number, index - layer.bias_start, None
-    raise AssertionError(f"parameter {index} lies in no layer")  # the layout covers theta
 
 
 # ---------------------------------------------------------------------------- windows
@@ -154,7 +116,7 @@ def loss_surface(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: 
     check_points(points)
     if len(parameters) != 2:
         raise ValueError(f"a surface needs two parameters, got {len(parameters)}")
-    first, second = (_checked_index(network, p) for p in parameters)
+    first, second = (checked_index(network, p) for p in parameters)
     if first == second:
         raise ValueError(f"choose two different parameters, not parameter {first} twice")
     if len(half_widths) != 2:
@@ -175,7 +137,7 @@ def loss_at(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: float
     as they are: any set of points, such as a trajectory to draw on a curve or a surface.
     """
     _check_data(network, x, t, loss, l1, l2)
-    indices = [_checked_index(network, p) for p in parameters]
+    indices = [checked_index(network, p) for p in parameters]
     if len(set(indices)) != len(indices):
         raise ValueError("each parameter may be chosen only once")
     values = np.asarray(values, dtype=np.float64)
@@ -188,7 +150,7 @@ def loss_at(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: float
         return np.empty(0)
     current = network.theta[indices]
     offsets = values - current
-    changes = [_Change(*parameter_address(network, index), column)
+    changes = [_Change(*ParameterAddress.at_index(network, index), column)
                for column, index in enumerate(indices)]
     with np.errstate(over="ignore", under="ignore"):  # sigmoid's exp overflows towards 0: fine
         base = network.forward(x)
@@ -333,27 +295,15 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def _is_whole(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def check_points(points: int) -> None:
     """Refuse a grid size outside MIN_POINTS..MAX_POINTS (also used by the boundary grid)."""
-    if not (_is_whole(points) and MIN_POINTS <= points <= MAX_POINTS):
+    if not (is_whole(points) and MIN_POINTS <= points <= MAX_POINTS):
         raise ValueError(f"points must be a whole number from {MIN_POINTS} to {MAX_POINTS}, "
                          f"got {points!r}")
 
 
-def _checked_index(network: Network, parameter: int) -> int:
-    size = network.theta.size
-    if not (_is_whole(parameter) and 0 <= parameter < size):
-        raise ValueError(f"parameter {parameter!r} does not exist; the network has parameters "
-                         f"0 to {size - 1}")
-    return int(parameter)
-
-
 def _current_value(network: Network, parameter: int) -> float:
-    value = float(network.theta[_checked_index(network, parameter)])
+    value = float(network.theta[checked_index(network, parameter)])
     if not math.isfinite(value):
         raise ValueError(f"parameter {parameter} is {value}; a landscape needs finite weights "
                          f"(reset the diverged run)")
@@ -395,16 +345,17 @@ class ParameterTrace:
     lower than the last means a new run, and the trace starts over.
     """
 
-    def __init__(self, addresses: Sequence[Address], capacity: int = TRACE_CAPACITY) -> None:
+    def __init__(self, addresses: Sequence[ParameterAddress],
+                 capacity: int = TRACE_CAPACITY) -> None:
         if not addresses:
             raise ValueError("choose at least one parameter to trace")
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
-        self.addresses = tuple(addresses)
+        self.addresses = tuple(ParameterAddress(*address) for address in addresses)
         self._points: deque[tuple[int, tuple[float, ...]]] = deque(maxlen=capacity)
 
     def record(self, snapshot: Snapshot) -> None:
-        values = tuple(_snapshot_value(snapshot, address) for address in self.addresses)
+        values = tuple(address.value_in(snapshot.layers) for address in self.addresses)
         if self._points and snapshot.step < self._points[-1][0]:
             self._points.clear()
         if self._points and snapshot.step == self._points[-1][0]:
@@ -427,20 +378,3 @@ class ParameterTrace:
         """Shape (points, parameters): column k follows ``addresses[k]``."""
         return np.array([values for _, values in self._points],
                         dtype=np.float64).reshape(len(self._points), len(self.addresses))
-
-
-def _snapshot_value(snapshot: Snapshot, address: Address) -> float:
-    number, j, i = address
-    if not 1 <= number <= snapshot.depth:
-        raise ValueError(f"layer {number} does not exist; the network has layers 1 to "
-                         f"{snapshot.depth}")
-    layer = snapshot.layers[number - 1]
-    if i is None:
-        if layer.b is None:
-            raise ValueError(f"layer {number} has no bias")
-        if not 0 <= j < layer.units:
-            raise ValueError(f"layer {number} has units 0 to {layer.units - 1}, not {j}")
-        return float(layer.b[j])
-    if not (0 <= j < layer.units and 0 <= i < layer.fan_in):
-        raise ValueError(f"layer {number} has no weight w_ji with j={j}, i={i}")
-    return float(layer.W[j, i])

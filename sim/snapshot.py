@@ -18,6 +18,7 @@ from .experiment import Experiment
 from .history import Series
 
 if TYPE_CHECKING:
+    from .address import ParameterAddress
     from .chain_rule import ChainRule
     from .trainer import Trainer
 
@@ -128,10 +129,10 @@ class Snapshot:
         """a of layer ``number`` for the batch; layer 0 is the input."""
         return self.x if number == 0 else self.layers[number - 1].a
 
-    def chain_rule(self, layer: int, j: int, i: int | None) -> ChainRule:
-        """The factors of dE/dw_ji (i None: dE/db_j) for this snapshot's batch."""
+    def chain_rule(self, address: ParameterAddress) -> ChainRule:
+        """The factors of dE/dw_ji (or dE/db_j) for this snapshot's batch."""
         from .chain_rule import breakdown
-        return breakdown(self, layer, j, i)
+        return breakdown(self, address)
 
 
 def take(trainer: Trainer, with_history: bool = True) -> Snapshot:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import data
+from .address import ParameterAddress
 from .batches import BatchSampler
 from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
@@ -443,9 +444,9 @@ class Trainer:
         """An immutable copy of everything the views may show."""
         return take(self, with_history)
 
-    def chain_rule(self, layer: int, j: int, i: int | None) -> ChainRule:
-        """The factors of dE/dw_ji (i None: dE/db_j) for the current iteration's batch."""
-        return self.snapshot(with_history=False).chain_rule(layer, j, i)
+    def chain_rule(self, address: ParameterAddress) -> ChainRule:
+        """The factors of dE/dw_ji (or dE/db_j) for the current iteration's batch."""
+        return self.snapshot(with_history=False).chain_rule(address)
 
     def gradcheck(self, max_parameters: int | None = None) -> GradcheckResult:
         """Finite differences against backpropagation on the whole training set."""
@@ -462,19 +463,13 @@ class Trainer:
     def at_boundary(self) -> bool:
         return self.cursor == 0
 
-    def set_parameter(self, layer: int, j: int, i: int | None, value: float) -> None:
-        """Set w_ji (i None: b_j) between iterations; the next step starts from it."""
+    def set_parameter(self, address: ParameterAddress, value: float) -> None:
+        """Set one weight or bias between iterations; the next step starts from it."""
         if not self.at_boundary():
             raise RuntimeError("finish the current iteration before editing a weight")
         if not math.isfinite(value):
             raise ValueError(f"a weight must be a finite number, got {value!r}")
-        target = self.network.layers[layer - 1]
-        if i is None:
-            if target.b is None:
-                raise ValueError(f"layer {layer} has no bias")
-            target.b[j] = value
-        else:
-            target.W[j, i] = value
+        self.network.theta[address.flat_index(self.network)] = value
         self._parameters_changed()
 
     def set_parameters(self, theta: np.ndarray) -> None:

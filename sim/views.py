@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import boundary, landscape
-from .landscape import Address, ParameterTrace
+from .address import ParameterAddress
+from .landscape import ParameterTrace
 from .palette import scale_for
 from .trainer import Trainer
 
@@ -42,7 +43,7 @@ class LandscapeView:
     at each point of ``path``.
     """
 
-    addresses: tuple[Address, ...]
+    addresses: tuple[ParameterAddress, ...]
     u: np.ndarray
     v: np.ndarray | None
     losses: np.ndarray
@@ -81,7 +82,7 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     network, dataset = trainer.network, trainer.dataset
     x, t, loss, l1, l2 = dataset.x_train, dataset.t_train, trainer.experiment.loss, \
         trainer.l1, trainer.l2
-    indices = tuple(landscape.parameter_index(network, *address) for address in trace.addresses)
+    indices = tuple(address.flat_index(network) for address in trace.addresses)
     current = tuple(float(network.theta[index]) for index in indices)
     path = trace.values
     widths = tuple(landscape.default_half_width(value, path[:, k] if len(path) else None)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.address import ParameterAddress
 from sim.explain import caption
 from tests.conftest import experiment
 
@@ -43,7 +44,7 @@ def test_weights_near_the_float_limit_diverge_in_the_update_and_keep_the_old_wei
         network={"inputs": 1, "layers": [{"units": 1, "activation": "linear", "bias": False,
                                           "weights": [[1e6]]}]},
         loss="half_sse", optimizer={"kind": "sgd", "learning_rate": 1e6}))
-    trainer.set_parameter(1, 0, 0, 1.7e308)  # what an exploding run can reach
+    trainer.set_parameter(ParameterAddress(1, 0, 0), 1.7e308)  # what an exploding run can reach
     before = trainer.network.theta.copy()
     trainer.step()
     assert trainer.diverged

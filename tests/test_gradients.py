@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.address import ParameterAddress
 from sim.gradcheck import relative_error
 from sim.network import Network, Pass
 
@@ -120,7 +121,7 @@ def _chain_rule_cases(trainer: sim.Trainer):
     for layer in trainer.network.layers:
         for j in range(layer.units):
             for i in list(range(layer.fan_in)) + ([None] if layer.b is not None else []):
-                yield layer.number, j, i
+                yield ParameterAddress(layer.number, j, i)
 
 
 @pytest.mark.parametrize("extra", [
@@ -133,26 +134,21 @@ def test_chain_rule_factors_multiply_to_the_engines_gradient(extra):
     trainer = sim.Trainer(regression_experiment("sigmoid", "half_sse", "sigmoid",
                                                 {"bias": True}, True, **extra))
     trainer.step()
-    for layer, j, i in _chain_rule_cases(trainer):
-        rule = trainer.chain_rule(layer, j, i)
+    for address in _chain_rule_cases(trainer):
+        rule = trainer.chain_rule(address)
         factors = rule.dE_da if rule.keep is None else rule.dE_da * rule.keep
         assert np.array_equal(factors * rule.fprime, rule.delta)  # bit for bit: same operations
         assert np.array_equal(rule.per_sample, rule.delta * rule.a_i)
         assert rule.data_gradient + rule.penalty_gradient == pytest.approx(rule.gradient,
                                                                            rel=1e-12, abs=1e-15)
-        assert rule.clipped_gradient == trainer.network.grad[_flat(trainer, layer, j, i)]
-
-
-def _flat(trainer, number, j, i):
-    layer = trainer.network.layers[number - 1]
-    return layer.bias_start + j if i is None else layer.segment.start + j * layer.fan_in + i
+        assert rule.clipped_gradient == trainer.network.grad[address.flat_index(trainer.network)]
 
 
 def test_chain_rule_of_fused_outputs_names_the_fused_formula():
     trainer = sim.Trainer(regression_experiment("tanh", "cross_entropy", "softmax",
                                                 {"bias": True}, False))
     trainer.step()
-    rule = trainer.chain_rule(3, 1, 0)
+    rule = trainer.chain_rule(ParameterAddress(3, 1, 0))
     assert rule.fused.startswith("softmax + cross_entropy")
     assert rule.dE_da is None and rule.fprime is None
     assert rule.data_gradient == pytest.approx(rule.gradient, rel=1e-12)
@@ -161,12 +157,12 @@ def test_chain_rule_of_fused_outputs_names_the_fused_formula():
 def test_chain_rule_needs_the_backward_phase_to_have_reached_the_layer():
     trainer = sim.Trainer(regression_experiment("tanh", "mse", "linear", {"bias": True}, False))
     with pytest.raises(ValueError):
-        trainer.chain_rule(1, 0, 0)
+        trainer.chain_rule(ParameterAddress(1, 0, 0))
     for _ in range(5):  # forward 1-3, loss, backward 3
         trainer.step_phase()
-    trainer.chain_rule(3, 0, 0)
+    trainer.chain_rule(ParameterAddress(3, 0, 0))
     with pytest.raises(ValueError, match="not reached layer 2"):
-        trainer.chain_rule(2, 0, 0)
+        trainer.chain_rule(ParameterAddress(2, 0, 0))
 
 
 def test_gradcheck_reports_a_wrong_gradient():

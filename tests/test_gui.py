@@ -23,6 +23,7 @@ import sim
 from gui.canvas import Selection, _point_segment_distance
 from gui.window import MainWindow
 from sim import lessons, palette
+from sim.address import ParameterAddress
 from sim.explain import fmt
 from tests.conftest import experiment, running_qthreads
 
@@ -384,7 +385,7 @@ def test_inspector_chain_rule_equals_sim_to_the_digit(make_window, qtbot):
         for label, value in (("w", ls.W[j, i]), ("dE/dw", ls.dW[j, i]),
                              ("last update dw", ls.update_W[j, i])):
             assert f"{label} {float(value)!r}" in lines, (label, lines)
-        rule = s.chain_rule(layer, j, i)
+        rule = s.chain_rule(ParameterAddress(layer, j, i))
         row = window.canvas.sample_row()
         # dE/da_j x f'(z_j) x a_i = this sample's share, as sim's text formats numbers
         expected = [fmt(v) for v in (rule.dE_da[row], rule.fprime[row], rule.a_i[row],
@@ -441,7 +442,7 @@ def test_double_click_edit_reaches_the_trainer(make_window, qtbot, monkeypatch):
     qtbot.mouseClick(toolbar_button(window, window.step_action), Qt.MouseButton.LeftButton)
     wait_for_step(qtbot, window, 4)
     trainer = headless(lesson, 3)
-    trainer.set_parameter(layer, j, i, 1.25)
+    trainer.set_parameter(ParameterAddress(layer, j, i), 1.25)
     trainer.step()
     engine = trainer.snapshot()
     for shown, expected in zip(window.snapshot.layers, engine.layers):

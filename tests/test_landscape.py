@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim import landscape
-from sim.gradcheck import parameter_name
+from sim.address import ParameterAddress
 from sim.network import Network
 from tests.conftest import experiment
 from tests.test_gradients import BIAS_MODES, HIDDEN, OUTPUTS, regression_experiment
@@ -32,52 +32,14 @@ def chosen_parameters(network: Network) -> list[int]:
     """A weight of every layer and, where the layer has one, a bias (trainable or frozen)."""
     chosen = []
     for layer in network.layers:
-        chosen.append(landscape.parameter_index(network, layer.number, layer.units - 1, 0))
+        chosen.append(ParameterAddress(layer.number, layer.units - 1, 0).flat_index(network))
         if layer.b is not None:
-            chosen.append(landscape.parameter_index(network, layer.number, 0, None))
+            chosen.append(ParameterAddress(layer.number, 0, None).flat_index(network))
     return chosen
 
 
 def unchanged(network: Network, theta: bytes, grad: bytes) -> bool:
     return network.theta.tobytes() == theta and network.grad.tobytes() == grad
-
-
-# ---------------------------------------------------------------------------- addresses
-
-def test_parameter_index_is_the_inverse_of_gradchecks_names_and_of_parameter_address():
-    trainer = sim.Trainer(regression_experiment("tanh", "mse", "linear",
-                                                {"bias": True, "train_bias": False}, True))
-    network = trainer.network
-    seen = set()
-    for layer in network.layers:
-        for j, i in itertools.product(range(layer.units), [*range(layer.fan_in), None]):
-            index = landscape.parameter_index(network, layer.number, j, i)
-            label = f"b_{j + 1}" if i is None else f"w_{j + 1}{i + 1}"  # (under 10 units)
-            assert parameter_name(network, index) == f"layer {layer.number}, {label}"
-            assert landscape.parameter_address(network, index) == (layer.number, j, i)
-            assert network.theta[index] == (layer.b[j] if i is None else layer.W[j, i])
-            seen.add(index)
-    assert seen == set(range(network.theta.size))  # frozen biases included
-
-
-@pytest.mark.parametrize("address, problem", [
-    ((0, 0, 0), "layer 0 does not exist"), ((4, 0, 0), "layer 4 does not exist"),
-    ((1, 3, 0), "units 0 to 2, not 3"), ((1, 0, 3), "inputs 0 to 2, not 3"),
-    ((1, 0, -1), "inputs 0 to 2, not -1"), ((2, 0, None), "layer 2 has no bias"),
-    ((1.0, 0, 0), "whole numbers"), ((1, 0, 0.5), "whole numbers"), ((1, True, 0), "whole")])
-def test_parameter_index_refuses_addresses_that_do_not_exist(address, problem):
-    exp = regression_experiment("tanh", "mse", "linear", {"bias": True}, False)
-    document = sim.experiment.to_dict(exp)
-    document["network"]["layers"][1]["bias"] = False
-    network = sim.Trainer(sim.parse(document)).network
-    with pytest.raises(ValueError, match=problem):
-        landscape.parameter_index(network, *address)
-
-
-def test_parameter_address_refuses_an_index_past_the_end():
-    network = sim.Trainer(experiment()).network
-    with pytest.raises(ValueError, match="parameters 0 to 8"):
-        landscape.parameter_address(network, 9)
 
 
 # ---------------------------------------------------------------------------- the grid
@@ -115,7 +77,9 @@ def test_surfaces_match_one_forward_pass_per_point(loss, output, hidden, residua
     network = trainer.network
     x, t = trainer.dataset.x_train, trainer.dataset.t_train
     theta, grad = network.theta.tobytes(), network.grad.tobytes()
-    index = landscape.parameter_index
+    def index(network: Network, layer: int, j: int, i: int | None) -> int:
+        return ParameterAddress(layer, j, i).flat_index(network)
+
     pairs = [  # across layers, within a unit, within a layer, weight and bias, output only
         (index(network, 1, 0, 1), index(network, 3, 1, 2)),
         (index(network, 2, 1, 0), index(network, 2, 1, 2)),
@@ -161,7 +125,7 @@ def test_saturated_outputs_give_large_finite_losses_that_still_match():
     trainer = sim.Trainer(experiment(loss="bce"))
     network = trainer.network
     x, t = trainer.dataset.x_train, trainer.dataset.t_train
-    last = landscape.parameter_index(network, 2, 0, 1)
+    last = ParameterAddress(2, 0, 1).flat_index(network)
     values, losses = landscape.loss_curve(network, x, t, "bce", 0.0, 0.0, last, 2000.0, 9)
     assert np.isfinite(losses).all() and losses.max() > 100.0
     np.testing.assert_allclose(losses, slow_losses(network, x, t, "bce", 0.0, 0.0, [last],
@@ -285,7 +249,7 @@ def test_the_trace_records_each_step_once_and_keeps_the_newest():
     trainer = sim.Trainer(experiment())
     network = trainer.network
     addresses = [(1, 1, 0), (2, 0, None)]
-    indices = [landscape.parameter_index(network, *address) for address in addresses]
+    indices = [ParameterAddress(*address).flat_index(network) for address in addresses]
     trace = landscape.ParameterTrace(addresses, capacity=5)
     expected = {}
     trace.record(trainer.snapshot())
@@ -305,7 +269,7 @@ def test_the_trace_follows_an_edited_weight_and_starts_over_on_a_new_run():
     trace = landscape.ParameterTrace([(1, 0, 1)])
     trainer.run(steps=3)
     trace.record(trainer.snapshot())
-    trainer.set_parameter(1, 0, 1, 0.25)
+    trainer.set_parameter(ParameterAddress(1, 0, 1), 0.25)
     trace.record(trainer.snapshot())
     assert trace.steps.tolist() == [3] and trace.values.tolist() == [[0.25]]
     fresh = sim.Trainer(experiment())
@@ -316,7 +280,7 @@ def test_the_trace_follows_an_edited_weight_and_starts_over_on_a_new_run():
 
 
 @pytest.mark.parametrize("address, problem", [
-    ((3, 0, 0), "layer 3 does not exist"), ((1, 2, 0), "no weight w_ji with j=2, i=0"),
+    ((3, 0, 0), "layer 3 does not exist"), ((1, 2, 0), "layer 1 has units 0 to 1, not 2"),
     ((2, 1, None), "units 0 to 0, not 1")])
 def test_the_trace_refuses_an_address_the_snapshot_lacks(address, problem):
     trace = landscape.ParameterTrace([address])

@@ -14,6 +14,7 @@ import pytest
 
 import sim
 from sim import lessons
+from sim.address import ParameterAddress
 from sim.cli import main as cli_main
 from sim.data import SPAM_EXAMPLE
 
@@ -286,10 +287,10 @@ def test_nudging_a_weight_reproduces_its_backpropagated_gradient():
     fresh = lesson("gradient-check.json")
     w, base = fresh.network.layers[0].W[0, 0], whole_set_loss(fresh)
     assert base == pytest.approx(3.54848, abs=5e-6)
-    fresh.set_parameter(1, 0, 0, w + 0.01)  # the app's "edit weight"
+    fresh.set_parameter(ParameterAddress(1, 0, 0), w + 0.01)  # the app's "edit weight"
     raised = whole_set_loss(fresh)
     assert raised == pytest.approx(3.52606, abs=5e-6)
-    fresh.set_parameter(1, 0, 0, w - 0.01)
+    fresh.set_parameter(ParameterAddress(1, 0, 0), w - 0.01)
     lowered = whole_set_loss(fresh)
     one_sided, central = (raised - base) / 0.01, (raised - lowered) / 0.02
     assert one_sided == pytest.approx(backprop, rel=0.02)  # right to two digits

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.address import ParameterAddress
 from sim.clipping import ClippingSpec, clip
 from sim.initializers import InitSpec
 from sim.optimizers import OptimizerSpec, make_optimizer
@@ -74,8 +75,8 @@ def test_seed004_printed_gradients_are_those_of_half_the_squared_error():
     half, full = lesson("two-neuron-chain.json"), lesson("two-neuron-chain-sse.json")
     half.step()
     full.step()
-    w2_half = half.chain_rule(2, 0, 0)
-    w2_full = full.chain_rule(2, 0, 0)
+    w2_half = half.chain_rule(ParameterAddress(2, 0, 0))
+    w2_full = full.chain_rule(ParameterAddress(2, 0, 0))
     assert w2_half.gradient == pytest.approx(0.05706, abs=2e-5)  # the seed's printed number
     assert w2_full.gradient == pytest.approx(0.1141, abs=1e-4)  # 0.9306 x 0.2036 x 0.6023
     assert w2_full.dE_da[0] == pytest.approx(0.9306, abs=1e-4)  # the seed's dE/da2 = 2(a2 - T)

@@ -1,0 +1,133 @@
+"""Where a parameter lives: weight w_ji of a layer (into unit j from unit i below), or bias b_j.
+
+One address type serves every place that finds, checks or names a parameter: its index in a
+network's flat parameter vector (``sim.network``), whether a network or a snapshot of one has
+it, its value there, and its label in the seeds' notation. Layers count from 1 (layer 0 is the
+input); j and i count from 0, as in ``W[j, i]``, and labels count units from 1 as the seeds do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+class LayerShape(Protocol):
+    """What an address is checked against: a network's layer or a snapshot's."""
+
+    units: int
+    fan_in: int
+    has_bias: bool
+
+
+class ParameterLayer(LayerShape, Protocol):
+    """A layer whose parameters can be read: W[j, i] is w_ji, b[j] is b_j (None: no bias)."""
+
+    W: np.ndarray
+    b: np.ndarray | None
+
+
+class ParameterAddress(NamedTuple):
+    """w_ji of ``layer`` (``source`` i), or its bias b_j when ``source`` is None."""
+
+    layer: int
+    unit: int
+    source: int | None
+
+    @property
+    def is_bias(self) -> bool:
+        return self.source is None
+
+    def problem(self, layers: Sequence[LayerShape]) -> str | None:
+        """Why a network of these layers has no parameter at this address (None: it has)."""
+        layer, j, i = self
+        if not (is_whole(layer) and is_whole(j) and (i is None or is_whole(i))):
+            return f"layer, j and i must be whole numbers, got {layer!r}, {j!r}, {i!r}"
+        if not 1 <= layer <= len(layers):
+            return f"layer {layer} does not exist; the network has layers 1 to {len(layers)}"
+        target = layers[layer - 1]
+        if not 0 <= j < target.units:
+            return f"layer {layer} has units 0 to {target.units - 1}, not {j}"
+        if i is None:
+            return None if target.has_bias else f"layer {layer} has no bias"
+        if not 0 <= i < target.fan_in:
+            return f"layer {layer} has inputs 0 to {target.fan_in - 1}, not {i}"
+        return None
+
+    def exists_in(self, layers: Sequence[LayerShape]) -> bool:
+        return self.problem(layers) is None
+
+    def check(self, layers: Sequence[LayerShape]) -> None:
+        """ValueError naming the problem if a network of these layers has no such parameter."""
+        problem = self.problem(layers)
+        if problem is not None:
+            raise ValueError(problem)
+
+    def value_in(self, layers: Sequence[ParameterLayer]) -> float:
+        """The parameter's value in a network's or a snapshot's layers (checked first)."""
+        self.check(layers)
+        target = layers[self.layer - 1]
+        if self.source is None:
+            assert target.b is not None  # checked: the layer has a bias
+            return float(target.b[self.unit])
+        return float(target.W[self.unit, self.source])
+
+    def flat_index(self, network: Network) -> int:
+        """The index of the parameter in ``network.theta`` (and ``grad``), checked first.
+
+        Frozen biases have indices too, after the trainable parameters: the loss depends on
+        them like on any other parameter.
+        """
+        self.check(network.layers)
+        target = network.layers[self.layer - 1]
+        if self.source is None:
+            return target.bias_start + self.unit
+        return target.segment.start + self.unit * target.fan_in + self.source
+
+    @classmethod
+    def at_index(cls, network: Network, index: int) -> ParameterAddress:
+        """The address of ``network.theta[index]``: the inverse of ``flat_index``."""
+        index = checked_index(network, index)
+        for layer in network.layers:
+            offset = index - layer.segment.start
+            if 0 <= offset < layer.units * layer.fan_in:
+                j, i = divmod(offset, layer.fan_in)
+                return cls(layer.number, j, i)
+            if layer.has_bias and 0 <= index - layer.bias_start < layer.units:
+                return cls(layer.number, index - layer.bias_start, None)
+        raise AssertionError(f"parameter {index} lies in no layer")  # the layout covers theta
+
+    def label(self) -> str:
+        """w_ji or b_j with units counted from 1, as the seeds write them (w_12, b_3); a comma
+        separates two-digit units (w_10,2)."""
+        if self.source is None:
+            return f"b_{self.unit + 1}"
+        return weight_label(self.unit, self.source)
+
+    def describe(self) -> str:
+        """The label with its layer, as in a gradient check's report: "layer 2, w_12"."""
+        return f"layer {self.layer}, {self.label()}"
+
+
+def weight_label(j: int, i: int) -> str:
+    """w_ji for 0-based j and i, written with units counted from 1 as the seeds do."""
+    return f"w_{j + 1}{i + 1}" if max(j, i) < 9 else f"w_{j + 1},{i + 1}"
+
+
+def checked_index(network: Network, index: int) -> int:
+    """``index`` as an int if ``network.theta`` has it; ValueError naming the range if not."""
+    size = network.theta.size
+    if not (is_whole(index) and 0 <= index < size):
+        raise ValueError(f"parameter {index!r} does not exist; the network has parameters "
+                         f"0 to {size - 1}")
+    return int(index)
+
+
+def is_whole(value: object) -> bool:
+    """An int (numpy's too), never a bool: what an index or a count must be."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
