@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from sim import losses
 from sim.events import Phase
 from sim.explain import caption
 from sim.snapshot import Snapshot
@@ -175,8 +176,7 @@ class CaptionPanel(QWidget):
         n = snapshot.batch_size
         if n <= 1:
             return "Batch of one sample: the gradients shown are this sample's."
-        combine = "mean" if "mse" in snapshot.experiment.loss or \
-            snapshot.experiment.loss in ("bce", "cross_entropy") else "sum"
+        combine = "mean" if losses.LOSSES[snapshot.experiment.loss].mean else "sum"
         return (f"Batch of {n} samples: the gradients on the edges are the batch's "
                 f"({combine} over its samples, as the loss {snapshot.experiment.loss} defines); "
                 "node values follow the chosen sample.")

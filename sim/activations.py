@@ -41,6 +41,8 @@ class ActivationKind:
     derivative_text: str | None  # None when there is no elementwise derivative
     max_derivative: float = 1.0  # the largest value f' takes
     saturates: bool = False  # f' flattens out for large |z|, which makes gradients vanish
+    kink: bool = False  # f' jumps at z = 0, where f has no derivative (finite differences)
+    dies: bool = False  # f' is 0 for every z <= 0: a unit below 0 on every sample learns nothing
 
 
 # Module-level functions, not lambdas: a record (and a spec holding one) can then be pickled.
@@ -98,10 +100,11 @@ ACTIVATIONS: dict[str, ActivationKind] = {kind.name: kind for kind in (
     ActivationKind("tanh", _tanh, _tanh_derivative, "f(z) = tanh z,  f'(z) = 1 - a^2",
                    "1 − {a}²", saturates=True),
     ActivationKind("relu", _relu, _relu_derivative,
-                   "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]"),
+                   "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]",
+                   kink=True, dies=True),
     ActivationKind("leaky_relu", _leaky_relu, _leaky_relu_derivative,
                    "f(z) = z if z > 0 else {slope:g} z,  f'(z) = 1 or {slope:g}",
-                   "(1 if {z} > 0 else slope)"),
+                   "(1 if {z} > 0 else slope)", kink=True),
     ActivationKind("linear", _linear, _linear_derivative, "f(z) = z,  f'(z) = 1", "1"),
     ActivationKind("softmax", _softmax, None, "f(z)_j = e^z_j / sum_k e^z_k", None),
 )}

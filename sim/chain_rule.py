@@ -20,15 +20,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 
+from . import losses
 from .address import ParameterAddress
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-FUSED_FORMULAS = {
-    "cross_entropy": "softmax + cross_entropy: dE/dz_j = (y_j - t_j) / n",
-    "bce": "sigmoid + bce: dE/dz_j = (y_j - t_j) / (n k)",
-}
 
 
 @dataclass(frozen=True)
@@ -90,5 +87,5 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
         delta=delta[:, j].copy(), a_i=a_i, per_sample=per_sample,
         data_gradient=math.fsum(per_sample.tolist()), penalty_gradient=penalty,
         gradient=gradient, clipped_gradient=clipped,
-        fused=FUSED_FORMULAS[s.experiment.loss] if fused else None,
+        fused=losses.LOSSES[s.experiment.loss].fused_formula if fused else None,
     )

@@ -116,6 +116,11 @@ class Dataset:
         return self.x_train.shape[1]
 
     @property
+    def facts(self) -> DataFacts:
+        """Inputs, outputs and samples (training and validation together) of this data."""
+        return DataFacts(self.inputs, self.outputs, len(self.x_train) + len(self.x_val))
+
+    @property
     def outputs(self) -> int:
         return self.t_train.shape[1]
 

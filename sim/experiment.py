@@ -375,9 +375,7 @@ def parse(document: Any, base_dir: Path | None = None,
     )
     _check_network(experiment)
     facts = data_facts(data_spec, base_dir, previous)
-    _check_data_fits(experiment, facts)
-    if experiment.stopping.early_stopping:
-        _check_validation_set(experiment, facts)
+    check_data(experiment, facts)
     return replace(experiment, data_facts=facts)
 
 
@@ -444,6 +442,18 @@ def _check_network(experiment: Experiment) -> None:
     if needed and output.activation.kind != needed:
         raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
                                       f'got {output.activation.kind}')
+
+
+def check_data(experiment: Experiment, facts: DataFacts) -> None:
+    """ExperimentError naming the field if data with these facts does not fit the experiment
+    (its network's inputs and outputs, its names, the validation set early stopping needs).
+
+    Called when a document is parsed, and by the trainer on the data it actually built: a
+    data file may have changed since.
+    """
+    _check_data_fits(experiment, facts)
+    if experiment.stopping.early_stopping:
+        _check_validation_set(experiment, facts)
 
 
 def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:

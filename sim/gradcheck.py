@@ -116,7 +116,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
 def _kink_pattern(network: Network, x: np.ndarray) -> bytes:
     """Which side of 0 every ReLU-family unit's z is on, for every sample."""
     kinked = [layer.number for layer in network.layers
-              if layer.activation.kind in ("relu", "leaky_relu")]
+              if layer.activation.definition.kink]
     if not kinked:
         return b""
     p = network.forward(x)

@@ -54,7 +54,6 @@ ONE_THREAD_PRODUCT = 1 << 18
 MIN_HALF_WIDTH = 1.0  # smallest default half-width, so a weight near 0 still shows a bowl
 WEIGHT_FACTOR = 2.0  # default window reaches past 0 to -w: the sign flip and "unit off"
 TRAJECTORY_MARGIN = 1.25  # the window covers the recent trajectory with 25% to spare
-SUMMED_LOSSES = ("sse", "half_sse")  # every other loss kind is a mean over the batch
 TRACE_CAPACITY = 200
 
 
@@ -272,7 +271,7 @@ def _stacked_losses(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> n
     shares = losses.per_sample(kind, _rows(y), _rows(z), targets.T)
     totals = shares.reshape(g, n).sum(axis=1)
     # per_sample divides a mean loss by the stacked count G n, where each grid point's is n.
-    return totals if kind in SUMMED_LOSSES else totals * g
+    return totals * g if losses.LOSSES[kind].mean else totals
 
 
 def _penalties(network: Network, changes: list[_Change], current: np.ndarray,

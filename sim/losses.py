@@ -49,15 +49,23 @@ class Loss:
     ``formula`` is the loss as a student would write it, with a for the network's output;
     ``gradient_text`` is dE/da as a template ({a}, {t} and {nk}, the number of elements
     averaged over), or None for a fused loss, whose ``fused_output`` names the output
-    activation it needs and whose error is dE/dz.
+    activation it needs, whose error is dE/dz (``fused_formula``) and whose targets must lie
+    between 0 and 1. ``mean``: the loss averages over the batch's samples (else it sums).
     """
 
     name: str
     evaluate: Callable[[np.ndarray, np.ndarray, np.ndarray], LossResult]
     per_sample: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     formula: str
+    mean: bool
     gradient_text: str | None = None
     fused_output: str | None = None
+    fused_formula: str | None = None
+
+    @property
+    def needs_unit_targets(self) -> bool:
+        """Cross-entropies take the targets as probabilities: each between 0 and 1."""
+        return self.fused_output is not None
 
 
 def _squares(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
@@ -129,18 +137,20 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
 
 
 LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
-    Loss("sse", _sse, _squares_per_sample(lambda n, k: 1.0), "E = Σ (t − a)²",
+    Loss("sse", _sse, _squares_per_sample(lambda n, k: 1.0), "E = Σ (t − a)²", mean=False,
          gradient_text="2({a} − {t})"),
     Loss("half_sse", _half_sse, _squares_per_sample(lambda n, k: 0.5), "E = 1/2 Σ (t − a)²",
-         gradient_text="({a} − {t})"),
+         mean=False, gradient_text="({a} − {t})"),
     Loss("mse", _mse, _squares_per_sample(lambda n, k: 1.0 / (n * k)),
-         "E = 1/(n k) Σ (t − a)²", gradient_text="2({a} − {t})/{nk}"),
+         "E = 1/(n k) Σ (t − a)²", mean=True, gradient_text="2({a} − {t})/{nk}"),
     Loss("half_mse", _half_mse, _squares_per_sample(lambda n, k: 0.5 / (n * k)),
-         "E = 1/(2 n k) Σ (t − a)²", gradient_text="({a} − {t})/{nk}"),
+         "E = 1/(2 n k) Σ (t − a)²", mean=True, gradient_text="({a} − {t})/{nk}"),
     Loss("bce", _bce, _bce_per_sample, "E = −1/(n k) Σ [t log a + (1 − t) log(1 − a)]",
-         fused_output="sigmoid"),
+         mean=True, fused_output="sigmoid",
+         fused_formula="sigmoid + bce: dE/dz_j = (y_j - t_j) / (n k)"),
     Loss("cross_entropy", _cross_entropy, _cross_entropy_per_sample,
-         "E = −1/n Σ_samples Σ_j t_j log a_j", fused_output="softmax"),
+         "E = −1/n Σ_samples Σ_j t_j log a_j", mean=True, fused_output="softmax",
+         fused_formula="softmax + cross_entropy: dE/dz_j = (y_j - t_j) / n"),
 )}
 KINDS = tuple(LOSSES)
 FUSED = {loss.name: loss.fused_output for loss in LOSSES.values() if loss.fused_output}

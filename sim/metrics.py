@@ -58,7 +58,7 @@ class MetricRecorder:
             if activation.saturates:
                 self._health.append((layer.number, index[f"saturated_{layer.number}"],
                                      SATURATION_FRACTION * activation.max_derivative))
-            elif activation.kind == "relu":
+            elif activation.definition.dies:
                 self._health.append((layer.number, index[f"dead_{layer.number}"], 0.0))
         self._ones_cache = np.ones(0)
 

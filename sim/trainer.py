@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from . import data
+from . import data, losses
 from .address import ParameterAddress
 from .batches import BatchSampler
 from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
 from .events import Event, Phase, iteration_phases
-from .experiment import Experiment
+from .experiment import Experiment, check_data
 from .gradcheck import GradcheckResult, gradcheck
 from .history import History
 from .metrics import MetricRecorder, accuracy_rule
@@ -67,6 +67,7 @@ class Trainer:
         self.dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
                                   np.random.default_rng([seed, SPLIT_STREAM]),
                                   experiment.base_dir)
+        check_data(experiment, self.dataset.facts)  # a data file may have changed since parse
         self.network = Network(experiment.network, experiment.regularization.dropout, seed)
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
@@ -121,7 +122,8 @@ class Trainer:
         """All targets, training and validation; ExperimentError if the loss cannot take them."""
         loss = self.experiment.loss
         targets = np.concatenate([self.dataset.t_train, self.dataset.t_val])
-        if loss in ("bce", "cross_entropy") and (targets.min() < 0.0 or targets.max() > 1.0):
+        if losses.LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or
+                                                       targets.max() > 1.0):
             raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
                                           f"has {targets.min():g} to {targets.max():g}")
         return targets

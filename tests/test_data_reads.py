@@ -198,3 +198,16 @@ def test_a_control_edit_of_a_csv_experiment_reads_no_file(tmp_path, qtbot):
     assert [e.optimizer.learning_rate for e in edited] == [0.25, 0.25]
     assert edited[-1].regularization.l2 == 0.01
     assert data.CSV_TABLES.reads == before
+
+
+def test_a_table_changed_since_the_experiment_was_read_is_refused_when_training_starts(
+        tmp_path):
+    # The edit that skipped the file could not see the new column: the trainer, which builds
+    # the data from the file as it is now, names the mismatch instead of failing in numpy.
+    old_file(tmp_path / "houses.csv", HOUSES)
+    experiment = csv_experiment(tmp_path)
+    old_file(tmp_path / "houses.csv", "size,rooms,age,price\n50,2,9,100\n60,2,5,120\n", 60.0)
+    with pytest.raises(sim.ExperimentError, match="the data has 3 inputs, the network 2") \
+            as error:
+        sim.Trainer(experiment)
+    assert error.value.path == "network.inputs"
