@@ -71,8 +71,11 @@ def test_resume_from_a_saved_file_continues_exactly(name, split):
     assert resumed.step_count == split
     resumed.run(steps=40 - split)
     assert same(resumed.network.theta, uninterrupted.network.theta)
-    assert same(resumed.optimizer.state().get("m", resumed.network.theta),
-                uninterrupted.optimizer.state().get("m", uninterrupted.network.theta))
+    resumed_state, expected_state = (trainer.optimizer.state()
+                                     for trainer in (resumed, uninterrupted))
+    assert resumed_state.keys() == expected_state.keys()
+    for name, value in expected_state.items():  # every buffer of every optimizer
+        assert same(np.asarray(resumed_state[name]), np.asarray(value)), name
     tail = uninterrupted.history.recent()[split:]
     assert same(resumed.history.recent(), tail)
 

@@ -70,6 +70,7 @@ def test_reset_after_divergence_is_a_fresh_trainer():
                                                       {"units": 1, "activation": "linear"}]})
     diverged = sim.Trainer(exp)
     diverged.run(steps=1000)
+    assert diverged.diverged
     fresh = sim.Trainer(exp)
     assert fresh.step_count == 0 and not fresh.stopped
     assert np.isfinite(fresh.network.theta).all()
