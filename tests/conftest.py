@@ -81,15 +81,20 @@ def running_qthreads(tracked: bool = True) -> list:
     return [t for t in candidates if shiboken6.isValid(t) and t.isRunning()]
 
 
+# Threads that did not stop when asked: kept referenced for ever, since destroying a
+# running QThread aborts the process (and terminating one can leave a lock held).
+_unstoppable: list = []
+
+
 def _stop(thread: Any) -> None:
     """Best effort, so that one leaking test does not abort the whole run."""
     if hasattr(thread, "shutdown"):  # the training worker: it runs no Qt event loop
-        thread.shutdown(2000)
+        stopped = thread.shutdown(2000)
     else:
         thread.quit()
-        if not thread.wait(2000):
-            thread.terminate()
-            thread.wait()
+        stopped = thread.wait(2000)
+    if not stopped:
+        _unstoppable.append(thread)
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +160,7 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     build.dialogs = dialogs
     yield build
     for window in windows:
-        if window.worker.isRunning() or window.isVisible():
+        if window.run.worker.isRunning() or window.isVisible():
             window.force_close = True  # no "unsaved changes?" question at teardown
             window.close()
         window.deleteLater()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
 from gui.window import MainWindow
 from sim import lessons
@@ -32,7 +32,7 @@ WAIT_MS = 5000
 
 def workers_of(window: MainWindow) -> list:
     """The window's training threads: its own, and side by side run B's if there is one."""
-    return [w for w in (window.worker, window.comparison.worker) if w is not None]
+    return [w for w in (window.run.worker, window.run.worker_b) if w is not None]
 
 
 def close_timed(window: MainWindow) -> float:
@@ -68,7 +68,7 @@ def edge_point(window: MainWindow) -> QPoint:
 # ---------------------------------------------------------------------------- in-process
 
 def playing_at_full_speed(window: MainWindow, qtbot) -> None:
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 50, timeout=WAIT_MS)
     assert window.speed_label.text().strip() == "max"
 
@@ -81,26 +81,27 @@ def paused_mid_phase(window: MainWindow, qtbot) -> None:
 
 
 def long_run_with_progress(window: MainWindow, qtbot) -> None:
-    window.run_epochs(10**5)
+    window.run.run_epochs(10**5)
     qtbot.waitUntil(lambda: window.snapshot.epoch >= 50, timeout=WAIT_MS)
-    assert window.progress.isVisible() and window.progress.maximum() >= 10**5
+    progress = window.run_status.progress
+    assert progress.isVisible() and progress.maximum() >= 10**5
 
 
 def comparing_side_by_side(window: MainWindow, qtbot) -> None:
-    other = window.experiment
-    window.comparison.start(other.replace(
+    other = window.run.experiment
+    window.run.start_comparison(other.replace(
         optimizer=dataclasses.replace(other.optimizer, momentum=0.9), name="with momentum"))
-    window.set_playing(True)
-    qtbot.waitUntil(lambda: window.comparison.snapshot is not None
-                    and window.comparison.snapshot.step >= 20 and window.snapshot.step >= 20,
+    window.run.set_playing(True)
+    qtbot.waitUntil(lambda: window.run.snapshot_b is not None
+                    and window.run.snapshot_b.step >= 20 and window.snapshot.step >= 20,
                     timeout=WAIT_MS)
-    assert window.comparison.worker.isRunning()
+    assert window.run.worker_b.isRunning()
 
 
 def presenting(window: MainWindow, qtbot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert window.presentation.on
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
 
 
@@ -132,7 +133,7 @@ def test_closing_with_a_modal_dialog_open(make_window, qtbot, open_dialog: Calla
     the dialog, answered afterwards, sends its command to a worker that is gone: nothing
     happens, nothing is raised, nothing starts again."""
     window = make_window(experiment())
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
     workers = workers_of(window)
     seen: dict = {}
@@ -193,17 +194,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from gui import app
 
-show = app._show
-
-def show_with_a_dialog(args, window, qapp):
+def open_a_dialog(window):
     def say_which():
         print(type(QApplication.activeModalWidget()).__name__, flush=True)
     QTimer.singleShot(0, window.ask_run_epochs)
     QTimer.singleShot(300, say_which)
-    return show(args, window, qapp)
 
-app._show = show_with_a_dialog
-sys.exit(app.main(sys.argv[1:]))
+sys.exit(app.main(sys.argv[1:], on_show=open_a_dialog))
 """
 
 
