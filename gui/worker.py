@@ -234,7 +234,16 @@ class TrainingWorker(QThread):
         """Nothing queued and nothing being trained: every command sent has been handled, its
         changes published, and the worker takes no step by itself."""
         with self._state:
-            return self._handled >= self._last_ticket and not self._training
+            return self._is_idle()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until the worker is `idle`, at most ``timeout`` seconds; whether it is."""
+        with self._state:
+            self._state.wait_for(lambda: self._ended or self._is_idle(), timeout)
+            return self._is_idle()
+
+    def _is_idle(self) -> bool:  # with self._state held
+        return self._handled >= self._last_ticket and not self._training
 
     def status(self, timeout: float = 2.0) -> WorkerStatus | None:
         """What the worker is doing and the trainer's state now, asked as a command and

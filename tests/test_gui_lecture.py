@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +96,8 @@ def test_a_keyboard_only_session(make_window, qtbot, tmp_path):
     qtbot.keyClick(window, Qt.Key.Key_Space)  # play
     qtbot.waitUntil(lambda: window.snapshot.step >= 3, timeout=10000)
     qtbot.keyClick(window, Qt.Key.Key_Space)  # pause
-    qtbot.wait(100)
+    # the worker has taken the pause and published its last step, and the window shows it
+    qtbot.waitUntil(lambda: window.run.worker.idle and window.run.up_to_date, timeout=5000)
     paused_at = window.snapshot.step
     qtbot.wait(300)
     assert window.snapshot.step == paused_at
@@ -277,6 +277,31 @@ def test_side_by_side_runs_move_together_and_stop_with_the_window(make_window, q
     assert not worker.isRunning()
 
 
+def test_comparing_with_a_file_from_the_menu(make_window, qtbot, tmp_path):
+    """"Compare with…" reads the chosen file on the worker: a broken one says why and changes
+    nothing; a good one runs as B, and A starts again beside it."""
+    window = make_window(sim.load(LESSON_FILES[0]))
+    window.run.worker.run_steps(5)
+    wait_step(qtbot, window, 5)
+    document = json.loads(LESSON_FILES[1].read_text())
+    document["network"]["inputs"] = "two"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    window.comparison.ask_path = lambda: broken
+    window.action("compare").trigger()
+    qtbot.waitUntil(lambda: bool(make_window.dialogs), timeout=5000)
+    errors = taken_messages(make_window)
+    assert len(errors) == 1 and errors[0].startswith("broken.json: network.inputs")
+    assert window.run.worker_b is None and not window.comparison_dock.isVisible()
+    assert window.run.worker.status().snapshot.step == 5  # A was not started again
+    window.comparison.ask_path = lambda: LESSON_FILES[1]
+    window.action("compare").trigger()
+    qtbot.waitUntil(lambda: window.run.snapshot_b is not None, timeout=5000)
+    assert window.run.snapshot_b.experiment == sim.load(LESSON_FILES[1])
+    assert window.comparison_dock.isVisible()
+    wait_step(qtbot, window, 0)
+
+
 # ---------------------------------------------------------------------------- pictures
 
 def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_window, qtbot):
@@ -373,7 +398,9 @@ def test_a_lesson_with_explicit_weights_can_change_its_architecture(make_window,
 def test_the_end_of_an_earlier_epoch_does_not_end_a_later_run(make_window, qtbot):
     window = make_window(lessons.load_lesson())
     window.run.step_epoch()
-    time.sleep(0.5)  # that epoch ends, and its end is reported, before the GUI looks again
+    # That epoch ends, and its end is reported, before the GUI looks again (this thread
+    # waits without running the event loop).
+    assert window.run.worker.wait_idle(timeout=30)
     start = window.snapshot.epoch + 1  # the epoch stepped is not shown yet
     window.run.run_epochs(50)
     qtbot.waitUntil(lambda: not window.run_status.progress.isVisible(), timeout=20000)
