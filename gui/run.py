@@ -333,12 +333,14 @@ class RunController(QObject):
 
     @Slot(int, object, object)
     def _read(self, ticket: int, path: Path, experiment: sim.Experiment) -> None:
-        self._after_read.pop(ticket)(experiment)
+        then = self._after_read.pop(ticket, None)  # None: someone else asked the worker
+        if then is not None:
+            then(experiment)
 
     @Slot(int, object, object)
     def _read_failed(self, ticket: int, path: Path, error: sim.ExperimentError) -> None:
-        del self._after_read[ticket]
-        self.error.emit(f"{path.name}: {error}")
+        if self._after_read.pop(ticket, None) is not None:
+            self.error.emit(f"{path.name}: {error}")
 
     @Slot(object)
     def _written(self, path: Path) -> None:

@@ -124,7 +124,8 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     first Snapshot. Each window reads and writes a scratch settings file, never the user's.
     Message boxes do not block: each one the window raises is recorded in
     ``make_window.dialogs`` as (title, text), and a test that leaves any there fails, since
-    the windows under test are not expected to complain. The answer to a question is No.
+    the windows under test are not expected to complain (a test that expects a message takes
+    it out of the list). The answer to a question is No.
     """
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings
     from PySide6.QtWidgets import QMessageBox
