@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolBar, QToolButton
 
 import sim
-from gui.canvas import Selection, _point_segment_distance
+from gui.canvas import Selection
 from gui.window import MainWindow
 from sim import lessons, palette
 from sim.explain import fmt
@@ -75,6 +75,14 @@ def key(qtbot, window: MainWindow, name: Qt.Key,
 
 # ---------------------------------------------------------------------------- geometry
 
+def distances_to_segments(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """The distance from point p to each segment (x1, y1, x2, y2), to the nearest of 1001
+    points along it: within a pixel on any canvas, and margins are ten pixels."""
+    t = np.linspace(0.0, 1.0, 1001)[None, :, None]
+    points = segments[:, None, :2] + (segments[:, None, 2:] - segments[:, None, :2]) * t
+    return np.hypot(*(points - p).transpose(2, 0, 1)).min(axis=1)
+
+
 def clear_points(window: MainWindow, layer: int, j: int, i: int | None,
                  margin: float = 10.0) -> list[QPointF]:
     """Points along an edge (weight w_ji, or bias b_j when i is None) at least ``margin``
@@ -98,7 +106,7 @@ def clear_points(window: MainWindow, layer: int, j: int, i: int | None,
     points = []
     for t in np.linspace(0.1, 0.9, 81):
         p = own[:2] + (own[2:] - own[:2]) * t
-        if (_point_segment_distance(p, others) > margin).all() and \
+        if (distances_to_segments(p, others) > margin).all() and \
                 (np.hypot(*(nodes - p).T) > geometry.radius * 1.6 + margin).all():
             points.append(QPointF(*p))
     return points
