@@ -64,7 +64,4 @@ def fill(target: QMenu | QToolBar, entries: Entries, named: Mapping[str, QAction
             target.addSeparator()
             continue
         item = named[name]
-        if isinstance(item, QMenu):
-            target.addMenu(item)
-        else:
-            target.addAction(item)
+        target.addAction(item.menuAction() if isinstance(item, QMenu) else item)

@@ -226,8 +226,8 @@ class Document(QObject):
     def recent(self) -> list[str]:
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):  # QSettings gives a lone string for a one-item list
-            value = [value]
-        return [str(v) for v in value or []]
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

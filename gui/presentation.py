@@ -146,8 +146,8 @@ class LectureLayout:
 
 def _as_float(value: object) -> float:
     try:
-        return float(value)
-    except (TypeError, ValueError):  # a settings file edited by hand
+        return float(str(value))
+    except ValueError:  # a settings file edited by hand
         return DEFAULT_SCALE
 
 

@@ -53,7 +53,7 @@ class RunController(QObject):
 
     def __init__(self, experiment: sim.Experiment, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.experiment = experiment  # what run A trains, as far as the GUI has heard
+        self._experiment = experiment
         self.gate = EventLoopGate(self)
         self.worker = TrainingWorker(experiment, self.gate.idle)
         self.worker.failed.connect(self._failed)
@@ -82,6 +82,11 @@ class RunController(QObject):
         self.worker.start()
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def experiment(self) -> sim.Experiment:
+        """What run A trains, as far as the GUI has heard (applied edits count at once)."""
+        return self._experiment
 
     @property
     def playing(self) -> bool:
@@ -230,7 +235,7 @@ class RunController(QObject):
 
     def apply(self, experiment: sim.Experiment) -> int:
         """Hyperparameters changed that the run takes on while it trains."""
-        self.experiment = experiment
+        self._experiment = experiment
         return self.worker.apply(experiment)
 
     def edit(self, address: Address, value: float) -> int:
@@ -324,7 +329,7 @@ class RunController(QObject):
 
     @Slot(object, object)
     def _loaded(self, experiment: sim.Experiment, source: Path | None) -> None:
-        self.experiment = experiment
+        self._experiment = experiment
         self.loaded.emit(experiment, source)
 
     @Slot(object, object)

@@ -82,9 +82,10 @@ class RunViews(QObject):
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
         self.inspector.update_view(self.run.snapshot, selection, self.canvas.sample_row())
-        weight = selection is not None and selection.kind in ("weight", "bias")
-        self.pictures.set_selected((selection.layer, selection.j, selection.i) if weight
-                                   else None)
+        if selection is not None and selection.kind in ("weight", "bias"):
+            self.pictures.set_selected((selection.layer, selection.j, selection.i))
+        else:
+            self.pictures.set_selected(None)
 
     @Slot(object)
     def _edit_weight(self, item: Selection) -> None:

@@ -237,8 +237,9 @@ class MainWindow(QMainWindow):
         schemes.addActions(p.scheme_actions.actions())
         docks = (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
                  self.lesson_dock, self.captions_dock)
-        named = {**self._actions, "recent": self.document.recent_menu, "themes": themes,
-                 "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
+        named: dict[str, QAction | QMenu] = {
+            **self._actions, "recent": self.document.recent_menu, "themes": themes,
+            "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
         for title, entries in MENUS:
             fill(self.menuBar().addMenu(title), entries, named)
         lesson_menu = self.menuBar().addMenu("&Lessons")

@@ -63,7 +63,7 @@ class EventLoopGate(QObject):
         self.idle = threading.Event()
         self.idle.set()
         sys.setswitchinterval(self.SWITCH_INTERVAL)
-        QCoreApplication.instance().installEventFilter(self)
+        _application().installEventFilter(self)
         QAbstractEventDispatcher.instance().aboutToBlock.connect(self.open)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -76,9 +76,16 @@ class EventLoopGate(QObject):
 
     def detach(self) -> None:
         """Stop gating (before the worker is joined, so that it can finish)."""
-        QCoreApplication.instance().removeEventFilter(self)
+        _application().removeEventFilter(self)
         QAbstractEventDispatcher.instance().aboutToBlock.disconnect(self.open)
         self.idle.set()
+
+
+def _application() -> QCoreApplication:
+    application = QCoreApplication.instance()
+    if application is None:
+        raise RuntimeError("the event loop gate needs the QApplication to exist")
+    return application
 
 
 class TrainingWorker(QThread):
@@ -126,7 +133,7 @@ class TrainingWorker(QThread):
         self._initial = experiment
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         # Owned by the worker thread once it runs:
-        self._trainer: sim.Trainer | None = None
+        self._trainer: sim.Trainer  # built when the thread starts
         self._in_hand = 0  # the ticket of the command being run
         self._playing = False
         self._speed: float | None = None  # steps per second; None: as fast as possible
