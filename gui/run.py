@@ -3,8 +3,9 @@
 It owns run A (the window's network) and, while comparing side by side, run B; the state of
 the run as the user drives it (playing, walking phase by phase with the phases kept for
 stepping back, a run of N epochs and its token, the speed); and the intake of snapshots, once
-a frame. The window, the side-by-side panel, the document and the presentation call its
-methods and listen to its signals; none of them reaches into another.
+a frame. The window's actions call its methods; the views (gui.run_views), the status line
+(gui.status), the side-by-side panel (gui.compare) and the document (gui.files) listen to its
+signals. None of them reaches into the window or into another.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class RunController(QObject):
 
     @property
     def walking(self) -> bool:
+        """The user steps phase by phase (the canvas and captions show the phase)."""
         return self._walking
 
     @property
@@ -109,6 +111,7 @@ class RunController(QObject):
 
     @property
     def comparing(self) -> bool:
+        """A side-by-side run B exists."""
         return self.worker_b is not None
 
     @property
