@@ -10,7 +10,9 @@ import signal
 import tempfile
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +20,13 @@ import sim
 from sim import lessons, palette
 
 from .display import prepare_platform
+
+if TYPE_CHECKING:
+    from .window import MainWindow
+
+# Called with the window once it shows, before the event loop runs (a test or a script that
+# starts the app uses it to do what a user would do next).
+OnShow = Callable[["MainWindow"], None]
 
 QUIT_AFTER_VARIABLE = "BACKPROP_STUDIO_QUIT_AFTER"
 SCREENSHOT_ONLY_SECONDS = 3.0  # --screenshot without --quit-after: render this long, then save
@@ -80,7 +89,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
+    """Run the app; its exit code. ``on_show``: called with the window once it shows."""
     args = parse_arguments(argv)
     problem = prepare_platform(headless=args.quit_after is not None)
     if problem:
@@ -96,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backprop-studio: cannot write {args.screenshot}: its folder does not exist",
               file=sys.stderr)
         return 2
-    return _run(args, experiment, other)
+    return _run(args, experiment, other, on_show)
 
 
-def _run(args: argparse.Namespace, experiment: sim.Experiment,
-         other: sim.Experiment | None) -> int:
+def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experiment | None,
+         on_show: OnShow | None) -> int:
     from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -117,11 +127,11 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment,
             QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(experiment, settings=settings, path=args.file)
         if other is not None:
-            window.comparison.start(other)
-        return _show(args, window, app)
+            window.run.start_comparison(other)
+        return _show(args, window, app, on_show)
 
 
-def _show(args: argparse.Namespace, window, app) -> int:
+def _show(args: argparse.Namespace, window: MainWindow, app, on_show: OnShow | None) -> int:
     from PySide6.QtCore import QTimer
 
     window.resize(*args.size)
@@ -131,11 +141,11 @@ def _show(args: argparse.Namespace, window, app) -> int:
     window.set_mode(args.colour)
     started = time.perf_counter()
     if args.steps > 0:
-        window.send("run", args.steps)
+        window.run.run_steps(args.steps)
     for _ in range(max(0, args.phases)):
-        window.step_phase()
+        window.run.step_phase()
     if args.play:
-        window.set_playing(True)
+        window.run.set_playing(True)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(window, args.screenshot))
     # Ctrl+C or a polite kill closes the window like the close button does.
@@ -144,6 +154,8 @@ def _show(args: argparse.Namespace, window, app) -> int:
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
     pulse.start(200)
+    if on_show is not None:
+        on_show(window)
     app.exec()
     pulse.stop()
     elapsed = time.perf_counter() - started
@@ -165,13 +177,13 @@ def _quiet_offscreen_notes(kind, context, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _finish(window, screenshot: Path | None) -> None:
+def _finish(window: MainWindow, screenshot: Path | None) -> None:
     if screenshot is not None:
         window.grab().save(str(screenshot), "PNG")
     _close(window)
 
 
-def _close(window) -> None:
+def _close(window: MainWindow) -> None:
     """Close without asking about unsaved changes: a timer or a signal asked, not a person."""
     window.force_close = True
     window.close()
@@ -181,8 +193,8 @@ def _percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 3) if values else 0.0
 
 
-def _stats(window, elapsed: float) -> dict:
-    steps = window.worker.steps_done
+def _stats(window: MainWindow, elapsed: float) -> dict:
+    steps = window.run.worker.steps_done
     paint = window.canvas.paint_times
     return {
         "steps": steps,

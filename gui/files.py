@@ -7,20 +7,21 @@ previous file. Lessons open as untitled copies: saving one asks for a new name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Slot
+from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow, QMenu,
+                               QMessageBox, QWidget)
 
+import sim
 from sim import lessons
+from sim.snapshot import Snapshot
 
 from .csv_dialog import CsvImportDialog
-
-if TYPE_CHECKING:
-    from .window import MainWindow
+from .run import RunController
 
 RECENT_LIMIT = 8
 EXPERIMENT_FILTER = "Experiments (*.json)"
@@ -54,12 +55,22 @@ def render_svg(widget: QWidget, path: Path, title: str) -> bool:
 
 
 class Document(QObject):
-    """What file the window shows, whether it has unsaved changes, and the file actions."""
+    """What file the window shows, whether it has unsaved changes, and the file actions.
 
-    def __init__(self, window: MainWindow, settings: QSettings) -> None:
-        super().__init__(window)
-        self.window = window
+    Files are read and written by run A's worker, through the run controller; ``pictures``
+    are the widgets that export as pictures ("canvas", "plots"); ``host`` is the window that
+    dialogs belong to and whose status bar says what was done."""
+
+    changed = Signal()  # the title (file name, unsaved mark, experiment name) may differ
+    error = Signal(str)  # a picture that could not be written
+
+    def __init__(self, host: QMainWindow, settings: QSettings, run: RunController,
+                 pictures: Mapping[str, QWidget]) -> None:
+        super().__init__(host)
+        self.host = host
         self.settings = settings
+        self.run = run
+        self.pictures = pictures
         self.path: Path | None = None  # None: untitled (a new experiment or a lesson)
         self.dirty = False
         self.clean_step: int | None = None  # the step saved or opened (None: the next shown)
@@ -70,39 +81,22 @@ class Document(QObject):
         self.ask_image_path = self._ask_image_path
         self.ask_csv_path = self._ask_csv_path
         self.run_dialog = lambda dialog: dialog.exec() == CsvImportDialog.DialogCode.Accepted
-        w = window
-        self.new_action = w.make_action("New", self.new, "Ctrl+N",
-                                        "Start a new experiment from the XOR lesson")
-        self.open_action = w.make_action("Open…", self.open, "Ctrl+O")
-        self.save_action = w.make_action("Save", self.save, "Ctrl+S",
-                                         "Save the experiment with its trained weights")
-        self.save_as_action = w.make_action("Save As…", self.save_as, "Ctrl+Shift+S")
-        self.export_canvas_action = w.make_action("Export network picture…",
-                                                  lambda: self.export_view("canvas"), "Ctrl+P",
-                                                  "The network as PNG (choose a scale) or SVG")
-        self.export_plots_action = w.make_action("Export plots picture…",
-                                                 lambda: self.export_view("plots"), "Ctrl+Shift+P")
-        self.export_history_action = w.make_action("Export history as CSV…",
-                                                   self.export_history, "Ctrl+Shift+H")
-        self.import_action = w.make_action("Import CSV data…", self.import_csv, "Ctrl+I",
-                                           "Train on a table of your own: choose the target "
-                                           "columns, the rest are inputs")
-        self.copy_action = w.make_action("Copy network picture", self.copy_canvas,
-                                         "Ctrl+Shift+C", "Copy the network to the clipboard")
         self.recent_menu = QMenu("Open Recent")
         self._fill_recent()
-        w.worker.written.connect(self._written)
+        run.written.connect(self._written)
+        run.received.connect(self._note_step)
+        run.loaded.connect(self._loaded)
 
     # ------------------------------------------------------------------ state
 
     def title(self) -> str:
         name = self.path.name if self.path else "untitled"
-        return f"{'*' if self.dirty else ''}{name} — {self.window.experiment.name}"
+        return f"{'*' if self.dirty else ''}{name} — {self.run.experiment.name}"
 
     def set_dirty(self, dirty: bool) -> None:
         if dirty != self.dirty:
             self.dirty = dirty
-            self.window.update_title()
+            self.changed.emit()
 
     def opened(self, path: Path | None) -> None:
         """A file (None: a lesson or a new experiment) is now shown, with no changes yet."""
@@ -111,31 +105,40 @@ class Document(QObject):
             self._remember(self.path)
         self.dirty = False
         self.clean_step = None
-        self.window.update_title()
+        self.changed.emit()
 
-    def note_step(self, step: int) -> None:
-        """Training moved the weights away from the file's (the first step noted is clean)."""
+    @Slot(object)
+    def _note_step(self, snapshot: Snapshot) -> None:
+        """Training moved the weights away from the file's (the first step seen is clean)."""
         if self.clean_step is None:
-            self.clean_step = step
-        elif step != self.clean_step:
+            self.clean_step = snapshot.step
+        elif snapshot.step != self.clean_step:
             self.set_dirty(True)
+
+    @Slot(object, object)
+    def _loaded(self, experiment: sim.Experiment, source: Path | None) -> None:
+        if source is not None:
+            self.opened(source)
+        else:  # the controls changed the network or the data: a new, unsaved experiment
+            self.set_dirty(True)
+            self.changed.emit()  # the experiment's name may be new
 
     # ------------------------------------------------------------------ actions
 
     @Slot()
     def new(self) -> None:
         if self.may_discard():
-            self.window.open_path(lessons.lesson_files()[0])
+            self.run.open(lessons.lesson_files()[0])
 
     @Slot()
     def open(self) -> None:
         if not self.may_discard():
             return
         start = str(self.path.parent if self.path else Path.cwd())
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", start,
+        path, _ = QFileDialog.getOpenFileName(self.host, "Open experiment", start,
                                               EXPERIMENT_FILTER)
         if path:
-            self.window.open_path(Path(path))
+            self.run.open(Path(path))
 
     @Slot()
     def save(self) -> None:
@@ -159,16 +162,16 @@ class Document(QObject):
 
     def save_to(self, path: Path) -> None:
         self._saving_as = path
-        self.window.worker.send("save", str(path))
+        self.run.save(path)
 
     @Slot()
     def import_csv(self) -> None:
         path = self.ask_csv_path()
         if path is None:
             return
-        dialog = CsvImportDialog(path, self.window.experiment, self.window)
+        dialog = CsvImportDialog(path, self.run.experiment, self.host)
         if self.run_dialog(dialog) and dialog.experiment is not None:
-            self.window.load_experiment(dialog.experiment)
+            self.run.load(dialog.experiment)
             self.path = None  # a new experiment: saving it asks for a name
             self.set_dirty(True)
 
@@ -176,27 +179,28 @@ class Document(QObject):
     def export_history(self) -> None:
         path = self.ask_save_path("Export history", "CSV table (*.csv)", ".csv")
         if path is not None:
-            self.window.worker.send("export_history", str(path))
+            self.run.export_history(path)
 
     def export_view(self, which: str) -> None:
-        widget = self.window.canvas if which == "canvas" else self.window.plots
+        """A picture of ``which`` of `pictures` ("canvas" or "plots"), as PNG or SVG."""
+        widget = self.pictures[which]
         answer = self.ask_image_path()
         if answer is None:
             return
         path, scale = answer
         if path.suffix.lower() == ".svg":
-            written = render_svg(widget, path, self.window.experiment.name)
+            written = render_svg(widget, path, self.run.experiment.name)
         else:
             written = render_png(widget, path.with_suffix(".png"), scale)
         if written:
-            self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
+            self.host.statusBar().showMessage(f"Saved {path.name}", 5000)
         else:
-            self.window.show_error(f"cannot write {path}")
+            self.error.emit(f"cannot write {path}")
 
     @Slot()
     def copy_canvas(self) -> None:
-        QApplication.clipboard().setImage(widget_image(self.window.canvas, 2.0))
-        self.window.statusBar().showMessage("The network picture is on the clipboard", 4000)
+        QApplication.clipboard().setImage(widget_image(self.pictures["canvas"], 2.0))
+        self.host.statusBar().showMessage("The network picture is on the clipboard", 4000)
 
     def may_discard(self) -> bool:
         """True if there are no unsaved changes or the user lets them go."""
@@ -204,19 +208,15 @@ class Document(QObject):
 
     # ------------------------------------------------------------------ results
 
-    @Slot(str, str)
-    def _written(self, path: str, error: str) -> None:
-        if error:
-            self.window.show_error(error)
-            return
-        written = Path(path)
+    @Slot(object)
+    def _written(self, written: Path) -> None:
         if written.suffix.lower() == ".json" and self._saving_as == written:
             self.path = written
             self._remember(written)
             self.dirty = False
             self.clean_step = None
-            self.window.update_title()
-        self.window.statusBar().showMessage(f"Saved {written.name}", 5000)
+            self.changed.emit()
+        self.host.statusBar().showMessage(f"Saved {written.name}", 5000)
 
     def _remember(self, path: Path) -> None:
         recent = [str(path.resolve())] + [p for p in self.recent() if p != str(path.resolve())]
@@ -226,8 +226,8 @@ class Document(QObject):
     def recent(self) -> list[str]:
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):  # QSettings gives a lone string for a one-item list
-            value = [value]
-        return [str(v) for v in value or []]
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -238,13 +238,13 @@ class Document(QObject):
 
     def _open_recent(self, path: Path) -> None:
         if self.may_discard():
-            self.window.open_path(path)
+            self.run.open(path)
 
     # ------------------------------------------------------------------ dialogs
 
     def _ask_discard(self) -> bool:
         answer = QMessageBox.question(
-            self.window, "Unsaved changes",
+            self.host, "Unsaved changes",
             "The experiment has changes that are not saved. Save them first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel)
@@ -256,42 +256,44 @@ class Document(QObject):
     def save_and_wait(self, path: Path, timeout_ms: int = 10000) -> bool:
         """Save, and wait for the worker to say it is written: only then may the experiment
         be let go (a failed save has shown its error, and nothing is lost)."""
-        outcome: list[str] = []
+        outcome: list[bool] = []
         loop = QEventLoop()
 
-        def written(where: str, error: str) -> None:
-            if Path(where) == path:
-                outcome.append(error)
+        def finished(where: Path, *failure: str) -> None:
+            if where == path:
+                outcome.append(not failure)
                 loop.quit()
 
-        self.window.worker.written.connect(written)
+        self.run.written.connect(finished)
+        self.run.write_failed.connect(finished)
         try:
             self.save_to(path)
             QTimer.singleShot(timeout_ms, loop.quit)
             loop.exec()
         finally:
-            self.window.worker.written.disconnect(written)
-        return outcome == [""]
+            self.run.written.disconnect(finished)
+            self.run.write_failed.disconnect(finished)
+        return outcome == [True]
 
     def _ask_save_path(self, title: str = "Save experiment", file_filter: str = EXPERIMENT_FILTER,
                        suffix: str = ".json") -> Path | None:
-        start = self.path or Path.cwd() / f"{self.window.experiment.name}{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(start), file_filter)
+        start = self.path or Path.cwd() / f"{self.run.experiment.name}{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self.host, title, str(start), file_filter)
         return Path(path) if path else None
 
     def _ask_csv_path(self) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import CSV data", str(Path.cwd()),
+        path, _ = QFileDialog.getOpenFileName(self.host, "Import CSV data", str(Path.cwd()),
                                               "CSV tables (*.csv);;All files (*)")
         return Path(path) if path else None
 
     def _ask_image_path(self) -> tuple[Path, float] | None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export picture",
+        path, _ = QFileDialog.getSaveFileName(self.host, "Export picture",
                                               str(Path.cwd() / "network.png"), IMAGE_FILTER)
         if not path:
             return None
         if path.lower().endswith(".svg"):
             return Path(path), 1.0
-        scale, ok = QInputDialog.getDouble(self.window, "Export picture",
+        scale, ok = QInputDialog.getDouble(self.host, "Export picture",
                                            "Scale (2 or 3 for slides):", 2.0, 1.0, 4.0, 1)
         return (Path(path), scale) if ok else None
 

@@ -1,7 +1,9 @@
-"""The main window: the canvas in the middle; controls, plots, inspector and captions in docks.
+"""The main window, the app's composition root: the canvas in the middle; controls, plots,
+inspector and captions in docks; the actions, menus and toolbar; and the wiring between them.
 
-The window sends commands to the training worker and shows the newest Snapshot it publishes.
-The file (gui.files) and the presentation style (gui.presentation) are kept by helpers.
+Training is the run controller's (gui.run), the file the document's (gui.files), the looks
+the presentation's (gui.presentation), side by side the comparison's (gui.compare); the
+window builds them, connects their signals to the views and shows what they say.
 """
 
 from __future__ import annotations
@@ -10,90 +12,78 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import (QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence)
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSlider, QToolBar,
-                               QWidget)
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QInputDialog, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QSlider, QToolBar, QWidget)
 
 import sim
 from sim import lessons, palette
 from sim.snapshot import Snapshot
 
+from .actions import ActionSpec, Entries, fill, make_actions
 from .canvas import NetworkCanvas, Selection
 from .compare import Comparison
 from .controls import ControlPanel
 from .files import Document
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
-from .phases import CaptionPanel, PhaseTrail
-from .plots import PLOT_INTERVAL_SECONDS, LivePlots
-from .presentation import Presentation
+from .phases import CaptionPanel
+from .plots import LivePlots
+from .presentation import LectureLayout, Presentation
+from .run import RunController
+from .run_views import RunViews
 from .shortcuts import ShortcutSheet
+from .status import RunStatus
 from .style import Style
 from .views_panel import ViewsPanel
-from .worker import EventLoopGate, TrainingWorker
 
 FRAME_MS = 16
-# While playing, the canvas takes a new snapshot about 30 times a second: the training runs
-# only while the GUI is idle, and painting half as often gives it half again as many steps
-# (measured: 2-8-8-1 spiral, from 0.36 to about 0.5 of the headless speed).
-PLAYING_FRAME_SECONDS = 0.028  # every second tick of the 16 ms timer: 30 frames a second
 # Speed slider positions: steps per second, the last one meaning as fast as possible.
 SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
+TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
+MENUS: tuple[tuple[str, Entries], ...] = (
+    ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
+               "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
+    ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
+                   "gradcheck")),
+    ("&View", ("mode", "compare", "stop_comparing", None, "presentation", "larger", "smaller",
+               "full_screen", None, "themes", "colour_maps", None, "Controls",
+               "Boundary and landscape", "Plots", "Inspector", "Lesson", "Step by step")),
+    ("&Help", ("shortcuts",)),
+)
 
 
 class MainWindow(QMainWindow):
-    """Backprop Studio's window. It shows Snapshots and sends commands to the worker."""
+    """Backprop Studio's window: it builds the app's parts and connects them."""
 
     def __init__(self, experiment: sim.Experiment, settings: QSettings | None = None,
                  path: Path | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings()
-        self.experiment = experiment
-        self.snapshot: Snapshot | None = None
-        self._seen = 0
-        self._playing = False
-        self._opening: Path | None = None  # a file being loaded by the worker
         self.force_close = False  # close without asking about unsaved changes (quit-after)
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
-        self.trail = PhaseTrail()  # the phases of the current iteration, for stepping back
-        self._walking = False  # the user is stepping phase by phase
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
-        self.gate = EventLoopGate(self)
-        self.worker = TrainingWorker(experiment, self.gate.idle)
-        self.worker.failed.connect(self._worker_failed)
-        self.worker.rebuilt.connect(self._worker_rebuilt)
-        self.worker.checked.connect(self._gradient_checked)
-        self.worker.run_ended.connect(self._run_ended)
+        self.run = RunController(experiment, self)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
-        self.canvas = NetworkCanvas(self.style_)
-        self.canvas.selection_changed.connect(self._selection_changed)
-        self.canvas.edit_requested.connect(self._edit_weight)
-        self.setCentralWidget(self.canvas)
-        self.plots = LivePlots(self.style_)
-        self.inspector = Inspector(self.style_)
-        self.views = ViewsPanel(self.style_)
-        self.views.wanted_changed.connect(
-            lambda boundary, addresses: self.worker.send("views", boundary, addresses))
-        self._views_seen = 0
-        self.lesson = LessonPanel()
-        self.lesson.show_experiment(experiment)
-        self.captions = CaptionPanel(self.style_)
-        self.captions.sample_changed.connect(self._follow_sample)
-        self.controls = ControlPanel()
-        self.controls.experiment_edited.connect(self._experiment_edited)
-        self.controls.set_experiment(experiment)
-        self.document = Document(self, self.settings)
+        self._views_and_panels(experiment)
+        self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
+                                  self.plots, self.views, self)
+        self.document = Document(self, self.settings, self.run,
+                                 {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
-        self._epoch_target: int | None = None  # "run to epoch N" in progress
-        self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._docks()
-        self._actions()
-        self.comparison = Comparison(self)
+        self.comparison = Comparison(self.run, self.style_, self)
+        self.comparison_dock = self._dock("Side by side", self.comparison.panel,
+                                          Qt.DockWidgetArea.LeftDockWidgetArea)
+        # It shares the left side with the controls (a tab): the plots keep their room.
+        self.tabifyDockWidget(self.controls_dock, self.comparison_dock)
+        self.comparison_dock.hide()
+        self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
-        self._status()
+        self.run_status = RunStatus(self.run, self.statusBar())
+        self._connect()
         self.setAcceptDrops(True)
         self._restore_layout()
         self.document.opened(path)
@@ -101,15 +91,34 @@ class MainWindow(QMainWindow):
         self.presentation.set_scheme(self.presentation.scheme)
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.frame_timer.timeout.connect(self._frame)
+        self.frame_timer.timeout.connect(self.tick)
         self._last_tick = time.perf_counter()
-        self._plotted_at = 0.0
-        self._shown_at = 0.0  # when the canvas last took a new snapshot
         self.ui_latencies: list[float] = []  # how late each frame tick fired (ms)
-        self.worker.start()
+        self.run.start()
         self.frame_timer.start(FRAME_MS)
 
-    # ------------------------------------------------------------------ layout
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot on show (a kept phase, after stepping back)."""
+        return self.run.snapshot
+
+    def action(self, name: str) -> QAction:
+        """The action of the table row ``name`` (see `_action_table`)."""
+        return self._actions[name]
+
+    # ------------------------------------------------------------------ building
+
+    def _views_and_panels(self, experiment: sim.Experiment) -> None:
+        self.canvas = NetworkCanvas(self.style_)
+        self.setCentralWidget(self.canvas)
+        self.plots = LivePlots(self.style_)
+        self.inspector = Inspector(self.style_)
+        self.views = ViewsPanel(self.style_)
+        self.lesson = LessonPanel()
+        self.lesson.show_experiment(experiment)
+        self.captions = CaptionPanel(self.style_)
+        self.controls = ControlPanel()
+        self.controls.set_experiment(experiment)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -119,99 +128,98 @@ class MainWindow(QMainWindow):
         return dock
 
     def _docks(self) -> None:
-        self.controls_dock = self._dock("Controls", self.controls,
-                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.plots_dock = self._dock("Plots", self.plots, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.inspector_dock = self._dock("Inspector", self.inspector,
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.controls_dock = self._dock("Controls", self.controls, left)
+        self.plots_dock = self._dock("Plots", self.plots, right)
+        self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.views_dock = self._dock("Boundary and landscape", self.views,
-                                     Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.views_dock = self._dock("Boundary and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
         self.controls_dock.raise_()
-        self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self.lecture_layout = LectureLayout(
+            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock],
+            self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if not self._sized and not self._layout_restored:
-            self._sized = True  # sizes given before the window has its own are not kept
-            # A two-input problem opens on its decision boundary, any other on the controls.
-            two_inputs = self.experiment.network.inputs == 2
-            if not self.comparison.active:  # else its dock is the one to see
-                (self.views_dock if two_inputs else self.controls_dock).raise_()
-            self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
-                             Qt.Orientation.Vertical)
-            self.resizeDocks([self.controls_dock, self.plots_dock],
-                             [self.width() * 22 // 100, self.width() * 29 // 100],
-                             Qt.Orientation.Horizontal)
-
-    def make_action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
-                tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.setToolTip(f"{tip or text} ({action.shortcut().toString()})" if shortcut
-                          else tip or text)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _actions(self) -> None:
-        self.play_action = self.make_action("Play", self.toggle_play, "Space",
-                                        "Play or pause training")
-        self.step_action = self.make_action("Step", self.step, "Shift+Right",
-                                        "One whole iteration: forward, loss, backward, update")
-        self.phase_action = self.make_action("Step phase", self.step_phase, "Right",
-                                         "One phase: a layer forward or backward, loss, clip "
-                                         "or update")
-        self.back_action = self.make_action("Step back", self.step_back, "Left",
-                                        "Show the previous phase of this iteration again")
-        # A presenter clicker sends Page Down and Page Up.
-        self.phase_action.setShortcuts([QKeySequence("Right"), QKeySequence("PgDown")])
-        self.back_action.setShortcuts([QKeySequence("Left"), QKeySequence("PgUp")])
-        self.epoch_action = self.make_action("Step epoch", self.step_epoch, "E",
-                                         "Train until this epoch ends")
-        self.reset_action = self.make_action("Reset", self.reset, "R",
-                                         "Start again from the initial weights")
-        self.mode_action = self.make_action("Next colour mode", self.cycle_mode, "G",
-                                        "Colour edges by weight, gradient or last update")
-        self.run_epochs_action = self.make_action("Run epochs…", self.ask_run_epochs, "Shift+E",
-                                                  "Train a number of epochs, with a progress "
-                                                  "bar and a cancel button")
-        self.gradcheck_action = self.make_action(
-            "Check gradients numerically", lambda: self.worker.send("gradcheck"), "Ctrl+K",
-            "Compare every gradient backpropagation computes with finite differences "
-            "(seed 000's idea) at the current weights")
-        self.quit_action = self.make_action("Quit", self.close, "Ctrl+Q")
-        self.help_action = self.make_action("Keyboard shortcuts", self.toggle_shortcut_sheet,
-                                            "F1", "Show every shortcut (also ?)")
-        self.help_action.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
-        self.close_sheet_action = self.make_action("Close the shortcut sheet", self.sheet.hide,
-                                                   "Esc")
+    def _action_table(self) -> list[ActionSpec]:
+        """Every action of the window once, in the order the shortcut sheet lists them."""
+        run, d, p = self.run, self.document, self.presentation
+        return [
+            ActionSpec("presentation", "Presentation mode", p.toggle, ("F5",),
+                       "Large type and lines for a projector; hides the controls and the "
+                       "inspector", checkable=True),
+            ActionSpec("larger", "Larger", p.larger, ("Ctrl++", "Ctrl+="),
+                       "Scale everything up (presentation mode)"),
+            ActionSpec("smaller", "Smaller", p.smaller, ("Ctrl+-",),
+                       "Scale everything down (presentation mode)"),
+            ActionSpec("full_screen", "Full screen", p.toggle_full_screen, ("F11",)),
+            ActionSpec("new", "New", d.new, ("Ctrl+N",),
+                       "Start a new experiment from the XOR lesson"),
+            ActionSpec("open", "Open…", d.open, ("Ctrl+O",)),
+            ActionSpec("save", "Save", d.save, ("Ctrl+S",),
+                       "Save the experiment with its trained weights"),
+            ActionSpec("save_as", "Save As…", d.save_as, ("Ctrl+Shift+S",)),
+            ActionSpec("export_canvas", "Export network picture…",
+                       lambda: d.export_view("canvas"), ("Ctrl+P",),
+                       "The network as PNG (choose a scale) or SVG"),
+            ActionSpec("export_plots", "Export plots picture…", lambda: d.export_view("plots"),
+                       ("Ctrl+Shift+P",)),
+            ActionSpec("export_history", "Export history as CSV…", d.export_history,
+                       ("Ctrl+Shift+H",)),
+            ActionSpec("import_csv", "Import CSV data…", d.import_csv, ("Ctrl+I",),
+                       "Train on a table of your own: choose the target columns, the rest are "
+                       "inputs"),
+            ActionSpec("copy_canvas", "Copy network picture", d.copy_canvas, ("Ctrl+Shift+C",),
+                       "Copy the network to the clipboard"),
+            ActionSpec("play", "Play", run.toggle_play, ("Space",), "Play or pause training"),
+            ActionSpec("step", "Step", run.step, ("Shift+Right",),
+                       "One whole iteration: forward, loss, backward, update"),
+            # A presenter clicker sends Page Down and Page Up.
+            ActionSpec("phase", "Step phase", run.step_phase, ("Right", "PgDown"),
+                       "One phase: a layer forward or backward, loss, clip or update"),
+            ActionSpec("back", "Step back", run.step_back, ("Left", "PgUp"),
+                       "Show the previous phase of this iteration again"),
+            ActionSpec("epoch", "Step epoch", run.step_epoch, ("E",),
+                       "Train until this epoch ends"),
+            ActionSpec("reset", "Reset", run.reset, ("R",),
+                       "Start again from the initial weights"),
+            ActionSpec("mode", "Next colour mode", self.cycle_mode, ("G",),
+                       "Colour edges by weight, gradient or last update"),
+            ActionSpec("run_epochs", "Run epochs…", self.ask_run_epochs, ("Shift+E",),
+                       "Train a number of epochs, with a progress bar and a cancel button"),
+            ActionSpec("gradcheck", "Check gradients numerically", run.check_gradients,
+                       ("Ctrl+K",), "Compare every gradient backpropagation computes with "
+                       "finite differences (seed 000's idea) at the current weights"),
+            ActionSpec("quit", "Quit", self.close, ("Ctrl+Q",)),
+            ActionSpec("shortcuts", "Keyboard shortcuts", self.toggle_shortcut_sheet,
+                       ("F1", "?"), "Show every shortcut (also ?)"),
+            ActionSpec("close_sheet", "Close the shortcut sheet", self.sheet.hide, ("Esc",)),
+            ActionSpec("compare", "Compare with…", self.comparison.choose, ("Ctrl+B",),
+                       "Train a second configuration side by side with this one, on the same "
+                       "axes"),
+            ActionSpec("stop_comparing", "Stop comparing", run.stop_comparison,
+                       ("Ctrl+Shift+B",)),
+        ]
 
     def _toolbar(self) -> None:
         bar = QToolBar("Training")
         bar.setObjectName("Training")
         bar.setMovable(False)
         self.addToolBar(bar)
-        for action in (self.play_action, self.step_action, self.back_action, self.phase_action,
-                       self.epoch_action, self.reset_action):
-            bar.addAction(action)
+        fill(bar, TOOLBAR, self._actions)
         bar.addSeparator()
         bar.addWidget(QLabel(" speed "))
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
         self.speed.setFixedWidth(140)
-        self.speed.valueChanged.connect(self._speed_changed)
         bar.addWidget(self.speed)
         self.speed_label = QLabel(" max ")
         bar.addWidget(self.speed_label)
@@ -220,38 +228,21 @@ class MainWindow(QMainWindow):
         self.mode_box = QComboBox()
         for mode in palette.MODES:
             self.mode_box.addItem(palette.MODE_TITLES[mode], mode)
-        self.mode_box.currentIndexChanged.connect(
-            lambda index: self.set_mode(self.mode_box.itemData(index)))
         bar.addWidget(self.mode_box)
 
     def _menus(self) -> None:
-        menu = self.menuBar()
-        d, p = self.document, self.presentation
-        file_menu = menu.addMenu("&File")
-        for item in (d.new_action, d.open_action, d.recent_menu, None, d.save_action,
-                     d.save_as_action, None, d.import_action, None, d.export_canvas_action,
-                     d.export_plots_action, d.export_history_action, d.copy_action, None,
-                     self.quit_action):
-            _add(file_menu, item)
-        train = menu.addMenu("&Training")
-        for action in (self.play_action, self.step_action, self.phase_action, self.back_action,
-                       self.epoch_action, self.run_epochs_action, self.reset_action,
-                       self.gradcheck_action):
-            train.addAction(action)
-        view = menu.addMenu("&View")
-        for item in (self.mode_action, self.comparison.start_action,
-                     self.comparison.stop_action, None, p.toggle_action, p.larger_action, p.smaller_action,
-                     p.full_screen_action, None):
-            _add(view, item)
-        themes = view.addMenu("Theme")
+        p = self.presentation
+        themes, schemes = QMenu("Theme", self), QMenu("Colour maps", self)
         themes.addActions(p.theme_actions.actions())
-        view.addMenu("Colour maps").addActions(p.scheme_actions.actions())
-        view.addSeparator()
-        for dock in (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
-                     self.lesson_dock, self.captions_dock):
-            view.addAction(dock.toggleViewAction())
-        menu.addMenu("&Help").addAction(self.help_action)
-        lesson_menu = menu.addMenu("&Lessons")
+        schemes.addActions(p.scheme_actions.actions())
+        docks = (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
+                 self.lesson_dock, self.captions_dock)
+        named: dict[str, QAction | QMenu] = {
+            **self._actions, "recent": self.document.recent_menu, "themes": themes,
+            "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
+        for title, entries in MENUS:
+            fill(self.menuBar().addMenu(title), entries, named)
+        lesson_menu = self.menuBar().addMenu("&Lessons")
         keys = {path: number for number, path in enumerate(lessons.lesson_files()[:9], start=1)}
         for title, paths in lessons.lesson_sections():
             section = lesson_menu.addMenu(title)
@@ -268,90 +259,51 @@ class MainWindow(QMainWindow):
         if key is not None:
             action.setShortcut(QKeySequence(str(key)))
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        action.triggered.connect(lambda _=False, p=path: self.run.open(p))
         self.addAction(action)
         return action
 
-    def _status(self) -> None:
-        self.status_label = QLabel()
-        self.statusBar().addPermanentWidget(self.status_label, 1)
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(240)
-        self.cancel_run = QPushButton("Cancel")
-        self.cancel_run.clicked.connect(lambda: self.set_playing(False))
-        for widget in (self.progress, self.cancel_run):
-            self.statusBar().addPermanentWidget(widget)
-            widget.hide()
+    def _connect(self) -> None:
+        run = self.run
+        run.playing_changed.connect(self._playing_changed)
+        run.loaded.connect(self._loaded)
+        run.comparison_started.connect(self._comparison_started)
+        run.comparison_stopped.connect(self.comparison_dock.hide)
+        run.checked.connect(self._gradient_checked)
+        run.error.connect(self.show_error)
+        self.document.error.connect(self.show_error)
+        self.document.changed.connect(self.update_title)
+        self.presentation.toggled.connect(self._presentation_toggled)
+        self.presentation.style_changed.connect(self.apply_style)
+        self.presentation.scheme_changed.connect(self.canvas.set_scheme)
+        self.presentation.scheme_changed.connect(self.comparison.canvas.set_scheme)
+        self.canvas.selection_changed.connect(self._raise_inspector)
+        self.controls.experiment_edited.connect(self._experiment_edited)
+        self.speed.valueChanged.connect(self._speed_changed)
+        self.mode_box.currentIndexChanged.connect(
+            lambda index: self.set_mode(self.mode_box.itemData(index)))
 
-    # ------------------------------------------------------------------ commands
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._sized and not self._layout_restored:
+            self._sized = True  # sizes given before the window has its own are not kept
+            # A two-input problem opens on its decision boundary, any other on the controls.
+            two_inputs = self.run.experiment.network.inputs == 2
+            if not self.run.comparing:  # else its dock is the one to see
+                (self.views_dock if two_inputs else self.controls_dock).raise_()
+            self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
+                             Qt.Orientation.Vertical)
+            self.resizeDocks([self.controls_dock, self.plots_dock],
+                             [self.width() * 22 // 100, self.width() * 29 // 100],
+                             Qt.Orientation.Horizontal)
 
-    def send(self, command: str, *args) -> None:
-        """A command to the training run, and to the side-by-side run if there is one."""
-        self.worker.send(command, *args)
-        self.comparison.send(command, *args)
-
-    @Slot()
-    def toggle_play(self) -> None:
-        self.set_playing(not self._playing)
-
-    def set_playing(self, playing: bool) -> None:
-        self._playing = playing
-        if playing:
-            self._set_walking(False)
-        elif self._epoch_target is not None:
-            self._end_run()
-        self.send("play" if playing else "pause")
-        self.play_action.setText("Pause" if playing else "Play")
-
-    @Slot()
-    def step(self) -> None:
-        self.set_playing(False)
-        self._set_walking(False)
-        self.send("step")
-
-    @Slot()
-    def step_phase(self) -> None:
-        """The next phase: a kept one if the user stepped back, else the trainer's next."""
-        self.set_playing(False)
-        self._set_walking(True)
-        kept = self.trail.forward()
-        if kept is not None:
-            self._display(kept)
-        else:
-            self.worker.send("step_phase")
+    # ------------------------------------------------------------------ the user asks
 
     @Slot()
-    def step_back(self) -> None:
-        """Show the previous phase of this iteration again (nothing is recomputed)."""
-        self.set_playing(False)
-        self._set_walking(True)
-        kept = self.trail.back()
-        if kept is not None:
-            self._display(kept)
-
-    @Slot()
-    def step_epoch(self) -> None:
-        self.set_playing(False)
-        self._set_walking(False)
-        self.send("epoch")
-
-    @Slot()
-    def reset(self) -> None:
-        self.set_playing(False)
-        self._set_walking(False)
-        self.send("reset")
-
-    def _set_walking(self, walking: bool) -> None:
-        self._walking = walking
-        self.canvas.set_phase_view(walking)
-        if self.trail.shown is not None:
-            self.captions.show_snapshot(self.trail.shown, walking)
-
-    @Slot(int)
-    def _follow_sample(self, sample: int) -> None:
-        self.canvas.set_sample(sample)
-        if self.trail.shown is not None:
-            self._display(self.trail.shown)
+    def ask_run_epochs(self) -> None:
+        count, ok = QInputDialog.getInt(self, "Run epochs", "How many epochs?", 100, 1, 10**6)
+        if ok:
+            self.run.run_epochs(count)
 
     @Slot()
     def cycle_mode(self) -> None:
@@ -368,67 +320,17 @@ class MainWindow(QMainWindow):
     def _speed_changed(self, position: int) -> None:
         speed = SPEEDS[position]
         self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
-        self.send("speed", speed)
-
-    def open_path(self, path: Path) -> bool:
-        """Open an experiment or lesson file; a broken file changes nothing and says why."""
-        try:
-            experiment = sim.load(path)
-        except sim.ExperimentError as error:
-            self.show_error(f"{path.name}: {error}")
-            return False
-        self._opening = path
-        self.load_experiment(experiment)
-        return True
-
-    @Slot()
-    def ask_run_epochs(self) -> None:
-        count, ok = QInputDialog.getInt(self, "Run epochs", "How many epochs?", 100, 1, 10**6)
-        if ok:
-            self.run_epochs(count)
-
-    def run_epochs(self, count: int) -> None:
-        """Train ``count`` epochs at full speed, showing progress; Cancel or Space stops."""
-        self.set_playing(False)
-        self._set_walking(False)
-        start = self.snapshot.epoch if self.snapshot is not None else 0
-        self._epoch_target = start + count
-        self.progress.setRange(start, self._epoch_target)
-        self.progress.setValue(start)
-        self.progress.show()
-        self.cancel_run.show()
-        self._playing = True  # so that the plots throttle and Space pauses
-        self.play_action.setText("Pause")
-        self._run_token += 1
-        self.send("epoch", count, self._run_token)
-
-    def _end_run(self) -> None:
-        self._epoch_target = None
-        self.progress.hide()
-        self.cancel_run.hide()
-
-    def load_experiment(self, experiment: sim.Experiment) -> None:
-        self.set_playing(False)
-        self._set_walking(False)
-        self.canvas.select(None)
-        self.worker.send("load", experiment)
-
-    def show_error(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15000)
-        QMessageBox.warning(self, "Backprop Studio", message)
-
-    # ------------------------------------------------------------------ from the views
+        self.run.set_speed(speed)
 
     @Slot(object)
     def _experiment_edited(self, experiment: sim.Experiment) -> None:
-        if sim.trainer.live_compatible(self.experiment, experiment):
-            self.experiment = experiment
-            self.worker.send("apply", experiment)
+        if sim.trainer.live_compatible(self.run.experiment, experiment):
+            self.run.apply(experiment)
             self.document.set_dirty(True)
         elif self.confirm_rebuild():
-            self.load_experiment(experiment)
+            self.run.load(experiment)
         else:
-            self.controls.set_experiment(self.experiment)
+            self.controls.set_experiment(self.run.experiment)
 
     def _ask_rebuild(self) -> bool:
         answer = QMessageBox.question(
@@ -437,145 +339,9 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot(object)
-    def _selection_changed(self, selection: Selection | None) -> None:
-        self.inspector.update_view(self.snapshot, selection, self.canvas.sample_row())
-        weight = selection is not None and selection.kind in ("weight", "bias")
-        self.views.set_selected(selection.address if weight else None)
-        if selection is not None:
+    def _raise_inspector(self, selection: Selection | None) -> None:
+        if selection is not None:  # the inspector explains what was clicked
             self.inspector_dock.raise_()
-
-    @Slot(object)
-    def _edit_weight(self, item: Selection) -> None:
-        if self.snapshot is None:
-            return
-        ls = self.snapshot.layers[item.layer - 1]
-        current = float(ls.b[item.j] if item.kind == "bias" else ls.W[item.j, item.i])
-        name = f"b_{item.j + 1}" if item.kind == "bias" else f"w_{item.j + 1},{item.i + 1}"
-        value, ok = QInputDialog.getDouble(self, "Edit weight",
-                                           f"New value of {name} in layer {item.layer}:",
-                                           current, -1e6, 1e6, 6)
-        if ok:
-            self.worker.send("edit", item.layer, item.j,
-                             None if item.kind == "bias" else item.i, value)
-
-    @Slot(int)
-    def _run_ended(self, token: int) -> None:
-        if self._epoch_target is not None and token == self._run_token:
-            self.set_playing(False)
-
-    @Slot(str)
-    def _gradient_checked(self, summary: str) -> None:
-        self.statusBar().showMessage(f"Gradient check: {summary}", 30000)
-        self.last_gradient_check = summary
-
-    @Slot(str)
-    def _worker_failed(self, details: str) -> None:
-        self.show_error("Training stopped because of an internal error:\n\n" +
-                        details.strip().splitlines()[-1])
-
-    @Slot(object)
-    def _worker_rebuilt(self, result: object) -> None:
-        opening, self._opening = self._opening, None
-        if isinstance(result, str):
-            self.show_error(result)
-            return
-        self.experiment = result
-        self.controls.set_experiment(result)
-        self.lesson.show_experiment(result)
-        self.views.forget()
-        if opening is not None:
-            self.lesson_dock.raise_()
-            self.document.opened(opening)
-        else:  # the controls changed the network or the data: a new, unsaved experiment
-            self.document.set_dirty(True)
-            self.update_title()
-
-    # ------------------------------------------------------------------ frames
-
-    @Slot()
-    def _frame(self) -> None:
-        now = time.perf_counter()
-        training = self._playing and self.snapshot is not None and self.snapshot.stop_event \
-            is None
-        if training:  # the latency that matters: how late a frame comes while training runs
-            self.ui_latencies.append(max(0.0, (now - self._last_tick) * 1000.0 - FRAME_MS))
-        self._last_tick = now
-        if len(self.ui_latencies) > 20000:
-            del self.ui_latencies[:10000]
-        self.comparison.frame(self._playing)
-        views = self.worker.views(self._views_seen)
-        if views is not None:
-            self._views_seen, shown = views
-            inputs = self.snapshot.layers[0].fan_in if self.snapshot else 0
-            self.views.show_views(shown.boundary, shown.landscape, shown.problem, inputs)
-        due = not self._playing or now - self._shown_at >= PLAYING_FRAME_SECONDS
-        newest = self.worker.latest(self._seen) if due else None
-        if newest is None:
-            self.plots.refresh_next()
-            return
-        self._seen, snapshot = newest
-        self._shown_at = now
-        self.show_snapshot(snapshot)
-        self.plots.refresh_next()
-
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        """A new snapshot from the worker: kept for stepping back, drawn everywhere."""
-        self.trail.add(snapshot)
-        self._display(snapshot)
-        now = time.perf_counter()
-        if not self._playing:
-            self.plots.set_snapshot(snapshot)
-            self.plots.refresh_all()
-        elif now - self._plotted_at >= PLOT_INTERVAL_SECONDS:
-            self.plots.set_snapshot(snapshot)  # its plots then redraw one per frame
-            self._plotted_at = now
-        self._update_status(snapshot)
-        self.document.note_step(snapshot.step)
-        if self._epoch_target is not None:  # the worker says when the run ends
-            self.progress.setValue(min(snapshot.epoch, self._epoch_target))
-        self.stop_when_all_stopped()
-
-    def stop_when_all_stopped(self) -> None:
-        """Play ends when the run stops by itself (and the side-by-side run too, if any)."""
-        if self._playing and self.snapshot is not None and \
-                self.snapshot.stop_event is not None and not self.comparison.running:
-            self.set_playing(False)
-
-    def _display(self, snapshot: Snapshot) -> None:
-        """Show one snapshot on the canvas, the inspector and the caption panel."""
-        self.snapshot = snapshot
-        self.canvas.set_snapshot(snapshot)
-        self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
-        if self._walking or not self._playing:
-            self.captions.show_snapshot(snapshot, self._walking)
-
-    def _update_status(self, s: Snapshot) -> None:
-        loss = "—" if s.loss is None else f"{s.loss:.6g}"
-        seconds = s.train_seconds
-        rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
-        phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
-        self.status_label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}   {rate}"
-                                  f"{phase}")
-
-    def update_title(self) -> None:
-        self.setWindowTitle(f"{self.document.title()} — Backprop Studio")
-
-    # ------------------------------------------------------------------ looks
-
-    def apply_style(self, style: Style) -> None:
-        """Give every view the style (theme and scale); presentation mode changes it."""
-        self.style_ = style
-        font = style.font()
-        self.setFont(font)
-        for bar in (self.menuBar(), self.statusBar()):
-            bar.setFont(font)
-        self.status_label.setFont(style.font(1.2, bold=True))
-        self.canvas.set_style(style)
-        self.plots.apply_style(style)
-        self.captions.apply_style(style)
-        self.inspector.setFont(font)
-        self.comparison.apply_style(style)
-        self.views.apply_style(style)
 
     @Slot()
     def toggle_shortcut_sheet(self) -> None:
@@ -583,6 +349,75 @@ class MainWindow(QMainWindow):
             self.sheet.hide()
         else:
             self.sheet.show_for(self.actions(), self.style_)
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        QMessageBox.warning(self, "Backprop Studio", message)
+
+    # ------------------------------------------------------------------ the run says
+
+    @Slot()
+    def tick(self) -> None:
+        """One frame of the timer: the newest snapshots and pictures are taken and shown,
+        and the plots redraw one of theirs."""
+        now = time.perf_counter()
+        if self.run.playing and self.snapshot is not None and self.snapshot.stop_event is None:
+            # the latency that matters: how late a frame comes while training runs
+            self.ui_latencies.append(max(0.0, (now - self._last_tick) * 1000.0 - FRAME_MS))
+        self._last_tick = now
+        if len(self.ui_latencies) > 20000:
+            del self.ui_latencies[:10000]
+        self.run.tick()
+        self.plots.refresh_next()
+
+    @Slot(bool)
+    def _playing_changed(self, playing: bool) -> None:
+        self.action("play").setText("Pause" if playing else "Play")
+
+    @Slot(object, object)
+    def _loaded(self, experiment: sim.Experiment, source: Path | None) -> None:
+        self.controls.set_experiment(experiment)
+        self.lesson.show_experiment(experiment)
+        self.views.forget()
+        if source is not None:  # a file or a lesson: what to do with it comes first
+            self.lesson_dock.raise_()
+
+    @Slot(object, object)
+    def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
+        self.comparison_dock.show()
+        self.comparison_dock.raise_()
+
+    @Slot(str)
+    def _gradient_checked(self, summary: str) -> None:
+        self.statusBar().showMessage(f"Gradient check: {summary}", 30000)
+        self.last_gradient_check = summary
+
+    @Slot()
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title()} — Backprop Studio")
+
+    # ------------------------------------------------------------------ looks
+
+    @Slot(bool)
+    def _presentation_toggled(self, on: bool) -> None:
+        self.action("presentation").setChecked(on)
+        self.lecture_layout.apply(on)
+
+    @Slot(object)
+    def apply_style(self, style: Style) -> None:
+        """Give every view the style (theme and scale); presentation mode changes it."""
+        self.style_ = style
+        font = style.font()
+        self.setFont(font)
+        for bar in (self.menuBar(), self.statusBar()):
+            bar.setFont(font)
+        self.run_status.label.setFont(style.font(1.2, bold=True))
+        self.canvas.set_style(style)
+        self.plots.apply_style(style)
+        self.captions.apply_style(style)
+        self.inspector.setFont(font)
+        self.comparison.apply_style(style)
+        self.views.apply_style(style)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -598,7 +433,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         if files and self.document.may_discard():
-            self.open_path(files[0])
+            self.run.open(files[0])
             event.acceptProposedAction()
 
     # ------------------------------------------------------------------ settings
@@ -617,23 +452,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.force_close and not self.document.may_discard():
             event.ignore()
             return
         self._save_layout()
         self.frame_timer.stop()
-        self.gate.detach()  # the worker must be able to finish its step and see "quit"
-        self.worker.shutdown()
-        self.comparison.stop()
+        self.run.shutdown()
         super().closeEvent(event)
-
-
-def _add(menu, item) -> None:
-    """A menu entry: an action, a submenu, or None for a separator."""
-    if item is None:
-        menu.addSeparator()
-    elif isinstance(item, QAction):
-        menu.addAction(item)
-    else:
-        menu.addMenu(item)

@@ -1,9 +1,11 @@
 """The training worker: one QThread owns the `sim` Trainer.
 
-The GUI never touches the trainer. It sends commands through a thread-safe queue, which the
-worker reads between steps (a busy loop runs no event loop, so queued slots could never be
-delivered to it), and it takes the newest Snapshot when it paints; older snapshots are simply
-replaced, so nothing can pile up however slow the painting is. The worker touches no widget.
+The GUI never touches the trainer. It sends commands (`gui.commands`) through a thread-safe
+queue, which the worker reads between steps (a busy loop runs no event loop, so queued slots
+could never be delivered to it; a stop flag is looked at between phases), and it takes the
+newest Snapshot when it paints; older snapshots are simply replaced, so nothing can pile up
+however slow the painting is. Results and failures come back as signals, apart. The worker
+touches no widget.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import queue
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ from sim.address import ParameterAddress
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
+
+from .commands import (Apply, CheckGradients, Command, Edit, ExportHistory, Load, Pause,
+                       Play, Read, ReportStatus, Reset, RunEpochs, RunSteps, Save, SetSpeed,
+                       SetViews, Step, StepPhase)
 
 FRAME_SECONDS = 1.0 / 60.0  # publish at most this often while playing
 IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue again
@@ -59,7 +64,7 @@ class EventLoopGate(QObject):
         self.idle = threading.Event()
         self.idle.set()
         sys.setswitchinterval(self.SWITCH_INTERVAL)
-        QCoreApplication.instance().installEventFilter(self)
+        _application().installEventFilter(self)
         QAbstractEventDispatcher.instance().aboutToBlock.connect(self.open)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -72,19 +77,36 @@ class EventLoopGate(QObject):
 
     def detach(self) -> None:
         """Stop gating (before the worker is joined, so that it can finish)."""
-        QCoreApplication.instance().removeEventFilter(self)
+        _application().removeEventFilter(self)
         QAbstractEventDispatcher.instance().aboutToBlock.disconnect(self.open)
         self.idle.set()
 
 
-class TrainingWorker(QThread):
-    """Runs training in its own thread; GUI-thread methods below are thread-safe."""
+def _application() -> QCoreApplication:
+    application = QCoreApplication.instance()
+    if application is None:
+        raise RuntimeError("the event loop gate needs the QApplication to exist")
+    return application
 
-    failed = Signal(str)  # an unexpected error inside the worker, with its traceback
-    rebuilt = Signal(object)  # a new experiment was loaded or refused: (Experiment or str)
-    # A file written by "save" or "export_history": (path, "") or (path, one-line error).
-    written = Signal(str, str)
-    checked = Signal(str)  # the result of "gradcheck", one line
+
+class TrainingWorker(QThread):
+    """Runs training in its own thread.
+
+    The public methods below are for other threads (the GUI's): each queues a command (see
+    `gui.commands`) and returns its ticket, a number that grows with every command sent.
+    `handled` and `wait_handled` tell when the worker has run a command and published what it
+    changed; `idle` when it has run everything sent and is not training. Results come back as
+    signals, a success and a failure apart; the newest Snapshot is taken with `latest`.
+    """
+
+    failed = Signal(object)  # an exception no command expects (a bug): the worker has stopped
+    loaded = Signal(object, object)  # (Experiment, the file it came from or None): now trained
+    load_failed = Signal(object, object)  # (that file or None, ExperimentError): nothing changed
+    read = Signal(int, object, object)  # (ticket of the Read, path, Experiment)
+    read_failed = Signal(int, object, object)  # (ticket of the Read, path, ExperimentError)
+    written = Signal(object)  # the path that Save or ExportHistory wrote
+    write_failed = Signal(object, str)  # (path, one line saying why): an old file is intact
+    checked = Signal(str)  # the result of CheckGradients, one line
     # A run of epochs or steps ended (done, or training stopped by itself): the run's token,
     # as the window gave it, so that the end of an earlier run cannot end a later one
     run_ended = Signal(int)
@@ -96,19 +118,28 @@ class TrainingWorker(QThread):
             gui_idle = threading.Event()
             gui_idle.set()
         self._gui_idle = gui_idle
-        self._commands: queue.SimpleQueue[tuple[str, tuple]] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[tuple[int, Command]] = queue.SimpleQueue()
         self._wake = threading.Event()
-        self._lock = threading.Lock()
+        self._stopping = threading.Event()  # looked at between phases: shutdown() sets it
+        self._lock = threading.Lock()  # guards the published snapshot and views
         self._latest: Snapshot | None = None
         self._sequence = 0  # counts published snapshots
+        # Guards what the worker reports about its commands, and wakes those who wait for it:
+        self._state = threading.Condition()
+        self._last_ticket = 0  # the ticket of the last command sent
+        self._handled = 0  # the ticket of the last command run (and its changes published)
+        self._training = False  # whether the worker is training, as it last reported
+        self._ended = False  # the thread has left its loop
+        self._replies: dict[int, WorkerStatus] = {}  # ReportStatus answers, by ticket
         self._initial = experiment
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         # Owned by the worker thread once it runs:
-        self._trainer: sim.Trainer | None = None
+        self._trainer: sim.Trainer  # built when the thread starts
+        self._in_hand = 0  # the ticket of the command being run
         self._playing = False
         self._speed: float | None = None  # steps per second; None: as fast as possible
-        self._pending_steps = 0  # steps asked for by "run N steps" / "step epoch"
-        self._target_epoch: int | None = None
+        self._pending_steps = 0  # steps asked for by RunSteps
+        self._target_epoch: int | None = None  # the epoch count RunEpochs trains up to
         self._next_due = 0.0
         self._step_seconds = 0.0  # how long the last step took
         self._run_token = 0  # the window's name for the run of epochs or steps under way
@@ -117,16 +148,118 @@ class TrainingWorker(QThread):
         self._views: Views | None = None
         self._views_sequence = 0
         self._views_at = 0.0
-        self._quit = False
 
-    # ------------------------------------------------------------------ GUI-thread API
+    # ------------------------------------------------------------------ any thread
 
-    def send(self, command: str, *args: Any) -> None:
-        """Queue a command for the worker (play, pause, step, step_phase, epoch, run, reset,
-        load, apply, edit, speed, save, export_history, views, gradcheck, quit); it runs
-        between two phases, never inside one."""
-        self._commands.put((command, args))
+    def send(self, command: Command) -> int:
+        """Queue a command; its ticket. It runs between two phases, never inside one."""
+        with self._state:
+            self._last_ticket += 1
+            ticket = self._last_ticket
+            self._commands.put((ticket, command))  # in ticket order: the lock is held
         self._wake.set()
+        return ticket
+
+    # One method per command of gui.commands, which says what each does.
+    def play(self) -> int:
+        return self.send(Play())
+
+    def pause(self) -> int:
+        return self.send(Pause())
+
+    def step(self) -> int:
+        return self.send(Step())
+
+    def step_phase(self) -> int:
+        return self.send(StepPhase())
+
+    def run_epochs(self, count: int = 1, token: int = 0) -> int:
+        return self.send(RunEpochs(count, token))
+
+    def run_steps(self, count: int, token: int = 0) -> int:
+        return self.send(RunSteps(count, token))
+
+    def reset(self) -> int:
+        return self.send(Reset())
+
+    def load(self, experiment: sim.Experiment, source: Path | None = None) -> int:
+        return self.send(Load(experiment, source))
+
+    def read_file(self, path: Path) -> int:
+        return self.send(Read(path))
+
+    def apply(self, experiment: sim.Experiment) -> int:
+        return self.send(Apply(experiment))
+
+    def edit(self, address: ParameterAddress, value: float) -> int:
+        return self.send(Edit(address, value))
+
+    def set_speed(self, steps_per_second: float | None) -> int:
+        return self.send(SetSpeed(steps_per_second))
+
+    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
+        return self.send(SetViews(boundary, addresses))
+
+    def check_gradients(self) -> int:
+        return self.send(CheckGradients())
+
+    def save(self, path: Path) -> int:
+        return self.send(Save(path))
+
+    def export_history(self, path: Path) -> int:
+        return self.send(ExportHistory(path))
+
+    @property
+    def last_ticket(self) -> int:
+        """The ticket of the last command sent (0: none yet)."""
+        with self._state:
+            return self._last_ticket
+
+    def handled(self, ticket: int) -> bool:
+        """Whether the command with this ticket (and every one before it) has run, and a
+        snapshot of what it changed is published."""
+        with self._state:
+            return self._handled >= ticket
+
+    def wait_handled(self, ticket: int | None = None, timeout: float = 5.0) -> bool:
+        """Block until the command with ``ticket`` (None: every command sent so far) has been
+        handled, at most ``timeout`` seconds; whether it has. Signals the worker emits
+        meanwhile are delivered later, by the event loop."""
+        with self._state:
+            target = self._last_ticket if ticket is None else ticket
+            self._state.wait_for(lambda: self._handled >= target or self._ended, timeout)
+            return self._handled >= target
+
+    @property
+    def training(self) -> bool:
+        """Whether the worker trains (playing, or running steps or epochs, and not stopped by
+        a stopping rule), as it said after its last round of commands or training."""
+        with self._state:
+            return self._training
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing being trained: every command sent has been handled, its
+        changes published, and the worker takes no step by itself."""
+        with self._state:
+            return self._is_idle()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until the worker is `idle`, at most ``timeout`` seconds; whether it is."""
+        with self._state:
+            self._state.wait_for(lambda: self._ended or self._is_idle(), timeout)
+            return self._is_idle()
+
+    def _is_idle(self) -> bool:  # with self._state held
+        return self._handled >= self._last_ticket and not self._training
+
+    def status(self, timeout: float = 2.0) -> WorkerStatus | None:
+        """What the worker is doing and the trainer's state now, asked as a command and
+        answered between two phases; None if no answer came within ``timeout`` seconds."""
+        ticket = self.send(ReportStatus())
+        self.wait_handled(ticket, timeout)
+        with self._state:
+            return self._replies.pop(ticket, None)
 
     def latest(self, seen: int) -> tuple[int, Snapshot] | None:
         """The newest snapshot if it is newer than sequence number ``seen``."""
@@ -135,16 +268,25 @@ class TrainingWorker(QThread):
                 return None
             return self._sequence, self._latest
 
+    def views(self, seen: int) -> tuple[int, Views] | None:
+        """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
+        with self._lock:
+            if self._views is None or self._views_sequence == seen:
+                return None
+            return self._views_sequence, self._views
+
     @property
     def steps_done(self) -> int:
         return self._steps_done
 
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Stop training and join the thread (call before the window goes away)."""
-        self.send("quit")
-        if not self.wait(timeout_ms):
-            self.terminate()  # only if a step hangs: never expected
-            self.wait()
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Stop training and join the thread (call before the window goes away: destroying a
+        running QThread aborts the process). The worker looks at its stop flag between
+        phases, so this takes a phase at most. ``timeout_ms`` None waits until the thread
+        has ended; otherwise at most that long. Whether the thread has ended."""
+        self._stopping.set()
+        self._wake.set()
+        return self.wait() if timeout_ms is None else self.wait(timeout_ms)
 
     # ------------------------------------------------------------------ worker thread
 
@@ -152,17 +294,19 @@ class TrainingWorker(QThread):
         try:
             self._trainer = sim.Trainer(self._initial)
             self._publish()
-            while not self._quit:
+            while not self._stopping.is_set():
                 self._handle_commands()
-                if self._quit:
-                    break
                 if self._busy():
                     self._train_one_frame()
                 else:
                     self._wake.wait(IDLE_WAIT)
                     self._wake.clear()
-        except Exception:  # a bug: report it to the GUI instead of dying silently
-            self.failed.emit(traceback.format_exc())
+        except Exception as error:  # a bug: report it to the GUI instead of dying silently
+            self.failed.emit(error)
+        finally:
+            with self._state:
+                self._ended = True
+                self._state.notify_all()
 
     def _busy(self) -> bool:
         trainer = self._trainer
@@ -171,21 +315,30 @@ class TrainingWorker(QThread):
         return self._playing or self._pending_steps > 0 or self._target_epoch is not None
 
     def _handle_commands(self) -> None:
+        """Run every queued command, publish what they changed, then say so."""
         changed = False
         while True:
             try:
-                command, args = self._commands.get_nowait()
+                self._in_hand, command = self._commands.get_nowait()
             except queue.Empty:
                 break
-            changed |= self._COMMANDS[command](self, *args)
+            changed |= self._HANDLERS[type(command)](self, command)
         if changed:
             self._publish()
+        self._report()
+
+    def _report(self) -> None:
+        """Tell waiting threads which commands have run and whether training goes on."""
+        with self._state:
+            self._handled = self._in_hand
+            self._training = self._busy()
+            self._state.notify_all()
 
     def _train_one_frame(self) -> None:
         """Train until a frame's time is used (or one paced step), then publish."""
         trainer = self._trainer
         deadline = time.perf_counter() + FRAME_SECONDS
-        while not trainer.stopped:
+        while not trainer.stopped and not self._stopping.is_set():
             if self._speed is not None and self._playing and not self._pending_steps:
                 now = time.perf_counter()
                 if now < self._next_due:
@@ -199,6 +352,7 @@ class TrainingWorker(QThread):
             if not self._busy() or time.perf_counter() >= deadline:
                 break
         self._publish()
+        self._report()
 
     def _advance(self) -> None:
         trainer = self._trainer
@@ -229,6 +383,8 @@ class TrainingWorker(QThread):
         trainer = self._trainer
         started = time.perf_counter()
         for _ in range(len(trainer.phases) - trainer.cursor):
+            if self._stopping.is_set():
+                return False
             self._gui_idle.wait(GATE_PATIENCE)
             if trainer.step_phase() is None:
                 return False
@@ -261,24 +417,17 @@ class TrainingWorker(QThread):
             self._views = views
             self._views_sequence += 1
 
-    def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
-        with self._lock:
-            if self._views is None or self._views_sequence == seen:
-                return None
-            return self._views_sequence, self._views
-
     # ------------------------------------------------------------------ commands
     # Each returns whether the trainer's state changed (then a snapshot is published).
 
-    def _play(self) -> bool:
+    def _play(self, command: Play) -> bool:
         self._playing = True
         self._next_due = time.perf_counter()
         if self._trainer.stopped and not self._trainer.diverged:
             self._trainer.resume()  # a stopping rule was reached: play means go on
         return False
 
-    def _pause(self) -> bool:
+    def _pause(self, command: Pause) -> bool:
         # A run that stops is published once more, for the window to redraw it in full; an
         # idle worker has nothing new, and a fresh snapshot would end the window's walk
         # back through the phases it keeps.
@@ -289,7 +438,7 @@ class TrainingWorker(QThread):
         self._target_epoch = None
         return was_running
 
-    def _step(self) -> bool:
+    def _step(self, command: Step) -> bool:
         self._playing = False
         if self._trainer.step():
             self._steps_done += 1
@@ -304,113 +453,140 @@ class TrainingWorker(QThread):
             self._steps_done += 1
         return True
 
-    def _step_phase(self) -> bool:
+    def _step_phase(self, command: StepPhase) -> bool:
         self._playing = False
         self._trainer.step_phase()
         return True
 
-    def _epoch(self, count: int = 1, token: int = 0) -> bool:
+    def _run_epochs(self, command: RunEpochs) -> bool:
         self._playing = False
-        self._run_token = token
+        self._run_token = command.token
         # The epoch under way counts: finishing the iteration in progress may end it.
-        target = self._trainer.epoch_count + int(count)
+        target = self._trainer.epoch_count + int(command.count)
         self._finish_iteration()
         self._target_epoch = target if self._trainer.epoch_count < target else None
         return True
 
-    def _run_steps(self, count: int, token: int = 0) -> bool:
+    def _run_steps(self, command: RunSteps) -> bool:
         self._playing = False
-        self._run_token = token
-        self._pending_steps = int(count)
+        self._run_token = command.token
+        self._pending_steps = int(command.count)
         return False
 
-    def _reset(self) -> bool:
-        return self._load(self._trainer.experiment.replace(state=None))
+    def _reset(self, command: Reset) -> bool:
+        return self._load(Load(self._trainer.experiment.replace(state=None)))
 
-    def _load(self, experiment: sim.Experiment) -> bool:
+    def _load(self, command: Load) -> bool:
         try:
-            trainer = sim.Trainer(experiment)
+            trainer = sim.Trainer(command.experiment)
         except sim.ExperimentError as error:
-            self.rebuilt.emit(str(error))
+            self.load_failed.emit(command.source, error)
             return False
         self._trainer = trainer
         self._playing = False
         self._pending_steps = 0
         self._target_epoch = None
         self._trace = None  # its parameters belonged to the old network; the window asks again
-        self.rebuilt.emit(experiment)
+        self.loaded.emit(command.experiment, command.source)
         return True
 
-    def _apply(self, experiment: sim.Experiment) -> bool:
-        """Hyperparameters that can change while training. An edit made on another network
-        (the window had not yet heard of a load still in this queue) is dropped: the window
-        asks for rebuilds with "load", after the user agreed."""
-        if not sim.trainer.live_compatible(self._trainer.experiment, experiment):
+    def _read(self, command: Read) -> bool:
+        """Files are read here, never on the GUI thread (a CSV experiment reads its table)."""
+        try:
+            experiment = sim.load(command.path)
+        except sim.ExperimentError as error:
+            self.read_failed.emit(self._in_hand, command.path, error)
+        else:
+            self.read.emit(self._in_hand, command.path, experiment)
+        return False
+
+    def _apply(self, command: Apply) -> bool:
+        """An edit made on another network (the window had not yet heard of a load still in
+        this queue) is dropped: the window asks for rebuilds with Load, after the user
+        agreed."""
+        if not sim.trainer.live_compatible(self._trainer.experiment, command.experiment):
             return False
-        self._trainer.apply_live(experiment)
+        self._trainer.apply_live(command.experiment)
         return True
 
-    def _edit(self, layer: int, j: int, i: int | None, value: float) -> bool:
-        address = ParameterAddress(layer, j, i)
-        if not address.exists_in(self._trainer.network.layers):
+    def _edit(self, command: Edit) -> bool:
+        if not command.address.exists_in(self._trainer.network.layers):
             return False  # chosen on a network that a load or rebuild has replaced since
         self._finish_iteration()  # edits apply between steps
-        self._trainer.set_parameter(address, value)
+        self._trainer.set_parameter(command.address, command.value)
         return True
 
-    def _set_views(self, boundary: bool, addresses: tuple | None) -> bool:
-        """Which pictures to compute: the boundary (on or off) and the landscape of up to two
-        parameters (None: none); a new choice starts a new trajectory."""
-        self._want_boundary = boundary
+    def _set_views(self, command: SetViews) -> bool:
+        """A new choice of landscape parameters starts a new trajectory."""
+        addresses = command.addresses
+        self._want_boundary = command.boundary
         layers = self._trainer.network.layers
-        if addresses is None or not all(ParameterAddress(*a).exists_in(layers)
-                                        for a in addresses):
+        if addresses is None or not all(a.exists_in(layers) for a in addresses):
             self._trace = None
         elif self._trace is None or self._trace.addresses != tuple(addresses):
             self._trace = ParameterTrace(addresses)
         self._publish_views(force=True)
         return False
 
-    def _gradcheck(self) -> bool:
-        """Backpropagation against finite differences at the current weights."""
+    def _check_gradients(self, command: CheckGradients) -> bool:
         self._finish_iteration()
         self.checked.emit(self._trainer.gradcheck(GRADCHECK_PARAMETERS).summary())
         return False
 
-    def _set_speed(self, steps_per_second: float | None) -> bool:
-        self._speed = steps_per_second
+    def _set_speed(self, command: SetSpeed) -> bool:
+        self._speed = command.steps_per_second
         self._next_due = time.perf_counter()
         return False
 
-    def _save(self, path: str) -> bool:
-        """The experiment with its trained state, resumable (written atomically)."""
+    def _save(self, command: Save) -> bool:
         finished = self._finish_iteration()  # the state is whole between iterations only
-        self._write(path, lambda: sim.dumps(self._trainer.to_experiment()))
+        self._write(command.path, lambda: sim.dumps(self._trainer.to_experiment()))
         return finished
 
-    def _export_history(self, path: str) -> bool:
-        self._write(path, self._trainer.history.csv_text)
+    def _export_history(self, command: ExportHistory) -> bool:
+        self._write(command.path, self._trainer.history.csv_text)
         return False
 
-    def _write(self, path: str, text: Callable[[], str]) -> None:
+    def _write(self, path: Path, text: Callable[[], str]) -> None:
         try:
             sim.experiment.write_text_atomic(Path(path), text())
         except OSError as error:
-            self.written.emit(path, f"cannot write {path}: {error.strerror or error}")
+            self.write_failed.emit(path, f"cannot write {path}: {error.strerror or error}")
             return
-        self.written.emit(path, "")
+        self.written.emit(path)
 
-    def _stop_thread(self) -> bool:
-        self._quit = True
+    def _report_status(self, command: ReportStatus) -> bool:
+        status = WorkerStatus(
+            snapshot=self._trainer.snapshot(), playing=self._playing, training=self._busy(),
+            steps_per_second=self._speed, pending_steps=self._pending_steps,
+            target_epoch=self._target_epoch, next_step_in=self._next_due - time.perf_counter(),
+            steps_done=self._steps_done)
+        with self._state:
+            self._replies[self._in_hand] = status
         return False
 
-    _COMMANDS: dict[str, Callable[..., bool]] = {
-        "play": _play, "pause": _pause, "step": _step, "step_phase": _step_phase,
-        "epoch": _epoch, "run": _run_steps, "reset": _reset, "load": _load, "apply": _apply,
-        "edit": _edit, "speed": _set_speed, "views": _set_views,
-        "gradcheck": _gradcheck, "save": _save, "export_history": _export_history,
-        "quit": _stop_thread,
+    _HANDLERS: dict[type, Callable[[TrainingWorker, Any], bool]] = {
+        Play: _play, Pause: _pause, Step: _step, StepPhase: _step_phase,
+        RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
+        Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
+        CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
+        ReportStatus: _report_status,
     }
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """A worker's answer to `TrainingWorker.status`: the trainer's state as it was then (a
+    snapshot that is not published) and what the worker was doing (for diagnostics)."""
+
+    snapshot: Snapshot
+    playing: bool
+    training: bool  # playing, or running steps or epochs, and not stopped by a stopping rule
+    steps_per_second: float | None  # the pace while playing; None: as fast as possible
+    pending_steps: int  # of a RunSteps
+    target_epoch: int | None  # of a RunEpochs
+    next_step_in: float  # seconds until a paced step is due (negative: overdue)
+    steps_done: int
 
 
 @dataclass(frozen=True)

@@ -71,15 +71,20 @@ def running_qthreads(tracked: bool = True) -> list:
     return [t for t in candidates if shiboken6.isValid(t) and t.isRunning()]
 
 
+# Threads that did not stop when asked: kept referenced for ever, since destroying a
+# running QThread aborts the process (and terminating one can leave a lock held).
+_unstoppable: list = []
+
+
 def _stop(thread: Any) -> None:
     """Best effort, so that one leaking test does not abort the whole run."""
     if hasattr(thread, "shutdown"):  # the training worker: it runs no Qt event loop
-        thread.shutdown(2000)
+        stopped = thread.shutdown(2000)
     else:
         thread.quit()
-        if not thread.wait(2000):
-            thread.terminate()
-            thread.wait()
+        stopped = thread.wait(2000)
+    if not stopped:
+        _unstoppable.append(thread)
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +114,8 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     first Snapshot. Each window reads and writes a scratch settings file, never the user's.
     Message boxes do not block: each one the window raises is recorded in
     ``make_window.dialogs`` as (title, text), and a test that leaves any there fails, since
-    the windows under test are not expected to complain. The answer to a question is No.
+    the windows under test are not expected to complain (a test that expects a message takes
+    it out of the list). The answer to a question is No.
     """
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings
     from PySide6.QtWidgets import QMessageBox
@@ -145,7 +151,7 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     build.dialogs = dialogs
     yield build
     for window in windows:
-        if window.worker.isRunning() or window.isVisible():
+        if window.run.worker.isRunning() or window.isVisible():
             window.force_close = True  # no "unsaved changes?" question at teardown
             window.close()
         window.deleteLater()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolBar, QToolButton
 
 import sim
-from gui.canvas import Selection, _point_segment_distance
+from gui.canvas import Selection
 from gui.window import MainWindow
 from sim import lessons, palette
 from sim.address import ParameterAddress
@@ -57,20 +57,15 @@ def wait_for_step(qtbot, window: MainWindow, step: int) -> None:
 
 
 def worker_idle(window: MainWindow) -> bool:
-    """The worker has nothing queued and nothing left to train (its own state: an idle
-    worker takes no step by itself), and the window shows its newest snapshot.
-
-    A command just taken off the queue may not have run yet, so callers also wait for a
-    shown snapshot that only that command could produce."""
-    worker = window.worker
-    return worker._commands.empty() and not worker._busy() and \
-        worker.latest(window._seen) is None
+    """The worker has run every command sent and has nothing left to train (an idle worker
+    takes no step by itself), and the window has taken its newest snapshot."""
+    return window.run.worker.idle and window.run.up_to_date
 
 
 def wait_until_paused(qtbot, window: MainWindow) -> int:
-    """Wait until the worker has taken the pause; the step it stopped at."""
-    qtbot.waitUntil(lambda: not window.worker._playing and worker_idle(window),
-                    timeout=WAIT_MS)
+    """Wait until the worker has run the pause (and everything sent before it) and stopped
+    training; the step it stopped at."""
+    qtbot.waitUntil(lambda: worker_idle(window), timeout=WAIT_MS)
     return window.snapshot.step
 
 
@@ -80,6 +75,14 @@ def key(qtbot, window: MainWindow, name: Qt.Key,
 
 
 # ---------------------------------------------------------------------------- geometry
+
+def distances_to_segments(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """The distance from point p to each segment (x1, y1, x2, y2), to the nearest of 1001
+    points along it: within a pixel on any canvas, and margins are ten pixels."""
+    t = np.linspace(0.0, 1.0, 1001)[None, :, None]
+    points = segments[:, None, :2] + (segments[:, None, 2:] - segments[:, None, :2]) * t
+    return np.hypot(*(points - p).transpose(2, 0, 1)).min(axis=1)
+
 
 def clear_points(window: MainWindow, layer: int, j: int, i: int | None,
                  margin: float = 10.0) -> list[QPointF]:
@@ -104,7 +107,7 @@ def clear_points(window: MainWindow, layer: int, j: int, i: int | None,
     points = []
     for t in np.linspace(0.1, 0.9, 81):
         p = own[:2] + (own[2:] - own[:2]) * t
-        if (_point_segment_distance(p, others) > margin).all() and \
+        if (distances_to_segments(p, others) > margin).all() and \
                 (np.hypot(*(nodes - p).T) > geometry.radius * 1.6 + margin).all():
             points.append(QPointF(*p))
     return points
@@ -172,7 +175,7 @@ def test_step_button_takes_one_step_and_the_canvas_and_plots_follow(make_window,
     lesson = lessons.load_lesson()
     window = make_window(lesson)
     assert window.snapshot.step == 0
-    button = toolbar_button(window, window.step_action)
+    button = toolbar_button(window, window.action("step"))
     for clicks in (1, 2):
         paints, redraws = len(window.canvas.paint_times), window.plots.redraws
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -182,7 +185,7 @@ def test_step_button_takes_one_step_and_the_canvas_and_plots_follow(make_window,
         assert window.canvas.snapshot is window.snapshot
         # One step per click: the engine alone, stepped as often, has the same weights.
         engine = headless(lesson, clicks).snapshot()
-        assert window.worker.steps_done == clicks
+        assert window.run.worker.steps_done == clicks
         for shown, expected in zip(window.canvas.snapshot.layers, engine.layers):
             np.testing.assert_array_equal(shown.W, expected.W)
             np.testing.assert_array_equal(shown.b, expected.b)
@@ -196,17 +199,17 @@ def test_step_button_takes_one_step_and_the_canvas_and_plots_follow(make_window,
 
 def test_play_and_pause_buttons(make_window, qtbot):
     window = make_window(endless_xor())
-    play = toolbar_button(window, window.play_action)
+    play = toolbar_button(window, window.action("play"))
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
-    assert window.play_action.text() == "Pause"
+    assert window.action("play").text() == "Pause"
     qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
-    assert window.play_action.text() == "Play"
+    assert window.action("play").text() == "Play"
     stopped_at = wait_until_paused(qtbot, window)
     # Paused: one step button press now takes exactly one step from where it stopped.
-    qtbot.mouseClick(toolbar_button(window, window.step_action), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(toolbar_button(window, window.action("step")), Qt.MouseButton.LeftButton)
     wait_for_step(qtbot, window, stopped_at + 1)
-    assert window.worker.steps_done == stopped_at + 1
+    assert window.run.worker.steps_done == stopped_at + 1
 
 
 def test_phase_epoch_and_reset_buttons(make_window, qtbot):
@@ -217,18 +220,18 @@ def test_phase_epoch_and_reset_buttons(make_window, qtbot):
     def click(action) -> None:
         qtbot.mouseClick(toolbar_button(window, action), Qt.MouseButton.LeftButton)
 
-    click(window.phase_action)
+    click(window.action("phase"))
     qtbot.waitUntil(lambda: window.snapshot.cursor == 1, timeout=WAIT_MS)
     assert (window.snapshot.last_phase.kind, window.snapshot.last_phase.layer) == ("forward", 1)
     assert window.snapshot.step == 0
-    click(window.step_action)  # finishes the iteration the phase began
+    click(window.action("step"))  # finishes the iteration the phase began
     wait_for_step(qtbot, window, 1)
     assert window.snapshot.at_boundary
     epoch = window.snapshot.epoch
-    click(window.epoch_action)
+    click(window.action("epoch"))
     qtbot.waitUntil(lambda: window.snapshot.epoch == epoch + 1, timeout=WAIT_MS)
     assert window.snapshot.step == 1 + window.snapshot.steps_per_epoch
-    click(window.reset_action)
+    click(window.action("reset"))
     wait_for_step(qtbot, window, 0)
     for shown, first in zip(window.snapshot.layers, initial.layers):
         np.testing.assert_array_equal(shown.W, first.W)
@@ -287,9 +290,9 @@ def test_epoch_key_after_a_phase_ends_the_epoch_it_is_in(make_window, qtbot, bat
     qtbot.waitUntil(lambda: window.snapshot.at_boundary and window.snapshot.epoch == 1
                     and worker_idle(window), timeout=WAIT_MS)
     qtbot.wait(200)
-    assert worker_idle(window) and window.worker.latest(window._seen) is None  # settled
+    assert worker_idle(window)  # settled: nothing new was published
     assert (window.snapshot.step, window.snapshot.epoch) == (steps_per_epoch, 1)
-    assert window.worker.steps_done == steps_per_epoch
+    assert window.run.worker.steps_done == steps_per_epoch
 
 
 def expected_bins(snapshot, mode: str, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -338,7 +341,7 @@ def check_edge_colours(window: MainWindow, mode: str) -> None:
 
 def test_colour_modes_colour_edges_by_the_engine_values(make_window, qtbot):
     window = make_window(lessons.load_lesson(), size=(1500, 1000))
-    window.worker.send("run", 40)
+    window.run.worker.run_steps(40)
     wait_for_step(qtbot, window, 40)
     qtbot.waitUntil(lambda: window.canvas.snapshot is window.snapshot, timeout=WAIT_MS)
     snapshot = window.snapshot
@@ -373,7 +376,7 @@ NUMBER = re.compile(r"[−-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|NaN \(not a numbe
 def test_inspector_chain_rule_equals_sim_to_the_digit(make_window, qtbot):
     lesson = lessons.load_lesson()
     window = make_window(lesson)
-    window.worker.send("run", 25)
+    window.run.worker.run_steps(25)
     wait_for_step(qtbot, window, 25)
     for layer, j, i in ((2, 0, 1), (1, 2, 0)):
         qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton,
@@ -401,7 +404,7 @@ def test_inspector_chain_rule_equals_sim_to_the_digit(make_window, qtbot):
 
 def test_inspector_node_values_equal_sim(make_window, qtbot):
     window = make_window(lessons.load_lesson())
-    window.worker.send("run", 7)
+    window.run.worker.run_steps(7)
     wait_for_step(qtbot, window, 7)
     geometry = window.canvas.geometry_for_paint()
     x, y = geometry.nodes[1][2]
@@ -421,7 +424,7 @@ def test_inspector_node_values_equal_sim(make_window, qtbot):
 def test_double_click_edit_reaches_the_trainer(make_window, qtbot, monkeypatch):
     lesson = lessons.load_lesson()
     window = make_window(lesson)
-    window.worker.send("run", 3)
+    window.run.worker.run_steps(3)
     wait_for_step(qtbot, window, 3)
     asked = []
 
@@ -439,7 +442,7 @@ def test_double_click_edit_reaches_the_trainer(make_window, qtbot, monkeypatch):
     assert window.canvas.snapshot.layers[layer - 1].W[j, i] == 1.25
 
     # Training moves on from the edited value exactly as the engine does.
-    qtbot.mouseClick(toolbar_button(window, window.step_action), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(toolbar_button(window, window.action("step")), Qt.MouseButton.LeftButton)
     wait_for_step(qtbot, window, 4)
     trainer = headless(lesson, 3)
     trainer.set_parameter(ParameterAddress(layer, j, i), 1.25)
@@ -456,13 +459,13 @@ def test_double_click_edit_reaches_the_trainer(make_window, qtbot, monkeypatch):
 def test_closing_mid_training_joins_the_worker(make_window, qtbot):
     window = make_window(endless_xor())
     window.document.confirm_discard = lambda: True  # the user answers "Discard"
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 50, timeout=WAIT_MS)
-    assert window.worker.isRunning()
+    assert window.run.worker.isRunning()
     started = time.perf_counter()
     window.close()
     assert time.perf_counter() - started < 2.0
-    assert window.worker.isFinished() and not window.worker.isRunning()
+    assert window.run.worker.isFinished() and not window.run.worker.isRunning()
     assert not window.isVisible()
     assert not running_qthreads()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
 from gui.window import MainWindow
 from sim import lessons
@@ -32,7 +32,7 @@ WAIT_MS = 5000
 
 def workers_of(window: MainWindow) -> list:
     """The window's training threads: its own, and side by side run B's if there is one."""
-    return [w for w in (window.worker, window.comparison.worker) if w is not None]
+    return [w for w in (window.run.worker, window.run.worker_b) if w is not None]
 
 
 def close_timed(window: MainWindow) -> float:
@@ -68,7 +68,7 @@ def edge_point(window: MainWindow) -> QPoint:
 # ---------------------------------------------------------------------------- in-process
 
 def playing_at_full_speed(window: MainWindow, qtbot) -> None:
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 50, timeout=WAIT_MS)
     assert window.speed_label.text().strip() == "max"
 
@@ -81,26 +81,27 @@ def paused_mid_phase(window: MainWindow, qtbot) -> None:
 
 
 def long_run_with_progress(window: MainWindow, qtbot) -> None:
-    window.run_epochs(10**5)
+    window.run.run_epochs(10**5)
     qtbot.waitUntil(lambda: window.snapshot.epoch >= 50, timeout=WAIT_MS)
-    assert window.progress.isVisible() and window.progress.maximum() >= 10**5
+    progress = window.run_status.progress
+    assert progress.isVisible() and progress.maximum() >= 10**5
 
 
 def comparing_side_by_side(window: MainWindow, qtbot) -> None:
-    other = window.experiment
-    window.comparison.start(other.replace(
+    other = window.run.experiment
+    window.run.start_comparison(other.replace(
         optimizer=dataclasses.replace(other.optimizer, momentum=0.9), name="with momentum"))
-    window.set_playing(True)
-    qtbot.waitUntil(lambda: window.comparison.snapshot is not None
-                    and window.comparison.snapshot.step >= 20 and window.snapshot.step >= 20,
+    window.run.set_playing(True)
+    qtbot.waitUntil(lambda: window.run.snapshot_b is not None
+                    and window.run.snapshot_b.step >= 20 and window.snapshot.step >= 20,
                     timeout=WAIT_MS)
-    assert window.comparison.worker.isRunning()
+    assert window.run.worker_b.isRunning()
 
 
 def presenting(window: MainWindow, qtbot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert window.presentation.on
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
 
 
@@ -132,7 +133,7 @@ def test_closing_with_a_modal_dialog_open(make_window, qtbot, open_dialog: Calla
     the dialog, answered afterwards, sends its command to a worker that is gone: nothing
     happens, nothing is raised, nothing starts again."""
     window = make_window(experiment())
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 20, timeout=WAIT_MS)
     workers = workers_of(window)
     seen: dict = {}
@@ -186,49 +187,57 @@ def test_a_timed_run_exits_0(state: list[str]) -> None:
     assert time.perf_counter() - started >= 1.0
 
 
-# The app with the run-epochs dialog open: it says so on stdout once the dialog runs.
-WITH_A_DIALOG = """
+def app_under_way(dialog: bool) -> str:
+    """Lines that start the app as `python -m gui` does and say on stdout when it is under
+    way: "training" once the window has painted a run that has taken steps (so that start-up
+    is over, however slow the machine), then, with ``dialog``, the class of the modal dialog
+    it opens (run epochs)."""
+    return f"""
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from gui import app
 
-show = app._show
+def say_when_under_way(window):
+    def look():
+        if window.snapshot is None or window.snapshot.step == 0 or not window.canvas.paint_times:
+            return
+        poll.stop()
+        print("training", flush=True)
+        if {dialog!r}:
+            QTimer.singleShot(0, window.ask_run_epochs)
+            QTimer.singleShot(300, say_which_dialog)
 
-def show_with_a_dialog(args, window, qapp):
-    def say_which():
+    def say_which_dialog():
         print(type(QApplication.activeModalWidget()).__name__, flush=True)
-    QTimer.singleShot(0, window.ask_run_epochs)
-    QTimer.singleShot(300, say_which)
-    return show(args, window, qapp)
 
-app._show = show_with_a_dialog
-sys.exit(app.main(sys.argv[1:]))
+    poll = QTimer(window)
+    poll.timeout.connect(look)
+    poll.start(20)
+
+sys.exit(app.main(sys.argv[1:], on_show=say_when_under_way))
 """
 
 
-def wait_until_ready(process: subprocess.Popen, dialog: bool) -> None:
-    """Until the app catches SIGTERM and trains (and shows its dialog, if it opens one)."""
-    deadline = time.monotonic() + LAUNCH_TIMEOUT
-    while not _catches(process.pid, signal.SIGTERM):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the app never got ready"
-        time.sleep(0.05)
+def wait_until_under_way(process: subprocess.Popen, dialog: bool) -> None:
+    """Until the app trains and paints (and shows its dialog, if it opens one); a timed run
+    ends by itself if it never does."""
+    assert process.stdout.readline().strip() == "training", finish(process, LAUNCH_TIMEOUT)
     if dialog:
         assert process.stdout.readline().strip() == "QInputDialog"
-    time.sleep(1.0)  # training under way
+    assert _catches(process.pid, signal.SIGTERM)
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("state, code", [
-    (["--play"], None),
-    (["--play", "--presentation", "--compare", SECOND_LESSON], None),
-    (["--play"], WITH_A_DIALOG),
+@pytest.mark.parametrize("state, dialog", [
+    (["--play"], False),
+    (["--play", "--presentation", "--compare", SECOND_LESSON], False),
+    (["--play"], True),
 ], ids=["playing", "presenting and comparing", "run-epochs dialog open"])
-def test_sigterm_exits_0_within_two_seconds(state: list[str], code: str | None) -> None:
-    process = start_app(*state, "--quit-after", "30", code=code)
+def test_sigterm_exits_0_within_two_seconds(state: list[str], dialog: bool) -> None:
+    process = start_app(*state, "--quit-after", "30", code=app_under_way(dialog))
     try:
-        wait_until_ready(process, dialog=code is not None)
+        wait_until_under_way(process, dialog)
         process.send_signal(signal.SIGTERM)
         signalled = time.perf_counter()
         process.wait(timeout=LAUNCH_TIMEOUT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,14 @@ def theta_of(snapshot) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def taken_messages(make_window) -> list[str]:
+    """The texts of the message boxes the windows raised, taken from the fixture's record
+    (which must be empty when the test ends)."""
+    texts = [text for _title, text in make_window.dialogs]
+    make_window.dialogs.clear()
+    return texts
+
+
 def image_is_drawn(path: Path) -> bool:
     image = QImage(str(path))
     if image.isNull():
@@ -53,7 +60,7 @@ def test_presentation_mode_at_1920x1080_has_text_at_least_24_pixels_high(make_wi
     assert window.canvas.isVisible() and window.plots.isVisible()
     frame = window.grab()
     assert (frame.width(), frame.height()) == (1920, 1080)
-    for font in (window.captions.body.font(), window.status_label.font(),
+    for font in (window.captions.body.font(), window.run_status.label.font(),
                  window.canvas.style_.small_font, window.font()):
         assert QFontMetricsF(font).height() >= 24, font.toString()
     qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
@@ -69,9 +76,9 @@ def test_the_shortcut_sheet_lists_every_shortcut_of_the_window(make_window, qtbo
     qtbot.keyClick(window, Qt.Key.Key_F1)
     assert window.sheet.isVisible()
     text = window.sheet.label.text()
-    for action in (window.play_action, window.step_action, window.phase_action,
-                   window.back_action, window.reset_action, window.mode_action,
-                   window.presentation.toggle_action, window.document.save_action):
+    for action in (window.action("play"), window.action("step"), window.action("phase"),
+                   window.action("back"), window.action("reset"), window.action("mode"),
+                   window.action("presentation"), window.action("save")):
         assert action.text().rstrip("…") in text
     for keys in ("Space", "PgDown", "PgUp", "F5", "F11"):
         assert keys in text
@@ -85,11 +92,12 @@ def test_a_keyboard_only_session(make_window, qtbot, tmp_path):
     window = make_window(lessons.load_lesson())
     second = sim.load(LESSON_FILES[1])
     qtbot.keyClick(window, Qt.Key.Key_2)  # lesson 2
-    qtbot.waitUntil(lambda: window.experiment.name == second.name, timeout=5000)
+    qtbot.waitUntil(lambda: window.run.experiment.name == second.name, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_Space)  # play
     qtbot.waitUntil(lambda: window.snapshot.step >= 3, timeout=10000)
     qtbot.keyClick(window, Qt.Key.Key_Space)  # pause
-    qtbot.wait(100)
+    # the worker has taken the pause and published its last step, and the window shows it
+    qtbot.waitUntil(lambda: window.run.worker.idle and window.run.up_to_date, timeout=5000)
     paused_at = window.snapshot.step
     qtbot.wait(300)
     assert window.snapshot.step == paused_at
@@ -99,10 +107,10 @@ def test_a_keyboard_only_session(make_window, qtbot, tmp_path):
         qtbot.keyClick(window, Qt.Key.Key_PageDown)  # a presenter clicker's "next"
         qtbot.waitUntil(lambda e=expected: window.snapshot.cursor == e, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_Left)  # step back: shows forward 2 again
-    assert window.snapshot.cursor == 2 and window.trail.position == 1
+    assert window.snapshot.cursor == 2 and window.run.trail.position == 1
     assert window.captions.title.text().startswith("Forward · layer 2")
     qtbot.keyClick(window, Qt.Key.Key_Right)  # forward again through the kept phase
-    assert window.snapshot.cursor == 3 and window.trail.at_newest
+    assert window.snapshot.cursor == 3 and window.run.trail.at_newest
     mode = window.canvas.mode
     qtbot.keyClick(window, Qt.Key.Key_G)
     assert window.canvas.mode != mode
@@ -117,9 +125,9 @@ def test_each_phase_of_lesson_one_is_captioned_with_the_engines_numbers(make_win
     window = make_window(sim.load(LESSON_FILES[1]))  # the two-neuron chain of seed 004
     shown = []
     for phase in range(1, len(window.snapshot.phases) + 1):
-        window.step_phase()
-        qtbot.waitUntil(lambda p=phase: window.trail.position == p - 1 and len(
-            window.trail.kept) == p and window.snapshot.last_phase is not None, timeout=5000)
+        window.run.step_phase()
+        qtbot.waitUntil(lambda p=phase: window.run.trail.position == p - 1 and len(
+            window.run.trail.kept) == p and window.snapshot.last_phase is not None, timeout=5000)
         expected = explain.caption(window.snapshot, 0)
         assert window.captions.title.text() == expected.title
         assert window.captions.body.text() == "\n".join(expected.lines)
@@ -134,17 +142,17 @@ def test_each_phase_of_lesson_one_is_captioned_with_the_engines_numbers(make_win
 def test_save_then_open_reproduces_the_trajectory_bit_for_bit(make_window, qtbot, tmp_path):
     lesson = sim.load(LESSON_FILES[0])
     window = make_window(lesson)
-    window.worker.send("run", 7)
+    window.run.worker.run_steps(7)
     wait_step(qtbot, window, 7)
     path = tmp_path / "saved.json"
     window.document.save_to(path)
     qtbot.waitUntil(lambda: window.document.path == path, timeout=5000)
     assert not window.document.dirty and "*" not in window.windowTitle()
-    window.reset()
+    window.run.reset()
     wait_step(qtbot, window, 0)
-    assert window.open_path(path)
+    assert window.run.open(path)
     wait_step(qtbot, window, 7)
-    window.worker.send("run", 5)
+    window.run.worker.run_steps(5)
     wait_step(qtbot, window, 12)
     uninterrupted = sim.Trainer(lesson)
     uninterrupted.run(steps=12)
@@ -158,40 +166,38 @@ def test_a_failed_save_leaves_the_old_file_intact_and_says_why(make_window, qtbo
     window.document.save_to(path)
     qtbot.waitUntil(lambda: path.exists() and not window.document.dirty, timeout=5000)
     before = path.read_bytes()
-    window.worker.send("run", 3)
+    window.run.worker.run_steps(3)
     wait_step(qtbot, window, 3)
-    errors = []
-    monkeypatch.setattr(window, "show_error", errors.append)
 
     def failing_fsync(fd):  # the disk fills up halfway through the write
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sim.experiment.os, "fsync", failing_fsync)
     window.document.save_to(path)
-    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert errors == [f"cannot write {path}: No space left on device"]
+    qtbot.waitUntil(lambda: bool(make_window.dialogs), timeout=5000)
+    assert taken_messages(make_window) == [f"cannot write {path}: No space left on device"]
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name != path.name
             and not p.name.startswith("settings")] == []  # no temporary file left behind
 
 
-def test_a_broken_file_names_the_field_and_changes_nothing(make_window, qtbot, tmp_path,
-                                                          monkeypatch):
+def test_a_broken_file_names_the_field_and_changes_nothing(make_window, qtbot, tmp_path):
     window = make_window(lessons.load_lesson())
-    window.worker.send("run", 4)
+    window.run.worker.run_steps(4)
     wait_step(qtbot, window, 4)
     document = json.loads(LESSON_FILES[0].read_text())
     document["optimizer"]["learning_rate"] = -0.5
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(document))
-    errors = []
-    monkeypatch.setattr(window, "show_error", errors.append)
-    name = window.experiment.name
-    assert not window.open_path(broken)
+    name = window.run.experiment.name
+    window.run.open(broken)  # read by the worker, not here
+    qtbot.waitUntil(lambda: bool(make_window.dialogs), timeout=5000)
+    errors = taken_messages(make_window)
     assert len(errors) == 1 and "optimizer.learning_rate" in errors[0]
     assert "\n" not in errors[0]
     qtbot.wait(200)
-    assert window.experiment.name == name and window.snapshot.step == 4
+    assert window.run.experiment.name == name and window.snapshot.step == 4
+    assert window.run.worker.idle and window.run.up_to_date  # and nothing new to show
 
 
 def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_window, qtbot,
@@ -201,7 +207,7 @@ def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_
     window = make_window(lessons.load_lesson())
     bad = tmp_path / "bad.csv"
     bad.write_text("size,rooms,price\n50,2,100\n70,x,150\n")
-    dialog = CsvImportDialog(bad, window.experiment, window)
+    dialog = CsvImportDialog(bad, window.run.experiment, window)
     qtbot.addWidget(dialog)
     assert dialog.preview.rowCount() == 2 and dialog.chosen_targets() == ["price"]
     dialog.try_import()
@@ -220,7 +226,7 @@ def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_
 @pytest.mark.parametrize("which", ["canvas", "plots"])
 def test_pictures_export_as_png_and_svg(make_window, qtbot, tmp_path, which):
     window = make_window(lessons.load_lesson())
-    window.worker.send("run", 20)
+    window.run.worker.run_steps(20)
     wait_step(qtbot, window, 20)
     window.document.ask_image_path = lambda: (tmp_path / f"{which}.svg", 1.0)
     window.document.export_view(which)
@@ -233,7 +239,7 @@ def test_pictures_export_as_png_and_svg(make_window, qtbot, tmp_path, which):
 
 def test_the_history_exports_as_csv_with_one_row_per_step(make_window, qtbot, tmp_path):
     window = make_window(lessons.load_lesson())
-    window.worker.send("run", 30)
+    window.run.worker.run_steps(30)
     wait_step(qtbot, window, 30)
     target = tmp_path / "history.csv"
     window.document.ask_save_path = lambda *args: target
@@ -251,24 +257,49 @@ def test_side_by_side_runs_move_together_and_stop_with_the_window(make_window, q
     momentum = plain.replace(optimizer=dataclasses.replace(plain.optimizer, momentum=0.9),
                              name="XOR with momentum")
     window = make_window(plain)
-    window.comparison.start(momentum)
-    qtbot.waitUntil(lambda: window.comparison.snapshot is not None, timeout=5000)
-    assert window.comparison.dock.isVisible()
+    window.run.start_comparison(momentum)
+    qtbot.waitUntil(lambda: window.run.snapshot_b is not None, timeout=5000)
+    assert window.comparison_dock.isVisible()
     for expected in (1, 2, 3):
         qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # step
         qtbot.waitUntil(lambda e=expected: window.snapshot.step == e
-                        and window.comparison.snapshot.step == e, timeout=5000)
-    a, b = window.snapshot, window.comparison.snapshot
+                        and window.run.snapshot_b.step == e, timeout=5000)
+    a, b = window.snapshot, window.run.snapshot_b
     reference_a, reference_b = sim.Trainer(plain), sim.Trainer(momentum)
     reference_a.run(steps=3)
     reference_b.run(steps=3)
     assert theta_of(a).tobytes() == reference_a.network.theta.tobytes()
     assert theta_of(b).tobytes() == reference_b.network.theta.tobytes()
     assert not np.array_equal(theta_of(a), theta_of(b))  # momentum really differs
-    worker = window.comparison.worker
+    worker = window.run.worker_b
     window.force_close = True
     window.close()
     assert not worker.isRunning()
+
+
+def test_comparing_with_a_file_from_the_menu(make_window, qtbot, tmp_path):
+    """"Compare with…" reads the chosen file on the worker: a broken one says why and changes
+    nothing; a good one runs as B, and A starts again beside it."""
+    window = make_window(sim.load(LESSON_FILES[0]))
+    window.run.worker.run_steps(5)
+    wait_step(qtbot, window, 5)
+    document = json.loads(LESSON_FILES[1].read_text())
+    document["network"]["inputs"] = "two"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    window.comparison.ask_path = lambda: broken
+    window.action("compare").trigger()
+    qtbot.waitUntil(lambda: bool(make_window.dialogs), timeout=5000)
+    errors = taken_messages(make_window)
+    assert len(errors) == 1 and errors[0].startswith("broken.json: network.inputs")
+    assert window.run.worker_b is None and not window.comparison_dock.isVisible()
+    assert window.run.worker.status().snapshot.step == 5  # A was not started again
+    window.comparison.ask_path = lambda: LESSON_FILES[1]
+    window.action("compare").trigger()
+    qtbot.waitUntil(lambda: window.run.snapshot_b is not None, timeout=5000)
+    assert window.run.snapshot_b.experiment == sim.load(LESSON_FILES[1])
+    assert window.comparison_dock.isVisible()
+    wait_step(qtbot, window, 0)
 
 
 # ---------------------------------------------------------------------------- pictures
@@ -285,7 +316,7 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
     window.views.setCurrentIndex(1)  # the landscape tab: only the tab on show is computed
     window.canvas.select(Selection("weight", 2, 0, 1))
     window.views.use_selected()
-    window.worker.send("run", 5)
+    window.run.worker.run_steps(5)
     wait_step(qtbot, window, 5)
     qtbot.waitUntil(lambda: window.views.curve.xData is not None and window.views.now.data[
         "x"].size == 1 and window.views.now.data["x"][0] == window.snapshot.layers[1].W[0, 1],
@@ -297,9 +328,9 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
 
 def test_checking_gradients_from_the_menu_reports_agreement(make_window, qtbot):
     window = make_window(sim.load(lessons.lesson_dir() / "gradient-check.json"))
-    window.gradcheck_action.trigger()
+    window.action("gradcheck").trigger()
     qtbot.waitUntil(lambda: bool(window.last_gradient_check), timeout=10000)
-    expected = sim.Trainer(window.experiment).gradcheck().summary()
+    expected = sim.Trainer(window.run.experiment).gradcheck().summary()
     assert window.last_gradient_check == expected and expected.endswith(": ok")
     assert expected in window.statusBar().currentMessage()
 
@@ -312,7 +343,7 @@ def test_every_lesson_opens_from_the_lessons_menu(make_window, qtbot):
     assert len(entries) == len(LESSON_FILES)
     for action in entries:
         action.trigger()
-        qtbot.waitUntil(lambda a=action: window.experiment.name == a.text()
+        qtbot.waitUntil(lambda a=action: window.run.experiment.name == a.text()
                         and window.snapshot.experiment.name == a.text(), timeout=5000)
         assert window.lesson.label.text().count("<p>") >= 1  # its guidance is on show
 
@@ -366,11 +397,13 @@ def test_a_lesson_with_explicit_weights_can_change_its_architecture(make_window,
 
 def test_the_end_of_an_earlier_epoch_does_not_end_a_later_run(make_window, qtbot):
     window = make_window(lessons.load_lesson())
-    window.step_epoch()
-    time.sleep(0.5)  # that epoch ends, and its end is reported, before the GUI looks again
+    window.run.step_epoch()
+    # That epoch ends, and its end is reported, before the GUI looks again (this thread
+    # waits without running the event loop).
+    assert window.run.worker.wait_idle(timeout=30)
     start = window.snapshot.epoch + 1  # the epoch stepped is not shown yet
-    window.run_epochs(50)
-    qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=20000)
+    window.run.run_epochs(50)
+    qtbot.waitUntil(lambda: not window.run_status.progress.isVisible(), timeout=20000)
     qtbot.waitUntil(lambda: window.snapshot.epoch == start + 50, timeout=5000)
 
 
@@ -399,7 +432,7 @@ def test_a_file_dropped_on_the_window_opens(make_window, qtbot):
     event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window.experiment.name == sim.load(path).name, timeout=5000)
+    qtbot.waitUntil(lambda: window.run.experiment.name == sim.load(path).name, timeout=5000)
     assert event.isAccepted()
 
 
@@ -408,12 +441,12 @@ def test_a_learning_rate_edit_keeps_a_lessons_explicit_weights_and_applies_live(
     window = make_window(sim.load(lessons.lesson_dir() / "gradient-descent-z2x-one-point.json"))
     asked = []
     window.confirm_rebuild = lambda: asked.append(True) or False
-    rate = window.experiment.optimizer.learning_rate
+    rate = window.run.experiment.optimizer.learning_rate
     window.controls.learning_rate.setValue(2 * rate)
     qtbot.waitUntil(lambda: window.snapshot.experiment.optimizer.learning_rate == 2 * rate,
                     timeout=5000)
     assert asked == []  # no rebuild was needed
-    assert window.experiment.network == sim.load(
+    assert window.run.experiment.network == sim.load(
         lessons.lesson_dir() / "gradient-descent-z2x-one-point.json").network
 
 
@@ -422,17 +455,17 @@ def test_saving_from_the_unsaved_changes_question_waits_for_the_file(make_window
     from PySide6.QtWidgets import QMessageBox
 
     window = make_window(lessons.load_lesson())
-    window.worker.send("run", 3)
+    window.run.worker.run_steps(3)
     wait_step(qtbot, window, 3)
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *args: QMessageBox.StandardButton.Save))
     window.document.ask_save_path = lambda *args: tmp_path / "kept"
     assert window.document.may_discard()  # answered only once the file is written
     assert sim.load(tmp_path / "kept.json").state is not None
-    errors = []
-    monkeypatch.setattr(window, "show_error", errors.append)
     window.document.ask_save_path = lambda *args: tmp_path / "missing" / "kept.json"
     window.document.path = None
     window.document.dirty = True
     assert not window.document.may_discard()  # the save failed: nothing may be let go
+    qtbot.waitUntil(lambda: bool(make_window.dialogs), timeout=5000)
+    errors = taken_messages(make_window)
     assert errors and "cannot write" in errors[0]

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import QInputDialog, QPushButton, QSpinBox
 import sim
 from gui.canvas import Selection
 from gui.window import SPEEDS, MainWindow
-from gui.worker import TrainingWorker
 from sim import lessons, palette
 from sim.experiment import to_dict
 from tests.conftest import experiment
@@ -95,39 +94,6 @@ def test_the_guard_sees_an_exception_raised_in_a_slot(qtbot):
     assert "ZeroDivisionError: raised inside a Qt slot" in guard.caught[0]
 
 
-# ---------------------------------------------------------------------------- the worker
-
-class Barrier:
-    """Tells when the worker has run every command sent so far and published the result.
-
-    Its queue alone cannot tell: a command taken off it may not have run yet. So the worker
-    gets one more command, which only notes in which round of taking commands it was taken;
-    each round ends with the publication of any change it made."""
-
-    def __init__(self, worker: TrainingWorker) -> None:
-        self.worker = worker
-        self.rounds = 0  # rounds the worker has finished
-        take_commands = worker._handle_commands
-
-        def counted() -> None:
-            take_commands()
-            self.rounds += 1
-
-        worker._handle_commands = counted
-        worker._COMMANDS = {**TrainingWorker._COMMANDS, "barrier": Barrier._note}
-
-    @staticmethod
-    def _note(worker: TrainingWorker, barrier: Barrier, mark: list[int]) -> bool:
-        mark.append(barrier.rounds)  # in the worker thread: the round under way
-        return False  # the trainer did not change
-
-    def send(self) -> Check:
-        """Send the barrier; true once the round that took it is over."""
-        mark: list[int] = []
-        self.worker.send("barrier", self, mark)
-        return lambda: bool(mark) and self.rounds > mark[0]
-
-
 class Monkey:
     """Makes one random user action at a time and says how to see that it took effect.
 
@@ -136,7 +102,6 @@ class Monkey:
 
     def __init__(self, window: MainWindow, qtbot, rng: np.random.Generator) -> None:
         self.window, self.qtbot, self.rng = window, qtbot, rng
-        self.barrier = Barrier(window.worker)
         self.edited: sim.Experiment | None = None  # the last experiment the controls made
         window.controls.experiment_edited.connect(self._controls_edited)
         self.edit_values: list[float] = []  # what the edit dialog answers, in turn
@@ -170,11 +135,11 @@ class Monkey:
     @property
     def newest(self) -> sim.Snapshot:
         """The newest snapshot the window received: where the trainer is."""
-        return self.window.trail.kept[-1]
+        return self.window.run.trail.kept[-1]
 
     @property
     def playing(self) -> bool:
-        return self.window.play_action.text() == "Pause"
+        return self.window.action("play").text() == "Pause"
 
     def can_train(self) -> bool:
         """Whether a step can move the trainer: a stop rule or a divergence ended the run."""
@@ -183,18 +148,18 @@ class Monkey:
     def settled(self, condition: Check = lambda: True) -> Check:
         """``condition``, once the worker has run every command sent so far and finished
         any steps they asked for, and the window shows what came of them."""
-        window, worker = self.window, self.window.worker
-        commands_run = self.barrier.send()
-        published: list[Check] = []
+        run, worker = self.window.run, self.window.run.worker
+        sent = worker.last_ticket  # everything sent so far
+        later: list[int] = []
 
         def check() -> bool:
-            if not published:
-                if not (commands_run() and (self.playing or not worker._busy())):
+            if not later:
+                if not (worker.handled(sent) and (self.playing or not worker.training)):
                     return False
-                # The last step's snapshot is published after the worker's own state says
-                # it is done: one more round of commands comes after that publication.
-                published.append(self.barrier.send())
-            return published[0]() and worker.latest(window._seen) is None and condition()
+                # Meanwhile the window may have sent more (a pause when a run ended): those
+                # too, with what they published.
+                later.append(worker.last_ticket)
+            return worker.handled(later[0]) and run.up_to_date and condition()
         return check
 
     def paused(self) -> Check:
@@ -204,9 +169,11 @@ class Monkey:
         def still() -> bool:
             if not settled():
                 return False
-            seen = self.window._seen
+            newest = self.newest
             self.qtbot.wait(QUIET_MS)
-            assert self.window.worker.latest(seen) is None, "training went on after a pause"
+            # Nothing new was published: the window neither took nor has a newer snapshot.
+            assert self.newest is newest and self.window.run.up_to_date, \
+                "training went on after a pause"
             return True
         return still
 
@@ -240,7 +207,7 @@ class Monkey:
             self.newest.step > before and self.newest.at_boundary))
 
     def step_phase(self) -> Check | None:
-        trail = self.window.trail
+        trail = self.window.run.trail
         if not trail.at_newest:  # forward through a kept phase: nothing is recomputed
             position = trail.position
             self.key(Qt.Key.Key_Right)
@@ -256,7 +223,7 @@ class Monkey:
 
     def step_back(self) -> Check | None:
         """The previous kept phase is shown, and stays shown."""
-        trail = self.window.trail
+        trail = self.window.run.trail
         moves = trail.position > 0 and not self.playing
         position = trail.position - 1 if trail.position > 0 else 0
         self.key(Qt.Key.Key_Left)
@@ -285,8 +252,9 @@ class Monkey:
         exact, before, trainable = not self.playing, self.newest.epoch, self.can_train()
         self.log[-1] += f" {count} from epoch {before}"
         self.key(Qt.Key.Key_E, Qt.KeyboardModifier.ShiftModifier)  # the dialog answers count
-        assert self.window.progress.isVisible() and self.playing
-        over = lambda: not self.playing and not self.window.progress.isVisible()  # noqa: E731
+        progress = self.window.run_status.progress
+        assert progress.isVisible() and self.playing
+        over = lambda: not self.playing and not progress.isVisible()  # noqa: E731
         if not trainable:
             return self.settled(over)
         # Started while playing, the run counts from where the worker had got to by then.
@@ -303,7 +271,7 @@ class Monkey:
         number = int(self.rng.integers(1, len(LESSON_FILES) + 1))
         lesson = sim.load(LESSON_FILES[number - 1])
         self.key(getattr(Qt.Key, f"Key_{number}"))
-        return self.settled(lambda: self.window.experiment == lesson
+        return self.settled(lambda: self.window.run.experiment == lesson
                             and self.newest.experiment == lesson and self.newest.step == 0)
 
     # ------------------------------------------------------------------ looks
@@ -358,7 +326,7 @@ class Monkey:
             error = self.window.controls.error.text()
             assert error and "\n" not in error, f"a refused edit must say why: {error!r}"
             return self.settled()
-        return self.settled(lambda: self.window.experiment == edited
+        return self.settled(lambda: self.window.run.experiment == edited
                             and self.newest.experiment == edited and condition())
 
     def show_controls(self) -> None:
@@ -464,14 +432,16 @@ class Monkey:
 
 def describe(monkey: Monkey) -> str:
     """What the window shows and what its worker is doing, for a failure message."""
-    window, worker = monkey.window, monkey.window.worker
-    s, trainer = monkey.newest, worker._trainer
+    window, worker = monkey.window, monkey.window.run.worker
+    s, status = monkey.newest, worker.status(timeout=1.0)
+    doing = "no answer to a status request within 1 s" if status is None else (
+        f"playing {status.playing} training {status.training} speed "
+        f"{status.steps_per_second} due in {status.next_step_in:.3g} s; trainer step "
+        f"{status.snapshot.step} cursor {status.snapshot.cursor}")
     return (f"newest shown: step {s.step} epoch {s.epoch} cursor {s.cursor} stop "
             f"{s.stop_event and s.stop_event.message!r}; window playing {monkey.playing}; "
-            f"worker running {worker.isRunning()} playing {worker._playing} busy "
-            f"{worker._busy()} queue empty {worker._commands.empty()} speed {worker._speed} "
-            f"due in {worker._next_due - time.perf_counter():.3g} s; trainer step "
-            f"{trainer.step_count} cursor {trainer.cursor}; controls say "
+            f"worker running {worker.isRunning()} idle {worker.idle}, every command sent "
+            f"handled {worker.handled(worker.last_ticket)}, {doing}; controls say "
             f"{window.controls.error.text()!r}; window size {window.size().toTuple()}, minimum "
             f"{window.minimumSizeHint().toTuple()}; the last actions: {monkey.log[-12:]}")
 
@@ -505,16 +475,18 @@ def check_final_state(monkey: Monkey) -> None:
     if monkey.playing:
         monkey.key(Qt.Key.Key_Space)
     wait_for(monkey, monkey.paused(), "the final pause")
-    while not window.trail.at_newest:  # the user had stepped back: walk to the newest phase
+    while not window.run.trail.at_newest:  # the user had stepped back: walk to the newest phase
         monkey.key(Qt.Key.Key_Right)
-    trainer = window.worker._trainer  # read only: the worker is idle and paused
+    status = window.run.worker.status()
+    assert status is not None, "the worker did not answer a status request"
+    trainer = status.snapshot  # the trainer as it is, taken by the worker and not published
     snapshot = window.snapshot
     assert window.canvas.snapshot is snapshot
     assert (snapshot.step, snapshot.epoch, snapshot.cursor) == \
-        (trainer.step_count, trainer.epoch_count, trainer.cursor)
-    assert np.array_equal(theta_of(snapshot), trainer.network.theta, equal_nan=True)
-    assert window.experiment == trainer.experiment == snapshot.experiment
-    assert window.controls.document == to_dict(window.experiment.replace(state=None))
+        (trainer.step, trainer.epoch, trainer.cursor)
+    assert np.array_equal(theta_of(snapshot), theta_of(trainer), equal_nan=True)
+    assert window.run.experiment == trainer.experiment == snapshot.experiment
+    assert window.controls.document == to_dict(window.run.experiment.replace(state=None))
 
 
 @pytest.fixture
@@ -563,6 +535,6 @@ def test_two_thousand_random_user_actions_while_training(make_window, qtbot, mon
         guard.check("at the end")
     assert not make_window.dialogs, make_window.dialogs
     print(f"\nmonkey, seed {SEED}: {ACTIONS} actions in {time.perf_counter() - started:.1f} s, "
-          f"{window.worker.steps_done} steps, {monkey.rebuilds_confirmed} rebuilds; {counts}")
+          f"{window.run.worker.steps_done} steps, {monkey.rebuilds_confirmed} rebuilds; {counts}")
     assert all(counts.values()), f"some action never ran: {counts}"
     assert monkey.rebuilds_confirmed > 0

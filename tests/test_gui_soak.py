@@ -72,14 +72,14 @@ def test_thousands_of_frames_while_training(make_window, qtbot):
                 view.repaint()
 
     def frame() -> None:
-        window._frame()
+        window.tick()
         paint()
         drawn["frames"] += 1
         if drawn["frames"] % 2:  # every other frame, so that more frames fit the time
             sleep.start(1)
             loop.exec()
 
-    window.set_playing(True)
+    window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step > 0, timeout=5000)
     for _ in range(WARM_UP_FRAMES):
         frame()
@@ -119,10 +119,9 @@ def test_thousands_of_frames_while_training(make_window, qtbot):
     assert last <= CREEP_FACTOR * first, f"paint time crept from {first:.2f} to {last:.2f} ms"
 
     # With training paused only a few references move elsewhere: painting must not take any.
-    window.set_playing(False)
-    qtbot.waitUntil(lambda: not window.worker._busy() and
-                    window.worker.latest(window._seen) is None, timeout=5000)
-    window._frame()
+    window.run.set_playing(False)
+    qtbot.waitUntil(lambda: window.run.worker.idle and window.run.up_to_date, timeout=5000)
+    window.tick()
     gc.collect()
     before = sys.getrefcount(None)
     for _ in range(PAUSED_FRAMES):

@@ -1,0 +1,131 @@
+"""What the training worker can be asked: one small frozen value per request.
+
+The GUI thread puts these on the worker's queue (`gui.worker.TrainingWorker.send`, or the
+worker's methods of the same names); the worker runs them in order, between two phases, never
+inside one. They are plain picklable data (experiments, paths, numbers), so the same requests
+could cross to a trainer in another process without the rest of the app noticing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sim
+from sim.address import ParameterAddress
+
+
+@dataclass(frozen=True)
+class Play:
+    """Train continuously (at the set speed); after a stopping rule, go on training."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop playing, and drop any run of steps or epochs under way."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One whole iteration (the rest of it, if phases of it have run)."""
+
+
+@dataclass(frozen=True)
+class StepPhase:
+    """One phase: a layer forward or backward, the loss, the clip or the update."""
+
+
+@dataclass(frozen=True)
+class RunEpochs:
+    """Train until ``count`` more epochs have ended (the epoch under way counts as one).
+    ``token`` names the run in the worker's `run_ended` report."""
+
+    count: int = 1
+    token: int = 0
+
+
+@dataclass(frozen=True)
+class RunSteps:
+    """Take ``count`` whole steps at full speed; ``token`` as for `RunEpochs`."""
+
+    count: int
+    token: int = 0
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Start the experiment again from its initial weights (a saved state is dropped)."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """Train ``experiment`` from its start; ``source`` is the file it was read from, if any."""
+
+    experiment: sim.Experiment
+    source: Path | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Read and check an experiment file; the trainer is left alone."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Apply:
+    """Hyperparameters that can change while training (same network, same data)."""
+
+    experiment: sim.Experiment
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Set one parameter (between iterations) to ``value``."""
+
+    address: ParameterAddress
+    value: float
+
+
+@dataclass(frozen=True)
+class SetSpeed:
+    """Steps per second while playing; None: as fast as possible."""
+
+    steps_per_second: float | None
+
+
+@dataclass(frozen=True)
+class SetViews:
+    """Which side pictures to compute: the decision boundary, and the loss landscape over up
+    to two parameters (None: no landscape)."""
+
+    boundary: bool
+    addresses: tuple[ParameterAddress, ...] | None
+
+
+@dataclass(frozen=True)
+class CheckGradients:
+    """Backpropagation's gradients against finite differences, at the current weights."""
+
+
+@dataclass(frozen=True)
+class Save:
+    """Write the experiment with its trained state, resumable, to ``path`` (atomically)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class ExportHistory:
+    """Write the recorded history as a CSV table to ``path``."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """Answer with a `gui.worker.WorkerStatus` (diagnostics; changes nothing)."""
+
+
+Command = (Play | Pause | Step | StepPhase | RunEpochs | RunSteps | Reset | Load | Read | Apply
+           | Edit | SetSpeed | SetViews | CheckGradients | Save | ExportHistory | ReportStatus)

@@ -1,0 +1,174 @@
+"""The training worker's public API, without a window: commands and tickets, waiting until
+they are handled, results and failures as separate signals, and a shutdown that needs no
+terminate() (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from gui import commands
+from gui.worker import TrainingWorker
+from sim import lessons
+from sim.address import ParameterAddress
+from tests.conftest import experiment
+from tests.test_gui_lecture import theta_of
+
+WAIT_S = 10.0  # the longest any command may take here (they take milliseconds)
+
+
+@pytest.fixture
+def worker(qtbot) -> Iterator[TrainingWorker]:
+    """A started worker on the XOR lesson; joined at teardown."""
+    started = TrainingWorker(lessons.load_lesson())
+    started.start()
+    yield started
+    assert started.shutdown(5000)
+
+
+def published_step(worker: TrainingWorker) -> int:
+    """The step of the newest snapshot the worker published (-1: none yet)."""
+    newest = worker.latest(0)
+    return -1 if newest is None else newest[1].step
+
+
+def every_command(tmp_path: Path) -> list[commands.Command]:
+    lesson = lessons.load_lesson()
+    return [commands.Play(), commands.Pause(), commands.Step(), commands.StepPhase(),
+            commands.RunEpochs(3, 7), commands.RunSteps(5, 2), commands.Reset(),
+            commands.Load(lesson, tmp_path / "x.json"), commands.Read(tmp_path / "x.json"),
+            commands.Apply(lesson), commands.Edit(ParameterAddress(1, 0, None), 0.5), commands.SetSpeed(None),
+            commands.SetViews(True, (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))), commands.CheckGradients(),
+            commands.Save(tmp_path / "x.json"), commands.ExportHistory(tmp_path / "x.csv"),
+            commands.ReportStatus()]
+
+
+def test_every_command_is_frozen_and_survives_pickling(tmp_path):
+    """Plain data: the same commands could go to a trainer in another process."""
+    sent = every_command(tmp_path)
+    assert {type(c) for c in sent} == set(commands.Command.__args__)
+    for command in sent:
+        assert pickle.loads(pickle.dumps(command)) == command
+        field = next(iter(dataclasses.fields(command)), None)
+        if field is not None:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(command, field.name, None)
+
+
+def test_tickets_count_up_and_wait_handled_waits_for_the_steps_asked(worker):
+    first = worker.step()
+    second = worker.run_steps(9)
+    assert second == first + 1 == worker.last_ticket
+    assert worker.wait_handled(second, WAIT_S)
+    assert worker.handled(first) and worker.handled(second)
+    assert worker.wait_idle(WAIT_S)  # the nine steps are taken, and published
+    assert worker.idle and not worker.training
+    _, published = worker.latest(0)
+    assert published.step == published_step(worker) == 10
+    status = worker.status(WAIT_S)
+    assert status.snapshot.step == 10 and not status.playing and not status.training
+    assert np.array_equal(theta_of(status.snapshot), theta_of(published))
+    reference = sim.Trainer(lessons.load_lesson())
+    reference.run(steps=10)
+    assert theta_of(published).tobytes() == reference.network.theta.tobytes()
+
+
+def test_playing_is_not_idle_until_paused(worker):
+    worker.play()
+    assert worker.wait_handled(timeout=WAIT_S)  # every command sent so far
+    assert worker.training and not worker.idle
+    assert not worker.wait_idle(0.2)
+    worker.pause()
+    assert worker.wait_idle(WAIT_S)
+    status = worker.status(WAIT_S)
+    assert not status.playing and status.snapshot.step == published_step(worker) > 0
+
+
+def test_a_load_reports_success_and_failure_apart(worker, qtbot):
+    other = lessons.load_lesson().replace(name="another XOR")
+    source = Path("another.json")
+    with qtbot.waitSignal(worker.loaded, timeout=5000) as loaded:
+        worker.load(other, source)
+    assert loaded.args == [other, source]
+    worker.run_steps(3)
+    assert worker.wait_idle(WAIT_S)
+    # It parses, but the trainer refuses it: bce needs targets between 0 and 1.
+    refused = experiment(data={"kind": "inline", "inputs": [[0], [1]], "targets": [[2], [3]]},
+                         network={"inputs": 1, "layers": [{"units": 1,
+                                                           "activation": "sigmoid"}]},
+                         loss="bce")
+    with qtbot.waitSignal(worker.load_failed, timeout=5000) as failed:
+        worker.load(refused)
+    where, error = failed.args
+    assert where is None and isinstance(error, sim.ExperimentError) and str(error)
+    assert worker.wait_idle(WAIT_S)
+    status = worker.status(WAIT_S)
+    assert status.snapshot.experiment == other and status.snapshot.step == 3  # unchanged
+
+
+def test_a_file_is_read_on_the_worker_and_a_broken_one_says_why(worker, qtbot, tmp_path):
+    good = lessons.lesson_files()[1]
+    with qtbot.waitSignal(worker.read, timeout=5000) as read:
+        ticket = worker.read_file(good)
+    assert read.args == [ticket, good, sim.load(good)]
+    broken = tmp_path / "broken.json"
+    document = json.loads(good.read_text())
+    document["optimizer"]["learning_rate"] = -1
+    broken.write_text(json.dumps(document))
+    with qtbot.waitSignal(worker.read_failed, timeout=5000) as failed:
+        ticket = worker.read_file(broken)
+    assert failed.args[:2] == [ticket, broken]
+    assert "optimizer.learning_rate" in str(failed.args[2])
+    assert worker.status(WAIT_S).snapshot.experiment == lessons.load_lesson()  # not loaded
+
+
+def test_writing_reports_success_and_failure_apart(worker, qtbot, tmp_path):
+    saved = tmp_path / "saved.json"
+    with qtbot.waitSignal(worker.written, timeout=5000) as written:
+        worker.save(saved)
+    assert written.args == [saved] and sim.load(saved).state is not None
+    missing = tmp_path / "missing" / "history.csv"
+    with qtbot.waitSignal(worker.write_failed, timeout=5000) as failed:
+        worker.export_history(missing)
+    assert failed.args[0] == missing and failed.args[1].startswith(f"cannot write {missing}")
+    assert not missing.exists()
+
+
+def test_a_bug_in_the_worker_is_reported_with_its_exception(qtbot):
+    """A command the worker does not know is a bug: `failed` carries the exception, the
+    thread ends, and waiting for later commands returns at once."""
+    worker = TrainingWorker(lessons.load_lesson())
+    worker.start()
+    try:
+        with qtbot.waitSignal(worker.failed, timeout=5000) as failed:
+            ticket = worker.send("not a command")  # type: ignore[arg-type]
+        assert isinstance(failed.args[0], KeyError)
+        assert worker.wait(5000)
+        started = time.perf_counter()
+        assert not worker.wait_handled(ticket, WAIT_S)
+        assert time.perf_counter() - started < WAIT_S / 2
+    finally:
+        assert worker.shutdown(5000)
+
+
+def test_shutdown_stops_a_worker_training_flat_out_without_terminate(qtbot, monkeypatch):
+    terminated = []
+    monkeypatch.setattr(TrainingWorker, "terminate", lambda self: terminated.append(self))
+    worker = TrainingWorker(experiment(network={"inputs": 2, "layers": [
+        {"units": 64, "activation": "tanh"}, {"units": 64, "activation": "tanh"},
+        {"units": 1, "activation": "sigmoid"}]}))
+    worker.start()
+    worker.play()
+    qtbot.waitUntil(lambda: published_step(worker) > 5, timeout=10000)
+    started = time.perf_counter()
+    assert worker.shutdown(5000)
+    assert time.perf_counter() - started < 2.0
+    assert terminated == [] and worker.isFinished()
