@@ -324,7 +324,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _experiment_edited(self, experiment: sim.Experiment) -> None:
-        if sim.trainer.live_compatible(self.run.experiment, experiment):
+        if sim.experiment.live_compatible(self.run.experiment, experiment):
             self.run.apply(experiment)
             self.document.set_dirty(True)
         elif self.confirm_rebuild():

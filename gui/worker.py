@@ -24,6 +24,7 @@ from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, 
 
 import sim
 from sim.address import ParameterAddress
+from sim.trainer import Trainer
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
@@ -134,7 +135,7 @@ class TrainingWorker(QThread):
         self._initial = experiment
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         # Owned by the worker thread once it runs:
-        self._trainer: sim.Trainer  # built when the thread starts
+        self._trainer: Trainer  # built when the thread starts
         self._in_hand = 0  # the ticket of the command being run
         self._playing = False
         self._speed: float | None = None  # steps per second; None: as fast as possible
@@ -292,7 +293,7 @@ class TrainingWorker(QThread):
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
         try:
-            self._trainer = sim.Trainer(self._initial)
+            self._trainer = Trainer(self._initial)
             self._publish()
             while not self._stopping.is_set():
                 self._handle_commands()
@@ -478,7 +479,7 @@ class TrainingWorker(QThread):
 
     def _load(self, command: Load) -> bool:
         try:
-            trainer = sim.Trainer(command.experiment)
+            trainer = Trainer(command.experiment)
         except sim.ExperimentError as error:
             self.load_failed.emit(command.source, error)
             return False
@@ -504,7 +505,7 @@ class TrainingWorker(QThread):
         """An edit made on another network (the window had not yet heard of a load still in
         this queue) is dropped: the window asks for rebuilds with Load, after the user
         agreed."""
-        if not sim.trainer.live_compatible(self._trainer.experiment, command.experiment):
+        if not sim.experiment.live_compatible(self._trainer.experiment, command.experiment):
             return False
         self._trainer.apply_live(command.experiment)
         return True
@@ -599,7 +600,7 @@ class Views:
     problem: str = ""
 
 
-def _compute_views(trainer: sim.Trainer, boundary: bool, trace: ParameterTrace | None,
+def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None,
                    small: bool) -> Views:
     """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""

@@ -390,6 +390,12 @@ def data_facts(spec: DataSpec, base_dir: Path | None,
     return data.facts(spec, base_dir)
 
 
+def live_compatible(old: Experiment, new: Experiment) -> bool:
+    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt."""
+    return (old.data, old.network, old.loss, old.seed) == (new.data, new.network, new.loss,
+                                                           new.seed)
+
+
 def drop_weights_that_no_longer_fit(document: dict) -> None:
     """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
     units and inputs, after an edit of the network's sizes; weights that fit are kept."""

@@ -30,7 +30,7 @@ from .batches import BatchSampler
 from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
 from .events import Event, Phase, iteration_phases
-from .experiment import Experiment, check_data
+from .experiment import Experiment, check_data, live_compatible
 from .gradcheck import GradcheckResult, gradcheck
 from .history import History
 from .metrics import MetricRecorder, accuracy_rule
@@ -523,9 +523,3 @@ def _numeric_scope() -> contextvars.Context:
     context = contextvars.Context()
     context.run(np.seterr, **EXPECTED_IN_A_PASS)
     return context
-
-
-def live_compatible(old: Experiment, new: Experiment) -> bool:
-    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt."""
-    return (old.data, old.network, old.loss, old.seed) == (new.data, new.network, new.loss,
-                                                           new.seed)
