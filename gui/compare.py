@@ -23,9 +23,8 @@ from .canvas import NetworkCanvas
 from .plots import (PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches,
                     plotted_series)
 from .run import RunController
-from .style import Style
+from .style import RUN_A_COLOUR, RUN_B_COLOUR, Style
 
-A_COLOUR, B_COLOUR = "#0072B2", "#D55E00"
 
 
 class Comparison(QObject):
@@ -42,10 +41,10 @@ class Comparison(QObject):
         self.title.setWordWrap(True)
         self.loss_plot = Plot("Loss: A and B", style, log_y=True)
         self.norm_plot = Plot("Gradient norm, all layers (log)", style, log_y=True)
-        self.curves = {("loss", "A"): Curve(self.loss_plot, A_COLOUR, log=True),
-                       ("loss", "B"): Curve(self.loss_plot, B_COLOUR, log=True),
-                       ("grad_norm", "A"): Curve(self.norm_plot, A_COLOUR, log=True),
-                       ("grad_norm", "B"): Curve(self.norm_plot, B_COLOUR, log=True)}
+        self.curves = {("loss", "A"): Curve(self.loss_plot, RUN_A_COLOUR, log=True),
+                       ("loss", "B"): Curve(self.loss_plot, RUN_B_COLOUR, log=True),
+                       ("grad_norm", "A"): Curve(self.norm_plot, RUN_A_COLOUR, log=True),
+                       ("grad_norm", "B"): Curve(self.norm_plot, RUN_B_COLOUR, log=True)}
         self.panel = QWidget()
         layout = QVBoxLayout(self.panel)
         layout.addWidget(self.title)
@@ -86,8 +85,8 @@ class Comparison(QObject):
 
     @Slot(object, object)
     def _show_names(self, a: sim.Experiment, b: sim.Experiment) -> None:
-        self.title.setText(legend_html([(A_COLOUR, f"A: {a.name} (the big canvas)"),
-                                        (B_COLOUR, f"B: {b.name} (below)")],
+        self.title.setText(legend_html([(RUN_A_COLOUR, f"A: {a.name} (the big canvas)"),
+                                        (RUN_B_COLOUR, f"B: {b.name} (below)")],
                                        keep_together=False))
 
     def _ask_path(self) -> Path | None:

@@ -20,6 +20,8 @@ import sim
 from sim import activations, clipping, data, initializers, losses, optimizers, schedules
 from sim.experiment import MAX_HIDDEN_LAYERS, MAX_UNITS, to_dict
 
+from .style import ERROR_COLOUR
+
 GENERATED = [kind for kind in data.KINDS if kind not in ("inline", "csv")]
 
 
@@ -63,7 +65,7 @@ class ControlPanel(QScrollArea):
         self.column = QVBoxLayout(inner)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c0392b")
+        self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
         self.column.addWidget(self.error)
         self._build_data()
         self._build_network()

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpin
 import sim
 from sim.importing import experiment_from_csv, read_table
 
+from .style import ERROR_COLOUR
+
 PREVIEW_ROWS = 20
 
 
@@ -38,7 +40,7 @@ class CsvImportDialog(QDialog):
         self.standardize.setChecked(True)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c0392b")
+        self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_import)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from sim.history import Series
 from sim.snapshot import Snapshot
 
-from .style import Style, layer_colour
+from .style import (ALL_LAYERS_COLOUR, CLIP_COLOUR, RATE_COLOUR, TRAIN_COLOUR,
+                    VALIDATION_COLOUR, Style, layer_colour)
 
 # Thick antialiased curves drawn as one path cost tens of milliseconds in Qt's raster engine;
 # drawn as segments they cost a few (measured: 18.6 ms against 5.7 ms for 6000 noisy points).
@@ -182,8 +183,6 @@ def mini_batches(snapshot: Snapshot) -> bool:
 
 
 PLOT_INTERVAL_SECONDS = 0.1  # while playing, the plots redraw at most 10 times a second
-TRAIN_COLOUR, VALIDATION_COLOUR, GLOBAL_COLOUR = "#0072B2", "#D55E00", "#555555"
-CLIP_COLOUR, RATE_COLOUR = "#c0392b", "#009E73"
 
 
 class LivePlots(QWidget):
@@ -219,7 +218,7 @@ class LivePlots(QWidget):
         layout.addWidget(self.rate_plot, 1)
         self.train_curve = Curve(self.loss_plot, TRAIN_COLOUR, log=False)
         self.val_curve = Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
-        self.global_curve = Curve(self.norm_plot, GLOBAL_COLOUR, log=True,
+        self.global_curve = Curve(self.norm_plot, ALL_LAYERS_COLOUR, log=True,
                                    style=Qt.PenStyle.DashLine)
         self.layer_curves: list[Curve] = []
         self.clip_markers = self.norm_plot.plot(pen=None, symbol="t", symbolSize=10,
@@ -299,7 +298,7 @@ class LivePlots(QWidget):
         self.global_curve.show(self._series(snapshot, "grad_norm"), smooth=noisy)
         for number, curve in enumerate(self.layer_curves, 1):
             curve.show(self._series(snapshot, f"grad_norm_{number}"), smooth=noisy)
-        entries = [(GLOBAL_COLOUR, "all layers")] + \
+        entries = [(ALL_LAYERS_COLOUR, "all layers")] + \
             [(layer_colour(number).name(), f"layer {number}")
              for number in range(1, len(self.layer_curves) + 1)]
         if snapshot.experiment.clipping.kind != "none":

@@ -7,12 +7,27 @@ from functools import cached_property
 
 from PySide6.QtGui import QColor, QFont
 
-# Okabe & Ito's qualitative palette: distinguishable under common colour-vision deficiencies.
-# Layer l's label chip on the canvas and its gradient-norm curve share colour l.
-# Past eight layers, three of Paul Tol's colour-blind-safe "muted" colours, so that every one
-# of up to 11 layers (10 hidden and the output) has its own.
-LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-                 "#000000", "#882255", "#999933", "#AA4499"]
+# Every colour the app draws with is named here, once. The qualitative ones are Okabe & Ito's
+# palette: distinguishable under common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, PINK = "#0072B2", "#E69F00", "#009E73", "#CC79A7"
+SKY, VERMILLION, YELLOW, BLACK = "#56B4E9", "#D55E00", "#F0E442", "#000000"
+GREY, DARK_GREY, RED = "#555555", "#222222", "#c0392b"
+
+# Layer l's label chip on the canvas and its gradient-norm curve share colour l. Past eight
+# layers, three of Paul Tol's colour-blind-safe "muted" colours, so that every one of up to
+# 11 layers (10 hidden and the output) has its own.
+LAYER_COLOURS = [BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, YELLOW, BLACK,
+                 "#882255", "#999933", "#AA4499"]
+
+# What a colour means where curves of two kinds share a plot: blue the run or the data the
+# picture is about, vermillion what it is compared with or where it went.
+TRAIN_COLOUR = RUN_A_COLOUR = CURVE_COLOUR = BLUE
+VALIDATION_COLOUR = RUN_B_COLOUR = PATH_COLOUR = VERMILLION
+ALL_LAYERS_COLOUR = GREY  # the gradient norm of the whole network, beside the layers' own
+CLIP_COLOUR = ERROR_COLOUR = RED
+RATE_COLOUR = GREEN
+NOW_COLOUR = BLACK  # the current point on a landscape
+POINT_EDGE_COLOUR = DARK_GREY  # the outline of a validation point
 
 
 def layer_colour(layer: int) -> QColor:
@@ -29,8 +44,8 @@ class Style:
     background: QColor = field(default_factory=lambda: QColor("#ffffff"))
     foreground: QColor = field(default_factory=lambda: QColor("#1a1a1a"))
     muted: QColor = field(default_factory=lambda: QColor("#6b6b6b"))
-    accent: QColor = field(default_factory=lambda: QColor("#0072B2"))
-    danger: QColor = field(default_factory=lambda: QColor("#c0392b"))
+    accent: QColor = field(default_factory=lambda: QColor(BLUE))
+    danger: QColor = field(default_factory=lambda: QColor(ERROR_COLOUR))
     node_empty: QColor = field(default_factory=lambda: QColor("#f2f2f2"))
     bias_fill: QColor = field(default_factory=lambda: QColor("#fff7d6"))
     label_box: QColor = field(default_factory=lambda: QColor(255, 255, 255, 215))
@@ -76,7 +91,7 @@ def projector_style(scale: float = 1.0) -> Style:
 def dark_style(scale: float = 1.0) -> Style:
     return Style(scale=scale, name="dark", dark=True, background=QColor("#15171a"),
                  foreground=QColor("#eeeeee"), muted=QColor("#9a9a9a"),
-                 accent=QColor("#56B4E9"), danger=QColor("#ff6b5b"),
+                 accent=QColor(SKY), danger=QColor("#ff6b5b"),
                  node_empty=QColor("#2a2d31"), bias_fill=QColor("#3a3520"),
                  label_box=QColor(21, 23, 26, 215))
 

@@ -18,9 +18,8 @@ from sim.address import ParameterAddress
 from sim.views import BoundaryView, LandscapeView
 
 from .plots import Plot
-from .style import Style
+from .style import CURVE_COLOUR, NOW_COLOUR, PATH_COLOUR, POINT_EDGE_COLOUR, Style
 
-PATH_COLOUR, NOW_COLOUR = "#D55E00", "#000000"
 BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
@@ -56,7 +55,7 @@ class ViewsPanel(QTabWidget):
         self.boundary_plot.addItem(self.boundary_image)
         self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1.5))
         self.validation_points = pg.ScatterPlotItem(size=10, symbol="s",
-                                                    pen=pg.mkPen("#222222", width=1.5))
+                                                    pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.5))
         self.boundary_plot.addItem(self.train_points)
         self.boundary_plot.addItem(self.validation_points)
         self.boundary_note = QLabel()
@@ -70,7 +69,7 @@ class ViewsPanel(QTabWidget):
         page = QWidget()
         self.landscape_plot = Plot("Loss landscape", style, log_y=False)
         self.landscape_plot.setLabel("left", "loss E")
-        self.curve = self.landscape_plot.plot(pen=pg.mkPen("#0072B2", width=2))
+        self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))
         self.landscape_plot.addItem(self.surface)
