@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-
 from . import losses
 from .address import ParameterAddress
 

@@ -19,8 +19,17 @@ from typing import Any
 import numpy as np
 
 from .file_cache import FileCache
-from .schema import (MAX_NAME, ExperimentError, Section, join_path, read_at_most, read_choice,
-                     read_matrix, read_text, read_vector)
+from .schema import (
+    MAX_NAME,
+    ExperimentError,
+    Section,
+    join_path,
+    read_at_most,
+    read_choice,
+    read_matrix,
+    read_text,
+    read_vector,
+)
 
 MAX_SAMPLES = 100_000
 MAX_FEATURES = 256

@@ -23,8 +23,15 @@ from .data import DataFacts, DataSpec
 from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
-from .schema import (ExperimentError, Section, describe, join_path, read_at_most,
-                     read_matrix, read_vector)
+from .schema import (
+    ExperimentError,
+    Section,
+    describe,
+    join_path,
+    read_at_most,
+    read_matrix,
+    read_vector,
+)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1

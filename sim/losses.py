@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-
 @dataclass(frozen=True)
 class LossResult:
     """The loss of one batch and the error it sends back into the output layer.
