@@ -39,7 +39,8 @@ class BatchSampler:
 
     def __init__(self, dataset: Dataset, seed: int, jitter: float) -> None:
         self.streams = {name: np.random.default_rng([seed, stream]) for name, stream in
-                        zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM))}
+                        zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM),
+                            strict=True)}
         self.x_train, self.t_train = dataset.x_train, dataset.t_train
         self.samples = dataset.x_train.shape[0]
         self.jitter = jitter

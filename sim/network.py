@@ -128,7 +128,7 @@ class Network:
         self.segment_starts = np.array([layer.segment.start for layer in self.layers],
                                        dtype=np.intp)  # for np.add.reduceat
         for layer, (W, b), (dW, db) in zip(self.layers, self.layer_views(self.theta),
-                                           self.layer_views(self.grad)):
+                                           self.layer_views(self.grad), strict=True):
             layer.W, layer.b, layer.dW, layer.db = W, b, dW, db
 
     def layer_views(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -144,7 +144,7 @@ class Network:
         return views
 
     def _initialise(self, seed: int) -> None:
-        for layer, spec in zip(self.layers, self.spec.layers):
+        for layer, spec in zip(self.layers, self.spec.layers, strict=True):
             init = spec.init or self.spec.init
             # One stream per layer: editing one layer's weights never changes another's draw.
             rng = np.random.default_rng([seed, INIT_STREAM, layer.number])

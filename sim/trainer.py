@@ -108,7 +108,9 @@ class Trainer:
         self.validation_interval = experiment.validation_interval  # None: each epoch's end
         regularization = experiment.regularization
         self.l1, self.l2 = regularization.l1, regularization.l2
-        for layer, spec in zip(self.network.layers[:-1], experiment.network.layers):
+        # Hidden layers only: the output layer never drops out (as in Network's constructor).
+        for layer, spec in zip(self.network.layers[:-1], experiment.network.layers[:-1],
+                               strict=True):
             layer.dropout = regularization.dropout if spec.dropout is None else spec.dropout
         dropout = self.sampler.streams["dropout"]
         self._dropout_rngs = [None] + [dropout if layer.dropout > 0.0 else None
