@@ -149,7 +149,7 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
 
 def validation_size(samples: int, fraction: float) -> int:
     """Samples split off for validation: the nearest whole number, leaving one to train on."""
-    return min(samples - 1, int(round(samples * fraction))) if fraction > 0.0 else 0
+    return min(samples - 1, round(samples * fraction)) if fraction > 0.0 else 0
 
 
 def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generator,
@@ -169,7 +169,8 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
                    spec.input_names or names_in, spec.output_names or names_out, mean, scale)
 
 
-def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generator):
+def _split(x: np.ndarray, t: np.ndarray, fraction: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = x.shape[0]
     n_val = validation_size(n, fraction)
     if n_val <= 0:
@@ -181,22 +182,22 @@ def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generat
 
 # ---------------------------------------------------------------------------- generated sets
 
-def _inline(spec: DataSpec, rng: np.random.Generator):
+def _inline(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return np.array(spec.inputs, dtype=np.float64), np.array(spec.targets, dtype=np.float64)
 
 
-def _xor(spec: DataSpec, rng: np.random.Generator):
+def _xor(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     return x, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def _xor_cloud(spec: DataSpec, rng: np.random.Generator):
+def _xor_cloud(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = rng.uniform(-1.0, 1.0, (spec.samples, 2))
     t = (x[:, 0] * x[:, 1] < 0.0).astype(np.float64)[:, None]  # 1 where the signs differ
     return x + rng.normal(0.0, spec.noise, x.shape), t
 
 
-def _circles(spec: DataSpec, rng: np.random.Generator):
+def _circles(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n_outer = spec.samples // 2
     labels = np.r_[np.zeros(n_outer), np.ones(spec.samples - n_outer)]
     radius = np.where(labels == 0.0, 1.0, spec.factor)
@@ -215,14 +216,14 @@ def _encode(labels: np.ndarray, spec: DataSpec) -> np.ndarray:
     return labels.astype(np.float64)[:, None]
 
 
-def _gaussians(spec: DataSpec, rng: np.random.Generator):
+def _gaussians(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     labels = _class_labels(spec.samples, spec.classes)
     angles = 2.0 * math.pi * labels / spec.classes
     centres = np.c_[np.cos(angles), np.sin(angles)]
     return centres + rng.normal(0.0, spec.noise, centres.shape), _encode(labels, spec)
 
 
-def _spiral(spec: DataSpec, rng: np.random.Generator):
+def _spiral(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     labels = _class_labels(spec.samples, spec.classes)
     radius = rng.uniform(0.05, 1.0, spec.samples)
     angle = 2.0 * math.pi * (labels / spec.classes + spec.turns * radius)
@@ -230,7 +231,7 @@ def _spiral(spec: DataSpec, rng: np.random.Generator):
     return x + rng.normal(0.0, spec.noise, x.shape), _encode(labels, spec)
 
 
-def _moons(spec: DataSpec, rng: np.random.Generator):
+def _moons(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n_upper = spec.samples // 2
     labels = np.r_[np.zeros(n_upper), np.ones(spec.samples - n_upper)]
     angle = rng.uniform(0.0, math.pi, spec.samples)
@@ -240,7 +241,7 @@ def _moons(spec: DataSpec, rng: np.random.Generator):
     return x + rng.normal(0.0, spec.noise, x.shape), labels[:, None]
 
 
-def _line(spec: DataSpec, rng: np.random.Generator):
+def _line(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     if spec.x is not None:
         x = np.array(spec.x, dtype=np.float64)[:, None]
     else:
@@ -251,7 +252,7 @@ def _line(spec: DataSpec, rng: np.random.Generator):
     return x, z
 
 
-def _sine(spec: DataSpec, rng: np.random.Generator):
+def _sine(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = np.sort(rng.uniform(-math.pi, math.pi, spec.samples))[:, None]
     return x, np.sin(x) + rng.normal(0.0, spec.noise, x.shape)
 
@@ -261,22 +262,22 @@ def _all_patterns(bits: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(bits - 1, -1, -1)) & 1).astype(np.float64)
 
 
-def _symmetry(spec: DataSpec, rng: np.random.Generator):
+def _symmetry(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = _all_patterns(spec.bits)
     return x, np.all(x == x[:, ::-1], axis=1).astype(np.float64)[:, None]
 
 
-def _parity(spec: DataSpec, rng: np.random.Generator):
+def _parity(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = _all_patterns(spec.bits)
     return x, (x.sum(axis=1) % 2.0)[:, None]
 
 
-def _encoder(spec: DataSpec, rng: np.random.Generator):
+def _encoder(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     identity = np.eye(spec.size)
     return identity, identity.copy()
 
 
-def _spam(spec: DataSpec, rng: np.random.Generator):
+def _spam(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     # Word counts per e-mail: spam uses the trigger words and shouting far more often.
     spam_rates = np.array([1.5, 1.0, 1.0, 3.0, 3.0])
     ham_rates = np.array([0.2, 0.1, 0.3, 0.6, 0.5])

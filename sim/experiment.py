@@ -8,6 +8,7 @@ problem is reported in one line naming the field.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -552,10 +553,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 

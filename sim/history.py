@@ -108,7 +108,7 @@ class History:
     def last(self) -> dict[str, float] | None:
         if not self._count:
             return None
-        return dict(zip(self.columns, self._rows[self._count - 1].tolist()))
+        return dict(zip(self.columns, self._rows[self._count - 1].tolist(), strict=True))
 
     def recent(self) -> np.ndarray:
         """A copy of the full-resolution rows, oldest first."""
@@ -153,8 +153,8 @@ class History:
             first, last = int(low[step]), int(high[step])
             for statistic, values in (("min", low), ("max", high)):
                 lines.append(_csv_line(first, last, statistic, values))
-        for row in self._rows[:self._count]:
-            lines.append(_csv_line(int(row[step]), int(row[step]), "value", row))
+        lines.extend(_csv_line(int(row[step]), int(row[step]), "value", row)
+                     for row in self._rows[:self._count])
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ folding old rows

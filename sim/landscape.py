@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -122,7 +122,8 @@ def loss_surface(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: 
         raise ValueError(f"give one half-width per parameter (or None), got {len(half_widths)}")
     u, v = (grid_values(value, _checked_half_width(half_width, value), points)
             for value, half_width in zip((_current_value(network, first),
-                                          _current_value(network, second)), half_widths))
+                                          _current_value(network, second)), half_widths,
+                                         strict=True))
     values = np.column_stack([np.tile(u, points), np.repeat(v, points)])  # row g = r * P + c
     grid = loss_at(network, x, t, loss, l1, l2, (first, second), values)
     return u, v, grid.reshape(points, points)
@@ -170,7 +171,7 @@ class _Change:
     column: int
 
 
-def _chunks(network: Network, offsets: np.ndarray, samples: int):
+def _chunks(network: Network, offsets: np.ndarray, samples: int) -> Iterator[np.ndarray]:
     """Slices of the grid points small enough that each array of a chunk stays modest."""
     widest = max(layer.units for layer in network.layers)
     size = max(1, min(CHUNK_ROWS, CHUNK_ELEMENTS // widest) // samples)
