@@ -114,9 +114,15 @@ class Pass:
         ValueError if the phase that computes it has not run on this pass."""
         value: np.ndarray | None = getattr(self, name)[number]
         if value is None:
-            raise ValueError(f"{name} of layer {number} is not computed yet: its phase has not "
-                             f"run on this pass")
+            raise not_computed(name, number)
         return value
+
+
+def not_computed(name: PassValue, number: int) -> ValueError:
+    """The error for reading a value of a pass (or of a snapshot of one) that its phase has not
+    computed yet."""
+    return ValueError(f"{name} of layer {number} is not computed yet: its phase has not run on "
+                      f"this pass")
 
 
 class Network:

@@ -16,11 +16,11 @@ import numpy as np
 from .events import Event, Phase
 from .experiment import Experiment
 from .history import Series
+from .network import Pass, PassValue, not_computed
 
 if TYPE_CHECKING:
     from .address import ParameterAddress
     from .chain_rule import ChainRule
-    from .network import Pass
     from .trainer import Trainer
 
 # The history columns the live plots draw, besides the per-layer gradient norms.
@@ -83,6 +83,14 @@ class LayerSnapshot:
     delta: np.ndarray | None
     grad_norm: float  # this layer's gradient norm in the last clip phase (before clipping)
 
+    def computed(self, name: PassValue) -> np.ndarray:
+        """The batch array ``name`` (z, h, a, dE_da, fprime or delta) of this layer; ValueError
+        if the phase that computes it has not run in this iteration."""
+        value: np.ndarray | None = getattr(self, name)
+        if value is None:
+            raise not_computed(name, self.number)
+        return value
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -141,6 +149,20 @@ class Snapshot:
     def activations(self, number: int) -> np.ndarray | None:
         """a of layer ``number`` for the batch; layer 0 is the input."""
         return self.x if number == 0 else self.layers[number - 1].a
+
+    def computed(self, name: PassValue, number: int) -> np.ndarray:
+        """Layer ``number``'s batch array ``name`` (see ``LayerSnapshot.computed``), a of layer 0
+        being the input; ValueError if its phase has not run in this iteration."""
+        if number == 0 and name == "a":
+            return self.batch()[0]
+        return self.layers[number - 1].computed(name)
+
+    def batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets of the current pass's batch; ValueError before a pass has begun
+        (x and t are None together)."""
+        if self.x is None or self.t is None:
+            raise ValueError("no pass has begun: there is no batch yet")
+        return self.x, self.t
 
     def chain_rule(self, address: ParameterAddress) -> ChainRule:
         """The factors of dE/dw_ji (or dE/db_j) for this snapshot's batch."""
