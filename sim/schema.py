@@ -228,7 +228,7 @@ def read_matrix(value: Any, path: str, rows: int | None, columns: int | None,
     outer = read_list(value, path, max_rows)
     if rows is not None and len(outer) != rows:
         raise ExperimentError(path, f"must have {rows} rows, got {len(outer)}")
-    result = []
+    result: list[list[float]] = []
     for r, row in enumerate(outer):
         row_path = f"{path}[{r}]"
         inner = read_list(row, row_path, max_columns)
