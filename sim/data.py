@@ -183,7 +183,24 @@ def _split(x: np.ndarray, t: np.ndarray, fraction: float,
 # ---------------------------------------------------------------------------- generated sets
 
 def _inline(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    return np.array(spec.inputs, dtype=np.float64), np.array(spec.targets, dtype=np.float64)
+    inputs, targets = _inline_samples(spec)
+    return np.array(inputs, dtype=np.float64), np.array(targets, dtype=np.float64)
+
+
+Rows = tuple[tuple[float, ...], ...]
+
+
+def _inline_samples(spec: DataSpec) -> tuple[Rows, Rows]:
+    """An inline spec's inputs and targets, which its reader requires; ValueError for a spec
+    made in code without them."""
+    if spec.inputs is None or spec.targets is None:
+        raise ValueError('data kind "inline" needs inputs and targets')
+    return spec.inputs, spec.targets
+
+
+def _inline_dimensions(spec: DataSpec) -> tuple[int, int]:
+    inputs, targets = _inline_samples(spec)
+    return len(inputs[0]), len(targets[0])
 
 
 def _xor(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -360,8 +377,8 @@ def _read_csv_keys(s: Section) -> dict[str, Any]:
     path = s.text("path", max_length=4096)
     if "\x00" in path:  # no file system allows it; open() would raise
         raise ExperimentError(s.at("path"), "must not hold a NUL character")
-    targets = _names(s, "targets", required=True)
-    inputs = _names(s, "inputs", required=True) if s.has("inputs") else None
+    targets = _column_names(s, "targets")
+    inputs = _column_names(s, "inputs") if s.has("inputs") else None
     _check_columns(s, targets, inputs or ())
     return {"path": path, "target_columns": targets, "input_columns": inputs}
 
@@ -378,12 +395,21 @@ def _check_columns(s: Section, targets: tuple[str, ...], inputs: tuple[str, ...]
                                                                  'target')
 
 
-def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
-    if not s.has(key) and not required:
-        return None
-    items = s.list(key, max_length=2 * MAX_FEATURES)
-    if required and not items:
+def _names(s: Section, key: str) -> tuple[str, ...] | None:
+    """The names listed under ``key``; None if the file leaves the key out."""
+    return _listed_names(s, key) if s.has(key) else None
+
+
+def _column_names(s: Section, key: str) -> tuple[str, ...]:
+    """At least one column name, listed under the required ``key``."""
+    names = _listed_names(s, key)
+    if not names:
         raise ExperimentError(s.at(key), "must name at least one column")
+    return names
+
+
+def _listed_names(s: Section, key: str) -> tuple[str, ...]:
+    items = s.list(key, max_length=2 * MAX_FEATURES)
     return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
 
 
@@ -477,9 +503,8 @@ def _two_in_class_out(spec: DataSpec) -> tuple[int, int]:
 
 
 DATA_KINDS: dict[str, DataKind | CsvKind] = {kind.name: kind for kind in (
-    DataKind("inline", ("inputs", "targets"), _read_inline, _inline,
-             lambda spec: (len(spec.inputs[0]), len(spec.targets[0])),
-             sample_count=lambda spec: len(spec.inputs)),
+    DataKind("inline", ("inputs", "targets"), _read_inline, _inline, _inline_dimensions,
+             sample_count=lambda spec: len(_inline_samples(spec)[0])),
     DataKind("xor", (), _nothing, _xor, _two_in_one_out, sample_count=lambda spec: 4),
     DataKind("xor_cloud", ("samples", "noise"), _samples_and_noise(0.1), _xor_cloud,
              _two_in_one_out),
@@ -517,6 +542,10 @@ KINDS = tuple(DATA_KINDS)
 # ---------------------------------------------------------------------------- CSV files
 
 def csv_path(spec: DataSpec, base_dir: Path | None) -> Path:
+    """The CSV file of a csv spec, relative paths taken from ``base_dir`` (if given); ValueError
+    for a spec made in code without a path (its reader requires one)."""
+    if spec.path is None:
+        raise ValueError('data kind "csv" needs a path')
     path = Path(spec.path)
     return path if path.is_absolute() or base_dir is None else base_dir / path
 
