@@ -22,6 +22,11 @@ class ExperimentError(ValueError):
         self.problem = problem
         super().__init__(one_line(f"{path}: {problem}" if path else problem))
 
+    def __reduce__(self) -> tuple[type[ExperimentError], tuple[str, str], dict[str, Any]]:
+        """Pickle as a call of the constructor with path and problem (an exception's default
+        calls it with the message alone), then the attributes, notes among them."""
+        return type(self), (self.path, self.problem), self.__dict__
+
 
 def one_line(text: str) -> str:
     """``text`` with control characters escaped, so that an error stays one line."""
