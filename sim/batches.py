@@ -9,6 +9,7 @@ and jitter are drawn again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,8 @@ class SamplerState:
 
     epochs: int  # epochs completed
     position: int  # index of the next batch's first sample in this epoch's order
-    streams: dict[str, dict[str, Any]]  # every stream of STREAMS as it is now
-    epoch_streams: dict[str, dict[str, Any]] | None  # EPOCH_STREAMS as this epoch began;
+    streams: Mapping[str, Mapping[str, Any]]  # every stream of STREAMS as it is now
+    epoch_streams: Mapping[str, Mapping[str, Any]] | None  # EPOCH_STREAMS as this epoch began;
     # None at an epoch's start, where the next batch draws a new epoch anyway
 
 
@@ -39,7 +40,8 @@ class BatchSampler:
 
     def __init__(self, dataset: Dataset, seed: int, jitter: float) -> None:
         self.streams = {name: np.random.default_rng([seed, stream]) for name, stream in
-                        zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM))}
+                        zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM),
+                            strict=True)}
         self.x_train, self.t_train = dataset.x_train, dataset.t_train
         self.samples = dataset.x_train.shape[0]
         self.jitter = jitter
@@ -51,7 +53,7 @@ class BatchSampler:
         self._shuffle = False
         self._order: np.ndarray | None = None  # this epoch's order; None: the data's order
         self._x_epoch = self.x_train  # this epoch's inputs, jittered if asked
-        self._epoch_streams: dict[str, dict[str, Any]] = {}
+        self._epoch_streams: dict[str, Mapping[str, Any]] = {}
 
     def configure(self, batch_size: int | None, shuffle: bool) -> None:
         """Batch size (None: the whole training set) and shuffling; changing either starts the
@@ -115,10 +117,12 @@ class BatchSampler:
         """
         self.epoch_count, self.position = state.epochs, state.position
         if state.position:
+            if state.epoch_streams is None:
+                raise ValueError("a state inside an epoch needs the streams as the epoch began")
             self._set_streams(state.epoch_streams)
             self._begin_epoch()
         self._set_streams(state.streams)
 
-    def _set_streams(self, states: dict[str, dict[str, Any]]) -> None:
+    def _set_streams(self, states: Mapping[str, Mapping[str, Any]]) -> None:
         for name, value in states.items():
             self.streams[name].bit_generator.state = value

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-
 from . import losses
 from .address import ParameterAddress
 
@@ -69,11 +68,13 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
     fused = s.fused_delta and layer_number == s.depth
     W, b = s.weights_in_pass(layer_number)
     if i is None:
+        db, db_clipped = layer.db, layer.db_clipped
+        assert b is not None and db is not None and db_clipped is not None  # checked: a bias
         a_i = np.ones(delta.shape[0])
-        value, gradient, clipped = float(b[j]), float(layer.db[j]), float(layer.db_clipped[j])
+        value, gradient, clipped = float(b[j]), float(db[j]), float(db_clipped[j])
         penalty = 0.0
     else:
-        a_i = np.array(s.activations(layer_number - 1)[:, i])
+        a_i = np.array(s.computed("a", layer_number - 1)[:, i])
         value, gradient = float(W[j, i]), float(layer.dW[j, i])
         clipped = float(layer.dW_clipped[j, i])
         regularization = s.experiment.regularization
@@ -81,9 +82,9 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
     per_sample = delta[:, j] * a_i
     return ChainRule(
         address=address, value=value,
-        dE_da=None if fused else layer.dE_da[:, j].copy(),
+        dE_da=None if fused else layer.computed("dE_da")[:, j].copy(),
         keep=None if layer.keep is None else layer.keep[:, j].copy(),
-        fprime=None if fused else layer.fprime[:, j].copy(),
+        fprime=None if fused else layer.computed("fprime")[:, j].copy(),
         delta=delta[:, j].copy(), a_i=a_i, per_sample=per_sample,
         data_gradient=math.fsum(per_sample.tolist()), penalty_gradient=penalty,
         gradient=gradient, clipped_gradient=clipped,

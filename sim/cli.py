@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (python -m sim explain ... | head)
-        sys.stdout = open(os.devnull, "w")
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until the exit
         return EXIT_OK
 
 
@@ -147,8 +147,9 @@ def _run(args: argparse.Namespace) -> int:
             raise CliError(f"cannot write {args.save}: {error.strerror}") from None
     if not args.quiet:
         _summary(trainer, sys.stdout)
-    if trainer.diverged:
-        print(trainer.stop_event.message, file=sys.stderr)
+    stop = trainer.stop_event
+    if stop is not None and trainer.diverged:
+        print(stop.message, file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
 
@@ -166,8 +167,9 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"== {caption.title}")
             for line in caption.lines:
                 print(f"   {line}")
-        if trainer.stopped:
-            print(trainer.stop_event.message)
+        stop = trainer.stop_event
+        if stop is not None:
+            print(stop.message)
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
 
@@ -187,7 +189,7 @@ def _finite_or_none(value: float) -> float | None:
 
 def _trace_record(trainer: Trainer) -> dict[str, Any]:
     """One step as the trace documents it; norms are before clipping, loss before the update."""
-    row = trainer.history.last()
+    row = trainer.history.last_row()
     depth = trainer.network.depth
     return {
         "step": int(row["step"]),
@@ -259,7 +261,7 @@ class _Progress:
                 text += f" (step {trainer.step_count})"
         else:
             text = f"step {trainer.step_count}, epoch {trainer.epoch_count}"
-        line = f"{text}  loss {trainer.history.last()['loss']:.6g} "
+        line = f"{text}  loss {trainer.history.last_row()['loss']:.6g} "
         self.width = max(self.width, len(line))
         self.stream.write(f"\r{line:<{self.width}}")
         self.stream.flush()

@@ -19,8 +19,17 @@ from typing import Any
 import numpy as np
 
 from .file_cache import FileCache
-from .schema import (MAX_NAME, ExperimentError, Section, join_path, read_at_most, read_choice,
-                     read_matrix, read_text, read_vector)
+from .schema import (
+    MAX_NAME,
+    ExperimentError,
+    Section,
+    join_path,
+    read_at_most,
+    read_choice,
+    read_matrix,
+    read_text,
+    read_vector,
+)
 
 MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
@@ -140,7 +149,7 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
 
 def validation_size(samples: int, fraction: float) -> int:
     """Samples split off for validation: the nearest whole number, leaving one to train on."""
-    return min(samples - 1, int(round(samples * fraction))) if fraction > 0.0 else 0
+    return min(samples - 1, round(samples * fraction)) if fraction > 0.0 else 0
 
 
 def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generator,
@@ -160,7 +169,8 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
                    spec.input_names or names_in, spec.output_names or names_out, mean, scale)
 
 
-def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generator):
+def _split(x: np.ndarray, t: np.ndarray, fraction: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = x.shape[0]
     n_val = validation_size(n, fraction)
     if n_val <= 0:
@@ -172,22 +182,39 @@ def _split(x: np.ndarray, t: np.ndarray, fraction: float, rng: np.random.Generat
 
 # ---------------------------------------------------------------------------- generated sets
 
-def _inline(spec: DataSpec, rng: np.random.Generator):
-    return np.array(spec.inputs, dtype=np.float64), np.array(spec.targets, dtype=np.float64)
+def _inline(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    inputs, targets = _inline_samples(spec)
+    return np.array(inputs, dtype=np.float64), np.array(targets, dtype=np.float64)
 
 
-def _xor(spec: DataSpec, rng: np.random.Generator):
+Rows = tuple[tuple[float, ...], ...]
+
+
+def _inline_samples(spec: DataSpec) -> tuple[Rows, Rows]:
+    """An inline spec's inputs and targets, which its reader requires; ValueError for a spec
+    made in code without them."""
+    if spec.inputs is None or spec.targets is None:
+        raise ValueError('data kind "inline" needs inputs and targets')
+    return spec.inputs, spec.targets
+
+
+def _inline_dimensions(spec: DataSpec) -> tuple[int, int]:
+    inputs, targets = _inline_samples(spec)
+    return len(inputs[0]), len(targets[0])
+
+
+def _xor(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     return x, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def _xor_cloud(spec: DataSpec, rng: np.random.Generator):
+def _xor_cloud(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = rng.uniform(-1.0, 1.0, (spec.samples, 2))
     t = (x[:, 0] * x[:, 1] < 0.0).astype(np.float64)[:, None]  # 1 where the signs differ
     return x + rng.normal(0.0, spec.noise, x.shape), t
 
 
-def _circles(spec: DataSpec, rng: np.random.Generator):
+def _circles(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n_outer = spec.samples // 2
     labels = np.r_[np.zeros(n_outer), np.ones(spec.samples - n_outer)]
     radius = np.where(labels == 0.0, 1.0, spec.factor)
@@ -206,14 +233,14 @@ def _encode(labels: np.ndarray, spec: DataSpec) -> np.ndarray:
     return labels.astype(np.float64)[:, None]
 
 
-def _gaussians(spec: DataSpec, rng: np.random.Generator):
+def _gaussians(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     labels = _class_labels(spec.samples, spec.classes)
     angles = 2.0 * math.pi * labels / spec.classes
     centres = np.c_[np.cos(angles), np.sin(angles)]
     return centres + rng.normal(0.0, spec.noise, centres.shape), _encode(labels, spec)
 
 
-def _spiral(spec: DataSpec, rng: np.random.Generator):
+def _spiral(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     labels = _class_labels(spec.samples, spec.classes)
     radius = rng.uniform(0.05, 1.0, spec.samples)
     angle = 2.0 * math.pi * (labels / spec.classes + spec.turns * radius)
@@ -221,7 +248,7 @@ def _spiral(spec: DataSpec, rng: np.random.Generator):
     return x + rng.normal(0.0, spec.noise, x.shape), _encode(labels, spec)
 
 
-def _moons(spec: DataSpec, rng: np.random.Generator):
+def _moons(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n_upper = spec.samples // 2
     labels = np.r_[np.zeros(n_upper), np.ones(spec.samples - n_upper)]
     angle = rng.uniform(0.0, math.pi, spec.samples)
@@ -231,7 +258,7 @@ def _moons(spec: DataSpec, rng: np.random.Generator):
     return x + rng.normal(0.0, spec.noise, x.shape), labels[:, None]
 
 
-def _line(spec: DataSpec, rng: np.random.Generator):
+def _line(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     if spec.x is not None:
         x = np.array(spec.x, dtype=np.float64)[:, None]
     else:
@@ -242,7 +269,7 @@ def _line(spec: DataSpec, rng: np.random.Generator):
     return x, z
 
 
-def _sine(spec: DataSpec, rng: np.random.Generator):
+def _sine(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = np.sort(rng.uniform(-math.pi, math.pi, spec.samples))[:, None]
     return x, np.sin(x) + rng.normal(0.0, spec.noise, x.shape)
 
@@ -252,22 +279,22 @@ def _all_patterns(bits: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(bits - 1, -1, -1)) & 1).astype(np.float64)
 
 
-def _symmetry(spec: DataSpec, rng: np.random.Generator):
+def _symmetry(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = _all_patterns(spec.bits)
     return x, np.all(x == x[:, ::-1], axis=1).astype(np.float64)[:, None]
 
 
-def _parity(spec: DataSpec, rng: np.random.Generator):
+def _parity(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = _all_patterns(spec.bits)
     return x, (x.sum(axis=1) % 2.0)[:, None]
 
 
-def _encoder(spec: DataSpec, rng: np.random.Generator):
+def _encoder(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     identity = np.eye(spec.size)
     return identity, identity.copy()
 
 
-def _spam(spec: DataSpec, rng: np.random.Generator):
+def _spam(spec: DataSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     # Word counts per e-mail: spam uses the trigger words and shouting far more often.
     spam_rates = np.array([1.5, 1.0, 1.0, 3.0, 3.0])
     ham_rates = np.array([0.2, 0.1, 0.3, 0.6, 0.5])
@@ -350,8 +377,8 @@ def _read_csv_keys(s: Section) -> dict[str, Any]:
     path = s.text("path", max_length=4096)
     if "\x00" in path:  # no file system allows it; open() would raise
         raise ExperimentError(s.at("path"), "must not hold a NUL character")
-    targets = _names(s, "targets", required=True)
-    inputs = _names(s, "inputs", required=True) if s.has("inputs") else None
+    targets = _column_names(s, "targets")
+    inputs = _column_names(s, "inputs") if s.has("inputs") else None
     _check_columns(s, targets, inputs or ())
     return {"path": path, "target_columns": targets, "input_columns": inputs}
 
@@ -368,12 +395,21 @@ def _check_columns(s: Section, targets: tuple[str, ...], inputs: tuple[str, ...]
                                                                  'target')
 
 
-def _names(s: Section, key: str, required: bool = False) -> tuple[str, ...] | None:
-    if not s.has(key) and not required:
-        return None
-    items = s.list(key, max_length=2 * MAX_FEATURES)
-    if required and not items:
+def _names(s: Section, key: str) -> tuple[str, ...] | None:
+    """The names listed under ``key``; None if the file leaves the key out."""
+    return _listed_names(s, key) if s.has(key) else None
+
+
+def _column_names(s: Section, key: str) -> tuple[str, ...]:
+    """At least one column name, listed under the required ``key``."""
+    names = _listed_names(s, key)
+    if not names:
         raise ExperimentError(s.at(key), "must name at least one column")
+    return names
+
+
+def _listed_names(s: Section, key: str) -> tuple[str, ...]:
+    items = s.list(key, max_length=2 * MAX_FEATURES)
     return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
 
 
@@ -467,9 +503,8 @@ def _two_in_class_out(spec: DataSpec) -> tuple[int, int]:
 
 
 DATA_KINDS: dict[str, DataKind | CsvKind] = {kind.name: kind for kind in (
-    DataKind("inline", ("inputs", "targets"), _read_inline, _inline,
-             lambda spec: (len(spec.inputs[0]), len(spec.targets[0])),
-             sample_count=lambda spec: len(spec.inputs)),
+    DataKind("inline", ("inputs", "targets"), _read_inline, _inline, _inline_dimensions,
+             sample_count=lambda spec: len(_inline_samples(spec)[0])),
     DataKind("xor", (), _nothing, _xor, _two_in_one_out, sample_count=lambda spec: 4),
     DataKind("xor_cloud", ("samples", "noise"), _samples_and_noise(0.1), _xor_cloud,
              _two_in_one_out),
@@ -507,6 +542,10 @@ KINDS = tuple(DATA_KINDS)
 # ---------------------------------------------------------------------------- CSV files
 
 def csv_path(spec: DataSpec, base_dir: Path | None) -> Path:
+    """The CSV file of a csv spec, relative paths taken from ``base_dir`` (if given); ValueError
+    for a spec made in code without a path (its reader requires one)."""
+    if spec.path is None:
+        raise ValueError('data kind "csv" needs a path')
     path = Path(spec.path)
     return path if path.is_absolute() or base_dir is None else base_dir / path
 

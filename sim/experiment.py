@@ -8,6 +8,7 @@ problem is reported in one line naming the field.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -23,8 +24,15 @@ from .data import DataFacts, DataSpec
 from .initializers import InitSpec
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
-from .schema import (ExperimentError, Section, describe, join_path, read_at_most,
-                     read_matrix, read_vector)
+from .schema import (
+    ExperimentError,
+    Section,
+    describe,
+    join_path,
+    read_at_most,
+    read_matrix,
+    read_vector,
+)
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
@@ -545,10 +553,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 

@@ -65,18 +65,18 @@ def caption(s: Snapshot, sample: int = 0) -> Caption:
     if phase is None or s.x is None:
         return Caption("Ready", ("Step a phase to begin: forward, loss, backward, clip, "
                                  "update.",))
-    if s.diverged:  # the failed iteration's numbers were never applied: no equation
+    stop = s.stop_event
+    if stop is not None and stop.kind == "diverged":  # its numbers were never applied
         return Caption("Training diverged", (
-            s.stop_event.message,
+            stop.message,
             "That iteration was abandoned, so none of its numbers is shown as an equation.",))
     row, note = _row_of(s, sample)
     lines: list[str] = [note] if note else []
-    if phase.kind == "forward":
-        title, body = _forward(s, phase.layer, row)
+    if phase.layer is not None:  # forward or backward through one layer
+        through = _forward if phase.kind == "forward" else _backward
+        title, body = through(s, phase.layer, row)
     elif phase.kind == "loss":
         title, body = _loss(s, row)
-    elif phase.kind == "backward":
-        title, body = _backward(s, phase.layer, row)
     elif phase.kind == "clip":
         title, body = _clip(s)
     else:
@@ -86,7 +86,7 @@ def caption(s: Snapshot, sample: int = 0) -> Caption:
 
 def _row_of(s: Snapshot, sample: int) -> tuple[int, str]:
     """Which row of the batch holds the followed sample (the first row if it is absent)."""
-    n = s.x.shape[0]
+    n = s.batch()[0].shape[0]
     if s.indices is None:
         if 0 <= sample < n:
             return sample, ""
@@ -134,7 +134,9 @@ def _forward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
     title = (f"Forward · layer {number} ({_role(s, layer)}, {kind}): "
              f"z = Σ w·a + b, then a = f(z)")
     lines = []
-    a_prev = s.activations(number - 1)[row]
+    a_prev = s.computed("a", number - 1)[row]
+    z_row, h_row, a_row = (layer.computed("z")[row], layer.computed("h")[row],
+                           layer.computed("a")[row])
     for j in range(min(layer.units, MAX_UNITS)):
         u = _unit(s, number, j)
         terms = [f"{factor(a_prev[i])}×{factor(W[j, i])}" for i in range(layer.fan_in)]
@@ -142,12 +144,12 @@ def _forward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
             terms = [f"Σ of {layer.fan_in} inputs × weights"]
         if b is not None:
             terms.append(fmt(b[j]))
-        z, a = layer.z[row, j], layer.a[row, j]
+        z, a = z_row[j], a_row[j]
         text = f"z{u} = {' + '.join(terms)} = {fmt(z)}"
         if kind == "softmax":
             text += f",  a{u} = e^z{u} / Σ e^z = {fmt(a)}"
         else:
-            text += f",  a{u} = {kind}({fmt(z)}) = {fmt(layer.h[row, j])}"
+            text += f",  a{u} = {kind}({fmt(z)}) = {fmt(h_row[j])}"
         if layer.keep is not None:
             keep = layer.keep[row, j]
             text += ", dropped out" if keep == 0.0 else f", kept ×{fmt(keep)}"
@@ -156,8 +158,9 @@ def _forward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
         lines.append(text)
     if layer.units > MAX_UNITS:
         lines.append(f"… and {layer.units - MAX_UNITS} more units")
-    if s.x.shape[0] > 1:
-        lines.append(f"Shown for one sample; all {s.x.shape[0]} samples of the batch go "
+    samples = s.batch()[0].shape[0]
+    if samples > 1:
+        lines.append(f"Shown for one sample; all {samples} samples of the batch go "
                      f"through at once.")
     return title, lines
 
@@ -167,22 +170,25 @@ def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
     loss = losses.named(kind)
     title = f"Loss: {loss.formula}"
     out = s.layers[-1]
-    y, t = out.a[row], s.t[row]
+    targets = s.batch()[1]
+    value = s.loss
+    assert value is not None  # the loss phase, which this caption explains, set it
+    y, t = out.computed("a")[row], targets[row]
     lines = []
     for j in range(min(len(y), MAX_UNITS)):
         u = _unit(s, s.depth, j)
         lines.append(f"output a{u} = {fmt(y[j])}, target t = {fmt(t[j])}, "
                      f"error a{u} − t = {fmt(y[j] - t[j])}")
-    n, k = s.t.shape
+    n, k = targets.shape
     if n == 1 and kind in ("sse", "half_sse") and k == 1:
         half = "1/2 " if kind == "half_sse" else ""
-        lines.append(f"E = {half}({fmt(t[0])} − {fmt(y[0])})² = {fmt(s.loss)}")
+        lines.append(f"E = {half}({fmt(t[0])} − {fmt(y[0])})² = {fmt(value)}")
     else:
-        share = loss.per_sample(out.a, out.z, s.t)[row]
-        lines.append(f"E = {fmt(s.loss)} over the batch of {n}; this sample adds {fmt(share)}")
+        share = loss.per_sample(out.computed("a"), out.computed("z"), targets)[row]
+        lines.append(f"E = {fmt(value)} over the batch of {n}; this sample adds {fmt(share)}")
     if s.penalty:
         lines.append(f"penalty on the weights = {fmt(s.penalty)}, total "
-                     f"{fmt(s.loss + s.penalty)}")
+                     f"{fmt(value + s.penalty)}")
     if loss.gradient_text is not None:
         rule = loss.gradient_text.format(a="a", t="t", nk="(n k)")
         lines.append(f"The error sent back: dE/da = {rule}")
@@ -199,8 +205,9 @@ def _backward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
     fused = number == s.depth and s.fused_delta
     lines = [_delta_line(s, layer, j, row, fused) for j in range(min(layer.units, MAX_UNITS))]
     lines += _gradient_lines(s, layer, row)
-    if s.x.shape[0] > 1:
-        lines.append(f"The gradients are the batch's: each is the sum of the {s.x.shape[0]} "
+    samples = s.batch()[0].shape[0]
+    if samples > 1:
+        lines.append(f"The gradients are the batch's: each is the sum of the {samples} "
                      f"samples' products (the loss already divides by n where it is a mean).")
     return title, lines
 
@@ -208,23 +215,29 @@ def _backward(s: Snapshot, number: int, row: int) -> tuple[str, list[str]]:
 def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool) -> str:
     number = layer.number
     u = _unit(s, number, j)
-    delta = layer.delta[row, j]
+    targets = s.batch()[1]
+    delta = layer.computed("delta")[row, j]
     if fused:
-        return (f"delta{u} = dE/dz{u} = (a{u} − t) scaled = ({fmt(layer.a[row, j])} − "
-                f"{fmt(s.t[row, j])}) scaled = {fmt(delta)}")
-    fprime = layer.fprime[row, j]
-    derivative = ACTIVATIONS[layer.activation].derivative_text.format(a=f"a{u}", z=f"z{u}")
-    dE_da = layer.dE_da[row, j]
+        return (f"delta{u} = dE/dz{u} = (a{u} − t) scaled = ({fmt(layer.computed('a')[row, j])}"
+                f" − {fmt(targets[row, j])}) scaled = {fmt(delta)}")
+    fprime = layer.computed("fprime")[row, j]
+    derivative_text = ACTIVATIONS[layer.activation].derivative_text
+    assert derivative_text is not None  # not fused, so elementwise: softmax is always fused
+    derivative = derivative_text.format(a=f"a{u}", z=f"z{u}")
+    dE_da = layer.computed("dE_da")[row, j]
     if number == s.depth:
         template = losses.named(s.experiment.loss).gradient_text
+        assert template is not None  # not fused: the loss sends dE/da, whose text it has
         source = template.format(a=f"a{u}", t="t", nk="(n k)")
-        numbers = template.format(a=fmt(layer.a[row, j]), t=fmt(s.t[row, j]), nk=s.t.size)
+        numbers = template.format(a=fmt(layer.computed("a")[row, j]), t=fmt(targets[row, j]),
+                                  nk=targets.size)
         text = (f"delta{u} = dE/da{u} × f'(z{u}) = {source} × {derivative} = "
                 f"{numbers} × {factor(fprime)} = {fmt(delta)}")
     else:
         above = s.layers[number]
         W_above, _ = s.weights_in_pass(number + 1)
-        k_terms = [f"{factor(W_above[k, j])}×{factor(above.delta[row, k])}"
+        delta_above = above.computed("delta")[row]
+        k_terms = [f"{factor(W_above[k, j])}×{factor(delta_above[k])}"
                    for k in range(above.units)]
         if above.units > MAX_TERMS:
             k_terms = [f"Σ of {above.units} weights × deltas"]
@@ -240,8 +253,9 @@ def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool
 def _gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
     number = layer.number
     lines = []
-    a_prev = s.activations(number - 1)
-    batch = s.x.shape[0] > 1
+    a_prev = s.computed("a", number - 1)
+    deltas = layer.computed("delta")
+    batch = s.batch()[0].shape[0] > 1
     regularization = s.experiment.regularization
     penalised = bool(regularization.l1 or regularization.l2)
     shown = 0
@@ -250,7 +264,7 @@ def _gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
             if shown == MAX_WEIGHTS:
                 lines.append(f"… and {layer.units * layer.fan_in - shown} more weights")
                 break
-            delta, a_i = layer.delta[row, j], a_prev[row, i]
+            delta, a_i = deltas[row, j], a_prev[row, i]
             text = (f"dE/d{_weight(s, number, j, i)} = delta{_unit(s, number, j)} "
                     f"× {_input_name(s, number, i)} = {factor(delta)} × {factor(a_i)} = "
                     f"{fmt(delta * a_i)}")
@@ -260,12 +274,13 @@ def _gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
             shown += 1
         if shown == MAX_WEIGHTS:
             break
-    if layer.has_bias:
+    db = layer.db
+    if db is not None:  # the layer has a bias
         for j in range(min(layer.units, MAX_UNITS)):
             text = (f"dE/d{_bias(s, number, j)} = delta{_unit(s, number, j)} = "
-                    f"{fmt(layer.delta[row, j])}")
+                    f"{fmt(deltas[row, j])}")
             if batch:
-                text += f";  batch: {fmt(layer.db[j])}"
+                text += f";  batch: {fmt(db[j])}"
             lines.append(text + ("" if layer.train_bias else " (frozen: not updated)"))
     return lines
 
@@ -306,8 +321,10 @@ def _update(s: Snapshot) -> tuple[str, list[str]]:
                     layer.dW_clipped[j, i]) for j in range(layer.units)
                    for i in range(layer.fan_in)]
         if layer.train_bias:
-            entries += [(_bias(s, layer.number, j), layer.b[j], layer.update_b[j],
-                         layer.db_clipped[j]) for j in range(layer.units)]
+            b, update_b, db_clipped = layer.b, layer.update_b, layer.db_clipped
+            assert b is not None and update_b is not None and db_clipped is not None  # trained
+            entries += [(_bias(s, layer.number, j), b[j], update_b[j], db_clipped[j])
+                        for j in range(layer.units)]
         total += len(entries)
         for name, new, dw, g in entries[:max(0, MAX_WEIGHTS - shown)]:
             old = new - dw

@@ -120,4 +120,4 @@ def _kink_pattern(network: Network, x: np.ndarray) -> bytes:
     if not kinked:
         return b""
     p = network.forward(x)
-    return b"".join(np.packbits(p.z[number] > 0.0).tobytes() for number in kinked)
+    return b"".join(np.packbits(p.computed("z", number) > 0.0).tobytes() for number in kinked)

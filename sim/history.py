@@ -106,9 +106,18 @@ class History:
             self._rows[self._count] = np.nan
 
     def last(self) -> dict[str, float] | None:
+        """The newest row by column name; None before the first step."""
         if not self._count:
             return None
-        return dict(zip(self.columns, self._rows[self._count - 1].tolist()))
+        return dict(zip(self.columns, self._rows[self._count - 1].tolist(), strict=True))
+
+    def last_row(self) -> dict[str, float]:
+        """The newest row, for a caller that has just taken a step; ValueError if there is
+        none (``last`` returns None instead)."""
+        row = self.last()
+        if row is None:
+            raise ValueError("the history has no rows: no step has been taken yet")
+        return row
 
     def recent(self) -> np.ndarray:
         """A copy of the full-resolution rows, oldest first."""
@@ -153,8 +162,8 @@ class History:
             first, last = int(low[step]), int(high[step])
             for statistic, values in (("min", low), ("max", high)):
                 lines.append(_csv_line(first, last, statistic, values))
-        for row in self._rows[:self._count]:
-            lines.append(_csv_line(int(row[step]), int(row[step]), "value", row))
+        lines.extend(_csv_line(int(row[step]), int(row[step]), "value", row)
+                     for row in self._rows[:self._count])
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ folding old rows

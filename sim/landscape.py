@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -122,7 +122,8 @@ def loss_surface(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: 
         raise ValueError(f"give one half-width per parameter (or None), got {len(half_widths)}")
     u, v = (grid_values(value, _checked_half_width(half_width, value), points)
             for value, half_width in zip((_current_value(network, first),
-                                          _current_value(network, second)), half_widths))
+                                          _current_value(network, second)), half_widths,
+                                         strict=True))
     values = np.column_stack([np.tile(u, points), np.repeat(v, points)])  # row g = r * P + c
     grid = loss_at(network, x, t, loss, l1, l2, (first, second), values)
     return u, v, grid.reshape(points, points)
@@ -170,7 +171,7 @@ class _Change:
     column: int
 
 
-def _chunks(network: Network, offsets: np.ndarray, samples: int):
+def _chunks(network: Network, offsets: np.ndarray, samples: int) -> Iterator[np.ndarray]:
     """Slices of the grid points small enough that each array of a chunk stays modest."""
     widest = max(layer.units for layer in network.layers)
     size = max(1, min(CHUNK_ROWS, CHUNK_ELEMENTS // widest) // samples)
@@ -195,11 +196,11 @@ def _data_losses(network: Network, base: Pass, changes: list[_Change], offsets: 
         if number == first and number < network.depth:  # hidden layers are elementwise
             moved_units, moved = _moved_units(layer, base, here, offsets)
             continue
-        z_now = base.z[number].T[:, None, :]  # (units, 1, n): z at the current parameters
+        z_now = base.computed("z", number).T[:, None, :]  # (units, 1, n): z as it is now
         if moved is not None:
             z = _product(layer.W[:, moved_units], moved)
             z += z_now
-            a_below = _densify(base.a[number - 1], moved_units, moved) \
+            a_below = _densify(base.computed("a", number - 1), moved_units, moved) \
                 if here or layer.residual else None
         elif a_grid is not None:
             z = _product(layer.W, a_grid)
@@ -208,14 +209,17 @@ def _data_losses(network: Network, base: Pass, changes: list[_Change], offsets: 
             a_below = a_grid
         else:  # the output layer is the first that changes
             z = np.repeat(z_now, offsets.shape[0], axis=1)
-            a_below = base.a[number - 1].T[:, None, :]
+            a_below = base.computed("a", number - 1).T[:, None, :]
         for change in here:
+            assert a_below is not None  # made above, as there are changes here
             step = offsets[:, change.column, None]
             z[change.j] += step if change.i is None else step * a_below[change.i]
         a_grid = _activate(layer, z)
         if layer.residual:
+            assert a_below is not None  # made above for a residual layer
             a_grid = a_grid + a_below
         moved = None
+    assert a_grid is not None  # the output layer, the loop's last, is never skipped
     return _stacked_losses(kind, a_grid, z, t)
 
 
@@ -223,15 +227,16 @@ def _moved_units(layer: Layer, base: Pass, here: list[_Change],
                  offsets: np.ndarray) -> tuple[list[int], np.ndarray]:
     """The units of the first changed layer whose inputs move, and a_j(d) - a_j of each."""
     number = layer.number
-    a_below = base.a[number - 1]
+    a_below, z, h = (base.computed("a", number - 1), base.computed("z", number),
+                     base.computed("h", number))
     units = sorted({change.j for change in here})
     moved = np.empty((len(units), offsets.shape[0], a_below.shape[0]))
     for position, j in enumerate(units):
-        z_j = base.z[number][:, j] + sum(
+        z_j = z[:, j] + sum(
             offsets[:, change.column, None] * (1.0 if change.i is None else a_below[:, change.i])
             for change in here if change.j == j)
         # With a residual connection a_j = h_j + a_below_j, and a_below does not move.
-        moved[position] = layer.activation.forward(z_j) - base.h[number][:, j]
+        moved[position] = layer.activation.forward(z_j) - h[:, j]
     return units, moved
 
 

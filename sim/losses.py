@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Each sample's share of a batch's loss, from (y, z, t) as ``Loss.evaluate`` takes them.
+PerSample = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Loss:
 
     name: str
     evaluate: Callable[[np.ndarray, np.ndarray, np.ndarray], LossResult]
-    per_sample: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    per_sample: PerSample
     formula: str
     mean: bool
     gradient_text: str | None = None
@@ -95,7 +97,7 @@ def _half_mse(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
     return LossResult(0.5 * squares / (n * k), diff * (1.0 / (n * k)), None)
 
 
-def _squares_per_sample(scale: Callable[[int, int], float]):
+def _squares_per_sample(scale: Callable[[int, int], float]) -> PerSample:
     """Per-sample shares of a squared loss that is ``scale(n, k)`` times the sum of squares."""
     def shares(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
         n, k = y.shape

@@ -21,6 +21,8 @@ vector while the maths above reads layer by layer.
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 import numpy as np
 
 from . import losses
@@ -28,10 +30,25 @@ from .activations import Activation
 from .experiment import LayerSpec, NetworkSpec
 
 INIT_STREAM = 1  # the random stream id for initialisation; one child stream per layer
+
+# What numpy does on a floating-point error (np.errstate, np.seterr).
+ErrorAction = Literal["ignore", "warn", "raise", "call", "print", "log"]
+
+
+class PassErrors(TypedDict):
+    """The keyword arguments of np.errstate for the errors a pass expects."""
+
+    over: ErrorAction
+    invalid: ErrorAction
+
+
 # The numeric warnings a whole pass expects, for np.errstate: sigmoid's exp overflows (to the
 # right limit, 0) for z below -709, and weights on their way to diverging give inf and NaN,
 # which the loss then shows. The trainer's phases call the layer methods under the same scope.
-EXPECTED_IN_A_PASS = {"over": "ignore", "invalid": "ignore"}
+EXPECTED_IN_A_PASS: PassErrors = {"over": "ignore", "invalid": "ignore"}
+# The names of the per-layer lists of a Pass whose None means "not computed yet" (a None in
+# ``keep`` means "no dropout" and stays None).
+PassValue = Literal["z", "h", "a", "dE_da", "fprime", "delta"]
 
 
 class Layer:
@@ -49,8 +66,9 @@ class Layer:
         self.train_bias = spec.bias and spec.train_bias
         self.residual = spec.residual
         self.dropout = dropout
-        self.W = self.dW = np.empty((0, 0))
-        self.b = self.db = None
+        self.W = self.dW = np.empty((0, 0))  # views into theta and grad, once laid out
+        self.b: np.ndarray | None = None  # None: no bias
+        self.db: np.ndarray | None = None
         self.segment = slice(0, 0)  # this layer's part of the trainable vector
         self.bias_start = -1  # index of b[0] in the flat parameter vector; -1 without bias
 
@@ -69,12 +87,12 @@ class Pass:
         self.x = x
         self.t = t
         self.indices = indices
-        empty = [None] * (depth + 1)
+        empty: list[np.ndarray | None] = [None] * (depth + 1)
         self.z = list(empty)
         self.h = list(empty)
         self.a = list(empty)
         self.a[0] = x
-        self.keep = list(empty)
+        self.keep = list(empty)  # None: no dropout in that layer
         self.dE_da = list(empty)
         self.fprime = list(empty)
         self.delta = list(empty)
@@ -85,7 +103,26 @@ class Pass:
 
     @property
     def output(self) -> np.ndarray:
-        return self.a[-1]
+        """a^L, the network's output; ValueError before the forward pass has reached it."""
+        output = self.a[-1]
+        if output is None:
+            raise ValueError("the forward pass has not reached the output layer yet")
+        return output
+
+    def computed(self, name: PassValue, number: int) -> np.ndarray:
+        """Layer ``number``'s entry of the list ``name`` (a of layer 0 is the input);
+        ValueError if the phase that computes it has not run on this pass."""
+        value: np.ndarray | None = getattr(self, name)[number]
+        if value is None:
+            raise not_computed(name, number)
+        return value
+
+
+def not_computed(name: PassValue, number: int) -> ValueError:
+    """The error for reading a value of a pass (or of a snapshot of one) that its phase has not
+    computed yet."""
+    return ValueError(f"{name} of layer {number} is not computed yet: its phase has not run on "
+                      f"this pass")
 
 
 class Network:
@@ -128,7 +165,7 @@ class Network:
         self.segment_starts = np.array([layer.segment.start for layer in self.layers],
                                        dtype=np.intp)  # for np.add.reduceat
         for layer, (W, b), (dW, db) in zip(self.layers, self.layer_views(self.theta),
-                                           self.layer_views(self.grad)):
+                                           self.layer_views(self.grad), strict=True):
             layer.W, layer.b, layer.dW, layer.db = W, b, dW, db
 
     def layer_views(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -144,7 +181,7 @@ class Network:
         return views
 
     def _initialise(self, seed: int) -> None:
-        for layer, spec in zip(self.layers, self.spec.layers):
+        for layer, spec in zip(self.layers, self.spec.layers, strict=True):
             init = spec.init or self.spec.init
             # One stream per layer: editing one layer's weights never changes another's draw.
             rng = np.random.default_rng([seed, INIT_STREAM, layer.number])
@@ -171,6 +208,7 @@ class Network:
         """Compute z, h and a of one layer for the batch in ``p``; dropout if an rng is given."""
         layer = self.layers[number - 1]
         a_prev = p.a[number - 1]
+        assert a_prev is not None  # the input, or the output of the layer below, done first
         z = a_prev @ layer.W.T
         if layer.b is not None:
             z += layer.b
@@ -198,13 +236,17 @@ class Network:
 
     # ------------------------------------------------------------------ loss and backward
 
-    def compute_loss(self, p: Pass, kind: str, l1: float, l2: float) -> None:
-        """The batch's data loss, the penalty, and the error entering the output layer."""
-        result = losses.evaluate(kind, p.a[self.depth], p.z[self.depth], p.t)
+    def compute_loss(self, p: Pass, kind: str, l1: float, l2: float) -> float:
+        """The batch's data loss, the penalty, and the error entering the output layer, kept
+        in ``p``; returns the loss with the penalty. The forward pass must be complete."""
+        y, z = p.a[self.depth], p.z[self.depth]
+        assert y is not None and z is not None  # the output layer's forward phase ran
+        result = losses.evaluate(kind, y, z, p.t)
         p.loss = result.value
         p.dE_da[self.depth] = result.dE_da
         p.fused_delta = result.delta
         p.penalty = self.penalty(l1, l2) if (l1 or l2) else 0.0
+        return result.value + p.penalty
 
     def penalty(self, l1: float, l2: float) -> float:
         """l2/2 sum w^2 + l1 sum |w| over the weights (never the biases)."""
@@ -223,19 +265,30 @@ class Network:
         if number == self.depth and p.fused_delta is not None:
             delta = p.fused_delta  # softmax + cross-entropy, sigmoid + bce: dE/dz directly
         else:
-            if number < self.depth:
+            if number == self.depth:
+                dE_da = p.dE_da[number]
+                assert dE_da is not None  # the loss phase, done first, set it
+            else:
                 above = self.layers[number]
-                dE_da = p.delta[number + 1] @ above.W
-                if above.residual:
-                    dE_da = dE_da + p.dE_da[number + 1]  # the skip path carries it unchanged
+                delta_above = p.delta[number + 1]
+                assert delta_above is not None  # the layer above, done first, set it
+                dE_da = delta_above @ above.W
+                if above.residual:  # the skip path carries the error unchanged
+                    skipped = p.dE_da[number + 1]
+                    assert skipped is not None  # set above: a residual layer is hidden
+                    dE_da = dE_da + skipped
                 p.dE_da[number] = dE_da
-            fprime = layer.activation.derivative(p.z[number], p.h[number])
+            z, h = p.z[number], p.h[number]
+            assert z is not None and h is not None  # this layer's forward phase ran
+            fprime = layer.activation.derivative(z, h)
             p.fprime[number] = fprime
             keep = p.keep[number]
-            error = p.dE_da[number] if keep is None else p.dE_da[number] * keep
+            error = dE_da if keep is None else dE_da * keep
             delta = error * fprime
         p.delta[number] = delta
-        np.matmul(delta.T, p.a[number - 1], out=layer.dW)
+        a_prev = p.a[number - 1]
+        assert a_prev is not None  # set by the forward phases
+        np.matmul(delta.T, a_prev, out=layer.dW)
         if layer.db is not None:
             delta.sum(axis=0, out=layer.db)
         if l2:
@@ -252,10 +305,10 @@ class Network:
         p = Pass(x, t, None, self.depth)
         for number in range(1, self.depth + 1):
             self.forward_layer(p, number, None)
-        self.compute_loss(p, kind, l1, l2)
+        loss = self.compute_loss(p, kind, l1, l2)
         for number in range(self.depth, 0, -1):
             self.backward_layer(p, number, l1, l2)
-        return p.loss + p.penalty
+        return loss
 
     def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                    l2: float = 0.0) -> float:
@@ -266,7 +319,7 @@ class Network:
     def loss_of(self, p: Pass, t: np.ndarray, kind: str, l1: float = 0.0,
                 l2: float = 0.0) -> float:
         """Loss (data + penalty) of the pass ``p`` from ``forward`` against the targets ``t``."""
-        value = losses.value(kind, p.output, p.z[self.depth], t)
+        value = losses.value(kind, p.output, p.computed("z", self.depth), t)
         return value + (self.penalty(l1, l2) if (l1 or l2) else 0.0)
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray | None]]:

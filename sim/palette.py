@@ -129,7 +129,8 @@ def colour(mode: str, index: int, scheme: str = "orange-blue") -> tuple[int, int
     """The RGB colour of a bin in a mode (NAN_BIN: the not-a-number colour)."""
     if index == NAN_BIN:
         return NAN_COLOUR
-    return tuple(int(c) for c in SCHEMES[scheme][mode][index])
+    red, green, blue = (int(c) for c in SCHEMES[scheme][mode][index])
+    return red, green, blue
 
 
 def activation_colours(values: np.ndarray, high: float,

@@ -27,7 +27,8 @@ class ScheduleSpec:
     unit: str = "steps"  # what n counts
 
     def learning_rate(self, base: float, step: int, epoch: int) -> float:
-        """The learning rate for optimizer step ``step`` taken during epoch ``epoch`` (both from 1)."""
+        """The learning rate for optimizer step ``step`` taken during epoch ``epoch`` (both
+        counted from 1)."""
         if self.kind == "constant":
             return base
         n = step if self.unit == "steps" else epoch

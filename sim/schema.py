@@ -22,6 +22,11 @@ class ExperimentError(ValueError):
         self.problem = problem
         super().__init__(one_line(f"{path}: {problem}" if path else problem))
 
+    def __reduce__(self) -> tuple[type[ExperimentError], tuple[str, str], dict[str, Any]]:
+        """Pickle as a call of the constructor with path and problem (an exception's default
+        calls it with the message alone), then the attributes, notes among them."""
+        return type(self), (self.path, self.problem), self.__dict__
+
 
 def one_line(text: str) -> str:
     """``text`` with control characters escaped, so that an error stays one line."""
@@ -228,7 +233,7 @@ def read_matrix(value: Any, path: str, rows: int | None, columns: int | None,
     outer = read_list(value, path, max_rows)
     if rows is not None and len(outer) != rows:
         raise ExperimentError(path, f"must have {rows} rows, got {len(outer)}")
-    result = []
+    result: list[list[float]] = []
     for r, row in enumerate(outer):
         row_path = f"{path}[{r}]"
         inner = read_list(row, row_path, max_columns)

@@ -16,6 +16,7 @@ import numpy as np
 from .events import Event, Phase
 from .experiment import Experiment
 from .history import Series
+from .network import Pass, PassValue, not_computed
 
 if TYPE_CHECKING:
     from .address import ParameterAddress
@@ -28,13 +29,25 @@ PLOTTED = ("loss", "val_loss", "train_loss", "accuracy", "val_accuracy", "learni
 RECENT_EVENTS = 200
 
 
-def _frozen(array: np.ndarray | None) -> np.ndarray | None:
-    """A read-only copy (None stays None)."""
-    if array is None:
-        return None
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A read-only float64 copy."""
     copy = np.array(array, dtype=np.float64, copy=True)
     copy.flags.writeable = False
     return copy
+
+
+def _frozen_if_any(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only float64 copy; None stays None."""
+    return None if array is None else _frozen(array)
+
+
+def _from_pass(p: Pass | None, name: str, number: int) -> np.ndarray | None:
+    """A read-only copy of layer ``number``'s entry in the pass's list ``name`` (None without a
+    pass, or before the phase that computes it)."""
+    if p is None:
+        return None
+    entries: list[np.ndarray | None] = getattr(p, name)
+    return _frozen_if_any(entries[number])
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,14 @@ class LayerSnapshot:
     fprime: np.ndarray | None
     delta: np.ndarray | None
     grad_norm: float  # this layer's gradient norm in the last clip phase (before clipping)
+
+    def computed(self, name: PassValue) -> np.ndarray:
+        """The batch array ``name`` (z, h, a, dE_da, fprime or delta) of this layer; ValueError
+        if the phase that computes it has not run in this iteration."""
+        value: np.ndarray | None = getattr(self, name)
+        if value is None:
+            raise not_computed(name, self.number)
+        return value
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,20 @@ class Snapshot:
         """a of layer ``number`` for the batch; layer 0 is the input."""
         return self.x if number == 0 else self.layers[number - 1].a
 
+    def computed(self, name: PassValue, number: int) -> np.ndarray:
+        """Layer ``number``'s batch array ``name`` (see ``LayerSnapshot.computed``), a of layer 0
+        being the input; ValueError if its phase has not run in this iteration."""
+        if number == 0 and name == "a":
+            return self.batch()[0]
+        return self.layers[number - 1].computed(name)
+
+    def batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets of the current pass's batch; ValueError before a pass has begun
+        (x and t are None together)."""
+        if self.x is None or self.t is None:
+            raise ValueError("no pass has begun: there is no batch yet")
+        return self.x, self.t
+
     def chain_rule(self, address: ParameterAddress) -> ChainRule:
         """The factors of dE/dw_ji (or dE/db_j) for this snapshot's batch."""
         from .chain_rule import breakdown
@@ -145,21 +180,18 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     update_views = network.layer_views(update)
     norms = trainer.layer_gradient_norms
     layers = []
-    for layer, (dW, db), (uW, ub) in zip(network.layers, raw_views, update_views):
+    for layer, (dW, db), (uW, ub) in zip(network.layers, raw_views, update_views, strict=True):
         n = layer.number
-
-        def from_pass(name: str) -> np.ndarray | None:
-            return None if p is None else _frozen(getattr(p, name)[n])
-
         layers.append(LayerSnapshot(
             number=n, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.kind,
             has_bias=layer.has_bias, train_bias=layer.train_bias, residual=layer.residual,
-            dropout=layer.dropout, W=_frozen(layer.W), b=_frozen(layer.b), dW=_frozen(dW),
-            db=_frozen(db), dW_clipped=_frozen(layer.dW), db_clipped=_frozen(layer.db),
-            update_W=_frozen(uW), update_b=_frozen(ub), z=from_pass("z"), h=from_pass("h"),
-            a=from_pass("a"), keep=from_pass("keep"), dE_da=from_pass("dE_da"),
-            fprime=from_pass("fprime"), delta=from_pass("delta"),
-            grad_norm=float(norms[n - 1])))
+            dropout=layer.dropout, W=_frozen(layer.W), b=_frozen_if_any(layer.b),
+            dW=_frozen(dW), db=_frozen_if_any(db), dW_clipped=_frozen(layer.dW),
+            db_clipped=_frozen_if_any(layer.db), update_W=_frozen(uW),
+            update_b=_frozen_if_any(ub), z=_from_pass(p, "z", n), h=_from_pass(p, "h", n),
+            a=_from_pass(p, "a", n), keep=_from_pass(p, "keep", n),
+            dE_da=_from_pass(p, "dE_da", n), fprime=_from_pass(p, "fprime", n),
+            delta=_from_pass(p, "delta", n), grad_norm=float(norms[n - 1])))
     clip = trainer.last_clip
     history = trainer.history
     series = {}

@@ -103,7 +103,8 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
         raise ExperimentError(path, f"must list the {network.depth} layers' parameters")
     theta = np.zeros_like(network.theta)
     views = network.layer_views(theta)
-    for number, (layer, item, (W, b)) in enumerate(zip(network.layers, value, views)):
+    for number, (layer, item, (W, b)) in enumerate(zip(network.layers, value, views,
+                                                       strict=True)):
         entry = Section(item, f"{path}[{number}]", ("weights", "biases"))
         W[...] = read_matrix(entry.raw("weights"), entry.at("weights"), layer.units,
                              layer.fan_in, layer.units, layer.fan_in)

@@ -108,11 +108,13 @@ class Trainer:
         self.validation_interval = experiment.validation_interval  # None: each epoch's end
         regularization = experiment.regularization
         self.l1, self.l2 = regularization.l1, regularization.l2
-        for layer, spec in zip(self.network.layers[:-1], experiment.network.layers):
+        # Hidden layers only: the output layer never drops out (as in Network's constructor).
+        for layer, spec in zip(self.network.layers[:-1], experiment.network.layers[:-1],
+                               strict=True):
             layer.dropout = regularization.dropout if spec.dropout is None else spec.dropout
         dropout = self.sampler.streams["dropout"]
-        self._dropout_rngs = [None] + [dropout if layer.dropout > 0.0 else None
-                                       for layer in self.network.layers]
+        self._dropout_rngs: list[np.random.Generator | None] = [  # by layer number, from 1
+            None, *(dropout if layer.dropout > 0.0 else None for layer in self.network.layers)]
         if experiment.clipping.kind == "none":
             self._raw_grad = self.network.grad
         elif self._raw_grad is self.network.grad:
@@ -131,10 +133,9 @@ class Trainer:
     def _bind_phases(self) -> list[Callable[[], None]]:
         calls: list[Callable[[], None]] = []
         for phase in self.phases:
-            if phase.kind == "forward":
-                calls.append(partial(self._forward, phase.layer))
-            elif phase.kind == "backward":
-                calls.append(partial(self._backward, phase.layer))
+            if phase.layer is not None:  # forward or backward through one layer
+                through = self._forward if phase.kind == "forward" else self._backward
+                calls.append(partial(through, phase.layer))
             else:
                 calls.append({"loss": self._loss, "clip": self._clip,
                               "update": self._update_parameters}[phase.kind])
@@ -251,19 +252,27 @@ class Trainer:
 
     # ------------------------------------------------------------------ the phases
 
+    # Each phase after forward layer 1 works on the pass that phase made in this iteration: the
+    # phases run in order, and a new iteration starts with forward layer 1.
+
     def _forward(self, number: int) -> None:
         if number == 1:
             self._pass = Pass(*self.sampler.next_batch(), self.network.depth)
-        self.network.forward_layer(self._pass, number, self._dropout_rngs[number])
+        p = self._pass
+        assert p is not None
+        self.network.forward_layer(p, number, self._dropout_rngs[number])
 
     def _loss(self) -> None:
         p = self._pass
-        self.network.compute_loss(p, self.experiment.loss, self.l1, self.l2)
-        if not math.isfinite(p.loss + p.penalty):
+        assert p is not None
+        if not math.isfinite(self.network.compute_loss(p, self.experiment.loss, self.l1,
+                                                       self.l2)):
             raise Diverged("forward", self._first_nonfinite_forward_layer(p), "loss")
 
     def _backward(self, number: int) -> None:
-        self.network.backward_layer(self._pass, number, self.l1, self.l2)
+        p = self._pass
+        assert p is not None
+        self.network.backward_layer(p, number, self.l1, self.l2)
 
     def _clip(self) -> None:
         network = self.network
@@ -309,10 +318,12 @@ class Trainer:
             self._guarded_update(theta, update)
         else:
             theta += update
-        self._pass.updated = True
+        p = self._pass
+        assert p is not None
+        p.updated = True
         previous_weight_sq = self._weight_sq
         self._measure_weights()
-        self._finish_step(step, update_sq, previous_weight_sq)
+        self._finish_step(p, step, update_sq, previous_weight_sq)
 
     def _guarded_update(self, theta: np.ndarray, update: np.ndarray) -> None:
         """Apply an update that might overflow, keeping the old weights if it does."""
@@ -345,21 +356,22 @@ class Trainer:
 
     # ------------------------------------------------------------------ after each step
 
-    def _finish_step(self, step: int, update_sq: np.ndarray,
+    def _finish_step(self, p: Pass, step: int, update_sq: np.ndarray,
                      previous_weight_sq: np.ndarray) -> None:
         """Record the step's metrics, move past its batch, validate if due, check the rules."""
-        p = self._pass
+        loss, clip = p.loss, self._clip_result
+        assert loss is not None and clip is not None  # the loss and clip phases ran
         sampler = self.sampler
         row = self.metrics.record_step(step, sampler.epoch_count + 1, p, self._learning_rate,
-                                       self._layer_norms, self._clip_result, self._weight_sq,
-                                       update_sq, previous_weight_sq)
+                                       self._layer_norms, clip, self._weight_sq, update_sq,
+                                       previous_weight_sq)
         epoch_ended = sampler.advance()
         self.step_count = step
         interval = self.validation_interval
         if epoch_ended if interval is None else (step % interval == 0):
             self._validate(row, step)
         if self.stop_event is None:
-            stop = self.stopping.after_step(step, sampler.epoch_count, p.loss)
+            stop = self.stopping.after_step(step, sampler.epoch_count, loss)
             if stop is not None:
                 self._stop(stop)
 
@@ -400,7 +412,8 @@ class Trainer:
 
     def _first_nonfinite_forward_layer(self, p: Pass) -> int:
         for number in range(1, self.network.depth + 1):
-            if not (np.isfinite(p.z[number]).all() and np.isfinite(p.a[number]).all()):
+            if not (np.isfinite(p.computed("z", number)).all()
+                    and np.isfinite(p.computed("a", number)).all()):
                 return number
         return self.network.depth
 

@@ -91,8 +91,9 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
         u, losses = landscape.loss_curve(network, x, t, loss, l1, l2, indices[0], widths[0])
         v = None
     else:
-        u, v, losses = landscape.loss_surface(network, x, t, loss, l1, l2, indices[:2],
-                                              widths[:2], surface_points)
+        u, v, losses = landscape.loss_surface(network, x, t, loss, l1, l2,
+                                              (indices[0], indices[1]), (widths[0], widths[1]),
+                                              surface_points)
     finite = np.isfinite(path).all(axis=1) if len(path) else np.zeros(0, dtype=bool)
     path = path[finite]
     path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
