@@ -7,8 +7,8 @@ import json
 import os
 import resource
 import signal
-import tempfile
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path

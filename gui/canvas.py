@@ -9,14 +9,23 @@ weight matrix, a small heat map between the two columns, and the canvas says so.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter,
-                           QPaintEvent, QPen, QWheelEvent)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from sim import palette
@@ -599,7 +608,7 @@ class NetworkCanvas(QWidget):
     def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
         """While walking phases: the active layer's column highlighted."""
         phase = self.walking_phase()
-        if phase is None or phase.layer is None and phase.kind != "loss":
+        if phase is None or (phase.layer is None and phase.kind != "loss"):
             return
         column = geometry.columns - 1 if phase.kind == "loss" else phase.layer
         x = geometry.nodes[column][0, 0]

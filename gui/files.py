@@ -13,8 +13,15 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow, QMenu,
-                               QMessageBox, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 import sim
 from sim import lessons

@@ -18,8 +18,15 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from sim.history import Series
 from sim.snapshot import Snapshot
 
-from .style import (ALL_LAYERS_COLOUR, CLIP_COLOUR, RATE_COLOUR, TRAIN_COLOUR,
-                    VALIDATION_COLOUR, Style, layer_colour)
+from .style import (
+    ALL_LAYERS_COLOUR,
+    CLIP_COLOUR,
+    RATE_COLOUR,
+    TRAIN_COLOUR,
+    VALIDATION_COLOUR,
+    Style,
+    layer_colour,
+)
 
 # Thick antialiased curves drawn as one path cost tens of milliseconds in Qt's raster engine;
 # drawn as segments they cost a few (measured: 18.6 ms against 5.7 ms for 6000 noisy points).
@@ -55,8 +62,7 @@ class DecadeAxis(pg.AxisItem):
     """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
     stay, but their labels crowd each other when a plot spans a decade or two."""
 
-    def logTickStrings(self, values: list[float], scale: float,  # noqa: N802 - Qt's name
-                       spacing: float) -> list[str]:
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         labels = super().logTickStrings(values, scale, spacing)
         decades = [abs(value - round(value)) < 1e-9 for value in values]
         if sum(decades) < 2:  # a range inside a decade or two: every label is needed
@@ -234,7 +240,7 @@ class LivePlots(QWidget):
         self._dirty: list = []  # plots whose data changed since they were drawn
         self._order = [self._draw_loss, self._draw_norms, self._draw_rate]
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         # Wide enough for tick labels and the legend line, however narrow the docks beside it.
         return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))
 

@@ -21,8 +21,7 @@ import sim
 from sim.address import ParameterAddress
 from sim.snapshot import Snapshot
 
-from .commands import (Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed,
-                       Step)
+from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
 from .phases import PhaseTrail
 from .worker import EventLoopGate, TrainingWorker
 

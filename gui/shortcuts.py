@@ -85,10 +85,10 @@ class ShortcutSheet(QWidget):
         painter.fillRect(self.rect(), fill)
         painter.end()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event) -> None:
         self.hide()
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.hide()
         event.accept()

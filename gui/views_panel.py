@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal, Slot
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from sim.address import ParameterAddress
 from sim.views import BoundaryView, LandscapeView
@@ -155,11 +154,11 @@ class ViewsPanel(QTabWidget):
                                       and self.selected not in self.addresses)
         self.clear_button.setEnabled(bool(self.addresses))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._announce()
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self._announce()
 
