@@ -362,7 +362,7 @@ class NetworkCanvas(QWidget):
         boundaries = np.flatnonzero(np.diff(sorted_bins)) + 1
         starts = np.concatenate([[0], boundaries]).tolist()
         ends = np.concatenate([boundaries, [len(ordered)]]).tolist()
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             index = int(sorted_bins[start])
             width = self._line_width(index)
             # One-pixel lines are drawn without antialiasing: the faint, weak edges look the
@@ -424,7 +424,7 @@ class NetworkCanvas(QWidget):
                 continue
             brushes = [empty] * len(points) if colours is None else \
                 [QBrush(QColor(*rgb)) for rgb in colours.tolist()]
-            for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes)):
+            for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes, strict=True)):
                 painter.setPen(highlight if self._is_node(self.selection, column, j)
                                else outline)
                 painter.setBrush(brush)
@@ -853,6 +853,7 @@ def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
 
 def _tint(background: QColor, colour: QColor, amount: float) -> QColor:
     """``background`` moved ``amount`` of the way towards ``colour``, fully opaque."""
-    mix = [round(b + (c - b) * amount) for b, c in zip(background.getRgb()[:3],
-                                                       colour.getRgb()[:3])]
-    return QColor(*mix)
+    def mix(b: int, c: int) -> int:
+        return round(b + (c - b) * amount)
+    return QColor(mix(background.red(), colour.red()), mix(background.green(), colour.green()),
+                  mix(background.blue(), colour.blue()))

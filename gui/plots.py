@@ -67,7 +67,7 @@ class DecadeAxis(pg.AxisItem):
         decades = [abs(value - round(value)) < 1e-9 for value in values]
         if sum(decades) < 2:  # a range inside a decade or two: every label is needed
             return labels
-        return [label if decade else "" for decade, label in zip(decades, labels)]
+        return [label if decade else "" for decade, label in zip(decades, labels, strict=True)]
 
 
 class Plot(pg.PlotWidget):

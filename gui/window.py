@@ -12,7 +12,15 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -293,7 +301,7 @@ class MainWindow(QMainWindow):
         self.mode_box.currentIndexChanged.connect(
             lambda index: self.set_mode(self.mode_box.itemData(index)))
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
@@ -429,7 +437,7 @@ class MainWindow(QMainWindow):
         self.comparison.apply_style(style)
         self.views.apply_style(style)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.sheet.isVisible():
             self.sheet.setGeometry(self.rect())
