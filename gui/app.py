@@ -26,6 +26,7 @@ from .display import prepare_platform
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType
 
+    from .run import RunController
     from .window import MainWindow
 
 # Called with the window once it shows, before the event loop runs (a test or a script that
@@ -147,12 +148,7 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    if args.steps > 0:
-        window.run.run_steps(args.steps)
-    for _ in range(max(0, args.phases)):
-        window.run.step_phase()
-    if args.play:
-        window.run.set_playing(True)
+    _start_run(window.run, args.steps, args.phases, args.play)
     quit_timer = QTimer()
     quit_timer.setSingleShot(True)
     if args.quit_after is not None:
@@ -177,6 +173,23 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     del window
     app.processEvents()
     return 0
+
+
+def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
+    """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
+    steps not taken yet, so the phases wait until the runs have taken them."""
+    def walk_then_play() -> None:
+        for _ in range(phases):
+            run.step_phase()
+        if play:
+            run.set_playing(True)
+
+    if steps > 0:
+        run.run_steps(steps)
+    if steps > 0 and phases > 0:
+        run.when_idle(walk_then_play)
+    else:
+        walk_then_play()
 
 
 # The offscreen platform says this about every window it cannot resize like a desktop would;

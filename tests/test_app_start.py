@@ -9,8 +9,48 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from sim.events import iteration_phases
+from tests.conftest import LESSONS, ROOT
 from tests.test_app_process import LAUNCH_TIMEOUT, app_environment
+
+# Prints the step and the phase the window shows once it has walked PHASES phases and the
+# worker has nothing left to do, then closes the window.
+REPORT_THE_WALK = """
+import sys
+from PySide6.QtCore import QTimer
+from gui import app
+
+PHASES = int(sys.argv[sys.argv.index("--phases") + 1])
+
+def report_when_walked(window):
+    def look():
+        shown = window.run.snapshot
+        if shown is None or shown.cursor != PHASES or not window.run.idle:
+            return
+        poll.stop()
+        print(shown.step, shown.cursor, shown.last_phase, flush=True)
+        window.force_close = True
+        window.close()
+
+    poll = QTimer(window)
+    poll.timeout.connect(look)
+    poll.start(20)
+
+sys.exit(app.main(sys.argv[1:], on_show=report_when_walked))
+"""
+
+
+def test_the_steps_come_before_the_phases() -> None:
+    steps, phases = 3, 5
+    result = subprocess.run(
+        [sys.executable, "-c", REPORT_THE_WALK, str(LESSONS / "seed003-walkthrough.json"),
+         "--steps", str(steps), "--phases", str(phases), "--quit-after", str(LAUNCH_TIMEOUT)],
+        cwd=ROOT, env=app_environment(), capture_output=True, text=True,
+        timeout=LAUNCH_TIMEOUT + 30)
+    assert result.returncode == 0, result.stderr
+    fifth = iteration_phases(2)[phases - 1]  # of the 2-2-1 network: backward layer 1
+    assert result.stdout.splitlines() == [f"{steps} {phases} {fifth}"], result.stderr
+
 
 QUIT_AFTER = 3.0  # seconds: long enough that the window is closed well before it
 
