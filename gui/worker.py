@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractEventDispatcher,
@@ -590,7 +590,7 @@ class TrainingWorker(QThread):
             self._replies[self._in_hand] = status
         return False
 
-    _HANDLERS: dict[type, Callable[[TrainingWorker, Any], bool]] = {
+    _HANDLERS: ClassVar[dict[type, Callable[[TrainingWorker, Any], bool]]] = {
         Play: _play, Pause: _pause, Step: _step, StepPhase: _step_phase,
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
         Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
