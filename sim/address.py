@@ -18,18 +18,24 @@ if TYPE_CHECKING:
 
 
 class LayerShape(Protocol):
-    """What an address is checked against: a network's layer or a snapshot's."""
+    """What an address is checked against: a network's layer or a snapshot's. Read-only
+    (properties), so that a snapshot's frozen layers fit as well as a network's."""
 
-    units: int
-    fan_in: int
-    has_bias: bool
+    @property
+    def units(self) -> int: ...
+    @property
+    def fan_in(self) -> int: ...
+    @property
+    def has_bias(self) -> bool: ...
 
 
 class ParameterLayer(LayerShape, Protocol):
     """A layer whose parameters can be read: W[j, i] is w_ji, b[j] is b_j (None: no bias)."""
 
-    W: np.ndarray
-    b: np.ndarray | None
+    @property
+    def W(self) -> np.ndarray: ...
+    @property
+    def b(self) -> np.ndarray | None: ...
 
 
 class ParameterAddress(NamedTuple):
