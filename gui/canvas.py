@@ -59,6 +59,13 @@ class Selection:
         return None if self.kind == "node" else ParameterAddress(self.layer, self.j, self.i)
 
 
+def parameter_name(address: ParameterAddress) -> str:
+    """w_j,i of a weight or b_j of a bias, units counted from 1: how the canvas, the
+    inspector and the weight editor name it."""
+    _, j, i = address
+    return f"w_{j + 1},{i + 1}" if i is not None else f"b_{j + 1}"
+
+
 class _Geometry:
     """Screen positions for one widget size, zoom and pan; rebuilt when any of them change."""
 
@@ -767,14 +774,15 @@ class NetworkCanvas(QWidget):
                     parts.append(f"{name} = {array[row, item.j]!r}")
             return "\n".join(parts)
         ls = s.layers[item.layer - 1]
-        j, i = item.j, item.i
+        address = ParameterAddress(item.layer, item.j, item.i)  # a weight's or a bias's
+        _, j, i = address
         if i is None:  # a bias: the hover finds biases only where the layer has them
             biases = bias_arrays(ls)
             assert biases is not None
             b, db, update_b = biases
-            return (f"bias b_{j + 1} of layer {item.layer}\nb = {b[j]!r}\n"
+            return (f"bias {parameter_name(address)} of layer {item.layer}\nb = {b[j]!r}\n"
                     f"dE/db = {db[j]!r}\nlast db = {update_b[j]!r}")
-        return (f"w_{j + 1},{i + 1} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
+        return (f"{parameter_name(address)} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
                 f"w = {ls.W[j, i]!r}\ndE/dw = {ls.dW[j, i]!r}\nlast dw = {ls.update_W[j, i]!r}")
 
     # ------------------------------------------------------------------ mouse
