@@ -37,7 +37,7 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 def render_png(widget: QWidget, path: Path, scale: float) -> bool:
     """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
-    return widget_image(widget, scale).save(str(path), "PNG")
+    return widget_image(widget, scale).save(str(path), b"PNG")
 
 
 def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:

@@ -301,7 +301,8 @@ class LivePlots(QWidget):
         self.norm_plot.show_waiting(not snapshot.history)
         noisy = mini_batches(snapshot)
         self._show_threshold(snapshot)
-        self.global_curve.show(self._series(snapshot, "grad_norm"), smooth=noisy)
+        norms = self._series(snapshot, "grad_norm")
+        self.global_curve.show(norms, smooth=noisy)
         for number, curve in enumerate(self.layer_curves, 1):
             curve.show(self._series(snapshot, f"grad_norm_{number}"), smooth=noisy)
         entries = [(ALL_LAYERS_COLOUR, "all layers")] + \
@@ -310,22 +311,22 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
         self.norm_key.setText(legend_html(entries))
-        if snapshot.history:
-            self._show_clips(snapshot)
+        clipped = self._series(snapshot, "clipped")
+        if clipped is not None and norms is not None:  # None: no steps taken yet
+            self._show_clips(snapshot, clipped, norms)
         else:
             self.clip_markers.setData([], [])
 
     def _draw_rate(self, snapshot: Snapshot) -> None:
         schedule = snapshot.experiment.schedule.kind != "constant"
         self.rate_plot.setVisible(schedule)
-        if schedule and snapshot.history:
-            self.rate_curve.setData(*envelope(self._series(snapshot, "learning_rate")),
-                                    skipFiniteCheck=True)
+        rates = self._series(snapshot, "learning_rate") if schedule else None
+        if rates is not None:
+            self.rate_curve.setData(*envelope(rates), skipFiniteCheck=True)
 
-    def _show_clips(self, snapshot: Snapshot) -> None:
+    def _show_clips(self, snapshot: Snapshot, clipped: Series, norms: Series) -> None:
         # Decimated like the curves: a run that clips at every step would otherwise draw
         # thousands of markers; a bucket with any clip keeps its marker (its maximum).
-        clipped, norms = self._series(snapshot, "clipped"), self._series(snapshot, "grad_norm")
         hit = np.isfinite(clipped.high) & (clipped.high > 0) & (norms.high > 0)
         self.clip_markers.setData(clipped.steps[hit], norms.high[hit])
         if snapshot.experiment.clipping.kind == "none":

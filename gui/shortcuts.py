@@ -65,6 +65,7 @@ class ShortcutSheet(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self._covered = parent
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, False)
         self.label = QLabel(self)
         self.label.setTextFormat(Qt.TextFormat.RichText)
@@ -81,7 +82,7 @@ class ShortcutSheet(QWidget):
         palette = self.label.palette()
         palette.setColor(self.label.foregroundRole(), style.foreground)
         self.label.setPalette(palette)
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self._covered.rect())
         self.raise_()
         self.show()
         self.setFocus()
