@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 
 class LayerShape(Protocol):
-    """What an address is checked against: a network's layer or a snapshot's. Read-only
-    (properties), so that a snapshot's frozen layers fit as well as a network's."""
+    """What an address is checked against: a network's layer or a snapshot's (read only, so
+    that a frozen snapshot qualifies)."""
 
     @property
     def units(self) -> int: ...
