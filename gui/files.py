@@ -37,7 +37,8 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 def render_png(widget: QWidget, path: Path, scale: float) -> bool:
     """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
-    return widget_image(widget, scale).save(str(path), b"PNG")
+    # The stubs type the format as bytes, but PySide6 (6.11) refuses bytes and takes a str.
+    return widget_image(widget, scale).save(str(path), "PNG")  # type: ignore[call-overload]
 
 
 def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:
