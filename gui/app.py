@@ -7,11 +7,13 @@ import json
 import os
 import resource
 import signal
-import tempfile
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,11 +24,16 @@ from sim import lessons, palette
 from .display import prepare_platform
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType
+
+    from .run import RunController
     from .window import MainWindow
 
 # Called with the window once it shows, before the event loop runs (a test or a script that
 # starts the app uses it to do what a user would do next).
 OnShow = Callable[["MainWindow"], None]
+# What signal.signal takes and returns (None: a handler set outside Python).
+SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 QUIT_AFTER_VARIABLE = "BACKPROP_STUDIO_QUIT_AFTER"
 SCREENSHOT_ONLY_SECONDS = 3.0  # --screenshot without --quit-after: render this long, then save
@@ -131,7 +138,8 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experi
         return _show(args, window, app, on_show)
 
 
-def _show(args: argparse.Namespace, window: MainWindow, app, on_show: OnShow | None) -> int:
+def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
+          on_show: OnShow | None) -> int:
     from PySide6.QtCore import QTimer
 
     window.resize(*args.size)
@@ -140,23 +148,23 @@ def _show(args: argparse.Namespace, window: MainWindow, app, on_show: OnShow | N
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    if args.steps > 0:
-        window.run.run_steps(args.steps)
-    for _ in range(max(0, args.phases)):
-        window.run.step_phase()
-    if args.play:
-        window.run.set_playing(True)
+    _start_run(window.run, args.steps, args.phases, args.play)
+    quit_timer = QTimer()
+    quit_timer.setSingleShot(True)
     if args.quit_after is not None:
-        QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(window, args.screenshot))
-    # Ctrl+C or a polite kill closes the window like the close button does.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: QTimer.singleShot(0, lambda: _close(window)))
+        quit_timer.timeout.connect(partial(_finish, window, args.screenshot))
+        quit_timer.start(int(args.quit_after * 1000))
+    previous_handlers = _close_on_signals(window)
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
     pulse.start(200)
     if on_show is not None:
         on_show(window)
     app.exec()
+    # Nothing may close the window once it is going: the caller's handlers come back, and
+    # a quit time not reached yet (the window was closed first) is forgotten.
+    _restore_signal_handlers(previous_handlers)
+    quit_timer.stop()
     pulse.stop()
     elapsed = time.perf_counter() - started
     if args.stats:
@@ -167,12 +175,29 @@ def _show(args: argparse.Namespace, window: MainWindow, app, on_show: OnShow | N
     return 0
 
 
+def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
+    """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
+    steps not taken yet, so the phases wait until the runs have taken them."""
+    def walk_then_play() -> None:
+        for _ in range(phases):
+            run.step_phase()
+        if play:
+            run.set_playing(True)
+
+    if steps > 0:
+        run.run_steps(steps)
+    if steps > 0 and phases > 0:
+        run.when_idle(walk_then_play)
+    else:
+        walk_then_play()
+
+
 # The offscreen platform says this about every window it cannot resize like a desktop would;
 # it is not a problem, and a headless run should print nothing but real problems.
 HARMLESS_QT_NOTES = ("This plugin does not support propagateSizeHints()",)
 
 
-def _quiet_offscreen_notes(kind, context, message: str) -> None:
+def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     if message not in HARMLESS_QT_NOTES:
         print(message, file=sys.stderr)
 
@@ -187,6 +212,25 @@ def _close(window: MainWindow) -> None:
     """Close without asking about unsaved changes: a timer or a signal asked, not a person."""
     window.force_close = True
     window.close()
+
+
+def _close_on_signals(window: MainWindow) -> dict[int, SignalHandler]:
+    """Ctrl+C or a polite kill closes the window like the close button does (from the event
+    loop, with the window as the timer's context: a window gone by then is not closed); the
+    handlers that were in place before, for `_restore_signal_handlers`."""
+    from PySide6.QtCore import QTimer
+
+    def close_soon(number: int, frame: FrameType | None) -> None:
+        QTimer.singleShot(0, window, partial(_close, window))
+
+    return {number: signal.signal(number, close_soon) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _restore_signal_handlers(previous: dict[int, SignalHandler]) -> None:
+    for number, handler in previous.items():
+        # None: a handler set outside Python, which Python cannot put back; the default is
+        # the nearest it can.
+        signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def _percentile(values: list[float], q: float) -> float:

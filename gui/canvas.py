@@ -9,21 +9,30 @@ weight matrix, a small heat map between the two columns, and the canvas says so.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter,
-                           QPaintEvent, QPen, QWheelEvent)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from sim import palette
 from sim.address import ParameterAddress
-from sim.events import Phase
+from sim.events import Event, Phase
 from sim.explain import fmt
-from sim.snapshot import Snapshot
+from sim.snapshot import LayerSnapshot, Snapshot
 
 from .style import Style, layer_colour
 
@@ -48,6 +57,13 @@ class Selection:
     def address(self) -> ParameterAddress | None:
         """The weight's or bias's address; None for a node."""
         return None if self.kind == "node" else ParameterAddress(self.layer, self.j, self.i)
+
+
+def parameter_name(address: ParameterAddress) -> str:
+    """w_j,i of a weight or b_j of a bias, units counted from 1: how the canvas, the
+    inspector and the weight editor name it."""
+    _, j, i = address
+    return f"w_{j + 1},{i + 1}" if i is not None else f"b_{j + 1}"
 
 
 class _Geometry:
@@ -90,12 +106,13 @@ class _Geometry:
         self.bias_lines: list[list[QLineF]] = [[]]
         self.bias_segments: list[np.ndarray | None] = [None]
         for l in range(1, self.columns):
-            if self.bias[l] is None:
+            bias = self.bias[l]
+            if bias is None:
                 self.bias_lines.append([])
                 self.bias_segments.append(None)
                 continue
             b = self.nodes[l]
-            seg = np.concatenate([np.repeat(self.bias[l], len(b), axis=0), b], axis=1)
+            seg = np.concatenate([np.repeat(bias, len(b), axis=0), b], axis=1)
             self.bias_segments.append(seg)
             self.bias_lines.append([QLineF(*row) for row in seg.tolist()])
 
@@ -147,6 +164,13 @@ class NetworkCanvas(QWidget):
                 if item is self.selection:
                     self.select(None)
         self.update()
+
+    def _drawn(self) -> Snapshot:
+        """The snapshot on show. Only what draws or describes one calls this: paintEvent
+        draws "Loading…" and item_at finds nothing until the first snapshot arrives."""
+        if self.snapshot is None:
+            raise RuntimeError("the canvas has no snapshot to draw yet")
+        return self.snapshot
 
     def palette_colours(self) -> np.ndarray:
         """The colour ramp of the shown mode in the chosen scheme."""
@@ -205,30 +229,29 @@ class NetworkCanvas(QWidget):
         """Whether a layer's edges wait for the backward pass to reach them (this pass's
         dE/dw is not computed yet): drawn thin and grey, without numbers."""
         phase = self.walking_phase()
-        return phase is not None and phase.kind == "backward" and layer < phase.layer
+        return phase is not None and phase.kind == "backward" and phase.layer is not None \
+            and layer < phase.layer
 
     def shows_delta(self, column: int) -> bool:
         """Whether a column's nodes show delta (dE/dz) rather than the activation a."""
         phase = self.walking_phase()
         if phase is None or column == 0 or phase.kind not in ("backward", "clip"):
             return False
-        return phase.kind == "clip" or column >= phase.layer
+        return phase.kind == "clip" or (phase.layer is not None and column >= phase.layer)
 
     def edge_values(self, layer: int) -> np.ndarray:
         """The active mode's quantity for the weights of one layer (from the snapshot)."""
-        ls = self.snapshot.layers[layer - 1]
+        ls = self._drawn().layers[layer - 1]
         return palette.edge_values(self.shown_mode, ls.W, ls.dW, ls.update_W)
 
     def bias_values(self, layer: int) -> np.ndarray | None:
-        ls = self.snapshot.layers[layer - 1]
-        if ls.b is None:
-            return None
-        return palette.edge_values(self.shown_mode, ls.b, ls.db, ls.update_b)
+        biases = bias_arrays(self._drawn().layers[layer - 1])
+        return None if biases is None else palette.edge_values(self.shown_mode, *biases)
 
     def current_scale(self) -> palette.Scale:
         """The colour scale of the active mode for the current snapshot."""
         values = []
-        for layer in range(1, self.snapshot.depth + 1):
+        for layer in range(1, self._drawn().depth + 1):
             if self.pending(layer):
                 continue
             values.append(self.edge_values(layer))
@@ -239,7 +262,7 @@ class NetworkCanvas(QWidget):
 
     def heat_map_layers(self) -> set[int]:
         """Layers drawn as weight matrices rather than lines (level of detail)."""
-        layers = self.snapshot.layers
+        layers = self._drawn().layers
         total = sum(l.units * l.fan_in for l in layers)
         if total <= LINE_TOTAL_LIMIT:
             return set()
@@ -261,21 +284,19 @@ class NetworkCanvas(QWidget):
         row = self.sample_row()
         if row is None:
             return None
-        if self.shows_delta(column):
-            a = self.snapshot.layers[column - 1].delta
-        else:
-            a = self.snapshot.activations(column)
+        s = self._drawn()
+        a = s.layers[column - 1].delta if self.shows_delta(column) else s.activations(column)
         return None if a is None else a[row]
 
     # ------------------------------------------------------------------ geometry
 
     def geometry_for_paint(self) -> _Geometry:
-        s = self.snapshot
+        s = self._drawn()
         widths = [s.layers[0].fan_in] + [l.units for l in s.layers]
         has_bias = [l.has_bias for l in s.layers]
         key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
                self.pan.x(), self.pan.y(), self.style_.scale)
-        if key != self._geometry_key:
+        if self._geometry is None or key != self._geometry_key:
             self._geometry = _Geometry(widths, has_bias, QRectF(self.rect()), self.zoom,
                                        self.pan, self.style_.scale)
             self._geometry_key = key
@@ -289,7 +310,8 @@ class NetworkCanvas(QWidget):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.fillRect(self.rect(), self.style_.background)
-            if self.snapshot is None:
+            snapshot = self.snapshot
+            if snapshot is None:
                 self._draw_message(painter, "Loading…")
                 return
             geometry = self.geometry_for_paint()
@@ -302,8 +324,8 @@ class NetworkCanvas(QWidget):
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_edge_labels(painter, geometry, heat)
             legend_right = self._draw_legend(painter, scale)
-            if self.snapshot.stop_event is not None:
-                self._draw_stop_banner(painter, legend_right)
+            if snapshot.stop_event is not None:
+                self._draw_stop_banner(painter, snapshot.stop_event, legend_right)
         finally:
             painter.end()
             self.paint_times.append((time.perf_counter() - started) * 1000.0)
@@ -340,9 +362,10 @@ class NetworkCanvas(QWidget):
                 continue
             lines += geometry.lines[l]
             bins.append(palette.bins(self.edge_values(l), scale).ravel())
-            if geometry.bias_lines[l]:
+            biases = self.bias_values(l)  # a layer has bias lines exactly when it has biases
+            if biases is not None:
                 lines += geometry.bias_lines[l]
-                bins.append(palette.bins(self.bias_values(l), scale))
+                bins.append(palette.bins(biases, scale))
         if not lines:
             return
         all_bins = np.concatenate(bins)
@@ -353,7 +376,7 @@ class NetworkCanvas(QWidget):
         boundaries = np.flatnonzero(np.diff(sorted_bins)) + 1
         starts = np.concatenate([[0], boundaries]).tolist()
         ends = np.concatenate([boundaries, [len(ordered)]]).tolist()
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             index = int(sorted_bins[start])
             width = self._line_width(index)
             # One-pixel lines are drawn without antialiasing: the faint, weak edges look the
@@ -383,7 +406,7 @@ class NetworkCanvas(QWidget):
                 painter.drawRect(strip)
 
     def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
-        units = self.snapshot.layers[layer - 1].units
+        units = self._drawn().layers[layer - 1].units
         width = max(3.0, rect.height() / units)
         return QRectF(rect.right() + width, rect.top(), width, rect.height())
 
@@ -415,16 +438,16 @@ class NetworkCanvas(QWidget):
                 continue
             brushes = [empty] * len(points) if colours is None else \
                 [QBrush(QColor(*rgb)) for rgb in colours.tolist()]
-            for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes)):
+            for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes, strict=True)):
                 painter.setPen(highlight if self._is_node(self.selection, column, j)
                                else outline)
                 painter.setBrush(brush)
                 painter.drawEllipse(QPointF(x, y), r, r)
         painter.setPen(QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6)))
         painter.setBrush(QBrush(self.style_.bias_fill))
-        for points in geometry.bias:
-            if points is not None:
-                x, y = points[0]
+        for bias in geometry.bias:
+            if bias is not None:
+                x, y = bias[0]
                 side = r * 1.2
                 painter.drawRoundedRect(QRectF(x - side / 2, y - side / 2, side, side), 3, 3)
                 self._text(painter, QPointF(x, y), "+1", self.style_.small_font,
@@ -481,8 +504,9 @@ class NetworkCanvas(QWidget):
         font = self.style_.small_font
         height = self._metrics(font).height()
         gap = self.style_.scale * 6
-        for points, names, left in ((geometry.nodes[0], self.snapshot.input_names, True),
-                                    (geometry.nodes[-1], self.snapshot.output_names, False)):
+        s = self._drawn()
+        for points, names, left in ((geometry.nodes[0], s.input_names, True),
+                                    (geometry.nodes[-1], s.output_names, False)):
             if len(points) > 1 and np.diff(points[:, 1]).min() < height:
                 continue  # too close together to name each one
             for j, (x, y) in enumerate(points.tolist()[:len(names)]):
@@ -587,7 +611,7 @@ class NetworkCanvas(QWidget):
 
     def _shows_nan(self) -> bool:
         """Whether any weight or bias drawn is NaN or infinite (drawn in magenta)."""
-        for layer in range(1, self.snapshot.depth + 1):
+        for layer in range(1, self._drawn().depth + 1):
             if self.pending(layer):
                 continue
             biases = self.bias_values(layer)
@@ -599,9 +623,14 @@ class NetworkCanvas(QWidget):
     def _draw_phase_band(self, painter: QPainter, geometry: _Geometry) -> None:
         """While walking phases: the active layer's column highlighted."""
         phase = self.walking_phase()
-        if phase is None or phase.layer is None and phase.kind != "loss":
+        if phase is None:
             return
-        column = geometry.columns - 1 if phase.kind == "loss" else phase.layer
+        if phase.kind == "loss":
+            column = geometry.columns - 1
+        elif phase.layer is not None:
+            column = phase.layer
+        else:
+            return  # clip and update: no one layer's
         x = geometry.nodes[column][0, 0]
         colour = QColor(self.style_.accent)
         colour.setAlpha(40)
@@ -622,25 +651,25 @@ class NetworkCanvas(QWidget):
             return (f"forward  {name}  →" if brevity == 0 else f"{name} →"), True
         if phase.kind == "backward" and phase.layer == column:
             return (f"←  backward  {name}" if brevity == 0 else f"← {name}"), True
-        if phase.kind == "loss" and column == self.snapshot.depth:
+        if phase.kind == "loss" and column == self._drawn().depth:
             return (f"{name}: loss E" if brevity == 0 else f"{name}: E"), True
         return name, False
 
     def _column_name(self, column: int, brevity: int) -> str:
         if column == 0:
             return "input" if brevity < 2 else "in"
-        ls = self.snapshot.layers[column - 1]
-        output = column == self.snapshot.depth
+        s = self._drawn()
+        ls = s.layers[column - 1]
+        output = column == s.depth
         role = ("output" if output else f"hidden {column}") if brevity == 0 else \
             ("out" if output else f"h{column}")
         if brevity == 2:
             return role
         return f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
 
-    def _draw_stop_banner(self, painter: QPainter, legend_right: float) -> None:
+    def _draw_stop_banner(self, painter: QPainter, event: Event, legend_right: float) -> None:
         """Why training stopped: bottom right, beside the legend, where it hides no node (at
         the top if the canvas is too narrow for both)."""
-        event = self.snapshot.stop_event
         st = self.style_
         colour = st.danger if event.kind == "diverged" else st.muted
         text = event.message
@@ -694,7 +723,8 @@ class NetworkCanvas(QWidget):
 
     def item_at(self, point: QPointF) -> Selection | None:
         """The node, bias or weight under a screen point, if any."""
-        if self.snapshot is None:
+        s = self.snapshot
+        if s is None:
             return None
         geometry = self.geometry_for_paint()
         p = np.array([point.x(), point.y()])
@@ -707,7 +737,7 @@ class NetworkCanvas(QWidget):
         for l in heat:
             rect = self._heat_rect(geometry, l)
             if rect.contains(point):
-                ls = self.snapshot.layers[l - 1]
+                ls = s.layers[l - 1]
                 j = min(int((point.y() - rect.top()) / rect.height() * ls.units), ls.units - 1)
                 i = min(int((point.x() - rect.left()) / rect.width() * ls.fan_in), ls.fan_in - 1)
                 return Selection("weight", l, j, i)
@@ -715,13 +745,14 @@ class NetworkCanvas(QWidget):
         tolerance = max(5.0, 4.0 * self.style_.scale)
         for l in range(1, geometry.columns):
             candidates = [] if l in heat else [("weight", geometry.segments[l])]
-            if geometry.bias_segments[l] is not None:
-                candidates.append(("bias", geometry.bias_segments[l]))
+            bias_segments = geometry.bias_segments[l]
+            if bias_segments is not None:
+                candidates.append(("bias", bias_segments))
             for kind, segments in candidates:
                 distance = _point_segment_distance(p, segments)
                 k = int(np.argmin(distance))
                 if distance[k] <= tolerance and (best is None or distance[k] < best[0]):
-                    fan_in = self.snapshot.layers[l - 1].fan_in
+                    fan_in = s.layers[l - 1].fan_in
                     found = Selection("weight", l, k // fan_in, k % fan_in) if kind == \
                         "weight" else Selection("bias", l, k)
                     best = (float(distance[k]), found)
@@ -729,7 +760,7 @@ class NetworkCanvas(QWidget):
 
     def describe(self, item: Selection) -> str:
         """Exact values of a node, bias or weight, for the tooltip."""
-        s = self.snapshot
+        s = self._drawn()
         if item.kind == "node":
             if item.layer == 0:
                 value = self.node_values(0)
@@ -743,11 +774,15 @@ class NetworkCanvas(QWidget):
                     parts.append(f"{name} = {array[row, item.j]!r}")
             return "\n".join(parts)
         ls = s.layers[item.layer - 1]
-        if item.kind == "bias":
-            return (f"bias b_{item.j + 1} of layer {item.layer}\nb = {ls.b[item.j]!r}\n"
-                    f"dE/db = {ls.db[item.j]!r}\nlast db = {ls.update_b[item.j]!r}")
-        j, i = item.j, item.i
-        return (f"w_{j + 1},{i + 1} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
+        address = ParameterAddress(item.layer, item.j, item.i)  # a weight's or a bias's
+        _, j, i = address
+        if i is None:  # a bias: the hover finds biases only where the layer has them
+            biases = bias_arrays(ls)
+            assert biases is not None
+            b, db, update_b = biases
+            return (f"bias {parameter_name(address)} of layer {item.layer}\nb = {b[j]!r}\n"
+                    f"dE/db = {db[j]!r}\nlast db = {update_b[j]!r}")
+        return (f"{parameter_name(address)} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
                 f"w = {ls.W[j, i]!r}\ndE/dw = {ls.dW[j, i]!r}\nlast dw = {ls.update_W[j, i]!r}")
 
     # ------------------------------------------------------------------ mouse
@@ -805,6 +840,15 @@ class NetworkCanvas(QWidget):
         self.update()
 
 
+def bias_arrays(layer: LayerSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A layer's biases b, their gradient dE/db and their last update (None: no biases)."""
+    if layer.b is None:
+        return None
+    # sim.snapshot copies all three from the same layer: biases have a gradient and an update
+    assert layer.db is not None and layer.update_b is not None
+    return layer.b, layer.db, layer.update_b
+
+
 def _fits(item: Selection, snapshot: Snapshot) -> bool:
     """Whether a selected node, weight or bias exists in the snapshot's network."""
     if item.address is not None:
@@ -844,6 +888,7 @@ def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
 
 def _tint(background: QColor, colour: QColor, amount: float) -> QColor:
     """``background`` moved ``amount`` of the way towards ``colour``, fully opaque."""
-    mix = [round(b + (c - b) * amount) for b, c in zip(background.getRgb()[:3],
-                                                       colour.getRgb()[:3])]
-    return QColor(*mix)
+    def mix(b: int, c: int) -> int:
+        return round(b + (c - b) * amount)
+    return QColor(mix(background.red(), colour.red()), mix(background.green(), colour.green()),
+                  mix(background.blue(), colour.blue()))

@@ -20,11 +20,9 @@ from sim import lessons
 from sim.snapshot import Snapshot
 
 from .canvas import NetworkCanvas
-from .plots import (PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches,
-                    plotted_series)
+from .plots import PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches, plotted_series
 from .run import RunController
 from .style import RUN_A_COLOUR, RUN_B_COLOUR, Style
-
 
 
 class Comparison(QObject):

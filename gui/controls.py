@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 import sim
 from sim import activations, clipping, data, initializers, losses, optimizers, schedules
@@ -23,6 +35,8 @@ from sim.experiment import MAX_HIDDEN_LAYERS, MAX_UNITS, to_dict
 from .style import ERROR_COLOUR
 
 GENERATED = [kind for kind in data.KINDS if kind not in ("inline", "csv")]
+# The widgets that edit a field: a choice, a number or a switch.
+Field = TypeVar("Field", QComboBox, QSpinBox, QDoubleSpinBox, QCheckBox)
 
 
 def _combo(items: list[str]) -> QComboBox:
@@ -56,13 +70,13 @@ class ControlPanel(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.document: dict[str, Any] = {}
-        self._base_dir = None
+        self._base_dir: Path | None = None
         # The experiment in force: an edit that leaves its data section as it is reuses its
         # data facts, so that no edit reads a data file on the GUI thread.
         self._experiment: sim.Experiment | None = None
         self._loading = False  # True while the widgets are being filled from a document
-        inner = QWidget()
-        self.column = QVBoxLayout(inner)
+        self._inner = QWidget()
+        self.column = QVBoxLayout(self._inner)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
@@ -72,7 +86,7 @@ class ControlPanel(QScrollArea):
         self._build_training()
         self._build_regularisation()
         self.column.addStretch(1)
-        self.setWidget(inner)
+        self.setWidget(self._inner)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._fit_width()
 
@@ -81,7 +95,7 @@ class ControlPanel(QScrollArea):
         # A row spanning a form does not raise the form's minimum, so the layer rows are
         # measured themselves (plus the group box's and the column's margins).
         rows = self._layers_holder.minimumSizeHint().width() + 40
-        content = max(self.widget().minimumSizeHint().width(), rows)
+        content = max(self._inner.minimumSizeHint().width(), rows)
         self.setMinimumWidth(content + self.verticalScrollBar().sizeHint().width()
                              + 2 * self.frameWidth())
 
@@ -94,7 +108,7 @@ class ControlPanel(QScrollArea):
         self.column.addWidget(box)
         return form
 
-    def _bind(self, widget: QWidget, edit: Callable[[dict, Any], None]) -> QWidget:
+    def _bind(self, widget: Field, edit: Callable[[dict, Any], None]) -> Field:
         """Connect a widget so that changing it edits the document through ``edit``."""
         def changed(*_: Any) -> None:
             if not self._loading:
@@ -306,10 +320,10 @@ class ControlPanel(QScrollArea):
             widget.setValue(d["regularization"][key])
 
     def _fill_layers(self, layers: list[dict]) -> None:
-        while self.layers_box.count():
-            item = self.layers_box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        while (item := self.layers_box.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
         for index, layer in enumerate(layers[:-1]):
             self.layers_box.addWidget(self._layer_row(index, layer))
         self.add_layer.setEnabled(len(layers) - 1 < MAX_HIDDEN_LAYERS)
@@ -344,7 +358,7 @@ class ControlPanel(QScrollArea):
         return row
 
 
-def _value(widget: QWidget) -> Any:
+def _value(widget: QComboBox | QSpinBox | QDoubleSpinBox | QCheckBox) -> Any:
     if isinstance(widget, QComboBox):
         return widget.currentText()
     if isinstance(widget, QCheckBox):

@@ -13,8 +13,15 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow, QMenu,
-                               QMessageBox, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 import sim
 from sim import lessons
@@ -30,7 +37,8 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 def render_png(widget: QWidget, path: Path, scale: float) -> bool:
     """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
-    return widget_image(widget, scale).save(str(path), "PNG")
+    # The stubs type the format as bytes, but PySide6 (6.11) refuses bytes and takes a str.
+    return widget_image(widget, scale).save(str(path), "PNG")  # type: ignore[call-overload]
 
 
 def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:

@@ -12,7 +12,7 @@ from sim.chain_rule import ChainRule
 from sim.explain import exact, factor, fmt
 from sim.snapshot import Snapshot
 
-from .canvas import Selection
+from .canvas import Selection, bias_arrays, parameter_name
 from .style import Style
 from .text_panel import TextPanel
 
@@ -29,10 +29,11 @@ def _table(rows: list[tuple[str, str]]) -> str:
 def chain_rule_lines(rule: ChainRule, row: int, batch: int) -> list[str]:
     """The chain rule of one weight for one sample, and how the batch adds up."""
     _, j, i = rule.address
-    name = f"w_{j + 1},{i + 1}" if i is not None else f"b_{j + 1}"
+    name = parameter_name(rule.address)
     input_name = f"a_{i + 1}" if i is not None else "1"
     lines = []
-    if rule.fused:
+    dE_da, fprime = rule.dE_da, rule.fprime
+    if dE_da is None or fprime is None:  # a fused output: the loss gave dE/dz_j at once
         lines.append(f"dE/d{name} = dE/dz_{j + 1} × {input_name}")
         lines.append(f"= {factor(rule.delta[row])} × {factor(rule.a_i[row])} = "
                      f"{fmt(rule.per_sample[row])}")
@@ -41,7 +42,7 @@ def chain_rule_lines(rule: ChainRule, row: int, batch: int) -> list[str]:
         keep = "" if rule.keep is None else " × keep"
         lines.append(f"dE/d{name} = dE/da_{j + 1}{keep} × f'(z_{j + 1}) × {input_name}")
         keep_value = "" if rule.keep is None else f" × {factor(rule.keep[row])}"
-        lines.append(f"= {factor(rule.dE_da[row])}{keep_value} × {factor(rule.fprime[row])} × "
+        lines.append(f"= {factor(dE_da[row])}{keep_value} × {factor(fprime[row])} × "
                      f"{factor(rule.a_i[row])} = {fmt(rule.per_sample[row])}")
     if batch > 1:
         lines.append(f"summed over the batch of {batch}: {fmt(rule.data_gradient)}")
@@ -82,21 +83,23 @@ class Inspector(TextPanel):
 
     def _weight_html(self, s: Snapshot, sel: Selection, row: int | None) -> str:
         ls = s.layers[sel.layer - 1]
-        if sel.kind == "bias":
-            title = f"bias b_{sel.j + 1} of layer {sel.layer}"
-            rows = [("b", exact(float(ls.b[sel.j]))), ("dE/db", exact(float(ls.db[sel.j]))),
-                    ("last update db", exact(float(ls.update_b[sel.j])))]
-            i = None
+        address = ParameterAddress(sel.layer, sel.j, sel.i)
+        j, i = sel.j, sel.i
+        if i is None:  # a bias: the canvas keeps only selections its snapshot has
+            biases = bias_arrays(ls)
+            assert biases is not None
+            b, db, update_b = biases
+            title = f"bias {parameter_name(address)} of layer {sel.layer}"
+            rows = [("b", exact(float(b[j]))), ("dE/db", exact(float(db[j]))),
+                    ("last update db", exact(float(update_b[j])))]
         else:
-            title = (f"weight w_{sel.j + 1},{sel.i + 1} of layer {sel.layer}: "
-                     f"from unit {sel.i + 1} below to unit {sel.j + 1}")
-            rows = [("w", exact(float(ls.W[sel.j, sel.i]))),
-                    ("dE/dw", exact(float(ls.dW[sel.j, sel.i]))),
-                    ("last update dw", exact(float(ls.update_W[sel.j, sel.i])))]
-            i = sel.i
+            title = (f"weight {parameter_name(address)} of layer {sel.layer}: "
+                     f"from unit {i + 1} below to unit {j + 1}")
+            rows = [("w", exact(float(ls.W[j, i]))), ("dE/dw", exact(float(ls.dW[j, i]))),
+                    ("last update dw", exact(float(ls.update_W[j, i])))]
         parts = [f"<h3>{html.escape(title)}</h3>", _table(rows)]
         try:
-            rule = s.chain_rule(ParameterAddress(sel.layer, sel.j, i))
+            rule = s.chain_rule(address)
         except ValueError as reason:  # the backward phase has not reached this layer yet
             self.lines = []
             parts.append(f"<p><i>{html.escape(str(reason))}.</i></p>")
@@ -125,8 +128,10 @@ class Inspector(TextPanel):
                              ("dE/da", ls.dE_da), ("f'(z)", ls.fprime)):
             if array is not None and row is not None:
                 values.append((label, float(array[row, sel.j])))
-        if ls.b is not None:
-            values += [("bias b", float(ls.b[sel.j])), ("dE/db", float(ls.db[sel.j]))]
+        biases = bias_arrays(ls)
+        if biases is not None:
+            b, db, _ = biases
+            values += [("bias b", float(b[sel.j])), ("dE/db", float(db[sel.j]))]
         rows = [(label, exact(value)) for label, value in values]
         self.lines = []
         role = "output" if sel.layer == s.depth else "hidden"

@@ -21,8 +21,7 @@ import sim
 from sim.address import ParameterAddress
 from sim.snapshot import Snapshot
 
-from .commands import (Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed,
-                       Step)
+from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
 from .phases import PhaseTrail
 from .worker import EventLoopGate, TrainingWorker
 
@@ -78,6 +77,7 @@ class RunController(QObject):
         self._after_read: dict[int, Callable[[sim.Experiment], object]] = {}  # by ticket
         self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
         self._shown_at = 0.0  # when A's newest snapshot was last taken
+        self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
 
     def start(self) -> None:
         """Start run A's worker (once everything listening is connected)."""
@@ -109,6 +109,12 @@ class RunController(QObject):
     def up_to_date(self) -> bool:
         """Whether A's newest published snapshot has been taken."""
         return self.worker.latest(self._seen) is None
+
+    @property
+    def idle(self) -> bool:
+        """Both runs have handled every command sent to them and take no step by themselves
+        (not playing; a run of steps or epochs has ended, or stopped by itself)."""
+        return self.worker.idle and (self.worker_b is None or self.worker_b.idle)
 
     @property
     def comparing(self) -> bool:
@@ -175,8 +181,14 @@ class RunController(QObject):
         self._both(RunEpochs())
 
     def run_steps(self, count: int) -> None:
-        """Both runs take ``count`` steps at full speed."""
+        """Both runs take ``count`` steps at full speed (pausing, or walking a phase, drops
+        the steps not taken yet: `when_idle` waits for them)."""
         self._both(RunSteps(count))
+
+    def when_idle(self, then: Callable[[], object]) -> None:
+        """Call ``then`` at the first frame (`tick`) at which the runs are `idle` and A's
+        newest snapshot is taken: once a run of steps is over, say, however long it takes."""
+        self._when_idle.append(then)
 
     def run_epochs(self, count: int) -> None:
         """Train ``count`` epochs at full speed (`run_started`, `run_progress`,
@@ -292,13 +304,22 @@ class RunController(QObject):
 
     def tick(self) -> None:
         """One frame: take B's newest snapshot, A's newest side pictures and A's newest
-        snapshot (about 30 times a second while playing), and hand them on as signals."""
+        snapshot (about 30 times a second while playing), and hand them on as signals; then
+        call what waits for the runs to be idle, if they are."""
         now = time.perf_counter()
         self._take_b()
         views = self.worker.views(self._views_seen)
         if views is not None:
             self._views_seen, shown = views
             self.views_received.emit(shown)
+        self._take_a(now)
+        # idle first: a worker publishes its last snapshot before it says it is idle
+        if self._when_idle and self.idle and self.up_to_date:
+            waiting, self._when_idle = self._when_idle, []
+            for then in waiting:
+                then()
+
+    def _take_a(self, now: float) -> None:
         due = not self._playing or now - self._shown_at >= PLAYING_FRAME_SECONDS
         newest = self.worker.latest(self._seen) if due else None
         if newest is None:

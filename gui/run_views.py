@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from sim.snapshot import Snapshot
 
-from .canvas import NetworkCanvas, Selection
+from .canvas import NetworkCanvas, Selection, parameter_name
 from .inspector import Inspector
 from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
@@ -90,9 +90,9 @@ class RunViews(QObject):
         if snapshot is None or address is None:
             return
         current = address.value_in(snapshot.layers)
-        name = f"b_{item.j + 1}" if item.kind == "bias" else f"w_{item.j + 1},{item.i + 1}"
         value, ok = QInputDialog.getDouble(self.canvas.window(), "Edit weight",
-                                           f"New value of {name} in layer {item.layer}:",
+                                           f"New value of {parameter_name(address)} in layer "
+                                           f"{item.layer}:",
                                            current, -1e6, 1e6, 6)
         if ok:
             self.run.edit(address, value)

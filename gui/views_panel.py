@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal, Slot
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from sim.address import ParameterAddress
 from sim.views import BoundaryView, LandscapeView
@@ -155,11 +155,11 @@ class ViewsPanel(QTabWidget):
                                       and self.selected not in self.addresses)
         self.clear_button.setEnabled(bool(self.addresses))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._announce()
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._announce()
 
@@ -207,7 +207,7 @@ class ViewsPanel(QTabWidget):
         if view.v is None:
             self._draw_curve(view)
         else:
-            self._draw_surface(view)
+            self._draw_surface(view, view.v)
 
     def _draw_curve(self, view: LandscapeView) -> None:
         self.surface.setVisible(False)  # hidden items do not stretch the axes
@@ -217,7 +217,8 @@ class ViewsPanel(QTabWidget):
         self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
         self.now.setData([view.current[0]], [view.current_loss])
 
-    def _draw_surface(self, view: LandscapeView) -> None:
+    def _draw_surface(self, view: LandscapeView, v: np.ndarray) -> None:
+        """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""
         self.curve.setData([], [])
         first, second = view.addresses[:2]
         self.landscape_plot.setLabel("bottom", address_name(first))
@@ -226,7 +227,7 @@ class ViewsPanel(QTabWidget):
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
         shown = np.log10(np.maximum(view.losses, 1e-300))
         self.surface.setImage(shown, autoLevels=True)
-        u0, u1, v0, v1 = view.u[0], view.u[-1], view.v[0], view.v[-1]
+        u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
         self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
         self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())
         self.now.setData([view.current[0]], [view.current[1]])

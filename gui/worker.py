@@ -17,21 +17,45 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import (QAbstractEventDispatcher, QCoreApplication, QEvent, QObject, QThread,
-                            Signal, Slot)
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QThread,
+    Signal,
+    Slot,
+)
 
 import sim
 from sim.address import ParameterAddress
-from sim.trainer import Trainer
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
+from sim.trainer import Trainer
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
 
-from .commands import (Apply, CheckGradients, Command, Edit, ExportHistory, Load, Pause,
-                       Play, Read, ReportStatus, Reset, RunEpochs, RunSteps, Save, SetSpeed,
-                       SetViews, Step, StepPhase)
+from .commands import (
+    Apply,
+    CheckGradients,
+    Command,
+    Edit,
+    ExportHistory,
+    Load,
+    Pause,
+    Play,
+    Read,
+    ReportStatus,
+    Reset,
+    RunEpochs,
+    RunSteps,
+    Save,
+    SetSpeed,
+    SetViews,
+    Step,
+    StepPhase,
+)
 
 FRAME_SECONDS = 1.0 / 60.0  # publish at most this often while playing
 IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue again
@@ -68,7 +92,7 @@ class EventLoopGate(QObject):
         _application().installEventFilter(self)
         QAbstractEventDispatcher.instance().aboutToBlock.connect(self.open)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         self.idle.clear()
         return False  # only watching: every event goes on to its receiver
 
@@ -291,7 +315,7 @@ class TrainingWorker(QThread):
 
     # ------------------------------------------------------------------ worker thread
 
-    def run(self) -> None:  # noqa: D401 - QThread entry point
+    def run(self) -> None:
         try:
             self._trainer = Trainer(self._initial)
             self._publish()
@@ -566,7 +590,7 @@ class TrainingWorker(QThread):
             self._replies[self._in_hand] = status
         return False
 
-    _HANDLERS: dict[type, Callable[[TrainingWorker, Any], bool]] = {
+    _HANDLERS: ClassVar[dict[type, Callable[[TrainingWorker, Any], bool]]] = {
         Play: _play, Pause: _pause, Step: _step, StepPhase: _step_phase,
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
         Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
