@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .address import ParameterAddress
+from .network import Pass
 
 if TYPE_CHECKING:
     from .network import Network
@@ -71,9 +73,7 @@ class PathSum:
     dE/dw for this sample (delta_j × a_i), which ``total`` equals up to rounding.
     """
 
-    layer: int
-    unit: int  # j, from 0
-    source: int | None  # i, from 0; None: the bias
+    address: ParameterAddress
     sample: int
     paths: tuple[Path, ...]  # by |product|, largest first
     count: int
@@ -90,29 +90,30 @@ class PathSum:
 class PassLayer:
     """What the paths need of one layer of a computed pass, for the followed sample.
 
-    Hidden layers need ``slope`` (f′(z)); the output layer needs ``output_error`` (dE/dz).
-    ``W`` is the layer's weights as the pass used them.
+    ``W`` is the layer's weights as the pass used them. ``signal`` is what a path takes on
+    entering a unit: its slope f′(z) in a hidden layer, its error dE/dz in the output layer
+    (where paths end).
     """
 
+    number: int  # from 1
     W: np.ndarray  # (units, fan_in)
     residual: bool
-    slope: np.ndarray | None  # (units,) f′(z) of the sample; None for the output layer
+    signal: np.ndarray  # (units,) f′(z), or dE/dz in the output layer, of the sample
     keep: np.ndarray | None  # (units,) dropout factors, None without dropout in this pass
-    output_error: np.ndarray | None  # (units,) dE/dz of the sample; output layer only
-    has_bias: bool = True
 
 
-def path_sum(layers: list[PassLayer], inputs_below: np.ndarray, layer: int, unit: int,
-             source: int | None, sample: int, gradient: float) -> PathSum:
-    """The paths of w_ji (``source`` None: b_j) of layer ``layer`` (from 1) for one sample.
+def path_sum(above: list[PassLayer], inputs_below: np.ndarray, address: ParameterAddress,
+             sample: int, gradient: float) -> PathSum:
+    """The paths of the weight (or bias) at ``address`` for one sample.
 
-    ``layers`` describes layers 1..L of the pass; ``inputs_below`` is a^(l-1) of the sample
-    (the layer's inputs); ``gradient`` is the engine's dE/dw for the sample, reported beside.
+    ``above`` describes the layers of the pass from the weight's own layer up to the output;
+    ``inputs_below`` is a of the layer below for the sample (the weight's layer's inputs);
+    ``gradient`` is the engine's dE/dw for the sample, reported beside the sum.
     """
-    _check_address(layers, layer, unit, source)
+    layer, unit, source = address
     input_factor = Factor("input", layer - 1, 0 if source is None else source + 1, None,
                           1.0 if source is None else float(inputs_below[source]))
-    tails = _Tails(layers, layer)
+    tails = _Tails(above)
     count = tails.count(layer, unit)
     shown = count if count <= ALL_PATHS_UP_TO else LARGEST_SHOWN
     best = tails.best(layer, unit, shown)
@@ -120,69 +121,52 @@ def path_sum(layers: list[PassLayer], inputs_below: np.ndarray, layer: int, unit
     total = input_factor.value * tails.total(layer, unit)
     rest = 0.0 if len(paths) == count else \
         total - math.fsum(path.product for path in paths)
-    return PathSum(layer, unit, source, sample, paths, count, total, rest, gradient)
+    return PathSum(address, sample, paths, count, total, rest, gradient)
 
 
-def snapshot_paths(s: Snapshot, layer: int, unit: int, source: int | None,
-                   row: int) -> PathSum:
+def snapshot_paths(s: Snapshot, address: ParameterAddress, row: int) -> PathSum:
     """The paths of a weight for row ``row`` of the snapshot's batch, as its pass computed
-    them (its dropout included); the backward phase must have reached ``layer``."""
-    if s.layers[layer - 1].delta is None:
-        raise ValueError(f"the backward phase has not reached layer {layer} yet")
-    layers = [PassLayer(W=s.weights_in_pass(ls.number)[0], residual=ls.residual,
-                        slope=None if ls.number == s.depth else ls.fprime[row],
-                        keep=None if ls.keep is None else ls.keep[row],
-                        output_error=ls.delta[row] if ls.number == s.depth else None,
-                        has_bias=ls.has_bias)
-              for ls in s.layers]
-    below = s.activations(layer - 1)[row]
-    delta = float(s.layers[layer - 1].delta[row, unit])
+    them (its dropout included); ValueError if the backward phase has not reached its layer."""
+    address.check(s.layers)
+    layer, unit, source = address
+    above = [PassLayer(ls.number, s.weights_in_pass(ls.number)[0], ls.residual,
+                       ls.computed("delta" if ls.number == s.depth else "fprime")[row],
+                       None if ls.keep is None else ls.keep[row])
+             for ls in s.layers[layer - 1:]]
+    below = s.computed("a", layer - 1)[row]
+    delta = float(s.computed("delta", layer)[row, unit])
     gradient = delta if source is None else delta * float(below[source])
     sample = row if s.indices is None else int(s.indices[row])
-    return path_sum(layers, below, layer, unit, source, sample, gradient)
+    return path_sum(above, below, address, sample, gradient)
 
 
-def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str, layer: int,
-                 unit: int, source: int | None, sample: int) -> PathSum:
+def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str,
+                 address: ParameterAddress, sample: int) -> PathSum:
     """The paths of a weight for sample ``sample`` of (x, t) alone: a batch of that one
-    sample, no dropout, the data loss without penalty; ``gradient`` is the engine's dE/dw."""
-    from .network import Pass
+    sample, no dropout, the data loss without penalty; ``gradient`` is the engine's dE/dw.
 
+    The pass runs on ``network`` itself and leaves its gradient in ``network.grad``.
+    """
+    address.check(network.layers)
     one = Pass(x[sample:sample + 1], t[sample:sample + 1], None, network.depth)
     for number in range(1, network.depth + 1):
         network.forward_layer(one, number, None)
     network.compute_loss(one, loss, 0.0, 0.0)
     for number in range(network.depth, 0, -1):
         network.backward_layer(one, number, 0.0, 0.0)
-    layers = [PassLayer(W=net_layer.W.copy(), residual=net_layer.residual,
-                        slope=None if number == network.depth else one.fprime[number][0],
-                        keep=None,
-                        output_error=one.delta[number][0] if number == network.depth else None,
-                        has_bias=net_layer.has_bias)
-              for number, net_layer in enumerate(network.layers, start=1)]
-    _check_address(layers, layer, unit, source)
-    target = network.layers[layer - 1]
-    gradient = float(target.db[unit] if source is None else target.dW[unit, source])
-    return path_sum(layers, one.a[layer - 1][0], layer, unit, source, sample, gradient)
-
-
-def _check_address(layers: list[PassLayer], layer: int, unit: int, source: int | None) -> None:
-    if not 1 <= layer <= len(layers):
-        raise ValueError(f"layer {layer} does not exist; the network has layers 1 to "
-                         f"{len(layers)}")
-    units, fan_in = layers[layer - 1].W.shape
-    if not 0 <= unit < units:
-        raise ValueError(f"layer {layer} has units 1 to {units}, not {unit + 1}")
-    if source is None and not layers[layer - 1].has_bias:
-        raise ValueError(f"layer {layer} has no bias")
-    if source is not None and not 0 <= source < fan_in:
-        raise ValueError(f"layer {layer} has inputs 1 to {fan_in}, not {source + 1}")
+    layer = address.layer
+    above = [PassLayer(net_layer.number, net_layer.W.copy(), net_layer.residual,
+                       one.computed("delta" if net_layer.number == network.depth
+                                    else "fprime", net_layer.number)[0], None)
+             for net_layer in network.layers[layer - 1:]]
+    gradient = float(network.grad[address.flat_index(network)])
+    return path_sum(above, one.computed("a", layer - 1)[0], address, sample, gradient)
 
 
 def _path(input_factor: Factor, layer: int, unit: int, tail: tuple[Factor, ...]) -> Path:
     through = [(layer, unit + 1)] + [(f.layer, f.unit) for f in tail
                                      if f.kind in ("weight", "skip")]
-    factors = (input_factor,) + tail
+    factors = (input_factor, *tail)
     product = 1.0
     for factor in factors:
         product *= factor.value
@@ -201,24 +185,26 @@ class _Tails:
     from the unit's output a, before its slope (a residual edge skips the slope above).
     """
 
-    def __init__(self, layers: list[PassLayer], lowest: int) -> None:
-        self.layers = layers
-        depth = len(layers)
-        out = layers[-1]
-        self._z: dict[int, np.ndarray] = {depth: np.asarray(out.output_error, dtype=float)}
+    def __init__(self, above: list[PassLayer]) -> None:
+        self.layers = {layer.number: layer for layer in above}
+        depth, lowest = above[-1].number, above[0].number
+        self.depth = depth
+        out = self.layers[depth]
+        self._z: dict[int, np.ndarray] = {depth: np.asarray(out.signal, dtype=float)}
         self._z_counts: dict[int, list[int]] = {depth: [1] * out.W.shape[0]}
         self._a: dict[int, np.ndarray] = {}
         self._a_counts: dict[int, list[int]] = {}
         self._z_bound: dict[int, np.ndarray] = {depth: np.abs(self._z[depth])}
         self._a_bound: dict[int, np.ndarray] = {}
         for m in range(depth - 1, lowest - 1, -1):
-            above = layers[m]  # layer m + 1
-            a_sum = self._z[m + 1] @ above.W
-            counts = [sum(self._z_counts[m + 1])] * above.W.shape[1]
-            bound = (np.abs(above.W) * self._z_bound[m + 1][:, None]).max(axis=0)
-            if above.residual:
+            next_layer = self.layers[m + 1]
+            a_sum = self._z[m + 1] @ next_layer.W
+            counts = [sum(self._z_counts[m + 1])] * next_layer.W.shape[1]
+            bound = (np.abs(next_layer.W) * self._z_bound[m + 1][:, None]).max(axis=0)
+            if next_layer.residual:
                 a_sum = a_sum + self._a[m + 1]
-                counts = [c + skip for c, skip in zip(counts, self._a_counts[m + 1])]
+                counts = [c + skip for c, skip in zip(counts, self._a_counts[m + 1],
+                                                      strict=True)]
                 bound = np.maximum(bound, self._a_bound[m + 1])
             gain = self._gain(m)
             self._a[m], self._a_counts[m], self._a_bound[m] = a_sum, counts, bound
@@ -228,9 +214,9 @@ class _Tails:
         self._best_a: dict[tuple[int, int], list[_Tail]] = {}
 
     def _gain(self, m: int) -> np.ndarray:
-        """keep × f′(z) of layer m's units: the factor a tail takes on entering a unit."""
-        layer = self.layers[m - 1]
-        return layer.slope if layer.keep is None else layer.slope * layer.keep
+        """keep × f′(z) of hidden layer m's units: the factor a tail takes entering a unit."""
+        layer = self.layers[m]
+        return layer.signal if layer.keep is None else layer.signal * layer.keep
 
     def count(self, m: int, unit: int) -> int:
         return self._z_counts[m][unit]
@@ -245,16 +231,16 @@ class _Tails:
     def _best_from_z(self, m: int, unit: int, k: int) -> list[_Tail]:
         key = (m, unit)
         if key not in self._best_z:
-            if m == len(self.layers):
-                value = float(self._z[m][unit])
+            layer = self.layers[m]
+            if m == self.depth:
+                value = float(layer.signal[unit])
                 self._best_z[key] = [(value, (Factor("output", m, unit + 1, None, value),))]
             else:
-                layer = self.layers[m - 1]
-                head = [Factor("slope", m, unit + 1, None, float(layer.slope[unit]))]
+                head = [Factor("slope", m, unit + 1, None, float(layer.signal[unit]))]
                 if layer.keep is not None:
                     head.append(Factor("keep", m, unit + 1, None, float(layer.keep[unit])))
                 gain = float(self._gain(m)[unit])
-                self._best_z[key] = [(gain * product, tuple(head) + tail)
+                self._best_z[key] = [(gain * product, (*head, *tail))
                                      for product, tail in self._best_from_a(m, unit, k)]
         return self._best_z[key]
 
@@ -264,8 +250,8 @@ class _Tails:
         if key in self._best_a:
             return self._best_a[key]
         number = m + 1
-        above = self.layers[number - 1]
-        weights = above.W[:, unit]
+        next_layer = self.layers[number]
+        weights = next_layer.W[:, unit]
         # A unit above is worth expanding only while its best tail can still make the top k.
         bounds = np.abs(weights) * self._z_bound[number]
         best: list[_Tail] = []
@@ -274,12 +260,12 @@ class _Tails:
                 break
             w = float(weights[target])
             edge = Factor("weight", number, target + 1, unit + 1, w)
-            best = _largest(best + [(w * product, (edge,) + tail)
+            best = _largest(best + [(w * product, (edge, *tail))
                                     for product, tail in self._best_from_z(number, target, k)],
                             k)
-        if above.residual:
+        if next_layer.residual:
             skip = Factor("skip", number, unit + 1, unit + 1, 1.0)
-            best = _largest(best + [(product, (skip,) + tail)
+            best = _largest(best + [(product, (skip, *tail))
                                     for product, tail in self._best_from_a(number, unit, k)], k)
         self._best_a[key] = best
         return best

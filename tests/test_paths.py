@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
 
 import sim
+from sim.address import ParameterAddress
 from sim.paths import ALL_PATHS_UP_TO, LARGEST_SHOWN, sample_paths, snapshot_paths
 from tests.conftest import experiment
 
@@ -78,7 +78,7 @@ def addresses(trainer: sim.Trainer):
     for layer in trainer.network.layers:
         for j in range(layer.units):
             for i in list(range(layer.fan_in)) + ([None] if layer.has_bias else []):
-                yield layer.number, j, i
+                yield ParameterAddress(layer.number, j, i)
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
@@ -89,9 +89,9 @@ def test_the_products_add_up_to_the_gradient_and_every_path_is_listed(hidden, lo
     exp = network_experiment([3, 3, 3, 2], hidden, loss, output, residual)
     trainer = one_sample_trainer(exp)
     x, t = trainer.dataset.x_train, trainer.dataset.t_train
-    for layer, j, i in addresses(trainer):
-        result = sample_paths(trainer.network, x, t, loss, layer, j, i, 0)
-        expected = brute_force(trainer, x, loss, layer, j, i)
+    for address in addresses(trainer):
+        result = sample_paths(trainer.network, x, t, loss, address, 0)
+        expected = brute_force(trainer, x, loss, *address)
         assert result.count == len(expected)
         assert result.complete
         assert sorted(p.product for p in result.paths) == pytest.approx(sorted(expected),
@@ -107,7 +107,7 @@ def test_each_paths_factors_multiply_to_its_product_and_run_through_its_units():
     exp = network_experiment([2, 3, 3, 1], "tanh", "half_sse", "sigmoid", residual=True)
     trainer = one_sample_trainer(exp)
     result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
-                          "half_sse", 1, 1, 0, 0)
+                          "half_sse", ParameterAddress(1, 1, 0), 0)
     skips = 0
     for path in result.paths:
         assert math.prod(f.value for f in path.factors) == pytest.approx(path.product, rel=1e-15)
@@ -124,7 +124,7 @@ def test_beyond_64_paths_the_10_largest_are_listed_with_the_rest_summed():
     exp = network_experiment([2, 5, 5, 5, 3], "tanh", "cross_entropy", "softmax", seed=3)
     trainer = one_sample_trainer(exp)
     x, t = trainer.dataset.x_train, trainer.dataset.t_train
-    result = sample_paths(trainer.network, x, t, "cross_entropy", 1, 2, 1, 0)
+    result = sample_paths(trainer.network, x, t, "cross_entropy", ParameterAddress(1, 2, 1), 0)
     expected = brute_force(trainer, x, "cross_entropy", 1, 2, 1)
     assert result.count == len(expected) == 5 * 5 * 3 > ALL_PATHS_UP_TO
     assert len(result.paths) == LARGEST_SHOWN and not result.complete
@@ -138,7 +138,7 @@ def test_the_count_of_a_deep_wide_network_is_exact():
     exp = network_experiment([2, 30, 30, 30, 30, 2], "relu", "half_mse", "linear", seed=1)
     trainer = one_sample_trainer(exp)
     result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
-                          "half_mse", 1, 0, 0, 0)
+                          "half_mse", ParameterAddress(1, 0, 0), 0)
     assert result.count == 30 ** 3 * 2
     assert len(result.paths) == LARGEST_SHOWN
     assert result.total == pytest.approx(result.gradient, rel=1e-10, abs=1e-300)
@@ -149,7 +149,7 @@ def test_residual_layers_add_their_skip_paths_to_the_count():
     exp = network_experiment([2, 3, 3, 3, 2], "tanh", "half_sse", "linear", residual=True)
     trainer = one_sample_trainer(exp)
     result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
-                          "half_sse", 1, 0, 1, 0)
+                          "half_sse", ParameterAddress(1, 0, 1), 0)
     # From a unit of layer 2: 3 edges to layer 3, 2 outputs each, or its skip past layer 3's
     # slope to the same 2 outputs: 8 tails. From layer 1: 3 edges to layer 2 (8 each) or
     # the skip to layer 2's output (8): 32.
@@ -165,9 +165,10 @@ def test_snapshot_paths_follow_the_batch_row_with_its_dropout():
     s = trainer.snapshot(with_history=False)
     assert s.layers[0].keep is not None and (s.layers[0].keep == 0.0).any()
     for row in range(s.x.shape[0]):
-        for layer, j, i in ((1, 2, 1), (2, 0, None), (3, 1, 3)):
-            result = snapshot_paths(s, layer, j, i, row)
-            share = s.chain_rule(layer, j, i).per_sample[row]
+        for address in (ParameterAddress(1, 2, 1), ParameterAddress(2, 0, None),
+                        ParameterAddress(3, 1, 3)):
+            result = snapshot_paths(s, address, row)
+            share = s.chain_rule(address).per_sample[row]
             assert result.gradient == share
             assert result.total == pytest.approx(share, rel=1e-12, abs=1e-300)
             if any(f.kind == "keep" and f.value == 0.0 for p in result.paths
@@ -177,11 +178,11 @@ def test_snapshot_paths_follow_the_batch_row_with_its_dropout():
 
 
 @pytest.mark.parametrize("layer,j,i,problem", [
-    (4, 0, 0, "layer 4 does not exist"), (1, 5, 0, "layer 1 has units 1 to 3, not 6"),
-    (1, 0, 7, "layer 1 has inputs 1 to 2, not 8")])
+    (4, 0, 0, "layer 4 does not exist"), (1, 5, 0, "layer 1 has units 0 to 2, not 5"),
+    (1, 0, 7, "layer 1 has inputs 0 to 1, not 7")])
 def test_addresses_that_do_not_exist_are_refused(layer, j, i, problem):
     exp = network_experiment([2, 3, 1], "tanh", "half_sse", "linear")
     trainer = one_sample_trainer(exp)
     with pytest.raises(ValueError, match=problem):
         sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
-                     "half_sse", layer, j, i, 0)
+                     "half_sse", ParameterAddress(layer, j, i), 0)
