@@ -243,6 +243,6 @@ def test_sigterm_exits_0_within_two_seconds(state: list[str], dialog: bool) -> N
         process.wait(timeout=LAUNCH_TIMEOUT)
         seconds = time.perf_counter() - signalled
     finally:
-        stdout, stderr = finish(process, LAUNCH_TIMEOUT)
+        _stdout, stderr = finish(process, LAUNCH_TIMEOUT)
     assert process.returncode == 0, stderr
     assert seconds < CLOSE_SECONDS, f"exit took {seconds:.2f} s after SIGTERM"

@@ -365,7 +365,7 @@ class Monkey:
                                       == depth and self.newest.layers[index].units == units)
         if choice == 1 and rows:  # remove a hidden layer
             index = int(self.rng.integers(len(rows)))
-            remove = [b for b in rows[index].findChildren(QPushButton) if b.text() == "✕"][0]
+            remove = next(b for b in rows[index].findChildren(QPushButton) if b.text() == "✕")
             self.qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
             return self.trains_edited(edited, lambda: self.newest.step == 0
                                       and self.newest.depth == depth - 1)
