@@ -15,6 +15,7 @@ stops, which edge a double-click finds), so a failure names the actions before i
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import sys
@@ -42,7 +43,9 @@ EFFECT_MS = 5000  # the longest any effect may take to show (they take milliseco
 LIVENESS_EVERY = 50  # actions between two checks that training and painting go on
 BURST_CHANCE = 0.08  # the chance that an action starts a burst of unchecked actions
 QUIET_MS = 30  # a paused worker publishes nothing for at least this long
-HANG_SECONDS = 300  # a deadlocked GUI thread never gets back to a wait's timeout
+# Per action: many times what an action and its checks may take (a few waits of EFFECT_MS at
+# most), so a slow machine never trips it; a GUI thread that never gets back to a wait does.
+HANG_SECONDS = 120
 LESSON_FILES = lessons.lesson_files()[:9]  # number keys 1-9
 MAX_HIDDEN = 3  # the monkey keeps networks small, so that 2,000 actions stay quick
 MAX_UNITS = 6
@@ -490,17 +493,32 @@ def check_final_state(monkey: Monkey) -> None:
 
 
 @pytest.fixture
-def hang_guard() -> Iterator[None]:
-    """A deadlocked GUI thread never gets back to a wait's timeout: then every thread's
-    stack is dumped and the run ends, rather than hang CI."""
-    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+def hang_guard(pytestconfig) -> Iterator[Callable[[], None]]:
+    """A deadlocked GUI thread never gets back to a wait's timeout: if HANG_SECONDS pass
+    with no call of the function this yields (once per action), every thread's stack is
+    written to the terminal and the run ends, rather than hang CI.
+
+    The stacks go to the stderr that pytest itself was given: pytest's capture replaces file
+    descriptor 2 with a file that it prints only after the test, which never comes."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        terminal = os.fdopen(os.dup(2), "w")
+
+    def rearm() -> None:
+        faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=terminal)
+
+    rearm()
+    try:
+        yield rearm
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        terminal.close()
 
 
-@pytest.mark.slow  # about a minute
-def test_two_thousand_random_user_actions_while_training(make_window, qtbot, monkeypatch,
-                                                          hang_guard):
+@pytest.mark.slow  # 1.5 minutes on a quiet 2-core machine, several with both cores busy
+def test_two_thousand_random_user_actions_while_training(hang_guard, make_window, qtbot,
+                                                          monkeypatch):
+    # hang_guard comes first, so that it also watches the windows close at teardown.
     window = make_window(experiment())  # endless XOR: no stopping rule until a lesson opens
     rng = np.random.default_rng(SEED)
     monkey = Monkey(window, qtbot, rng)
@@ -513,6 +531,7 @@ def test_two_thousand_random_user_actions_while_training(make_window, qtbot, mon
         wait_for(monkey, monkey.play_or_pause(), "the first play")
         burst = 0
         for index in range(ACTIONS):
+            hang_guard()  # HANG_SECONDS from now for this action
             name = monkey.choose()
             when = f"seed {SEED}, action {index} ({name})"
             counts[name] += 1
@@ -531,6 +550,7 @@ def test_two_thousand_random_user_actions_while_training(make_window, qtbot, mon
             if index % LIVENESS_EVERY == LIVENESS_EVERY - 1 and not burst:
                 check_alive(monkey, when)
             guard.check(when)
+        hang_guard()
         check_final_state(monkey)
         guard.check("at the end")
     assert not make_window.dialogs, make_window.dialogs
