@@ -153,16 +153,24 @@ class Monkey:
         any steps they asked for, and the window shows what came of them."""
         run, worker = self.window.run, self.window.run.worker
         sent = worker.last_ticket  # everything sent so far
-        later: list[int] = []
+        answered: dict[int, bool] = {}  # last ticket found handled: its answers arrived
 
         def check() -> bool:
-            if not later:
-                if not (worker.handled(sent) and (self.playing or not worker.training)):
-                    return False
-                # Meanwhile the window may have sent more (a pause when a run ended): those
-                # too, with what they published.
-                later.append(worker.last_ticket)
-            return worker.handled(later[0]) and run.up_to_date and condition()
+            if not (worker.handled(sent) and (self.playing or not worker.training)):
+                return False
+            # Meanwhile the window may have sent more (a pause when a run ended, a load once
+            # the worker has read a file): those too, with what they published.
+            last = worker.last_ticket
+            if not worker.handled(last):
+                return False
+            # The worker's answers (the file it read, say) were posted to the window as
+            # signals before it counted the command handled, and the window may send more
+            # when they arrive: a call posted now arrives after them.
+            if last not in answered:
+                answered[last] = False
+                QTimer.singleShot(0, lambda: answered.__setitem__(last, True))
+                return False
+            return answered[last] and run.up_to_date and condition()
         return check
 
     def paused(self) -> Check:
