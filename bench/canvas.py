@@ -26,14 +26,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QLineF  # noqa: E402
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QLineF
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QApplication, QWidget
 
-import sim  # noqa: E402
-from gui.canvas import NetworkCanvas  # noqa: E402
-from gui.style import light_style  # noqa: E402
+import sim
+from gui.canvas import NetworkCanvas
+from gui.style import light_style
 
 NETWORKS = {  # label: (inputs, hidden widths, outputs)
     "2-4-1": (2, [4], 1),
@@ -80,7 +80,7 @@ class PlainBinnedLines(QWidget):
                 lines += geometry.bias_lines[layer]
                 bins.append(sim.palette.bins(canvas.bias_values(layer), scale))
         groups: dict[int, list[QLineF]] = {}
-        for line, index in zip(lines, np.concatenate(bins).tolist()):
+        for line, index in zip(lines, np.concatenate(bins).tolist(), strict=True):
             groups.setdefault(index, []).append(line)
         extra = 4.0 if mode == "weight" else 3.0
         base = canvas.style_.line_width
@@ -91,7 +91,7 @@ class PlainBinnedLines(QWidget):
             self.runs.append((pen, groups[index]))
         self.edges = len(lines)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.fillRect(self.rect(), self.background)

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sim  # noqa: E402
+import sim
 
 CASES = (  # (label, layer widths, hidden activation, batch size)
     ("2-4-1, batch 4", (2, 4, 1), "sigmoid", 4),
@@ -70,7 +70,7 @@ def minimal_loop(exp: sim.Experiment) -> Callable[[], None]:
 
     def step():
         zs, acts = [], [x]
-        for W, b, kind in zip(Ws, bs, kinds):
+        for W, b, kind in zip(Ws, bs, kinds, strict=True):
             z = acts[-1] @ W.T + b
             zs.append(z)
             acts.append(act(z, kind))

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -133,7 +133,7 @@ def measure_memory(steps: int) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "cpu": cpu_model(), "cores": os.cpu_count(), "load_before": os.getloadavg()[0],
             "python": platform.python_version(), "numpy": version("numpy"),
             "pyside6": version("PySide6-Essentials") or version("PySide6"),

@@ -12,9 +12,9 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-import sim  # noqa: E402
+import sim
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "assets" / "lessons"

@@ -308,7 +308,7 @@ def test_ctrl_c_during_a_save_leaves_the_previous_file_byte_identical(tmp_path):
     real_fdopen = os.fdopen
     with mock.patch.object(os, "fdopen", lambda *a, **k: WriteFailsAfter(
             real_fdopen(*a, **k), 500, KeyboardInterrupt())):
-        code, out, err = run_command("run", lesson, "--steps", "5", "--save", target)
+        code, _out, err = run_command("run", lesson, "--steps", "5", "--save", target)
     assert (code, err) == (130, "interrupted\n")
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lesson.json", "trained.json"]

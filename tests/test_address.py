@@ -40,7 +40,7 @@ def test_a_snapshot_and_its_network_agree_on_every_address_and_value():
     trainer.run(steps=2)
     snapshot = trainer.snapshot(with_history=False)
     network = trainer.network
-    for layer, j, i in itertools.product(range(0, 5), range(-1, 5), [None, -1, 0, 2, 3, 9]):
+    for layer, j, i in itertools.product(range(5), range(-1, 5), [None, -1, 0, 2, 3, 9]):
         address = ParameterAddress(layer, j, i)
         assert address.problem(snapshot.layers) == address.problem(network.layers)
         if address.exists_in(network.layers):

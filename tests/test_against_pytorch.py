@@ -60,7 +60,7 @@ def torch_model(trainer: sim.Trainer):
 
     def loss_fn():
         a = x
-        for (W, b), kind in zip(zip(params[::2], params[1::2]), kinds):
+        for (W, b), kind in zip(zip(params[::2], params[1::2], strict=True), kinds, strict=True):
             z = a @ W.T + b
             a = TORCH_ACTIVATIONS[kind](z)
         return torch_loss(trainer.experiment.loss, z, a, t)
@@ -80,7 +80,7 @@ def test_loss_and_gradients_equal_autograd(hidden, loss, output):
     value.backward()
     trainer.step()
     assert trainer.history.last()["loss"] == pytest.approx(value.item(), rel=1e-13)
-    for layer, W, b in zip(trainer.network.layers, params[::2], params[1::2]):
+    for layer, W, b in zip(trainer.network.layers, params[::2], params[1::2], strict=True):
         assert layer.dW == pytest.approx(W.grad.numpy(), rel=1e-11, abs=1e-15)
         assert layer.db == pytest.approx(b.grad.numpy(), rel=1e-11, abs=1e-15)
 
@@ -107,6 +107,6 @@ def test_twenty_steps_equal_torch_optim(optimizer, torch_optimizer, clipping):
             torch.nn.utils.clip_grad_norm_(params, clipping["threshold"])
         opt.step()
     trainer.run(steps=20)
-    for layer, W, b in zip(trainer.network.layers, params[::2], params[1::2]):
-        assert layer.W == pytest.approx(W.detach().numpy(), rel=1e-10, abs=1e-13)
+    for layer, W, b in zip(trainer.network.layers, params[::2], params[1::2], strict=True):
+        assert layer.W == pytest.approx(W.detach().numpy(), rel=1e-10, abs=1e-13)  # noqa: SIM300 - W names a matrix, not a constant
         assert layer.b == pytest.approx(b.detach().numpy(), rel=1e-10, abs=1e-13)

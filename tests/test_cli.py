@@ -16,7 +16,6 @@ import pytest
 import sim
 from tests.conftest import LESSONS, ROOT
 
-
 # As in the tests' own process (pyproject.toml): a numeric warning the engine does not expect
 # and scope fails the command.
 PYTHON = [sys.executable, "-W", "error::RuntimeWarning"]
@@ -88,11 +87,12 @@ def test_seed003_walkthrough_reproduces_loss_and_gradients(tmp_path):
     lr = 0.5  # the lesson's learning rate: gradient = (old - new) / lr
     hidden, output = trained_layers(saved)
     old_hidden, old_output = [[0.2, 0.3], [0.4, 0.1]], [[0.6, 0.5]]
-    grads = [[(o - n) / lr for o, n in zip(orow, nrow)]
-             for orow, nrow in zip(old_hidden + old_output, hidden["weights"] + output["weights"])]
+    old, new = old_hidden + old_output, hidden["weights"] + output["weights"]
+    grads = [[(o - n) / lr for o, n in zip(orow, nrow, strict=True)]
+             for orow, nrow in zip(old, new, strict=True)]
     expected = [[-7.6402523e-4, -1.2224404e-3], [-6.4258867e-4, -1.0281419e-3],
                 [-6.1248022e-3, -5.9712676e-3]]
-    for got, want in zip(grads, expected):
+    for got, want in zip(grads, expected, strict=True):
         assert got == pytest.approx(want, rel=1e-6)
 
 

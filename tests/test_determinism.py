@@ -175,7 +175,7 @@ def test_a_sampler_restored_mid_epoch_draws_the_same_batches():
     restored.restore(original.state())
     assert (restored.epoch_count, restored.position) == (1, 21)
     ahead, behind = draws(original, 12), draws(restored, 12)
-    for (x, t, rows), (x2, t2, rows2) in zip(ahead, behind):
+    for (x, t, rows), (x2, t2, rows2) in zip(ahead, behind, strict=True):
         assert same(x, x2) and same(t, t2) and same(rows, rows2)
     assert original.streams["dropout"].random() == restored.streams["dropout"].random()
 

@@ -569,7 +569,7 @@ def test_a_file_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "big.json"
     path.write_text(json.dumps(VALID | {"description": "x" * 2000}))
     monkeypatch.setattr(sim.experiment, "MAX_FILE_BYTES", 1024)
-    with pytest.raises(ExperimentError, match="big.json is larger than"):
+    with pytest.raises(ExperimentError, match=r"big\.json is larger than"):
         sim.load(path)
 
 

@@ -444,7 +444,7 @@ def names_a_field(document: Any, path: str) -> bool:
     if type(document) is dict:
         for key in list(document) + list(TOP_KEYS + tuple(KNOWN_KEYS)):
             shown = key if 0 < len(key) <= 40 else key[:40] + "..." if key else '""'
-            if path.startswith("." + shown) or path.startswith(shown):
+            if path.startswith(("." + shown, shown)):
                 rest = path[len(shown) + (path[0] == "."):]
                 if rest and rest[0] not in ".[":
                     continue
@@ -738,8 +738,8 @@ def csv_tables(draw, first_flaw: str | None = None) -> dict:
              "bom": draw(st.booleans()), "final_newline": draw(st.booleans()), "empty": False,
              "flaws": []}
     flaws = [first_flaw] if first_flaw else []
-    for _ in range(draw(evenly([0, 1] if first_flaw else [0, 1, 2]))):
-        flaws.append(draw(evenly(FLAWS)))
+    flaws.extend(draw(evenly(FLAWS))
+                 for _ in range(draw(evenly([0, 1] if first_flaw else [0, 1, 2]))))
     for flaw in flaws:
         add_flaw(draw, table, flaw)
     return table
@@ -751,6 +751,7 @@ def add_flaw(draw: Any, table: dict, flaw: str) -> None:
         table["empty"] = True
     elif flaw == "no data rows":
         rows.clear()
+        del table["blank_before"][1:]  # the blank lines before the rows go with them
     elif flaw == "unknown target":
         table["target"] = columns  # names "target", which no header has
     elif flaw in HEADER_FLAWS and columns > 1:  # (a single blank name would blank the row)
@@ -789,7 +790,7 @@ def table_text(table: dict) -> tuple[str, list[int]]:
     if table["blank_before"][0]:
         add(table["blank_before"][0])
     add(",".join(table["header"]))
-    for cells, blank in zip(table["rows"], table["blank_before"][1:]):
+    for cells, blank in zip(table["rows"], table["blank_before"][1:], strict=True):
         if blank:
             add(blank)
         numbers.append(add(",".join(cells)))

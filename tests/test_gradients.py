@@ -68,7 +68,7 @@ def test_frozen_bias_gets_a_gradient_but_no_update():
                                                 {"bias": True, "train_bias": False}, False))
     before = [layer.b.copy() for layer in trainer.network.layers]
     trainer.step()
-    for layer, b in zip(trainer.network.layers, before):
+    for layer, b in zip(trainer.network.layers, before, strict=True):
         assert np.array_equal(layer.b, b)
         assert np.abs(layer.db).sum() > 0.0
 

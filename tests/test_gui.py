@@ -26,6 +26,7 @@ from sim import lessons, palette
 from sim.address import ParameterAddress
 from sim.explain import fmt
 from tests.conftest import experiment, running_qthreads
+from tests.test_gui_close import CLOSE_SECONDS
 
 WAIT_MS = 5000  # the longest any effect may take to show (they take milliseconds)
 
@@ -180,13 +181,14 @@ def test_step_button_takes_one_step_and_the_canvas_and_plots_follow(make_window,
         paints, redraws = len(window.canvas.paint_times), window.plots.redraws
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         wait_for_step(qtbot, window, clicks)
-        qtbot.waitUntil(lambda: len(window.canvas.paint_times) > paints, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda paints=paints: len(window.canvas.paint_times) > paints,
+                        timeout=WAIT_MS)
         assert window.plots.redraws > redraws
         assert window.canvas.snapshot is window.snapshot
         # One step per click: the engine alone, stepped as often, has the same weights.
         engine = headless(lesson, clicks).snapshot()
         assert window.run.worker.steps_done == clicks
-        for shown, expected in zip(window.canvas.snapshot.layers, engine.layers):
+        for shown, expected in zip(window.canvas.snapshot.layers, engine.layers, strict=True):
             np.testing.assert_array_equal(shown.W, expected.W)
             np.testing.assert_array_equal(shown.b, expected.b)
         # The loss plot has a point per step, with the engine's losses.
@@ -233,7 +235,7 @@ def test_phase_epoch_and_reset_buttons(make_window, qtbot):
     assert window.snapshot.step == 1 + window.snapshot.steps_per_epoch
     click(window.action("reset"))
     wait_for_step(qtbot, window, 0)
-    for shown, first in zip(window.snapshot.layers, initial.layers):
+    for shown, first in zip(window.snapshot.layers, initial.layers, strict=True):
         np.testing.assert_array_equal(shown.W, first.W)
         np.testing.assert_array_equal(shown.b, first.b)
 
@@ -264,7 +266,7 @@ def test_keys_play_pause_step_phase_epoch_reset(make_window, qtbot):
 
     key(qtbot, window, Qt.Key.Key_R)  # reset: step 0 and the initial weights again
     wait_for_step(qtbot, window, 0)
-    for shown, first in zip(window.snapshot.layers, initial.layers):
+    for shown, first in zip(window.snapshot.layers, initial.layers, strict=True):
         np.testing.assert_array_equal(shown.W, first.W)
 
     assert window.canvas.mode == "weight"
@@ -324,7 +326,7 @@ def check_edge_colours(window: MainWindow, mode: str) -> None:
         for (j, i), index in edges:
             found = []  # per readable point: the bins whose pure colour is there
             for point in clear_points(window, ls.number, j, i):
-                x, y = int(round(point.x())), int(round(point.y()))
+                x, y = round(point.x()), round(point.y())
                 around = pixels[y - 1:y + 2, x - 1:x + 2].reshape(-1, 1, 3)
                 pure = (np.abs(around - colours[None]).max(axis=2) <= 1).any(axis=0)
                 if pure.any():
@@ -448,7 +450,7 @@ def test_double_click_edit_reaches_the_trainer(make_window, qtbot, monkeypatch):
     trainer.set_parameter(ParameterAddress(layer, j, i), 1.25)
     trainer.step()
     engine = trainer.snapshot()
-    for shown, expected in zip(window.snapshot.layers, engine.layers):
+    for shown, expected in zip(window.snapshot.layers, engine.layers, strict=True):
         np.testing.assert_array_equal(shown.W, expected.W)
     window.plots.refresh_all()
     assert window.plots.train_curve.line.yData[-1] == engine.history["loss"].low[-1]
@@ -464,7 +466,7 @@ def test_closing_mid_training_joins_the_worker(make_window, qtbot):
     assert window.run.worker.isRunning()
     started = time.perf_counter()
     window.close()
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < CLOSE_SECONDS
     assert window.run.worker.isFinished() and not window.run.worker.isRunning()
     assert not window.isVisible()
     assert not running_qthreads()

@@ -5,6 +5,12 @@ In-process (pytest-qt, offscreen): the window is closed while playing at full sp
 in the middle of an iteration, with a modal dialog open, during a long run with a progress
 bar, while comparing side by side and in presentation mode. As a process: a timed run and a
 polite kill (SIGTERM) in several of those states.
+
+The two seconds are timed around the app's own work only (closing the window; after a
+SIGTERM, until the app's main function returns), which takes 0.01-0.1 s here, idle or with
+both cores busy with other work. The interpreter's teardown that follows (unloading Qt,
+numpy and pyqtgraph) is CPU work that such load stretches by any factor (0.2-1.3 s
+measured), so the whole exit gets a generous cap instead.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from tests.conftest import ROOT, experiment, running_qthreads
 from tests.test_app_process import LAUNCH_TIMEOUT, _catches, app_environment
 
 CLOSE_SECONDS = 2.0  # the promise: closed, and every worker joined, within this
+# The whole exit after SIGTERM, the interpreter's teardown included: a cap well below the 30 s
+# --quit-after the app is started with, so that only the signal can have ended it.
+EXIT_SECONDS = 15.0
 WAIT_MS = 5000
 
 
@@ -191,9 +200,11 @@ def app_under_way(dialog: bool) -> str:
     """Lines that start the app as `python -m gui` does and say on stdout when it is under
     way: "training" once the window has painted a run that has taken steps (so that start-up
     is over, however slow the machine), then, with ``dialog``, the class of the modal dialog
-    it opens (run epochs)."""
+    it opens (run epochs); and at the end "returned" and the time.monotonic() (one clock for
+    every process on Linux) at which the app's main function returned."""
     return f"""
 import sys
+import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from gui import app
@@ -215,7 +226,9 @@ def say_when_under_way(window):
     poll.timeout.connect(look)
     poll.start(20)
 
-sys.exit(app.main(sys.argv[1:], on_show=say_when_under_way))
+code = app.main(sys.argv[1:], on_show=say_when_under_way)
+print("returned", time.monotonic(), flush=True)
+sys.exit(code)
 """
 
 
@@ -238,11 +251,15 @@ def test_sigterm_exits_0_within_two_seconds(state: list[str], dialog: bool) -> N
     process = start_app(*state, "--quit-after", "30", code=app_under_way(dialog))
     try:
         wait_until_under_way(process, dialog)
+        signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        signalled = time.perf_counter()
         process.wait(timeout=LAUNCH_TIMEOUT)
-        seconds = time.perf_counter() - signalled
+        exited = time.monotonic() - signalled
     finally:
         stdout, stderr = finish(process, LAUNCH_TIMEOUT)
     assert process.returncode == 0, stderr
-    assert seconds < CLOSE_SECONDS, f"exit took {seconds:.2f} s after SIGTERM"
+    word, returned_at = stdout.split()
+    assert word == "returned", stdout
+    closing = float(returned_at) - signalled
+    assert closing < CLOSE_SECONDS, f"the app took {closing:.2f} s to close after SIGTERM"
+    assert exited < EXIT_SECONDS, f"the process took {exited:.2f} s to exit after SIGTERM"

@@ -15,6 +15,7 @@ stops, which edge a double-click finds), so a failure names the actions before i
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import sys
@@ -42,7 +43,9 @@ EFFECT_MS = 5000  # the longest any effect may take to show (they take milliseco
 LIVENESS_EVERY = 50  # actions between two checks that training and painting go on
 BURST_CHANCE = 0.08  # the chance that an action starts a burst of unchecked actions
 QUIET_MS = 30  # a paused worker publishes nothing for at least this long
-HANG_SECONDS = 300  # a deadlocked GUI thread never gets back to a wait's timeout
+# Per action: many times what an action and its checks may take (a few waits of EFFECT_MS at
+# most), so a slow machine never trips it; a GUI thread that never gets back to a wait does.
+HANG_SECONDS = 120
 LESSON_FILES = lessons.lesson_files()[:9]  # number keys 1-9
 MAX_HIDDEN = 3  # the monkey keeps networks small, so that 2,000 actions stay quick
 MAX_UNITS = 6
@@ -150,16 +153,24 @@ class Monkey:
         any steps they asked for, and the window shows what came of them."""
         run, worker = self.window.run, self.window.run.worker
         sent = worker.last_ticket  # everything sent so far
-        later: list[int] = []
+        answered: dict[int, bool] = {}  # last ticket found handled: its answers arrived
 
         def check() -> bool:
-            if not later:
-                if not (worker.handled(sent) and (self.playing or not worker.training)):
-                    return False
-                # Meanwhile the window may have sent more (a pause when a run ended): those
-                # too, with what they published.
-                later.append(worker.last_ticket)
-            return worker.handled(later[0]) and run.up_to_date and condition()
+            if not (worker.handled(sent) and (self.playing or not worker.training)):
+                return False
+            # Meanwhile the window may have sent more (a pause when a run ended, a load once
+            # the worker has read a file): those too, with what they published.
+            last = worker.last_ticket
+            if not worker.handled(last):
+                return False
+            # The worker's answers (the file it read, say) were posted to the window as
+            # signals before it counted the command handled, and the window may send more
+            # when they arrive: a call posted now arrives after them.
+            if last not in answered:
+                answered[last] = False
+                QTimer.singleShot(0, lambda: answered.__setitem__(last, True))
+                return False
+            return answered[last] and run.up_to_date and condition()
         return check
 
     def paused(self) -> Check:
@@ -365,7 +376,7 @@ class Monkey:
                                       == depth and self.newest.layers[index].units == units)
         if choice == 1 and rows:  # remove a hidden layer
             index = int(self.rng.integers(len(rows)))
-            remove = [b for b in rows[index].findChildren(QPushButton) if b.text() == "✕"][0]
+            remove = next(b for b in rows[index].findChildren(QPushButton) if b.text() == "✕")
             self.qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
             return self.trains_edited(edited, lambda: self.newest.step == 0
                                       and self.newest.depth == depth - 1)
@@ -490,17 +501,32 @@ def check_final_state(monkey: Monkey) -> None:
 
 
 @pytest.fixture
-def hang_guard() -> Iterator[None]:
-    """A deadlocked GUI thread never gets back to a wait's timeout: then every thread's
-    stack is dumped and the run ends, rather than hang CI."""
-    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+def hang_guard(pytestconfig) -> Iterator[Callable[[], None]]:
+    """A deadlocked GUI thread never gets back to a wait's timeout: if HANG_SECONDS pass
+    with no call of the function this yields (once per action), every thread's stack is
+    written to the terminal and the run ends, rather than hang CI.
+
+    The stacks go to the stderr that pytest itself was given: pytest's capture replaces file
+    descriptor 2 with a file that it prints only after the test, which never comes."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        terminal = os.fdopen(os.dup(2), "w")
+
+    def rearm() -> None:
+        faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=terminal)
+
+    rearm()
+    try:
+        yield rearm
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        terminal.close()
 
 
-@pytest.mark.slow  # about a minute
-def test_two_thousand_random_user_actions_while_training(make_window, qtbot, monkeypatch,
-                                                          hang_guard):
+@pytest.mark.slow  # 1.5 minutes on a quiet 2-core machine, several with both cores busy
+def test_two_thousand_random_user_actions_while_training(hang_guard, make_window, qtbot,
+                                                          monkeypatch):
+    # hang_guard comes first, so that it also watches the windows close at teardown.
     window = make_window(experiment())  # endless XOR: no stopping rule until a lesson opens
     rng = np.random.default_rng(SEED)
     monkey = Monkey(window, qtbot, rng)
@@ -513,6 +539,7 @@ def test_two_thousand_random_user_actions_while_training(make_window, qtbot, mon
         wait_for(monkey, monkey.play_or_pause(), "the first play")
         burst = 0
         for index in range(ACTIONS):
+            hang_guard()  # HANG_SECONDS from now for this action
             name = monkey.choose()
             when = f"seed {SEED}, action {index} ({name})"
             counts[name] += 1
@@ -531,6 +558,7 @@ def test_two_thousand_random_user_actions_while_training(make_window, qtbot, mon
             if index % LIVENESS_EVERY == LIVENESS_EVERY - 1 and not burst:
                 check_alive(monkey, when)
             guard.check(when)
+        hang_guard()
         check_final_state(monkey)
         guard.check("at the end")
     assert not make_window.dialogs, make_window.dialogs

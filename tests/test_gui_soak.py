@@ -4,6 +4,11 @@ PySide6 6.12.0 on Python 3.11 took a reference from `None` on void calls (pyqtgr
 painting makes them), and the interpreter died with `none_dealloc` after a few thousand
 frames (/work/shared/ARCHITECTURE.md, "Hazards"); whatever PySide6 `pip install` picks must
 not do that. Nor may memory, the kept history or the time a frame takes grow with the run.
+
+Nothing here depends on the machine's speed: the run is as long as a count of frames and
+steps, and a frame's cost is the CPU time the GUI thread spends painting it. Load from other
+processes changes that little (measured: 1.2 times, when four or eight busy loops started
+halfway through a run on 2 cores), while it can stretch wall-clock time by any factor.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ from tests.conftest import experiment
 
 WARM_UP_FRAMES = 200  # caches fill and the plots reach their size before measuring
 FRAMES = 2000  # measured frames
-# Seconds: a generous cap, not a speed requirement. The loop runs until it has painted FRAMES
-# frames *and* training has taken enough steps for the history to fold; on an idle 2-core
-# machine that takes 15-30 s, with both cores busy with other work several times longer.
-TIME_CAP = 300.0
-CREEP_FACTOR = 3.0  # the last frames' median paint time against the first's
+# The loop runs until it has painted FRAMES frames *and* training has taken enough steps for
+# the history to fold: on an idle 2-core machine 10-30 s, with both cores busy with other work
+# up to several minutes. Training shares the interpreter with painting, so a frame lets it take
+# a similar number of steps however busy the machine is (measured: 6-17, idle or under a load
+# of 14 on 2 cores); the run fails only if training falls far behind that, or stops.
+FRAME_CAP = 25 * FRAMES
+STALL_SECONDS = 60.0  # training that takes no step for this long has stopped (a step: ~0.1 ms)
+CREEP_FACTOR = 3.0  # the last frames' median CPU time painting against the first's
 RSS_GROWTH_MB = 50.0  # a kept Snapshot per frame would cost gigabytes
 # sim.history keeps up to 2 x 2048 recent steps, 2048 min/max buckets and one being filled
 HISTORY_POINTS = 2 * 2048 + 2048 + 1
@@ -63,9 +71,13 @@ def test_thousands_of_frames_while_training(make_window, qtbot):
     sleep.timeout.connect(loop.quit)
     views = [plots.loss_plot.viewport(), plots.norm_plot.viewport()]
     drawn = {"redraws": plots.redraws, "frames": 0}
+    # CPU time, not wall time: a neighbour's load changing mid-run must not look like creep.
+    canvas_cpu_ms: list[float] = []  # per frame, this (the GUI) thread's time painting
 
     def paint() -> None:
+        started = time.thread_time()
         canvas.repaint()
+        canvas_cpu_ms.append((time.thread_time() - started) * 1000.0)
         if plots.redraws != drawn["redraws"]:
             drawn["redraws"] = plots.redraws
             for view in views:
@@ -87,15 +99,22 @@ def test_thousands_of_frames_while_training(make_window, qtbot):
     none_references = sys.getrefcount(None)
     rss = resident_mb()
     first_paint, first_step = len(canvas.paint_times), window.snapshot.step
-    started = time.perf_counter()
-    def enough() -> bool:
-        folded = window.snapshot.step - first_step > 2 * HISTORY_POINTS
-        return folded and len(canvas.paint_times) - first_paint >= FRAMES
+    canvas_cpu_ms.clear()  # measured from here
 
-    while not enough():
-        assert time.perf_counter() - started < TIME_CAP, \
-            f"only {len(canvas.paint_times) - first_paint} frames and " \
-            f"{window.snapshot.step - first_step} steps in {TIME_CAP} s"
+    def steps() -> int:
+        return window.snapshot.step - first_step
+
+    def painted() -> int:
+        return len(canvas.paint_times) - first_paint
+
+    last_step, stepped_at = steps(), time.monotonic()
+    while steps() <= 2 * HISTORY_POINTS or painted() < FRAMES:
+        frames = len(canvas_cpu_ms)
+        assert frames < FRAME_CAP, f"only {steps()} steps in {frames} frames"
+        if steps() != last_step:
+            last_step, stepped_at = steps(), time.monotonic()
+        assert time.monotonic() - stepped_at < STALL_SECONDS, \
+            f"training took no step for {STALL_SECONDS} s, at {steps()} steps, {frames} frames"
         frame()
     gc.collect()
 
@@ -114,9 +133,10 @@ def test_thousands_of_frames_while_training(make_window, qtbot):
     for curve in [plots.train_curve, plots.global_curve] + plots.layer_curves:
         for item in (curve.line, curve.raw):
             assert item.xData is None or len(item.xData) <= 2 * plots.width()
-    paint_ms = canvas.paint_times[first_paint:]
-    first, last = statistics.median(paint_ms[:WINDOW]), statistics.median(paint_ms[-WINDOW:])
-    assert last <= CREEP_FACTOR * first, f"paint time crept from {first:.2f} to {last:.2f} ms"
+    first = statistics.median(canvas_cpu_ms[:WINDOW])
+    last = statistics.median(canvas_cpu_ms[-WINDOW:])
+    assert last <= CREEP_FACTOR * first, \
+        f"painting a frame's canvas crept from {first:.2f} to {last:.2f} ms of CPU time"
 
     # With training paused only a few references move elsewhere: painting must not take any.
     window.run.set_playing(False)

@@ -33,7 +33,7 @@ def test_old_rows_keep_their_minimum_and_maximum():
     assert series.high.max() == 50.0 and series.low.min() == -40.0
     # every point's range covers exactly the rows between its step and the next point's
     edges = np.append(series.steps, len(values) + 1).astype(int)
-    for first, nxt, low, high in zip(edges[:-1], edges[1:], series.low, series.high):
+    for first, nxt, low, high in zip(edges[:-1], edges[1:], series.low, series.high, strict=True):
         chunk = values[first - 1:nxt - 1]
         assert low == chunk.min() and high == chunk.max()
 
@@ -82,7 +82,7 @@ def test_csv_holds_every_step_exactly_or_as_its_range():
                                              for s in range(int(r[0]), int(r[1]) + 1)}
     assert covered | {int(r[0]) for r in exact} == set(range(1, len(values) + 1))  # all steps
     assert any(int(r[1]) > int(r[0]) for r in ranges)  # some rows stand for several steps
-    for low, high in zip(ranges[0::2], ranges[1::2]):
+    for low, high in zip(ranges[0::2], ranges[1::2], strict=True):
         first, last = int(low[0]), int(low[1])
         assert (low[2], high[2]) == ("min", "max")
         assert float(low[4]) == np.nanmin(values[first - 1:last])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -115,7 +116,7 @@ def test_deep_sigmoid_gradient_vanishes_and_the_network_does_not_learn():
     trainer = run("vanishing-sigmoid.json", steps=300)
     norms = [trainer.history.column(f"grad_norm_{k}")[0] for k in range(1, 10)]
     assert norms[0] < norms[-1] / 100  # measured: 2.1e-6 against 0.29
-    assert all(lower < upper for lower, upper in zip(norms, norms[1:]))  # shrinks layer by layer
+    assert all(lower < upper for lower, upper in pairwise(norms))  # shrinks layer by layer
     assert trainer.history.column("loss")[-1] > 0.69  # still a coin toss
 
 
@@ -137,7 +138,7 @@ def test_without_clipping_the_gradient_explodes_and_the_run_diverges():
     norms = trainer.history.column("grad_norm")
     assert trainer.diverged and trainer.step_count < 10  # measured: diverged in step 4
     assert norms[0] > 1000  # 1.1e4
-    assert all(later > 1000 * earlier for earlier, later in zip(norms, norms[1:]))
+    assert all(later > 1000 * earlier for earlier, later in pairwise(norms))
     assert trainer.stop_event.details["quantity"] == "gradient"
 
 
@@ -260,9 +261,10 @@ def test_zero_initialisation_keeps_the_hidden_units_identical():
     trainer = run("init-zeros.json")
     hidden, output = trainer.network.layers
     assert np.abs(hidden.W).max() > 0.5  # the weights did move...
-    assert (hidden.W == hidden.W[0]).all()  # ...but every unit's incoming weights are equal
+    # ...but every unit's incoming weights are equal
+    assert (hidden.W == hidden.W[0]).all()  # noqa: SIM300 - W names a matrix, not a constant
     assert (hidden.b == hidden.b[0]).all()
-    assert (output.W == output.W[0, 0]).all()
+    assert (output.W == output.W[0, 0]).all()  # noqa: SIM300 - W names a matrix, not a constant
     assert trainer.history.column("loss")[-1] > 0.25  # measured 0.32: one unit's worth
 
 
@@ -353,7 +355,7 @@ def test_spam_prediction_for_seed000s_email_rises():
         trainer.run(steps=50)
         predictions.append(prediction())
     assert predictions[0] < 0.3  # measured 0.215, seed 000's first guess is 0.3
-    assert all(later > earlier for earlier, later in zip(predictions, predictions[1:]))
+    assert all(later > earlier for earlier, later in pairwise(predictions))
     assert predictions[-1] > 0.9  # step 200; measured: past 0.9 from step 168
     after = path_weights()
     for word in (0, 1, 3):  # FREE, MONEY, "!"

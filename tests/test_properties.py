@@ -14,8 +14,14 @@ from sim import activations, clipping, data, initializers, optimizers, schedules
 from sim.activations import Activation
 from sim.clipping import ClippingSpec
 from sim.data import DataSpec
-from sim.experiment import (EarlyStoppingSpec, LayerSpec, NetworkSpec, RegularizationSpec,
-                            StoppingSpec, decode_json)
+from sim.experiment import (
+    EarlyStoppingSpec,
+    LayerSpec,
+    NetworkSpec,
+    RegularizationSpec,
+    StoppingSpec,
+    decode_json,
+)
 from sim.initializers import InitSpec
 from sim.optimizers import OptimizerSpec
 from sim.schedules import ScheduleSpec

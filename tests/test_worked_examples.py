@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ def test_gradient_descent_on_z_equals_2x(name, expected):
 def _clip_flat(gradients: list[list[float]], threshold: float):
     flat = np.concatenate([np.array(g, dtype=float) for g in gradients])
     sizes = np.cumsum([0] + [len(g) for g in gradients])
-    segments = [slice(int(a), int(b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    segments = [slice(int(a), int(b)) for a, b in pairwise(sizes)]
     norms = np.array([np.linalg.norm(flat[s]) for s in segments])
     result = clip(ClippingSpec("global_norm", threshold), flat, segments, norms,
                   float(np.linalg.norm(flat)))
@@ -166,7 +167,7 @@ def _run_optimizer(spec: OptimizerSpec, gradients, learning_rates, start=1.0):
     p = np.array([start])
     out = np.zeros(1)
     history = []
-    for g, lr in zip(gradients, learning_rates):
+    for g, lr in zip(gradients, learning_rates, strict=True):
         optimizer.compute(np.array([g]), lr, out)
         p = p + out
         history.append(float(p[0]))
@@ -179,7 +180,7 @@ def test_momentum_in_the_1986_form_with_a_changing_learning_rate():
     assert history == pytest.approx([0.9, 0.61, 0.399], abs=1e-12)
     # PyTorch's form (v = mu v + g; w -= lr v) gives 0.5295 at the third step instead.
     v, p, torch_form = 0.0, 1.0, []
-    for g, lr in zip([1.0, 2.0, -1.0], [0.1, 0.1, 0.05]):
+    for g, lr in zip([1.0, 2.0, -1.0], [0.1, 0.1, 0.05], strict=True):
         v = 0.9 * v + g
         p -= lr * v
         torch_form.append(p)
@@ -201,7 +202,7 @@ def test_adam_moments_after_each_step():
     expected = [(0.05, 2.5e-4), (0.025, 2.8975e-4), (0.0325, 2.9946025e-4)]
     optimizer = make_optimizer(OptimizerSpec("adam", learning_rate=0.001), 1)
     out = np.zeros(1)
-    for g, (m, v) in zip([0.5, -0.2, 0.1], expected):
+    for g, (m, v) in zip([0.5, -0.2, 0.1], expected, strict=True):
         optimizer.compute(np.array([g]), 0.001, out)
         assert (optimizer.m[0], optimizer.v[0]) == pytest.approx((m, v), rel=1e-12)
 
