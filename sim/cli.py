@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|check|gradcheck|explain FILE``.
+"""The command line: ``python -m sim run|check|gradcheck|explain|paths FILE``.
 
 Exit codes: 0 success, 1 a gradient check failed, 2 invalid input (one line on stderr, no
 traceback, nothing written), 3 training diverged.
@@ -17,7 +17,8 @@ from typing import IO, Any, TextIO
 
 import numpy as np
 
-from . import explain
+from . import explain, notation, paths
+from .address import ParameterAddress
 from .experiment import load, save
 from .schema import ExperimentError
 from .trainer import Trainer
@@ -74,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
     walk.add_argument("--steps", type=_positive_int, default=1)
     walk.add_argument("--sample", type=int, default=0, help="the sample to follow (from 0)")
     walk.set_defaults(handler=_explain)
+    chain = commands.add_parser("paths", help="one weight's gradient for one sample as a sum "
+                                              "over the paths from it to the outputs")
+    chain.add_argument("file", type=Path)
+    # Read as text and checked by the command, so that a bad value gets one line of error.
+    chain.add_argument("--weight", required=True, metavar="L,J,I",
+                       help="the weight into unit J of layer L from unit I below, all from 1; "
+                            "I = 0 is the bias of unit J")
+    chain.add_argument("--steps", default="0", metavar="N",
+                       help="train N steps first (default 0: the file's weights)")
+    chain.add_argument("--sample", default="0", metavar="K",
+                       help="the training sample, from 0 (default 0)")
+    chain.add_argument("--json", action="store_true", help="print one JSON object")
+    chain.set_defaults(handler=_paths)
     return parser
 
 
@@ -172,6 +186,83 @@ def _explain(args: argparse.Namespace) -> int:
             print(stop.message)
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
+
+
+def _paths(args: argparse.Namespace) -> int:
+    layer, unit, source = _weight_argument(args.weight)
+    steps = _whole_argument("--steps", args.steps)
+    sample = _whole_argument("--sample", args.sample)
+    trainer = Trainer(load(args.file))
+    samples = trainer.dataset.x_train.shape[0]
+    if sample >= samples:
+        raise CliError(f"--sample must be from 0 to {samples - 1}")
+    address = _address(layer, unit, source, trainer)
+    if steps:
+        trainer.run(steps=steps)
+    network, data = trainer.network, trainer.dataset
+    if not np.isfinite(network.theta).all():
+        raise CliError(f"training diverged before step {steps}: the weights are not finite")
+    result = paths.sample_paths(network, data.x_train, data.t_train,
+                                trainer.experiment.loss, address, sample)
+    if args.json:
+        print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
+    else:
+        _print_paths(result, trainer, sys.stdout)
+    return EXIT_OK
+
+
+def _weight_argument(text: str) -> tuple[int, int, int]:
+    """L,J,I as three whole numbers: L and J at least 1, I at least 0."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise CliError(f"--weight must be three whole numbers L,J,I (layer, unit, unit below; "
+                       f"I = 0 for the bias), got {text!r}")
+    layer, unit, source = (int(part) for part in parts)
+    if layer < 1 or unit < 1:
+        raise CliError(f"--weight: layers and units count from 1, got {text!r}")
+    return layer, unit, source
+
+
+def _whole_argument(option: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise CliError(f"{option} must be a whole number from 0, got {text!r}")
+    return int(text)
+
+
+def _address(layer: int, unit: int, source: int, trainer: Trainer) -> ParameterAddress:
+    """The address of weight L,J,I (counted from 1, I = 0 the bias), or a CliError that says,
+    counting from 1, what the network has."""
+    layers = trainer.network.layers
+    if layer > len(layers):
+        raise CliError(f"--weight: layer {layer} does not exist; the network has layers 1 to "
+                       f"{len(layers)}")
+    target = layers[layer - 1]
+    if unit > target.units:
+        raise CliError(f"--weight: layer {layer} has units 1 to {target.units}, not {unit}")
+    if source > target.fan_in:
+        raise CliError(f"--weight: the units of layer {layer} have inputs 1 to "
+                       f"{target.fan_in} (and 0 for the bias), not {source}")
+    if source == 0 and not target.has_bias:
+        raise CliError(f"--weight: layer {layer} has no biases (I = 0 is the bias)")
+    return ParameterAddress(layer, unit - 1, None if source == 0 else source - 1)
+
+
+def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
+    name = notation.gradient(paths.parameter_name(result.address))
+    print(f"{name} for sample {result.sample} alone (the loss {trainer.experiment.loss} of "
+          f"a batch of that one sample), after {_count(trainer.step_count, 'step')}:", file=out)
+    print("the sum over the paths from it to the outputs of the products of their factors, "
+          "largest |product| first", file=out)
+    width = len(str(len(result.paths)))
+    for rank, path in enumerate(result.paths, start=1):
+        names, numbers = paths.written_out(path)
+        print(f"{rank:>{width}}. {names}", file=out)
+        print(f"{'':>{width}}  = {numbers}", file=out)
+    for line in paths.summary(result, f"backpropagation's {name}"):
+        print(line, file=out)
+    note = paths.slope_note(result)
+    if note is not None:
+        print(note, file=out)
 
 
 # ---------------------------------------------------------------------------- output

@@ -106,3 +106,8 @@ def factor(value: float) -> str:
 def difference(first: float, second: float) -> str:
     """first − second written out, a negative second in parentheses: 0 − (−1), never 0 − −1."""
     return f"{number(first)} {MINUS} {factor(second)}"
+
+
+def power(base: float, exponent: int) -> str:
+    """base to a whole power, the exponent raised: 0.25⁸."""
+    return f"{number(base)}{str(exponent).translate(_SUPERSCRIPT)}"
