@@ -28,9 +28,11 @@ from .run import RunController
 from .views_panel import ViewsPanel
 from .worker import Views
 
-# While playing, the paths follow the newest snapshot at most this often: on the largest
-# network (10 hidden layers of 256) one weight's paths take about 30 ms to find.
+# While playing, the paths follow the newest snapshot at most every PATHS_INTERVAL_SECONDS,
+# and never take more than PATHS_SHARE of the GUI thread's time: on the largest network (10
+# hidden layers of 256) finding and listing one weight's paths takes about 50 ms.
 PATHS_INTERVAL_SECONDS = 0.5
+PATHS_SHARE = 0.1
 NO_WEIGHT = ("Select a weight or a bias (click an edge) to see its gradient for the followed "
              "sample as a sum over the paths from it to the outputs.")
 
@@ -50,6 +52,7 @@ class RunViews(QObject):
         # What the paths were last found for: (snapshot, address, batch row), and when.
         self._paths_for: tuple[Snapshot, ParameterAddress, int] | None = None
         self._paths_at = 0.0
+        self._paths_cost = 0.0  # seconds the last paths took to find and show
         run.shown.connect(self._display)
         run.received.connect(self._plot)
         run.views_received.connect(self._show_pictures)
@@ -142,7 +145,8 @@ class RunViews(QObject):
 
     def _show_paths(self, snapshot: Snapshot | None, wait: bool = False) -> None:
         """The paths of the selected weight in ``snapshot`` for the followed sample; with
-        ``wait`` (while playing), not again before PATHS_INTERVAL_SECONDS have passed."""
+        ``wait`` (while playing), not again before PATHS_INTERVAL_SECONDS have passed, nor
+        before the last paths' cost is PATHS_SHARE of the time since."""
         if not self.paths_shown:
             return
         selection = self.canvas.selection
@@ -157,9 +161,15 @@ class RunViews(QObject):
         if last is not None and last[0] is snapshot and last[1:] == (address, row):
             return
         now = time.perf_counter()
-        if wait and now - self._paths_at < PATHS_INTERVAL_SECONDS:
+        if wait and now - self._paths_at < max(PATHS_INTERVAL_SECONDS,
+                                               self._paths_cost / PATHS_SHARE):
             return
         self._paths_for, self._paths_at = (snapshot, address, row), now
+        self._list_paths(snapshot, address, row)
+        self._paths_cost = time.perf_counter() - now
+
+    def _list_paths(self, snapshot: Snapshot, address: ParameterAddress, row: int) -> None:
+        """Find the paths (sim.paths) and show them on the canvas and in the panel."""
         every = paths.edges_of_every_path(snapshot.layers, address)
         try:
             found = paths.snapshot_paths(snapshot, address, row)

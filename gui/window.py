@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import sim
 from sim import lessons, palette
+from sim.address import ParameterAddress
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
@@ -360,6 +361,13 @@ class MainWindow(QMainWindow):
             # The list needs room: about the lower two fifths of the window.
             self.resizeDocks([self.paths_dock], [self.height() * PATHS_HEIGHT // 100],
                              Qt.Orientation.Vertical)
+
+    def show_paths_of(self, address: ParameterAddress) -> None:
+        """Select a weight or bias and show its paths."""
+        layer, unit, source = address
+        self.canvas.select(Selection("bias" if source is None else "weight", layer, unit,
+                                     source))
+        self.show_paths(True)
 
     @Slot(bool)
     def _paths_dock_toggled(self, visible: bool) -> None:

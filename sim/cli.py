@@ -18,7 +18,6 @@ from typing import IO, Any, TextIO
 import numpy as np
 
 from . import explain, notation, paths
-from .address import ParameterAddress
 from .experiment import load, save
 from .schema import ExperimentError
 from .trainer import Trainer
@@ -189,21 +188,24 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _paths(args: argparse.Namespace) -> int:
-    layer, unit, source = _weight_argument(args.weight)
     steps = _whole_argument("--steps", args.steps)
     sample = _whole_argument("--sample", args.sample)
-    trainer = Trainer(load(args.file))
+    experiment = load(args.file)
+    try:
+        address = paths.weight_address(args.weight, experiment.network)
+    except ValueError as problem:
+        raise CliError(f"--weight: {problem}") from None
+    trainer = Trainer(experiment)
     samples = trainer.dataset.x_train.shape[0]
     if sample >= samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
-    address = _address(layer, unit, source, trainer)
     if steps:
         trainer.run(steps=steps)
     network, data = trainer.network, trainer.dataset
     if not np.isfinite(network.theta).all():
         raise CliError(f"training diverged before step {steps}: the weights are not finite")
-    result = paths.sample_paths(network, data.x_train, data.t_train,
-                                trainer.experiment.loss, address, sample)
+    result = paths.sample_paths(network, data.x_train, data.t_train, experiment.loss, address,
+                                sample)
     if args.json:
         print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
     else:
@@ -211,40 +213,10 @@ def _paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _weight_argument(text: str) -> tuple[int, int, int]:
-    """L,J,I as three whole numbers: L and J at least 1, I at least 0."""
-    parts = text.split(",")
-    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
-        raise CliError(f"--weight must be three whole numbers L,J,I (layer, unit, unit below; "
-                       f"I = 0 for the bias), got {text!r}")
-    layer, unit, source = (int(part) for part in parts)
-    if layer < 1 or unit < 1:
-        raise CliError(f"--weight: layers and units count from 1, got {text!r}")
-    return layer, unit, source
-
-
 def _whole_argument(option: str, text: str) -> int:
     if not text.strip().isdigit():
         raise CliError(f"{option} must be a whole number from 0, got {text!r}")
     return int(text)
-
-
-def _address(layer: int, unit: int, source: int, trainer: Trainer) -> ParameterAddress:
-    """The address of weight L,J,I (counted from 1, I = 0 the bias), or a CliError that says,
-    counting from 1, what the network has."""
-    layers = trainer.network.layers
-    if layer > len(layers):
-        raise CliError(f"--weight: layer {layer} does not exist; the network has layers 1 to "
-                       f"{len(layers)}")
-    target = layers[layer - 1]
-    if unit > target.units:
-        raise CliError(f"--weight: layer {layer} has units 1 to {target.units}, not {unit}")
-    if source > target.fan_in:
-        raise CliError(f"--weight: the units of layer {layer} have inputs 1 to "
-                       f"{target.fan_in} (and 0 for the bias), not {source}")
-    if source == 0 and not target.has_bias:
-        raise CliError(f"--weight: layer {layer} has no biases (I = 0 is the bias)")
-    return ParameterAddress(layer, unit - 1, None if source == 0 else source - 1)
 
 
 def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:

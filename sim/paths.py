@@ -35,6 +35,7 @@ from .address import LayerShape, ParameterAddress
 from .network import Pass
 
 if TYPE_CHECKING:
+    from .experiment import NetworkSpec
     from .network import Network
     from .snapshot import Snapshot
 
@@ -276,6 +277,33 @@ def _own_edge(layers: Sequence[PathLayer], address: ParameterAddress) -> LayerEd
 
 
 # ---------------------------------------------------------------------------- in words
+
+def weight_address(text: str, network: NetworkSpec) -> ParameterAddress:
+    """The parameter "L,J,I" names, as the command line and the app's --paths take it: the
+    weight into unit J of layer L from unit I below, all from 1, I = 0 the bias of unit J.
+    ValueError saying, counting from 1, what is wrong and what the network has."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise ValueError(f"expected three whole numbers L,J,I (the layer, the unit in it, the "
+                         f"unit below that feeds it; I = 0 for the bias), got {text!r}")
+    layer, unit, source = (int(part) for part in parts)
+    if layer < 1 or unit < 1:
+        raise ValueError(f"layers and units count from 1, got {text!r}")
+    layers = network.layers
+    if layer > len(layers):
+        raise ValueError(f"layer {layer} does not exist; the network has layers 1 to "
+                         f"{len(layers)}")
+    target = layers[layer - 1]
+    fan_in = network.inputs if layer == 1 else layers[layer - 2].units
+    if unit > target.units:
+        raise ValueError(f"layer {layer} has units 1 to {target.units}, not {unit}")
+    if source > fan_in:
+        raise ValueError(f"the units of layer {layer} have inputs 1 to {fan_in} (and 0 for "
+                         f"the bias), not {source}")
+    if source == 0 and not target.bias:
+        raise ValueError(f"layer {layer} has no biases (I = 0 is the bias)")
+    return ParameterAddress(layer, unit - 1, None if source == 0 else source - 1)
+
 
 def parameter_name(address: ParameterAddress) -> str:
     """w⁽ˡ⁾ⱼᵢ of a weight, b⁽ˡ⁾ⱼ of a bias."""

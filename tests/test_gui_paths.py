@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -19,6 +21,8 @@ from gui.canvas import Selection
 from sim import lessons, notation, palette
 from sim.address import ParameterAddress
 from sim.events import Phase
+from tests.conftest import LESSONS, ROOT
+from tests.test_app_process import LAUNCH_TIMEOUT, app_environment
 from tests.test_gui import WAIT_MS, canvas_pixels, clear_points, key, wait_for_step
 from tests.test_paths import mask_edges, network_experiment
 
@@ -306,3 +310,58 @@ def test_a_path_picked_in_the_list_is_drawn_on_its_own(make_window, qtbot):
         assert mask_edges(window.canvas.paths.chosen) == edges
     table.clearSelection()
     assert window.canvas.paths.chosen is None
+
+
+# ---------------------------------------------------------------------------- the app's --paths
+
+# Prints what the Paths panel says once the window has walked PHASES phases, then closes it.
+REPORT_THE_PATHS = """
+import sys
+from PySide6.QtCore import QTimer
+from gui import app
+
+PHASES = int(sys.argv[sys.argv.index("--phases") + 1])
+
+def report_when_walked(window):
+    def look():
+        shown = window.run.snapshot
+        if shown is None or shown.cursor != PHASES or not window.run.idle:
+            return
+        poll.stop()
+        print(window.canvas.selection, window.action("paths").isChecked(), flush=True)
+        print("\\n".join(window.paths.lines), flush=True)
+        window.force_close = True
+        window.close()
+
+    poll = QTimer(window)
+    poll.timeout.connect(look)
+    poll.start(20)
+
+sys.exit(app.main(sys.argv[1:], on_show=report_when_walked))
+"""
+
+
+def test_the_app_shows_the_paths_of_the_weight_its_command_line_names():
+    result = subprocess.run(
+        [sys.executable, "-c", REPORT_THE_PATHS, str(LESSONS / "seed003-walkthrough.json"),
+         "--phases", "5", "--paths", "1,2,1", "--quit-after", str(LAUNCH_TIMEOUT)],
+        cwd=ROOT, env=app_environment(), capture_output=True, text=True,
+        timeout=LAUNCH_TIMEOUT + 30)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{Selection('weight', 1, 1, 0)} True"
+    assert lines[1] == "∂E/∂w⁽¹⁾₂₁ as a sum over paths, sample 1"
+    assert lines[2] == "paths: 1, every one listed"
+    found = re.fullmatch(r".*∂E/∂w⁽¹⁾₂₁ for this sample: (\S+)", lines[4])
+    # /work/shared/reference/worked-examples.md, section 1: input 1 to hidden unit 2
+    assert found is not None and shown_number(found[1]) == pytest.approx(-6.4258867e-4, rel=1e-7)
+
+
+def test_the_apps_paths_option_refuses_a_weight_the_network_lacks():
+    result = subprocess.run(
+        [sys.executable, "-m", "gui", str(LESSONS / "seed003-walkthrough.json"),
+         "--paths", "1,1,0", "--quit-after", "1"],
+        cwd=ROOT, env=app_environment(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "backprop-studio: --paths: layer 1 has no biases (I = 0 is the " \
+                            "bias)\n"

@@ -142,9 +142,9 @@ def test_the_listing_writes_each_path_as_a_product_then_the_sums():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--weight", "1,1"], "--weight must be three whole numbers L,J,I"),
-    (["--weight", "a,b,c"], "--weight must be three whole numbers L,J,I"),
-    (["--weight", "1,-1,1"], "--weight must be three whole numbers L,J,I"),
+    (["--weight", "1,1"], "--weight: expected three whole numbers L,J,I"),
+    (["--weight", "a,b,c"], "--weight: expected three whole numbers L,J,I"),
+    (["--weight", "1,-1,1"], "--weight: expected three whole numbers L,J,I"),
     (["--weight", "0,1,1"], "--weight: layers and units count from 1"),
     (["--weight", "3,1,1"], "--weight: layer 3 does not exist; the network has layers 1 to 2"),
     (["--weight", "1,3,1"], "--weight: layer 1 has units 1 to 2, not 3"),
