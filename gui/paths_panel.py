@@ -41,7 +41,8 @@ FACTORS = ("A path's factors: the input the weight multiplies, then the slope f�
            "∂E/∂z of the output it ends on. Their product is the path's part of the gradient. "
            "∏ f′: the product of the path's slopes.")
 LEGEND = ("Shaded blue: |factor| < 1, it shrinks the product (the darker, the smaller); "
-          "orange: |factor| > 1, it grows it.")
+          "orange: |factor| > 1, it grows it. The sample is the one the Step by step panel "
+          "follows (its Follow box); pick a path in the list to see it alone on the network.")
 
 
 def _column(factor: Factor) -> tuple[int, int]:
