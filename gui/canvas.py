@@ -459,11 +459,12 @@ class NetworkCanvas(QWidget):
                 if number in heat:
                     self._draw_heat_paths(painter, geometry, number, layer_edges, colour)
                     continue
-                painter.drawLines(self.path_lines(geometry, number, layer_edges))
+                painter.drawLines(self._path_lines(geometry, number, layer_edges))
                 for unit in np.flatnonzero(layer_edges.skips).tolist():
                     painter.drawPath(self._skip_arc(geometry, number, unit))
 
-    def path_lines(self, geometry: _Geometry, layer: int, edges: LayerEdges) -> list[QLineF]:
+    def _path_lines(self, geometry: _Geometry, layer: int, edges: LayerEdges
+                    ) -> list[QLineF]:
         """The lines of one layer's weights and biases that lie on the paths drawn."""
         lines = geometry.lines[layer]
         drawn = [lines[k] for k in np.flatnonzero(edges.weights.ravel()).tolist()]

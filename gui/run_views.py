@@ -177,6 +177,9 @@ class RunViews(QObject):
             self.canvas.set_paths(PathHighlight(every))
             name = notation.gradient(paths.parameter_name(address))
             self.paths_panel.show_message(
+                f"Training diverged before the backward phase reached layer {address.layer}: "
+                f"the paths of {name} (drawn on the network) have no numbers in this pass."
+                if snapshot.diverged else
                 f"The backward phase has not reached layer {address.layer} yet: the paths of "
                 f"{name} (drawn on the network) get their numbers when it does. Step phase (→) "
                 f"to go on.")

@@ -202,14 +202,17 @@ def _paths(args: argparse.Namespace) -> int:
     if steps:
         trainer.run(steps=steps)
     network, data = trainer.network, trainer.dataset
-    if not np.isfinite(network.theta).all():
-        raise CliError(f"training diverged before step {steps}: the weights are not finite")
-    result = paths.sample_paths(network, data.x_train, data.t_train, experiment.loss, address,
-                                sample)
-    if args.json:
-        print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
-    else:
-        _print_paths(result, trainer, sys.stdout)
+    if np.isfinite(network.theta).all():  # weights that are not numbers have no paths to show
+        result = paths.sample_paths(network, data.x_train, data.t_train, experiment.loss,
+                                    address, sample)
+        if args.json:
+            print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
+        else:
+            _print_paths(result, trainer, sys.stdout)
+    stop = trainer.stop_event
+    if stop is not None and trainer.diverged:
+        print(stop.message, file=sys.stderr)
+        return EXIT_DIVERGED
     return EXIT_OK
 
 

@@ -150,14 +150,16 @@ def path_sum(above: list[PassLayer], inputs_below: np.ndarray, address: Paramete
     layer, unit, source = address
     input_factor = Factor("input", layer - 1, 0 if source is None else source + 1, None,
                           1.0 if source is None else float(inputs_below[source]))
-    tails = _Tails(above)
-    count = tails.count(layer, unit)
-    shown = count if count <= ALL_PATHS_UP_TO else LARGEST_SHOWN
-    best = tails.best(layer, unit, shown)
-    paths = tuple(_path(input_factor, layer, unit, factors) for factors in best)
-    total = input_factor.value * tails.total(layer, unit)
-    rest = 0.0 if len(paths) == count else \
-        total - math.fsum(path.product for path in paths)
+    # A diverged pass holds infinities: its paths carry them (inf × 0 is NaN) as it did.
+    with np.errstate(over="ignore", invalid="ignore"):
+        tails = _Tails(above)
+        count = tails.count(layer, unit)
+        shown = count if count <= ALL_PATHS_UP_TO else LARGEST_SHOWN
+        best = tails.best(layer, unit, shown)
+        paths = tuple(_path(input_factor, layer, unit, factors) for factors in best)
+        total = input_factor.value * tails.total(layer, unit)
+        rest = 0.0 if len(paths) == count else \
+            total - math.fsum(path.product for path in paths)
     return PathSum(address, sample, paths, count, total, rest, gradient,
                    tuple(layer.activation for layer in above))
 

@@ -199,6 +199,18 @@ def test_paths_get_their_numbers_when_the_backward_phase_reaches_the_weight(make
     assert "has not reached layer 1" in window.paths.lines[0]
 
 
+def test_a_pass_that_diverged_before_the_weight_says_so(make_window, qtbot):
+    window = make_window(lessons.load_lesson("learning-rate-too-large.json"))
+    window.run.worker.run_steps(1000)
+    qtbot.waitUntil(lambda: window.snapshot.stop_event is not None, timeout=30000)
+    assert window.snapshot.diverged and window.snapshot.layers[0].delta is None
+    show_paths_of(qtbot, window, Selection("weight", 1, 0, 0))
+    assert window.paths.lines == [
+        "Training diverged before the backward phase reached layer 1: the paths of ∂E/∂w⁽¹⁾₁₁ "
+        "(drawn on the network) have no numbers in this pass."]
+    assert window.canvas.paths.listed is None
+
+
 def test_paths_follow_the_sample_the_captions_follow(make_window, qtbot):
     window = make_window(network_experiment([2, 3, 2], "tanh", "half_sse", "linear"))
     window.run.worker.run_steps(1)

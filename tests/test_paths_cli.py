@@ -167,3 +167,12 @@ def test_a_missing_file_exits_2_with_one_line(tmp_path):
     result = run_sim("paths", tmp_path / "none.json", "--weight", "1,1,1")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "cannot read" in result.stderr
+
+
+def test_training_that_diverges_exits_3_after_the_paths_of_the_last_finite_weights():
+    result = run_sim("paths", LESSONS / "exploding-gradients.json", "--weight", "1,1,1",
+                     "--steps", "200", "--json")
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "diverged at step" in result.stderr
+    record = json.loads(result.stdout)  # the weights after the last step were still numbers
+    assert record["count"] == 512 and len(record["paths"]) == 10
