@@ -57,9 +57,9 @@ def _heading(factor: Factor, kinds: set[str]) -> str:
     mark = notation.layer_mark(factor.layer)
     if factor.kind == "input":
         return "input"
-    if factor.kind in ("weight", "skip"):
-        return " / ".join(f"{kind}{mark}" for kind in ("w", "skip")
-                          if ("weight" if kind == "w" else "skip") in kinds)
+    if factor.kind in ("weight", "skip"):  # a column of the edges into one layer
+        symbols = {"weight": "w", "skip": "skip"}
+        return " / ".join(f"{symbols[kind]}{mark}" for kind in symbols if kind in kinds)
     if factor.kind == "slope":
         return f"f′(z{mark})"
     if factor.kind == "output":
