@@ -12,9 +12,10 @@ import time
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
+from sim import notation
 from sim.snapshot import Snapshot
 
-from .canvas import NetworkCanvas, Selection, parameter_name
+from .canvas import NetworkCanvas, Selection
 from .inspector import Inspector
 from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
@@ -77,7 +78,9 @@ class RunViews(QObject):
 
     @Slot()
     def _forget_selection(self) -> None:
+        """A new experiment: nothing selected, and the followed sample chosen afresh."""
         self.canvas.select(None)
+        self.captions.follow_automatically()
 
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
@@ -90,15 +93,15 @@ class RunViews(QObject):
         if snapshot is None or address is None:
             return
         current = address.value_in(snapshot.layers)
-        value, ok = QInputDialog.getDouble(self.canvas.window(), "Edit weight",
-                                           f"New value of {parameter_name(address)} in layer "
-                                           f"{item.layer}:",
+        kind = "bias" if address.is_bias else "weight"
+        value, ok = QInputDialog.getDouble(self.canvas.window(), f"Edit {kind}",
+                                           notation.rich(f"New value of {address.describe()}:"),
                                            current, -1e6, 1e6, 6)
         if ok:
             self.run.edit(address, value)
 
-    @Slot(int)
-    def _follow_sample(self, sample: int) -> None:
+    @Slot(object)
+    def _follow_sample(self, sample: int | None) -> None:
         self.canvas.set_sample(sample)
         if self.run.snapshot is not None:
             self._display(self.run.snapshot)

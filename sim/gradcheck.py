@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import notation
 from .address import ParameterAddress
 from .network import Network
 
@@ -37,7 +38,7 @@ NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| 
 @dataclass(frozen=True)
 class GradcheckResult:
     worst_relative_error: float
-    worst_parameter: str  # e.g. "layer 2, w_01" or "layer 1, b_3"
+    worst_parameter: str  # its name, e.g. "w⁽²⁾₁₂" or "b⁽¹⁾₃" (sim.notation)
     analytic: float  # backpropagation's gradient for the worst parameter
     numeric: float  # the finite-difference estimate for it
     checked: int  # how many parameters were compared
@@ -51,10 +52,11 @@ class GradcheckResult:
     def summary(self) -> str:
         """One line: the worst disagreement, where, both numbers, and the verdict."""
         kinks = f", {self.at_kinks} at ReLU kinks left out" if self.at_kinks else ""
-        return (f"worst relative error {self.worst_relative_error:.3e} at "
-                f"{self.worst_parameter} (backprop {self.analytic:.10g}, finite differences "
-                f"{self.numeric:.10g}); {self.checked} of {self.total} parameters checked"
-                f"{kinks}: {'ok' if self.passed else 'MISMATCH'}")
+        error = notation.number(self.worst_relative_error)
+        return (f"worst relative error {error} at {self.worst_parameter} (backprop "
+                f"{notation.number(self.analytic, 10)}, finite differences "
+                f"{notation.number(self.numeric, 10)}); {self.checked} of {self.total} "
+                f"parameters checked{kinks}: {'ok' if self.passed else 'MISMATCH'}")
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,
@@ -108,7 +110,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     worst = int(np.argmax(errors))  # every network has at least one weight
     return GradcheckResult(
         worst_relative_error=float(errors[worst]),
-        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).describe(),
+        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).label(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
         checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()))
 
