@@ -59,3 +59,13 @@ def test_in_phase_view_nodes_and_edges_carry_the_captions_names(make_window, qtb
         address.describe(), f"w⁽²⁾₁₂ = {notation.exact(ls.W[0, 1])}",
         f"∂E/∂w⁽²⁾₁₂ = {notation.exact(ls.dW[0, 1])} (the batch's)",
         f"Δw⁽²⁾₁₂ = {notation.exact(ls.update_W[0, 1])} (last update)"]
+
+
+def test_plot_axes_write_negative_numbers_with_the_minus_sign(qtbot):
+    from gui.plots import DecadeAxis, MinusAxis
+
+    axis = MinusAxis("bottom")
+    assert axis.tickStrings([-0.5, 0.0, 0.5], 1.0, 0.5) == ["−0.5", "0", "0.5"]
+    decades = DecadeAxis("left")
+    decades.setLogMode(False, True)
+    assert all("-" not in label for label in decades.logTickStrings([-3.0, -2.0], 1.0, 1.0))
