@@ -96,8 +96,9 @@ def following(s: Snapshot, sample: int | None) -> str:
                 "nodes, edges and captions all show its numbers.")
     combine = "mean" if losses.named(s.experiment.loss).mean else "sum"
     return (f"Batch of {n} samples. Nodes and the captions' x, z, a, δ follow sample "
-            f"{sample_number(s, row) + 1} ({shown}); the gradients on the edges are the "
-            f"batch's (its loss E is the {combine} over the samples).")
+            f"{sample_number(s, row) + 1} ({shown}); the gradients ∂E/∂w, on the edges from "
+            f"the backward pass on, are the whole batch's (E is the {combine} of the samples' "
+            f"losses).")
 
 
 def legend(s: Snapshot, sample: int | None) -> str:
@@ -105,8 +106,8 @@ def legend(s: Snapshot, sample: int | None) -> str:
     n = s.batch()[0].shape[0]
     followed = sample_number(s, followed_row(s, sample)[0]) + 1
     if n == 1:
-        return f"nodes and edges: sample {followed} (a batch of one)"
-    return f"nodes: sample {followed} (followed) · edges: the batch of {n} samples"
+        return f"nodes and gradients: sample {followed} (a batch of one)"
+    return f"nodes: sample {followed} (followed) · gradients on edges: the batch of {n} samples"
 
 
 def _sample_values(s: Snapshot, row: int) -> str:
@@ -188,8 +189,8 @@ def _forward(s: Snapshot, l: int, row: int) -> tuple[str, list[str]]:
         if b is not None:
             terms.append(factor(b[j]))
         z_text = f"{name.net_input(l, j)} = {name.total(terms)} = {number(z_row[j])}"
-        lines.append(z_text + SEPARATOR + _activation_text(s, layer, row, j, h_row[j],
-                                                          a_row[j], a_prev))
+        lines.append(z_text + SEPARATOR + _activation_text(layer, row, j, h_row[j], a_row[j],
+                                                          a_prev))
     if layer.units > MAX_UNITS:
         lines.append(f"… and {layer.units - MAX_UNITS} more units")
     if l == 1 and _is_chain(s):
@@ -216,7 +217,7 @@ def _input_lines(s: Snapshot, x_row: np.ndarray) -> list[str]:
     return lines
 
 
-def _activation_text(s: Snapshot, layer: LayerSnapshot, row: int, j: int, h: float, a: float,
+def _activation_text(layer: LayerSnapshot, row: int, j: int, h: float, a: float,
                      a_prev: np.ndarray) -> str:
     """a⁽ˡ⁾ⱼ = f(z) [× keep] [+ a⁽ˡ⁻¹⁾ⱼ] with the numbers, ending in a's value."""
     l, kind = layer.number, layer.activation

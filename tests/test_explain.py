@@ -198,14 +198,14 @@ def test_the_canvas_legend_says_whose_numbers_nodes_and_edges_show():
     trainer = xor_trainer()
     snapshot = phases_until(trainer, "forward", 1)
     assert explain.legend(snapshot, None) == \
-        "nodes: sample 4 (followed) · edges: the batch of 4 samples"
+        "nodes: sample 4 (followed) · gradients on edges: the batch of 4 samples"
     assert explain.legend(snapshot, 0) == \
-        "nodes: sample 1 (followed) · edges: the batch of 4 samples"
+        "nodes: sample 1 (followed) · gradients on edges: the batch of 4 samples"
     assert "follow sample 4 (x₁ = 1, x₂ = 1, t₁ = 0)" in explain.following(snapshot, None)
     single = sim.Trainer(sim.load(LESSONS_DIR / "seed003-walkthrough.json"))
     single.step_phase()
     assert explain.legend(single.snapshot(with_history=False), None) == \
-        "nodes and edges: sample 1 (a batch of one)"
+        "nodes and gradients: sample 1 (a batch of one)"
 
 
 def test_the_command_line_follows_the_sample_asked_for(capsys):
