@@ -106,7 +106,7 @@ def legend(s: Snapshot, sample: int | None) -> str:
     n = s.batch()[0].shape[0]
     followed = sample_number(s, followed_row(s, sample)[0]) + 1
     if n == 1:
-        return f"nodes and gradients: sample {followed} (a batch of one)"
+        return f"a batch of one: nodes and gradients are sample {followed}'s"
     return f"nodes: sample {followed} (followed) · gradients on edges: the batch of {n} samples"
 
 

@@ -205,7 +205,7 @@ def test_the_canvas_legend_says_whose_numbers_nodes_and_edges_show():
     single = sim.Trainer(sim.load(LESSONS_DIR / "seed003-walkthrough.json"))
     single.step_phase()
     assert explain.legend(single.snapshot(with_history=False), None) == \
-        "nodes and gradients: sample 1 (a batch of one)"
+        "a batch of one: nodes and gradients are sample 1's"
 
 
 def test_the_command_line_follows_the_sample_asked_for(capsys):
