@@ -105,6 +105,8 @@ class CaptionPanel(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.body = QLabel()  # rich text: names' layers and units as real super/subscripts
         self.body.setWordWrap(True)
+        # Rich text made by sim.notation.rich, which escapes everything else: the data's own
+        # column names, which the captions quote, are shown as they are, never as markup.
         self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

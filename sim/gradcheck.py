@@ -21,6 +21,7 @@ are counted in ``at_kinks`` and left out of the comparison.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,26 +38,43 @@ NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| 
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    worst_relative_error: float
+    worst_relative_error: float  # NaN where the numbers could not be compared (not finite)
     worst_parameter: str  # its name, e.g. "w⁽²⁾₁₂" or "b⁽¹⁾₃" (sim.notation)
     analytic: float  # backpropagation's gradient for the worst parameter
     numeric: float  # the finite-difference estimate for it
     checked: int  # how many parameters were compared
     total: int  # how many trainable parameters there are
     at_kinks: int = 0  # parameters whose nudges crossed a ReLU kink (not compared)
+    loss: float = 0.0  # the loss (with the penalty) at the weights checked
+
+    @property
+    def finite(self) -> bool:
+        """Whether there were numbers to compare: the loss, and both gradients of the worst
+        parameter, are finite (they are not once training has diverged)."""
+        return all(map(math.isfinite, (self.loss, self.analytic, self.numeric)))
 
     @property
     def passed(self) -> bool:
-        return self.worst_relative_error <= TOLERANCE
+        """The gradients were compared, and agree."""
+        return self.finite and self.checked > 0 and self.worst_relative_error <= TOLERANCE
 
     def summary(self) -> str:
         """One line: the worst disagreement, where, both numbers, and the verdict."""
         kinks = f", {self.at_kinks} at ReLU kinks left out" if self.at_kinks else ""
-        error = notation.number(self.worst_relative_error)
-        return (f"worst relative error {error} at {self.worst_parameter} (backprop "
-                f"{notation.number(self.analytic, 10)}, finite differences "
-                f"{notation.number(self.numeric, 10)}); {self.checked} of {self.total} "
-                f"parameters checked{kinks}: {'ok' if self.passed else 'MISMATCH'}")
+        counted = f"{self.checked} of {self.total} parameters checked{kinks}"
+        analytic, numeric = notation.number(self.analytic, 10), notation.number(self.numeric, 10)
+        if not math.isfinite(self.loss):
+            return (f"the loss is {notation.number(self.loss)} at these weights, not a finite "
+                    f"number: there are no gradients to compare; NOT FINITE")
+        if not self.finite:
+            return (f"at {self.worst_parameter} backprop gives {analytic} and finite "
+                    f"differences {numeric}: not both finite numbers, so they cannot "
+                    f"be compared; {counted}: NOT FINITE")
+        if not self.checked:
+            return f"no parameter could be compared ({counted}): NOTHING CHECKED"
+        return (f"worst relative error {notation.number(self.worst_relative_error)} at "
+                f"{self.worst_parameter} (backprop {analytic}, finite differences {numeric}); "
+                f"{counted}: {'ok' if self.passed else 'MISMATCH'}")
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,
@@ -105,14 +123,19 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
         inner, outer = losses[2] - losses[1], losses[3] - losses[0]
         numeric[position] = (8.0 * inner - outer) / (12.0 * h)
     analytic = analytic_all[indices]
-    floor = noise_floor(base_loss, steps)
-    errors = np.where(smooth, relative_error(analytic, numeric, floor), 0.0)
-    worst = int(np.argmax(errors))  # every network has at least one weight
+    unusable = smooth & ~(np.isfinite(analytic) & np.isfinite(numeric))
+    with np.errstate(invalid="ignore"):  # inf - inf where a gradient is not finite
+        floor = noise_floor(base_loss, steps)
+        errors = np.where(smooth & ~unusable, relative_error(analytic, numeric, floor), 0.0)
+    # The first parameter whose numbers are not finite, else the worst disagreement (every
+    # network has at least one weight).
+    worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
     return GradcheckResult(
-        worst_relative_error=float(errors[worst]),
+        worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
         worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).label(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
-        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()))
+        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
+        loss=float(base_loss))
 
 
 def _kink_pattern(network: Network, x: np.ndarray) -> bytes:

@@ -23,6 +23,8 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from .schema import one_line
+
 MINUS = "−"
 SIGNIFICANT = 4  # digits of a number in a caption
 LOSS = "E"
@@ -121,6 +123,7 @@ def input_label(unit: int, data_names: Sequence[str]) -> str:
     data_name = data_names[unit] if unit < len(data_names) else ""
     if data_name in ("", "x", plain):
         return name
+    data_name = one_line(data_name)  # a file's text: its control characters escaped
     if data_name.startswith(plain + " "):
         return name + data_name[len(plain):]
     return f"{name}: {data_name}"

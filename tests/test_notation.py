@@ -73,3 +73,7 @@ def test_scales_and_sums_keep_one_minus_sign():
     assert notation.power_of_ten(-8) == "1e−8" and notation.power_of_ten(2) == "1e2"
     assert notation.number(-0.0123456789, 10) == "−0.0123456789"
     assert notation.batch_terms(["0.1", "(−0.2)", "0.3"], 1) == "0.1 + [(−0.2)] + 0.3"
+
+
+def test_a_data_name_stays_on_one_line():
+    assert notation.input_label(0, ("a\nb\x1b[31m",)) == "x₁: a\\nb\\x1b[31m"
