@@ -10,7 +10,6 @@ each factor by how much it shrinks or grows the product.
 from __future__ import annotations
 
 import math
-from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QResizeEvent
@@ -135,23 +134,23 @@ class PathsPanel(QWidget):
         """No paths to list: say why (nothing selected, or not computed yet)."""
         self.path_sum = None
         self.lines = [text]
-        self.text.label.setText(f"<i>{escape(text)}</i>")
+        self.text.label.setText(f"<i>{notation.rich(text)}</i>")
         self._clear_table()
         self.table.hide()
 
     def show_paths(self, ps: PathSum, sample_note: str, gradient_note: str) -> None:
         """List the paths of ``ps``; ``sample_note`` names the sample followed and
         ``gradient_note`` what backpropagation's value is (this sample's share of the batch)."""
-        name = notation.gradient(paths.parameter_name(ps.address))
+        name = notation.gradient(notation.parameter(*ps.address))
         sums = paths.summary(ps, f"backpropagation's {name} {gradient_note}")
         self.lines = [f"{name} as a sum over paths, {sample_note}", *sums]
         note = paths.slope_note(ps)
         if note is not None:
             self.lines.append(note)
         self.text.label.setText(
-            f"<b>{escape(self.lines[0])}</b><br>" +
-            "<br>".join(escape(line) for line in self.lines[1:]) +
-            f"<p><small>{escape(LEGEND)}</small></p>")
+            f"<b>{notation.rich(self.lines[0])}</b><br>" +
+            "<br>".join(notation.rich(line) for line in self.lines[1:]) +
+            f"<p><small>{notation.rich(LEGEND)}</small></p>")
         chosen = self.chosen()
         self.path_sum = ps
         self._fill_table(ps)

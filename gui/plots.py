@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from sim import notation
 from sim.history import Series
 from sim.snapshot import Snapshot
 
@@ -58,7 +59,19 @@ def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return x[both], y[both]
 
 
-class DecadeAxis(pg.AxisItem):
+class MinusAxis(pg.AxisItem):
+    """An axis whose negative numbers carry the app's one minus sign, "−" (sim.notation)."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [label.replace("-", notation.MINUS)
+                for label in super().tickStrings(values, scale, spacing)]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [label.replace("-", notation.MINUS)
+                for label in super().logTickStrings(values, scale, spacing)]
+
+
+class DecadeAxis(MinusAxis):
     """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
     stay, but their labels crowd each other when a plot spans a decade or two."""
 
@@ -74,7 +87,7 @@ class Plot(pg.PlotWidget):
     WAITING = " (press Step or Play)"  # added to the title while there is nothing to draw
 
     def __init__(self, title: str, style: Style, log_y: bool) -> None:
-        super().__init__(axisItems={"left": DecadeAxis("left")})
+        super().__init__(axisItems={"left": DecadeAxis("left"), "bottom": MinusAxis("bottom")})
         self.title = title
         self.setMenuEnabled(False)
         self.setLabel("bottom", "step")

@@ -14,12 +14,12 @@ import time
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
-from sim import notation, paths
+from sim import explain, notation, paths
 from sim.address import ParameterAddress
 from sim.paths import LayerEdges
 from sim.snapshot import Snapshot
 
-from .canvas import NetworkCanvas, PathHighlight, Selection, parameter_name
+from .canvas import NetworkCanvas, PathHighlight, Selection
 from .inspector import Inspector
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
@@ -100,7 +100,9 @@ class RunViews(QObject):
 
     @Slot()
     def _forget_selection(self) -> None:
+        """A new experiment: nothing selected, and the followed sample chosen afresh."""
         self.canvas.select(None)
+        self.captions.follow_automatically()
 
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
@@ -114,15 +116,15 @@ class RunViews(QObject):
         if snapshot is None or address is None:
             return
         current = address.value_in(snapshot.layers)
-        value, ok = QInputDialog.getDouble(self.canvas.window(), "Edit weight",
-                                           f"New value of {parameter_name(address)} in layer "
-                                           f"{item.layer}:",
+        kind = "bias" if address.is_bias else "weight"
+        value, ok = QInputDialog.getDouble(self.canvas.window(), f"Edit {kind}",
+                                           notation.rich(f"New value of {address.describe()}:"),
                                            current, -1e6, 1e6, 6)
         if ok:
             self.run.edit(address, value)
 
-    @Slot(int)
-    def _follow_sample(self, sample: int) -> None:
+    @Slot(object)
+    def _follow_sample(self, sample: int | None) -> None:
         self.canvas.set_sample(sample)
         if self.run.snapshot is not None:
             self._display(self.run.snapshot)
@@ -175,7 +177,7 @@ class RunViews(QObject):
             found = paths.snapshot_paths(snapshot, address, row)
         except ValueError:  # the backward phase has not reached the weight's layer yet
             self.canvas.set_paths(PathHighlight(every))
-            name = notation.gradient(paths.parameter_name(address))
+            name = notation.gradient(notation.parameter(*address))
             self.paths_panel.show_message(
                 f"Training diverged before the backward phase reached layer {address.layer}: "
                 f"the paths of {name} (drawn on the network) have no numbers in this pass."
@@ -184,10 +186,8 @@ class RunViews(QObject):
                 f"{name} (drawn on the network) get their numbers when it does. Step phase (→) "
                 f"to go on.")
             return
-        followed = self.canvas.sample
-        sample = f"sample {found.sample + 1}"
-        if found.sample != followed:
-            sample += f" (sample {followed + 1}, the one followed, is not in this batch)"
+        _, instead = explain.followed_row(snapshot, self.canvas.sample)  # a note, or ""
+        sample = f"sample {found.sample + 1} {instead}".rstrip()
         share = "for this sample" if snapshot.batch_size == 1 else \
             f"for this sample (its share of the batch of {snapshot.batch_size})"
         self.paths_panel.show_paths(found, sample, share)

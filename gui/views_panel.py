@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from sim import notation
 from sim.address import ParameterAddress
 from sim.views import BoundaryView, LandscapeView
 
@@ -22,11 +23,6 @@ from .style import CURVE_COLOUR, NOW_COLOUR, PATH_COLOUR, POINT_EDGE_COLOUR, Sty
 
 BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
-
-
-def address_name(address: ParameterAddress) -> str:
-    layer, j, i = address
-    return f"b_{j + 1} (layer {layer})" if i is None else f"w_{j + 1},{i + 1} (layer {layer})"
 
 
 class ViewsPanel(QTabWidget):
@@ -48,8 +44,8 @@ class ViewsPanel(QTabWidget):
     def _build_boundary(self, style: Style) -> None:
         page = QWidget()
         self.boundary_plot = Plot("Decision boundary", style, log_y=False)
-        self.boundary_plot.setLabel("bottom", "x1")
-        self.boundary_plot.setLabel("left", "x2")
+        self.boundary_plot.setLabel("bottom", notation.rich(notation.input_name(0)))
+        self.boundary_plot.setLabel("left", notation.rich(notation.input_name(1)))
         self.boundary_plot.setAspectLocked(False)
         self.boundary_image = pg.ImageItem(axisOrder="row-major")
         self.boundary_plot.addItem(self.boundary_image)
@@ -68,7 +64,7 @@ class ViewsPanel(QTabWidget):
     def _build_landscape(self, style: Style) -> None:
         page = QWidget()
         self.landscape_plot = Plot("Loss landscape", style, log_y=False)
-        self.landscape_plot.setLabel("left", "loss E")
+        self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
         self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))
@@ -81,6 +77,7 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.addItem(self.now)
         self.choice = QLabel()
         self.choice.setWordWrap(True)
+        self.choice.setTextFormat(Qt.TextFormat.RichText)  # names with sub- and superscripts
         self.first_button = QPushButton("Use selected")
         self.first_button.setToolTip("Show the loss along the weight selected on the network")
         self.second_button = QPushButton("Add as 2nd axis")
@@ -146,10 +143,10 @@ class ViewsPanel(QTabWidget):
         self.wanted_changed.emit(boundary, landscape)
 
     def _show_choice(self) -> None:
-        chosen = " and ".join(address_name(a) for a in self.addresses) or "no weight yet"
-        selected = address_name(self.selected) if self.selected else "nothing"
-        self.choice.setText(f"Showing: {chosen}. Selected on the network: {selected} "
-                            "(click an edge to select it).")
+        chosen = " and ".join(a.label() for a in self.addresses) or "no weight yet"
+        selected = self.selected.label() if self.selected else "nothing"
+        self.choice.setText(notation.rich(f"Showing: {chosen}. Selected on the network: "
+                                          f"{selected} (click an edge to select it)."))
         self.first_button.setEnabled(self.selected is not None)
         self.second_button.setEnabled(self.selected is not None and len(self.addresses) >= 1
                                       and self.selected not in self.addresses)
@@ -189,8 +186,10 @@ class ViewsPanel(QTabWidget):
                                   brush=[pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
         self.validation_points.setData(pos=view.validation.copy(), brush=[
             pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
-        self.boundary_plot.setLabel("bottom", view.input_names[0])
-        self.boundary_plot.setLabel("left", view.input_names[1])
+        self.boundary_plot.setLabel("bottom",
+                                    notation.rich(notation.input_label(0, view.input_names)))
+        self.boundary_plot.setLabel("left",
+                                    notation.rich(notation.input_label(1, view.input_names)))
         validation = " Squares: validation points." if len(view.validation) else ""
         self.boundary_note.setText(f"{view.meaning}. Circles: training points, coloured by "
                                    f"their targets.{validation}")
@@ -202,7 +201,7 @@ class ViewsPanel(QTabWidget):
             self.now.clear()
             self.surface.clear()
             if problem:
-                self.choice.setText(problem)
+                self.choice.setText(notation.rich(problem))
             return
         if view.v is None:
             self._draw_curve(view)
@@ -211,8 +210,8 @@ class ViewsPanel(QTabWidget):
 
     def _draw_curve(self, view: LandscapeView) -> None:
         self.surface.setVisible(False)  # hidden items do not stretch the axes
-        self.landscape_plot.setLabel("bottom", address_name(view.addresses[0]))
-        self.landscape_plot.setLabel("left", "loss E")
+        self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
+        self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
         self.curve.setData(view.u.copy(), view.losses.copy())
         self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
         self.now.setData([view.current[0]], [view.current_loss])
@@ -221,8 +220,8 @@ class ViewsPanel(QTabWidget):
         """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""
         self.curve.setData([], [])
         first, second = view.addresses[:2]
-        self.landscape_plot.setLabel("bottom", address_name(first))
-        self.landscape_plot.setLabel("left", address_name(second))
+        self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
+        self.landscape_plot.setLabel("left", notation.rich(second.label()))
         self.surface.setVisible(True)
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
         shown = np.log10(np.maximum(view.losses, 1e-300))

@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                                                "with the numbers")
     walk.add_argument("file", type=Path)
     walk.add_argument("--steps", type=_positive_int, default=1)
-    walk.add_argument("--sample", type=int, default=0, help="the sample to follow (from 0)")
+    walk.add_argument("--sample", type=int, default=None,
+                      help="the sample to follow (from 0; default: in each batch the first "
+                           "with the fewest inputs equal to 0)")
     walk.set_defaults(handler=_explain)
     chain = commands.add_parser("paths", help="one weight's gradient for one sample as a sum "
                                               "over the paths from it to the outputs")
@@ -263,14 +265,18 @@ class _Trace:
 
 def _explain(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
-    if not 0 <= args.sample < trainer.dataset.x_train.shape[0]:
-        raise CliError(f"--sample must be from 0 to {trainer.dataset.x_train.shape[0] - 1}")
+    samples = trainer.dataset.x_train.shape[0]
+    if args.sample is not None and not 0 <= args.sample < samples:
+        raise CliError(f"--sample must be from 0 to {samples - 1}")
     for _ in range(args.steps):
-        for _ in range(len(trainer.phases)):
+        for index in range(len(trainer.phases)):
             phase = trainer.step_phase()
             if phase is None:
                 break
-            caption = explain.caption(trainer.snapshot(with_history=False), args.sample)
+            snapshot = trainer.snapshot(with_history=False)
+            if index == 0:  # the batch is drawn: say whose numbers follow
+                print(f"=== Step {snapshot.step + 1}. {explain.following(snapshot, args.sample)}")
+            caption = explain.caption(snapshot, args.sample)
             print(f"== {caption.title}")
             for line in caption.lines:
                 print(f"   {line}")
@@ -317,7 +323,7 @@ def _whole_argument(option: str, text: str) -> int:
 
 
 def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
-    name = notation.gradient(paths.parameter_name(result.address))
+    name = notation.gradient(notation.parameter(*result.address))
     print(f"{name} for sample {result.sample} alone (the loss {trainer.experiment.loss} of "
           f"a batch of that one sample), after {_count(trainer.step_count, 'step')}:", file=out)
     print("the sum over the paths from it to the outputs of the products of their factors, "

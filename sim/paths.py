@@ -307,13 +307,6 @@ def weight_address(text: str, network: NetworkSpec) -> ParameterAddress:
     return ParameterAddress(layer, unit - 1, None if source == 0 else source - 1)
 
 
-def parameter_name(address: ParameterAddress) -> str:
-    """w⁽ˡ⁾ⱼᵢ of a weight, b⁽ˡ⁾ⱼ of a bias."""
-    layer, unit, source = address
-    return notation.bias(layer, unit) if source is None else \
-        notation.weight(layer, unit, source)
-
-
 def written_out(path: Path) -> tuple[str, str]:
     """A path's product in names, and in numbers with its result:
     ("x₁ × f′(z⁽¹⁾₁) × w⁽²⁾₁₁ × ∂E/∂z⁽²⁾₁", "0.5 × 0.2436 × 0.5 × (−0.01048) = −0.000638")."""

@@ -273,6 +273,8 @@ class Trainer:
         p = self._pass
         assert p is not None
         self.network.backward_layer(p, number, self.l1, self.l2)
+        if self._raw_grad is not self.network.grad:  # clipping keeps its own copy: show this
+            self._raw_grad[...] = self.network.grad  # pass's gradient before the clip phase
 
     def _clip(self) -> None:
         network = self.network
@@ -288,7 +290,6 @@ class Trainer:
         if spec.kind == "none":
             self._clip_result = ClipResult(False, norm, norm, norms, ())
             return
-        self._raw_grad[...] = network.grad
         result = clip(spec, g, self._segments(), norms, norm)
         self._clip_result = result
         if result.clipped:

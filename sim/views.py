@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import boundary, landscape
+from . import boundary, landscape, notation
 from .address import ParameterAddress
 from .landscape import ParameterTrace
 from .palette import scale_for
@@ -51,6 +51,7 @@ class LandscapeView:
     current_loss: float
     path: np.ndarray  # (points, parameters): the recent values, oldest first
     path_losses: np.ndarray  # the loss along the path, the other weights as they are now
+    quantity: str = notation.LOSS  # the loss's name, "E", or "E + P" with a penalty
 
 
 def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryView | None:
@@ -99,8 +100,10 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
         if len(path) else np.empty(0)
     current_loss = network.loss_value(x, t, loss, l1, l2)
+    quantity = f"{notation.LOSS} + {notation.PENALTY}" if l1 or l2 else notation.LOSS
     return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
-                         current_loss=current_loss, path=path, path_losses=path_losses)
+                         current_loss=current_loss, path=path, path_losses=path_losses,
+                         quantity=quantity)
 
 
 def _target_colours(targets: np.ndarray, activation: str, high: float | None) -> np.ndarray:

@@ -270,8 +270,6 @@ def test_factors_are_named_in_the_seeds_notation():
                                               "∂E/∂z⁽³⁾₂"]
     first = sample_paths(trainer.network, x, t, "half_sse", ParameterAddress(1, 0, 1), 0)
     assert first.paths[0].factors[0].name == "x₂"
-    assert paths.parameter_name(ParameterAddress(1, 0, 1)) == "w⁽¹⁾₁₂"
-    assert paths.parameter_name(ParameterAddress(2, 1, None)) == "b⁽²⁾₂"
 
 
 def test_a_path_written_out_multiplies_its_named_factors():
