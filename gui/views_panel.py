@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from sim.address import ParameterAddress
+from sim.lesson_view import LessonView
 from sim.views import BoundaryView, LandscapeView
 
-from .plots import Plot
-from .style import CURVE_COLOUR, NOW_COLOUR, PATH_COLOUR, POINT_EDGE_COLOUR, Style
+from .plots import Plot, legend_html
+from .style import (
+    CURVE_COLOUR,
+    NOW_COLOUR,
+    PATH_COLOUR,
+    POINT_EDGE_COLOUR,
+    PRINTED_PATH_COLOUR,
+    Style,
+)
 
 BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
@@ -76,9 +84,16 @@ class ViewsPanel(QTabWidget):
         self.path = self.landscape_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
                                              symbolSize=5, symbolBrush=PATH_COLOUR,
                                              symbolPen=None)
+        # A path a course text prints (a lesson's view.printed_path): dashed, hollow diamonds.
+        self.printed = self.landscape_plot.plot(
+            pen=pg.mkPen(PRINTED_PATH_COLOUR, width=2, style=Qt.PenStyle.DashLine),
+            symbol="d", symbolSize=11, symbolBrush=None,
+            symbolPen=pg.mkPen(PRINTED_PATH_COLOUR, width=2))
         self.now = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(NOW_COLOUR),
                                       pen=pg.mkPen("w", width=2))
         self.landscape_plot.addItem(self.now)
+        self.landscape_key = QLabel()
+        self.landscape_key.setWordWrap(True)
         self.choice = QLabel()
         self.choice.setWordWrap(True)
         self.first_button = QPushButton("Use selected")
@@ -96,6 +111,7 @@ class ViewsPanel(QTabWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(self.choice)
         layout.addLayout(buttons)
+        layout.addWidget(self.landscape_key)
         layout.addWidget(self.landscape_plot, 1)
         self.addTab(page, "Loss landscape")
         self._show_choice()
@@ -127,6 +143,15 @@ class ViewsPanel(QTabWidget):
     def clear(self) -> None:
         self.addresses = []
         self._changed()
+
+    def open_lesson_view(self, view: LessonView) -> bool:
+        """Show the landscape of the weight a lesson names, if it names one (True then)."""
+        if view.landscape is None:
+            return False
+        self.addresses = [view.landscape]
+        self.setCurrentIndex(LANDSCAPE_TAB)
+        self._changed()
+        return True
 
     def forget(self) -> None:
         """A new network: the chosen weights belonged to the old one."""
@@ -197,10 +222,11 @@ class ViewsPanel(QTabWidget):
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
-            for item in (self.curve, self.path):
+            for item in (self.curve, self.path, self.printed):
                 item.setData([], [])
             self.now.clear()
             self.surface.clear()
+            self.landscape_key.setText("")
             if problem:
                 self.choice.setText(problem)
             return
@@ -215,11 +241,19 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.setLabel("left", "loss E")
         self.curve.setData(view.u.copy(), view.losses.copy())
         self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
+        self.printed.setData(view.printed.copy(), view.printed_losses.copy())
         self.now.setData([view.current[0]], [view.current_loss])
+        entries = [(CURVE_COLOUR, "loss E along this weight, the others fixed"),
+                   (PATH_COLOUR, "the path the weight took")]
+        if len(view.printed):
+            entries.append((PRINTED_PATH_COLOUR, view.printed_label))
+        self.landscape_key.setText(legend_html(entries, keep_together=False))
 
     def _draw_surface(self, view: LandscapeView, v: np.ndarray) -> None:
         """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""
         self.curve.setData([], [])
+        self.printed.setData([], [])
+        self.landscape_key.setText(legend_html([(PATH_COLOUR, "the path the weights took")]))
         first, second = view.addresses[:2]
         self.landscape_plot.setLabel("bottom", address_name(first))
         self.landscape_plot.setLabel("left", address_name(second))
