@@ -6,7 +6,8 @@ path that the arithmetic contradicts, the lesson can give it as ``printed_path``
 landscape then draws it beside the path the run really takes, so the two can be compared.
 
     "view": {"landscape": [L, J, I],
-             "printed_path": {"label": "seed 004 prints 0 → 0.8 → 1.4 → 2", "values": [...]}}
+             "printed_path": {"label": "seed 004's path", "values": [0, 0.8, 1.4, 2],
+                              "steps": [0, 1, 2, 4]}}
 
 L is the layer, J the unit in it, I the unit feeding it, all counted from 1; I = 0 is the bias
 (as ``python -m sim paths --weight L,J,I`` counts them).
@@ -16,24 +17,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from .address import LayerShape, ParameterAddress
 from .schema import ExperimentError, Section, read_integer, read_list, read_vector
 
 VIEW_KEYS = ("landscape", "printed_path")
-PRINTED_PATH_KEYS = ("label", "values")
+PRINTED_PATH_KEYS = ("label", "values", "steps")
 MAX_PRINTED_VALUES = 50
 MAX_LABEL = 200
 MAX_COUNT = 1024  # larger than any layer's units or inputs
+MAX_STEP = 10**6
 
 
 @dataclass(frozen=True)
 class PrintedPath:
-    """A weight's values as a course text prints them, in order, with where they come from."""
+    """A weight's values as a course text prints them, after the steps it gives them for (a
+    text may skip a step), with where they come from."""
 
     label: str
     values: tuple[float, ...]
+    steps: tuple[int, ...]  # the step after which each value holds, rising; 0 the start
 
     @classmethod
     def from_json(cls, value: Any, path: str) -> PrintedPath:
@@ -41,10 +46,21 @@ class PrintedPath:
         values = read_vector(s.raw("values"), s.at("values"), None, MAX_PRINTED_VALUES)
         if not values:
             raise ExperimentError(s.at("values"), "must hold at least one number")
-        return cls(label=s.text("label", max_length=MAX_LABEL), values=tuple(values))
+        steps = list(range(len(values)))
+        if s.raw("steps", None) is not None:
+            raw = read_list(s.raw("steps"), s.at("steps"), MAX_PRINTED_VALUES)
+            if len(raw) != len(values):
+                raise ExperimentError(s.at("steps"), f"must give one step per value "
+                                                     f"({len(values)}), got {len(raw)}")
+            steps = [read_integer(step, f"{s.at('steps')}[{k}]", 0, MAX_STEP)
+                     for k, step in enumerate(raw)]
+            if any(later <= earlier for earlier, later in pairwise(steps)):
+                raise ExperimentError(s.at("steps"), "must rise from one value to the next")
+        return cls(label=s.text("label", max_length=MAX_LABEL), values=tuple(values),
+                   steps=tuple(steps))
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "values": list(self.values)}
+        return {"label": self.label, "values": list(self.values), "steps": list(self.steps)}
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,11 @@ class LandscapeView:
     current_loss: float
     path: np.ndarray  # (points, parameters): the recent values, oldest first
     path_losses: np.ndarray  # the loss along the path, the other weights as they are now
-    # The path a course text prints for this weight (the lesson's view.printed_path), and the
-    # loss at each of its values; empty when the lesson gives none for the weight shown.
+    path_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # The path a course text prints for this weight (the lesson's view.printed_path), the steps
+    # it gives the values for, and the loss at each value; empty when the lesson gives none.
     printed: np.ndarray = field(default_factory=lambda: np.empty(0))
+    printed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     printed_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
     printed_label: str = ""
 
@@ -105,7 +107,7 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
                                               (indices[0], indices[1]), (widths[0], widths[1]),
                                               surface_points)
     finite = np.isfinite(path).all(axis=1) if len(path) else np.zeros(0, dtype=bool)
-    path = path[finite]
+    path, path_steps = path[finite], trace.steps[finite]
     path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
         if len(path) else np.empty(0)
     current_loss = network.loss_value(x, t, loss, l1, l2)
@@ -113,7 +115,10 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
         if len(printed) else np.empty(0)
     return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
                          current_loss=current_loss, path=path, path_losses=path_losses,
-                         printed=printed, printed_losses=printed_losses,
+                         path_steps=path_steps, printed=printed,
+                         printed_steps=np.array(printed_path.steps if printed_path else (),
+                                                dtype=np.int64),
+                         printed_losses=printed_losses,
                          printed_label=printed_path.label if printed_path else "")
 
 

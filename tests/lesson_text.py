@@ -1,8 +1,9 @@
-"""A lesson's text as a list of claims: every number it states must be checked by a test.
+"""A text as a list of claims: every number it states must be checked by a test.
 
-``LessonText(name)`` reads a lesson's title and description and finds every number written
-in them (``0.776``, ``−2.2566``, ``80%``, ``2 × 10⁻⁶``; names such as w⁽²⁾₁₁ hold no ASCII digit
-and are not numbers). A claim test then accounts for each one:
+``LessonText(name)`` reads a lesson's title and description (``TextClaims(text)`` any text,
+such as a section of docs/course-notes.md) and finds every number written in them
+(``0.776``, ``−2.2566``, ``80%``, ``2 × 10⁻⁶``; names such as w⁽²⁾₁₁ hold no ASCII digit and
+are not numbers). A claim test then accounts for each one:
 
 - ``says(written, measured)``: the number, as written, is the run's ``measured`` value
   rounded to the digits written (0.776 stands for 0.7755 to 0.7765);
@@ -64,14 +65,12 @@ def rounds_to(measured: float, written: str) -> bool:
     return math.isfinite(measured) and abs(measured - value) <= 0.5 * digit * (1 + 1e-9)
 
 
-class LessonText:
-    """The numbers of one lesson's title and description, to be accounted for one by one."""
+class TextClaims:
+    """The numbers of a text, to be accounted for one by one."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.experiment = lessons.load_lesson(name)
-        self.text = f"{self.experiment.name}\n{self.experiment.description}"
-        self.left = Counter(numbers_in(self.text))
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.left = Counter(numbers_in(text))
 
     def _use(self, written: str, times: int) -> None:
         assert self.left[written] >= times, \
@@ -113,3 +112,12 @@ class LessonText:
         unchecked = sorted(+self.left)
         assert not unchecked, f"numbers of the text that no claim checks: {unchecked}"
 
+
+
+class LessonText(TextClaims):
+    """The numbers of one lesson's title and description."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.experiment = lessons.load_lesson(name)
+        super().__init__(f"{self.experiment.name}\n{self.experiment.description}")
