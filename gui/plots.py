@@ -226,8 +226,7 @@ class LivePlots(QWidget):
         layout.addWidget(self.rate_plot, 1)
         self.train_curve = Curve(self.loss_plot, TRAIN_COLOUR, log=False)
         self.val_curve = Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
-        self.penalty_curve = Curve(self.loss_plot, PENALTY_COLOUR, log=False,
-                                   style=Qt.PenStyle.DashLine)
+        self.penalty_curve = Curve(self.loss_plot, PENALTY_COLOUR, log=False)
         self.global_curve = Curve(self.norm_plot, ALL_LAYERS_COLOUR, log=True,
                                    style=Qt.PenStyle.DashLine)
         self.layer_curves: list[Curve] = []
