@@ -170,7 +170,7 @@ def test_3_the_slope_of_the_first_sigmoid():
     text.done()
 
 
-def test_4_the_small_gradient_of_w1_is_mostly_not_the_chain():
+def test_4_the_small_gradient_of_w1_is_the_inputs_and_one_layers_factor():
     text = section("4.")
     trainer, gradient = chain()
     a1 = trainer.current_pass.a[1][0, 0]
@@ -188,6 +188,7 @@ def test_4_the_small_gradient_of_w1_is_mostly_not_the_chain():
     text.says("0.09476", gradient["b2"])
     chain_factor = gradient["b1"] / gradient["b2"]
     text.says("0.108", chain_factor)
+    text.says("9.3", 1 / chain_factor)
     text.says("0.45", w2)
     text.says("0.2395", a1 * (1 - a1))
     assert chain_factor == pytest.approx(w2 * a1 * (1 - a1), rel=1e-12)
