@@ -305,8 +305,7 @@ class LivePlots(QWidget):
         if snapshot.experiment.data.validation_fraction > 0.0:
             entries.append((VALIDATION_COLOUR, "validation loss"))
         if penalised:
-            entries.append((PENALTY_COLOUR, "penalty on the weights (training minimises "
-                                            "training loss + penalty)"))
+            entries.append((PENALTY_COLOUR, "penalty on the weights"))
         self.loss_key.setText(legend_html(entries))
 
     def _draw_norms(self, snapshot: Snapshot) -> None:

@@ -138,3 +138,12 @@ def test_a_trace_records_every_step_it_is_given_from_the_trainer():
         trace.record_layers(trainer.step_count, trainer.network.layers)
     assert list(trace.steps) == [0, 1, 2, 3, 4]
     assert list(trace.values[:, 0]) == [0.0, 4.0, 0.0, 4.0, 0.0]
+
+
+def test_a_table_imported_into_a_lesson_leaves_its_view_behind(tmp_path):
+    from sim.importing import experiment_from_csv
+
+    table = tmp_path / "table.csv"
+    table.write_text("x,z\n1,2\n2,4\n3,6\n", encoding="utf-8")
+    imported = experiment_from_csv(sim.load(Z2X), table, ["z"])
+    assert imported.view == LessonView()  # the seed's path belongs to the lesson's own data
