@@ -390,9 +390,9 @@ def main() -> None:
     print(report)
     if not args.print_only:
         sys.path.insert(0, str(ROOT))
-        from sim.experiment import write_text_atomic
+        from sim.files import write_atomic
 
-        write_text_atomic(README, with_report(README.read_text(encoding="utf-8"), report))
+        write_atomic(README, with_report(README.read_text(encoding="utf-8"), report).encode())
         print(f"written to {README}", file=sys.stderr)
 
 

@@ -8,7 +8,6 @@ import os
 import resource
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
@@ -20,6 +19,7 @@ import numpy as np
 
 import sim
 from sim import lessons, palette
+from sim.files import WriteError, path_text, writable_target, write_atomic
 
 from .display import prepare_platform
 
@@ -104,16 +104,37 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         print(f"backprop-studio: {problem}", file=sys.stderr)
         return 2
     try:
-        experiment = sim.load(args.file) if args.file else lessons.load_lesson()
-        other = sim.load(args.compare) if args.compare else None
-    except sim.ExperimentError as error:
+        experiment = _trainable(args.file) if args.file else lessons.load_lesson()
+        other = _trainable(args.compare) if args.compare else None
+        if args.screenshot is not None:
+            writable_target(args.screenshot)
+    except (sim.ExperimentError, WriteError) as error:
         print(f"backprop-studio: {error}", file=sys.stderr)
         return 2
-    if args.screenshot is not None and not args.screenshot.resolve().parent.is_dir():
-        print(f"backprop-studio: cannot write {args.screenshot}: its folder does not exist",
-              file=sys.stderr)
-        return 2
     return _run(args, experiment, other, on_show)
+
+
+def _trainable(path: Path) -> sim.Experiment:
+    """The experiment in ``path``, checked as far as a trainer checks it (a CSV cell that is
+    not a number, a saved state that does not fit), so that a file named on the command line
+    is refused here, in one line naming the file and the field, and not after the window
+    opened. (A problem of the file as a whole names the file already.)"""
+    from .worker import check_trainable  # Qt is loaded once the platform is prepared
+
+    try:
+        experiment = sim.load(path)
+        check_trainable(experiment)
+    except sim.ExperimentError as error:
+        line = f"{path_text(path)}: {error}" if error.path else str(error)
+        raise sim.ExperimentError("", line) from None
+    return experiment
+
+
+# A timed (headless) run leaves the user's settings alone: slides and CI runs should neither
+# read nor change the window layout or the theme someone chose. Its settings live in memory:
+# they are kept in a file no one can write, as nothing can be made under a file (/dev/null),
+# so no temporary folder is needed and nothing is left behind.
+NOWHERE = os.path.join(os.devnull, "backprop-studio-settings.ini")
 
 
 def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experiment | None,
@@ -127,15 +148,12 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experi
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Backprop Studio")
     app.setOrganizationName("Backprop Studio")
-    with tempfile.TemporaryDirectory(prefix="backprop-studio-") as scratch:
-        # A timed (headless) run leaves the user's settings alone: slides and CI runs
-        # should neither read nor change the window layout or the theme someone chose.
-        settings = QSettings() if args.quit_after is None else \
-            QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(experiment, settings=settings, path=args.file)
-        if other is not None:
-            window.run.start_comparison(other)
-        return _show(args, window, app, on_show)
+    settings = QSettings() if args.quit_after is None else \
+        QSettings(NOWHERE, QSettings.Format.IniFormat)
+    window = MainWindow(experiment, settings=settings, path=args.file)
+    if other is not None:
+        window.run.start_comparison(other)
+    return _show(args, window, app, on_show)
 
 
 def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
@@ -151,8 +169,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     _start_run(window.run, args.steps, args.phases, args.play)
     quit_timer = QTimer()
     quit_timer.setSingleShot(True)
+    failures: list[str] = []  # what could not be done at the end (the screenshot)
     if args.quit_after is not None:
-        quit_timer.timeout.connect(partial(_finish, window, args.screenshot))
+        quit_timer.timeout.connect(partial(_finish, window, args.screenshot, failures))
         quit_timer.start(int(args.quit_after * 1000))
     previous_handlers = _close_on_signals(window)
     pulse = QTimer()
@@ -172,7 +191,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     window.deleteLater()  # widgets go before the QApplication, or a headless exit may crash
     del window
     app.processEvents()
-    return 0
+    for failure in failures:
+        print(f"backprop-studio: {failure}", file=sys.stderr)
+    return 2 if failures else 0
 
 
 def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
@@ -202,9 +223,15 @@ def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message
         print(message, file=sys.stderr)
 
 
-def _finish(window: MainWindow, screenshot: Path | None) -> None:
+def _finish(window: MainWindow, screenshot: Path | None, failures: list[str]) -> None:
+    """Save the screenshot (as every save is written: see sim.files), then close."""
+    from .files import png_bytes
+
     if screenshot is not None:
-        window.grab().save(str(screenshot), "PNG")
+        try:
+            write_atomic(screenshot, png_bytes(window.grab().toImage()))
+        except WriteError as error:
+            failures.append(str(error))
     _close(window)
 
 

@@ -110,16 +110,20 @@ class CheckGradients:
 
 @dataclass(frozen=True)
 class Save:
-    """Write the experiment with its trained state, resumable, to ``path`` (atomically)."""
+    """Write the experiment with its trained state, resumable, to ``path`` (by the rules of
+    `sim.files`: atomically, only over a regular file, over a read-only one only if
+    ``replace_read_only``, which the user was asked)."""
 
     path: Path
+    replace_read_only: bool = False
 
 
 @dataclass(frozen=True)
 class ExportHistory:
-    """Write the recorded history as a CSV table to ``path``."""
+    """Write the recorded history as a CSV table to ``path`` (as `Save` writes)."""
 
     path: Path
+    replace_read_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class ControlPanel(QScrollArea):
         self._inner = QWidget()
         self.column = QVBoxLayout(self._inner)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # it may quote a name from a file
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
         self.column.addWidget(self.error)

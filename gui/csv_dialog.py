@@ -50,6 +50,7 @@ class CsvImportDialog(QDialog):
         self.standardize = QCheckBox("standardise the inputs (mean 0, standard deviation 1)")
         self.standardize.setChecked(True)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # it may quote the table
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

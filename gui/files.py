@@ -2,7 +2,9 @@
 
 Saving goes through the worker, which owns the trainer: it writes the experiment with its
 resume state atomically (a temporary file, then a rename), so a failed save never damages the
-previous file. Lessons open as untitled copies: saving one asks for a new name.
+previous file. Every file the window writes (saves, the history, pictures) follows the rules
+of `sim.files`: only a regular file is ever replaced, and a read-only one only after the user
+agreed. Lessons open as untitled copies: saving one asks for a new name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QPoint, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QBuffer,
+    QEventLoop,
+    QIODevice,
+    QObject,
+    QPoint,
+    QSettings,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -25,23 +37,29 @@ from PySide6.QtWidgets import (
 
 import sim
 from sim import lessons
+from sim.files import WriteError, is_read_only, path_text, write_atomic
 from sim.snapshot import Snapshot
 
 from .csv_dialog import CsvImportDialog
 from .run import RunController
+from .status import message_box_text
 
 RECENT_LIMIT = 8
 EXPERIMENT_FILTER = "Experiments (*.json)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 
-def render_png(widget: QWidget, path: Path, scale: float) -> bool:
-    """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
+def png_bytes(image: QImage) -> bytes:
+    """``image`` as a PNG file's bytes."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     # The stubs type the format as bytes, but PySide6 (6.11) refuses bytes and takes a str.
-    return widget_image(widget, scale).save(str(path), "PNG")  # type: ignore[call-overload]
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
+    return bytes(buffer.data().data())
 
 
 def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:
+    """The widget drawn at ``scale`` times its size (sharp, not enlarged pixels)."""
     image = QImage(widget.size() * scale, QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(scale)
     image.fill(0)
@@ -49,17 +67,22 @@ def widget_image(widget: QWidget, scale: float = 1.0) -> QImage:
     return image
 
 
-def render_svg(widget: QWidget, path: Path, title: str) -> bool:
+def svg_bytes(widget: QWidget, title: str) -> bytes | None:
+    """The widget drawn as an SVG file's bytes; None if it could not be drawn."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
+    generator.setOutputDevice(buffer)
     generator.setSize(widget.size())
     generator.setViewBox(widget.rect())
     generator.setTitle(title)
     painter = QPainter()
     if not painter.begin(generator):
-        return False
+        return None
     widget.render(painter, QPoint())
-    return painter.end()
+    if not painter.end():
+        return None
+    return bytes(buffer.data().data())
 
 
 class Document(QObject):
@@ -70,7 +93,7 @@ class Document(QObject):
     dialogs belong to and whose status bar says what was done."""
 
     changed = Signal()  # the title (file name, unsaved mark, experiment name) may differ
-    error = Signal(str)  # a picture that could not be written
+    error = Signal(str)  # a picture that could not be written, and why
 
     def __init__(self, host: QMainWindow, settings: QSettings, run: RunController,
                  pictures: Mapping[str, QWidget]) -> None:
@@ -85,6 +108,7 @@ class Document(QObject):
         self._saving_as: Path | None = None  # where a pending save goes
         # Tests replace these to answer dialogs at once.
         self.confirm_discard = self._ask_discard
+        self.confirm_replace_read_only = self._ask_replace_read_only
         self.ask_save_path = self._ask_save_path
         self.ask_image_path = self._ask_image_path
         self.ask_csv_path = self._ask_csv_path
@@ -168,9 +192,22 @@ class Document(QObject):
             return path
         return path.with_suffix(".json")
 
-    def save_to(self, path: Path) -> None:
+    def save_to(self, path: Path) -> bool:
+        """Ask the worker to save to ``path`` (a read-only file only if the user agrees);
+        whether it was asked."""
+        replace_read_only = self._may_replace(path)
+        if replace_read_only is None:
+            return False
         self._saving_as = path
-        self.run.save(path)
+        self.run.save(path, replace_read_only)
+        return True
+
+    def _may_replace(self, path: Path) -> bool | None:
+        """Whether a write to ``path`` may replace a read-only file there (False: there is
+        none); None if there is one and the user would rather keep it."""
+        if not is_read_only(path):
+            return False
+        return True if self.confirm_replace_read_only(path) else None
 
     @Slot()
     def import_csv(self) -> None:
@@ -186,8 +223,9 @@ class Document(QObject):
     @Slot()
     def export_history(self) -> None:
         path = self.ask_save_path("Export history", "CSV table (*.csv)", ".csv")
-        if path is not None:
-            self.run.export_history(path)
+        replace_read_only = None if path is None else self._may_replace(path)
+        if path is not None and replace_read_only is not None:
+            self.run.export_history(path, replace_read_only)
 
     def export_view(self, which: str) -> None:
         """A picture of ``which`` of `pictures` ("canvas" or "plots"), as PNG or SVG."""
@@ -197,13 +235,22 @@ class Document(QObject):
             return
         path, scale = answer
         if path.suffix.lower() == ".svg":
-            written = render_svg(widget, path, self.run.experiment.name)
+            content = svg_bytes(widget, self.run.experiment.name)
         else:
-            written = render_png(widget, path.with_suffix(".png"), scale)
-        if written:
-            self.host.statusBar().showMessage(f"Saved {path.name}", 5000)
-        else:
-            self.error.emit(f"cannot write {path}")
+            path = path.with_suffix(".png")
+            content = png_bytes(widget_image(widget, scale))
+        replace_read_only = self._may_replace(path)
+        if replace_read_only is None:
+            return
+        if content is None:
+            self.error.emit(f"cannot write {path_text(path)}: the picture could not be drawn")
+            return
+        try:
+            write_atomic(path, content, replace_read_only=replace_read_only)
+        except WriteError as error:
+            self.error.emit(str(error))
+            return
+        self.host.statusBar().showMessage(f"Saved {path.name}", 5000)
 
     @Slot()
     def copy_canvas(self) -> None:
@@ -275,13 +322,21 @@ class Document(QObject):
         self.run.written.connect(finished)
         self.run.write_failed.connect(finished)
         try:
-            self.save_to(path)
+            if not self.save_to(path):
+                return False  # the user kept a read-only file
             QTimer.singleShot(timeout_ms, loop.quit)
             loop.exec()
         finally:
             self.run.written.disconnect(finished)
             self.run.write_failed.disconnect(finished)
         return outcome == [True]
+
+    def _ask_replace_read_only(self, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self.host, "Replace a read-only file?", message_box_text(
+                f"{path_text(path.name)} is read-only: its permissions say it should not be "
+                "changed. Replace it anyway? (The new file is read-only too.)"))
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ask_save_path(self, title: str = "Save experiment", file_filter: str = EXPERIMENT_FILTER,
                        suffix: str = ".json") -> Path | None:

@@ -264,11 +264,11 @@ class RunController(QObject):
     def check_gradients(self) -> int:
         return self.worker.check_gradients()
 
-    def save(self, path: Path) -> int:
-        return self.worker.save(path)
+    def save(self, path: Path, replace_read_only: bool = False) -> int:
+        return self.worker.save(path, replace_read_only)
 
-    def export_history(self, path: Path) -> int:
-        return self.worker.export_history(path)
+    def export_history(self, path: Path, replace_read_only: bool = False) -> int:
+        return self.worker.export_history(path, replace_read_only)
 
     # ------------------------------------------------------------------ side by side
 
@@ -387,16 +387,26 @@ class RunController(QObject):
 
     @Slot(object)
     def _failed(self, error: BaseException) -> None:
-        self.error.emit("Training stopped because of an internal error:\n\n" +
+        self._stopped_by_error()
+        self.error.emit("An internal error stopped what was asked; training is paused:\n\n" +
                         last_line(error))
+
+    def _stopped_by_error(self) -> None:
+        """The worker paused after an error: so does the window."""
+        if self._playing:
+            self.set_playing(False)
 
     @Slot(object, object)
     def _b_load_failed(self, source: Path | None, error: sim.ExperimentError) -> None:
         self.error.emit(f"B: {error}")
+        if self.worker_b is not None and self.worker_b.latest(0) is None:
+            self.stop_comparison()  # B could not even start: there is nothing to compare
 
     @Slot(object)
     def _b_failed(self, error: BaseException) -> None:
-        self.error.emit("B stopped because of an internal error: " + last_line(error))
+        self._stopped_by_error()
+        self.error.emit("An internal error stopped what was asked of B; training is paused: " +
+                        last_line(error))
 
 
 def last_line(error: BaseException) -> str:

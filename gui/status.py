@@ -1,11 +1,16 @@
 """The status bar's readout of the run: step, epoch, loss, steps a second and the phase of
-the newest snapshot, and while a run of epochs goes on, its progress and a Cancel button."""
+the newest snapshot, and while a run of epochs goes on, its progress and a Cancel button; and
+how a message is put on the status line or in a message box, as plain text."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
+from sim.schema import one_line
 from sim.snapshot import Snapshot
 
 from .run import RunController
@@ -49,3 +54,21 @@ class RunStatus(QObject):
     def _run_finished(self) -> None:
         self.progress.hide()
         self.cancel.hide()
+
+
+# Messages quote files: a key, a CSV header, a file name. Qt guesses whether a message box's
+# text is HTML from its first line, so a file could show a red heading instead of the error.
+
+
+def message_box_text(message: str) -> str:
+    """What to give a message box (which guesses the format) for it to show ``message`` as
+    written: the message itself if Qt takes it for plain text, else the message escaped as
+    HTML, its lines and spaces kept."""
+    if not Qt.mightBeRichText(message):
+        return message
+    return f"<p style='white-space: pre-wrap'>{html.escape(message, quote=False)}</p>"
+
+
+def status_line_text(message: str) -> str:
+    """``message`` on one line, control characters escaped (the status line is one line)."""
+    return one_line(" ".join(line for line in message.splitlines() if line))

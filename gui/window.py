@@ -51,7 +51,7 @@ from .presentation import LectureLayout, Presentation
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
-from .status import RunStatus
+from .status import RunStatus, message_box_text, status_line_text
 from .style import Style
 from .views_panel import ViewsPanel
 
@@ -372,8 +372,10 @@ class MainWindow(QMainWindow):
             self.sheet.show_for(self.actions(), self.style_)
 
     def show_error(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15000)
-        QMessageBox.warning(self, "Backprop Studio", message)
+        """On the status line and in a message box, always as plain text (it may quote a
+        file)."""
+        self.statusBar().showMessage(status_line_text(message), 15000)
+        QMessageBox.warning(self, "Backprop Studio", message_box_text(message))
 
     # ------------------------------------------------------------------ the run says
 

@@ -6,6 +6,11 @@ could never be delivered to it; a stop flag is looked at between phases), and it
 newest Snapshot when it paints; older snapshots are simply replaced, so nothing can pile up
 however slow the painting is. Results and failures come back as signals, apart. The worker
 touches no widget.
+
+The worker survives any error: a command that fails unexpectedly (a bug, or a file system
+that fails in a way nobody foresaw) is reported with `failed`, training pauses, and the next
+command is handled as usual. An experiment that cannot be trained at the start leaves the
+worker waiting for another (`load_failed`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +37,7 @@ from PySide6.QtCore import (
 
 import sim
 from sim.address import ParameterAddress
+from sim.files import WriteError, write_atomic
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.trainer import Trainer
@@ -124,13 +131,16 @@ class TrainingWorker(QThread):
     signals, a success and a failure apart; the newest Snapshot is taken with `latest`.
     """
 
-    failed = Signal(object)  # an exception no command expects (a bug): the worker has stopped
+    # An exception no command expects (a bug): that command is dropped, training pauses, the
+    # worker goes on with the next command.
+    failed = Signal(object)
     loaded = Signal(object, object)  # (Experiment, the file it came from or None): now trained
     load_failed = Signal(object, object)  # (that file or None, ExperimentError): nothing changed
     read = Signal(int, object, object)  # (ticket of the Read, path, Experiment)
     read_failed = Signal(int, object, object)  # (ticket of the Read, path, ExperimentError)
     written = Signal(object)  # the path that Save or ExportHistory wrote
-    write_failed = Signal(object, str)  # (path, one line saying why): an old file is intact
+    # (path, one line saying why): nothing was written, an old file is intact
+    write_failed = Signal(object, str)
     checked = Signal(str)  # the result of CheckGradients, one line
     # A run of epochs or steps ended (done, or training stopped by itself): the run's token,
     # as the window gave it, so that the end of an earlier run cannot end a later one
@@ -159,7 +169,7 @@ class TrainingWorker(QThread):
         self._initial = experiment
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         # Owned by the worker thread once it runs:
-        self._trainer: Trainer  # built when the thread starts
+        self._current: Trainer | None = None  # built when the thread starts; see _trainer
         self._in_hand = 0  # the ticket of the command being run
         self._playing = False
         self._speed: float | None = None  # steps per second; None: as fast as possible
@@ -228,11 +238,11 @@ class TrainingWorker(QThread):
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
 
-    def save(self, path: Path) -> int:
-        return self.send(Save(path))
+    def save(self, path: Path, replace_read_only: bool = False) -> int:
+        return self.send(Save(path, replace_read_only))
 
-    def export_history(self, path: Path) -> int:
-        return self.send(ExportHistory(path))
+    def export_history(self, path: Path, replace_read_only: bool = False) -> int:
+        return self.send(ExportHistory(path, replace_read_only))
 
     @property
     def last_ticket(self) -> int:
@@ -317,40 +327,71 @@ class TrainingWorker(QThread):
 
     def run(self) -> None:
         try:
-            self._trainer = Trainer(self._initial)
-            self._publish()
+            self._guarded(self._start)
             while not self._stopping.is_set():
                 self._handle_commands()
                 if self._busy():
-                    self._train_one_frame()
+                    self._guarded(self._train_one_frame)
                 else:
                     self._wake.wait(IDLE_WAIT)
                     self._wake.clear()
-        except Exception as error:  # a bug: report it to the GUI instead of dying silently
-            self.failed.emit(error)
         finally:
             with self._state:
                 self._ended = True
                 self._state.notify_all()
 
+    def _start(self) -> bool:
+        """Build the first trainer; an experiment it refuses is reported as a failed load."""
+        try:
+            self._current = Trainer(self._initial)
+        except sim.ExperimentError as error:
+            self.load_failed.emit(None, error)
+            return False
+        self._publish()
+        return True
+
+    @property
+    def _trainer(self) -> Trainer:
+        """The trainer (commands that need one are not run without: see _handle_commands)."""
+        if self._current is None:
+            raise RuntimeError("no experiment is loaded")
+        return self._current
+
+    def _guarded(self, work: Callable[[], bool | None]) -> bool:
+        """``work()``, or, if it raises what nothing expects, training paused and the error
+        reported (`failed`); whether the trainer may have changed."""
+        try:
+            return bool(work())
+        except Exception as error:
+            self._playing = False
+            self._pending_steps = 0
+            self._target_epoch = None
+            self.failed.emit(error)
+            return True
+
     def _busy(self) -> bool:
-        trainer = self._trainer
-        if trainer.stopped:
+        if self._current is None or self._current.stopped:
             return False
         return self._playing or self._pending_steps > 0 or self._target_epoch is not None
 
     def _handle_commands(self) -> None:
-        """Run every queued command, publish what they changed, then say so."""
+        """Run every queued command, publish what they changed, then say so. Without a trainer
+        (the first experiment was refused) only the commands that need none are run."""
         changed = False
         while True:
             try:
                 self._in_hand, command = self._commands.get_nowait()
             except queue.Empty:
                 break
-            changed |= self._HANDLERS[type(command)](self, command)
-        if changed:
-            self._publish()
+            if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
+                continue
+            changed |= self._guarded(partial(self._run_command, command))
+        if changed and self._current is not None:
+            self._guarded(self._publish)
         self._report()
+
+    def _run_command(self, command: Command) -> bool:
+        return self._HANDLERS[type(command)](self, command)
 
     def _report(self) -> None:
         """Tell waiting threads which commands have run and whether training goes on."""
@@ -509,7 +550,7 @@ class TrainingWorker(QThread):
         except sim.ExperimentError as error:
             self.load_failed.emit(command.source, error)
             return False
-        self._trainer = trainer
+        self._current = trainer
         self._playing = False
         self._pending_steps = 0
         self._target_epoch = None
@@ -570,18 +611,27 @@ class TrainingWorker(QThread):
 
     def _save(self, command: Save) -> bool:
         finished = self._finish_iteration()  # the state is whole between iterations only
-        self._write(command.path, lambda: sim.dumps(self._trainer.to_experiment()))
+
+        def write() -> None:  # a state a file cannot hold raises ExperimentError (see sim.state)
+            sim.save(self._trainer.to_experiment(), command.path,
+                     replace_read_only=command.replace_read_only)
+
+        self._write(command.path, write)
         return finished
 
     def _export_history(self, command: ExportHistory) -> bool:
-        self._write(command.path, self._trainer.history.csv_text)
+        text = self._trainer.history.csv_text()
+        self._write(command.path, partial(write_atomic, command.path, text.encode("utf-8"),
+                                          replace_read_only=command.replace_read_only))
         return False
 
-    def _write(self, path: Path, text: Callable[[], str]) -> None:
+    def _write(self, path: Path, write: Callable[[], None]) -> None:
+        """Report whether ``write`` wrote ``path``; a refusal names the file and the reason."""
         try:
-            sim.experiment.write_text_atomic(Path(path), text())
-        except OSError as error:
-            self.write_failed.emit(path, f"cannot write {path}: {error.strerror or error}")
+            write()
+        except (OSError, sim.ExperimentError) as error:  # ExperimentError: a state too large
+            self.write_failed.emit(path, str(error) if isinstance(error, WriteError)
+                                   else str(WriteError(path, _reason(error))))
             return
         self.written.emit(path)
 
@@ -642,3 +692,15 @@ def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | Non
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
     return Views(trainer.step_count, shown_boundary, shown_landscape, problem)
+
+
+def _reason(error: OSError | sim.ExperimentError) -> str:
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+
+
+def check_trainable(experiment: sim.Experiment) -> None:
+    """ExperimentError if no trainer can be built on ``experiment``: what reading a file cannot
+    find out (a CSV cell that is not a number, targets the loss cannot take, a saved state that
+    does not fit). The app checks the files named on its command line with this before its
+    window opens, as ``python -m sim check`` does."""
+    Trainer(experiment)

@@ -1,25 +1,32 @@
 """The command line: ``python -m sim run|check|gradcheck|explain FILE``.
 
-Exit codes: 0 success, 1 a gradient check failed, 2 invalid input (one line on stderr, no
-traceback, nothing written), 3 training diverged.
+Exit codes: 0 success, 1 a gradient check found a mismatch, 2 invalid input or a file that
+cannot be written (one line on stderr naming the file, no traceback; invalid input writes
+nothing), 3 training diverged (or the loss to check gradients on is not finite).
+
+Text from a file (the experiment's name, a saved stop message, file names) is printed with its
+control characters escaped: a file cannot move the cursor or recolour the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
+import stat
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
-from . import explain
-from .experiment import load, save
-from .schema import ExperimentError
+from . import data, explain
+from .experiment import Experiment, load, save
+from .files import WriteError, path_text, same_file, writable_target
+from .schema import ExperimentError, one_line
 from .trainer import Trainer
 
 EXIT_OK, EXIT_GRADCHECK_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
@@ -35,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ExperimentError, CliError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (ExperimentError, CliError, WriteError) as error:
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -44,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (python -m sim explain ... | head)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until the exit
         return EXIT_OK
+    except OSError as error:  # a file that could not be read or written: one line still
+        where = f"{path_text(error.filename)}: " if error.filename else ""
+        print(f"error: {where}{one_line(error.strerror or str(error))}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +104,7 @@ def _check(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
     network = trainer.network
     shape = "-".join(str(n) for n in [network.inputs] + [layer.units for layer in network.layers])
-    print(f"{args.file}: valid; network {shape}, "
+    print(f"{path_text(args.file)}: valid; network {shape}, "
           f"{_count(network.n_trainable, 'trainable parameter')}, "
           f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
           f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}")
@@ -108,6 +119,8 @@ def _gradcheck(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
     result = trainer.gradcheck(args.max_parameters)
     print(result.summary())
+    if not result.finite:
+        return EXIT_DIVERGED
     return EXIT_OK if result.passed else EXIT_GRADCHECK_FAILED
 
 
@@ -120,21 +133,21 @@ def _run(args: argparse.Namespace) -> int:
              stopping.early_stopping, stopping.time_limit)):
         raise CliError("nothing says when to stop: give --steps or --epochs, or a stopping "
                        "rule in the file")
-    for path in (args.trace, args.save):
-        if path is not None and not path.resolve().parent.is_dir():
-            raise CliError(f"cannot write {path}: its folder does not exist")
-    trace = _open(args.trace) if args.trace else None
+    _check_outputs(args, experiment)
+    trace = _Trace(args.trace) if args.trace else None
     progress = _Progress(sys.stderr, trainer, args.steps) if sys.stderr.isatty() else None
     try:
         def on_step(t: Trainer) -> None:
             if trace is not None:
-                _write(trace, _trace_record(t))
+                trace.write(_trace_record(t))
             if progress is not None:
                 progress.update(t)
 
         trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
         if trainer.stop_event is not None and trace is not None:
-            _write(trace, trainer.stop_event.to_json())
+            trace.write(trainer.stop_event.to_json())
+    except _TraceFailed:
+        pass  # training stops where the trace could not go on; what was trained is saved
     finally:
         if trace is not None:
             trace.close()
@@ -142,16 +155,97 @@ def _run(args: argparse.Namespace) -> int:
             progress.close(trainer)
     if args.save is not None:
         try:
-            save(trainer.to_experiment(), args.save)
-        except OSError as error:
-            raise CliError(f"cannot write {args.save}: {error.strerror}") from None
+            trained = trainer.to_experiment()
+        except ExperimentError as error:  # a state no file can hold: see sim.state.save_state
+            raise WriteError(args.save, str(error)) from None
+        save(trained, args.save)
+    if trace is not None and trace.failure is not None:
+        saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
+        raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
     if not args.quiet:
         _summary(trainer, sys.stdout)
     stop = trainer.stop_event
     if stop is not None and trainer.diverged:
-        print(stop.message, file=sys.stderr)
+        print(one_line(stop.message), file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+def _check_outputs(args: argparse.Namespace, experiment: Experiment) -> None:
+    """Refuse, before training, a --trace or --save that could not be written or would
+    overwrite an input (the experiment, its data table) or each other. A --save may name the
+    experiment itself: that updates it in place."""
+    table = [("the experiment's data table (data.path)",
+              data.csv_path(experiment.data, experiment.base_dir))] \
+        if experiment.data.kind == "csv" else []
+    inputs = {"--trace": [("the experiment being run", args.file), *table], "--save": table}
+    if args.trace is not None:
+        _check_trace_target(args.trace)
+        if args.save is not None and same_file(args.trace, args.save):
+            raise CliError(f"--trace and --save both name {path_text(args.save)}: the save "
+                           "would replace the trace")
+    if args.save is not None:
+        writable_target(args.save)
+    for option, path in (("--trace", args.trace), ("--save", args.save)):
+        for what, source in inputs[option] if path is not None else ():
+            if same_file(path, source):
+                raise CliError(f"{option} {path_text(path)} is {what}: it would be overwritten")
+
+
+# A trace is a stream of lines, so it may also go to a terminal, /dev/null or a FIFO that a
+# program reads (never waiting for one that nobody reads); never to a folder, a disk or socket.
+STREAMS = (stat.S_ISFIFO, stat.S_ISCHR)
+
+
+def _check_trace_target(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        mode = 0  # a new file, or a path output_target names the problem of
+    if not any(test(mode) for test in STREAMS):
+        writable_target(path)
+
+
+class _TraceFailed(Exception):
+    """The trace could not be written: training stops (`_Trace.failure` says why)."""
+
+
+class _Trace:
+    """The --trace file, one JSON line a step; a failure to write it (a full disk) is kept in
+    ``failure`` and ends the run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.failure: WriteError | None = None
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
+        try:
+            handle = os.open(path, flags, 0o666)  # non-blocking: a FIFO never makes it wait
+        except OSError as error:
+            reason = "no program reads from the FIFO" if error.errno == errno.ENXIO \
+                else error.strerror or str(error)
+            raise WriteError(path, reason) from None
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(handle, True)  # once open, a slow reader slows the run down
+        stream_like = not stat.S_ISREG(os.fstat(handle).st_mode)
+        self.stream = os.fdopen(handle, "w", encoding="utf-8", buffering=1 if stream_like
+                                else -1)
+
+    def write(self, record: dict[str, Any]) -> None:
+        try:
+            self.stream.write(json.dumps(record, allow_nan=False) + "\n")
+        except OSError as error:
+            self._failed(error)
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        except OSError as error:
+            if self.failure is None:
+                self.failure = WriteError(self.path, error.strerror or str(error))
+
+    def _failed(self, error: OSError) -> None:
+        self.failure = WriteError(self.path, error.strerror or str(error))
+        raise _TraceFailed from None
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -169,19 +263,12 @@ def _explain(args: argparse.Namespace) -> int:
                 print(f"   {line}")
         stop = trainer.stop_event
         if stop is not None:
-            print(stop.message)
+            print(one_line(stop.message))
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- output
-
-def _open(path: Path) -> TextIO:
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as error:
-        raise CliError(f"cannot write {path}: {error.strerror}") from None
-
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
@@ -204,13 +291,9 @@ def _trace_record(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def _write(stream: IO[str], record: dict[str, Any]) -> None:
-    stream.write(json.dumps(record, allow_nan=False) + "\n")
-
-
 def _summary(trainer: Trainer, out: TextIO) -> None:
     row = trainer.history.last()
-    name = trainer.experiment.name
+    name = one_line(trainer.experiment.name)
     if row is None:
         print(f"{name}: no steps taken", file=out)
         return
@@ -222,7 +305,7 @@ def _summary(trainer: Trainer, out: TextIO) -> None:
         parts.append(f"validation loss {row['val_loss']:.6g}")
     print(", ".join(parts), file=out)
     if trainer.stop_event is not None and not trainer.diverged:
-        print(trainer.stop_event.message, file=out)
+        print(one_line(trainer.stop_event.message), file=out)
     if trainer.network.n_trainable <= SMALL_NETWORK:
         for layer in trainer.network.layers:
             line = f"layer {layer.number}: W = {_one_line_array(layer.W)}"

@@ -9,9 +9,9 @@ one-hot columns for more).
 from __future__ import annotations
 
 import csv
-import io
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from .file_cache import FileCache
+from .files import path_text, read_regular
 from .schema import (
     MAX_NAME,
     ExperimentError,
     Section,
     join_path,
-    read_at_most,
     read_choice,
     read_matrix,
     read_text,
@@ -35,6 +35,11 @@ MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
 MAX_BITS = 12
 MAX_CSV_BYTES = 50 * 1024 * 1024
+# Numbers of data (samples times inputs and outputs) and cells of a CSV table: what bounds the
+# time and memory a data set takes to read and build (a million cells of a table take about a
+# second and 100 MB; 100,000 rows of 256 columns took 14 seconds and 570 MB).
+MAX_DATA_NUMBERS = 1_000_000
+MAX_CSV_CELLS = 1_000_000
 
 COMMON_KEYS = ("kind", "validation_fraction", "standardize", "jitter", "input_names",
                "output_names")
@@ -353,12 +358,26 @@ def _read_line(s: Section) -> dict[str, Any]:
 
 
 def _read_inline(s: Section) -> dict[str, Any]:
+    _check_inline_size(s)
     inputs = read_matrix(s.raw("inputs"), s.at("inputs"), None, None, MAX_SAMPLES,
                          MAX_FEATURES)
     if not inputs or not inputs[0]:
         raise ExperimentError(s.at("inputs"), "must hold at least one sample of one number")
     targets = _inline_targets(s, len(inputs))
     return {"inputs": tuple(map(tuple, inputs)), "targets": tuple(map(tuple, targets))}
+
+
+def _check_inline_size(s: Section) -> None:
+    """At most MAX_DATA_NUMBERS numbers, told from the lists' lengths before a number is read
+    (the shapes are checked as they are read)."""
+    numbers = 0
+    for key in ("inputs", "targets"):
+        rows = s.raw(key)
+        if isinstance(rows, list) and rows:
+            numbers += len(rows) * (len(rows[0]) if isinstance(rows[0], list) else 1)
+    if numbers > MAX_DATA_NUMBERS:
+        raise ExperimentError(s.at("inputs"), f"inputs and targets hold {numbers:,} numbers; "
+                                              f"at most {MAX_DATA_NUMBERS:,} are allowed")
 
 
 def _inline_targets(s: Section, samples: int) -> list[list[float]]:
@@ -581,19 +600,22 @@ def _cells(table: CsvTable) -> int:
 
 
 def _read_table_file(path: Path) -> CsvTable:
+    name = path_text(path)
     try:
-        raw = read_at_most(path, MAX_CSV_BYTES)
+        raw = read_regular(path, MAX_CSV_BYTES)
     except OSError as error:
-        raise ExperimentError("data.path", f"cannot read {path}: {error.strerror}") from None
+        raise ExperimentError("data.path", f"cannot read {name}: {error.strerror}") from None
     if raw is None:
         raise ExperimentError("data.path", f"file is larger than {MAX_CSV_BYTES >> 20} MB: "
-                                           f"{path}")
-    return parse_csv_text(raw, str(path))
+                                           f"{name}")
+    text = csv_text(raw, name)
+    del raw  # the text is all that is needed from here
+    return parse_csv_text(text, name)
 
 
-# Tables of up to a million cells in all are kept: a larger one is read again, not kept.
+# Up to three of the largest tables are kept: a table larger than all of them is read again.
 CSV_TABLES: FileCache[CsvTable] = FileCache(_read_table_file, _cells, capacity=4,
-                                            max_weight=1_000_000)
+                                            max_weight=3 * MAX_CSV_CELLS)
 
 
 def read_table(path: Path) -> CsvTable:
@@ -603,8 +625,8 @@ def read_table(path: Path) -> CsvTable:
     return CSV_TABLES.get(path)
 
 
-def parse_csv_text(raw: bytes, name: str) -> CsvTable:
-    """Split CSV bytes into a header and rows, refusing what is not a rectangular table."""
+def csv_text(raw: bytes, name: str) -> str:
+    """The text of a CSV file's bytes; ExperimentError if they are not UTF-8 text."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -612,16 +634,19 @@ def parse_csv_text(raw: bytes, name: str) -> CsvTable:
             from None
     if "\x00" in text:
         raise ExperimentError("data.path", f"{name} is not a text file (it holds NUL bytes)")
+    return text
+
+
+def parse_csv_text(text: str, name: str) -> CsvTable:
+    """Split CSV text into a header and rows, refusing what is not a rectangular table.
+
+    The limits on columns, rows and cells are checked as the rows are read: a table too large
+    is refused as soon as that is certain, without reading the rest of it.
+    """
     rows = _non_blank_rows(text, name)
     if not rows:
         raise ExperimentError("data.path", f"{name} is empty")
     header = tuple(cell.strip() for cell in rows[0])
-    if len(header) > MAX_FEATURES * 2:
-        raise ExperimentError("data.path", f"{name} has {len(header)} columns; "
-                                           f"at most {MAX_FEATURES * 2} are allowed")
-    if len(rows) - 1 > MAX_SAMPLES:
-        raise ExperimentError("data.path", f"{name} has {len(rows) - 1} rows; "
-                                           f"at most {MAX_SAMPLES} are allowed")
     if len(rows) < 2:
         raise ExperimentError("data.path", f"{name} has a header but no data rows")
     for number, column in enumerate(header):
@@ -637,17 +662,46 @@ def parse_csv_text(raw: bytes, name: str) -> CsvTable:
 
 
 def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
-    """Rows with their numbers counted as a spreadsheet counts them, blank rows left out."""
+    """Rows with their numbers counted as a spreadsheet counts them, blank rows left out; the
+    header (the first) of at most 2 * MAX_FEATURES cells, then at most MAX_SAMPLES rows of
+    MAX_CSV_CELLS cells in all."""
     rows: list[CsvRow] = []
-    number = 0
+    number = cells_read = 0
     try:
-        # newline=None: rows may end in \n, \r\n or a bare \r (as Excel for Mac writes them)
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=None)), start=1):
-            if any(cell.strip() for cell in cells):
-                rows.append(CsvRow(cells, number))
+        for number, cells in enumerate(csv.reader(_lines(text)), start=1):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if rows:
+                cells_read += len(cells)
+            elif len(cells) > MAX_FEATURES * 2:
+                raise ExperimentError("data.path", f"{name} has {len(cells)} columns; "
+                                                   f"at most {MAX_FEATURES * 2} are allowed")
+            rows.append(CsvRow(cells, number))
+            if len(rows) - 1 > MAX_SAMPLES:
+                raise ExperimentError("data.path", f"{name} has more than {MAX_SAMPLES} rows; "
+                                                   f"at most {MAX_SAMPLES} are allowed")
+            if cells_read > MAX_CSV_CELLS:
+                raise ExperimentError("data.path", f"{name} has more than {MAX_CSV_CELLS:,} "
+                                                   f"cells (by row {number}); at most "
+                                                   f"{MAX_CSV_CELLS:,} are allowed")
     except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
         raise ExperimentError("data.path", f"{name}: row {number + 1}: {error}") from None
     return rows
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, each ending in "\n", one at a time (as io.StringIO with
+    newline=None gives them, without its copy of the text, four bytes a character): rows may
+    end in \n, \r\n or a bare \r (as Excel for Mac writes them)."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start:end.start()] + "\n"
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
 
 
 def csv_columns(spec: DataSpec, header: Sequence[str]) -> tuple[list[int], list[int]]:

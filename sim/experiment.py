@@ -8,11 +8,9 @@ problem is reported in one line naming the field.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import stat
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from . import data, losses
 from .activations import Activation
 from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
+from .files import WriteError, output_target, path_text, read_regular, write_atomic
 from .initializers import InitSpec
 from .lesson_view import LessonView
 from .optimizers import OptimizerSpec
@@ -30,14 +29,21 @@ from .schema import (
     Section,
     describe,
     join_path,
-    read_at_most,
     read_matrix,
     read_vector,
 )
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# The largest experiment a file may hold: at most 1,000,000 numbers of data, 723,712 initial
+# weights and biases (eleven layers of 256 units) and a checkpoint of four times that (the
+# parameters, Adam's two moments, early stopping's best), 4.6 million numbers in all. Written
+# at most 26 bytes a number ("-2.2250738585072014e-308, "), 115 MB and 4.7 million values
+# (tests/test_file_faults.py builds it): every experiment that loads can be saved, and its save
+# loads again. The values bound the time and memory a file
+# takes to read, before it is decoded (a 128 MB file of "1," would be 64 million).
+MAX_FILE_BYTES = 128 * 1024 * 1024
+MAX_VALUES = 6_000_000
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_INPUTS = data.MAX_FEATURES  # a network takes every feature its data may have
@@ -245,16 +251,39 @@ class Experiment:
 def load(path: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file; raises ExperimentError naming the bad field."""
     path = Path(path)
+    name = path_text(path)
     try:
-        raw = read_at_most(path, MAX_FILE_BYTES)
+        raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as error:
-        raise ExperimentError("", f"cannot read {path}: {error.strerror}") from None
+        raise ExperimentError("", f"cannot read {name}: {error.strerror}") from None
     if raw is None:
-        raise ExperimentError("", f"{path} is larger than {MAX_FILE_BYTES >> 20} MB")
-    document = decode_json(raw, str(path))
+        raise ExperimentError("", f"{name} is larger than {MAX_FILE_BYTES >> 20} MB")
+    problem = _size_problem(raw)
+    if problem:
+        raise ExperimentError("", f"{name} {problem}")
+    document = decode_json(raw, name)
+    del raw  # the decoded document is all that is needed from here
     if not isinstance(document, dict):  # a problem of the file as a whole: name the file
-        raise ExperimentError("", f"{path}: {_NOT_AN_OBJECT}, got {describe(document)}")
+        raise ExperimentError("", f"{name}: {_NOT_AN_OBJECT}, got {describe(document)}")
     return parse(document, base_dir=path.resolve().parent)
+
+
+def values_bound(raw: bytes) -> int:
+    """At least as many as the values (numbers, texts, lists, objects, ...) the JSON text
+    holds: every value but the first of a list or object follows a comma, and every list and
+    object opens with a bracket. Counted in C, before anything is decoded."""
+    return raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1
+
+
+def _size_problem(raw: bytes) -> str:
+    """Why JSON text of this size is not read as an experiment ("" if it may be)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return f"would be {len(raw) / 2**20:.1f} MB; at most {MAX_FILE_BYTES >> 20} MB is read"
+    values = values_bound(raw)
+    if values > MAX_VALUES:
+        return (f"holds about {values:,} values (commas and brackets); at most {MAX_VALUES:,} "
+                "are read")
+    return ""
 
 
 def decode_json(raw: bytes, name: str) -> Any:
@@ -566,42 +595,63 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
 
 
 def dumps(experiment: Experiment) -> str:
-    """The experiment as JSON text; floats are written so they read back bit for bit."""
-    return json.dumps(to_dict(experiment), indent=1, allow_nan=False) + "\n"
+    """The experiment as JSON text, one key per line and a row of numbers on one line; floats
+    are written so they read back bit for bit."""
+    return _json_text(to_dict(experiment), "") + "\n"
 
 
-def save(experiment: Experiment, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename over the target.
+def _json_text(value: Any, indent: str) -> str:
+    """JSON for ``value``: objects and lists of lists one item per line, any other list (of
+    numbers or names) on one line."""
+    inner = indent + " "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(key)}: {_json_text(item, inner)}"
+                 for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(item, (list, dict)) for item in value):
+        return "[\n" + ",\n".join(inner + _json_text(item, inner) for item in value) + \
+            "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False)
 
-    A failed or interrupted save leaves the previous file exactly as it was.
+
+def save(experiment: Experiment, path: str | os.PathLike, *,
+         replace_read_only: bool = False) -> None:
+    """Write the experiment to ``path`` by the rules of `sim.files` (atomically, only over a
+    regular file, a read-only one only if ``replace_read_only``), its relative data path
+    rewritten to lead from the new file's folder to the same table; WriteError if it is not
+    written, for any reason, and then nothing has changed.
+
+    What is written always loads again: a text beyond the loader's limits is refused.
     """
-    write_text_atomic(Path(path), dumps(experiment))
+    target = output_target(path)
+    content = dumps(rebased(experiment, target.parent, path)).encode("utf-8")
+    problem = _size_problem(content)
+    if problem:
+        raise WriteError(path, f"the experiment {problem}")
+    write_atomic(path, content, replace_read_only=replace_read_only)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old file or the new, never half."""
-    target = path.resolve()  # through a symbolic link: the file it points to is replaced
-    handle, temporary = _create_beside(target)
+def rebased(experiment: Experiment, folder: Path, path: str | os.PathLike = "") -> Experiment:
+    """The experiment as a file in ``folder`` must write it: a relative CSV path rewritten to
+    lead from ``folder`` to the table it leads to now (from ``base_dir``, or the working folder
+    without one, as the data is read); an absolute path where no relative one can (another
+    drive). WriteError naming ``path`` if where the table is cannot be told."""
+    spec = experiment.data
+    if spec.kind != "csv" or spec.path is None or Path(spec.path).is_absolute():
+        return experiment
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            if target.exists():  # keep the permissions of the file being replaced
-                os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _create_beside(target: Path) -> tuple[int, str]:
-    """A new, empty file in ``target``'s folder, open for writing.
-
-    Created with mode 0o666 so that the umask decides, as for any new file (tempfile.mkstemp
-    would make it 0o600, and a saved lesson unreadable to everyone else).
-    """
-    name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # as mkstemp
-    return os.open(name, flags, 0o666), name
+        base = (experiment.base_dir or Path.cwd()).resolve()
+        given = base / spec.path
+        # The folders resolved (so that ".." means what it means on disk), the table's own
+        # name kept: a link named there stays the link.
+        table = given.parent.resolve() / given.name
+    except (OSError, RuntimeError) as error:
+        raise WriteError(path, f"cannot tell where data.path {spec.path!r} leads: "
+                               f"{getattr(error, 'strerror', None) or error}") from None
+    if base == folder:
+        return experiment
+    try:
+        written = os.path.relpath(table, folder)
+    except ValueError:  # on another drive than the folder
+        written = str(table)
+    return experiment.replace(data=replace(spec, path=written))

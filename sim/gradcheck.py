@@ -21,6 +21,7 @@ are counted in ``at_kinks`` and left out of the comparison.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,25 +37,42 @@ NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| 
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    worst_relative_error: float
+    worst_relative_error: float  # NaN where the numbers could not be compared (not finite)
     worst_parameter: str  # e.g. "layer 2, w_01" or "layer 1, b_3"
     analytic: float  # backpropagation's gradient for the worst parameter
     numeric: float  # the finite-difference estimate for it
     checked: int  # how many parameters were compared
     total: int  # how many trainable parameters there are
     at_kinks: int = 0  # parameters whose nudges crossed a ReLU kink (not compared)
+    loss: float = 0.0  # the loss (with the penalty) at the weights checked
+
+    @property
+    def finite(self) -> bool:
+        """Whether there were numbers to compare: the loss, and both gradients of the worst
+        parameter, are finite (they are not once training has diverged)."""
+        return all(map(math.isfinite, (self.loss, self.analytic, self.numeric)))
 
     @property
     def passed(self) -> bool:
-        return self.worst_relative_error <= TOLERANCE
+        """The gradients were compared, and agree."""
+        return self.finite and self.checked > 0 and self.worst_relative_error <= TOLERANCE
 
     def summary(self) -> str:
         """One line: the worst disagreement, where, both numbers, and the verdict."""
         kinks = f", {self.at_kinks} at ReLU kinks left out" if self.at_kinks else ""
+        counted = f"{self.checked} of {self.total} parameters checked{kinks}"
+        if not math.isfinite(self.loss):
+            return (f"the loss is {self.loss} at these weights, not a finite number: there are "
+                    f"no gradients to compare; NOT FINITE")
+        if not self.finite:
+            return (f"at {self.worst_parameter} backprop gives {self.analytic:.10g} and finite "
+                    f"differences {self.numeric:.10g}: not both finite numbers, so they cannot "
+                    f"be compared; {counted}: NOT FINITE")
+        if not self.checked:
+            return f"no parameter could be compared ({counted}): NOTHING CHECKED"
         return (f"worst relative error {self.worst_relative_error:.3e} at "
                 f"{self.worst_parameter} (backprop {self.analytic:.10g}, finite differences "
-                f"{self.numeric:.10g}); {self.checked} of {self.total} parameters checked"
-                f"{kinks}: {'ok' if self.passed else 'MISMATCH'}")
+                f"{self.numeric:.10g}); {counted}: {'ok' if self.passed else 'MISMATCH'}")
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,
@@ -103,14 +121,19 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
         inner, outer = losses[2] - losses[1], losses[3] - losses[0]
         numeric[position] = (8.0 * inner - outer) / (12.0 * h)
     analytic = analytic_all[indices]
-    floor = noise_floor(base_loss, steps)
-    errors = np.where(smooth, relative_error(analytic, numeric, floor), 0.0)
-    worst = int(np.argmax(errors))  # every network has at least one weight
+    unusable = smooth & ~(np.isfinite(analytic) & np.isfinite(numeric))
+    with np.errstate(invalid="ignore"):  # inf - inf where a gradient is not finite
+        floor = noise_floor(base_loss, steps)
+        errors = np.where(smooth & ~unusable, relative_error(analytic, numeric, floor), 0.0)
+    # The first parameter whose numbers are not finite, else the worst disagreement (every
+    # network has at least one weight).
+    worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
     return GradcheckResult(
-        worst_relative_error=float(errors[worst]),
+        worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
         worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).describe(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
-        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()))
+        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
+        loss=float(base_loss))
 
 
 def _kink_pattern(network: Network, x: np.ndarray) -> bytes:

@@ -10,7 +10,6 @@ import difflib
 import json
 import math
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 
@@ -35,23 +34,6 @@ def one_line(text: str) -> str:
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    for c in text)
-
-
-def read_at_most(path: Path, limit: int) -> bytes | None:
-    """The bytes of a file, or None if it holds more than ``limit``.
-
-    Read in pieces: a device or a pipe (/dev/zero) reports no size and may never end.
-    """
-    chunks: list[bytes] = []
-    total = 0
-    with open(path, "rb") as stream:
-        while total <= limit:
-            chunk = stream.read(min(1 << 20, limit + 1 - total))
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            total += len(chunk)
-    return None
 
 
 REQUIRED: Any = object()  # marks a key without a default

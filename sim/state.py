@@ -13,6 +13,7 @@ field by field, and hands the values back through their ``restore`` methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from .batches import EPOCH_STREAMS, STREAMS, SamplerState
 from .events import Event
 from .network import Network
-from .schema import ExperimentError, Section, read_matrix, read_vector
+from .schema import ExperimentError, Section, one_line, read_matrix, read_vector
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -33,12 +34,17 @@ MAX_COUNT = 10**15  # steps, epochs and clips a state may claim
 
 
 def save_state(trainer: Trainer) -> dict[str, Any]:
-    """The trainer's state as plain JSON values (floats round-trip exactly through JSON)."""
+    """The trainer's state as plain JSON values (floats round-trip exactly through JSON).
+
+    It is read back as a load would read it: a state that a file could not hold (a count past
+    MAX_COUNT, reached by resuming a file near it) raises the ExperimentError its load would
+    raise, so that nothing is saved that cannot be opened again.
+    """
     network = trainer.network
     sampler = trainer.sampler.state()
     best = trainer.stopping.state()
     stop = trainer.stop_event
-    return {
+    state = {
         "step": trainer.step_count,
         "epoch": sampler.epochs,
         "position": sampler.position,
@@ -55,6 +61,8 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
             "parameters": _parameters(network, best["theta"])},
         "stopped": None if stop is None else stop.to_json(),
     }
+    read_state(trainer, state)
+    return state
 
 
 def _parameters(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
@@ -63,11 +71,38 @@ def _parameters(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
             for W, b in network.layer_views(theta)]
 
 
+@dataclass(frozen=True)
+class SavedState:
+    """A state read and checked against a trainer, ready to load into it."""
+
+    step: int
+    train_seconds: float
+    clip_count: int
+    theta: np.ndarray
+    optimizer: dict[str, Any]
+    sampler: SamplerState
+    best: dict[str, Any] | None
+    stop: Event | None
+
+
 def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
     """Check a saved state against the experiment and load it; ExperimentError if it differs.
 
     Every field is checked before anything is loaded.
     """
+    saved = read_state(trainer, state)
+    trainer.step_count, trainer.train_seconds, trainer.clip_count = saved.step, \
+        saved.train_seconds, saved.clip_count
+    trainer.set_parameters(saved.theta)
+    trainer.optimizer.load_state(saved.optimizer)
+    trainer.sampler.restore(saved.sampler)
+    trainer.stopping.restore(saved.best)
+    trainer.stop_event = saved.stop
+
+
+def read_state(trainer: Trainer, state: dict[str, Any]) -> SavedState:
+    """A saved state, every field checked against ``trainer``'s experiment; the trainer is left
+    as it is. ExperimentError naming the first field that does not fit."""
     s = Section(state, "state", STATE_KEYS)
     network, sampler = trainer.network, trainer.sampler
     step = s.integer("step", 0, maximum=MAX_COUNT)
@@ -87,14 +122,8 @@ def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
     stopped = s.raw("stopped", None)
     stop = None if stopped is None else _read_event(Section(stopped, "state.stopped",
                                                             STOPPED_KEYS))
-
-    trainer.step_count, trainer.train_seconds, trainer.clip_count = step, train_seconds, \
-        clip_count
-    trainer.set_parameters(theta)
-    trainer.optimizer.load_state(optimizer_state)
-    sampler.restore(SamplerState(epochs, position, streams, epoch_streams))
-    trainer.stopping.restore(best)
-    trainer.stop_event = stop
+    return SavedState(step, train_seconds, clip_count, theta, optimizer_state,
+                      SamplerState(epochs, position, streams, epoch_streams), best, stop)
 
 
 def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
@@ -167,5 +196,7 @@ def _read_event(s: Section) -> Event:
     details = {key: s.raw(key) for key in ("reason", "phase", "layer", "quantity")
                if s.has(key)}
     kind = s.choice("event", ("stopped", "diverged"))
-    return Event(kind, s.integer("step", maximum=MAX_COUNT), s.text("message", max_length=2000),
-                 details)
+    # The program wrote the message; a file's control characters (escape codes that would
+    # recolour a terminal) are shown, escaped, never obeyed.
+    message = one_line(s.text("message", max_length=2000))
+    return Event(kind, s.integer("step", maximum=MAX_COUNT), message, details)

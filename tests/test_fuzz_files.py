@@ -537,10 +537,11 @@ def check_file_once(raw: bytes, folder: Path) -> str:
         assert not saved.exists()
         return "refused"
     assert_accepted_file_trains_and_saves(trainer, folder)
-    # Not --quiet: the summary prints the experiment's name and the weights.
+    # Not --quiet: the summary prints the experiment's name (control characters escaped: a
+    # file does not drive the terminal) and the weights.
     code, out, err = run_command("run", file, "--steps", "1", "--save", saved)
     assert code in (EXIT_OK, EXIT_DIVERGED), err
-    assert out.startswith(f"{trainer.experiment.name}: ")
+    assert out.startswith(f"{one_line(trainer.experiment.name)}: ")
     assert err.count("\n") == (code == EXIT_DIVERGED)
     resumed = sim.Trainer(sim.load(saved))
     assert resumed.diverged == (code == EXIT_DIVERGED)
