@@ -1,4 +1,5 @@
-"""Live plots of a run: the loss, each layer's gradient norm with clipping, the learning rate.
+"""Live plots of a run: the loss (and the L1/L2 penalty), each layer's gradient norm with
+clipping, the learning rate.
 
 The curves come from the history series in each Snapshot (recent steps exactly, older steps as
 min/max buckets, so a million-step run still draws a few thousand points). Old buckets are
@@ -22,6 +23,7 @@ from sim.snapshot import Snapshot
 from .style import (
     ALL_LAYERS_COLOUR,
     CLIP_COLOUR,
+    PENALTY_COLOUR,
     RATE_COLOUR,
     TRAIN_COLOUR,
     VALIDATION_COLOUR,
@@ -237,6 +239,7 @@ class LivePlots(QWidget):
         layout.addWidget(self.rate_plot, 1)
         self.train_curve = Curve(self.loss_plot, TRAIN_COLOUR, log=False)
         self.val_curve = Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
+        self.penalty_curve = Curve(self.loss_plot, PENALTY_COLOUR, log=False)
         self.global_curve = Curve(self.norm_plot, ALL_LAYERS_COLOUR, log=True,
                                    style=Qt.PenStyle.DashLine)
         self.layer_curves: list[Curve] = []
@@ -260,7 +263,7 @@ class LivePlots(QWidget):
     @Slot(bool)
     def _set_loss_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=on)
-        self.train_curve.log = self.val_curve.log = on
+        self.train_curve.log = self.val_curve.log = self.penalty_curve.log = on
         if self.snapshot is not None:
             self._draw_loss(self.snapshot)
 
@@ -303,11 +306,19 @@ class LivePlots(QWidget):
         noisy = mini_batches(snapshot)
         self.train_curve.show(self._series(snapshot, "loss"), smooth=noisy)
         self.val_curve.show(self._series(snapshot, "val_loss"), smooth=False)
+        # The L1/L2 penalty is not part of the loss curves: it is drawn as its own curve, and
+        # training minimises the sum of the two.
+        regularization = snapshot.experiment.regularization
+        penalised = bool(regularization.l1 or regularization.l2)
+        self.penalty_curve.show(self._series(snapshot, "penalty") if penalised else None,
+                                smooth=False)
         train = "training loss, each batch (faint) and its moving average" if noisy \
             else "training loss"
         entries = [(TRAIN_COLOUR, train)]
         if snapshot.experiment.data.validation_fraction > 0.0:
             entries.append((VALIDATION_COLOUR, "validation loss"))
+        if penalised:
+            entries.append((PENALTY_COLOUR, "penalty on the weights"))
         self.loss_key.setText(legend_html(entries))
 
     def _draw_norms(self, snapshot: Snapshot) -> None:

@@ -3,7 +3,9 @@
 Decision boundary: the network's output over the input plane (two-input problems), with the
 training points (filled) and validation points (hollow) coloured by their targets.
 Loss landscape: the loss along the selected weight (a curve), or two weights (a heat map),
-the other weights held where they are, with the path the weights took over the last steps.
+the other weights held where they are, with the path the weights took over the last steps; for
+a lesson that gives the path a course text prints, that path too, and below the curve both
+paths against the step.
 """
 
 from __future__ import annotations
@@ -16,12 +18,22 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from sim import notation
 from sim.address import ParameterAddress
+from sim.lesson_view import LessonView
 from sim.views import BoundaryView, LandscapeView
 
-from .plots import Plot
-from .style import CURVE_COLOUR, NOW_COLOUR, PATH_COLOUR, POINT_EDGE_COLOUR, Style
+from .plots import Plot, legend_html
+from .style import (
+    CURVE_COLOUR,
+    NOW_COLOUR,
+    PATH_COLOUR,
+    POINT_EDGE_COLOUR,
+    PRINTED_PATH_COLOUR,
+    Style,
+)
 
 BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
+PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
+                  "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
@@ -70,11 +82,24 @@ class ViewsPanel(QTabWidget):
         self.surface.setColorMap(pg.colormap.get("viridis"))
         self.landscape_plot.addItem(self.surface)
         self.path = self.landscape_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
-                                             symbolSize=5, symbolBrush=PATH_COLOUR,
+                                             symbolSize=8, symbolBrush=PATH_COLOUR,
                                              symbolPen=None)
+        # A path a course text prints (a lesson's view.printed_path): hollow diamonds on the
+        # curve, and below it both paths against the step, where they can be told apart.
+        self.printed = self.landscape_plot.plot(pen=None, **PRINTED_SYMBOL)
         self.now = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(NOW_COLOUR),
                                       pen=pg.mkPen("w", width=2))
         self.landscape_plot.addItem(self.now)
+        self.landscape_key = QLabel()
+        self.landscape_key.setWordWrap(True)
+        self.steps_plot = Plot("The weight, step by step", style, log_y=False)
+        self.steps_path = self.steps_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
+                                               symbolSize=8, symbolBrush=PATH_COLOUR,
+                                               symbolPen=None)
+        self.steps_printed = self.steps_plot.plot(
+            pen=pg.mkPen(PRINTED_PATH_COLOUR, width=2, style=Qt.PenStyle.DashLine),
+            **PRINTED_SYMBOL)
+        self.steps_plot.setVisible(False)
         self.choice = QLabel()
         self.choice.setWordWrap(True)
         self.choice.setTextFormat(Qt.TextFormat.RichText)  # names with sub- and superscripts
@@ -93,13 +118,15 @@ class ViewsPanel(QTabWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(self.choice)
         layout.addLayout(buttons)
-        layout.addWidget(self.landscape_plot, 1)
+        layout.addWidget(self.landscape_key)
+        layout.addWidget(self.landscape_plot, 3)
+        layout.addWidget(self.steps_plot, 2)
         self.addTab(page, "Loss landscape")
         self._show_choice()
 
     def apply_style(self, style: Style) -> None:
-        self.boundary_plot.apply_style(style)
-        self.landscape_plot.apply_style(style)
+        for plot in (self.boundary_plot, self.landscape_plot, self.steps_plot):
+            plot.apply_style(style)
 
     # ------------------------------------------------------------------ choosing weights
 
@@ -125,12 +152,23 @@ class ViewsPanel(QTabWidget):
         self.addresses = []
         self._changed()
 
+    def open_lesson_view(self, view: LessonView) -> bool:
+        """Show the landscape of the weight a lesson names, if it names one (True then)."""
+        if view.landscape is None:
+            return False
+        self.addresses = [view.landscape]
+        self.setCurrentIndex(LANDSCAPE_TAB)
+        self._changed()
+        return True
+
     def forget(self) -> None:
         """A new network: the chosen weights belonged to the old one."""
         self.addresses, self.selected = [], None
         self._changed()
 
     def _changed(self) -> None:
+        if not self.addresses:  # the worker sends no landscape for none: clear the old one
+            self._draw_landscape(None, "")
         self._show_choice()
         self._announce()
 
@@ -196,10 +234,13 @@ class ViewsPanel(QTabWidget):
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
-            for item in (self.curve, self.path):
+            for item in (self.curve, self.path, self.printed, self.steps_path,
+                         self.steps_printed):
                 item.setData([], [])
+            self.steps_plot.setVisible(False)
             self.now.clear()
             self.surface.clear()
+            self.landscape_key.setText("")
             if problem:
                 self.choice.setText(notation.rich(problem))
             return
@@ -214,11 +255,25 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
         self.curve.setData(view.u.copy(), view.losses.copy())
         self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
+        self.printed.setData(view.printed.copy(), view.printed_losses.copy())
         self.now.setData([view.current[0]], [view.current_loss])
+        entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
+                   (PATH_COLOUR, "the path the weight took")]
+        printed = bool(len(view.printed))
+        if printed:
+            entries.append((PRINTED_PATH_COLOUR, view.printed_label))
+            self.steps_plot.setLabel("left", notation.rich(view.addresses[0].label()))
+            self.steps_path.setData(view.path_steps.astype(float), view.path[:, 0].copy())
+            self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
+        self.steps_plot.setVisible(printed)
+        self.landscape_key.setText(legend_html(entries, keep_together=False))
 
     def _draw_surface(self, view: LandscapeView, v: np.ndarray) -> None:
         """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""
         self.curve.setData([], [])
+        self.printed.setData([], [])
+        self.steps_plot.setVisible(False)
+        self.landscape_key.setText(legend_html([(PATH_COLOUR, "the path the weights took")]))
         first, second = view.addresses[:2]
         self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
         self.landscape_plot.setLabel("left", notation.rich(second.label()))

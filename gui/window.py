@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
+        self.views.open_lesson_view(experiment.view)
         self.lesson = LessonPanel()
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
@@ -320,10 +321,12 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
-            # A two-input problem opens on its decision boundary, any other on the controls.
-            two_inputs = self.run.experiment.network.inputs == 2
+            # A two-input problem opens on its decision boundary, a lesson that names a weight
+            # on that weight's landscape, any other on the controls.
+            experiment = self.run.experiment
+            pictured = experiment.network.inputs == 2 or experiment.view.landscape is not None
             if not self.run.comparing:  # else its dock is the one to see
-                (self.views_dock if two_inputs else self.controls_dock).raise_()
+                (self.views_dock if pictured else self.controls_dock).raise_()
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],
@@ -439,6 +442,8 @@ class MainWindow(QMainWindow):
         self.controls.set_experiment(experiment)
         self.lesson.show_experiment(experiment)
         self.views.forget()
+        if self.views.open_lesson_view(experiment.view):
+            self.views_dock.raise_()
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
 

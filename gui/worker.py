@@ -426,6 +426,8 @@ class TrainingWorker(QThread):
             else self._step_whole()
         if stepped:
             self._steps_done += 1
+            if self._trace is not None:  # every step, though a frame publishes only its last
+                self._trace.record_layers(trainer.step_count, trainer.network.layers)
         running = self._pending_steps > 0 or self._target_epoch is not None
         if self._pending_steps:
             self._pending_steps -= 1
@@ -591,6 +593,9 @@ class TrainingWorker(QThread):
             self._trace = None
         elif self._trace is None or self._trace.addresses != tuple(addresses):
             self._trace = ParameterTrace(addresses)
+            # The path starts where the weights are now: a lesson that opens on a weight's
+            # landscape shows its first step from the initial value.
+            self._trace.record_layers(self._trainer.step_count, self._trainer.network.layers)
         self._publish_views(force=True)
         return False
 
