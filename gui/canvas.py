@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
     QTextDocument,
@@ -33,6 +34,7 @@ from sim import explain, palette
 from sim import notation as name
 from sim.address import ParameterAddress
 from sim.events import Event, Phase
+from sim.paths import LayerEdges
 from sim.snapshot import LayerSnapshot, Snapshot
 
 from .style import Style, layer_colour
@@ -58,6 +60,24 @@ class Selection:
     def address(self) -> ParameterAddress | None:
         """The weight's or bias's address; None for a node."""
         return None if self.kind == "node" else ParameterAddress(self.layer, self.j, self.i)
+
+
+@dataclass(frozen=True)
+class PathHighlight:
+    """The paths of one weight or bias to highlight, as edges by layer (sim.paths): every
+    path's, the listed paths' (drawn more strongly) and the one picked in the paths panel."""
+
+    every: dict[int, LayerEdges]
+    listed: dict[int, LayerEdges] | None = None  # None: the paths' numbers are not computed yet
+    chosen: dict[int, LayerEdges] | None = None
+
+
+# How the paths are drawn over the faded network: every path and the listed ones in the
+# foreground colour, (alpha, width in pixels); the one picked in the list in the accent colour.
+PATHS_FADE = 200  # the alpha of the background laid over everything else
+EVERY_PATH_PEN = (80, 1.5)
+LISTED_PATH_PEN = (255, 2.5)
+CHOSEN_PATH_WIDTH = 5.0
 
 
 class _Geometry:
@@ -135,6 +155,7 @@ class NetworkCanvas(QWidget):
         self.snapshot: Snapshot | None = None
         self.selection: Selection | None = None
         self.hover: Selection | None = None
+        self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
         self.zoom = 1.0
         self.pan = QPointF(0.0, 0.0)
         self._geometry: _Geometry | None = None
@@ -200,6 +221,11 @@ class NetworkCanvas(QWidget):
 
     def set_phase_view(self, on: bool) -> None:
         self.phase_view = on
+        self.update()
+
+    def set_paths(self, paths: PathHighlight | None) -> None:
+        """Highlight the paths of a weight (None: show the network alone)."""
+        self.paths = paths
         self.update()
 
     # ------------------------------------------------------------------ what is shown
@@ -313,6 +339,8 @@ class NetworkCanvas(QWidget):
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
             self._draw_heat_maps(painter, geometry, scale, heat)
+            if self.paths is not None:
+                self._draw_paths(painter, geometry, heat, self.paths)
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_edge_labels(painter, geometry, heat)
@@ -397,6 +425,79 @@ class NetworkCanvas(QWidget):
                 column = palette.bins(biases, scale)[:, None]
                 painter.drawImage(strip, _image(self.palette_colours(), column))
                 painter.drawRect(strip)
+
+    def _draw_paths(self, painter: QPainter, geometry: _Geometry, heat: set[int],
+                    paths: PathHighlight) -> None:
+        """The paths of a weight over the faded network: every path thin and light, the
+        listed ones strong, the one picked in the panel strongest; residual skips as arcs."""
+        st = self.style_
+        fade = QColor(st.background)
+        fade.setAlpha(PATHS_FADE)
+        painter.fillRect(self.rect(), fade)
+        layers: list[tuple[dict[int, LayerEdges], QColor, float]] = []
+        for edges, (alpha, width) in ((paths.every, EVERY_PATH_PEN),
+                                      (paths.listed, LISTED_PATH_PEN)):
+            if edges is not None:
+                colour = QColor(st.foreground)
+                colour.setAlpha(alpha)
+                layers.append((edges, colour, width))
+        if paths.chosen is not None:
+            layers.append((paths.chosen, QColor(st.accent), CHOSEN_PATH_WIDTH))
+        for edges, colour, width in layers:
+            pen = QPen(colour, max(1.0, width * st.scale))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for number, layer_edges in edges.items():
+                if number in heat:
+                    self._draw_heat_paths(painter, geometry, number, layer_edges, colour)
+                    continue
+                painter.drawLines(self._path_lines(geometry, number, layer_edges))
+                for unit in np.flatnonzero(layer_edges.skips).tolist():
+                    painter.drawPath(self._skip_arc(geometry, number, unit))
+
+    def _path_lines(self, geometry: _Geometry, layer: int, edges: LayerEdges
+                    ) -> list[QLineF]:
+        """The lines of one layer's weights and biases that lie on the paths drawn."""
+        lines = geometry.lines[layer]
+        drawn = [lines[k] for k in np.flatnonzero(edges.weights.ravel()).tolist()]
+        bias_lines = geometry.bias_lines[layer]
+        return drawn + [bias_lines[j] for j in np.flatnonzero(edges.biases).tolist()]
+
+    def _skip_arc(self, geometry: _Geometry, layer: int, unit: int) -> QPainterPath:
+        """A residual link from unit j of the layer below to unit j: an arc over the straight
+        edge w_jj that joins the same two nodes."""
+        (x1, y1), (x2, y2) = geometry.nodes[layer - 1][unit], geometry.nodes[layer][unit]
+        rise = max(abs(x2 - x1) * 0.12, geometry.radius * 1.5)
+        arc = QPainterPath(QPointF(x1, y1 - geometry.radius))
+        arc.quadTo(QPointF((x1 + x2) / 2, (y1 + y2) / 2 - geometry.radius - 2 * rise),
+                   QPointF(x2, y2 - geometry.radius))
+        return arc
+
+    def _draw_heat_paths(self, painter: QPainter, geometry: _Geometry, layer: int,
+                         edges: LayerEdges, colour: QColor) -> None:
+        """Paths through a layer drawn as its weight matrix: the cells on them outlined (a
+        box around them all when they fill rows or columns)."""
+        rect = self._heat_rect(geometry, layer)
+        rows, columns = edges.weights.shape
+        height, width = rect.height() / rows, rect.width() / columns
+        for j in np.flatnonzero(edges.biases).tolist():  # the bias itself: its cell
+            strip = self._bias_strip(rect, layer)
+            painter.drawRect(QRectF(strip.left(), rect.top() + j * height, strip.width(),
+                                    height))
+        on = np.argwhere(edges.weights)
+        if on.size == 0:
+            return
+        if len(on) > 64:  # the cells of every path: one box around them
+            (top, left), (bottom, right) = on.min(axis=0), on.max(axis=0) + 1
+            painter.drawRect(QRectF(rect.left() + left * width, rect.top() + top * height,
+                                    (right - left) * width, (bottom - top) * height))
+            return
+        side = max(3.0, min(height, width))
+        for j, i in on.tolist():
+            centre = QPointF(rect.left() + (i + 0.5) * width, rect.top() + (j + 0.5) * height)
+            painter.fillRect(QRectF(centre.x() - side / 2, centre.y() - side / 2, side, side),
+                             colour)
 
     def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
         units = self._drawn().layers[layer - 1].units

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from sim import explain
 from sim import notation as name
@@ -30,15 +31,37 @@ def _table(rows: list[tuple[str, str]]) -> str:
 class Inspector(TextPanel):
     """Shows the selection's numbers; every number comes from the Snapshot (that is, sim)."""
 
+    paths_requested = Signal()  # "Show paths" was clicked for the selected weight or bias
+
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.paths_button = QPushButton("Show paths (P)")
+        self.paths_button.setToolTip("This weight's gradient for the followed sample as a sum "
+                                     "over the paths from it to the outputs")
+        self.paths_button.clicked.connect(self.paths_requested)
+        self._place_button()
         self.selection: Selection | None = None
         self.snapshot: Snapshot | None = None
         self.sample_row: int | None = None
         self.lines: list[str] = []  # the chain-rule lines shown, for tests and export
         self.show_nothing()
 
+    def _place_button(self) -> None:
+        """The "Show paths" button above the text, at its left."""
+        label = self.takeWidget()
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 6, 6, 0)
+        row.addWidget(self.paths_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(label, 1)
+        self.setWidget(page)
+
     def show_nothing(self) -> None:
+        self.paths_button.hide()
         self.lines = []
         self.label.setText("<i>Click an edge (a weight) or a node to inspect it. "
                            "Double-click an edge to edit its weight.</i>")
@@ -49,6 +72,7 @@ class Inspector(TextPanel):
         if snapshot is None or selection is None:
             self.show_nothing()
             return
+        self.paths_button.setVisible(selection.kind != "node")
         if selection.kind == "node":
             self.label.setText(self._node_html(snapshot, selection, sample_row))
         else:

@@ -183,3 +183,8 @@ def rich(text: str) -> str:
     raised = _RAISED.sub(lambda m: f"<sup>{m.group().translate(_FROM_SUPERSCRIPT)}</sup>",
                          escaped)
     return _LOWERED.sub(lambda m: f"<sub>{m.group().translate(_FROM_SUBSCRIPT)}</sub>", raised)
+
+
+def power(base: float, exponent: int) -> str:
+    """base to a whole power, the exponent raised: 0.25⁸."""
+    return f"{number(base)}{str(exponent).translate(_SUPERSCRIPT)}"
