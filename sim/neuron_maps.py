@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .address import is_whole
-from .boundary import chunk_rows, input_ranges
+from .boundary import boundary_colours, chunk_rows, input_ranges
 from .data import Dataset
 from .landscape import MAX_POINTS, MIN_POINTS
 from .network import Network
@@ -75,6 +75,14 @@ class NeuronMaps:
         with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN: their own colour
             centred = (2.0 * shown - (low + high)) / (high - low)
         return activation_colours(centred, 1.0, scheme)
+
+    def point_colours(self, scheme: str = "orange-blue") -> np.ndarray:
+        """RGB (uint8, (n, 3)) of the training points, coloured by their targets as the
+        output layer's map colours its values (softmax: the boundary's class colours)."""
+        targets = self.train_targets
+        if self.activations[-1] == "softmax" and targets.shape[1] >= 2:
+            return boundary_colours(targets, "softmax")
+        return self.colours(len(self.layers), targets[:, 0], scheme)
 
     def to_json(self) -> dict[str, Any]:
         """The command line's object (``python -m sim views --neurons --json``): NaN and

@@ -1,0 +1,315 @@
+"""Neuron maps on the canvas and enlarged in a side panel (issue 11, item 1).
+
+The worker computes `sim.neuron_maps.NeuronMaps` beside its snapshots (requested like the
+decision boundary, at most every `gui.worker.VIEW_INTERVAL` while training runs); this module
+only draws them. For two inputs each hidden and output node is drawn as its activation over
+the input plane, a small heat map on the decision boundary's colour map and range; for one
+input as its curve over the input's range. Maps are drawn when the nodes have room for a
+readable picture (level of detail); a big network keeps its discs. Hovering a node, or
+clicking it, shows its map large in the Neuron map panel, with the training points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QImage, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+
+from sim import notation
+from sim.neuron_maps import NeuronMaps
+
+from .canvas import NetworkCanvas, Selection, rgb_image
+from .plots import Plot
+from .run import RunController
+from .style import CURVE_COLOUR, POINT_EDGE_COLOUR, Style
+from .worker import Views
+
+MIN_SIDE = 22.0  # pixels (at scale 1): a smaller map cannot be read, the node keeps its disc
+MAX_SIDE = 110.0  # pixels (at scale 1)
+SPACING_SHARE = 0.88  # of the gap between two nodes of a column: maps stay apart
+COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
+CURVE_WIDTH = 1.5  # pixels (at scale 1)
+OFF = ("Neuron maps are off: View > Neuron maps (M) draws every unit's activation over the "
+       "inputs on its node.")
+
+
+class NodeMaps:
+    """The canvas's node pictures (`gui.canvas.NodePictures`): the newest neuron maps."""
+
+    def __init__(self, style: Style, scheme: str) -> None:
+        self.style, self.scheme = style, scheme
+        self.maps: NeuronMaps | None = None
+        self._images: list[list[QImage]] = []  # two inputs: per layer, per unit
+        self._curves: list[np.ndarray] = []  # one input: per layer (units, G, 2) in 0..1
+        self.drawn = 0  # maps drawn by the last paint (0: the nodes kept their discs)
+
+    def set_maps(self, maps: NeuronMaps | None) -> None:
+        self.maps = maps
+        self._prepare()
+
+    def set_scheme(self, scheme: str) -> None:
+        self.scheme = scheme
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Images (two inputs) or curves (one input) of every unit, once per new maps."""
+        maps = self.maps
+        self._images, self._curves = [], []
+        if maps is None:
+            return
+        for number, values in enumerate(maps.layers, start=1):
+            if maps.inputs == 2:
+                colours = maps.colours(number, scheme=self.scheme)
+                # Row r of a map is at y[r], upwards; an image's first row is its top.
+                self._images.append([rgb_image(unit[::-1]) for unit in colours])
+            else:
+                low, high = maps.ranges[number - 1]
+                across = np.linspace(0.0, 1.0, maps.grid)
+                with np.errstate(invalid="ignore"):
+                    up = np.clip((values - low) / (high - low), 0.0, 1.0)
+                self._curves.append(np.stack([np.broadcast_to(across, up.shape), up], axis=-1))
+
+    def _fits(self, nodes: list[np.ndarray]) -> bool:
+        """Whether the maps belong to a network of this shape (a rebuilt network's arrive a
+        moment after its first snapshot)."""
+        maps = self.maps
+        return maps is not None and [len(column) for column in nodes[1:]] == \
+            [len(values) for values in maps.layers]
+
+    def half_sizes(self, nodes: list[np.ndarray], radius: float) -> list[float]:
+        """Each column's maps as large as its nodes' spacing allows; all discs if any
+        column's maps would be too small to read (a network is drawn one way)."""
+        none = [0.0] * len(nodes)
+        if not self._fits(nodes) or len(nodes) < 2:
+            return none
+        scale = self.style.scale
+        across = float(np.diff([column[0, 0] for column in nodes]).min())
+        largest = min(COLUMN_SHARE * across, MAX_SIDE * scale)
+        sides = [min(largest, SPACING_SHARE * float(np.diff(column[:, 1]).min()))
+                 if len(column) > 1 else largest for column in nodes[1:]]
+        if min(sides) < MIN_SIDE * scale:
+            return none
+        return [0.0] + [side / 2.0 for side in sides]
+
+    def paint(self, painter: QPainter, nodes: list[np.ndarray], halves: list[float],
+              selected: tuple[int, int] | None) -> None:
+        maps = self.maps
+        if maps is None:
+            return
+        st = self.style
+        outline = QPen(st.foreground, max(1.0, st.line_width * 0.6))
+        highlight = QPen(st.accent, outline.widthF() * 2.5)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.drawn = 0
+        for column, points in enumerate(nodes[1:], start=1):
+            half = halves[column]
+            for unit, (x, y) in enumerate(points.tolist()):
+                rect = QRectF(x - half, y - half, 2 * half, 2 * half)
+                if maps.inputs == 2:
+                    painter.drawImage(rect, self._images[column - 1][unit])
+                else:
+                    self._paint_curve(painter, rect, self._curves[column - 1][unit])
+                painter.setPen(highlight if selected == (column, unit) else outline)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(rect)
+                self.drawn += 1
+
+    def _paint_curve(self, painter: QPainter, rect: QRectF, curve: np.ndarray) -> None:
+        """A unit's curve in its box: left to right the input, bottom to top its layer's
+        colour range; the range's middle as a faint line."""
+        st = self.style
+        painter.fillRect(rect, st.node_empty)
+        painter.setPen(QPen(st.muted, 1.0, Qt.PenStyle.DotLine))
+        middle = rect.center().y()
+        painter.drawLine(QPointF(rect.left(), middle), QPointF(rect.right(), middle))
+        finite = np.isfinite(curve).all(axis=1)
+        xs = rect.left() + curve[:, 0] * rect.width()
+        ys = rect.bottom() - curve[:, 1] * rect.height()
+        painter.setPen(QPen(st.foreground, max(1.0, CURVE_WIDTH * st.scale)))
+        painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y, ok in zip(
+            xs.tolist(), ys.tolist(), finite.tolist(), strict=True) if ok]))
+
+
+class NeuronMapPanel(QWidget):
+    """One unit's map (or curve) large, in raw input units, with the training points."""
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.maps: NeuronMaps | None = None
+        self.unit: tuple[int, int] | None = None  # (layer, unit from 0); None: the first output
+        self.scheme = "orange-blue"
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.plot = Plot("Neuron map", style, log_y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.curve = self.plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2.5))
+        self.points = pg.ScatterPlotItem(size=8, pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.2))
+        self.plot.addItem(self.points)
+        self.key = QLabel()
+        self.key.setWordWrap(True)
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.show_points = QCheckBox("Show the training points")
+        self.show_points.setChecked(True)
+        self.show_points.toggled.connect(lambda _: self._draw())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.key)
+        layout.addWidget(self.show_points)
+        self.show_message(OFF)
+
+    def apply_style(self, style: Style) -> None:
+        self.plot.apply_style(style)
+
+    def set_scheme(self, scheme: str) -> None:
+        self.scheme = scheme
+        self._draw()
+
+    def show_maps(self, maps: NeuronMaps) -> None:
+        self.maps = maps
+        self._draw()
+
+    def show_unit(self, layer: int, unit: int) -> None:
+        """Enlarge unit ``unit`` (from 0) of layer ``layer`` (from 1)."""
+        self.unit = (layer, unit)
+        self._draw()
+
+    def show_message(self, text: str) -> None:
+        """No maps to show, and why."""
+        self.maps = None
+        self.title.setText(text)
+        self.key.setText("")
+        self.image.clear()
+        self.curve.setData([], [])
+        self.points.clear()
+
+    def shown_unit(self) -> tuple[int, int] | None:
+        """(layer, unit) of the map on show; None when there is none."""
+        maps = self.maps
+        if maps is None:
+            return None
+        layer, unit = self.unit if self.unit is not None else (len(maps.layers), 0)
+        if not (1 <= layer <= len(maps.layers) and 0 <= unit < len(maps.layers[layer - 1])):
+            return len(maps.layers), 0  # chosen on a network since rebuilt
+        return layer, unit
+
+    def _draw(self) -> None:
+        maps, shown = self.maps, self.shown_unit()
+        if maps is None or shown is None:
+            return
+        layer, unit = shown
+        values = maps.unit(layer, unit)
+        output = layer == len(maps.layers)
+        role = "output" if output else f"hidden layer {layer}"
+        self.title.setText(notation.rich(
+            f"{notation.activation(layer, unit)}: unit {unit + 1} of the {role} "
+            f"({maps.activations[layer - 1]}), over the "
+            f"{'input plane' if maps.inputs == 2 else 'input'}. Hover or click a node to "
+            f"show its map."))
+        names = [notation.input_label(k, maps.input_names) for k in range(maps.inputs)]
+        self.plot.setLabel("bottom", notation.rich(names[0]))
+        low, high = maps.ranges[layer - 1]
+        points = self.show_points.isChecked()
+        if maps.y is not None:
+            self._draw_map(maps, maps.y, layer, values, points)
+            self.plot.setLabel("left", notation.rich(names[1]))
+            self.key.setText(self._colour_key(low, high, points))
+        else:
+            self._draw_curve(maps, values, output and points)
+            self.plot.setLabel("left", notation.rich(notation.activation(layer, unit)))
+            self.key.setText("The training points (targets) are drawn on the output units."
+                             if output and points else "")
+
+    def _draw_map(self, maps: NeuronMaps, ys: np.ndarray, layer: int, values: np.ndarray,
+                  points: bool) -> None:
+        self.curve.setData([], [])
+        colours = maps.colours(layer, values, self.scheme)
+        self.image.setImage(np.ascontiguousarray(colours), autoLevels=False, levels=(0, 255))
+        x0, x1, y0, y1 = maps.x[0], maps.x[-1], ys[0], ys[-1]
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if points:
+            self.points.setData(pos=maps.train.copy(), brush=[
+                pg.mkBrush(*rgb) for rgb in maps.point_colours(self.scheme).tolist()])
+        else:
+            self.points.clear()
+
+    def _draw_curve(self, maps: NeuronMaps, values: np.ndarray, points: bool) -> None:
+        self.image.clear()
+        self.curve.setData(maps.x.copy(), values.copy())
+        if points:
+            self.points.setData(x=maps.train[:, 0].copy(), y=maps.train_targets[:, 0].copy(),
+                                brush=pg.mkBrush(POINT_EDGE_COLOUR))
+        else:
+            self.points.clear()
+
+    @staticmethod
+    def _colour_key(low: float, high: float, points: bool) -> str:
+        middle = (low + high) / 2.0
+        text = (f"Colour: orange {notation.number(low)}, grey {notation.number(middle)}, blue "
+                f"{notation.number(high)} (the layer's range, as on the network).")
+        if points:
+            text += " Circles: the training points, coloured by their targets."
+        return text
+
+
+class NeuronMapsView(QObject):
+    """Connects run A's neuron maps to the canvas and the panel, and the canvas's hover and
+    selection to the panel."""
+
+    def __init__(self, run: RunController, canvas: NetworkCanvas, panel: NeuronMapPanel,
+                 style: Style, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.run, self.canvas, self.panel = run, canvas, panel
+        self.pictures = NodeMaps(style, canvas.scheme)
+        self.shown = False
+        run.views_received.connect(self._received)
+        canvas.hover_changed.connect(self._pointed_at)
+        canvas.selection_changed.connect(self._pointed_at)
+
+    def set_shown(self, shown: bool) -> None:
+        """Draw the maps on the nodes and in the panel (asks the worker for them), or not."""
+        self.shown = shown
+        self.run.set_neuron_maps(shown)
+        self.canvas.set_node_pictures(self.pictures if shown else None)
+        if not shown:
+            self.pictures.set_maps(None)
+            self.panel.show_message(OFF)
+
+    def apply_style(self, style: Style) -> None:
+        self.pictures.style = style
+        self.panel.apply_style(style)
+        self.canvas.update()
+
+    @Slot(str)
+    def set_scheme(self, scheme: str) -> None:
+        self.pictures.set_scheme(scheme)
+        self.panel.set_scheme(scheme)
+        self.canvas.update()
+
+    @Slot(object)
+    def _received(self, views: Views) -> None:
+        if not self.shown:
+            return
+        maps = views.neurons
+        self.pictures.set_maps(maps)
+        self.canvas.update()
+        if maps is None:
+            snapshot = self.run.snapshot
+            inputs = snapshot.layers[0].fan_in if snapshot is not None else 0
+            self.panel.show_message(f"Neuron maps need one or two inputs; this network has "
+                                    f"{inputs}.")
+        else:
+            self.panel.show_maps(maps)
+
+    @Slot(object)
+    def _pointed_at(self, item: Selection | None) -> None:
+        """A hovered or clicked hidden or output node is enlarged; leaving it, the selected
+        node (if one is) comes back."""
+        if item is None or item.kind != "node" or item.layer == 0:
+            item = self.canvas.selection
+        if item is not None and item.kind == "node" and item.layer > 0:
+            self.panel.show_unit(item.layer, item.j)
