@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Slot
-from PySide6.QtGui import QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from sim import notation
@@ -30,7 +30,7 @@ MIN_SIDE = 22.0  # pixels (at scale 1): a smaller map cannot be read, the node k
 MAX_SIDE = 110.0  # pixels (at scale 1)
 SPACING_SHARE = 0.88  # of the gap between two nodes of a column: maps stay apart
 COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
-CURVE_WIDTH = 1.5  # pixels (at scale 1)
+CURVE_WIDTH = 2.0  # pixels (at scale 1)
 OFF = ("Neuron maps are off: View > Neuron maps (M) draws every unit's activation over the "
        "inputs on its node.")
 
@@ -70,6 +70,10 @@ class NodeMaps:
                 with np.errstate(invalid="ignore"):
                     up = np.clip((values - low) / (high - low), 0.0, 1.0)
                 self._curves.append(np.stack([np.broadcast_to(across, up.shape), up], axis=-1))
+
+    def image(self, layer: int, unit: int) -> QImage:
+        """The picture drawn on unit ``unit`` (from 0) of layer ``layer`` (two inputs)."""
+        return self._images[layer - 1][unit]
 
     def _fits(self, nodes: list[np.ndarray]) -> bool:
         """Whether the maps belong to a network of this shape (a rebuilt network's arrive a
@@ -127,7 +131,7 @@ class NodeMaps:
         finite = np.isfinite(curve).all(axis=1)
         xs = rect.left() + curve[:, 0] * rect.width()
         ys = rect.bottom() - curve[:, 1] * rect.height()
-        painter.setPen(QPen(st.foreground, max(1.0, CURVE_WIDTH * st.scale)))
+        painter.setPen(QPen(QColor(CURVE_COLOUR), max(1.0, CURVE_WIDTH * st.scale)))
         painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y, ok in zip(
             xs.tolist(), ys.tolist(), finite.tolist(), strict=True) if ok]))
 
@@ -266,6 +270,7 @@ class NeuronMapsView(QObject):
         self.run, self.canvas, self.panel = run, canvas, panel
         self.pictures = NodeMaps(style, canvas.scheme)
         self.shown = False
+        self.step: int | None = None  # the step of the maps on show (None: none)
         run.views_received.connect(self._received)
         canvas.hover_changed.connect(self._pointed_at)
         canvas.selection_changed.connect(self._pointed_at)
@@ -277,6 +282,7 @@ class NeuronMapsView(QObject):
         self.canvas.set_node_pictures(self.pictures if shown else None)
         if not shown:
             self.pictures.set_maps(None)
+            self.step = None
             self.panel.show_message(OFF)
 
     def apply_style(self, style: Style) -> None:
@@ -295,6 +301,7 @@ class NeuronMapsView(QObject):
         if not self.shown:
             return
         maps = views.neurons
+        self.step = None if maps is None else views.step
         self.pictures.set_maps(maps)
         self.canvas.update()
         if maps is None:
