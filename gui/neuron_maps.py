@@ -26,7 +26,9 @@ from .run import RunController
 from .style import CURVE_COLOUR, POINT_EDGE_COLOUR, Style
 from .worker import Views
 
-MIN_SIDE = 22.0  # pixels (at scale 1): a smaller map cannot be read, the node keeps its disc
+# Pixels, whatever the style's scale (a picture is read by its pixels, not by the size of the
+# type): a smaller map cannot be read, and the node keeps its disc.
+MIN_SIDE = 24.0
 MAX_SIDE = 110.0  # pixels (at scale 1)
 SPACING_SHARE = 0.88  # of the gap between two nodes of a column: maps stay apart
 COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
@@ -93,7 +95,7 @@ class NodeMaps:
         largest = min(COLUMN_SHARE * across, MAX_SIDE * scale)
         sides = [min(largest, SPACING_SHARE * float(np.diff(column[:, 1]).min()))
                  if len(column) > 1 else largest for column in nodes[1:]]
-        if min(sides) < MIN_SIDE * scale:
+        if min(sides) < MIN_SIDE:
             return none
         return [0.0] + [side / 2.0 for side in sides]
 
