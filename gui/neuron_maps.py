@@ -44,7 +44,11 @@ class NodeMaps:
         self.style, self.scheme = style, scheme
         self.maps: NeuronMaps | None = None
         self._images: list[list[QImage]] = []  # two inputs: per layer, per unit
+        # The images scaled to the size drawn, by (layer, side in pixels): drawing a scaled
+        # copy is a plain copy of pixels, scaling at every paint is not.
+        self._scaled: dict[tuple[int, int], list[QImage]] = {}
         self._curves: list[np.ndarray] = []  # one input: per layer (units, G, 2) in 0..1
+        self._targets = np.zeros((0, 2))  # one input: the training points (x, t) in 0..1
         self.drawn = 0  # maps drawn by the last paint (0: the nodes kept their discs)
 
     def set_maps(self, maps: NeuronMaps | None) -> None:
@@ -58,9 +62,15 @@ class NodeMaps:
     def _prepare(self) -> None:
         """Images (two inputs) or curves (one input) of every unit, once per new maps."""
         maps = self.maps
-        self._images, self._curves = [], []
+        self._images, self._curves, self._scaled = [], [], {}
+        self._targets = np.zeros((0, 2))
         if maps is None:
             return
+        if maps.inputs == 1:  # the data, on the output units' boxes, in their layer's range
+            low, high = maps.ranges[-1]
+            x0, x1 = maps.x[0], maps.x[-1]
+            self._targets = np.column_stack([(maps.train[:, 0] - x0) / (x1 - x0),
+                                             (maps.train_targets[:, 0] - low) / (high - low)])
         for number, values in enumerate(maps.layers, start=1):
             if maps.inputs == 2:
                 colours = maps.colours(number, scheme=self.scheme)
@@ -107,29 +117,54 @@ class NodeMaps:
         st = self.style
         outline = QPen(st.foreground, max(1.0, st.line_width * 0.6))
         highlight = QPen(st.accent, outline.widthF() * 2.5)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.drawn = 0
         for column, points in enumerate(nodes[1:], start=1):
-            half = halves[column]
+            side = max(1, round(2 * halves[column]))
+            half = side / 2.0
+            images = self._scaled_images(column, side) if maps.inputs == 2 else []
             for unit, (x, y) in enumerate(points.tolist()):
-                rect = QRectF(x - half, y - half, 2 * half, 2 * half)
+                rect = QRectF(x - half, y - half, side, side)
                 if maps.inputs == 2:
-                    painter.drawImage(rect, self._images[column - 1][unit])
+                    painter.drawImage(rect.topLeft(), images[unit])
                 else:
-                    self._paint_curve(painter, rect, self._curves[column - 1][unit])
+                    output = column == len(nodes) - 1 and unit == 0
+                    self._paint_curve(painter, rect, self._curves[column - 1][unit],
+                                      self._targets if output else None)
                 painter.setPen(highlight if selected == (column, unit) else outline)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect)
                 self.drawn += 1
 
-    def _paint_curve(self, painter: QPainter, rect: QRectF, curve: np.ndarray) -> None:
+    def _scaled_images(self, layer: int, side: int) -> list[QImage]:
+        """Layer ``layer``'s images scaled, smoothly, to ``side`` x ``side`` pixels."""
+        key = (layer, side)
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            if len(self._scaled) > 2 * len(self._images):  # sizes of earlier frames
+                self._scaled.clear()
+            scaled = self._scaled[key] = [image.scaled(
+                side, side, Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation) for image in self._images[layer - 1]]
+        return scaled
+
+    def _paint_curve(self, painter: QPainter, rect: QRectF, curve: np.ndarray,
+                     targets: np.ndarray | None) -> None:
         """A unit's curve in its box: left to right the input, bottom to top its layer's
-        colour range; the range's middle as a faint line."""
+        colour range; the range's middle as a faint line; the first output's box also shows
+        the training points (x, t)."""
         st = self.style
         painter.fillRect(rect, st.node_empty)
         painter.setPen(QPen(st.muted, 1.0, Qt.PenStyle.DotLine))
         middle = rect.center().y()
         painter.drawLine(QPointF(rect.left(), middle), QPointF(rect.right(), middle))
+        if targets is not None and len(targets):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(st.muted)
+            dot = max(1.0, 1.2 * st.scale)
+            inside = np.clip(targets, 0.0, 1.0)
+            for x, y in inside[np.isfinite(inside).all(axis=1)].tolist():
+                painter.drawEllipse(QPointF(rect.left() + x * rect.width(),
+                                            rect.bottom() - y * rect.height()), dot, dot)
         finite = np.isfinite(curve).all(axis=1)
         xs = rect.left() + curve[:, 0] * rect.width()
         ys = rect.bottom() - curve[:, 1] * rect.height()
