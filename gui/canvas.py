@@ -46,6 +46,7 @@ LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or w
 LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
 STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
 MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
+OUTPUT_NAME_ROOM = 36  # pixels (at scale 1) kept free right of pictures on the output nodes
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ class NodePictures(Protocol):
     """Pictures drawn in place of the nodes of the hidden and output layers (the neuron maps
     of gui.neuron_maps): each a square centred on its node."""
 
-    def half_sizes(self, nodes: list[np.ndarray], radius: float) -> list[float]:
+    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float) -> list[float]:
         """Per column, half the side of its pictures for nodes at these positions (as the
-        canvas lays them out) and of this radius; 0 for a column drawn as discs."""
+        canvas lays them out) and of this radius, none reaching past x = ``right``; 0 for a
+        column drawn as discs."""
         ...
 
     def paint(self, painter: QPainter, nodes: list[np.ndarray], halves: list[float],
@@ -336,7 +338,9 @@ class NetworkCanvas(QWidget):
         and δ)."""
         if self.node_pictures is None or self.walking_phase() is not None:
             return [0.0] * geometry.columns
-        return self.node_pictures.half_sizes(geometry.nodes, geometry.radius)
+        # The outputs' names need room right of the last column.
+        right = self.width() - OUTPUT_NAME_ROOM * self.style_.scale
+        return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right)
 
     def _node_reach(self, geometry: _Geometry) -> list[float]:
         """Per column, how far a node's drawing reaches from its centre: disc or picture."""
@@ -560,7 +564,10 @@ class NetworkCanvas(QWidget):
         outline = QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6))
         highlight = QPen(self.style_.accent, outline.widthF() * 2.5)
         empty = QBrush(self.style_.node_empty)
+        halves = self.picture_half_sizes(geometry)
         for column, points in enumerate(geometry.nodes):
+            if halves[column]:
+                continue  # drawn as pictures, below
             colours = self._node_colours(column)
             if len(points) > STRIP_UNITS:
                 self._draw_strip(painter, points, r, colours)
@@ -572,7 +579,6 @@ class NetworkCanvas(QWidget):
                                else outline)
                 painter.setBrush(brush)
                 painter.drawEllipse(QPointF(x, y), r, r)
-        halves = self.picture_half_sizes(geometry)
         if any(halves) and self.node_pictures is not None:
             selected = self.selection
             self.node_pictures.paint(painter, geometry.nodes, halves, None if selected is None

@@ -33,6 +33,7 @@ MAX_SIDE = 110.0  # pixels (at scale 1)
 SPACING_SHARE = 0.88  # of the gap between two nodes of a column: maps stay apart
 COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
 CURVE_WIDTH = 2.0  # pixels (at scale 1)
+DOT_RADIUS = 2.0  # pixels (at scale 1): a training point on an output's curve
 OFF = ("Neuron maps are off: View > Neuron maps (M) draws every unit's activation over the "
        "inputs on its node.")
 
@@ -94,7 +95,7 @@ class NodeMaps:
         return maps is not None and [len(column) for column in nodes[1:]] == \
             [len(values) for values in maps.layers]
 
-    def half_sizes(self, nodes: list[np.ndarray], radius: float) -> list[float]:
+    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float) -> list[float]:
         """Each column's maps as large as its nodes' spacing allows; all discs if any
         column's maps would be too small to read (a network is drawn one way)."""
         none = [0.0] * len(nodes)
@@ -105,6 +106,7 @@ class NodeMaps:
         largest = min(COLUMN_SHARE * across, MAX_SIDE * scale)
         sides = [min(largest, SPACING_SHARE * float(np.diff(column[:, 1]).min()))
                  if len(column) > 1 else largest for column in nodes[1:]]
+        sides[-1] = min(sides[-1], 2.0 * (right - float(nodes[-1][0, 0])))
         if min(sides) < MIN_SIDE:
             return none
         return [0.0] + [side / 2.0 for side in sides]
@@ -153,24 +155,24 @@ class NodeMaps:
         colour range; the range's middle as a faint line; the first output's box also shows
         the training points (x, t)."""
         st = self.style
-        painter.fillRect(rect, st.node_empty)
+        painter.fillRect(rect, st.node_empty)  # the box under the curve
         painter.setPen(QPen(st.muted, 1.0, Qt.PenStyle.DotLine))
         middle = rect.center().y()
         painter.drawLine(QPointF(rect.left(), middle), QPointF(rect.right(), middle))
-        if targets is not None and len(targets):
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(st.muted)
-            dot = max(1.0, 1.2 * st.scale)
-            inside = np.clip(targets, 0.0, 1.0)
-            for x, y in inside[np.isfinite(inside).all(axis=1)].tolist():
-                painter.drawEllipse(QPointF(rect.left() + x * rect.width(),
-                                            rect.bottom() - y * rect.height()), dot, dot)
         finite = np.isfinite(curve).all(axis=1)
         xs = rect.left() + curve[:, 0] * rect.width()
         ys = rect.bottom() - curve[:, 1] * rect.height()
         painter.setPen(QPen(QColor(CURVE_COLOUR), max(1.0, CURVE_WIDTH * st.scale)))
         painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y, ok in zip(
             xs.tolist(), ys.tolist(), finite.tolist(), strict=True) if ok]))
+        if targets is not None and len(targets):  # over the curve: a fit hides nothing
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(st.foreground)
+            dot = max(1.5, DOT_RADIUS * st.scale)
+            inside = np.clip(targets, 0.0, 1.0)
+            for x, y in inside[np.isfinite(inside).all(axis=1)].tolist():
+                painter.drawEllipse(QPointF(rect.left() + x * rect.width(),
+                                            rect.bottom() - y * rect.height()), dot, dot)
 
 
 class NeuronMapPanel(QWidget):

@@ -424,6 +424,9 @@ class MainWindow(QMainWindow):
     def _raise_inspector(self, selection: Selection | None) -> None:
         if selection is not None:  # the inspector explains what was clicked
             self.inspector_dock.raise_()
+        if self.neuron_maps.shown and selection is not None and selection.kind == "node" \
+                and selection.layer > 0:  # and the Neuron map panel shows its map large
+            self.neuron_map_dock.raise_()
 
     @Slot()
     def toggle_shortcut_sheet(self) -> None:
