@@ -46,7 +46,7 @@ LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or w
 LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
 STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
 MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
-OUTPUT_NAME_ROOM = 36  # pixels (at scale 1) kept free right of pictures on the output nodes
+NAME_GAP = 10  # pixels (at scale 1) between an output's picture and its name, and after it
 
 
 @dataclass(frozen=True)
@@ -338,8 +338,11 @@ class NetworkCanvas(QWidget):
         and δ)."""
         if self.node_pictures is None or self.walking_phase() is not None:
             return [0.0] * geometry.columns
-        # The outputs' names need room right of the last column.
-        right = self.width() - OUTPUT_NAME_ROOM * self.style_.scale
+        # The outputs' names need room right of the last column (see _draw_names).
+        metrics = self._metrics(self.style_.small_font)
+        names = self._drawn().output_names
+        room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
+        right = self.width() - room - NAME_GAP * self.style_.scale
         return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right)
 
     def _node_reach(self, geometry: _Geometry) -> list[float]:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from sim import notation
 from sim.neuron_maps import NeuronMaps
+from sim.snapshot import Snapshot
 
 from .canvas import NetworkCanvas, Selection, rgb_image
 from .plots import Plot
@@ -34,6 +35,7 @@ SPACING_SHARE = 0.88  # of the gap between two nodes of a column: maps stay apar
 COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
 CURVE_WIDTH = 2.0  # pixels (at scale 1)
 DOT_RADIUS = 2.0  # pixels (at scale 1): a training point on an output's curve
+FOLLOWED_RING = 3.0  # pixels (at scale 1): the followed sample's ring on a map
 OFF = ("Neuron maps are off: View > Neuron maps (M) draws every unit's activation over the "
        "inputs on its node.")
 
@@ -51,6 +53,9 @@ class NodeMaps:
         self._curves: list[np.ndarray] = []  # one input: per layer (units, G, 2) in 0..1
         self._targets = np.zeros((0, 2))  # one input: the training points (x, t) in 0..1
         self.drawn = 0  # maps drawn by the last paint (0: the nodes kept their discs)
+        # The followed sample's place on the maps (0..1 per input), marked on every map: there
+        # the map's value is the node's a for that sample (without dropout). None: no mark.
+        self.followed: np.ndarray | None = None
 
     def set_maps(self, maps: NeuronMaps | None) -> None:
         self.maps = maps
@@ -132,10 +137,31 @@ class NodeMaps:
                     output = column == len(nodes) - 1 and unit == 0
                     self._paint_curve(painter, rect, self._curves[column - 1][unit],
                                       self._targets if output else None)
+                self._mark_followed(painter, rect)
                 painter.setPen(highlight if selected == (column, unit) else outline)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect)
                 self.drawn += 1
+
+    def _mark_followed(self, painter: QPainter, rect: QRectF) -> None:
+        """A ring where the followed sample lies (two inputs), or a tick under its x (one)."""
+        where = self.followed
+        if where is None or not (np.isfinite(where).all() and (where >= 0).all()
+                                 and (where <= 1).all()):
+            return
+        st = self.style
+        x = rect.left() + float(where[0]) * rect.width()
+        if len(where) == 1:
+            painter.setPen(QPen(st.foreground, max(1.0, 1.5 * st.scale)))
+            painter.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() - 0.2 *
+                                                             rect.height()))
+            return
+        y = rect.bottom() - float(where[1]) * rect.height()
+        ring = max(2.0, FOLLOWED_RING * st.scale)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for colour, width in ((QColor("#ffffff"), 3.0), (st.foreground, 1.5)):
+            painter.setPen(QPen(colour, width * st.scale))
+            painter.drawEllipse(QPointF(x, y), ring, ring)
 
     def _scaled_images(self, layer: int, side: int) -> list[QImage]:
         """Layer ``layer``'s images scaled, smoothly, to ``side`` x ``side`` pixels."""
@@ -311,6 +337,7 @@ class NeuronMapsView(QObject):
         self.shown = False
         self.step: int | None = None  # the step of the maps on show (None: none)
         run.views_received.connect(self._received)
+        run.shown.connect(self._follow)
         canvas.hover_changed.connect(self._pointed_at)
         canvas.selection_changed.connect(self._pointed_at)
 
@@ -342,6 +369,7 @@ class NeuronMapsView(QObject):
         maps = views.neurons
         self.step = None if maps is None else views.step
         self.pictures.set_maps(maps)
+        self._follow(self.run.snapshot)
         self.canvas.update()
         if maps is None:
             snapshot = self.run.snapshot
@@ -350,6 +378,13 @@ class NeuronMapsView(QObject):
                                     f"{inputs}.")
         else:
             self.panel.show_maps(maps)
+
+    @Slot(object)
+    def _follow(self, snapshot: Snapshot | None) -> None:
+        """Mark the sample the canvas's nodes follow on the maps."""
+        maps, row = self.pictures.maps, self.canvas.sample_row()
+        self.pictures.followed = None if maps is None or snapshot is None or \
+            snapshot.x is None or row is None else maps.grid_position(snapshot.x[row])
 
     @Slot(object)
     def _pointed_at(self, item: Selection | None) -> None:

@@ -53,6 +53,8 @@ class NeuronMaps:
     input_names: tuple[str, ...]
     train: np.ndarray  # (n, inputs) raw training inputs, for drawing the data over a map
     train_targets: np.ndarray  # (n, outputs)
+    input_mean: np.ndarray  # the data's standardisation: network input = (raw - mean) / scale
+    input_scale: np.ndarray
 
     @property
     def inputs(self) -> int:
@@ -83,6 +85,14 @@ class NeuronMaps:
         if self.activations[-1] == "softmax" and targets.shape[1] >= 2:
             return boundary_colours(targets, "softmax")
         return self.colours(len(self.layers), targets[:, 0], scheme)
+
+    def grid_position(self, network_inputs: np.ndarray) -> np.ndarray:
+        """Where an input as the network receives it (a row of a batch) lies on the maps: per
+        input, 0 at the grid's first point and 1 at its last (outside 0..1: off the map)."""
+        raw = np.asarray(network_inputs, dtype=float) * self.input_scale + self.input_mean
+        axes = [self.x] if self.y is None else [self.x, self.y]
+        return np.array([(value - axis[0]) / (axis[-1] - axis[0])
+                         for value, axis in zip(raw, axes, strict=True)])
 
     def to_json(self) -> dict[str, Any]:
         """The command line's object (``python -m sim views --neurons --json``): NaN and
@@ -123,7 +133,8 @@ def neuron_maps(network: Network, dataset: Dataset, grid: int | None = None) -> 
         x=axes[0], y=axes[1] if inputs == 2 else None, layers=layers, ranges=ranges,
         activations=tuple(layer.activation.kind for layer in network.layers),
         input_names=dataset.input_names, train=dataset.to_raw(dataset.x_train),
-        train_targets=dataset.t_train)
+        train_targets=dataset.t_train, input_mean=dataset.input_mean,
+        input_scale=dataset.input_scale)
 
 
 def check_grid(points: int, inputs: int, units: int) -> None:

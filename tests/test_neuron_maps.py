@@ -209,3 +209,17 @@ def test_views_errors_are_one_line_and_exit_2(args, message):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_grid_position_places_a_network_input_on_the_maps():
+    trainer = trained(SPIRAL, 1)
+    maps = neuron_maps(trainer.network, trainer.dataset, 11)
+    assert maps.y is not None
+    for k in (0, 7, 42):
+        raw = trainer.dataset.to_raw(trainer.dataset.x_train[k:k + 1])[0]
+        np.testing.assert_allclose(maps.grid_position(trainer.dataset.x_train[k]),
+                                   [(raw[0] - maps.x[0]) / (maps.x[-1] - maps.x[0]),
+                                    (raw[1] - maps.y[0]) / (maps.y[-1] - maps.y[0])],
+                                   rtol=1e-12)
+    corner = trainer.dataset.to_network(np.array([[maps.x[-1], maps.y[0]]]))[0]
+    np.testing.assert_allclose(maps.grid_position(corner), [1.0, 0.0], atol=1e-12)
