@@ -223,3 +223,21 @@ def test_grid_position_places_a_network_input_on_the_maps():
                                    rtol=1e-12)
     corner = trainer.dataset.to_network(np.array([[maps.x[-1], maps.y[0]]]))[0]
     np.testing.assert_allclose(maps.grid_position(corner), [1.0, 0.0], atol=1e-12)
+
+
+def test_values_that_are_not_numbers_are_null_in_json_and_magenta_on_the_map():
+    trainer = sim.Trainer(sim.load(SPIRAL))
+    trainer.network.layers[1].W[3, :] = np.nan  # unit 4 of layer 2, and the output after it
+    maps = neuron_maps(trainer.network, trainer.dataset, 3)
+    record = json.loads(json.dumps(maps.to_json(), allow_nan=False))
+    assert record["layers"][1][3] == [[None] * 3] * 3
+    assert all(value is not None for row in record["layers"][1][2] for value in row)
+    np.testing.assert_array_equal(maps.colours(2)[3], np.full((3, 3, 3), sim.palette.NAN_COLOUR))
+
+
+def test_views_after_divergence_prints_the_maps_and_exits_3():
+    result = run_sim("views", LESSONS / "exploding-gradients.json", "--neurons", "--steps", 50,
+                     "--grid", 3, "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["grid"] == 3
+    assert "diverged" in result.stderr and result.stderr.count("\n") == 1
