@@ -56,6 +56,7 @@ class NodeMaps:
         # The followed sample's place on the maps (0..1 per input), marked on every map: there
         # the map's value is the node's a for that sample (without dropout). None: no mark.
         self.followed: np.ndarray | None = None
+        self._ring_image: tuple[tuple[float, str], QImage] | None = None  # see _ring
 
     def set_maps(self, maps: NeuronMaps | None) -> None:
         self.maps = maps
@@ -130,7 +131,8 @@ class NodeMaps:
             half = side / 2.0
             images = self._scaled_images(column, side) if maps.inputs == 2 else []
             for unit, (x, y) in enumerate(points.tolist()):
-                rect = QRectF(x - half, y - half, side, side)
+                # Whole pixels: an image is then copied, not resampled.
+                rect = QRectF(round(x - half), round(y - half), side, side)
                 if maps.inputs == 2:
                     painter.drawImage(rect.topLeft(), images[unit])
                 else:
@@ -157,11 +159,28 @@ class NodeMaps:
                                                              rect.height()))
             return
         y = rect.bottom() - float(where[1]) * rect.height()
-        ring = max(2.0, FOLLOWED_RING * st.scale)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for colour, width in ((QColor("#ffffff"), 3.0), (st.foreground, 1.5)):
-            painter.setPen(QPen(colour, width * st.scale))
-            painter.drawEllipse(QPointF(x, y), ring, ring)
+        ring = self._ring()
+        painter.drawImage(QPointF(round(x - ring.width() / 2), round(y - ring.height() / 2)),
+                          ring)
+
+    def _ring(self) -> QImage:
+        """The followed sample's ring, drawn once per style (blitting it 33 times a frame
+        costs a tenth of drawing 33 antialiased rings)."""
+        st = self.style
+        if self._ring_image is None or self._ring_image[0] != (st.scale, st.name):
+            radius = max(2.0, FOLLOWED_RING * st.scale)
+            side = int(2 * radius + 4 * st.scale + 2)
+            image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            ring = QPainter(image)
+            ring.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            ring.setBrush(Qt.BrushStyle.NoBrush)
+            for colour, width in ((QColor("#ffffff"), 3.0), (st.foreground, 1.5)):
+                ring.setPen(QPen(colour, width * st.scale))
+                ring.drawEllipse(QPointF(side / 2, side / 2), radius, radius)
+            ring.end()
+            self._ring_image = ((st.scale, st.name), image)
+        return self._ring_image[1]
 
     def _scaled_images(self, layer: int, side: int) -> list[QImage]:
         """Layer ``layer``'s images scaled, smoothly, to ``side`` x ``side`` pixels."""
@@ -208,7 +227,11 @@ class NeuronMapPanel(QWidget):
         super().__init__(parent)
         self.maps: NeuronMaps | None = None
         self.unit: tuple[int, int] | None = None  # (layer, unit from 0); None: the first output
+        # What the points show now, (positions, colours): set again only when they change
+        # (a scatter of a few hundred brushes costs tens of milliseconds to build).
+        self._points_shown: tuple[np.ndarray, np.ndarray] | None = None
         self.scheme = "orange-blue"
+        self.on_screen = False  # see set_on_screen
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -239,7 +262,15 @@ class NeuronMapPanel(QWidget):
         self._draw()
 
     def show_maps(self, maps: NeuronMaps) -> None:
+        """The newest maps: drawn now if the panel is on screen, else when it comes on."""
         self.maps = maps
+        self._draw()
+
+    @Slot(bool)
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the panel can be seen (its dock's tab is in front; a tab behind another
+        still counts as visible to Qt)."""
+        self.on_screen = on_screen
         self._draw()
 
     def show_unit(self, layer: int, unit: int) -> None:
@@ -254,7 +285,7 @@ class NeuronMapPanel(QWidget):
         self.key.setText("")
         self.image.clear()
         self.curve.setData([], [])
-        self.points.clear()
+        self._clear_points()
 
     def shown_unit(self) -> tuple[int, int] | None:
         """(layer, unit) of the map on show; None when there is none."""
@@ -267,8 +298,9 @@ class NeuronMapPanel(QWidget):
         return layer, unit
 
     def _draw(self) -> None:
+        """The unit on show, if the panel is on screen (else when it comes on)."""
         maps, shown = self.maps, self.shown_unit()
-        if maps is None or shown is None:
+        if maps is None or shown is None or not self.on_screen:
             return
         layer, unit = shown
         values = maps.unit(layer, unit)
@@ -301,19 +333,34 @@ class NeuronMapPanel(QWidget):
         x0, x1, y0, y1 = maps.x[0], maps.x[-1], ys[0], ys[-1]
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if points:
-            self.points.setData(pos=maps.train.copy(), brush=[
-                pg.mkBrush(*rgb) for rgb in maps.point_colours(self.scheme).tolist()])
+            self._set_points(maps.train, maps.point_colours(self.scheme))
         else:
-            self.points.clear()
+            self._clear_points()
 
     def _draw_curve(self, maps: NeuronMaps, values: np.ndarray, points: bool) -> None:
         self.image.clear()
         self.curve.setData(maps.x.copy(), values.copy())
         if points:
-            self.points.setData(x=maps.train[:, 0].copy(), y=maps.train_targets[:, 0].copy(),
-                                brush=pg.mkBrush(POINT_EDGE_COLOUR))
+            positions = np.column_stack([maps.train[:, 0], maps.train_targets[:, 0]])
+            self._set_points(positions, np.zeros((len(positions), 0), dtype=np.uint8))
         else:
-            self.points.clear()
+            self._clear_points()
+
+    def _set_points(self, positions: np.ndarray, colours: np.ndarray) -> None:
+        """The training points at ``positions`` (raw units) in RGB ``colours`` (no colour
+        columns: the points' edge colour)."""
+        shown = self._points_shown
+        if shown is not None and np.array_equal(shown[0], positions) and \
+                np.array_equal(shown[1], colours):
+            return
+        self._points_shown = (positions.copy(), colours.copy())
+        brushes = [pg.mkBrush(*rgb) for rgb in colours.tolist()] if colours.shape[1] else \
+            pg.mkBrush(POINT_EDGE_COLOUR)
+        self.points.setData(pos=positions.copy(), brush=brushes)
+
+    def _clear_points(self) -> None:
+        self._points_shown = None
+        self.points.clear()
 
     @staticmethod
     def _colour_key(low: float, high: float, points: bool) -> str:

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
         self.neuron_map_dock = self._dock("Neuron map", self.neuron_map_panel, left)
         self.tabifyDockWidget(self.views_dock, self.neuron_map_dock)
+        self.neuron_map_dock.visibilityChanged.connect(self.neuron_map_panel.set_on_screen)
         self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)

@@ -79,6 +79,9 @@ def test_hover_and_click_enlarge_a_units_map(make_window, qtbot):
     maps = maps_at(qtbot, window, 5)
     panel = window.neuron_map_panel
     assert panel.shown_unit() == (3, 1 - 1)  # the output, until a node is chosen
+    window.neuron_map_dock.raise_()
+    qtbot.waitUntil(lambda: panel.on_screen, timeout=WAIT_MS)
+    np.testing.assert_array_equal(panel.image.image, maps.colours(3, maps.unit(3, 0)))
     nodes = window.canvas.geometry_for_paint().nodes
     x, y = nodes[2][4]
     qtbot.mouseMove(window.canvas, QPoint(round(x), round(y)))
