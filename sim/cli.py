@@ -370,8 +370,9 @@ def _print_neuron_maps(maps: neuron_maps.NeuronMaps, trainer: Trainer, out: Text
     where = " by ".join(f"{name} from {notation.number(float(axis[0]))} to "
                         f"{notation.number(float(axis[-1]))}" for name, axis in zip(
                             names, axes, strict=True))
-    shape = f"{maps.grid} x {maps.grid} grid" if maps.y is not None else f"{maps.grid} points"
-    print(f"Every unit's activation on a {shape}: {where}, after "
+    shape = f"on a {maps.grid} x {maps.grid} grid" if maps.y is not None else \
+        f"at {maps.grid} points"
+    print(f"Every unit's activation {shape}: {where}, after "
           f"{_count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
     for number, (values, activation) in enumerate(zip(maps.layers, maps.activations,
                                                       strict=True), start=1):

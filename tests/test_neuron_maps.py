@@ -195,6 +195,11 @@ def test_views_default_grid_and_text_summary():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Every unit's activation on a 3 x 3 grid")
     assert len(lines) == 1 + 16 + 16 + 1
+    result = run_sim("views", Z2X, "--neurons", "--steps", 4, "--grid", 5)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Every unit's activation at 5 points: x₁ from 0.4 to 1.6, after 4 steps (evaluation "
+        "mode: no dropout)", "a⁽¹⁾₁ (linear): from 0.8 to 3.2, mean 2"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
