@@ -53,8 +53,9 @@ class NodeMaps:
         self._curves: list[np.ndarray] = []  # one input: per layer (units, G, 2) in 0..1
         self._targets = np.zeros((0, 2))  # one input: the training points (x, t) in 0..1
         self.drawn = 0  # maps drawn by the last paint (0: the nodes kept their discs)
-        # The followed sample's place on the maps (0..1 per input), marked on every map: there
-        # the map's value is the node's a for that sample (without dropout). None: no mark.
+        # The followed sample's place on the maps (0..1 per input), marked on every map (the
+        # node's number is its a in the last pass, before that step's update; the map is of
+        # the weights now). None: no mark.
         self.followed: np.ndarray | None = None
         self._ring_image: tuple[tuple[float, str], QImage] | None = None  # see _ring
 
