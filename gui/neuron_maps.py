@@ -431,8 +431,11 @@ class NeuronMapsView(QObject):
     def _follow(self, snapshot: Snapshot | None) -> None:
         """Mark the sample the canvas's nodes follow on the maps."""
         maps, row = self.pictures.maps, self.canvas.sample_row()
+        # Maps of a network just replaced (they arrive a moment after its first snapshot)
+        # may have another number of inputs: no mark until the new ones come.
         self.pictures.followed = None if maps is None or snapshot is None or \
-            snapshot.x is None or row is None else maps.grid_position(snapshot.x[row])
+            snapshot.x is None or row is None or snapshot.x.shape[1] != maps.inputs else \
+            maps.grid_position(snapshot.x[row])
 
     @Slot(object)
     def _pointed_at(self, item: Selection | None) -> None:

@@ -89,7 +89,11 @@ class NeuronMaps:
     def grid_position(self, network_inputs: np.ndarray) -> np.ndarray:
         """Where an input as the network receives it (a row of a batch) lies on the maps: per
         input, 0 at the grid's first point and 1 at its last (outside 0..1: off the map)."""
-        raw = np.asarray(network_inputs, dtype=float) * self.input_scale + self.input_mean
+        inputs = np.asarray(network_inputs, dtype=float)
+        if inputs.shape != (self.inputs,):
+            raise ValueError(f"the maps are over {self.inputs} inputs; got an input of shape "
+                             f"{inputs.shape}")
+        raw = inputs * self.input_scale + self.input_mean
         axes = [self.x] if self.y is None else [self.x, self.y]
         return np.array([(value - axis[0]) / (axis[-1] - axis[0])
                          for value, axis in zip(raw, axes, strict=True)])

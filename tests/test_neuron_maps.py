@@ -228,6 +228,8 @@ def test_grid_position_places_a_network_input_on_the_maps():
                                    rtol=1e-12)
     corner = trainer.dataset.to_network(np.array([[maps.x[-1], maps.y[0]]]))[0]
     np.testing.assert_allclose(maps.grid_position(corner), [1.0, 0.0], atol=1e-12)
+    with pytest.raises(ValueError, match="over 2 inputs"):
+        maps.grid_position(np.zeros(1))
 
 
 def test_values_that_are_not_numbers_are_null_in_json_and_magenta_on_the_map():
