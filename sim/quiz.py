@@ -270,7 +270,9 @@ def question(s: Snapshot, ask: tuple[Quantity, ...] | None,
     row, _ = explain.followed_row(s, sample)
     lines = explain.caption(s, sample).lines if wanted else ()
     for listed in wanted:  # the first that can be asked
-        quantity = _choose(s, phase, listed.kind) if listed.chosen_by_app else listed
+        # the app's own choice is always worked out; a lesson's is asked as it is listed
+        quantity = _choose(s, phase, listed.kind) if listed.chosen_by_app or ask is None \
+            else listed
         if quantity is None:
             continue
         value = _value(s, quantity, row)
@@ -441,9 +443,9 @@ def read_answer(text: str) -> float:
 def _without_commas(typed: str, text: str) -> str:
     """A decimal comma as a point, thousands separators dropped; "1,234" is refused."""
     shown = one_line(text.strip())[:40]
-    if _GROUPED.fullmatch(typed):
-        head = typed.lstrip("+-").split(",")[0]
-        if "." not in typed and typed.count(",") == 1 and head != "0":
+    head = typed.lstrip("+-").split(",")[0]
+    if _GROUPED.fullmatch(typed) and not head.startswith("0"):  # never 0,234 for 234
+        if "." not in typed and typed.count(",") == 1:
             raise Unreadable(f"“{shown}” could be {typed.replace(',', '.')} or "
                              f"{typed.replace(',', '')}: write it with a point, or without "
                              f"the comma.")
