@@ -22,8 +22,8 @@ from .data import DataFacts, DataSpec
 from .files import WriteError, output_target, path_text, read_regular, write_atomic
 from .initializers import InitSpec
 from .lesson_view import LessonView
-from .quiz import QuizSpec, plans
 from .optimizers import OptimizerSpec
+from .quiz import QuizSpec, plans
 from .schedules import ScheduleSpec
 from .schema import (
     ExperimentError,

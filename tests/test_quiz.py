@@ -42,7 +42,7 @@ def test_garbage_gets_a_one_line_hint(typed):
 
 
 def test_a_comma_that_could_be_a_decimal_or_a_thousands_separator_is_asked_about():
-    with pytest.raises(Unreadable, match="could be 1.234 or 1234"):
+    with pytest.raises(Unreadable, match=r"could be 1\.234 or 1234"):
         read_answer("1,234")
     assert read_answer("0,234") == 0.234  # a thousands separator never follows a lone 0
 
