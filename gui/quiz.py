@@ -150,13 +150,15 @@ class Quiz(QObject):
             self._withdraw()
         self.marked = None
 
-    @Slot(object, object)
-    def _loaded(self, experiment: sim.Experiment, source: object) -> None:
-        """A file or lesson opened: its quiz section says whether to ask and what."""
-        if source is None:  # a rebuild after an edit keeps what the user chose
-            return
+    def follow_lesson(self, experiment: sim.Experiment) -> None:
+        """A file or lesson opened: its quiz section says whether to ask, and what."""
         self.ask = experiment.quiz.ask
         self.set_on(experiment.quiz.on)
+
+    @Slot(object, object)
+    def _loaded(self, experiment: sim.Experiment, source: object) -> None:
+        if source is not None:  # a rebuild after an edit keeps what the user chose
+            self.follow_lesson(experiment)
 
 
 def _same_phase(before: Snapshot | None, after: Snapshot) -> bool:

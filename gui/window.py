@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.style_ = self.presentation.style()
         self._views_and_panels(experiment)
         self.quiz = Quiz(self.run, self.captions.quiz, self)
+        self.quiz.follow_lesson(experiment)
         self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
                                   self.plots, self.views, self.paths, self.quiz, self)
         self.document = Document(self, self.settings, self.run,
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed.connect(self._raise_inspector)
         self.inspector.paths_requested.connect(lambda: self.show_paths(True))
         self.quiz.on_changed.connect(self.action("quiz").setChecked)
+        self.action("quiz").setChecked(self.quiz.on)  # a lesson may have turned it on
         self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)
         self.speed.valueChanged.connect(self._speed_changed)
