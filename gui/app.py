@@ -179,7 +179,10 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    quiz_on = partial(window.quiz.set_on, True) if args.quiz else None
+    quiz_on = None
+    if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
+        window.quiz.set_on(False)
+        quiz_on = partial(window.quiz.set_on, True)
     _start_run(window.run, args.steps, args.phases, args.play, quiz_on)
     address: ParameterAddress | None = args.paths
     if address is not None:

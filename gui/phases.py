@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from sim import explain, notation, quiz
@@ -136,6 +136,7 @@ class CaptionPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.body)
+        self.body_scroll = scroll
         layout = QVBoxLayout(self)
         layout.addWidget(self.strip)
         layout.addWidget(self.title)
@@ -179,8 +180,21 @@ class CaptionPanel(QWidget):
             lines[self.marked_line] = (f'<b style="color:{self.style_.accent.name()}">▶ '
                                        f"{lines[self.marked_line]}</b>")
         self.body.setText("<br>".join(lines))
+        if self.marked_line is not None:  # once the label has its new height
+            QTimer.singleShot(0, self._scroll_to_marked)
         self.batch_note.setText("" if snapshot.x is None else
                                 notation.rich(explain.following(snapshot, self.followed())))
+
+    @Slot()
+    def _scroll_to_marked(self) -> None:
+        """Scroll the caption so that the marked line shows (lines wrap, so its place is
+        estimated from its share of the text)."""
+        if self.marked_line is None or not self.lines:
+            return
+        before = sum(len(line) for line in self.lines[:self.marked_line])
+        share = before / max(1, sum(len(line) for line in self.lines))
+        self.body_scroll.ensureVisible(0, int(share * self.body.height()), 0,
+                                  self.body_scroll.viewport().height() // 3)
 
     def show_question(self, snapshot: Snapshot) -> None:
         """The phase that ran, named and marked in the strip, while a quiz question about it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from sim import notation
 from sim.quiz import Question, Score, Verdict
@@ -17,7 +17,7 @@ from .style import Style
 
 TOGGLE_TEXT = "Quiz (Q)"
 WAITING = "Type your prediction and press Enter; Esc shows the answer."
-DONE = "Step phase (→) for the next question."
+DONE = "(→ next phase)"
 
 
 class AnswerBox(QLineEdit):
@@ -65,13 +65,16 @@ class QuizPanel(QWidget):
         self.feedback = QLabel()
         self.feedback.setTextFormat(Qt.TextFormat.RichText)
         self.feedback.setWordWrap(True)
-        layout = QHBoxLayout(self)  # one row: the caption below keeps its room
+        # One row, and a second for what is said about the answer while a question is up:
+        # the caption below keeps its room.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.toggle)
-        layout.addWidget(self.question)
-        layout.addWidget(self.answer)
-        layout.addWidget(self.feedback, 1)
-        layout.addWidget(self.score, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.toggle, 0, 0)
+        layout.addWidget(self.question, 0, 1)
+        layout.addWidget(self.answer, 0, 2)
+        layout.addWidget(self.score, 0, 3, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.feedback, 1, 0, 1, 4)
+        layout.setColumnStretch(3, 1)
         self.clear()
         self.apply_style(style)
 

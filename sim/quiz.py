@@ -16,8 +16,10 @@ phase, the app's choice). A phase is asked about when an entry belongs to it (th
 without ``ask`` every phase whose caption works a number out is.
 
 An answer is right when it matches the number to the digits the caption prints, or lies
-within 1% of the exact value. Answers may use "−" or "-", a decimal comma, spaces, or begin
-with the name and "="; anything else that is not a number gets a hint, not a wrong mark.
+within 1% of the exact value; for a parameter's new value, within 1% of its change in the
+update, since the old value, unchanged, lies within 1% of the new one. Answers may use "−" or
+"-", a decimal comma, spaces, or begin with the name and "="; anything else that is not a
+number gets a hint, not a wrong mark.
 """
 
 from __future__ import annotations
@@ -245,6 +247,10 @@ class Question:
     prompt: str  # plain Unicode text (notation.rich makes it rich text)
     value: float  # the engine's, exact
     printed: str  # as the caption prints it
+    scale: float  # what the 1% is of: the value, or for a new weight its change
+
+    def is_right(self, answer: float) -> bool:
+        return is_right(answer, self.value, self.scale)
 
     @property
     def name(self) -> str:
@@ -279,7 +285,8 @@ def question(s: Snapshot, ask: tuple[Quantity, ...] | None,
         # not written out, the reveal would explain nothing
         if value is not None and math.isfinite(value) and \
                 worked_line(lines, quantity) is not None:
-            return Question(quantity, _prompt(s, quantity, row), value, name.number(value))
+            return Question(quantity, _prompt(s, quantity, row), value, name.number(value),
+                            _scale(s, quantity, value))
     return None
 
 
@@ -393,6 +400,18 @@ def _value(s: Snapshot, q: Quantity, row: int) -> float | None:
     return None if layer.b is None else float(layer.b[j])
 
 
+def _scale(s: Snapshot, q: Quantity, value: float) -> float:
+    """What the 1% of a right answer is of: the value itself, but for a parameter's new value
+    its change in this update (else the old value, unchanged, would pass as right)."""
+    if q.kind not in ("w", "b"):
+        return abs(value)
+    assert q.layer is not None  # a named parameter
+    layer = s.layers[q.layer - 1]
+    change = layer.update_W[q.unit, q.source] if q.kind == "w" else \
+        (0.0 if layer.update_b is None else layer.update_b[q.unit])
+    return abs(float(change))
+
+
 def _data_gradient(s: Snapshot, layer: LayerSnapshot, j: int, i: int) -> float:
     """∂E/∂w of the data alone, as the caption's ∂E/∂w writes it (the penalty's part comes
     after, in ∂(E+P)/∂w)."""
@@ -455,10 +474,11 @@ def _without_commas(typed: str, text: str) -> str:
     raise Unreadable(f"“{shown}” is not a number: {HINT_EXAMPLE}.")
 
 
-def is_right(answer: float, value: float) -> bool:
-    """Right: the answer reads as the printed number, or lies within 1% of the value."""
+def is_right(answer: float, value: float, scale: float | None = None) -> bool:
+    """Right: the answer reads as the printed number, or lies within 1% of ``scale`` (of the
+    value, if None) from the value."""
     return name.number(answer) == name.number(value) or \
-        abs(answer - value) <= TOLERANCE * abs(value)
+        abs(answer - value) <= TOLERANCE * (abs(value) if scale is None else scale)
 
 
 @dataclass(frozen=True)
@@ -472,16 +492,16 @@ class Verdict:
 def check(q: Question, text: str) -> Verdict:
     """The verdict on a typed answer; raises Unreadable (a hint) if it is not a number."""
     answer = read_answer(text)
-    if is_right(answer, q.value):
+    if q.is_right(answer):
         return Verdict("right", f"Right: {q.name} = {q.printed} (you typed "
                                 f"{name.number(answer, 6)}).")
-    return Verdict("wrong", f"Not quite: you typed {name.number(answer, 6)}, {q.name} = "
-                            f"{q.printed}. The marked line works it out.")
+    return Verdict("wrong", f"Not quite: you typed {name.number(answer, 6)}; {q.name} = "
+                            f"{q.printed}, worked out in the marked line (▶).")
 
 
 def skip(q: Question) -> Verdict:
-    return Verdict("skipped", f"Skipped: {q.name} = {q.printed}. The marked line works it "
-                              f"out.")
+    return Verdict("skipped", f"Skipped: {q.name} = {q.printed}, worked out in the marked "
+                              f"line (▶).")
 
 
 @dataclass(frozen=True)

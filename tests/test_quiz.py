@@ -74,7 +74,8 @@ def test_the_printed_digits_count_even_where_one_percent_is_less_than_their_roun
 
 
 def question_about(value: float) -> Question:
-    return Question(Quantity("delta", 1, 1), "What is δ⁽¹⁾₂?", value, notation.number(value))
+    return Question(Quantity("delta", 1, 1), "What is δ⁽¹⁾₂?", value, notation.number(value),
+                    abs(value))
 
 
 def test_check_says_right_wrong_or_gives_a_hint_and_skip_reveals():
@@ -126,6 +127,20 @@ def assert_worked_out(s: sim.Snapshot, q: Question, sample: int | None = None,
     assert statement.endswith(f"= {q.printed}"), statement
     if worked:
         assert " = " in statement.split(f"{q.name} {sign} ", 1)[1], "stated, not worked out"
+
+
+def test_a_new_weight_is_right_within_one_percent_of_its_change_not_of_its_value():
+    update = walk(seed003(), 7)[-1]
+    q = quiz.question(update, (Quantity("w", 2, 0, 0),))
+    assert q is not None
+    layer = update.layers[1]
+    old, change = layer.W[0, 0] - layer.update_W[0, 0], layer.update_W[0, 0]
+    assert q.value == layer.W[0, 0] and q.scale == abs(change)
+    assert is_right(old, q.value)  # 0.6 is within 1% of 0.6031: the plain rule would pass it
+    assert check(q, str(float(old))).outcome == "wrong"
+    assert check(q, str(float(old + 0.995 * change))).outcome == "right"
+    assert check(q, str(float(old + 0.98 * change))).outcome == "wrong"
+    assert check(q, q.printed.replace("−", "-")).outcome == "right"  # the printed digits
 
 
 def test_seed_003s_iteration_asks_one_number_of_each_phase_that_its_caption_works_out():
