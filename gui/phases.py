@@ -106,6 +106,7 @@ class CaptionPanel(QWidget):
         self.strip.setWordWrap(True)
         self.lines: tuple[str, ...] = ()  # the caption's lines as sim wrote them (plain text)
         self.marked_line: int | None = None  # the line marked as a quiz answer's worked line
+        self._before = ""  # while a quiz question is up: the caption shown before it (HTML)
         self.quiz = QuizPanel(style)
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -199,11 +200,11 @@ class CaptionPanel(QWidget):
     def show_question(self, snapshot: Snapshot) -> None:
         """The phase that ran, named and marked in the strip, while a quiz question about it
         is up: its numbers stay hidden, the caption of the phase before stays below."""
-        before = f"<br>{BEFORE}<br><b>{self.title.text()}</b><br>{self.body.text()}" \
-            if self.lines else ""
+        if self.lines:  # a caption shown, not the question's page: keep it below
+            self._before = f"<br>{BEFORE}<br><b>{self.title.text()}</b><br>{self.body.text()}"
         self.strip.setText(self._strip_html(snapshot, True))
         self.title.setText(notation.rich(explain.caption(snapshot, self.followed()).title))
-        self.body.setText(f"<i>{HELD}</i>{before}")
+        self.body.setText(f"<i>{HELD}</i>{self._before}")
         self.lines = ()
         self.marked_line = None
 

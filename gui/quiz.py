@@ -38,6 +38,7 @@ class Quiz(QObject):
         self.pending: tuple[Snapshot, Question] | None = None  # held, and its question
         self.marked: tuple[Snapshot, Quantity] | None = None  # the last one revealed
         self._passed: Snapshot | None = None  # the newest phase shown (asked or not)
+        self.asked_for: int | None = None  # the followed sample the question is about
         panel.toggled.connect(self.set_on)
         panel.submitted.connect(self.submit)
         panel.skipped.connect(self.skip)
@@ -52,6 +53,7 @@ class Quiz(QObject):
         trainer's next phase (``sample``: the followed one, see explain.caption)."""
         if self.pending is not None:
             if self.pending[0] is snapshot:
+                self._follow(sample)
                 return True
             self._withdraw()  # the user went elsewhere: step back, Step, a new file
         trail = self.run.trail
@@ -65,8 +67,25 @@ class Quiz(QObject):
         if question is None:
             return False
         self.pending = snapshot, question
+        self.asked_for = sample
         self.panel.ask(question)
         return True
+
+    def _follow(self, sample: int | None) -> None:
+        """Another sample followed while a question is up: ask about that sample's number, so
+        that the caption revealed works out the number asked (a batch's sum stays the same)."""
+        if self.pending is None or sample == self.asked_for:
+            return
+        snapshot = self.pending[0]
+        question = quiz.question(snapshot, self.ask, sample)
+        self.asked_for = sample
+        if question is not None and question != self.pending[1]:
+            self.pending = snapshot, question
+            self.panel.ask(question)
+
+    def holding(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` waits behind the question that is up."""
+        return self.pending is not None and self.pending[0] is snapshot
 
     def marked_in(self, snapshot: Snapshot) -> Quantity | None:
         """The quantity whose worked line the caption of ``snapshot`` marks, if any."""

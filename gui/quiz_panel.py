@@ -59,7 +59,7 @@ class QuizPanel(QWidget):
         self.question = QLabel()  # rich text: the name's layer and unit as super/subscripts
         self.question.setTextFormat(Qt.TextFormat.RichText)
         self.answer = AnswerBox()
-        self.answer.setPlaceholderText("your answer, e.g. −0.25")
+        self.answer.setPlaceholderText("your answer")
         self.answer.returnPressed.connect(self._submit)
         self.answer.skipped.connect(self.skipped)
         self.feedback = QLabel()
@@ -82,7 +82,7 @@ class QuizPanel(QWidget):
         self.style_ = style
         self.question.setFont(style.font(1.15, bold=True))
         self.answer.setFont(style.font(1.15))
-        self.answer.setMinimumWidth(int(style.body_px * 9))
+        self.answer.setMinimumWidth(int(style.body_px * 12))
         self.score.setFont(style.font(bold=True))
 
     def set_on(self, on: bool) -> None:

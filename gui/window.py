@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
-        self.run_status = RunStatus(self.run, self.statusBar())
+        self.run_status = RunStatus(self.run, self.statusBar(), self.quiz.holding)
         self._connect()
         self.setAcceptDrops(True)
         self._restore_layout()
@@ -320,6 +320,7 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed.connect(self._raise_inspector)
         self.inspector.paths_requested.connect(lambda: self.show_paths(True))
         self.quiz.on_changed.connect(self.action("quiz").setChecked)
+        self.quiz.release.connect(self.run_status.show)
         self.action("quiz").setChecked(self.quiz.on)  # a lesson may have turned it on
         self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)

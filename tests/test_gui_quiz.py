@@ -79,7 +79,9 @@ def test_a_quiz_from_the_keyboard_right_wrong_unreadable_and_skipped(make_window
     # the loss asks for E: Esc in the box skips it, which reveals it
     held, question = step_and_wait_for_question(qtbot, window)
     assert question.name == "E"
+    assert "loss ? (quiz)" in window.run_status.label.text()  # the status line keeps it too
     qtbot.keyClick(panel.answer, Qt.Key.Key_Escape)
+    assert f"loss {held.loss:.6g}" in window.run_status.label.text()
     assert (quiz.score.asked, quiz.score.skipped) == (3, 1)
     assert window.canvas.snapshot is held and marked_line(window).startswith("E = ")
     assert "Skipped" in panel.feedback.text()
@@ -136,3 +138,21 @@ def test_playing_passes_a_question_by_uncounted(make_window, qtbot):
     qtbot.waitUntil(lambda: window.canvas.snapshot.step == 1, timeout=5000)
     assert window.quiz.pending is None and window.quiz.score.asked == 0
     assert not window.captions.quiz.answer.isVisible()
+
+
+def test_following_another_sample_asks_about_that_samples_number(make_window, qtbot):
+    window = make_window(lessons.load_lesson("xor.json"))  # a batch of 4 samples
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Q)
+    held, question = step_and_wait_for_question(qtbot, window)
+    assert " for sample " in question.prompt  # the automatic choice, XOR's (1, 1)
+    assert not question.prompt.endswith("for sample 2?")
+    window.captions.sample.setValue(2)  # follow sample 2
+    held_again, asked = window.quiz.pending
+    assert held_again is held and asked.prompt.endswith("for sample 2?")
+    assert window.captions.quiz.question.text().endswith("for sample 2?")
+    qtbot.keyClick(window.captions.quiz.answer, Qt.Key.Key_Escape)
+    assert window.canvas.snapshot is held
+    line = window.captions.lines[window.captions.marked_line]
+    statement = next(part for part in line.split("; ") if part.startswith(f"{asked.name} = "))
+    assert statement.endswith(f"= {asked.printed}")
