@@ -41,7 +41,7 @@ class RunStatus(QObject):
     @Slot(object)
     def show(self, s: Snapshot) -> None:
         loss = "—" if s.loss is None else f"{s.loss:.6g}"
-        if self.held(s):
+        if s.loss is not None and self.held(s):
             loss = "? (quiz)"
         seconds = s.train_seconds
         rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
