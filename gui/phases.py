@@ -195,7 +195,7 @@ class CaptionPanel(QWidget):
         before = sum(len(line) for line in self.lines[:self.marked_line])
         share = before / max(1, sum(len(line) for line in self.lines))
         self.body_scroll.ensureVisible(0, int(share * self.body.height()), 0,
-                                  self.body_scroll.viewport().height() // 3)
+                                       self.body_scroll.viewport().height() // 3)
 
     def show_question(self, snapshot: Snapshot) -> None:
         """The phase that ran, named and marked in the strip, while a quiz question about it
