@@ -78,9 +78,11 @@ class NodePictures(Protocol):
     """Pictures drawn in place of the nodes of the hidden and output layers (the neuron maps
     of gui.neuron_maps): each a square centred on its node."""
 
-    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float) -> list[float]:
+    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float,
+                   below: float) -> list[float]:
         """Per column, half the side of its pictures for nodes at these positions (as the
-        canvas lays them out) and of this radius, none reaching past x = ``right``; 0 for a
+        canvas lays them out) and of this radius, none reaching past x = ``right``, each
+        leaving ``below`` pixels free under it (for its value) before the next; 0 for a
         column drawn as discs."""
         ...
 
@@ -343,7 +345,10 @@ class NetworkCanvas(QWidget):
         names = self._drawn().output_names
         room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
         right = self.width() - room - NAME_GAP * self.style_.scale
-        return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right)
+        # The nodes' values, where the canvas prints them, go under the pictures.
+        below = metrics.height() + 8 * self.style_.scale if self._labels_readable(geometry) \
+            else 0.0
+        return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
 
     def _node_reach(self, geometry: _Geometry) -> list[float]:
         """Per column, how far a node's drawing reaches from its centre: disc or picture."""
@@ -702,8 +707,7 @@ class NetworkCanvas(QWidget):
         font = self.style_.small_font
         metrics = self._metrics(font)
         taken: list[QRectF] = []  # labels placed so far, and the nodes
-        r = geometry.radius
-        for points in geometry.nodes:
+        for points, r in zip(geometry.nodes, self._node_reach(geometry), strict=True):
             taken += [QRectF(x - r, y - r, 2 * r, 2 * r) for x, y in points.tolist()]
         for l in range(1, geometry.columns):
             if l in heat or self.pending(l):

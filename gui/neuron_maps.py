@@ -102,7 +102,8 @@ class NodeMaps:
         return maps is not None and [len(column) for column in nodes[1:]] == \
             [len(values) for values in maps.layers]
 
-    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float) -> list[float]:
+    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float,
+                   below: float) -> list[float]:
         """Each column's maps as large as its nodes' spacing allows; all discs if any
         column's maps would be too small to read (a network is drawn one way)."""
         none = [0.0] * len(nodes)
@@ -111,8 +112,10 @@ class NodeMaps:
         scale = self.style.scale
         across = float(np.diff([column[0, 0] for column in nodes]).min())
         largest = min(COLUMN_SHARE * across, MAX_SIDE * scale)
-        sides = [min(largest, SPACING_SHARE * float(np.diff(column[:, 1]).min()))
-                 if len(column) > 1 else largest for column in nodes[1:]]
+        sides = []
+        for column in nodes[1:]:
+            gap = float(np.diff(column[:, 1]).min()) if len(column) > 1 else np.inf
+            sides.append(min(largest, SPACING_SHARE * gap, gap - below))
         sides[-1] = min(sides[-1], 2.0 * (right - float(nodes[-1][0, 0])))
         if min(sides) < MIN_SIDE:
             return none
