@@ -57,7 +57,7 @@ class SpeedControl(QWidget):
     @Slot(int)
     def _moved(self, position: int) -> None:
         speed = self.notches[position]
-        lesson = " (the lesson's)" if speed is not None and speed == self.lesson_speed else ""
+        lesson = " (lesson)" if speed is not None and speed == self.lesson_speed else ""
         self.label.setText(f" {speed_text(speed)}{lesson} ")
         self.slider.setToolTip("Steps per second while playing; the top notch is as fast as "
                                "the computer can")

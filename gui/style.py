@@ -106,7 +106,8 @@ def primary_button_sheet(style: Style) -> str:
     """The look of the one primary button (Play): filled with the accent colour, bold."""
     pad = round(4 * style.scale)
     return (f"QToolButton {{ background: {style.accent.name()}; color: white; "
-            f"font-weight: bold; border-radius: {pad}px; padding: {pad}px {3 * pad}px; }}"
+            f"font-size: {style.body_pt * style.scale:.1f}pt; font-weight: bold; "
+            f"border-radius: {pad}px; padding: {pad}px {3 * pad}px; }}"
             f"QToolButton:hover {{ background: {style.accent.darker(120).name()}; }}"
             f"QToolButton:pressed {{ background: {style.accent.darker(150).name()}; }}")
 

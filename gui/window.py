@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 import sim
-from sim import lessons, palette
+from sim import lessons, notation, palette
 from sim.address import ParameterAddress
 from sim.lesson_view import play_speed
 from sim.snapshot import Snapshot
@@ -230,7 +230,9 @@ class MainWindow(QMainWindow):
             ActionSpec("lock_colours", "Fixed colour range", self.set_range_locked, ("L",),
                        "Keep the gradient and update colours on one absolute range (the "
                        "lesson's, or the first shown) while training goes on; off: the range "
-                       "follows the values on show", checkable=True),
+                       f"follows the values on show. A magnitude below "
+                       f"{notation.number(palette.TINY)} is drawn as 0, in grey",
+                       checkable=True),
             ActionSpec("paths", "Show paths", self.show_paths, ("P",),
                        "The selected weight's gradient for the followed sample as a sum over "
                        "the paths from it to the outputs: on the canvas and in the Paths panel",
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
             self.mode_box.addItem(palette.MODE_TITLES[mode], mode)
         bar.addWidget(self.mode_box)
         fill(bar, ("lock_colours",), self._actions)
+        self.action("lock_colours").setIconText("fixed range")  # short, for the toolbar
         self.action("lock_colours").setChecked(self.canvas.range_locked)
 
     def _menus(self) -> None:

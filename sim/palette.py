@@ -153,9 +153,9 @@ def legend_ticks(scale: Scale) -> list[tuple[float, str]]:
 
 
 def scale_note(scale: Scale, fixed: bool) -> str:
-    """What the legend says after a mode's title about its scale."""
-    notes = (["log scale", f"grey: below {notation.power_of_ten(round(math.log10(TINY)))}"]
-             if scale.kind == "log" else []) + (["fixed range"] if fixed else [])
+    """What the legend says after a mode's title about its scale (a logarithmic map's grey
+    box, labelled 0, holds the magnitudes below TINY)."""
+    notes = (["log scale"] if scale.kind == "log" else []) + (["fixed range"] if fixed else [])
     return f"  ({', '.join(notes)})" if notes else ""
 
 

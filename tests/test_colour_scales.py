@@ -43,5 +43,6 @@ def test_the_range_found_for_noise_alone_is_not_set_by_the_noise():
 
 def test_the_legend_says_what_the_scale_is():
     log = palette.Scale("log", 1.0)
-    assert palette.scale_note(log, fixed=True) == "  (log scale, grey: below 1e−12, fixed range)"
+    assert palette.scale_note(log, fixed=True) == "  (log scale, fixed range)"
+    assert palette.scale_note(log, fixed=False) == "  (log scale)"
     assert palette.scale_note(palette.Scale("symmetric", 1.0), fixed=False) == ""

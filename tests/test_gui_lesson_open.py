@@ -36,7 +36,7 @@ def test_the_default_lesson_plays_at_its_own_speed_and_is_still_running_after_si
     window = make_window(lesson)
     total = lesson.stopping.max_steps
     assert window.speed_control.speed == lesson.view.speed == 50.0
-    assert window.speed_label.text().strip() == "50/s (the lesson's)"
+    assert window.speed_label.text().strip() == "50/s (lesson)"
     assert window.speed.maximum() - window.speed.value() == 1  # "max" is one notch away
     window.run.set_playing(True)
     ticks = len(window.ui_latencies)  # one entry per frame tick while playing
