@@ -37,6 +37,12 @@ PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
+def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points (copies) where both coordinates are finite numbers."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
 class ViewsPanel(QTabWidget):
     """Two tabs; the window feeds it the worker's Views and the canvas selection."""
 
@@ -266,10 +272,12 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.setAspectLocked(False)  # a weight against a loss: no common unit
         self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
         self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
-        self.curve.setData(view.u.copy(), view.losses.copy())
-        self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
-        self.printed.setData(view.printed.copy(), view.printed_losses.copy())
-        self.now.setData([view.current[0]], [view.current_loss])
+        # A diverged network's loss is infinite at some weights: no point to draw there.
+        self.curve.setData(*finite_points(view.u, view.losses))
+        self.path.setData(*finite_points(view.path[:, 0], view.path_losses))
+        self.printed.setData(*finite_points(view.printed, view.printed_losses))
+        self.now.setData(*finite_points(np.array(view.current[:1]),
+                                        np.array([view.current_loss])))
         entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
                    (PATH_COLOUR, "the path the weight took")]
         printed = bool(len(view.printed))
@@ -296,8 +304,10 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.setAspectLocked(True, 1.0)
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
         shown = np.log10(np.maximum(view.losses, 1e-300))
-        self.surface.setImage(shown, autoLevels=False)
-        low, high = float(shown.min()), float(shown.max())
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        # Where a diverged network's loss is infinite, the map shows the top colour.
+        self.surface.setImage(np.where(np.isfinite(shown), shown, high), autoLevels=False)
         self.colour_bar.setLevels((low, high if high > low else low + 1.0))
         self.colour_bar.setVisible(True)
         u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
