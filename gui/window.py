@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.force_close = False  # close without asking about unsaved changes (quit-after)
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
+        self.opened_view = experiment.view  # the view the window last opened on (open_view)
         self.run = RunController(experiment, self)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
@@ -468,7 +469,11 @@ class MainWindow(QMainWindow):
         self.controls.set_experiment(experiment)
         self.lesson.show_experiment(experiment)
         self.views.forget()
-        self.open_view(experiment)
+        if source is None and experiment.view == self.opened_view:  # an edit rebuilt the run
+            self.canvas.set_colour_ranges(dict(experiment.view.colour_ranges))
+            self.views.open_lesson_view(experiment.view)  # the user's speed and mode stay
+        else:
+            self.open_view(experiment)
         self._raise_view_docks(experiment)
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
@@ -479,6 +484,7 @@ class MainWindow(QMainWindow):
         """Open on what the experiment's view asks for (sim.lesson_view): its speed, colour
         mode and fixed colour ranges, its landscape's weights and its followed sample."""
         view = experiment.view
+        self.opened_view = view
         self.speed_control.set_lesson_speed(play_speed(view))
         self.set_mode(view.colour)
         self.canvas.set_colour_ranges(dict(view.colour_ranges))

@@ -205,3 +205,22 @@ def test_the_step_counter_is_large_and_counts_towards_the_limit(make_window, qtb
     label = window.run_status.step_label
     assert label.text().strip() == "step 3 of 5,000"
     assert label.font().pointSizeF() >= 1.5 * window.font().pointSizeF()
+
+
+def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(make_window,
+                                                                             qtbot):
+    lesson = lessons.load_lesson()
+    window = make_window(lesson)
+    window.confirm_rebuild = lambda: True
+    window.speed.setValue(0)  # the slowest notch
+    window.set_mode("update")
+    document = to_dict(lesson)
+    document["network"]["layers"][0]["units"] = 4
+    edited = sim.parse(document)
+    window.controls.experiment_edited.emit(edited)
+    # The run controller takes the new experiment as it tells the window (gui.run._loaded).
+    qtbot.waitUntil(lambda: window.run.experiment == edited, timeout=WAIT_MS)
+    assert window.speed_control.speed == 1.0 and window.canvas.mode == "update"
+    window.run.open(LESSONS / "xor.json")  # opening a lesson opens on its view again
+    qtbot.waitUntil(lambda: window.run.experiment == lesson, timeout=WAIT_MS)
+    assert window.speed_control.speed == 50.0 and window.canvas.mode == "weight"
