@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+import sim
 from sim import palette
+from tests.conftest import LESSONS
 
 
 def test_a_fixed_range_of_a_magnitude_mode_tops_at_a_power_of_ten():
@@ -46,3 +48,15 @@ def test_the_legend_says_what_the_scale_is():
     assert palette.scale_note(log, fixed=True) == "  (log scale, fixed range)"
     assert palette.scale_note(log, fixed=False) == "  (log scale)"
     assert palette.scale_note(palette.Scale("symmetric", 1.0), fixed=False) == ""
+
+
+def test_a_dead_relu_networks_float_noise_is_drawn_as_zero_not_darkest():
+    # Dying ReLU: from step 44 no gradient reaches a weight; the output bias's gradient is
+    # float noise (about 2e-17), which a range topping at the largest value drew darkest.
+    trainer = sim.Trainer(sim.load(LESSONS / "dying-relu.json"))
+    for _ in range(100):
+        trainer.step()
+    values = [v for layer in trainer.snapshot().layers for v in (layer.dW, layer.db)]
+    assert 0.0 < palette.largest_magnitude(values) < palette.TINY
+    scale = palette.scale_for("gradient", values)
+    assert all((palette.bins(v, scale) == palette.ZERO_BIN).all() for v in values)

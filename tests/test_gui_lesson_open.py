@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import sim
-from sim import explain, lessons, palette
+from sim import explain, lesson_view, lessons, palette
 from sim.address import ParameterAddress
 from sim.experiment import to_dict
 from tests.conftest import LESSONS, experiment
@@ -82,6 +82,7 @@ def test_a_lesson_opens_on_its_colour_mode_its_panels_and_its_sample(make_window
     assert window.speed_control.notches == [1.0, 2.0, 5.0, 10.0, None]
     assert window.inspector_dock.isVisible()
     assert not window.inspector_dock.visibleRegion().isEmpty()  # in front of the lesson
+    assert set(window.panel_docks) == set(lesson_view.PANELS)  # every panel a file may name
 
 
 def gradient_scale(window) -> palette.Scale:
