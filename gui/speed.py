@@ -13,7 +13,7 @@ from sim.lesson_view import speed_notches
 
 def speed_text(speed: float | None) -> str:
     """How the label names a notch: "50/s", "2.5/s" or "max"."""
-    return "max" if speed is None else f"{notation.number(speed, 4)}/s"
+    return "max" if speed is None else f"{notation.number(speed, 5)}/s"  # up to 10000/s
 
 
 class SpeedControl(QWidget):

@@ -225,3 +225,10 @@ def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(mak
     window.run.open(LESSONS / "xor.json")  # opening a lesson opens on its view again
     qtbot.waitUntil(lambda: window.run.experiment == lesson, timeout=WAIT_MS)
     assert window.speed_control.speed == 50.0 and window.canvas.mode == "weight"
+
+
+def test_the_speed_label_names_every_allowed_speed_plainly():
+    from gui.speed import speed_text
+
+    assert [speed_text(s) for s in (0.1, 7.5, 50.0, 10000.0, None)] == \
+        ["0.1/s", "7.5/s", "50/s", "10000/s", "max"]
