@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import sim
+from gui.speed import speed_text
 from sim import explain, lesson_view, lessons, palette
 from sim.address import ParameterAddress
 from sim.experiment import to_dict
@@ -228,7 +229,5 @@ def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(mak
 
 
 def test_the_speed_label_names_every_allowed_speed_plainly():
-    from gui.speed import speed_text
-
     assert [speed_text(s) for s in (0.1, 7.5, 50.0, 10000.0, None)] == \
         ["0.1/s", "7.5/s", "50/s", "10000/s", "max"]
