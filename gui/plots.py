@@ -9,6 +9,8 @@ drawn as their min/max envelope so a spike in the distant past stays visible.
 from __future__ import annotations
 
 import html
+import math
+import sys
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,6 +43,9 @@ from .style import (
 pg.setConfigOptions(antialias=False, segmentedLineMode="on", background="w", foreground="k")
 
 
+LARGEST_DECADE = math.log10(sys.float_info.max)  # 308.25: 10 to a higher power overflows
+
+
 def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     """x, y of a line through every point's min and max, in step order (finite points only).
 
@@ -69,8 +74,12 @@ class MinusAxis(pg.AxisItem):
                 for label in super().tickStrings(values, scale, spacing)]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [label.replace("-", notation.MINUS)
-                for label in super().logTickStrings(values, scale, spacing)]
+        # A tick past the largest float (a loss of 1e300 and more on a log axis) has no number
+        # to name: it stays unlabelled instead of overflowing.
+        named = [value for value in values if value < LARGEST_DECADE]
+        labels = iter(super().logTickStrings(named, scale, spacing) if named else [])
+        return [next(labels).replace("-", notation.MINUS) if value < LARGEST_DECADE else ""
+                for value in values]
 
 
 class DecadeAxis(MinusAxis):

@@ -303,7 +303,8 @@ class ViewsPanel(QTabWidget):
         # long and narrow, not the square an unequal scale would make of it).
         self.landscape_plot.setAspectLocked(True, 1.0)
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
-        shown = np.log10(np.maximum(view.losses, 1e-300))
+        # (clipped to 10^±300: the colour bar labels its ticks as losses, 10 to their power)
+        shown = np.clip(np.log10(np.maximum(view.losses, 1e-300)), -300.0, 300.0)
         finite = shown[np.isfinite(shown)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         # Where a diverged network's loss is infinite, the map shows the top colour.

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import sim
+from gui.plots import DecadeAxis
 from gui.speed import speed_text
 from sim import explain, lesson_view, lessons, palette
 from sim.address import ParameterAddress
@@ -231,3 +232,12 @@ def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(mak
 def test_the_speed_label_names_every_allowed_speed_plainly():
     assert [speed_text(s) for s in (0.1, 7.5, 50.0, 10000.0, None)] == \
         ["0.1/s", "7.5/s", "50/s", "10000/s", "max"]
+
+
+def test_a_log_axis_past_the_largest_float_leaves_those_ticks_unlabelled(qtbot):
+    # A weight edited to a huge value gives a loss of 1e300 and more on the log loss plot.
+    axis = DecadeAxis("left")
+    axis.setLogMode(False, True)
+    assert axis.logTickStrings([300.0, 308.0, 309.0, 310.0], 1.0, 1.0) == \
+        ["10³⁰⁰", "10³⁰⁸", "", ""]
+    assert axis.logTickStrings([-2.0, -1.0], 1.0, 1.0) == ["0.01", "0.1"]
