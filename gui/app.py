@@ -23,6 +23,7 @@ from sim.address import ParameterAddress
 from sim.files import WriteError, path_text, writable_target, write_atomic
 
 from .display import prepare_platform
+from .recording import DEFAULT_FPS, RecordingError, RecordingSpec, check
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType
@@ -87,6 +88,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
+    parser.add_argument("--phase-seconds", type=_seconds, metavar="SECONDS",
+                        help="walk the --phases one every SECONDS instead of all at once (a "
+                             "phase walk to watch or --record)")
+    parser.add_argument("--record", type=Path, metavar="PATH",
+                        help="record what the window shows to PATH, an animated GIF (.gif) or "
+                             "an MP4 video (.mp4), until --quit-after or the window closes")
+    parser.add_argument("--record-fps", type=int, default=DEFAULT_FPS, metavar="N",
+                        help=f"frames a second of --record (default {DEFAULT_FPS})")
+    parser.add_argument("--record-scale", type=float, default=1.0, metavar="X",
+                        help="size of --record's frames, times the window's (default 1)")
+    parser.add_argument("--record-canvas", action="store_true",
+                        help="--record the network canvas alone, not the whole window")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
     args = parser.parse_args(argv)
@@ -112,7 +125,8 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         other = _trainable(args.compare) if args.compare else None
         if args.screenshot is not None:
             writable_target(args.screenshot)
-    except (sim.ExperimentError, WriteError) as error:
+        args.record = _recording(args)
+    except (sim.ExperimentError, WriteError, RecordingError) as error:
         print(f"backprop-studio: {error}", file=sys.stderr)
         return 2
     try:
@@ -122,6 +136,16 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         print(f"backprop-studio: --paths: {problem}", file=sys.stderr)
         return 2
     return _run(args, experiment, other, on_show)
+
+
+def _recording(args: argparse.Namespace) -> RecordingSpec | None:
+    """What --record and its options ask for, checked (RecordingError if it cannot be made);
+    None without --record."""
+    if args.record is None:
+        return None
+    spec = RecordingSpec(args.record, args.record_fps, args.record_scale, args.record_canvas)
+    check(spec)
+    return spec
 
 
 def _trainable(path: Path) -> sim.Experiment:
@@ -176,7 +200,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    _start_run(window.run, args.steps, args.phases, args.play)
+    if args.record is not None:
+        window.recording.start(args.record)  # checked already, before the window opened
+    _start_run(window.run, args.steps, args.phases, args.play, args.phase_seconds)
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -198,6 +224,8 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     _restore_signal_handlers(previous_handlers)
     quit_timer.stop()
     pulse.stop()
+    if args.record is not None and window.recording.last_problem:
+        failures.append(window.recording.last_problem)
     elapsed = time.perf_counter() - started
     if args.stats:
         print(json.dumps(_stats(window, elapsed)), flush=True)
@@ -209,12 +237,22 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     return 2 if failures else 0
 
 
-def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
-    """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
-    steps not taken yet, so the phases wait until the runs have taken them."""
-    def walk_then_play() -> None:
-        for _ in range(phases):
+def _start_run(run: RunController, steps: int, phases: int, play: bool,
+               phase_seconds: float | None = None) -> None:
+    """--steps, then --phases (all at once, or one every ``phase_seconds``), then --play.
+    Walking a phase pauses, and a pause drops the steps not taken yet, so the phases wait
+    until the runs have taken them."""
+    from PySide6.QtCore import QTimer
+
+    def walk_then_play(left: int = phases) -> None:
+        if phase_seconds is None:
+            for _ in range(left):
+                run.step_phase()
+        elif left > 0:
             run.step_phase()
+            QTimer.singleShot(round(phase_seconds * 1000), run,
+                              partial(walk_then_play, left - 1))
+            return
         if play:
             run.set_playing(True)
 
@@ -237,9 +275,11 @@ def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message
 
 
 def _finish(window: MainWindow, screenshot: Path | None, failures: list[str]) -> None:
-    """Save the screenshot (as every save is written: see sim.files), then close."""
+    """End the recording, save the screenshot (as every save is written: see sim.files),
+    then close."""
     from .files import png_bytes
 
+    window.recording.wait()
     if screenshot is not None:
         try:
             write_atomic(screenshot, png_bytes(window.grab().toImage()))
