@@ -200,9 +200,10 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    if args.record is not None:
-        window.recording.start(args.record)  # checked already, before the window opened
-    _start_run(window.run, args.steps, args.phases, args.play, args.phase_seconds)
+    if args.record is None:
+        _record_and_start(window, args)
+    else:  # once the window has laid itself out, so that the frames get its size
+        QTimer.singleShot(0, window, partial(_record_and_start, window, args))
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -235,6 +236,13 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     for failure in failures:
         print(f"backprop-studio: {failure}", file=sys.stderr)
     return 2 if failures else 0
+
+
+def _record_and_start(window: MainWindow, args: argparse.Namespace) -> None:
+    """Start --record (checked already, before the window opened), then the run."""
+    if args.record is not None:
+        window.recording.start(args.record)
+    _start_run(window.run, args.steps, args.phases, args.play, args.phase_seconds)
 
 
 def _start_run(run: RunController, steps: int, phases: int, play: bool,

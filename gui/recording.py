@@ -11,6 +11,10 @@ The file is written as every save is (sim.files): into a temporary file beside t
 renamed over it only once the recording is complete, and only a regular file is replaced. A
 recording that fails, or holds no frame, leaves whatever was there before.
 
+Every frame has the recording's size, set by the first frame and the scale; a later frame of
+another size (the widget grew or shrank) is fitted into it with its proportions kept, on its
+own background colour.
+
 This module loads no Qt, so that the command line can check a recording's settings before the
 window opens.
 """
@@ -244,12 +248,27 @@ class FrameEncoder:
         import av
 
         frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-        width, height = self.size
-        if (frame.width, frame.height) != (width, height):
-            frame = frame.reformat(width, height, interpolation="AREA")
+        if (frame.width, frame.height) != self.size:
+            frame = av.VideoFrame.from_ndarray(self._fitted(frame), format="rgb24")
         frame.pts = time
         frame.time_base = self.time_base
         return frame
+
+    def _fitted(self, frame: av.VideoFrame) -> np.ndarray:
+        """``frame`` scaled to fit the recording's size with its proportions kept, centred on
+        the colour of its top left corner (the widget's background, as a rule): a widget that
+        changed size while recording (a caption grew, the window was resized) is shown
+        smaller or larger, never stretched."""
+        width, height = self.size
+        fit = min(width / frame.width, height / frame.height)
+        inner_width = min(width, max(1, round(frame.width * fit)))
+        inner_height = min(height, max(1, round(frame.height * fit)))
+        inner = frame.reformat(inner_width, inner_height, interpolation="AREA").to_ndarray()
+        pixels = np.empty((height, width, 3), np.uint8)
+        pixels[:, :] = inner[0, 0]
+        top, left = (height - inner_height) // 2, (width - inner_width) // 2
+        pixels[top:top + inner_height, left:left + inner_width] = inner
+        return pixels
 
     @property
     def time_base(self) -> Fraction:

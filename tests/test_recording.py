@@ -142,6 +142,23 @@ def test_frames_are_scaled_to_the_recording_size(tmp_path):
     assert {f.shape for f in frames_of(spec.path)[1]} == {(30, 50, 3)}
 
 
+def test_a_frame_of_another_size_is_fitted_not_stretched(tmp_path):
+    spec = RecordingSpec(tmp_path / "fit.gif", fps=5)
+    encoder = FrameEncoder(spec, (64, 48))
+    narrow = np.full((48, 32, 3), 255, np.uint8)  # the widget became half as wide
+    narrow[16:32, 8:24] = (200, 40, 40)  # a 16 × 16 square
+    encoder.offer(picture(3), 0)
+    encoder.offer(narrow, 1)
+    assert encoder.wait() is None
+    fitted = frames_of(spec.path)[1][1]
+    assert fitted.shape == (48, 64, 3)
+    red = np.argwhere((fitted[:, :, 0] > 150) & (fitted[:, :, 1] < 100))
+    (top, left), (bottom, right) = red.min(axis=0), red.max(axis=0)
+    assert (bottom - top, right - left) == (15, 15)  # still square
+    assert (top, left) == (16, 24)  # centred
+    assert (fitted[:, :16] > 240).all() and (fitted[:, 48:] > 240).all()  # its background
+
+
 def test_a_failed_recording_leaves_the_previous_file_and_no_temporary(tmp_path):
     path = tmp_path / "film.gif"
     path.write_bytes(b"the previous recording")
