@@ -21,7 +21,10 @@ window opens.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +50,7 @@ FPS_RANGE = (1, 50)
 DEFAULT_FPS = 10
 SCALE_RANGE = (0.1, 2.0)
 QUEUED_FRAMES = 8  # frames waiting for the encoder at most; a new one beyond is dropped
+ENCODER_NICENESS = 10  # added to the encoder thread's nice value (see _yield_to_the_app)
 INSTALL_HINT = "pip install 'backprop-studio[record]' (or '.[record]' in a clone)"
 # H.264 for slides: visually lossless text (CRF 18), encoded quickly on a busy machine, the
 # index at the front so that a presentation program can start playing before it has read all.
@@ -205,6 +209,7 @@ class FrameEncoder:
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        _yield_to_the_app()
         try:
             self._encode()
         except RecordingError as error:
@@ -273,6 +278,16 @@ class FrameEncoder:
     @property
     def time_base(self) -> Fraction:
         return Fraction(1, self.spec.fps)
+
+
+def _yield_to_the_app() -> None:
+    """Give the calling thread (the encoder's, and the codec threads it starts, which inherit
+    it) a lower priority, so that on a busy machine painting and training go first and the
+    encoder drops frames instead. Linux only: there a thread has a priority of its own, and
+    setpriority on a thread's id changes that thread alone."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENCODER_NICENESS)
 
 
 class _Sink:
