@@ -94,9 +94,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--record", type=Path, metavar="PATH",
                         help="record what the window shows to PATH, an animated GIF (.gif) or "
                              "an MP4 video (.mp4), until --quit-after or the window closes")
-    parser.add_argument("--record-fps", type=int, default=DEFAULT_FPS, metavar="N",
+    parser.add_argument("--record-fps", type=int, metavar="N",
                         help=f"frames a second of --record (default {DEFAULT_FPS})")
-    parser.add_argument("--record-scale", type=float, default=1.0, metavar="X",
+    parser.add_argument("--record-scale", type=float, metavar="X",
                         help="size of --record's frames, times the window's (default 1)")
     parser.add_argument("--record-canvas", action="store_true",
                         help="--record the network canvas alone, not the whole window")
@@ -120,6 +120,10 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
     if problem:
         print(f"backprop-studio: {problem}", file=sys.stderr)
         return 2
+    if args.phase_seconds is not None and args.phases == 0:
+        print("backprop-studio: --phase-seconds needs --phases N (the phases to walk)",
+              file=sys.stderr)
+        return 2
     try:
         experiment = _trainable(args.file) if args.file else lessons.load_lesson()
         other = _trainable(args.compare) if args.compare else None
@@ -142,8 +146,14 @@ def _recording(args: argparse.Namespace) -> RecordingSpec | None:
     """What --record and its options ask for, checked (RecordingError if it cannot be made);
     None without --record."""
     if args.record is None:
+        if args.record_fps is not None or args.record_scale is not None or args.record_canvas:
+            raise RecordingError("--record-fps, --record-scale and --record-canvas need "
+                                 "--record PATH")
         return None
-    spec = RecordingSpec(args.record, args.record_fps, args.record_scale, args.record_canvas)
+    spec = RecordingSpec(args.record,
+                         DEFAULT_FPS if args.record_fps is None else args.record_fps,
+                         1.0 if args.record_scale is None else args.record_scale,
+                         args.record_canvas)
     check(spec)
     return spec
 

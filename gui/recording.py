@@ -204,17 +204,11 @@ class FrameEncoder:
         self._thread.join()
         return self.problem
 
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
     def _run(self) -> None:
         _yield_to_the_app()
         try:
             self._encode()
-        except RecordingError as error:
-            self.problem = str(error)
-        except WriteError as error:
+        except (RecordingError, WriteError) as error:
             self.problem = str(error)
         except Exception as error:  # an FFmpeg error: the recording is lost, the app goes on
             self.problem = one_line(f"cannot write {path_text(self.spec.path)}: {error}")

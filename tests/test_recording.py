@@ -83,6 +83,8 @@ def test_record_a_phase_walk_of_the_canvas(tmp_path):
     (["--record", "{tmp}/missing/film.gif"], "its folder does not exist"),
     (["--record", "{tmp}/film.gif", "--record-fps", "0"], "frame rate must be 1 to 50"),
     (["--record", "{tmp}/film.mp4", "--record-scale", "5"], "scale must be 0.1 to 2"),
+    (["--record-canvas"], "need --record PATH"),
+    (["--record", "{tmp}/film.gif", "--phase-seconds", "1"], "--phase-seconds needs --phases"),
 ])
 def test_a_recording_that_cannot_be_made_is_one_line_and_changes_nothing(tmp_path, arguments,
                                                                           words):
