@@ -181,6 +181,7 @@ class RecordingControl(QObject):
         if self._dialog is None:
             parent = self.sources["window"]
             self._dialog = RecordDialog(self, parent)
+        self._dialog.update_size_note()  # the window may have changed size since
         self._dialog.show()
         self._dialog.raise_()
         self._dialog.activateWindow()
@@ -226,7 +227,7 @@ class RecordDialog(QDialog):
         self.close_button = QPushButton("Close")
         self._lay_out()
         self._connect()
-        self._update_size_note()
+        self.update_size_note()
 
     def _lay_out(self) -> None:
         file_row = QHBoxLayout()
@@ -253,8 +254,8 @@ class RecordDialog(QDialog):
         self.choose.clicked.connect(self._choose_path)
         self.format.currentIndexChanged.connect(self._format_chosen)
         self.path.textEdited.connect(self._path_edited)
-        self.source.currentIndexChanged.connect(self._update_size_note)
-        self.scale.valueChanged.connect(self._update_size_note)
+        self.source.currentIndexChanged.connect(self.update_size_note)
+        self.scale.valueChanged.connect(self.update_size_note)
         self.start_stop.clicked.connect(self._start_or_stop)
         self.close_button.clicked.connect(self.close)
         self.control.progressed.connect(self._progressed)
@@ -316,7 +317,7 @@ class RecordDialog(QDialog):
         path = Path(self.path.text().strip())
         if path.name and path.suffix.lower() != ending:
             self.path.setText(str(path.with_suffix(ending)))
-        self._update_size_note()
+        self.update_size_note()
 
     @Slot(str)
     def _path_edited(self, text: str) -> None:
@@ -326,10 +327,11 @@ class RecordDialog(QDialog):
             self.format.blockSignals(True)
             self.format.setCurrentIndex(self.format.findData(kind))
             self.format.blockSignals(False)
-            self._update_size_note()
+            self.update_size_note()
 
     @Slot()
-    def _update_size_note(self) -> None:
+    def update_size_note(self) -> None:
+        """Say the frame size that the source, its present size and the scale give."""
         widget = self.control.sources[self.source.currentData()]
         pixels = widget.size() * widget.devicePixelRatio()  # as grab() gives them
         width, height = output_size(pixels.width(), pixels.height(), self.scale.value(),
