@@ -85,6 +85,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
+    parser.add_argument("--quiz", action="store_true",
+                        help="quiz mode on: each phase walked asks for one of its numbers "
+                             "before showing it (with --phases: the last phase's question)")
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
@@ -210,10 +213,14 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
+    quiz_on = None
+    if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
+        window.quiz.set_on(False)
+        quiz_on = partial(window.quiz.set_on, True)
     if args.record is None:
-        _record_and_start(window, args)
+        _record_and_start(window, args, quiz_on)
     else:  # once the window has laid itself out, so that the frames get its size
-        QTimer.singleShot(0, window, partial(_record_and_start, window, args))
+        QTimer.singleShot(0, window, partial(_record_and_start, window, args, quiz_on))
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -248,31 +255,47 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     return 2 if failures else 0
 
 
-def _record_and_start(window: MainWindow, args: argparse.Namespace) -> None:
+def _record_and_start(window: MainWindow, args: argparse.Namespace,
+                      quiz_on: Callable[[], object] | None) -> None:
     """Start --record (checked already, before the window opened), then the run."""
     if args.record is not None:
         window.recording.start(args.record)
-    _start_run(window.run, args.steps, args.phases, args.play, args.phase_seconds)
+    _start_run(window.run, args.steps, args.phases, args.play, quiz_on, args.phase_seconds)
 
 
 def _start_run(run: RunController, steps: int, phases: int, play: bool,
+               quiz_on: Callable[[], object] | None = None,
                phase_seconds: float | None = None) -> None:
     """--steps, then --phases (all at once, or one every ``phase_seconds``), then --play.
     Walking a phase pauses, and a pause drops the steps not taken yet, so the phases wait
-    until the runs have taken them."""
+    until the runs have taken them. ``quiz_on`` (--quiz) turns the quiz on once the phase
+    before the last is shown, so that the last one is asked about beside it."""
     from PySide6.QtCore import QTimer
 
-    def walk_then_play(left: int = phases) -> None:
+    def last_phase_asked() -> None:
+        assert quiz_on is not None  # only called with the quiz
+        quiz_on()
+        run.step_phase()
+
+    def walk(left: int) -> None:
+        """Walk ``left`` phases, then the quiz's last one and play."""
         if phase_seconds is None:
             for _ in range(left):
                 run.step_phase()
         elif left > 0:
             run.step_phase()
-            QTimer.singleShot(round(phase_seconds * 1000), run,
-                              partial(walk_then_play, left - 1))
+            QTimer.singleShot(round(phase_seconds * 1000), run, partial(walk, left - 1))
             return
+        if quiz_on is not None:
+            if phases > 0:
+                run.when_idle(last_phase_asked)
+            else:
+                quiz_on()
         if play:
             run.set_playing(True)
+
+    def walk_then_play() -> None:
+        walk(phases - 1 if quiz_on is not None and phases > 0 else phases)
 
     if steps > 0:
         run.run_steps(steps)
