@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage
 
 from gui.recording import (
     QUEUED_FRAMES,
@@ -24,8 +25,8 @@ from gui.recording import (
 from tests.conftest import LESSONS, ROOT, experiment
 from tests.test_app_process import LAUNCH_TIMEOUT, app_environment, run_app
 
-WINDOW = (1000, 700)  # about the smallest the window takes; scaled down, quick to encode
-SCALE = 0.5
+WINDOW = (1000, 700)  # small, scaled down: quick to encode
+SCALE = 0.4
 
 
 def frames_of(path: Path) -> tuple[str, list[np.ndarray]]:
@@ -42,26 +43,24 @@ def distinct(frames: list[np.ndarray]) -> int:
     return 1 + sum(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
 
 
-def leftovers(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
-
-
 @pytest.mark.parametrize(("name", "codec"), [("spiral.gif", "gif"), ("spiral.mp4", "h264")])
 def test_record_the_spiral_lesson_while_it_trains(tmp_path, name, codec):
-    path = tmp_path / name
+    path, shot = tmp_path / name, tmp_path / "window.png"
     width, height = WINDOW
     result = run_app(str(LESSONS / "spiral.json"), "--play", "--quit-after", "3", "--size",
-                     f"{width}x{height}", "--record", str(path), "--record-scale", str(SCALE))
+                     f"{width}x{height}", "--record", str(path), "--record-scale", str(SCALE),
+                     "--screenshot", str(shot))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     found, frames = frames_of(path)
     assert found == codec
     assert len(frames) > 1
-    assert {frame.shape for frame in frames} == \
-        {(*output_size(width, height, SCALE, path.suffix[1:])[::-1], 3)}
+    window = QImage(str(shot))  # the window's size (at least as large as its layout needs)
+    expected = output_size(window.width(), window.height(), SCALE, path.suffix[1:])
+    assert {frame.shape for frame in frames} == {(expected[1], expected[0], 3)}
     assert distinct(frames) >= 2  # training moved: the boundary, the curves, the step
     assert not np.array_equal(frames[0], frames[-1])
-    assert leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "window.png"])
 
 
 def test_record_a_phase_walk_of_the_canvas(tmp_path):
