@@ -224,6 +224,15 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                        lambda value: value < 1.0))
     rows.append(_worst("canvas 10x64: paint under 33 ms in every colour mode, by level of "
                        "detail (#3)", ten, "canvas_ms", "{:.2f} ms", lambda value: value < 33.0))
+    mapped = [row for row in canvas if row["network"] == "2-16-16-1 + neuron maps"]
+    rows.append(_worst("canvas 2-16-16-1 with neuron maps on every node: paint under 8 ms in "
+                       "every colour mode (#11)", mapped, "canvas_ms", "{:.2f} ms",
+                       lambda value: value < 8.0))
+    pictures = (results.get("pictures") or {"rows": []})["rows"]
+    maps = [row for row in pictures if row["network"] == "2-16-16-1 tanh, bce"
+            and row["grid"].startswith("neuron maps 48x48")]
+    rows.append(_worst("neuron maps of a 2-16-16-1 network on a 48x48 grid under 10 ms (#11)",
+                       maps, "median_ms", "{:.2f} ms", lambda value: value < 10.0))
     app = results["app"]["rows"]
     rows.append(_worst("UI latency p99 under 30 ms while training at full speed (#3)", app,
                        "ui_latency_ms_p99", "{:.1f} ms", lambda value: value < 30.0))
@@ -312,7 +321,7 @@ def _canvas_table(part: dict[str, Any]) -> str:
 
 
 def _pictures_table(part: dict[str, Any] | None) -> str:
-    title = "Decision boundary and loss landscape: milliseconds per picture"
+    title = "Decision boundary, loss landscape and neuron maps: milliseconds per picture"
     if part is None or not part["rows"]:
         return f"### {title}\n\n{_missing(part) if part else 'not measured in this run.'}"
     rows = [[row["network"], str(row["samples"]), row["grid"], f"{row['median_ms']:.1f}"]

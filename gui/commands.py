@@ -96,11 +96,12 @@ class SetSpeed:
 
 @dataclass(frozen=True)
 class SetViews:
-    """Which side pictures to compute: the decision boundary, and the loss landscape over up
-    to two parameters (None: no landscape)."""
+    """Which side pictures to compute: the decision boundary, the loss landscape over up
+    to two parameters (None: no landscape), and the neuron maps drawn on the canvas's nodes."""
 
     boundary: bool
     addresses: tuple[ParameterAddress, ...] | None
+    neurons: bool = False
 
 
 @dataclass(frozen=True)

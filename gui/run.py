@@ -78,6 +78,10 @@ class RunController(QObject):
         self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
         self._shown_at = 0.0  # when A's newest snapshot was last taken
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
+        # What run A's worker is asked to compute beside the snapshots: the side pictures
+        # (boundary, landscape addresses) and the neuron maps; each request says all three.
+        self._pictures_wanted: tuple[bool, tuple[ParameterAddress, ...] | None] = (False, None)
+        self.neuron_maps_wanted = False
 
     def start(self) -> None:
         """Start run A's worker (once everything listening is connected)."""
@@ -258,7 +262,14 @@ class RunController(QObject):
         return self.worker.edit(address, value)
 
     def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
-        return self.worker.set_views(boundary, addresses)
+        """The side pictures the panel shows (the neuron maps stay as they are)."""
+        self._pictures_wanted = (boundary, addresses)
+        return self.worker.set_views(boundary, addresses, self.neuron_maps_wanted)
+
+    def set_neuron_maps(self, wanted: bool) -> int:
+        """Whether the worker computes the neuron maps (the side pictures stay as they are)."""
+        self.neuron_maps_wanted = wanted
+        return self.worker.set_views(*self._pictures_wanted, wanted)
 
     @Slot()
     def check_gradients(self) -> int:

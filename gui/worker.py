@@ -39,6 +39,7 @@ import sim
 from sim.address import ParameterAddress
 from sim.files import WriteError, write_atomic
 from sim.landscape import SURFACE_POINTS, ParameterTrace
+from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
 from sim.trainer import Trainer
 from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
@@ -71,7 +72,7 @@ IDLE_WAIT = 0.1  # how long an idle worker sleeps before looking at its queue ag
 GATE_PATIENCE = 0.02
 GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
 RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
-VIEW_INTERVAL = 0.2  # seconds between boundary and landscape updates while training runs
+VIEW_INTERVAL = 0.2  # seconds between side-picture updates while training runs
 SLOW_STEP = 0.0003  # seconds: steps slower than this run phase by phase, the gate between
 
 
@@ -179,6 +180,7 @@ class TrainingWorker(QThread):
         self._step_seconds = 0.0  # how long the last step took
         self._run_token = 0  # the window's name for the run of epochs or steps under way
         self._want_boundary = False  # the window shows the decision boundary
+        self._want_neurons = False  # the canvas draws the neuron maps
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views: Views | None = None
         self._views_sequence = 0
@@ -232,8 +234,9 @@ class TrainingWorker(QThread):
     def set_speed(self, steps_per_second: float | None) -> int:
         return self.send(SetSpeed(steps_per_second))
 
-    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
-        return self.send(SetViews(boundary, addresses))
+    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None,
+                  neurons: bool = False) -> int:
+        return self.send(SetViews(boundary, addresses, neurons))
 
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
@@ -304,7 +307,8 @@ class TrainingWorker(QThread):
             return self._sequence, self._latest
 
     def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
+        """The newest views (boundary, landscape, neuron maps) if newer than sequence number
+        ``seen``."""
         with self._lock:
             if self._views is None or self._views_sequence == seen:
                 return None
@@ -470,9 +474,9 @@ class TrainingWorker(QThread):
         self._publish_views()
 
     def _publish_views(self, force: bool = False) -> None:
-        """The boundary and the landscape, if the window shows them, at most every
-        VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
-        if not (self._want_boundary or self._trace is not None):
+        """The boundary, the landscape and the neuron maps, if the window shows them, at most
+        every VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
+        if not (self._want_boundary or self._want_neurons or self._trace is not None):
             return
         now = time.perf_counter()
         if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
@@ -480,7 +484,7 @@ class TrainingWorker(QThread):
         self._views_at = now
         self._gui_idle.wait(GATE_PATIENCE)
         views = _compute_views(self._trainer, self._want_boundary, self._trace,
-                               small=self._busy())
+                               small=self._busy(), neurons=self._want_neurons)
         with self._lock:
             self._views = views
             self._views_sequence += 1
@@ -588,6 +592,7 @@ class TrainingWorker(QThread):
         """A new choice of landscape parameters starts a new trajectory."""
         addresses = command.addresses
         self._want_boundary = command.boundary
+        self._want_neurons = command.neurons
         layers = self._trainer.network.layers
         if addresses is None or not all(a.exists_in(layers) for a in addresses):
             self._trace = None
@@ -677,13 +682,16 @@ class Views:
     boundary: BoundaryView | None
     landscape: LandscapeView | None
     problem: str = ""
+    neurons: NeuronMaps | None = None  # None: not asked for, or not one or two inputs
 
 
 def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None,
-                   small: bool) -> Views:
+                   small: bool, neurons: bool = False) -> Views:
     """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""
     shown_boundary = boundary_view(trainer) if boundary else None
+    shown_neurons = neuron_maps(trainer.network, trainer.dataset) \
+        if neurons and trainer.network.inputs in DEFAULT_GRID else None
     shown_landscape = None
     if trace is not None:
         try:
@@ -691,7 +699,7 @@ def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | Non
                                              RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
-    return Views(trainer.step_count, shown_boundary, shown_landscape, problem)
+    return Views(trainer.step_count, shown_boundary, shown_landscape, problem, shown_neurons)
 
 
 def _reason(error: OSError | sim.ExperimentError) -> str:

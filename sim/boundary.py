@@ -33,16 +33,32 @@ CLASS_COLOURS = np.array([DIVERGING[0], DIVERGING[-1], (0, 158, 115), (204, 121,
 UNDECIDED = DIVERGING[BINS // 2].astype(np.float64)  # the map's neutral grey: p = 1/2 or 1/k
 
 
-def plane_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN
-                 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((x_low, x_high), (y_low, y_high)) in raw units covering training and validation points,
-    widened by ``margin`` times the data's range on each side."""
+def input_ranges(dataset: Dataset, margin: float = DEFAULT_MARGIN
+                 ) -> tuple[tuple[float, float], ...]:
+    """(low, high) in raw units of every input, covering training and validation points,
+    widened by ``margin`` times the data's range on each side (EMPTY_PAD raw units where all
+    points share one value)."""
     _check_margin(margin)
     raw = dataset.to_raw(np.concatenate([dataset.x_train, dataset.x_val]))
     low, high = raw.min(axis=0), raw.max(axis=0)
     pad = np.where(high > low, margin * (high - low), EMPTY_PAD)
-    return ((float(low[0] - pad[0]), float(high[0] + pad[0])),
-            (float(low[1] - pad[1]), float(high[1] + pad[1])))
+    return tuple((float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad,
+                                                                      strict=True))
+
+
+def plane_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN
+                 ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((x_low, x_high), (y_low, y_high)) in raw units covering training and validation points,
+    widened by ``margin`` times the data's range on each side."""
+    ranges = input_ranges(dataset, margin)
+    return ranges[0], ranges[1]
+
+
+def chunk_rows(network: Network) -> int:
+    """Grid points per forward pass: each layer's product stays on one BLAS thread (see
+    landscape.ONE_THREAD_PRODUCT), and the memory of 512 x 512 grids is bounded."""
+    widest = max(layer.units * layer.fan_in for layer in network.layers)
+    return max(MIN_CHUNK_ROWS, ONE_THREAD_PRODUCT // widest)
 
 
 def decision_grid(network: Network, dataset: Dataset, points: int = DEFAULT_POINTS,
@@ -62,10 +78,7 @@ def decision_grid(network: Network, dataset: Dataset, points: int = DEFAULT_POIN
     xs, ys = np.linspace(x_low, x_high, points), np.linspace(y_low, y_high, points)
     raw = np.column_stack([np.tile(xs, points), np.repeat(ys, points)])  # row r * P + c
     inputs = dataset.to_network(raw)
-    # Chunks keep each layer's product on one BLAS thread (see landscape.ONE_THREAD_PRODUCT)
-    # and bound the memory of 512 x 512 grids.
-    widest = max(layer.units * layer.fan_in for layer in network.layers)
-    rows = max(MIN_CHUNK_ROWS, ONE_THREAD_PRODUCT // widest)
+    rows = chunk_rows(network)
     with np.errstate(over="ignore", under="ignore"):  # sigmoid's exp overflows towards 0: fine
         outputs = np.concatenate([network.predict(inputs[start:start + rows])
                                   for start in range(0, inputs.shape[0], rows)])
