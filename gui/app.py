@@ -119,7 +119,7 @@ def _trainable(path: Path) -> sim.Experiment:
     not a number, a saved state that does not fit), so that a file named on the command line
     is refused here, in one line naming the file and the field, and not after the window
     opened. (A problem of the file as a whole names the file already.)"""
-    from .worker import check_trainable  # Qt is loaded once the platform is prepared
+    from .session import check_trainable
 
     try:
         experiment = sim.load(path)

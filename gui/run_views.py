@@ -19,8 +19,8 @@ from .inspector import Inspector
 from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .run import RunController
+from .session import Views
 from .views_panel import ViewsPanel
-from .worker import Views
 
 
 class RunViews(QObject):

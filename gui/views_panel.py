@@ -60,6 +60,11 @@ class ViewsPanel(QTabWidget):
         self.boundary_plot.addItem(self.validation_points)
         self.boundary_note = QLabel()
         self.boundary_note.setWordWrap(True)
+        # What the points and labels show now: they change only with the data, while the
+        # picture behind them changes five times a second as training runs, and giving a
+        # scatter plot its points again draws every symbol again (30 ms for 300 points).
+        self._points: tuple[np.ndarray, ...] = ()
+        self._labels: tuple[str, str, str] = ("", "", "")
         layout = QVBoxLayout(page)
         layout.addWidget(self.boundary_plot, 1)
         layout.addWidget(self.boundary_note)
@@ -175,6 +180,7 @@ class ViewsPanel(QTabWidget):
             self.boundary_image.clear()
             self.train_points.clear()
             self.validation_points.clear()
+            self._points, self._labels = (), ("", "", "")
             self.boundary_note.setText(f"The decision boundary needs exactly two inputs; this "
                                        f"network has {inputs}.")
             return
@@ -185,15 +191,22 @@ class ViewsPanel(QTabWidget):
                                      autoLevels=False, levels=(0, 255))
         x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
         self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.train_points.setData(pos=view.train.copy(),
-                                  brush=[pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
-        self.validation_points.setData(pos=view.validation.copy(), brush=[
-            pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
-        self.boundary_plot.setLabel("bottom", view.input_names[0])
-        self.boundary_plot.setLabel("left", view.input_names[1])
+        points = (view.train, view.train_colours, view.validation, view.validation_colours)
+        if len(points) != len(self._points) or not all(
+                np.array_equal(new, old) for new, old in zip(points, self._points, strict=True)):
+            self._points = points
+            self.train_points.setData(pos=view.train.copy(), brush=[
+                pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
+            self.validation_points.setData(pos=view.validation.copy(), brush=[
+                pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
         validation = " Squares: validation points." if len(view.validation) else ""
-        self.boundary_note.setText(f"{view.meaning}. Circles: training points, coloured by "
-                                   f"their targets.{validation}")
+        labels = (*view.input_names, f"{view.meaning}. Circles: training points, coloured by "
+                                     f"their targets.{validation}")
+        if labels != self._labels:
+            self._labels = labels
+            self.boundary_plot.setLabel("bottom", labels[0])
+            self.boundary_plot.setLabel("left", labels[1])
+            self.boundary_note.setText(labels[2])
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
