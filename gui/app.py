@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import sim
-from sim import lessons, palette
+from sim import lessons, palette, paths
+from sim.address import ParameterAddress
 from sim.files import WriteError, path_text, writable_target, write_atomic
 
 from .display import prepare_platform
@@ -83,6 +84,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
+    parser.add_argument("--paths", metavar="L,J,I",
+                        help="show the paths of weight L,J,I (into unit J of layer L from unit "
+                             "I below, all from 1; I = 0 the bias), e.g. for a slide")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
     args = parser.parse_args(argv)
@@ -110,6 +114,12 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
             writable_target(args.screenshot)
     except (sim.ExperimentError, WriteError) as error:
         print(f"backprop-studio: {error}", file=sys.stderr)
+        return 2
+    try:
+        args.paths = None if args.paths is None else \
+            paths.weight_address(args.paths, experiment.network)
+    except ValueError as problem:
+        print(f"backprop-studio: --paths: {problem}", file=sys.stderr)
         return 2
     return _run(args, experiment, other, on_show)
 
@@ -167,6 +177,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     window.set_mode(args.colour)
     started = time.perf_counter()
     _start_run(window.run, args.steps, args.phases, args.play)
+    address: ParameterAddress | None = args.paths
+    if address is not None:
+        window.show_paths_of(address)
     quit_timer = QTimer()
     quit_timer.setSingleShot(True)
     failures: list[str] = []  # what could not be done at the end (the screenshot)

@@ -22,16 +22,19 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
+    QTextDocument,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from sim import palette
+from sim import explain, palette
+from sim import notation as name
 from sim.address import ParameterAddress
 from sim.events import Event, Phase
-from sim.explain import fmt
+from sim.paths import LayerEdges
 from sim.snapshot import LayerSnapshot, Snapshot
 
 from .style import Style, layer_colour
@@ -59,11 +62,22 @@ class Selection:
         return None if self.kind == "node" else ParameterAddress(self.layer, self.j, self.i)
 
 
-def parameter_name(address: ParameterAddress) -> str:
-    """w_j,i of a weight or b_j of a bias, units counted from 1: how the canvas, the
-    inspector and the weight editor name it."""
-    _, j, i = address
-    return f"w_{j + 1},{i + 1}" if i is not None else f"b_{j + 1}"
+@dataclass(frozen=True)
+class PathHighlight:
+    """The paths of one weight or bias to highlight, as edges by layer (sim.paths): every
+    path's, the listed paths' (drawn more strongly) and the one picked in the paths panel."""
+
+    every: dict[int, LayerEdges]
+    listed: dict[int, LayerEdges] | None = None  # None: the paths' numbers are not computed yet
+    chosen: dict[int, LayerEdges] | None = None
+
+
+# How the paths are drawn over the faded network: every path and the listed ones in the
+# foreground colour, (alpha, width in pixels); the one picked in the list in the accent colour.
+PATHS_FADE = 200  # the alpha of the background laid over everything else
+EVERY_PATH_PEN = (80, 1.5)
+LISTED_PATH_PEN = (255, 2.5)
+CHOSEN_PATH_WIDTH = 5.0
 
 
 class _Geometry:
@@ -137,10 +151,11 @@ class NetworkCanvas(QWidget):
         self.mode = "weight"  # the user's choice; see shown_mode
         self.scheme = "orange-blue"  # which colour-blind-safe set of colour maps
         self.phase_view = False  # True while the user walks an iteration phase by phase
-        self.sample = 0  # the training sample whose values the nodes show
+        self.sample: int | None = None  # the followed training sample (None: sim's choice)
         self.snapshot: Snapshot | None = None
         self.selection: Selection | None = None
         self.hover: Selection | None = None
+        self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
         self.zoom = 1.0
         self.pan = QPointF(0.0, 0.0)
         self._geometry: _Geometry | None = None
@@ -152,6 +167,7 @@ class NetworkCanvas(QWidget):
                            for mode in palette.MODES}
         self.paint_times: list[float] = []  # milliseconds, read by --stats
         self._font_metrics: dict[str, QFontMetricsF] = {}
+        self._rich_texts: dict[tuple[str, str, str], QTextDocument] = {}  # see _named
 
     # ------------------------------------------------------------------ inputs
 
@@ -194,7 +210,7 @@ class NetworkCanvas(QWidget):
         self._geometry_key = None  # rebuilt at the next paint
         self.update()
 
-    def set_sample(self, sample: int) -> None:
+    def set_sample(self, sample: int | None) -> None:
         self.sample = sample
         self.update()
 
@@ -205,6 +221,11 @@ class NetworkCanvas(QWidget):
 
     def set_phase_view(self, on: bool) -> None:
         self.phase_view = on
+        self.update()
+
+    def set_paths(self, paths: PathHighlight | None) -> None:
+        """Highlight the paths of a weight (None: show the network alone)."""
+        self.paths = paths
         self.update()
 
     # ------------------------------------------------------------------ what is shown
@@ -269,14 +290,12 @@ class NetworkCanvas(QWidget):
         return {l.number for l in layers if l.units * l.fan_in > LINE_LAYER_LIMIT}
 
     def sample_row(self) -> int | None:
-        """The row of the batch holding the followed sample, if the batch has one."""
+        """The row of the batch the nodes follow (sim.explain.followed_row), if there is a
+        batch."""
         s = self.snapshot
         if s is None or s.x is None:
             return None
-        if s.indices is None:
-            return self.sample if self.sample < s.x.shape[0] else 0
-        rows = np.flatnonzero(s.indices == self.sample)
-        return int(rows[0]) if rows.size else 0
+        return explain.followed_row(s, self.sample)[0]
 
     def node_values(self, column: int) -> np.ndarray | None:
         """A column's values for the followed sample: a (column 0: the inputs), or delta
@@ -320,6 +339,8 @@ class NetworkCanvas(QWidget):
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
             self._draw_heat_maps(painter, geometry, scale, heat)
+            if self.paths is not None:
+                self._draw_paths(painter, geometry, heat, self.paths)
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_edge_labels(painter, geometry, heat)
@@ -405,6 +426,79 @@ class NetworkCanvas(QWidget):
                 painter.drawImage(strip, _image(self.palette_colours(), column))
                 painter.drawRect(strip)
 
+    def _draw_paths(self, painter: QPainter, geometry: _Geometry, heat: set[int],
+                    paths: PathHighlight) -> None:
+        """The paths of a weight over the faded network: every path thin and light, the
+        listed ones strong, the one picked in the panel strongest; residual skips as arcs."""
+        st = self.style_
+        fade = QColor(st.background)
+        fade.setAlpha(PATHS_FADE)
+        painter.fillRect(self.rect(), fade)
+        layers: list[tuple[dict[int, LayerEdges], QColor, float]] = []
+        for edges, (alpha, width) in ((paths.every, EVERY_PATH_PEN),
+                                      (paths.listed, LISTED_PATH_PEN)):
+            if edges is not None:
+                colour = QColor(st.foreground)
+                colour.setAlpha(alpha)
+                layers.append((edges, colour, width))
+        if paths.chosen is not None:
+            layers.append((paths.chosen, QColor(st.accent), CHOSEN_PATH_WIDTH))
+        for edges, colour, width in layers:
+            pen = QPen(colour, max(1.0, width * st.scale))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for number, layer_edges in edges.items():
+                if number in heat:
+                    self._draw_heat_paths(painter, geometry, number, layer_edges, colour)
+                    continue
+                painter.drawLines(self._path_lines(geometry, number, layer_edges))
+                for unit in np.flatnonzero(layer_edges.skips).tolist():
+                    painter.drawPath(self._skip_arc(geometry, number, unit))
+
+    def _path_lines(self, geometry: _Geometry, layer: int, edges: LayerEdges
+                    ) -> list[QLineF]:
+        """The lines of one layer's weights and biases that lie on the paths drawn."""
+        lines = geometry.lines[layer]
+        drawn = [lines[k] for k in np.flatnonzero(edges.weights.ravel()).tolist()]
+        bias_lines = geometry.bias_lines[layer]
+        return drawn + [bias_lines[j] for j in np.flatnonzero(edges.biases).tolist()]
+
+    def _skip_arc(self, geometry: _Geometry, layer: int, unit: int) -> QPainterPath:
+        """A residual link from unit j of the layer below to unit j: an arc over the straight
+        edge w_jj that joins the same two nodes."""
+        (x1, y1), (x2, y2) = geometry.nodes[layer - 1][unit], geometry.nodes[layer][unit]
+        rise = max(abs(x2 - x1) * 0.12, geometry.radius * 1.5)
+        arc = QPainterPath(QPointF(x1, y1 - geometry.radius))
+        arc.quadTo(QPointF((x1 + x2) / 2, (y1 + y2) / 2 - geometry.radius - 2 * rise),
+                   QPointF(x2, y2 - geometry.radius))
+        return arc
+
+    def _draw_heat_paths(self, painter: QPainter, geometry: _Geometry, layer: int,
+                         edges: LayerEdges, colour: QColor) -> None:
+        """Paths through a layer drawn as its weight matrix: the cells on them outlined (a
+        box around them all when they fill rows or columns)."""
+        rect = self._heat_rect(geometry, layer)
+        rows, columns = edges.weights.shape
+        height, width = rect.height() / rows, rect.width() / columns
+        for j in np.flatnonzero(edges.biases).tolist():  # the bias itself: its cell
+            strip = self._bias_strip(rect, layer)
+            painter.drawRect(QRectF(strip.left(), rect.top() + j * height, strip.width(),
+                                    height))
+        on = np.argwhere(edges.weights)
+        if on.size == 0:
+            return
+        if len(on) > 64:  # the cells of every path: one box around them
+            (top, left), (bottom, right) = on.min(axis=0), on.max(axis=0) + 1
+            painter.drawRect(QRectF(rect.left() + left * width, rect.top() + top * height,
+                                    (right - left) * width, (bottom - top) * height))
+            return
+        side = max(3.0, min(height, width))
+        for j, i in on.tolist():
+            centre = QPointF(rect.left() + (i + 0.5) * width, rect.top() + (j + 0.5) * height)
+            painter.fillRect(QRectF(centre.x() - side / 2, centre.y() - side / 2, side, side),
+                             colour)
+
     def _bias_strip(self, rect: QRectF, layer: int) -> QRectF:
         units = self._drawn().layers[layer - 1].units
         width = max(3.0, rect.height() / units)
@@ -483,35 +577,71 @@ class NetworkCanvas(QWidget):
         return few and room >= self._metrics(self.style_.small_font).height() + 4
 
     def _draw_node_labels(self, painter: QPainter, geometry: _Geometry) -> None:
+        named = self._draw_node_names(painter, geometry)
         if self._labels_readable(geometry):
-            self._draw_node_values(painter, geometry)
+            self._draw_node_values(painter, geometry, named)
         self._draw_names(painter, geometry)
 
-    def _draw_node_values(self, painter: QPainter, geometry: _Geometry) -> None:
+    def node_name(self, column: int, j: int) -> str:
+        """What a node's number is, as sim.notation names it: xⱼ, a⁽ˡ⁾ⱼ, or δ⁽ˡ⁾ⱼ while the
+        backward pass is shown."""
+        return name.delta(column, j) if self.shows_delta(column) else name.activation(column, j)
+
+    def _draw_node_names(self, painter: QPainter, geometry: _Geometry) -> bool:
+        """While walking phases, each unit's name on its node (where the name fits inside),
+        so that the caption's a⁽ˡ⁾ⱼ and δ⁽ˡ⁾ⱼ can be found on the network. Returns whether the
+        names were drawn."""
+        if self.walking_phase() is None:
+            return False
+        font = self.style_.small_font
+        r = geometry.radius
+        columns = geometry.nodes[1:]
+        if any(len(points) > STRIP_UNITS for points in columns):
+            return False
+        names = [[self.node_name(c, j) for j in range(len(points))]
+                 for c, points in enumerate(columns, start=1)]
+        sizes = [self._named(text, font, self.style_.foreground).size()
+                 for column in names for text in column]
+        if max(size.width() for size in sizes) > 1.9 * r or \
+                max(size.height() for size in sizes) > 1.7 * r:
+            return False  # the nodes are too small: the tooltip still names each one
+        for c, (points, texts) in enumerate(zip(columns, names, strict=True), start=1):
+            fills = self._node_colours(c)
+            for j, ((x, y), text) in enumerate(zip(points.tolist(), texts, strict=True)):
+                colour = self.style_.foreground if fills is None else _ink_on(fills[j])
+                self._named_text(painter, QPointF(x, y), text, font, colour, centred=True)
+        return True
+
+    def _draw_node_values(self, painter: QPainter, geometry: _Geometry, named: bool) -> None:
+        """Each node's number below it; "δ" before it while the backward pass is shown, unless
+        the node carries its name."""
         font = self.style_.small_font
         for column, points in enumerate(geometry.nodes):
             values = self.node_values(column)
             if values is None:
                 continue
-            prefix = "δ " if self.shows_delta(column) else ""
+            prefix = "δ " if self.shows_delta(column) and not named else ""
             for j, (x, y) in enumerate(points.tolist()):
-                text = prefix + fmt(float(values[j]))
+                text = prefix + name.number(float(values[j]))
                 self._text(painter, QPointF(x, y + geometry.radius + 4 * self.style_.scale),
                            text, font, self.style_.foreground, centred=True, below=True)
 
     def _draw_names(self, painter: QPainter, geometry: _Geometry) -> None:
-        """The inputs' and outputs' names, beside their nodes (if the nodes are apart)."""
+        """The inputs' names (x₁, with the data's own name where it says more) and the
+        outputs' data names, beside their nodes (if the nodes are apart)."""
         font = self.style_.small_font
         height = self._metrics(font).height()
         gap = self.style_.scale * 6
         s = self._drawn()
-        for points, names, left in ((geometry.nodes[0], s.input_names, True),
-                                    (geometry.nodes[-1], s.output_names, False)):
+        inputs = [name.input_label(j, s.input_names)
+                  for j in range(len(geometry.nodes[0]))]
+        for points, names, left in ((geometry.nodes[0], inputs, True),
+                                    (geometry.nodes[-1], list(s.output_names), False)):
             if len(points) > 1 and np.diff(points[:, 1]).min() < height:
                 continue  # too close together to name each one
             for j, (x, y) in enumerate(points.tolist()[:len(names)]):
                 at = QPointF(x - geometry.radius - gap if left else x + geometry.radius + gap, y)
-                self._text(painter, at, names[j], font, self.style_.foreground, right=left)
+                self._named_text(painter, at, names[j], font, self.style_.foreground, right=left)
 
     def _draw_edge_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         edges = sum(len(lines) for lines in geometry.lines)
@@ -527,13 +657,40 @@ class NetworkCanvas(QWidget):
             if l in heat or self.pending(l):
                 continue
             values = self.edge_values(l).ravel()
+            fan_in = self._drawn().layers[l - 1].fan_in
+            named = self.walking_phase() is not None  # named as the captions name them
             for k, seg in enumerate(geometry.segments[l].tolist()):
-                text = fmt(float(values[k]))
-                at = self._free_spot(seg, metrics.horizontalAdvance(text) + 6, metrics.height(),
-                                     taken)
-                if at is not None:  # no room: hovering the edge still shows its value
+                text = name.number(float(values[k]))
+                if named:
+                    text = f"{self.edge_name(l, *divmod(k, fan_in))} = {text}"
+                    size = self._named(text, font, self.style_.foreground).size()
+                    width, height = size.width(), size.height()
+                else:
+                    width, height = metrics.horizontalAdvance(text), metrics.height()
+                at = self._free_spot(seg, width + 6, height, taken)
+                if at is None:  # no room: hovering the edge still shows its value
+                    continue
+                if named:
+                    self._named_text(painter, at, text, font, self.style_.foreground,
+                                     centred=True, boxed=True)
+                else:
                     self._text(painter, at, text, font, self.style_.foreground, centred=True,
                                boxed=True)
+
+    def edge_name(self, layer: int, j: int, i: int) -> str:
+        """What an edge's number is in the shown mode: w⁽ˡ⁾ⱼᵢ, its gradient or its change."""
+        weight = name.weight(layer, j, i)
+        mode = self.shown_mode
+        if mode == "weight":
+            return weight
+        if mode == "update":
+            return name.change(weight)
+        return name.gradient(weight, penalised=self._penalised())
+
+    def _penalised(self) -> bool:
+        """Whether the loss carries a penalty on the weights (the gradient is then of E + P)."""
+        regularization = self._drawn().experiment.regularization
+        return bool(regularization.l1 or regularization.l2)
 
     # Where along an edge its label may go: near the sending end first, where edges are apart.
     LABEL_SPOTS = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.5)
@@ -607,6 +764,11 @@ class NetworkCanvas(QWidget):
             self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
                        "magenta: NaN (not a number) or infinite", st.small_font,
                        QColor(*palette.NAN_COLOUR))
+        snapshot = self._drawn()
+        if snapshot.x is not None:  # whose numbers are drawn: one sample's, or the batch's
+            self._text(painter, QPointF(x, y - 24 * st.scale),
+                       explain.legend(snapshot, self.sample), st.small_font, st.muted,
+                       above=True)
         return right
 
     def _shows_nan(self) -> bool:
@@ -701,6 +863,42 @@ class NetworkCanvas(QWidget):
             metrics = self._font_metrics[key] = QFontMetricsF(font)
         return metrics
 
+    def _named(self, text: str, font: QFont, colour: QColor) -> QTextDocument:
+        """Text holding names, laid out once as rich text (sim.notation.rich) on one line: the
+        layer and the units as real super- and subscripts, larger than the Unicode forms."""
+        key = (text, font.key(), colour.name())
+        laid_out = self._rich_texts.get(key)
+        if laid_out is None:
+            if len(self._rich_texts) > 4000:  # many steps' labels: start afresh
+                self._rich_texts.clear()
+            laid_out = QTextDocument()
+            laid_out.setDocumentMargin(0.0)
+            laid_out.setDefaultFont(font)
+            laid_out.setHtml(f"<span style='color:{colour.name()}; white-space:pre'>"
+                             f"{name.rich(text)}</span>")
+            self._rich_texts[key] = laid_out
+        return laid_out
+
+    def _named_text(self, painter: QPainter, at: QPointF, text: str, font: QFont,
+                    colour: QColor, centred: bool = False, right: bool = False,
+                    boxed: bool = False) -> None:
+        """Text with names in it (see _named), vertically centred on a point; centred on it,
+        ending at it (right) or starting at it."""
+        laid_out = self._named(text, font, colour)
+        size = laid_out.size()
+        width, height = size.width(), size.height()
+        x = at.x() - (width / 2 if centred else width if right else 0.0)
+        x = min(max(x, 2.0), self.width() - width - 2.0)  # never cut off at the canvas edge
+        top = at.y() - height / 2
+        if boxed:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.style_.label_box)
+            painter.drawRoundedRect(QRectF(x - 3, top, width + 6, height), 3, 3)
+        painter.save()
+        painter.translate(x, top)
+        laid_out.drawContents(painter)
+        painter.restore()
+
     def _text(self, painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor,
               centred: bool = False, right: bool = False, below: bool = False,
               above: bool = False, boxed: bool = False) -> None:
@@ -759,19 +957,26 @@ class NetworkCanvas(QWidget):
         return None if best is None else best[1]
 
     def describe(self, item: Selection) -> str:
-        """Exact values of a node, bias or weight, for the tooltip."""
+        """Names and exact values of a node, bias or weight, for the tooltip: the units' values
+        are the followed sample's, the gradients the batch's."""
         s = self._drawn()
+        row = self.sample_row()
         if item.kind == "node":
-            if item.layer == 0:
-                value = self.node_values(0)
-                name = s.input_names[item.j] if item.j < len(s.input_names) else f"x{item.j + 1}"
-                return f"input {name} = {value[item.j]!r}" if value is not None else name
-            ls = s.layers[item.layer - 1]
-            row = self.sample_row()
-            parts = [f"layer {item.layer}, unit {item.j + 1}"]
-            for name, array in (("z", ls.z), ("a", ls.a), ("delta", ls.delta)):
+            l, j = item.layer, item.j
+            if l == 0:
+                label = name.input_label(j, s.input_names)
+                values = self.node_values(0)
+                shown = [f"input {label}"] + ([] if values is None else
+                                              [f"{name.input_name(j)} = {name.exact(values[j])}"])
+                return "\n".join(shown)
+            ls = s.layers[l - 1]
+            parts = [f"unit {j + 1} of layer {l}"]
+            for label, array in ((name.net_input(l, j), ls.z), (name.activation(l, j), ls.a),
+                                 (name.delta(l, j), ls.delta)):
                 if array is not None and row is not None:
-                    parts.append(f"{name} = {array[row, item.j]!r}")
+                    parts.append(f"{label} = {name.exact(array[row, j])}")
+            if row is not None:
+                parts.append(f"(sample {explain.sample_number(s, row) + 1}, the followed one)")
             return "\n".join(parts)
         ls = s.layers[item.layer - 1]
         address = ParameterAddress(item.layer, item.j, item.i)  # a weight's or a bias's
@@ -779,11 +984,15 @@ class NetworkCanvas(QWidget):
         if i is None:  # a bias: the hover finds biases only where the layer has them
             biases = bias_arrays(ls)
             assert biases is not None
-            b, db, update_b = biases
-            return (f"bias {parameter_name(address)} of layer {item.layer}\nb = {b[j]!r}\n"
-                    f"dE/db = {db[j]!r}\nlast db = {update_b[j]!r}")
-        return (f"{parameter_name(address)} of layer {item.layer} (unit {i + 1} → unit {j + 1})\n"
-                f"w = {ls.W[j, i]!r}\ndE/dw = {ls.dW[j, i]!r}\nlast dw = {ls.update_W[j, i]!r}")
+            value, gradient, change = (float(array[j]) for array in biases)
+        else:
+            value, gradient, change = (float(ls.W[j, i]), float(ls.dW[j, i]),
+                                       float(ls.update_W[j, i]))
+        label = address.label()  # biases carry no penalty
+        gradient_name = name.gradient(label, penalised=self._penalised() and i is not None)
+        return (f"{address.describe()}\n{label} = {name.exact(value)}\n"
+                f"{gradient_name} = {name.exact(gradient)} (the batch's)\n"
+                f"{name.change(label)} = {name.exact(change)} (last update)")
 
     # ------------------------------------------------------------------ mouse
 
@@ -800,7 +1009,9 @@ class NetworkCanvas(QWidget):
             if item is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPosition().toPoint(), self.describe(item), self)
+                lines = self.describe(item).splitlines()  # as rich text: clear super/subscripts
+                QToolTip.showText(event.globalPosition().toPoint(), "<p style='white-space:pre'>"
+                                  + "<br>".join(map(name.rich, lines)) + "</p>", self)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -884,6 +1095,13 @@ def _point_segment_distance(p: np.ndarray, segments: np.ndarray) -> np.ndarray:
     t = np.clip(((p - a) * ab).sum(axis=1) / length_sq, 0.0, 1.0)
     nearest = a + ab * t[:, None]
     return np.hypot(*(nearest - p).T)
+
+
+def _ink_on(rgb: np.ndarray) -> QColor:
+    """Black or white, whichever reads better on a fill of this RGB colour."""
+    red, green, blue = (float(c) for c in rgb)
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue  # sRGB weights, 0..255
+    return QColor("#000000") if luminance > 140 else QColor("#ffffff")
 
 
 def _tint(background: QColor, colour: QColor, amount: float) -> QColor:

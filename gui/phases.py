@@ -13,9 +13,8 @@ from html import escape
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
-from sim import losses
+from sim import explain, notation
 from sim.events import Phase
-from sim.explain import caption
 from sim.snapshot import Snapshot
 
 from .style import Style
@@ -93,28 +92,35 @@ def _phase_groups(phases: tuple[Phase, ...], fold: bool) -> list[tuple[str, list
 class CaptionPanel(QWidget):
     """The phases of an iteration in a row, the shown one marked, and its caption."""
 
-    sample_changed = Signal(int)  # the training sample to follow (0-based)
+    sample_changed = Signal(object)  # the training sample to follow (from 0), None: automatic
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.style_ = style
         self.strip = QLabel()
         self.strip.setWordWrap(True)
+        self.lines: tuple[str, ...] = ()  # the caption's lines as sim wrote them (plain text)
         self.title = QLabel()
         self.title.setWordWrap(True)
-        self.body = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.body = QLabel()  # rich text: names' layers and units as real super/subscripts
         self.body.setWordWrap(True)
-        for label in (self.title, self.body):  # they name units after the data's columns
-            label.setTextFormat(Qt.TextFormat.PlainText)
+        # Rich text made by sim.notation.rich, which escapes everything else: the data's own
+        # column names, which the captions quote, are shown as they are, never as markup.
+        self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sample = QSpinBox()
-        self.sample.setRange(1, 1)
+        self.sample = QSpinBox()  # 0 is "automatic", then the samples counted from 1
+        self.sample.setRange(0, 1)
         self.sample.setPrefix("sample ")
-        self.sample.setToolTip("Which training sample the node values and the caption follow")
+        self.sample.setSpecialValueText("automatic")
+        self.sample.setToolTip("Which training sample the node values and the caption follow; "
+                               "automatic: in each batch the first with the fewest inputs "
+                               "equal to 0")
         self.sample.valueChanged.connect(self._sample_changed)
         self.batch_note = QLabel()
         self.batch_note.setWordWrap(True)
+        self.batch_note.setTextFormat(Qt.TextFormat.RichText)
         follow = QHBoxLayout()
         follow.addWidget(QLabel("Follow"))
         follow.addWidget(self.sample)
@@ -133,23 +139,32 @@ class CaptionPanel(QWidget):
     def apply_style(self, style: Style) -> None:
         self.style_ = style
         self.title.setFont(style.font(1.15, bold=True))
-        mono = style.font()
-        mono.setFamily("DejaVu Sans Mono")
-        mono.setStyleHint(mono.StyleHint.Monospace)
-        self.body.setFont(mono)
+        # Proportional, not monospaced: a monospaced font gives each small raised or lowered
+        # character a whole cell, and w⁽¹⁾₁₁ falls apart into w ( 1 ) 1 1.
+        self.body.setFont(style.font())
 
     @Slot(int)
     def _sample_changed(self, number: int) -> None:
-        self.sample_changed.emit(number - 1)
+        self.sample_changed.emit(self.followed())
+
+    def followed(self) -> int | None:
+        """The training sample chosen to follow (from 0), or None for sim's choice."""
+        number = self.sample.value()
+        return None if number == 0 else number - 1
+
+    def follow_automatically(self) -> None:
+        self.sample.setValue(0)
 
     def show_snapshot(self, snapshot: Snapshot, walking: bool) -> None:
         """Caption the snapshot's phase; ``walking``: it was reached phase by phase."""
         self.sample.setMaximum(max(1, snapshot.train_size))
         self.strip.setText(self._strip_html(snapshot, walking))
-        text = caption(snapshot, self.sample.value() - 1)
-        self.title.setText(text.title)
-        self.body.setText("\n".join(text.lines))
-        self.batch_note.setText(self._batch_note(snapshot))
+        text = explain.caption(snapshot, self.followed())
+        self.lines = text.lines
+        self.title.setText(notation.rich(text.title))
+        self.body.setText("<br>".join(notation.rich(line) for line in text.lines))
+        self.batch_note.setText("" if snapshot.x is None else
+                                notation.rich(explain.following(snapshot, self.followed())))
 
     def _strip_html(self, snapshot: Snapshot, walking: bool) -> str:
         """The iteration's phases in order, the shown one marked. In a deep network the
@@ -171,13 +186,3 @@ class CaptionPanel(QWidget):
                 name = f'<b style="color:{accent}">[{name}]</b>'
             parts.append(name)
         return " › ".join(parts)
-
-    @staticmethod
-    def _batch_note(snapshot: Snapshot) -> str:
-        n = snapshot.batch_size
-        if n <= 1:
-            return "Batch of one sample: the gradients shown are this sample's."
-        combine = "mean" if losses.LOSSES[snapshot.experiment.loss].mean else "sum"
-        return (f"Batch of {n} samples: the gradients on the edges are the batch's "
-                f"({combine} over its samples, as the loss {snapshot.experiment.loss} defines); "
-                "node values follow the chosen sample.")

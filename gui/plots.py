@@ -1,4 +1,5 @@
-"""Live plots of a run: the loss, each layer's gradient norm with clipping, the learning rate.
+"""Live plots of a run: the loss (and the L1/L2 penalty), each layer's gradient norm with
+clipping, the learning rate.
 
 The curves come from the history series in each Snapshot (recent steps exactly, older steps as
 min/max buckets, so a million-step run still draws a few thousand points). Old buckets are
@@ -15,12 +16,14 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from sim import notation
 from sim.history import Series
 from sim.snapshot import Snapshot
 
 from .style import (
     ALL_LAYERS_COLOUR,
     CLIP_COLOUR,
+    PENALTY_COLOUR,
     RATE_COLOUR,
     TRAIN_COLOUR,
     VALIDATION_COLOUR,
@@ -58,7 +61,19 @@ def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return x[both], y[both]
 
 
-class DecadeAxis(pg.AxisItem):
+class MinusAxis(pg.AxisItem):
+    """An axis whose negative numbers carry the app's one minus sign, "−" (sim.notation)."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [label.replace("-", notation.MINUS)
+                for label in super().tickStrings(values, scale, spacing)]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [label.replace("-", notation.MINUS)
+                for label in super().logTickStrings(values, scale, spacing)]
+
+
+class DecadeAxis(MinusAxis):
     """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
     stay, but their labels crowd each other when a plot spans a decade or two."""
 
@@ -74,7 +89,7 @@ class Plot(pg.PlotWidget):
     WAITING = " (press Step or Play)"  # added to the title while there is nothing to draw
 
     def __init__(self, title: str, style: Style, log_y: bool) -> None:
-        super().__init__(axisItems={"left": DecadeAxis("left")})
+        super().__init__(axisItems={"left": DecadeAxis("left"), "bottom": MinusAxis("bottom")})
         self.title = title
         self.setMenuEnabled(False)
         self.setLabel("bottom", "step")
@@ -224,6 +239,7 @@ class LivePlots(QWidget):
         layout.addWidget(self.rate_plot, 1)
         self.train_curve = Curve(self.loss_plot, TRAIN_COLOUR, log=False)
         self.val_curve = Curve(self.loss_plot, VALIDATION_COLOUR, log=False)
+        self.penalty_curve = Curve(self.loss_plot, PENALTY_COLOUR, log=False)
         self.global_curve = Curve(self.norm_plot, ALL_LAYERS_COLOUR, log=True,
                                    style=Qt.PenStyle.DashLine)
         self.layer_curves: list[Curve] = []
@@ -247,7 +263,7 @@ class LivePlots(QWidget):
     @Slot(bool)
     def _set_loss_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=on)
-        self.train_curve.log = self.val_curve.log = on
+        self.train_curve.log = self.val_curve.log = self.penalty_curve.log = on
         if self.snapshot is not None:
             self._draw_loss(self.snapshot)
 
@@ -290,11 +306,19 @@ class LivePlots(QWidget):
         noisy = mini_batches(snapshot)
         self.train_curve.show(self._series(snapshot, "loss"), smooth=noisy)
         self.val_curve.show(self._series(snapshot, "val_loss"), smooth=False)
+        # The L1/L2 penalty is not part of the loss curves: it is drawn as its own curve, and
+        # training minimises the sum of the two.
+        regularization = snapshot.experiment.regularization
+        penalised = bool(regularization.l1 or regularization.l2)
+        self.penalty_curve.show(self._series(snapshot, "penalty") if penalised else None,
+                                smooth=False)
         train = "training loss, each batch (faint) and its moving average" if noisy \
             else "training loss"
         entries = [(TRAIN_COLOUR, train)]
         if snapshot.experiment.data.validation_fraction > 0.0:
             entries.append((VALIDATION_COLOUR, "validation loss"))
+        if penalised:
+            entries.append((PENALTY_COLOUR, "penalty on the weights"))
         self.loss_key.setText(legend_html(entries))
 
     def _draw_norms(self, snapshot: Snapshot) -> None:

@@ -3,6 +3,8 @@
 The snapshot on show goes to the canvas, the inspector and the caption panel; each new one to
 the plots; new side pictures to their panel. A click on the canvas selects what the inspector
 explains, a double-click edits a weight, the captions choose the sample the canvas follows.
+While paths are shown, the selected weight's paths for the followed sample go to the paths
+panel and the canvas.
 """
 
 from __future__ import annotations
@@ -12,15 +14,27 @@ import time
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
+from sim import explain, notation, paths
+from sim.address import ParameterAddress
+from sim.paths import LayerEdges
 from sim.snapshot import Snapshot
 
-from .canvas import NetworkCanvas, Selection, parameter_name
+from .canvas import NetworkCanvas, PathHighlight, Selection
 from .inspector import Inspector
+from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .run import RunController
 from .session import Views
 from .views_panel import ViewsPanel
+
+# While playing, the paths follow the newest snapshot at most every PATHS_INTERVAL_SECONDS,
+# and never take more than PATHS_SHARE of the GUI thread's time: on the largest network (10
+# hidden layers of 256) finding and listing one weight's paths takes about 50 ms.
+PATHS_INTERVAL_SECONDS = 0.5
+PATHS_SHARE = 0.1
+NO_WEIGHT = ("Select a weight or a bias (click an edge) to see its gradient for the followed "
+             "sample as a sum over the paths from it to the outputs.")
 
 
 class RunViews(QObject):
@@ -28,11 +42,17 @@ class RunViews(QObject):
 
     def __init__(self, run: RunController, canvas: NetworkCanvas, inspector: Inspector,
                  captions: CaptionPanel, plots: LivePlots, pictures: ViewsPanel,
-                 parent: QObject | None = None) -> None:
+                 paths_panel: PathsPanel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.run, self.canvas, self.inspector = run, canvas, inspector
         self.captions, self.plots, self.pictures = captions, plots, pictures
+        self.paths_panel = paths_panel
+        self.paths_shown = False  # the user chose Show paths
         self._plotted_at = 0.0  # when the plots last took a snapshot
+        # What the paths were last found for: (snapshot, address, batch row), and when.
+        self._paths_for: tuple[Snapshot, ParameterAddress, int] | None = None
+        self._paths_at = 0.0
+        self._paths_cost = 0.0  # seconds the last paths took to find and show
         run.shown.connect(self._display)
         run.received.connect(self._plot)
         run.views_received.connect(self._show_pictures)
@@ -42,6 +62,8 @@ class RunViews(QObject):
         canvas.edit_requested.connect(self._edit_weight)
         captions.sample_changed.connect(self._follow_sample)
         pictures.wanted_changed.connect(run.set_views)
+        paths_panel.path_chosen.connect(self._path_chosen)
+        run.playing_changed.connect(self._playing_changed)
 
     @Slot(object)
     def _display(self, snapshot: Snapshot) -> None:
@@ -50,6 +72,7 @@ class RunViews(QObject):
         self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
         if self.run.walking or not self.run.playing:
             self.captions.show_snapshot(snapshot, self.run.walking)
+        self._show_paths(snapshot, wait=self.run.playing)
 
     @Slot(object)
     def _plot(self, snapshot: Snapshot) -> None:
@@ -77,12 +100,15 @@ class RunViews(QObject):
 
     @Slot()
     def _forget_selection(self) -> None:
+        """A new experiment: nothing selected, and the followed sample chosen afresh."""
         self.canvas.select(None)
+        self.captions.follow_automatically()
 
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
         self.inspector.update_view(self.run.snapshot, selection, self.canvas.sample_row())
         self.pictures.set_selected(None if selection is None else selection.address)
+        self._show_paths(self.run.snapshot)
 
     @Slot(object)
     def _edit_weight(self, item: Selection) -> None:
@@ -90,15 +116,95 @@ class RunViews(QObject):
         if snapshot is None or address is None:
             return
         current = address.value_in(snapshot.layers)
-        value, ok = QInputDialog.getDouble(self.canvas.window(), "Edit weight",
-                                           f"New value of {parameter_name(address)} in layer "
-                                           f"{item.layer}:",
+        kind = "bias" if address.is_bias else "weight"
+        value, ok = QInputDialog.getDouble(self.canvas.window(), f"Edit {kind}",
+                                           notation.rich(f"New value of {address.describe()}:"),
                                            current, -1e6, 1e6, 6)
         if ok:
             self.run.edit(address, value)
 
-    @Slot(int)
-    def _follow_sample(self, sample: int) -> None:
+    @Slot(object)
+    def _follow_sample(self, sample: int | None) -> None:
         self.canvas.set_sample(sample)
         if self.run.snapshot is not None:
             self._display(self.run.snapshot)
+
+    # ------------------------------------------------------------------ the sum over paths
+
+    def set_paths_shown(self, shown: bool) -> None:
+        """Show (or stop showing) the selected weight's paths on the canvas and the panel."""
+        self.paths_shown = shown
+        self._paths_for = None
+        if shown:
+            self._show_paths(self.run.snapshot)
+        else:
+            self.canvas.set_paths(None)
+
+    @Slot(bool)
+    def _playing_changed(self, playing: bool) -> None:
+        if not playing and self.run.snapshot is not None:  # the last one shown may be skipped
+            self._show_paths(self.run.snapshot)
+
+    def _show_paths(self, snapshot: Snapshot | None, wait: bool = False) -> None:
+        """The paths of the selected weight in ``snapshot`` for the followed sample; with
+        ``wait`` (while playing), not again before PATHS_INTERVAL_SECONDS have passed, nor
+        before the last paths' cost is PATHS_SHARE of the time since."""
+        if not self.paths_shown:
+            return
+        selection = self.canvas.selection
+        address = None if selection is None else selection.address
+        if snapshot is None or address is None:
+            self._paths_for = None
+            self.canvas.set_paths(None)
+            self.paths_panel.show_message(NO_WEIGHT)
+            return
+        row = self.canvas.sample_row() or 0
+        last = self._paths_for
+        if last is not None and last[0] is snapshot and last[1:] == (address, row):
+            return
+        now = time.perf_counter()
+        if wait and now - self._paths_at < max(PATHS_INTERVAL_SECONDS,
+                                               self._paths_cost / PATHS_SHARE):
+            return
+        self._paths_for, self._paths_at = (snapshot, address, row), now
+        self._list_paths(snapshot, address, row)
+        self._paths_cost = time.perf_counter() - now
+
+    def _list_paths(self, snapshot: Snapshot, address: ParameterAddress, row: int) -> None:
+        """Find the paths (sim.paths) and show them on the canvas and in the panel."""
+        every = paths.edges_of_every_path(snapshot.layers, address)
+        try:
+            found = paths.snapshot_paths(snapshot, address, row)
+        except ValueError:  # the backward phase has not reached the weight's layer yet
+            self.canvas.set_paths(PathHighlight(every))
+            name = notation.gradient(notation.parameter(*address))
+            self.paths_panel.show_message(
+                f"Training diverged before the backward phase reached layer {address.layer}: "
+                f"the paths of {name} (drawn on the network) have no numbers in this pass."
+                if snapshot.diverged else
+                f"The backward phase has not reached layer {address.layer} yet: the paths of "
+                f"{name} (drawn on the network) get their numbers when it does. Step phase (→) "
+                f"to go on.")
+            return
+        _, instead = explain.followed_row(snapshot, self.canvas.sample)  # a note, or ""
+        sample = f"sample {found.sample + 1} {instead}".rstrip()
+        share = "for this sample" if snapshot.batch_size == 1 else \
+            f"for this sample (its share of the batch of {snapshot.batch_size})"
+        self.paths_panel.show_paths(found, sample, share)
+        listed = paths.edges_of(found.paths, snapshot.layers, address)
+        self.canvas.set_paths(PathHighlight(every, listed, self._chosen_edges()))
+
+    @Slot(object)
+    def _path_chosen(self, rank: int | None) -> None:
+        shown = self.canvas.paths
+        if shown is not None and shown.listed is not None:
+            self.canvas.set_paths(PathHighlight(shown.every, shown.listed,
+                                                self._chosen_edges()))
+
+    def _chosen_edges(self) -> dict[int, LayerEdges] | None:
+        """The edges of the path picked in the panel's list (None: no path picked)."""
+        panel, snapshot = self.paths_panel, self.run.snapshot
+        rank, found = panel.chosen(), panel.path_sum
+        if rank is None or found is None or snapshot is None:
+            return None
+        return paths.edges_of([found.paths[rank]], snapshot.layers, found.address)

@@ -260,6 +260,8 @@ class TrainingSession:
         trainer = self._trainer
         if trainer.step():
             self._steps_done += 1
+            if self._trace is not None:  # every step, though a frame publishes only its last
+                self._trace.record_layers(trainer.step_count, trainer.network.layers)
         running = self._pending_steps > 0 or self._target_epoch is not None
         if self._pending_steps:
             self._pending_steps -= 1
@@ -405,6 +407,9 @@ class TrainingSession:
             self._trace = None
         elif self._trace is None or self._trace.addresses != tuple(addresses):
             self._trace = ParameterTrace(addresses)
+            # The path starts where the weights are now: a lesson that opens on a weight's
+            # landscape shows its first step from the initial value.
+            self._trace.record_layers(self._trainer.step_count, self._trainer.network.layers)
         self._publish_views(force=True)
         return False
 

@@ -27,6 +27,8 @@ ALL_LAYERS_COLOUR = GREY  # the gradient norm of the whole network, beside the l
 CLIP_COLOUR = ERROR_COLOUR = RED
 RATE_COLOUR = GREEN
 NOW_COLOUR = BLACK  # the current point on a landscape
+PENALTY_COLOUR = GREEN  # the penalty on the weights, beside the data loss it is added to
+PRINTED_PATH_COLOUR = GREEN  # a path a course text prints, beside the path the run took
 POINT_EDGE_COLOUR = DARK_GREY  # the outline of a validation point
 
 

@@ -3,30 +3,38 @@
 Decision boundary: the network's output over the input plane (two-input problems), with the
 training points (filled) and validation points (hollow) coloured by their targets.
 Loss landscape: the loss along the selected weight (a curve), or two weights (a heat map),
-the other weights held where they are, with the path the weights took over the last steps.
+the other weights held where they are, with the path the weights took over the last steps; for
+a lesson that gives the path a course text prints, that path too, and below the curve both
+paths against the step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from sim import notation
 from sim.address import ParameterAddress
+from sim.lesson_view import LessonView
 from sim.views import BoundaryView, LandscapeView
 
-from .plots import Plot
-from .style import CURVE_COLOUR, NOW_COLOUR, PATH_COLOUR, POINT_EDGE_COLOUR, Style
+from .plots import Plot, legend_html
+from .style import (
+    CURVE_COLOUR,
+    NOW_COLOUR,
+    PATH_COLOUR,
+    POINT_EDGE_COLOUR,
+    PRINTED_PATH_COLOUR,
+    Style,
+)
 
 BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
+PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
+                  "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
-
-
-def address_name(address: ParameterAddress) -> str:
-    layer, j, i = address
-    return f"b_{j + 1} (layer {layer})" if i is None else f"w_{j + 1},{i + 1} (layer {layer})"
 
 
 class ViewsPanel(QTabWidget):
@@ -48,8 +56,8 @@ class ViewsPanel(QTabWidget):
     def _build_boundary(self, style: Style) -> None:
         page = QWidget()
         self.boundary_plot = Plot("Decision boundary", style, log_y=False)
-        self.boundary_plot.setLabel("bottom", "x1")
-        self.boundary_plot.setLabel("left", "x2")
+        self.boundary_plot.setLabel("bottom", notation.rich(notation.input_name(0)))
+        self.boundary_plot.setLabel("left", notation.rich(notation.input_name(1)))
         self.boundary_plot.setAspectLocked(False)
         self.boundary_image = pg.ImageItem(axisOrder="row-major")
         self.boundary_plot.addItem(self.boundary_image)
@@ -73,19 +81,33 @@ class ViewsPanel(QTabWidget):
     def _build_landscape(self, style: Style) -> None:
         page = QWidget()
         self.landscape_plot = Plot("Loss landscape", style, log_y=False)
-        self.landscape_plot.setLabel("left", "loss E")
+        self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
         self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))
         self.landscape_plot.addItem(self.surface)
         self.path = self.landscape_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
-                                             symbolSize=5, symbolBrush=PATH_COLOUR,
+                                             symbolSize=8, symbolBrush=PATH_COLOUR,
                                              symbolPen=None)
+        # A path a course text prints (a lesson's view.printed_path): hollow diamonds on the
+        # curve, and below it both paths against the step, where they can be told apart.
+        self.printed = self.landscape_plot.plot(pen=None, **PRINTED_SYMBOL)
         self.now = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(NOW_COLOUR),
                                       pen=pg.mkPen("w", width=2))
         self.landscape_plot.addItem(self.now)
+        self.landscape_key = QLabel()
+        self.landscape_key.setWordWrap(True)
+        self.steps_plot = Plot("The weight, step by step", style, log_y=False)
+        self.steps_path = self.steps_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
+                                               symbolSize=8, symbolBrush=PATH_COLOUR,
+                                               symbolPen=None)
+        self.steps_printed = self.steps_plot.plot(
+            pen=pg.mkPen(PRINTED_PATH_COLOUR, width=2, style=Qt.PenStyle.DashLine),
+            **PRINTED_SYMBOL)
+        self.steps_plot.setVisible(False)
         self.choice = QLabel()
         self.choice.setWordWrap(True)
+        self.choice.setTextFormat(Qt.TextFormat.RichText)  # names with sub- and superscripts
         self.first_button = QPushButton("Use selected")
         self.first_button.setToolTip("Show the loss along the weight selected on the network")
         self.second_button = QPushButton("Add as 2nd axis")
@@ -101,13 +123,15 @@ class ViewsPanel(QTabWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(self.choice)
         layout.addLayout(buttons)
-        layout.addWidget(self.landscape_plot, 1)
+        layout.addWidget(self.landscape_key)
+        layout.addWidget(self.landscape_plot, 3)
+        layout.addWidget(self.steps_plot, 2)
         self.addTab(page, "Loss landscape")
         self._show_choice()
 
     def apply_style(self, style: Style) -> None:
-        self.boundary_plot.apply_style(style)
-        self.landscape_plot.apply_style(style)
+        for plot in (self.boundary_plot, self.landscape_plot, self.steps_plot):
+            plot.apply_style(style)
 
     # ------------------------------------------------------------------ choosing weights
 
@@ -133,12 +157,23 @@ class ViewsPanel(QTabWidget):
         self.addresses = []
         self._changed()
 
+    def open_lesson_view(self, view: LessonView) -> bool:
+        """Show the landscape of the weight a lesson names, if it names one (True then)."""
+        if view.landscape is None:
+            return False
+        self.addresses = [view.landscape]
+        self.setCurrentIndex(LANDSCAPE_TAB)
+        self._changed()
+        return True
+
     def forget(self) -> None:
         """A new network: the chosen weights belonged to the old one."""
         self.addresses, self.selected = [], None
         self._changed()
 
     def _changed(self) -> None:
+        if not self.addresses:  # the worker sends no landscape for none: clear the old one
+            self._draw_landscape(None, "")
         self._show_choice()
         self._announce()
 
@@ -151,10 +186,10 @@ class ViewsPanel(QTabWidget):
         self.wanted_changed.emit(boundary, landscape)
 
     def _show_choice(self) -> None:
-        chosen = " and ".join(address_name(a) for a in self.addresses) or "no weight yet"
-        selected = address_name(self.selected) if self.selected else "nothing"
-        self.choice.setText(f"Showing: {chosen}. Selected on the network: {selected} "
-                            "(click an edge to select it).")
+        chosen = " and ".join(a.label() for a in self.addresses) or "no weight yet"
+        selected = self.selected.label() if self.selected else "nothing"
+        self.choice.setText(notation.rich(f"Showing: {chosen}. Selected on the network: "
+                                          f"{selected} (click an edge to select it)."))
         self.first_button.setEnabled(self.selected is not None)
         self.second_button.setEnabled(self.selected is not None and len(self.addresses) >= 1
                                       and self.selected not in self.addresses)
@@ -200,8 +235,10 @@ class ViewsPanel(QTabWidget):
             self.validation_points.setData(pos=view.validation.copy(), brush=[
                 pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
         validation = " Squares: validation points." if len(view.validation) else ""
-        labels = (*view.input_names, f"{view.meaning}. Circles: training points, coloured by "
-                                     f"their targets.{validation}")
+        labels = (notation.rich(notation.input_label(0, view.input_names)),
+                  notation.rich(notation.input_label(1, view.input_names)),
+                  f"{view.meaning}. Circles: training points, coloured by their targets."
+                  f"{validation}")
         if labels != self._labels:
             self._labels = labels
             self.boundary_plot.setLabel("bottom", labels[0])
@@ -210,12 +247,15 @@ class ViewsPanel(QTabWidget):
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
-            for item in (self.curve, self.path):
+            for item in (self.curve, self.path, self.printed, self.steps_path,
+                         self.steps_printed):
                 item.setData([], [])
+            self.steps_plot.setVisible(False)
             self.now.clear()
             self.surface.clear()
+            self.landscape_key.setText("")
             if problem:
-                self.choice.setText(problem)
+                self.choice.setText(notation.rich(problem))
             return
         if view.v is None:
             self._draw_curve(view)
@@ -224,18 +264,32 @@ class ViewsPanel(QTabWidget):
 
     def _draw_curve(self, view: LandscapeView) -> None:
         self.surface.setVisible(False)  # hidden items do not stretch the axes
-        self.landscape_plot.setLabel("bottom", address_name(view.addresses[0]))
-        self.landscape_plot.setLabel("left", "loss E")
+        self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
+        self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
         self.curve.setData(view.u.copy(), view.losses.copy())
         self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
+        self.printed.setData(view.printed.copy(), view.printed_losses.copy())
         self.now.setData([view.current[0]], [view.current_loss])
+        entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
+                   (PATH_COLOUR, "the path the weight took")]
+        printed = bool(len(view.printed))
+        if printed:
+            entries.append((PRINTED_PATH_COLOUR, view.printed_label))
+            self.steps_plot.setLabel("left", notation.rich(view.addresses[0].label()))
+            self.steps_path.setData(view.path_steps.astype(float), view.path[:, 0].copy())
+            self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
+        self.steps_plot.setVisible(printed)
+        self.landscape_key.setText(legend_html(entries, keep_together=False))
 
     def _draw_surface(self, view: LandscapeView, v: np.ndarray) -> None:
         """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""
         self.curve.setData([], [])
+        self.printed.setData([], [])
+        self.steps_plot.setVisible(False)
+        self.landscape_key.setText(legend_html([(PATH_COLOUR, "the path the weights took")]))
         first, second = view.addresses[:2]
-        self.landscape_plot.setLabel("bottom", address_name(first))
-        self.landscape_plot.setLabel("left", address_name(second))
+        self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
+        self.landscape_plot.setLabel("left", notation.rich(second.label()))
         self.surface.setVisible(True)
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
         shown = np.log10(np.maximum(view.losses, 1e-300))

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import sim
 from sim import lessons, palette
+from sim.address import ParameterAddress
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
@@ -45,6 +46,7 @@ from .controls import ControlPanel
 from .files import Document
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
 from .presentation import LectureLayout, Presentation
@@ -56,6 +58,7 @@ from .style import Style
 from .views_panel import ViewsPanel
 
 FRAME_MS = 16
+PATHS_HEIGHT = 42  # per cent of the window's height the Paths panel takes when shown
 # Speed slider positions: steps per second, the last one meaning as fast as possible.
 SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
 TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
@@ -64,9 +67,10 @@ MENUS: tuple[tuple[str, Entries], ...] = (
                "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck")),
-    ("&View", ("mode", "compare", "stop_comparing", None, "presentation", "larger", "smaller",
-               "full_screen", None, "themes", "colour_maps", None, "Controls",
-               "Boundary and landscape", "Plots", "Inspector", "Lesson", "Step by step")),
+    ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
+               "smaller", "full_screen", None, "themes", "colour_maps", None, "Controls",
+               "Boundary and landscape", "Plots", "Inspector", "Lesson", "Step by step",
+               "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -86,7 +90,7 @@ class MainWindow(QMainWindow):
         self.style_ = self.presentation.style()
         self._views_and_panels(experiment)
         self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
-                                  self.plots, self.views, self)
+                                  self.plots, self.views, self.paths, self)
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
@@ -132,9 +136,11 @@ class MainWindow(QMainWindow):
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
+        self.views.open_lesson_view(experiment.view)
         self.lesson = LessonPanel()
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
+        self.paths = PathsPanel(self.style_)
         self.controls = ControlPanel()
         self.controls.set_experiment(experiment)
 
@@ -152,6 +158,10 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.paths_dock = self._dock("Paths", self.paths, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.captions_dock, self.paths_dock)
+        self.paths_dock.hide()  # until paths are shown
+        self.captions_dock.raise_()
         self.views_dock = self._dock("Boundary and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
         self.controls_dock.raise_()
@@ -210,6 +220,10 @@ class MainWindow(QMainWindow):
                        "Start again from the initial weights"),
             ActionSpec("mode", "Next colour mode", self.cycle_mode, ("G",),
                        "Colour edges by weight, gradient or last update"),
+            ActionSpec("paths", "Show paths", self.show_paths, ("P",),
+                       "The selected weight's gradient for the followed sample as a sum over "
+                       "the paths from it to the outputs: on the canvas and in the Paths panel",
+                       checkable=True),
             ActionSpec("run_epochs", "Run epochs…", self.ask_run_epochs, ("Shift+E",),
                        "Train a number of epochs, with a progress bar and a cancel button"),
             ActionSpec("gradcheck", "Check gradients numerically", run.check_gradients,
@@ -254,7 +268,7 @@ class MainWindow(QMainWindow):
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
         docks = (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
-                 self.lesson_dock, self.captions_dock)
+                 self.lesson_dock, self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
             "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
@@ -296,6 +310,8 @@ class MainWindow(QMainWindow):
         self.presentation.scheme_changed.connect(self.canvas.set_scheme)
         self.presentation.scheme_changed.connect(self.comparison.canvas.set_scheme)
         self.canvas.selection_changed.connect(self._raise_inspector)
+        self.inspector.paths_requested.connect(lambda: self.show_paths(True))
+        self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)
         self.speed.valueChanged.connect(self._speed_changed)
         self.mode_box.currentIndexChanged.connect(
@@ -305,10 +321,12 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
-            # A two-input problem opens on its decision boundary, any other on the controls.
-            two_inputs = self.run.experiment.network.inputs == 2
+            # A two-input problem opens on its decision boundary, a lesson that names a weight
+            # on that weight's landscape, any other on the controls.
+            experiment = self.run.experiment
+            pictured = experiment.network.inputs == 2 or experiment.view.landscape is not None
             if not self.run.comparing:  # else its dock is the one to see
-                (self.views_dock if two_inputs else self.controls_dock).raise_()
+                (self.views_dock if pictured else self.controls_dock).raise_()
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],
@@ -333,6 +351,31 @@ class MainWindow(QMainWindow):
         index = self.mode_box.findData(mode)
         if index != self.mode_box.currentIndex():
             self.mode_box.setCurrentIndex(index)
+
+    @Slot(bool)
+    def show_paths(self, shown: bool) -> None:
+        """Show the selected weight's paths (the canvas highlights them, the Paths panel lists
+        them), or stop showing them."""
+        self.action("paths").setChecked(shown)
+        self.run_views.set_paths_shown(shown)
+        if shown:
+            self.paths_dock.show()
+            self.paths_dock.raise_()
+            # The list needs room: about the lower two fifths of the window.
+            self.resizeDocks([self.paths_dock], [self.height() * PATHS_HEIGHT // 100],
+                             Qt.Orientation.Vertical)
+
+    def show_paths_of(self, address: ParameterAddress) -> None:
+        """Select a weight or bias and show its paths."""
+        layer, unit, source = address
+        self.canvas.select(Selection("bias" if source is None else "weight", layer, unit,
+                                     source))
+        self.show_paths(True)
+
+    @Slot(bool)
+    def _paths_dock_toggled(self, visible: bool) -> None:
+        if not visible and self.run_views.paths_shown:  # the panel was closed
+            self.show_paths(False)
 
     @Slot(int)
     def _speed_changed(self, position: int) -> None:
@@ -399,6 +442,8 @@ class MainWindow(QMainWindow):
         self.controls.set_experiment(experiment)
         self.lesson.show_experiment(experiment)
         self.views.forget()
+        if self.views.open_lesson_view(experiment.view):
+            self.views_dock.raise_()
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
 
@@ -435,6 +480,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_style(style)
         self.plots.apply_style(style)
         self.captions.apply_style(style)
+        self.paths.apply_style(style)
         self.inspector.setFont(font)
         self.comparison.apply_style(style)
         self.views.apply_style(style)

@@ -2,8 +2,8 @@
 
 One address type serves every place that finds, checks or names a parameter: its index in a
 network's flat parameter vector (``sim.network``), whether a network or a snapshot of one has
-it, its value there, and its label in the seeds' notation. Layers count from 1 (layer 0 is the
-input); j and i count from 0, as in ``W[j, i]``, and labels count units from 1 as the seeds do.
+it, its value there, and its name (``sim.notation``). Layers count from 1 (layer 0 is the
+input); j and i count from 0, as in ``W[j, i]``, and names count units from 1 as the seeds do.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
+
+from . import notation
 
 if TYPE_CHECKING:
     from .network import Network
@@ -109,20 +111,18 @@ class ParameterAddress(NamedTuple):
         raise AssertionError(f"parameter {index} lies in no layer")  # the layout covers theta
 
     def label(self) -> str:
-        """w_ji or b_j with units counted from 1, as the seeds write them (w_12, b_3); a comma
-        separates two-digit units (w_10,2)."""
-        if self.source is None:
-            return f"b_{self.unit + 1}"
-        return weight_label(self.unit, self.source)
+        """The parameter's name, its layer always shown: w⁽²⁾₁₂, b⁽³⁾₁ (see sim.notation)."""
+        return notation.parameter(*self)
 
     def describe(self) -> str:
-        """The label with its layer, as in a gradient check's report: "layer 2, w_12"."""
-        return f"layer {self.layer}, {self.label()}"
-
-
-def weight_label(j: int, i: int) -> str:
-    """w_ji for 0-based j and i, written with units counted from 1 as the seeds do."""
-    return f"w_{j + 1}{i + 1}" if max(j, i) < 9 else f"w_{j + 1},{i + 1}"
+        """The name and where the parameter sits, in words: "w⁽²⁾₁₂, the weight into unit 1 of
+        layer 2 from unit 2 of layer 1"; "b⁽¹⁾₃, the bias of unit 3 of layer 1"."""
+        layer, j, i = self
+        if i is None:
+            return f"{self.label()}, the bias of unit {j + 1} of layer {layer}"
+        source = f"input {notation.input_name(i)}" if layer == 1 else \
+            f"unit {i + 1} of layer {layer - 1}"
+        return f"{self.label()}, the weight into unit {j + 1} of layer {layer} from {source}"
 
 
 def checked_index(network: Network, index: int) -> int:

@@ -1,14 +1,14 @@
 """The chain rule for one weight, with every factor as a number.
 
-For the weight w_ji of layer l (from unit i of the layer below to unit j)::
+For the weight w⁽ˡ⁾ⱼᵢ (into unit j of layer l from unit i of the layer below)::
 
-    dE/dw_ji = sum over samples of  dE/da_j * f'(z_j) * a_i      (data part)
-               + l2 w_ji + l1 sign(w_ji)                          (penalty part)
+    ∂(E+P)/∂w⁽ˡ⁾ⱼᵢ = Σ over the samples of ∂E/∂a⁽ˡ⁾ⱼ × f′(z⁽ˡ⁾ⱼ) × a⁽ˡ⁻¹⁾ᵢ   (∂E/∂w, the data's)
+                   + l2 w⁽ˡ⁾ⱼᵢ + l1 sign(w⁽ˡ⁾ⱼᵢ)                         (∂P/∂w, the penalty's)
 
-and the optimizer receives that gradient after clipping. With dropout the factor keep_j
-(0 or 1/(1-p)) stands between dE/da_j and f'(z_j). For a bias, a_i is 1. For the fused outputs
-(softmax + cross_entropy, sigmoid + bce) the loss gives dE/dz_j directly and the first two
-factors are replaced by it.
+and the optimizer receives that gradient after clipping. With dropout the factor keep
+(0 or 1/(1 − p)) stands between ∂E/∂a and f′(z). For a bias, a⁽ˡ⁻¹⁾ᵢ is 1. For the fused
+outputs (softmax + cross_entropy, sigmoid + bce) the loss gives ∂E/∂z⁽ˡ⁾ⱼ directly and the
+first two factors are replaced by it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import losses
+from . import notation as name
 from .address import ParameterAddress
+from .notation import factor, number
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ChainRule:
-    """Every factor of dE/dw_ji (or dE/db_j when ``i`` is None), per sample and for the batch."""
+    """Every factor of ∂E/∂w⁽ˡ⁾ⱼᵢ (or ∂E/∂b⁽ˡ⁾ⱼ when ``i`` is None), per sample and for the
+    batch."""
 
     address: ParameterAddress
     value: float  # the weight (or bias) as it was in this pass
@@ -44,6 +47,7 @@ class ChainRule:
     gradient: float  # data + penalty: what backpropagation computed (before clipping)
     clipped_gradient: float  # what the optimizer received
     fused: str | None  # the fused output formula, if this is a fused output unit
+    penalised: bool  # the loss has an L1 or L2 penalty on the weights
 
     @property
     def clip_factor(self) -> float:
@@ -52,9 +56,47 @@ class ChainRule:
             return 1.0
         return self.clipped_gradient / self.gradient
 
+    def lines(self, row: int, sample: int) -> list[str]:
+        """The chain rule in words and numbers: the factors of the term of ``row`` of the
+        batch (training sample ``sample``, from 0), the batch's sum (every sample's term for
+        batches of up to notation.MAX_LISTED_SAMPLES), the penalty's part and clipping."""
+        layer, j, i = self.address
+        gradient = name.gradient(self.address.label())
+        source = "1" if i is None else name.activation(layer - 1, i)
+        keep = "" if self.keep is None else " × keep"
+        keep_value = "" if self.keep is None else f" × {factor(self.keep[row])}"
+        dE_da, fprime = self.dE_da, self.fprime
+        if dE_da is None or fprime is None:  # a fused output: the loss gave ∂E/∂z at once
+            symbols = f"{name.gradient(name.net_input(layer, j))} × {source}"
+            values = f"{factor(self.delta[row])} × {factor(self.a_i[row])}"
+        else:
+            symbols = (f"{name.gradient(name.activation(layer, j))}{keep} × "
+                       f"{name.slope(layer, j)} × {source}")
+            values = (f"{factor(dE_da[row])}{keep_value} × {factor(fprime[row])} × "
+                      f"{factor(self.a_i[row])}")
+        batch = self.delta.shape[0]
+        head = f"{gradient} =" if batch == 1 else f"sample {sample + 1}'s term of {gradient}:"
+        lines = [f"{head} {symbols}", f"= {values} = {number(self.per_sample[row])}"]
+        if self.fused is not None:
+            lines.append(f"({self.fused})")
+        if batch > 1:
+            text = f"{gradient} = Σ over the batch of {batch}"
+            if batch <= name.MAX_LISTED_SAMPLES:
+                terms = [factor(term) for term in self.per_sample]
+                text += f" = {name.batch_terms(terms, row)}"
+            lines.append(f"{text} = {number(self.data_gradient)}")
+        if self.penalised and i is not None:  # biases carry no penalty
+            lines.append(f"{name.gradient(self.address.label(), penalised=True)} = "
+                         f"{number(self.data_gradient)} + {factor(self.penalty_gradient)} = "
+                         f"{number(self.gradient)}")
+        if self.clipped_gradient != self.gradient:
+            lines.append(f"after clipping (× {number(self.clip_factor)}): "
+                         f"{number(self.clipped_gradient)} goes to the optimizer")
+        return lines
+
 
 def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
-    """The chain rule for w_ji (or b_j) from a snapshot whose backward phase reached the layer.
+    """The chain rule for w⁽ˡ⁾ⱼᵢ (or b⁽ˡ⁾ⱼ) from a snapshot whose backward phase reached the layer.
 
     The factors are copies of the engine's own arrays, so delta is bit-identical to what it
     used; the gradients are the engine's before and after clipping.
@@ -73,11 +115,11 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
         a_i = np.ones(delta.shape[0])
         value, gradient, clipped = float(b[j]), float(db[j]), float(db_clipped[j])
         penalty = 0.0
-    else:
+    regularization = s.experiment.regularization
+    if i is not None:
         a_i = np.array(s.computed("a", layer_number - 1)[:, i])
         value, gradient = float(W[j, i]), float(layer.dW[j, i])
         clipped = float(layer.dW_clipped[j, i])
-        regularization = s.experiment.regularization
         penalty = regularization.l2 * value + regularization.l1 * float(np.sign(value))
     per_sample = delta[:, j] * a_i
     return ChainRule(
@@ -89,4 +131,5 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
         data_gradient=math.fsum(per_sample.tolist()), penalty_gradient=penalty,
         gradient=gradient, clipped_gradient=clipped,
         fused=losses.LOSSES[s.experiment.loss].fused_formula if fused else None,
+        penalised=bool(regularization.l1 or regularization.l2),
     )

@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|check|gradcheck|explain FILE``.
+"""The command line: ``python -m sim run|check|gradcheck|explain|paths FILE``.
 
 Exit codes: 0 success, 1 a gradient check found a mismatch, 2 invalid input or a file that
 cannot be written (one line on stderr naming the file, no traceback; invalid input writes
@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import data, explain
+from . import data, explain, notation, paths
 from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target
 from .schema import ExperimentError, one_line
@@ -83,8 +83,23 @@ def _parser() -> argparse.ArgumentParser:
                                                "with the numbers")
     walk.add_argument("file", type=Path)
     walk.add_argument("--steps", type=_positive_int, default=1)
-    walk.add_argument("--sample", type=int, default=0, help="the sample to follow (from 0)")
+    walk.add_argument("--sample", type=int, default=None,
+                      help="the sample to follow (from 0; default: in each batch the first "
+                           "with the fewest inputs equal to 0)")
     walk.set_defaults(handler=_explain)
+    chain = commands.add_parser("paths", help="one weight's gradient for one sample as a sum "
+                                              "over the paths from it to the outputs")
+    chain.add_argument("file", type=Path)
+    # Read as text and checked by the command, so that a bad value gets one line of error.
+    chain.add_argument("--weight", required=True, metavar="L,J,I",
+                       help="the weight into unit J of layer L from unit I below, all from 1; "
+                            "I = 0 is the bias of unit J")
+    chain.add_argument("--steps", default="0", metavar="N",
+                       help="train N steps first (default 0: the file's weights)")
+    chain.add_argument("--sample", default="0", metavar="K",
+                       help="the training sample, from 0 (default 0)")
+    chain.add_argument("--json", action="store_true", help="print one JSON object")
+    chain.set_defaults(handler=_paths)
     return parser
 
 
@@ -250,14 +265,18 @@ class _Trace:
 
 def _explain(args: argparse.Namespace) -> int:
     trainer = Trainer(load(args.file))
-    if not 0 <= args.sample < trainer.dataset.x_train.shape[0]:
-        raise CliError(f"--sample must be from 0 to {trainer.dataset.x_train.shape[0] - 1}")
+    samples = trainer.dataset.x_train.shape[0]
+    if args.sample is not None and not 0 <= args.sample < samples:
+        raise CliError(f"--sample must be from 0 to {samples - 1}")
     for _ in range(args.steps):
-        for _ in range(len(trainer.phases)):
+        for index in range(len(trainer.phases)):
             phase = trainer.step_phase()
             if phase is None:
                 break
-            caption = explain.caption(trainer.snapshot(with_history=False), args.sample)
+            snapshot = trainer.snapshot(with_history=False)
+            if index == 0:  # the batch is drawn: say whose numbers follow
+                print(f"=== Step {snapshot.step + 1}. {explain.following(snapshot, args.sample)}")
+            caption = explain.caption(snapshot, args.sample)
             print(f"== {caption.title}")
             for line in caption.lines:
                 print(f"   {line}")
@@ -266,6 +285,59 @@ def _explain(args: argparse.Namespace) -> int:
             print(one_line(stop.message))
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
+
+
+def _paths(args: argparse.Namespace) -> int:
+    steps = _whole_argument("--steps", args.steps)
+    sample = _whole_argument("--sample", args.sample)
+    experiment = load(args.file)
+    try:
+        address = paths.weight_address(args.weight, experiment.network)
+    except ValueError as problem:
+        raise CliError(f"--weight: {problem}") from None
+    trainer = Trainer(experiment)
+    samples = trainer.dataset.x_train.shape[0]
+    if sample >= samples:
+        raise CliError(f"--sample must be from 0 to {samples - 1}")
+    if steps:
+        trainer.run(steps=steps)
+    network, dataset = trainer.network, trainer.dataset
+    if np.isfinite(network.theta).all():  # weights that are not numbers have no paths to show
+        result = paths.sample_paths(network, dataset.x_train, dataset.t_train, experiment.loss,
+                                    address, sample)
+        if args.json:
+            print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
+        else:
+            _print_paths(result, trainer, sys.stdout)
+    stop = trainer.stop_event
+    if stop is not None and trainer.diverged:
+        print(one_line(stop.message), file=sys.stderr)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _whole_argument(option: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise CliError(f"{option} must be a whole number from 0, got {text!r}")
+    return int(text)
+
+
+def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
+    name = notation.gradient(notation.parameter(*result.address))
+    print(f"{name} for sample {result.sample} alone (the loss {trainer.experiment.loss} of "
+          f"a batch of that one sample), after {_count(trainer.step_count, 'step')}:", file=out)
+    print("the sum over the paths from it to the outputs of the products of their factors, "
+          "largest |product| first", file=out)
+    width = len(str(len(result.paths)))
+    for rank, path in enumerate(result.paths, start=1):
+        names, numbers = paths.written_out(path)
+        print(f"{rank:>{width}}. {names}", file=out)
+        print(f"{'':>{width}}  = {numbers}", file=out)
+    for line in paths.summary(result, f"backpropagation's {name}"):
+        print(line, file=out)
+    note = paths.slope_note(result)
+    if note is not None:
+        print(note, file=out)
 
 
 # ---------------------------------------------------------------------------- output

@@ -21,6 +21,7 @@ from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
 from .files import WriteError, output_target, path_text, read_regular, write_atomic
 from .initializers import InitSpec
+from .lesson_view import LessonView
 from .optimizers import OptimizerSpec
 from .schedules import ScheduleSpec
 from .schema import (
@@ -52,7 +53,7 @@ MAX_DIGITS = 400  # an integer literal longer than this is refused (Python's int
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
             "optimizer", "schedule", "batch_size", "shuffle", "clipping", "regularization",
-            "stopping", "validation_interval", "state")
+            "stopping", "validation_interval", "view", "state")
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ class Experiment:
     regularization: RegularizationSpec = RegularizationSpec()
     stopping: StoppingSpec = StoppingSpec()
     validation_interval: int | None = None  # steps between validations; None: once per epoch
+    view: LessonView = LessonView()  # what a lesson opens on (sim.lesson_view)
     state: dict[str, Any] | None = field(default=None, compare=False)  # checkpoint, see Trainer
     base_dir: Path | None = field(default=None, compare=False)  # where relative paths start
     # What the data has (found by `parse`), so that an edit elsewhere needs no file: see
@@ -407,10 +409,12 @@ def parse(document: Any, base_dir: Path | None = None,
         stopping=stopping,
         validation_interval=top.optional_integer("validation_interval", minimum=1,
                                                  maximum=10**9),
+        view=LessonView.from_json(top.raw("view", {}), top.at("view")),
         state=state or None,
         base_dir=base_dir,
     )
     _check_network(experiment)
+    _check_view(experiment)
     facts = data_facts(data_spec, base_dir, previous)
     check_data(experiment, facts)
     return replace(experiment, data_facts=facts)
@@ -435,7 +439,8 @@ def live_compatible(old: Experiment, new: Experiment) -> bool:
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
     """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
-    units and inputs, after an edit of the network's sizes; weights that fit are kept."""
+    units and inputs, after an edit of the network's sizes; weights that fit are kept. A
+    lesson's view of a weight the network no longer has goes too (see `LessonView`)."""
     network = document["network"]
     fan_in = network.get("inputs")
     for layer in network.get("layers", []):
@@ -449,6 +454,38 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
         if biases is not None and not (isinstance(biases, list) and len(biases) == units):
             del layer["biases"]
         fan_in = units
+    _drop_view_that_no_longer_fits(document)
+
+
+@dataclass(frozen=True)
+class PlannedLayer:
+    """What an address is checked against, known from the spec before any weight exists."""
+
+    units: int
+    fan_in: int
+    has_bias: bool
+
+
+def layer_shapes(network: NetworkSpec) -> list[PlannedLayer]:
+    fan_ins = [network.inputs] + [layer.units for layer in network.layers[:-1]]
+    return [PlannedLayer(layer.units, fan_in, layer.bias)
+            for layer, fan_in in zip(network.layers, fan_ins, strict=True)]
+
+
+def _check_view(experiment: Experiment) -> None:
+    problem = experiment.view.problem(layer_shapes(experiment.network))
+    if problem is not None:
+        raise ExperimentError("view.landscape", problem)
+
+
+def _drop_view_that_no_longer_fits(document: dict) -> None:
+    try:
+        view = LessonView.from_json(document.get("view", {}), "view")
+        network = NetworkSpec.from_json(document["network"], "network")
+    except ExperimentError:
+        return  # parse names the problem
+    if view.problem(layer_shapes(network)) is not None:
+        del document["view"]
 
 
 def _check_network(experiment: Experiment) -> None:
@@ -550,6 +587,7 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
         "regularization": experiment.regularization.to_json(),
         "stopping": experiment.stopping.to_json(),
         "validation_interval": experiment.validation_interval,
+        "view": experiment.view.to_json(),
     }
     if experiment.state:
         document["state"] = experiment.state

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import notation
 from .address import ParameterAddress
 from .network import Network
 
@@ -38,7 +39,7 @@ NOISE_MARGIN = 10.0  # the fourth-order stencil's rounding is about 1.5 eps |E| 
 @dataclass(frozen=True)
 class GradcheckResult:
     worst_relative_error: float  # NaN where the numbers could not be compared (not finite)
-    worst_parameter: str  # e.g. "layer 2, w_01" or "layer 1, b_3"
+    worst_parameter: str  # its name, e.g. "w⁽²⁾₁₂" or "b⁽¹⁾₃" (sim.notation)
     analytic: float  # backpropagation's gradient for the worst parameter
     numeric: float  # the finite-difference estimate for it
     checked: int  # how many parameters were compared
@@ -61,18 +62,19 @@ class GradcheckResult:
         """One line: the worst disagreement, where, both numbers, and the verdict."""
         kinks = f", {self.at_kinks} at ReLU kinks left out" if self.at_kinks else ""
         counted = f"{self.checked} of {self.total} parameters checked{kinks}"
+        analytic, numeric = notation.number(self.analytic, 10), notation.number(self.numeric, 10)
         if not math.isfinite(self.loss):
-            return (f"the loss is {self.loss} at these weights, not a finite number: there are "
-                    f"no gradients to compare; NOT FINITE")
+            return (f"the loss is {notation.number(self.loss)} at these weights, not a finite "
+                    f"number: there are no gradients to compare; NOT FINITE")
         if not self.finite:
-            return (f"at {self.worst_parameter} backprop gives {self.analytic:.10g} and finite "
-                    f"differences {self.numeric:.10g}: not both finite numbers, so they cannot "
+            return (f"at {self.worst_parameter} backprop gives {analytic} and finite "
+                    f"differences {numeric}: not both finite numbers, so they cannot "
                     f"be compared; {counted}: NOT FINITE")
         if not self.checked:
             return f"no parameter could be compared ({counted}): NOTHING CHECKED"
-        return (f"worst relative error {self.worst_relative_error:.3e} at "
-                f"{self.worst_parameter} (backprop {self.analytic:.10g}, finite differences "
-                f"{self.numeric:.10g}); {counted}: {'ok' if self.passed else 'MISMATCH'}")
+        return (f"worst relative error {notation.number(self.worst_relative_error)} at "
+                f"{self.worst_parameter} (backprop {analytic}, finite differences {numeric}); "
+                f"{counted}: {'ok' if self.passed else 'MISMATCH'}")
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,
@@ -130,7 +132,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
     return GradcheckResult(
         worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
-        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).describe(),
+        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).label(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
         checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
         loss=float(base_loss))

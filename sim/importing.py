@@ -36,6 +36,7 @@ def experiment_from_csv(base: Experiment, path: Path, targets: list[str],
     _, t = data.table_to_arrays(header, rows, inputs, target_columns)
     document = to_dict(base)
     document.pop("state", None)
+    document.pop("view", None)  # what a lesson opens on belongs to its own data
     document["data"] = {"kind": "csv", "path": str(path.resolve()), "targets": list(targets),
                         "validation_fraction": validation_fraction,
                         "standardize": standardize}

@@ -22,7 +22,8 @@ G n (units above layer l) activations: parameters near the output are cheap, par
 the first layer of a deep network the dearest. The network itself is only read, never written.
 
 The engine keeps no per-weight history (``History`` holds per-layer norms), so
-``ParameterTrace`` records the chosen parameters from the Snapshots the GUI receives.
+``ParameterTrace`` records the chosen parameters after each step, from the trainer or from
+the Snapshots the GUI receives.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import losses
-from .address import ParameterAddress, checked_index, is_whole
+from .address import ParameterAddress, ParameterLayer, checked_index, is_whole
 from .network import Layer, Network, Pass
 
 if TYPE_CHECKING:
@@ -359,12 +360,17 @@ class ParameterTrace:
         self._points: deque[tuple[int, tuple[float, ...]]] = deque(maxlen=capacity)
 
     def record(self, snapshot: Snapshot) -> None:
-        values = tuple(address.value_in(snapshot.layers) for address in self.addresses)
-        if self._points and snapshot.step < self._points[-1][0]:
+        self.record_layers(snapshot.step, snapshot.layers)
+
+    def record_layers(self, step: int, layers: Sequence[ParameterLayer]) -> None:
+        """The values after ``step`` steps in a network's or a snapshot's layers (a trainer's
+        owner records every step this way, however few of them it publishes)."""
+        values = tuple(address.value_in(layers) for address in self.addresses)
+        if self._points and step < self._points[-1][0]:
             self._points.clear()
-        if self._points and snapshot.step == self._points[-1][0]:
+        if self._points and step == self._points[-1][0]:
             self._points.pop()
-        self._points.append((snapshot.step, values))
+        self._points.append((step, values))
 
     def clear(self) -> None:
         self._points.clear()

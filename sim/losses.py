@@ -52,8 +52,9 @@ class Loss:
     ``formula`` is the loss as a student would write it, with a for the network's output;
     ``gradient_text`` is dE/da as a template ({a}, {t} and {nk}, the number of elements
     averaged over), or None for a fused loss, whose ``fused_output`` names the output
-    activation it needs, whose error is dE/dz (``fused_formula``) and whose targets must lie
-    between 0 and 1. ``mean``: the loss averages over the batch's samples (else it sums).
+    activation it needs, whose error is dE/dz (``fused_text``, a template like gradient_text
+    that may also use {n}, the batch's samples) and whose targets must lie between 0 and 1.
+    ``mean``: the loss averages over the batch's samples (else it sums).
     """
 
     name: str
@@ -63,7 +64,16 @@ class Loss:
     mean: bool
     gradient_text: str | None = None
     fused_output: str | None = None
-    fused_formula: str | None = None
+    fused_text: str | None = None
+
+    @property
+    def fused_formula(self) -> str | None:
+        """The fused output's error as a formula, e.g. "softmax + cross_entropy: ∂E/∂z =
+        (a − t)/n"; None for a loss that is not fused."""
+        if self.fused_text is None:
+            return None
+        rule = self.fused_text.format(a="a", t="t", n="n", nk="(n k)")
+        return f"{self.fused_output} + {self.name}: ∂E/∂z = {rule}"
 
     @property
     def needs_unit_targets(self) -> bool:
@@ -150,10 +160,10 @@ LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
          "E = 1/(2 n k) Σ (t − a)²", mean=True, gradient_text="({a} − {t})/{nk}"),
     Loss("bce", _bce, _bce_per_sample, "E = −1/(n k) Σ [t log a + (1 − t) log(1 − a)]",
          mean=True, fused_output="sigmoid",
-         fused_formula="sigmoid + bce: dE/dz_j = (y_j - t_j) / (n k)"),
+         fused_text="({a} − {t})/{nk}"),
     Loss("cross_entropy", _cross_entropy, _cross_entropy_per_sample,
-         "E = −1/n Σ_samples Σ_j t_j log a_j", mean=True, fused_output="softmax",
-         fused_formula="softmax + cross_entropy: dE/dz_j = (y_j - t_j) / n"),
+         "E = −1/n Σ over the samples of Σⱼ tⱼ log aⱼ", mean=True, fused_output="softmax",
+         fused_text="({a} − {t})/{n}"),
 )}
 KINDS = tuple(LOSSES)
 FUSED = {loss.name: loss.fused_output for loss in LOSSES.values() if loss.fused_output}

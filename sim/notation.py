@@ -7,88 +7,143 @@ w_ji: into j, from i), b⁽¹⁾₁ a bias. Inputs are x₁, x₂ (a⁽⁰⁾ is
 are separated by a comma (w⁽²⁾₁₀,₂), so that no name can be read two ways. Numbers carry one minus
 sign, "−", never "-", and never "−0".
 
+E is the data loss of the batch, P the penalty on the weights (L1, L2), η the learning rate,
+Δw the change of a weight in the last update. Values of units (x, z, a, δ, t, ∂E/∂a) are those
+of one sample, the followed one; a parameter's gradient ∂E/∂w is the batch's.
+
 Layers count from 1 (0 is the input); a unit j or source i is given counting from 0, as in
-``W[j, i]``, and printed counting from 1.
+``W[j, i]``, and printed counting from 1. A letter ("i", "j", "k") instead of a unit, or "l"
+instead of a layer, gives the generic form a formula uses: a⁽ˡ⁾ⱼ, w⁽²⁾ⱼᵢ.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
+from collections.abc import Iterable, Sequence
+
+from .schema import one_line
 
 MINUS = "−"
 SIGNIFICANT = 4  # digits of a number in a caption
+LOSS = "E"
+PENALTY = "P"
+LEARNING_RATE = "η"
+MAX_LISTED_SAMPLES = 8  # a sum over a batch up to this size is written term by term
 
-_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+Index = int | str  # a unit counted from 0, or a letter for the generic form
+
+_SUPERSCRIPT = str.maketrans("0123456789()l−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻")
+_SUBSCRIPT = str.maketrans("0123456789ijkn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ")
+_FROM_SUPERSCRIPT = {ord(raised): plain for plain, raised in
+                     zip("0123456789()l−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻", strict=True)}
+_FROM_SUBSCRIPT = {ord(lowered): plain for plain, lowered in
+                   zip("0123456789ijkn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ", strict=True)}
+# A run of raised characters, or of lowered ones (with the comma between two-digit units).
+_RAISED = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻]+")
+_LOWERED = re.compile("[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ]+(?:,[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ]+)*")
 
 
-def layer_mark(layer: int) -> str:
-    """⁽ˡ⁾: the layer a name belongs to."""
+def layer_mark(layer: Index) -> str:
+    """⁽ˡ⁾: the layer a name belongs to ("l" and "l−1" for the generic form)."""
     return f"({layer})".translate(_SUPERSCRIPT)
 
 
-def units_mark(*units: int) -> str:
-    """The subscript of one or two units given from 0: ₁, ₁₂, or ₁₀,₂ when one has two digits."""
-    shown = [str(unit + 1) for unit in units]
+def units_mark(*units: Index) -> str:
+    """The subscript of one or two units given from 0: ₁, ₁₂, or ₁₀,₂ when one has two digits;
+    a letter stays a letter (ⱼᵢ)."""
+    shown = [unit if isinstance(unit, str) else str(unit + 1) for unit in units]
     separator = "," if any(len(text) > 1 for text in shown) else ""
     return separator.join(text.translate(_SUBSCRIPT) for text in shown)
 
 
-def activation(layer: int, unit: int) -> str:
+def activation(layer: Index, unit: Index) -> str:
     """a⁽ˡ⁾ⱼ, the output of a unit; layer 0 is the input, xⱼ."""
     return input_name(unit) if layer == 0 else f"a{layer_mark(layer)}{units_mark(unit)}"
 
 
-def net_input(layer: int, unit: int) -> str:
+def net_input(layer: Index, unit: Index) -> str:
     """z⁽ˡ⁾ⱼ = Σᵢ w⁽ˡ⁾ⱼᵢ a⁽ˡ⁻¹⁾ᵢ + b⁽ˡ⁾ⱼ."""
     return f"z{layer_mark(layer)}{units_mark(unit)}"
 
 
-def delta(layer: int, unit: int) -> str:
+def delta(layer: Index, unit: Index) -> str:
     """δ⁽ˡ⁾ⱼ = ∂E/∂z⁽ˡ⁾ⱼ, the error of a unit."""
     return f"δ{layer_mark(layer)}{units_mark(unit)}"
 
 
-def slope(layer: int, unit: int) -> str:
+def slope(layer: Index, unit: Index) -> str:
     """f′(z⁽ˡ⁾ⱼ), the slope of a unit's activation at its net input."""
     return f"f′({net_input(layer, unit)})"
 
 
-def weight(layer: int, unit: int, source: int) -> str:
+def weight(layer: Index, unit: Index, source: Index) -> str:
     """w⁽ˡ⁾ⱼᵢ, the weight into unit j of a layer from unit i of the layer below."""
     return f"w{layer_mark(layer)}{units_mark(unit, source)}"
 
 
-def bias(layer: int, unit: int) -> str:
+def bias(layer: Index, unit: Index) -> str:
     """b⁽ˡ⁾ⱼ."""
     return f"b{layer_mark(layer)}{units_mark(unit)}"
 
 
-def input_name(unit: int) -> str:
+def parameter(layer: int, unit: int, source: int | None) -> str:
+    """w⁽ˡ⁾ⱼᵢ, or b⁽ˡ⁾ⱼ when there is no source (a bias)."""
+    return bias(layer, unit) if source is None else weight(layer, unit, source)
+
+
+def input_name(unit: Index) -> str:
     """xᵢ, an input of the network."""
     return f"x{units_mark(unit)}"
 
 
-def target(unit: int) -> str:
+def target(unit: Index) -> str:
     """tⱼ, the target of output unit j."""
     return f"t{units_mark(unit)}"
 
 
-def gradient(name: str) -> str:
-    """∂E/∂name: how much the loss changes with a quantity."""
-    return f"∂E/∂{name}"
+def gradient(name: str, penalised: bool = False) -> str:
+    """∂E/∂name: how much the loss changes with a quantity; ∂(E+P)/∂name with the penalty."""
+    of = f"({LOSS}+{PENALTY})" if penalised else LOSS
+    return f"∂{of}/∂{name}"
 
 
-def number(value: float) -> str:
-    """SIGNIFICANT digits, one minus sign; NaN and infinity say what they are."""
+def change(name: str) -> str:
+    """Δname: the change of a parameter in the last update (seed 003's Δw_ji)."""
+    return f"Δ{name}"
+
+
+def input_label(unit: int, data_names: Sequence[str]) -> str:
+    """xᵢ with the data's own name for it (from ``data_names``) where that says more: "x₁",
+    "x₂ (10x larger)", "x₁: size (1000 sq ft)". A data name that is the plain "x", "x1", ...
+    (or none) adds nothing."""
+    name = input_name(unit)
+    plain = f"x{unit + 1}"
+    data_name = data_names[unit] if unit < len(data_names) else ""
+    if data_name in ("", "x", plain):
+        return name
+    data_name = one_line(data_name)  # a file's text: its control characters escaped
+    if data_name.startswith(plain + " "):
+        return name + data_name[len(plain):]
+    return f"{name}: {data_name}"
+
+
+def number(value: float, digits: int = SIGNIFICANT) -> str:
+    """``digits`` significant digits, one minus sign; NaN and infinity say what they are."""
     if math.isnan(value):
         return "NaN (not a number)"
     if math.isinf(value):
         return "+infinity" if value > 0 else f"{MINUS}infinity"
     if value == 0.0:
         return "0"  # never "−0"
-    text = f"{value:.{SIGNIFICANT}g}"
+    text = f"{value:.{digits}g}"
     return text.replace("-", MINUS)
+
+
+def power_of_ten(exponent: int) -> str:
+    """1e−8, 1e4: a power of ten as a scale's tick reads it, with "−"."""
+    return f"1e{exponent}".replace("-", MINUS)
 
 
 def exact(value: float) -> str:
@@ -106,3 +161,30 @@ def factor(value: float) -> str:
 def difference(first: float, second: float) -> str:
     """first − second written out, a negative second in parentheses: 0 − (−1), never 0 − −1."""
     return f"{number(first)} {MINUS} {factor(second)}"
+
+
+def total(terms: Iterable[str]) -> str:
+    """Terms already written (a negative one in parentheses, see factor) as one sum."""
+    return " + ".join(terms)
+
+
+def batch_terms(terms: list[str], followed: int) -> str:
+    """The samples' terms of a sum over a batch, in batch order, the followed sample's term in
+    brackets: 0.1 + [0.2 × 0.5] + (−0.3)."""
+    return total(f"[{term}]" if row == followed else term for row, term in enumerate(terms))
+
+
+
+def rich(text: str) -> str:
+    """Text with names in it as HTML for Qt's rich text: the layer mark in <sup>, the units in
+    <sub>, which Qt draws larger and clearer than the small Unicode forms (a⁽²⁾₁ becomes
+    a<sup>(2)</sup><sub>1</sub>); everything else escaped."""
+    escaped = html.escape(text, quote=False)
+    raised = _RAISED.sub(lambda m: f"<sup>{m.group().translate(_FROM_SUPERSCRIPT)}</sup>",
+                         escaped)
+    return _LOWERED.sub(lambda m: f"<sub>{m.group().translate(_FROM_SUBSCRIPT)}</sub>", raised)
+
+
+def power(base: float, exponent: int) -> str:
+    """base to a whole power, the exponent raised: 0.25⁸."""
+    return f"{number(base)}{str(exponent).translate(_SUPERSCRIPT)}"

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import notation
+
 MODES = ("weight", "gradient", "update")
-MODE_TITLES = {"weight": "weight w", "gradient": "gradient |dE/dw|", "update": "last update |dw|"}
+MODE_TITLES = {"weight": "weight w", "gradient": f"gradient |{notation.gradient('w')}|",
+               "update": f"last update |{notation.change('w')}|"}
 BINS = 33  # odd, so the diverging map has a bin centred on zero
 NAN_BIN = -1
 DECADES = 6  # the logarithmic range spans this many powers of ten below its top
@@ -115,14 +118,11 @@ def legend_ticks(scale: Scale) -> list[tuple[float, str]]:
     """(position 0..1 along the colour bar, label) pairs for the legend."""
     if scale.kind == "symmetric":
         h = scale.high
-        return [(0.0, _number(-h)), (0.25, _number(-h / 2)), (0.5, "0"), (0.75, _number(h / 2)),
-                (1.0, _number(h))]
+        return [(0.0, notation.number(-h, 3)), (0.25, notation.number(-h / 2, 3)), (0.5, "0"),
+                (0.75, notation.number(h / 2, 3)), (1.0, notation.number(h, 3))]
     top = round(math.log10(scale.high))
-    return [(k / DECADES, f"1e{top - DECADES + k}") for k in range(0, DECADES + 1, 2)]
-
-
-def _number(value: float) -> str:
-    return f"{value:.3g}".replace("-", "−")
+    return [(k / DECADES, notation.power_of_ten(top - DECADES + k))
+            for k in range(0, DECADES + 1, 2)]
 
 
 def colour(mode: str, index: int, scheme: str = "orange-blue") -> tuple[int, int, int]:

@@ -23,15 +23,19 @@ tails of the units above it).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .address import ParameterAddress
+from . import notation
+from .activations import ACTIVATIONS
+from .address import LayerShape, ParameterAddress
 from .network import Pass
 
 if TYPE_CHECKING:
+    from .experiment import NetworkSpec
     from .network import Network
     from .snapshot import Snapshot
 
@@ -54,6 +58,23 @@ class Factor:
     source: int | None  # for a weight or skip: the unit below it comes from; else None
     value: float
 
+    @property
+    def name(self) -> str:
+        """The factor's name in the seeds' notation (sim.notation): x₂, a⁽¹⁾₁, f′(z⁽¹⁾₂),
+        w⁽²⁾₁₂, ∂E/∂z⁽³⁾₁; "1" for a bias's input; keep⁽¹⁾₂ and skip⁽²⁾₁ for a dropout factor
+        and a residual link."""
+        unit = self.unit - 1
+        if self.kind == "input":
+            return "1" if self.unit == 0 else notation.activation(self.layer, unit)
+        if self.kind == "slope":
+            return notation.slope(self.layer, unit)
+        if self.kind == "weight":
+            assert self.source is not None  # a weight has the unit it comes from
+            return notation.weight(self.layer, unit, self.source - 1)
+        if self.kind == "output":
+            return notation.gradient(notation.net_input(self.layer, unit))
+        return f"{self.kind}{notation.layer_mark(self.layer)}{notation.units_mark(unit)}"
+
 
 @dataclass(frozen=True)
 class Path:
@@ -62,6 +83,11 @@ class Path:
     through: tuple[tuple[int, int], ...]  # (layer, unit), both from 1, from the weight's unit up
     factors: tuple[Factor, ...]
     product: float
+
+    @property
+    def slopes(self) -> tuple[Factor, ...]:
+        """The slopes f′(z) the path crosses: the factors that make gradients vanish."""
+        return tuple(f for f in self.factors if f.kind == "slope")
 
 
 @dataclass(frozen=True)
@@ -80,10 +106,20 @@ class PathSum:
     total: float
     rest: float
     gradient: float
+    activations: tuple[str, ...]  # the activation of each layer from the weight's up
 
     @property
     def complete(self) -> bool:
         return len(self.paths) == self.count
+
+    @property
+    def listed_sum(self) -> float:
+        """The sum of the listed paths' products (``total`` when every path is listed)."""
+        return math.fsum(path.product for path in self.paths)
+
+    def activation(self, layer: int) -> str:
+        """The activation of ``layer`` (the weight's own or one above it)."""
+        return self.activations[layer - self.address.layer]
 
 
 @dataclass(frozen=True)
@@ -100,6 +136,7 @@ class PassLayer:
     residual: bool
     signal: np.ndarray  # (units,) f′(z), or dE/dz in the output layer, of the sample
     keep: np.ndarray | None  # (units,) dropout factors, None without dropout in this pass
+    activation: str  # the kind, a key of sim.activations.ACTIVATIONS
 
 
 def path_sum(above: list[PassLayer], inputs_below: np.ndarray, address: ParameterAddress,
@@ -113,15 +150,18 @@ def path_sum(above: list[PassLayer], inputs_below: np.ndarray, address: Paramete
     layer, unit, source = address
     input_factor = Factor("input", layer - 1, 0 if source is None else source + 1, None,
                           1.0 if source is None else float(inputs_below[source]))
-    tails = _Tails(above)
-    count = tails.count(layer, unit)
-    shown = count if count <= ALL_PATHS_UP_TO else LARGEST_SHOWN
-    best = tails.best(layer, unit, shown)
-    paths = tuple(_path(input_factor, layer, unit, factors) for factors in best)
-    total = input_factor.value * tails.total(layer, unit)
-    rest = 0.0 if len(paths) == count else \
-        total - math.fsum(path.product for path in paths)
-    return PathSum(address, sample, paths, count, total, rest, gradient)
+    # A diverged pass holds infinities: its paths carry them (inf × 0 is NaN) as it did.
+    with np.errstate(over="ignore", invalid="ignore"):
+        tails = _Tails(above)
+        count = tails.count(layer, unit)
+        shown = count if count <= ALL_PATHS_UP_TO else LARGEST_SHOWN
+        best = tails.best(layer, unit, shown)
+        paths = tuple(_path(input_factor, layer, unit, factors) for factors in best)
+        total = input_factor.value * tails.total(layer, unit)
+        rest = 0.0 if len(paths) == count else \
+            total - math.fsum(path.product for path in paths)
+    return PathSum(address, sample, paths, count, total, rest, gradient,
+                   tuple(layer.activation for layer in above))
 
 
 def snapshot_paths(s: Snapshot, address: ParameterAddress, row: int) -> PathSum:
@@ -129,9 +169,11 @@ def snapshot_paths(s: Snapshot, address: ParameterAddress, row: int) -> PathSum:
     them (its dropout included); ValueError if the backward phase has not reached its layer."""
     address.check(s.layers)
     layer, unit, source = address
+    if s.layers[layer - 1].delta is None:  # the backward pass runs from the output down
+        raise ValueError(f"the backward phase has not reached layer {layer} yet")
     above = [PassLayer(ls.number, s.weights_in_pass(ls.number)[0], ls.residual,
                        ls.computed("delta" if ls.number == s.depth else "fprime")[row],
-                       None if ls.keep is None else ls.keep[row])
+                       None if ls.keep is None else ls.keep[row], ls.activation)
              for ls in s.layers[layer - 1:]]
     below = s.computed("a", layer - 1)[row]
     delta = float(s.computed("delta", layer)[row, unit])
@@ -157,10 +199,190 @@ def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str,
     layer = address.layer
     above = [PassLayer(net_layer.number, net_layer.W.copy(), net_layer.residual,
                        one.computed("delta" if net_layer.number == network.depth
-                                    else "fprime", net_layer.number)[0], None)
+                                    else "fprime", net_layer.number)[0], None,
+                       net_layer.activation.kind)
              for net_layer in network.layers[layer - 1:]]
     gradient = float(network.grad[address.flat_index(network)])
     return path_sum(above, one.computed("a", layer - 1)[0], address, sample, gradient)
+
+
+class PathLayer(LayerShape, Protocol):
+    """What the edges of paths are found in: a layer's shape, and whether a residual link
+    adds the unit below to each of its units (a network's layer or a snapshot's)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def residual(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LayerEdges:
+    """Which edges into one layer lie on a set of paths (True: on one of them)."""
+
+    weights: np.ndarray  # (units, fan_in): w_ji
+    biases: np.ndarray  # (units,): b_j, only ever the parameter whose paths these are
+    skips: np.ndarray  # (units,): the residual link into unit j from unit j below
+
+    @classmethod
+    def none(cls, layer: PathLayer) -> LayerEdges:
+        return cls(np.zeros((layer.units, layer.fan_in), dtype=bool),
+                   np.zeros(layer.units, dtype=bool), np.zeros(layer.units, dtype=bool))
+
+
+def edges_of_every_path(layers: Sequence[PathLayer], address: ParameterAddress
+                        ) -> dict[int, LayerEdges]:
+    """The edges on every path of the parameter at ``address``, its own included, by layer
+    from its own up: which edges they are follows from the network's shape alone.
+
+    From unit j of the parameter's layer a path takes any edge leaving a unit it has reached:
+    every weight out of it into the layer above, and the residual link to the same unit.
+    """
+    address.check(layers)
+    edges = {address.layer: _own_edge(layers, address)}
+    reached = np.zeros(layers[address.layer - 1].units, dtype=bool)
+    reached[address.unit] = True
+    for layer in layers[address.layer:]:
+        layer_edges = LayerEdges.none(layer)
+        layer_edges.weights[:, reached] = True
+        if layer.residual:  # a residual layer has as many units as it has inputs
+            layer_edges.skips[reached] = True
+        reached = layer_edges.weights.any(axis=1) | layer_edges.skips
+        edges[layer.number] = layer_edges
+    return edges
+
+
+def edges_of(paths: Iterable[Path], layers: Sequence[PathLayer], address: ParameterAddress
+             ) -> dict[int, LayerEdges]:
+    """The edges the given paths of the parameter at ``address`` run along, its own included,
+    by layer from its own up."""
+    address.check(layers)
+    edges = {address.layer: _own_edge(layers, address)}
+    edges |= {layer.number: LayerEdges.none(layer) for layer in layers[address.layer:]}
+    for path in paths:
+        for f in path.factors:
+            if f.kind == "weight":
+                assert f.source is not None  # a weight has the unit it comes from
+                edges[f.layer].weights[f.unit - 1, f.source - 1] = True
+            elif f.kind == "skip":
+                edges[f.layer].skips[f.unit - 1] = True
+    return edges
+
+
+def _own_edge(layers: Sequence[PathLayer], address: ParameterAddress) -> LayerEdges:
+    own = LayerEdges.none(layers[address.layer - 1])
+    if address.source is None:
+        own.biases[address.unit] = True
+    else:
+        own.weights[address.unit, address.source] = True
+    return own
+
+
+# ---------------------------------------------------------------------------- in words
+
+def weight_address(text: str, network: NetworkSpec) -> ParameterAddress:
+    """The parameter "L,J,I" names, as the command line and the app's --paths take it: the
+    weight into unit J of layer L from unit I below, all from 1, I = 0 the bias of unit J.
+    ValueError saying, counting from 1, what is wrong and what the network has."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise ValueError(f"expected three whole numbers L,J,I (the layer, the unit in it, the "
+                         f"unit below that feeds it; I = 0 for the bias), got {text!r}")
+    layer, unit, source = (int(part) for part in parts)
+    if layer < 1 or unit < 1:
+        raise ValueError(f"layers and units count from 1, got {text!r}")
+    layers = network.layers
+    if layer > len(layers):
+        raise ValueError(f"layer {layer} does not exist; the network has layers 1 to "
+                         f"{len(layers)}")
+    target = layers[layer - 1]
+    fan_in = network.inputs if layer == 1 else layers[layer - 2].units
+    if unit > target.units:
+        raise ValueError(f"layer {layer} has units 1 to {target.units}, not {unit}")
+    if source > fan_in:
+        raise ValueError(f"the units of layer {layer} have inputs 1 to {fan_in} (and 0 for "
+                         f"the bias), not {source}")
+    if source == 0 and not target.bias:
+        raise ValueError(f"layer {layer} has no biases (I = 0 is the bias)")
+    return ParameterAddress(layer, unit - 1, None if source == 0 else source - 1)
+
+
+def written_out(path: Path) -> tuple[str, str]:
+    """A path's product in names, and in numbers with its result:
+    ("x₁ × f′(z⁽¹⁾₁) × w⁽²⁾₁₁ × ∂E/∂z⁽²⁾₁", "0.5 × 0.2436 × 0.5 × (−0.01048) = −0.000638")."""
+    names = " × ".join(f.name for f in path.factors)
+    numbers = " × ".join(notation.factor(f.value) for f in path.factors)
+    return names, f"{numbers} = {notation.number(path.product)}"
+
+
+def summary(ps: PathSum, gradient_label: str) -> list[str]:
+    """How the listed products add up to the gradient, in three lines: the count; the listed
+    products' sum and the rest's; the sum over all paths, and beside it backpropagation's
+    value (``gradient_label`` says which: "backpropagation's ∂E/∂w⁽¹⁾₁₂ for this sample")."""
+    listed = len(ps.paths)
+    if ps.complete:
+        count = f"paths: {ps.count:,}, every one listed"
+        sums = f"sum of the listed products: {notation.number(ps.listed_sum)}"
+    else:
+        count = f"paths: {ps.count:,}; listed: the {listed} of largest |product|"
+        sums = (f"sum of the listed products: {notation.number(ps.listed_sum)}; of the other "
+                f"{ps.count - listed:,} paths' products: {notation.number(ps.rest)}")
+    total = (f"sum over all paths (added up as backpropagation does): "
+             f"{notation.exact(ps.total)}; {gradient_label}: {notation.exact(ps.gradient)}")
+    return [count, sums, total]
+
+
+def slope_note(ps: PathSum) -> str | None:
+    """Why the products are small, when the slopes say so: the slopes f′ on the largest path,
+    their product, and the most they could multiply to (sigmoid's f′ is at most 0.25). None
+    when the path crosses no slope whose largest value is below 1."""
+    if not ps.paths:
+        return None
+    slopes = ps.paths[0].slopes
+    kinds = [ps.activation(f.layer) for f in slopes]
+    limits = {kind: ACTIVATIONS[kind].max_derivative for kind in kinds}
+    if not slopes or all(limit >= 1.0 for limit in limits.values()):
+        return None
+    actual = math.prod(f.value for f in slopes)
+    if len(slopes) == 1:
+        kind = kinds[0]
+        return (f"The slope on path 1 is {slopes[0].name} = {notation.number(actual)}: "
+                f"{kind}'s f′ is at most {notation.number(limits[kind])}.")
+    bound = math.prod(limits[kind] for kind in kinds)
+    if len(limits) == 1:
+        kind, limit = next(iter(limits.items()))
+        why = (f"{kind}'s f′ is at most {notation.number(limit)}, so {len(slopes)} of them "
+               f"multiply to at most {notation.power(limit, len(slopes))} = "
+               f"{notation.number(bound)}")
+    else:
+        each = ", ".join(f"{kind}'s f′ ≤ {notation.number(limit)}"
+                         for kind, limit in limits.items())
+        why = f"with {each}, they multiply to at most {notation.number(bound)}"
+    return f"The {len(slopes)} slopes f′ on path 1 multiply to {notation.number(actual)}: {why}."
+
+
+def to_json(ps: PathSum) -> dict[str, Any]:
+    """The paths as ``python -m sim paths --json`` prints them: the weight as [L, J, I] (units
+    from 1, I = 0 for a bias), the sample from 0, every listed path with its units, factors,
+    their names and product; the count, the total, the rest's sum and the engine's gradient.
+    A number that is not finite is null."""
+    layer, unit, source = ps.address
+    return {
+        "weight": [layer, unit + 1, 0 if source is None else source + 1],
+        "sample": ps.sample,
+        "count": ps.count,
+        "paths": [{"through": [list(step) for step in path.through],
+                   "factors": [_finite_or_none(f.value) for f in path.factors],
+                   "names": [f.name for f in path.factors],
+                   "product": _finite_or_none(path.product)} for path in ps.paths],
+        "total": _finite_or_none(ps.total),
+        "rest": _finite_or_none(ps.rest),
+        "gradient": _finite_or_none(ps.gradient),
+    }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _path(input_factor: Factor, layer: int, unit: int, tail: tuple[Factor, ...]) -> Path:

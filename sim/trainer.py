@@ -276,6 +276,8 @@ class Trainer:
         p = self._pass
         assert p is not None
         self.network.backward_layer(p, number, self.l1, self.l2)
+        if self._raw_grad is not self.network.grad:  # clipping keeps its own copy: show this
+            self._raw_grad[...] = self.network.grad  # pass's gradient before the clip phase
 
     def _clip(self) -> None:
         network = self.network
@@ -288,7 +290,6 @@ class Trainer:
         spec = self.experiment.clipping
         if spec.kind == "none":
             return
-        self._raw_grad[...] = network.grad
         result = clip(spec, g, self._segments(), np.sqrt(layer_sq),
                       math.sqrt(float(_sum(layer_sq))))
         if result.clipped:

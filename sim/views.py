@@ -6,11 +6,11 @@ immutable results to the window with its Snapshots; the window only draws them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import boundary, landscape
+from . import boundary, landscape, notation
 from .address import ParameterAddress
 from .landscape import ParameterTrace
 from .palette import scale_for
@@ -51,6 +51,14 @@ class LandscapeView:
     current_loss: float
     path: np.ndarray  # (points, parameters): the recent values, oldest first
     path_losses: np.ndarray  # the loss along the path, the other weights as they are now
+    quantity: str = notation.LOSS  # the loss's name, "E", or "E + P" with a penalty
+    path_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # The path a course text prints for this weight (the lesson's view.printed_path), the steps
+    # it gives the values for, and the loss at each value; empty when the lesson gives none.
+    printed: np.ndarray = field(default_factory=lambda: np.empty(0))
+    printed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    printed_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+    printed_label: str = ""
 
 
 def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryView | None:
@@ -85,8 +93,13 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     indices = tuple(address.flat_index(network) for address in trace.addresses)
     current = tuple(float(network.theta[index]) for index in indices)
     path = trace.values
-    widths = tuple(landscape.default_half_width(value, path[:, k] if len(path) else None)
-                   for k, value in enumerate(current))
+    view = trainer.experiment.view
+    printed_path = view.printed_path if trace.addresses == (view.landscape,) else None
+    printed = np.array(printed_path.values if printed_path else (), dtype=np.float64)
+    # The window keeps the recent path and the printed one in view.
+    widths = tuple(landscape.default_half_width(
+        value, np.concatenate([path[:, k], printed]) if len(path) or len(printed) else None)
+        for k, value in enumerate(current))
     if len(indices) == 1:
         u, losses = landscape.loss_curve(network, x, t, loss, l1, l2, indices[0], widths[0])
         v = None
@@ -95,12 +108,20 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
                                               (indices[0], indices[1]), (widths[0], widths[1]),
                                               surface_points)
     finite = np.isfinite(path).all(axis=1) if len(path) else np.zeros(0, dtype=bool)
-    path = path[finite]
+    path, path_steps = path[finite], trace.steps[finite]
     path_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, path) \
         if len(path) else np.empty(0)
     current_loss = network.loss_value(x, t, loss, l1, l2)
+    quantity = f"{notation.LOSS} + {notation.PENALTY}" if l1 or l2 else notation.LOSS
+    printed_losses = landscape.loss_at(network, x, t, loss, l1, l2, indices, printed[:, None]) \
+        if len(printed) else np.empty(0)
     return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
-                         current_loss=current_loss, path=path, path_losses=path_losses)
+                         current_loss=current_loss, path=path, path_losses=path_losses,
+                         quantity=quantity, path_steps=path_steps, printed=printed,
+                         printed_steps=np.array(printed_path.steps if printed_path else (),
+                                                dtype=np.int64),
+                         printed_losses=printed_losses,
+                         printed_label=printed_path.label if printed_path else "")
 
 
 def _target_colours(targets: np.ndarray, activation: str, high: float | None) -> np.ndarray:

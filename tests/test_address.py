@@ -27,8 +27,11 @@ def test_index_and_at_index_are_inverse_and_cover_every_parameter():
         for j, i in itertools.product(range(layer.units), [*range(layer.fan_in), None]):
             address = ParameterAddress(layer.number, j, i)
             index = address.flat_index(network)
-            label = f"b_{j + 1}" if i is None else f"w_{j + 1}{i + 1}"  # (under 10 units)
-            assert address.describe() == f"layer {layer.number}, {label}"
+            sub = "₀₁₂₃₄₅₆₇₈₉"  # under 10 units, so one digit each
+            mark = f"⁽{'⁰¹²³⁴⁵⁶⁷⁸⁹'[layer.number]}⁾"
+            label = f"b{mark}{sub[j + 1]}" if i is None else f"w{mark}{sub[j + 1]}{sub[i + 1]}"
+            assert address.label() == label
+            assert address.describe().startswith(f"{label}, the ")
             assert ParameterAddress.at_index(network, index) == address == (layer.number, j, i)
             assert network.theta[index] == (layer.b[j] if i is None else layer.W[j, i])
             seen.add(index)
@@ -73,16 +76,26 @@ def test_an_index_past_the_end_has_no_address():
 
 
 @pytest.mark.parametrize("address, label", [
-    ((1, 0, 1), "w_12"), ((2, 8, 8), "w_99"), ((1, 9, 0), "w_10,1"), ((1, 0, 11), "w_1,12"),
-    ((3, 0, None), "b_1"), ((1, 11, None), "b_12")])
-def test_labels_count_units_from_one_and_separate_two_digit_units(address, label):
+    ((1, 0, 1), "w⁽¹⁾₁₂"), ((2, 8, 8), "w⁽²⁾₉₉"), ((1, 9, 0), "w⁽¹⁾₁₀,₁"),
+    ((1, 0, 11), "w⁽¹⁾₁,₁₂"), ((3, 0, None), "b⁽³⁾₁"), ((1, 11, None), "b⁽¹⁾₁₂"),
+    ((12, 0, 0), "w⁽¹²⁾₁₁")])
+def test_labels_carry_the_layer_count_units_from_one_and_separate_two_digit_units(address,
+                                                                                   label):
     assert ParameterAddress(*address).label() == label
+
+
+@pytest.mark.parametrize("address, description", [
+    ((2, 0, 1), "w⁽²⁾₁₂, the weight into unit 1 of layer 2 from unit 2 of layer 1"),
+    ((1, 2, 0), "w⁽¹⁾₃₁, the weight into unit 3 of layer 1 from input x₁"),
+    ((1, 2, None), "b⁽¹⁾₃, the bias of unit 3 of layer 1")])
+def test_a_description_says_where_the_parameter_sits(address, description):
+    assert ParameterAddress(*address).describe() == description
 
 
 def test_the_gradient_check_names_its_worst_parameter_by_its_address():
     trainer = frozen_bias_network()
     result = trainer.gradcheck()
-    names = {ParameterAddress.at_index(trainer.network, k).describe()
+    names = {ParameterAddress.at_index(trainer.network, k).label()
              for k in range(trainer.network.n_trainable)}
     assert result.worst_parameter in names
     network = trainer.network

@@ -197,8 +197,8 @@ def test_check_and_gradcheck(tmp_path):
     assert result.returncode == 0 and "valid; network 2-2-1" in result.stdout
     result = run_sim("gradcheck", LESSONS / "xor.json")
     assert result.returncode == 0 and result.stdout.rstrip().endswith("ok")
-    error = float(re.search(r"worst relative error ([0-9.e+-]+)", result.stdout).group(1))
-    assert error < 1e-6
+    error = re.search(r"worst relative error ([0-9.e+−]+) at [wb]⁽", result.stdout).group(1)
+    assert float(error.replace("−", "-")) < 1e-6
 
 
 @pytest.mark.parametrize("args, message", [

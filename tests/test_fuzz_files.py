@@ -42,7 +42,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim import activations, clipping, data, initializers, losses, optimizers, schedules
+from sim import (
+    activations,
+    clipping,
+    data,
+    initializers,
+    lesson_view,
+    losses,
+    optimizers,
+    schedules,
+)
 from sim.cli import EXIT_DIVERGED, EXIT_INVALID, EXIT_OK
 from sim.cli import main as cli_main
 from sim.experiment import TOP_KEYS
@@ -212,6 +221,7 @@ def test_every_base_document_is_valid_and_trains(folder):
 KNOWN_KEYS = sorted(set(TOP_KEYS)
                     | {key for kind in data.DATA_KINDS.values() for key in kind.keys}
                     | set(data.COMMON_KEYS)
+                    | set(lesson_view.VIEW_KEYS) | set(lesson_view.PRINTED_PATH_KEYS)
                     | {"inputs", "init", "layers", "units", "activation", "bias", "train_bias",
                        "residual", "dropout", "weights", "biases", "kind", "learning_rate",
                        "momentum", "nesterov", "rho", "beta1", "beta2", "epsilon", "step_size",

@@ -180,4 +180,4 @@ def test_gradcheck_reports_a_wrong_gradient():
     from sim.gradcheck import gradcheck
     result = gradcheck(network, trainer.dataset.x_train, trainer.dataset.t_train, "mse")
     assert result.worst_relative_error > 1e-3
-    assert result.worst_parameter == "layer 1, w_11"
+    assert result.worst_parameter == "w⁽¹⁾₁₁"

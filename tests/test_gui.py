@@ -22,9 +22,8 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QToolBar, QToolButton
 import sim
 from gui.canvas import Selection
 from gui.window import MainWindow
-from sim import lessons, palette
+from sim import lessons, notation, palette
 from sim.address import ParameterAddress
-from sim.explain import fmt
 from tests.conftest import experiment, running_qthreads
 from tests.test_gui_close import CLOSE_SECONDS
 
@@ -372,7 +371,12 @@ def inspector_lines(window: MainWindow) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-NUMBER = re.compile(r"[−-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|NaN \(not a number\)|[+−]infinity")
+NUMBER = re.compile(r"[−-]?(?:\d+\.?\d*|\.\d+)(?:e[+−-]?\d+)?|NaN \(not a number\)|[+−]infinity")
+
+
+def as_read(text: str) -> str:
+    """A name or text as inspector_lines reads it from the inspector's rich text."""
+    return " ".join(re.sub(r"<[^>]+>", " ", notation.rich(text)).split())
 
 
 def test_inspector_chain_rule_equals_sim_to_the_digit(make_window, qtbot):
@@ -387,19 +391,24 @@ def test_inspector_chain_rule_equals_sim_to_the_digit(make_window, qtbot):
         s = window.snapshot
         ls = s.layers[layer - 1]
         lines = inspector_lines(window)
-        for label, value in (("w", ls.W[j, i]), ("dE/dw", ls.dW[j, i]),
-                             ("last update dw", ls.update_W[j, i])):
-            assert f"{label} {float(value)!r}" in lines, (label, lines)
+        w = notation.weight(layer, j, i)
+        for label, value in ((w, ls.W[j, i]), (f"∂E/∂{w} (the batch's)", ls.dW[j, i]),
+                             (f"Δ{w} (last update)", ls.update_W[j, i])):
+            assert f"{as_read(label)} {notation.exact(float(value))}" in lines, (label, lines)
         rule = s.chain_rule(ParameterAddress(layer, j, i))
         row = window.canvas.sample_row()
-        # dE/da_j x f'(z_j) x a_i = this sample's share, as sim's text formats numbers
-        expected = [fmt(v) for v in (rule.dE_da[row], rule.fprime[row], rule.a_i[row],
-                                     rule.per_sample[row])]
+        # ∂E/∂a × f′(z) × a = this sample's term, as sim's text formats numbers
+        expected = [notation.number(v) for v in (rule.dE_da[row], rule.fprime[row],
+                                                 rule.a_i[row], rule.per_sample[row])]
         product = [line for line in lines if line.startswith("= ")]
         assert len(product) == 1, lines
         assert NUMBER.findall(product[0]) == expected
-        batch = [line for line in lines if "summed over the batch" in line]
-        assert batch and NUMBER.findall(batch[0])[-1] == fmt(rule.data_gradient)
+        batch = [line for line in lines if line.startswith(f"{as_read(f'∂E/∂{w}')} = Σ over "
+                                                            f"the batch of {rule.delta.size}")]
+        assert batch and NUMBER.findall(batch[0])[-1] == notation.number(rule.data_gradient)
+        # every sample's term is listed (4 samples), the followed one's with its factors
+        terms = batch[0].split(" = ")[2]
+        assert terms.count(" + ") == 3 and terms.count("[") == 1
         # and sim's chain rule is the engine's gradient
         assert rule.gradient == ls.dW[j, i]
 
@@ -415,10 +424,10 @@ def test_inspector_node_values_equal_sim(make_window, qtbot):
     ls = window.snapshot.layers[0]
     row = window.canvas.sample_row()
     lines = inspector_lines(window)
-    for label, value in (("z", ls.z[row, 2]), ("a", ls.a[row, 2]),
-                         ("delta = dE/dz", ls.delta[row, 2]), ("bias b", ls.b[2]),
-                         ("dE/db", ls.db[2])):
-        assert f"{label} {float(value)!r}" in lines, (label, lines)
+    for label, value in (("z⁽¹⁾₃", ls.z[row, 2]), ("a⁽¹⁾₃", ls.a[row, 2]),
+                         ("δ⁽¹⁾₃ = ∂E/∂z⁽¹⁾₃", ls.delta[row, 2]), ("b⁽¹⁾₃", ls.b[2]),
+                         ("∂E/∂b⁽¹⁾₃ (the batch's)", ls.db[2])):
+        assert f"{as_read(label)} {notation.exact(float(value))}" in lines, (label, lines)
 
 
 # ---------------------------------------------------------------------------- editing

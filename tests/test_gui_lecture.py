@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF, QImage
 
 import sim
-from sim import explain, lessons
+from sim import explain, lessons, notation
 
 LESSON_FILES = lessons.lesson_files()
 
@@ -129,9 +129,10 @@ def test_each_phase_of_lesson_one_is_captioned_with_the_engines_numbers(make_win
         qtbot.waitUntil(lambda p=phase: window.run.trail.position == p - 1 and len(
             window.run.trail.kept) == p and window.snapshot.last_phase is not None, timeout=5000)
         expected = explain.caption(window.snapshot, 0)
-        assert window.captions.title.text() == expected.title
-        assert window.captions.body.text() == "\n".join(expected.lines)
-        shown.append(window.captions.body.text())
+        assert window.captions.title.text() == notation.rich(expected.title)
+        assert window.captions.lines == expected.lines
+        assert window.captions.body.text() == "<br>".join(map(notation.rich, expected.lines))
+        shown.append("\n".join(window.captions.lines))
     text = "\n".join(shown)
     for number in ("0.6023", "0.7153", "0.09476", "0.01021", "0.4272"):  # seed 004's walk
         assert number in text
@@ -323,7 +324,7 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
         timeout=5000)
     current = window.snapshot.layers[1].W[0, 1]
     assert window.views.now.data["x"][0] == current
-    assert "w_1,2 (layer 2)" in window.views.choice.text()
+    assert notation.rich("Showing: w⁽²⁾₁₂.") in window.views.choice.text()
 
 
 def test_checking_gradients_from_the_menu_reports_agreement(make_window, qtbot):

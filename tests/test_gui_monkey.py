@@ -119,7 +119,7 @@ class Monkey:
             "edit weight": (6, self.edit_weight), "lesson": (3, self.lesson),
             "resize": (4, self.resize), "presentation": (3, self.presentation),
             "step epoch": (6, self.step_epoch), "run epochs": (3, self.run_epochs),
-            "speed": (4, self.speed),
+            "speed": (4, self.speed), "paths": (4, self.paths),
         }
         self.names = list(self.actions)
         weights = np.array([self.actions[name][0] for name in self.names], float)
@@ -429,6 +429,24 @@ class Monkey:
             ls = self.newest.layers[item.layer - 1]
             return float(ls.b[item.j] if item.kind == "bias" else ls.W[item.j, item.i]) == value
         return self.settled(edited)
+
+    def paths(self) -> Check | None:
+        """Click an edge and press P: its paths show (or, shown already, they go)."""
+        found = self.edge_under_point()
+        if found is None:
+            return None
+        point, item = found
+        self.qtbot.mouseClick(self.window.canvas, Qt.MouseButton.LeftButton, pos=point)
+        assert self.window.canvas.selection == item
+        shown = self.window.action("paths").isChecked()
+        self.key(Qt.Key.Key_P)
+        assert self.window.action("paths").isChecked() == (not shown)
+        highlight = self.window.canvas.paths
+        assert (highlight is None) == shown
+        if highlight is not None:  # the selected edge is on every one of its paths
+            own = highlight.every[item.layer]
+            assert own.biases[item.j] if item.i is None else own.weights[item.j, item.i]
+        return None
 
     # ------------------------------------------------------------------ the dialogs
 

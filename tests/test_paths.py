@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim import notation, paths
 from sim.address import ParameterAddress
 from sim.paths import ALL_PATHS_UP_TO, LARGEST_SHOWN, sample_paths, snapshot_paths
 from tests.conftest import experiment
@@ -186,3 +187,148 @@ def test_addresses_that_do_not_exist_are_refused(layer, j, i, problem):
     with pytest.raises(ValueError, match=problem):
         sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
                      "half_sse", ParameterAddress(layer, j, i), 0)
+
+
+# ---------------------------------------------------------------------------- edges on paths
+
+def enumerated_edges(trainer: sim.Trainer, layer: int, j: int, i: int | None) -> set:
+    """Every edge of every path, found by walking the network's shape one path at a time:
+    ("weight", l, k, u) for w_ku of layer l, ("bias", l, k), ("skip", l, u)."""
+    s = trainer.snapshot(with_history=False)
+    edges = {("bias", layer, j) if i is None else ("weight", layer, j, i)}
+
+    def walk(m: int, unit: int) -> None:
+        if m == s.depth:
+            return
+        above = s.layers[m]
+        for k in range(above.units):
+            edges.add(("weight", m + 1, k, unit))
+            walk(m + 1, k)
+        if above.residual:
+            edges.add(("skip", m + 1, unit))
+            walk(m + 1, unit)
+
+    walk(layer, j)
+    return edges
+
+
+def mask_edges(masks: dict) -> set:
+    """The edges marked in sim.paths' masks, in `enumerated_edges`' form."""
+    edges = set()
+    for number, layer_edges in masks.items():
+        edges |= {("weight", number, k, u) for k, u in np.argwhere(layer_edges.weights).tolist()}
+        edges |= {("bias", number, k) for k in np.flatnonzero(layer_edges.biases).tolist()}
+        edges |= {("skip", number, u) for u in np.flatnonzero(layer_edges.skips).tolist()}
+    return edges
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_the_edges_of_every_path_are_those_the_paths_run_along(residual):
+    exp = network_experiment([2, 3, 3, 3, 2], "tanh", "half_sse", "linear", residual)
+    trainer = one_sample_trainer(exp)
+    layers = trainer.snapshot(with_history=False).layers
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train
+    for address in addresses(trainer):
+        expected = enumerated_edges(trainer, *address)
+        assert mask_edges(paths.edges_of_every_path(layers, address)) == expected
+        result = sample_paths(trainer.network, x, t, "half_sse", address, 0)
+        assert result.complete  # every path listed: their edges are every path's edges
+        assert mask_edges(paths.edges_of(result.paths, layers, address)) == expected
+
+
+def test_the_edges_of_one_path_are_its_weights_and_skips():
+    exp = network_experiment([2, 3, 3, 3, 2], "tanh", "half_sse", "linear", residual=True)
+    trainer = one_sample_trainer(exp)
+    layers = trainer.snapshot(with_history=False).layers
+    address = ParameterAddress(1, 2, None)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "half_sse", address, 0)
+    for path in result.paths:
+        expected = {("bias", 1, 2)}
+        for f in path.factors:
+            if f.kind == "weight":
+                expected.add(("weight", f.layer, f.unit - 1, f.source - 1))
+            elif f.kind == "skip":
+                expected.add(("skip", f.layer, f.unit - 1))
+        assert mask_edges(paths.edges_of([path], layers, address)) == expected
+        assert len(expected) == len(path.through)  # its own, and one edge per layer above
+
+
+# ---------------------------------------------------------------------------- in words
+
+def test_factors_are_named_in_the_seeds_notation():
+    exp = network_experiment([2, 3, 3, 2], "sigmoid", "half_sse", "linear", residual=True)
+    trainer = one_sample_trainer(exp)
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train
+    result = sample_paths(trainer.network, x, t, "half_sse", ParameterAddress(2, 1, 2), 0)
+    names = {tuple(f.name for f in p.factors) for p in result.paths}
+    assert ("a⁽¹⁾₃", "f′(z⁽²⁾₂)", "w⁽³⁾₁₂", "∂E/∂z⁽³⁾₁") in names
+    bias = sample_paths(trainer.network, x, t, "half_sse", ParameterAddress(1, 0, None), 0)
+    skip = next(p for p in bias.paths if p.through == ((1, 1), (2, 1), (3, 2)) and
+                any(f.kind == "skip" for f in p.factors))
+    assert [f.name for f in skip.factors] == ["1", "f′(z⁽¹⁾₁)", "skip⁽²⁾₁", "w⁽³⁾₂₁",
+                                              "∂E/∂z⁽³⁾₂"]
+    first = sample_paths(trainer.network, x, t, "half_sse", ParameterAddress(1, 0, 1), 0)
+    assert first.paths[0].factors[0].name == "x₂"
+
+
+def test_a_path_written_out_multiplies_its_named_factors():
+    exp = network_experiment([2, 2, 1], "sigmoid", "half_sse", "sigmoid")
+    trainer = one_sample_trainer(exp)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "half_sse", ParameterAddress(1, 1, 0), 0)
+    (path,) = result.paths
+    names, numbers = paths.written_out(path)
+    assert names == "x₁ × f′(z⁽¹⁾₂) × w⁽²⁾₁₂ × ∂E/∂z⁽²⁾₁"
+    expected = " × ".join(notation.factor(f.value) for f in path.factors)
+    assert numbers == f"{expected} = {notation.number(path.product)}"
+    assert "-" not in numbers  # one minus sign: −
+
+
+def test_the_summary_gives_the_count_the_sums_and_the_gradient_beside_the_total():
+    exp = network_experiment([2, 5, 5, 5, 3], "tanh", "cross_entropy", "softmax", seed=3)
+    trainer = one_sample_trainer(exp)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "cross_entropy", ParameterAddress(1, 2, 1), 0)
+    lines = paths.summary(result, "backpropagation's ∂E/∂w⁽¹⁾₃₂")
+    assert lines[0] == "paths: 75; listed: the 10 of largest |product|"
+    listed = math.fsum(p.product for p in result.paths)
+    assert lines[1] == (f"sum of the listed products: {notation.number(listed)}; of the other "
+                        f"65 paths' products: {notation.number(result.rest)}")
+    assert lines[2] == (f"sum over all paths (added up as backpropagation does): "
+                        f"{notation.exact(result.total)}; backpropagation's ∂E/∂w⁽¹⁾₃₂: "
+                        f"{notation.exact(result.gradient)}")
+
+
+def test_the_slope_note_bounds_the_product_of_sigmoid_slopes():
+    exp = network_experiment([2, 3, 3, 3, 1], "sigmoid", "bce", "sigmoid")
+    trainer = one_sample_trainer(exp)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "bce", ParameterAddress(1, 0, 0), 0)
+    slopes = [f.value for f in result.paths[0].factors if f.kind == "slope"]
+    assert len(slopes) == 3 and all(0 < s <= 0.25 for s in slopes)
+    assert paths.slope_note(result) == (
+        f"The 3 slopes f′ on path 1 multiply to {notation.number(math.prod(slopes))}: "
+        f"sigmoid's f′ is at most 0.25, so 3 of them multiply to at most 0.25³ = 0.01562.")
+    relu = network_experiment([2, 3, 3, 1], "relu", "half_sse", "linear")
+    trainer = one_sample_trainer(relu)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "half_sse", ParameterAddress(1, 0, 0), 0)
+    assert paths.slope_note(result) is None  # relu's slope is 0 or 1: nothing to bound
+
+
+def test_the_json_record_holds_the_documented_fields():
+    exp = network_experiment([2, 3, 2], "tanh", "half_sse", "linear")
+    trainer = one_sample_trainer(exp)
+    result = sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                          "half_sse", ParameterAddress(1, 2, None), 0)
+    record = paths.to_json(result)
+    assert record["weight"] == [1, 3, 0] and record["sample"] == 0 and record["count"] == 2
+    assert [p["through"] for p in record["paths"]] == [list(map(list, p.through))
+                                                       for p in result.paths]
+    for shown, path in zip(record["paths"], result.paths, strict=True):
+        assert shown["factors"] == [f.value for f in path.factors]
+        assert shown["names"] == [f.name for f in path.factors]
+        assert shown["product"] == path.product
+    assert (record["total"], record["rest"], record["gradient"]) == \
+        (result.total, 0.0, result.gradient)

@@ -10,7 +10,11 @@ app "$lessons/seed003-walkthrough.json" --phases 5 --size 1600x1000 \
     --screenshot "$out/phase-walk.png"
 app "$lessons/seed003-walkthrough.json" --phases 5 --presentation --size 1920x1080 \
     --screenshot "$out/presentation.png"
+app "$lessons/seed003-walkthrough.json" --phases 2 --presentation --size 1600x1000 \
+    --screenshot "$out/notation.png"
 app "$lessons/vanishing-sigmoid.json" --colour gradient --steps 1 --size 1600x1000 \
     --screenshot "$out/vanishing.png"
+app "$lessons/vanishing-sigmoid.json" --phases 19 --paths 1,2,1 --size 1600x1000 \
+    --screenshot "$out/paths.png"
 app "$lessons/exploding-gradients.json" --compare "$lessons/exploding-gradients-clipped.json" \
     --play --quit-after 5 --size 1600x1000 --screenshot "$out/exploding-side-by-side.png"

@@ -1,0 +1,149 @@
+"""What a lesson opens on (the file's "view"): a weight's loss landscape, with a printed path."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.address import ParameterAddress
+from sim.experiment import drop_weights_that_no_longer_fit, to_dict
+from sim.landscape import ParameterTrace
+from sim.lesson_view import LessonView, PrintedPath
+from sim.views import landscape_view
+from tests.conftest import LESSONS, experiment
+
+Z2X = LESSONS / "gradient-descent-z2x.json"
+
+
+def document_with(view: object) -> dict:
+    document = to_dict(experiment())  # a 2-2-1 network
+    document["view"] = view
+    return document
+
+
+def test_a_view_names_a_weight_counted_from_one_and_reads_back():
+    view = sim.parse(document_with({"landscape": [2, 1, 2]})).view
+    assert view.landscape == ParameterAddress(2, 0, 1)  # w⁽²⁾₁₂
+    assert sim.parse(document_with({"landscape": [1, 2, 0]})).view.landscape == \
+        ParameterAddress(1, 1, None)  # b⁽¹⁾₂
+    printed = {"label": "a text's path", "values": [0, 0.5, 1]}
+    parsed = sim.parse(document_with({"landscape": [2, 1, 2], "printed_path": printed}))
+    assert parsed.view.printed_path == PrintedPath("a text's path", (0.0, 0.5, 1.0), (0, 1, 2))
+    assert sim.parse(to_dict(parsed)) == parsed
+    assert to_dict(parsed)["view"] == {"landscape": [2, 1, 2],
+                                       "printed_path": {**printed, "steps": [0, 1, 2]}}
+    skipping = {"label": "x", "values": [0, 0.8, 2], "steps": [0, 1, 4]}
+    assert sim.parse(document_with({"landscape": [1, 1, 1], "printed_path": skipping})
+                     ).view.printed_path.steps == (0, 1, 4)
+    assert to_dict(experiment())["view"] == {}
+    assert experiment().view == LessonView()
+
+
+@pytest.mark.parametrize("view, problem", [
+    ({"landscape": [3, 1, 1]}, "view.landscape: layer 3 does not exist; the network has "
+                               "layers 1 to 2"),
+    ({"landscape": [1, 3, 1]}, "view.landscape: layer 1 has units 1 to 2, not 3"),
+    ({"landscape": [2, 1, 3]}, "view.landscape: the units of layer 2 have inputs 1 to 2 (0: the "
+                               "bias), not 3"),
+    ({"landscape": [1, 0, 1]}, "view.landscape[1]: must be a whole number from 1 to 1024"),
+    ({"landscape": [1, 1]}, "view.landscape: must be [layer, unit, unit below] (3 whole "
+                            "numbers), got 2 items"),
+    ({"landscape": "w"}, "view.landscape: must be a list"),
+    ({"printed_path": {"label": "x", "values": [1]}}, "view.printed_path: needs a landscape "
+                                                      "weight to be drawn on"),
+    ({"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": []}},
+     "view.printed_path.values: must hold at least one number"),
+    ({"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": [1, math.inf]}},
+     "view.printed_path.values[1]: must be a finite number"),
+    ({"landscape": [1, 1, 1], "printed_path": {"values": [1]}},
+     "view.printed_path.label: is required"),
+    ({"landscape": [1, 1, 1], "zoom": 2}, 'view.zoom: unknown key'),
+    ({"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": [1, 2], "steps": [0]}},
+     "view.printed_path.steps: must give one step per value (2), got 1"),
+    ({"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": [1, 2], "steps": [2, 2]}},
+     "view.printed_path.steps: must rise from one value to the next"),
+    ({"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": [1], "steps": [-1]}},
+     "view.printed_path.steps[0]: must be a whole number from 0"),
+])
+def test_a_bad_view_is_refused_naming_the_field(view, problem):
+    with pytest.raises(sim.ExperimentError) as caught:
+        sim.parse(document_with(view))
+    assert str(caught.value).startswith(problem)
+
+
+def test_a_view_of_a_bias_the_layer_does_not_have_is_refused():
+    document = to_dict(sim.load(LESSONS / "seed003-walkthrough.json"))
+    document["view"] = {"landscape": [1, 1, 0]}
+    with pytest.raises(sim.ExperimentError, match=r"view\.landscape: layer 1 has no bias"):
+        sim.parse(document)
+
+
+def test_an_edit_that_removes_the_weight_drops_the_view_and_keeps_one_that_fits():
+    document = document_with({"landscape": [1, 2, 1]})
+    smaller = copy.deepcopy(document)
+    smaller["network"]["layers"][0]["units"] = 1  # hidden unit 2 is gone
+    drop_weights_that_no_longer_fit(smaller)
+    assert "view" not in smaller and sim.parse(smaller).view == LessonView()
+    larger = copy.deepcopy(document)
+    larger["network"]["layers"][0]["units"] = 3
+    drop_weights_that_no_longer_fit(larger)
+    assert sim.parse(larger).view.landscape == ParameterAddress(1, 1, 0)
+
+
+def test_the_landscape_of_the_lessons_weight_carries_the_printed_path_and_its_losses():
+    trainer = sim.Trainer(sim.load(Z2X))
+    trace = ParameterTrace([trainer.experiment.view.landscape])
+    trace.record_layers(trainer.step_count, trainer.network.layers)
+    for _ in range(4):
+        trainer.step()
+        trace.record_layers(trainer.step_count, trainer.network.layers)
+    view = landscape_view(trainer, trace)
+    printed = trainer.experiment.view.printed_path
+    assert tuple(view.printed) == printed.values == (0.0, 0.8, 1.4, 2.0)
+    assert tuple(view.printed_steps) == printed.steps == (0, 1, 2, 4)  # no step 3 printed
+    assert view.printed_label == printed.label
+    # J(w) = mean((2x − w x)²) = (2 − w)² mean(x²) at each printed value.
+    mean_square = float(np.mean(trainer.dataset.x_train ** 2))
+    assert view.printed_losses == pytest.approx(
+        [(2 - w) ** 2 * mean_square for w in printed.values], rel=1e-12)
+    # The run's own path starts at the initial weight; the window shows both paths.
+    assert view.path[:, 0] == pytest.approx([0.0, 1.866667, 1.991111, 1.999407, 1.999960],
+                                            abs=5e-7)
+    assert list(view.path_steps) == [0, 1, 2, 3, 4]
+    assert view.u[0] <= 0.0 and view.u[-1] >= 2.0
+
+
+def test_the_printed_path_belongs_to_its_weight_only():
+    trainer = sim.Trainer(sim.load(LESSONS / "gradient-descent-z2x-too-large.json"))
+    view = landscape_view(trainer, ParameterTrace([ParameterAddress(1, 0, 0)]))
+    assert len(view.printed) == 4
+    other = sim.Trainer(experiment())
+    document = to_dict(other.experiment)
+    document["view"] = {"landscape": [1, 1, 1], "printed_path": {"label": "x", "values": [1]}}
+    other = sim.Trainer(sim.parse(document))
+    view = landscape_view(other, ParameterTrace([ParameterAddress(1, 0, 1)]))
+    assert len(view.printed) == 0 and len(view.printed_losses) == 0 and view.printed_label == ""
+
+
+def test_a_trace_records_every_step_it_is_given_from_the_trainer():
+    trainer = sim.Trainer(sim.load(LESSONS / "gradient-descent-z2x-too-large.json"))
+    trace = ParameterTrace([ParameterAddress(1, 0, 0)])
+    trace.record_layers(trainer.step_count, trainer.network.layers)
+    for _ in range(4):
+        trainer.step()
+        trace.record_layers(trainer.step_count, trainer.network.layers)
+    assert list(trace.steps) == [0, 1, 2, 3, 4]
+    assert list(trace.values[:, 0]) == [0.0, 4.0, 0.0, 4.0, 0.0]
+
+
+def test_a_table_imported_into_a_lesson_leaves_its_view_behind(tmp_path):
+    from sim.importing import experiment_from_csv
+
+    table = tmp_path / "table.csv"
+    table.write_text("x,z\n1,2\n2,4\n3,6\n", encoding="utf-8")
+    imported = experiment_from_csv(sim.load(Z2X), table, ["z"])
+    assert imported.view == LessonView()  # the seed's path belongs to the lesson's own data
