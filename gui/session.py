@@ -26,7 +26,7 @@ import pickle
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, ClassVar
@@ -98,9 +98,9 @@ class Views:
 class Outbox:
     """The messages a session sends, each a tuple whose first item names its kind:
 
-    - ``("snapshot", sequence, payload)``: a pickled Snapshot without its history's series;
-    - ``("history", sequence, payload)``: the pickled series (a dict of `sim.history.Series`)
-      as they were at the snapshot of that sequence number;
+    - ``("snapshot", payload, history)``: a pickled Snapshot without its history's series,
+      and those series (a pickled dict of `sim.history.Series`) as they were at that
+      snapshot, or None when they are not due (the last ones sent stand);
     - ``("views", payload)``: pickled `Views`;
     - ``("signal", name, args)``: a `TrainingWorker` signal to emit with these arguments;
     - ``("status", ticket, WorkerStatus)``: the answer to a ReportStatus;
@@ -152,7 +152,6 @@ class TrainingSession:
         self._want_boundary = False  # the window shows the decision boundary
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
-        self._sequence = 0  # counts published snapshots
         self._history_at = 0.0  # when the history's series were last sent
 
     # ------------------------------------------------------------------ the loop
@@ -274,14 +273,15 @@ class TrainingSession:
     def _publish(self) -> None:
         """A snapshot, the history's series if due, and the side pictures if due."""
         trainer = self._trainer
-        snapshot = trainer.snapshot(with_history=False)
-        self._sequence += 1
-        self._outbox.send("snapshot", self._sequence, Outbox.pickled(snapshot))
         now = time.perf_counter()
-        if not self._busy() or now - self._history_at >= HISTORY_SECONDS:
+        with_history = not self._busy() or now - self._history_at >= HISTORY_SECONDS
+        snapshot = trainer.snapshot(with_history)
+        history = None
+        if with_history:
             self._history_at = now
-            series = trainer.snapshot().history
-            self._outbox.send("history", self._sequence, Outbox.pickled(series))
+            history = Outbox.pickled(snapshot.history)
+            snapshot = replace(snapshot, history={})
+        self._outbox.send("snapshot", Outbox.pickled(snapshot), history)
         if self._trace is not None:
             self._trace.record(snapshot)
         self._publish_views()

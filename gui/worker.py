@@ -153,6 +153,9 @@ class TrainingWorker(QThread):
         self._replies: dict[int, WorkerStatus] = {}  # ReportStatus answers, by ticket
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         self._steps_before = 0  # of those, the steps of processes that have ended
+        # The last SetSpeed and SetViews sent (with self._send_lock): settings of the window
+        # that a process started after a crash is given again
+        self._settings: dict[type, Command] = {}
 
     @staticmethod
     def _pipes() -> tuple[Connection, Connection, tuple[Connection, Connection]]:
@@ -169,6 +172,8 @@ class TrainingWorker(QThread):
             with self._state:
                 self._last_ticket += 1
                 ticket = self._last_ticket
+            if isinstance(command, (SetSpeed, SetViews)):
+                self._settings[type(command)] = command
             # In ticket order: the lock is held. A process that has ended takes nothing; the
             # relay counts the command as handled.
             with contextlib.suppress(OSError, ValueError):
@@ -307,6 +312,12 @@ class TrainingWorker(QThread):
             return mail.sequence, mail.value
 
     @property
+    def process_id(self) -> int | None:
+        """The operating system's id of the training process (None before it has started)."""
+        with self._send_lock:
+            return None if self._process is None else self._process.pid
+
+    @property
     def steps_done(self) -> int:
         with self._state:
             return self._steps_done
@@ -365,6 +376,8 @@ class TrainingWorker(QThread):
                 self._steps_before = self._steps_done
                 self._state.notify_all()
             self._launch()
+            for setting in self._settings.values():  # counted as handled already
+                self._commands.send((self._last_ticket, setting))
         how = f"killed by signal {-code}" if code is not None and code < 0 else \
             f"exit code {code}"
         self.failed.emit(RuntimeError(
@@ -387,18 +400,16 @@ class TrainingWorker(QThread):
         kind, *content = message
         getattr(self, f"_on_{kind}")(*content)
 
-    def _on_snapshot(self, sequence: int, payload: bytes) -> None:
+    # Sequence numbers are the worker's: they go on counting across a replaced process.
+    def _on_snapshot(self, payload: bytes, history: bytes | None) -> None:
         with self._mail_lock:
-            self._snapshot = _Mail(sequence, payload)
-
-    def _on_history(self, sequence: int, payload: bytes) -> None:
-        with self._mail_lock:
-            self._history = _Mail(sequence, payload)
+            self._snapshot = _Mail(_next(self._snapshot), payload)
+            if history is not None:
+                self._history = _Mail(_next(self._history), history)
 
     def _on_views(self, payload: bytes) -> None:
         with self._mail_lock:
-            sequence = 1 if self._views is None else self._views.sequence + 1
-            self._views = _Mail(sequence, payload)
+            self._views = _Mail(_next(self._views), payload)
 
     def _on_signal(self, name: str, args: tuple[Any, ...]) -> None:
         if name == "loaded":
@@ -436,6 +447,11 @@ class TrainingWorker(QThread):
                                    else str(WriteError(path, _reason(error))))
             return
         self.written.emit(path)
+
+
+def _next(mail: _Mail | None) -> int:
+    """The sequence number of the message that replaces ``mail``."""
+    return 1 if mail is None else mail.sequence + 1
 
 
 def _reason(error: OSError | sim.ExperimentError) -> str:
