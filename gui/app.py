@@ -68,7 +68,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="an experiment or lesson file (default: the XOR lesson)")
     parser.add_argument("--play", action="store_true", help="start training at once")
     parser.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
-                        help=f"quit after this long (also ${QUIT_AFTER_VARIABLE})")
+                        help=f"quit this long after the experiment is first shown (also "
+                             f"${QUIT_AFTER_VARIABLE})")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="save the window as PNG just before quitting")
     parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
@@ -175,7 +176,6 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     if args.presentation:
         window.presentation.set_on(True)
     window.set_mode(args.colour)
-    started = time.perf_counter()
     _start_run(window.run, args.steps, args.phases, args.play)
     address: ParameterAddress | None = args.paths
     if address is not None:
@@ -185,7 +185,20 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     failures: list[str] = []  # what could not be done at the end (the screenshot)
     if args.quit_after is not None:
         quit_timer.timeout.connect(partial(_finish, window, args.screenshot, failures))
-        quit_timer.start(int(args.quit_after * 1000))
+    # The clock (--quit-after, --stats) starts when the experiment is first on screen, or
+    # when it cannot be: the training process takes a moment to start, more on a busy machine.
+    started: list[float] = []
+
+    def start_clock() -> None:
+        if not started:
+            started.append(time.perf_counter())
+            if args.quit_after is not None:
+                quit_timer.start(int(args.quit_after * 1000))
+
+    if window.snapshot is not None:
+        start_clock()
+    window.run.shown.connect(start_clock)
+    window.run.error.connect(start_clock)
     previous_handlers = _close_on_signals(window)
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
@@ -198,7 +211,7 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     _restore_signal_handlers(previous_handlers)
     quit_timer.stop()
     pulse.stop()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started[0] if started else 0.0
     if args.stats:
         print(json.dumps(_stats(window, elapsed)), flush=True)
     window.deleteLater()  # widgets go before the QApplication, or a headless exit may crash

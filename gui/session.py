@@ -5,13 +5,17 @@ commands (`gui.commands`) come in through one pipe, in ticket order; everything 
 show goes out through another, as messages (see `Outbox`). The process imports no Qt, so the
 app's painting and the training never share an interpreter lock: each has a core of its own.
 
-While training runs, the session trains for a frame's time, then publishes a Snapshot (the
-newest wins on the other side; a snapshot nobody took is simply replaced) and says which
-commands it has handled; it looks at its pipe between frames, so a command waits at most a
-frame (or one step, if a step takes longer). The history's series, which cost far more to
-copy than the rest of a snapshot, go out at most every HISTORY_SECONDS while training runs,
-and with every snapshot otherwise. Files are read here, but written by the app's process
-(`Save` and `ExportHistory` send what to write).
+While training runs, the session trains for a short frame's time, then says which commands it
+has handled and, if the app has taken the last snapshot it sent (the worker says `TAKEN`),
+publishes a new one (the newest wins on the other side). So it publishes as often as the
+window paints, however fast or slow that is, and a snapshot is ready whenever the window looks:
+taking and pickling one costs about two small steps, and published at a fixed rate either
+most went unseen or the two clocks beat. It looks at its pipe between frames, so a command
+waits at most a frame (or one step, if a step takes longer). The history's series, which cost
+far more to copy than the rest of a snapshot, go out at most every HISTORY_SECONDS while
+training runs, and with every snapshot otherwise. Whatever changes the trainer while it does
+not train (a command, the end of a run) is published at once. Files are read here, but
+written by the app's process (`Save` and `ExportHistory` send what to write).
 
 The session survives any error in a command: it is reported (``failed``), training pauses,
 and the next command is handled as usual. An experiment that cannot be trained at the start
@@ -58,9 +62,8 @@ from .commands import (
     StepPhase,
 )
 
-# While training runs, a snapshot is published this often: twice the window's frame rate, so
-# that every frame finds a new one (published at the frame rate, the two clocks beat, and a
-# third of the window's frames found nothing new: 37 painted frames a second, measured).
+# While training runs, the session looks at its pipe (and publishes, if the app took the last
+# snapshot) this often: about twice the window's frame rate.
 FRAME_SECONDS = 1.0 / 120.0
 HISTORY_SECONDS = 0.1  # the history's series at most this often while training runs
 IDLE_WAIT = 0.1  # how long an idle session waits for a command before looking again
@@ -68,6 +71,7 @@ GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of
 RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
 VIEW_INTERVAL = 0.2  # seconds between boundary and landscape updates while training runs
 STOP = "stop"  # the message that ends the session
+TAKEN = "taken"  # the message saying the app has taken the last snapshot sent
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,8 @@ class TrainingSession:
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
         self._history_at = 0.0  # when the history's series were last sent
+        self._taken = True  # the app has taken the last snapshot sent (or none was sent)
+        self._unpublished = False  # steps were taken since the last snapshot sent
 
     # ------------------------------------------------------------------ the loop
 
@@ -176,6 +182,9 @@ class TrainingSession:
             message = self._commands.recv()
             if message == STOP:
                 return False
+            if message == TAKEN:
+                self._taken = True
+                continue
             self._in_hand, command = message
             if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
                 continue
@@ -235,7 +244,6 @@ class TrainingSession:
         """Train until a frame's time is used (or one paced step), then publish."""
         trainer = self._trainer
         deadline = time.perf_counter() + FRAME_SECONDS
-        stepped = False
         while not trainer.stopped:
             if self._speed is not None and self._playing and not self._pending_steps:
                 now = time.perf_counter()
@@ -245,13 +253,11 @@ class TrainingSession:
                     break
                 self._next_due = max(self._next_due + 1.0 / self._speed, now)
                 self._advance()
-                stepped = True
                 break
             self._advance()
-            stepped = True
             if not self._busy() or time.perf_counter() >= deadline:
                 break
-        if stepped:
+        if self._unpublished and (self._taken or not self._busy()):
             self._publish()
         self._report()
 
@@ -259,6 +265,7 @@ class TrainingSession:
         trainer = self._trainer
         if trainer.step():
             self._steps_done += 1
+            self._unpublished = True
             if self._trace is not None:  # every step, though a frame publishes only its last
                 self._trace.record_layers(trainer.step_count, trainer.network.layers)
         running = self._pending_steps > 0 or self._target_epoch is not None
@@ -282,6 +289,7 @@ class TrainingSession:
             history = Outbox.pickled(snapshot.history)
             snapshot = replace(snapshot, history={})
         self._outbox.send("snapshot", Outbox.pickled(snapshot), history)
+        self._taken = self._unpublished = False
         if self._trace is not None:
             self._trace.record(snapshot)
         self._publish_views()

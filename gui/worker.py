@@ -286,12 +286,14 @@ class TrainingWorker(QThread):
 
         While training runs, its history's series may be up to `session.HISTORY_SECONDS`
         older than the rest of it (they cost far more to copy); otherwise they are its own.
+        Taking a snapshot asks the training process for the next one (see `gui.session`).
         """
         with self._mail_lock:
             mail = self._snapshot
             if mail is None or mail.sequence == seen:
                 return None
-            if mail.value is None:
+            taken = mail.value is None
+            if taken:
                 snapshot: Snapshot = pickle.loads(mail.payload)
                 history = self._history
                 if history is not None:
@@ -299,7 +301,11 @@ class TrainingWorker(QThread):
                         history.value = pickle.loads(history.payload)
                     snapshot = replace(snapshot, history=history.value)
                 mail.value = snapshot
-            return mail.sequence, mail.value
+            newest = mail.sequence, mail.value
+        if taken:
+            with self._send_lock, contextlib.suppress(OSError, ValueError):  # ended already
+                self._commands.send(session.TAKEN)
+        return newest
 
     def views(self, seen: int) -> tuple[int, Views] | None:
         """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
