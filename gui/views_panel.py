@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from numpy.typing import ArrayLike
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -266,17 +267,17 @@ class ViewsPanel(QTabWidget):
         self.surface.setVisible(False)  # hidden items do not stretch the axes
         self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
         self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
-        self.curve.setData(view.u.copy(), view.losses.copy())
-        self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
+        self.curve.setData(*finite_points(view.u, view.losses))
+        self.path.setData(*finite_points(view.path[:, 0], view.path_losses))
         self.printed.setData(view.printed.copy(), view.printed_losses.copy())
-        self.now.setData([view.current[0]], [view.current_loss])
+        self.now.setData(*finite_points([view.current[0]], [view.current_loss]))
         entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
                    (PATH_COLOUR, "the path the weight took")]
         printed = bool(len(view.printed))
         if printed:
             entries.append((PRINTED_PATH_COLOUR, view.printed_label))
             self.steps_plot.setLabel("left", notation.rich(view.addresses[0].label()))
-            self.steps_path.setData(view.path_steps.astype(float), view.path[:, 0].copy())
+            self.steps_path.setData(*finite_points(view.path_steps, view.path[:, 0]))
             self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
         self.steps_plot.setVisible(printed)
         self.landscape_key.setText(legend_html(entries, keep_together=False))
@@ -296,5 +297,13 @@ class ViewsPanel(QTabWidget):
         self.surface.setImage(shown, autoLevels=True)
         u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
         self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
-        self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())
-        self.now.setData([view.current[0]], [view.current[1]])
+        self.path.setData(*finite_points(view.path[:, 0], view.path[:, 1]))
+        self.now.setData(*finite_points([view.current[0]], [view.current[1]]))
+
+
+def finite_points(xs: ArrayLike, ys: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """New float arrays of the points whose both coordinates are finite: a diverged run's
+    weights and losses reach infinity, which pyqtgraph cannot place (its bounds become NaN)."""
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
