@@ -26,7 +26,6 @@ its pipe closes because the app has gone, however the app went.
 from __future__ import annotations
 
 import contextlib
-import pickle
 import time
 import traceback
 from collections.abc import Callable
@@ -102,10 +101,10 @@ class Views:
 class Outbox:
     """The messages a session sends, each a tuple whose first item names its kind:
 
-    - ``("snapshot", payload, history)``: a pickled Snapshot without its history's series,
-      and those series (a pickled dict of `sim.history.Series`) as they were at that
-      snapshot, or None when they are not due (the last ones sent stand);
-    - ``("views", payload)``: pickled `Views`;
+    - ``("snapshot", snapshot, history)``: a Snapshot without its history's series, and those
+      series (a dict of `sim.history.Series`) as they were at that snapshot, or None when
+      they are not due (the last ones sent stand);
+    - ``("views", views)``: new `Views`;
     - ``("signal", name, args)``: a `TrainingWorker` signal to emit with these arguments;
     - ``("status", ticket, WorkerStatus)``: the answer to a ReportStatus;
     - ``("save", path, experiment, replace_read_only)`` and
@@ -113,8 +112,9 @@ class Outbox:
     - ``("report", ticket, training, steps_done)``: every command up to ``ticket`` is handled
       and what it changed is published; whether the session trains by itself.
 
-    Payloads are pickled here, once, so that the app's relay thread only passes bytes on and
-    the GUI thread unpickles only the snapshots it shows.
+    The pipe pickles them: only the app's own messages cross it, between its own processes
+    (no file is ever unpickled). A snapshot goes only when the app has taken the last one, so
+    the app's process unpickles no more snapshots than its window shows.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -122,10 +122,6 @@ class Outbox:
 
     def send(self, *message: Any) -> None:
         self._connection.send(message)
-
-    @staticmethod
-    def pickled(value: Any) -> bytes:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def serve(commands: Connection, outbox: Connection, experiment: sim.Experiment) -> None:
@@ -224,7 +220,7 @@ class TrainingSession:
             self._playing = False
             self._pending_steps = 0
             self._target_epoch = None
-            self._signal("failed", _sendable(error))
+            self._report_error(error)
             return True
 
     def _busy(self) -> bool:
@@ -237,6 +233,15 @@ class TrainingSession:
 
     def _signal(self, name: str, *args: Any) -> None:
         self._outbox.send("signal", name, args)
+
+    def _report_error(self, error: Exception) -> None:
+        """``failed`` with the error, or with its text if it cannot be pickled (a pickling
+        error is raised before anything is written, so the pipe stays whole)."""
+        try:
+            self._signal("failed", error)
+        except Exception:
+            text = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
+            self._signal("failed", UnexpectedError(text))
 
     # ------------------------------------------------------------------ training
 
@@ -286,9 +291,9 @@ class TrainingSession:
         history = None
         if with_history:
             self._history_at = now
-            history = Outbox.pickled(snapshot.history)
+            history = snapshot.history
             snapshot = replace(snapshot, history={})
-        self._outbox.send("snapshot", Outbox.pickled(snapshot), history)
+        self._outbox.send("snapshot", snapshot, history)
         self._taken = self._unpublished = False
         if self._trace is not None:
             self._trace.record(snapshot)
@@ -305,7 +310,7 @@ class TrainingSession:
         self._views_at = now
         views = compute_views(self._trainer, self._want_boundary, self._trace,
                               small=self._busy())
-        self._outbox.send("views", Outbox.pickled(views))
+        self._outbox.send("views", views)
 
     # ------------------------------------------------------------------ commands
     # Each returns whether the trainer's state changed (then a snapshot is published).
@@ -484,16 +489,6 @@ def compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None
 class UnexpectedError(Exception):
     """An error raised in the training process that cannot cross to the app as it is (it
     does not pickle): its type's name and message, as Python would print them."""
-
-
-def _sendable(error: BaseException) -> BaseException:
-    """``error`` itself if it survives pickling, else an UnexpectedError with its text."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        text = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
-        return UnexpectedError(text)
-    return error
 
 
 def check_trainable(experiment: sim.Experiment) -> None:

@@ -5,9 +5,10 @@ wait for each other's interpreter lock: each has a core. This thread starts that
 relays. The GUI sends commands (`gui.commands`, plain picklable data) through the worker's
 methods; each goes down a pipe to the process at once, in ticket order. What the process
 sends back arrives here: the newest Snapshot (and the history's series, and the side
-pictures) waits, still pickled, in a latest-wins mailbox until the GUI takes it when it
-paints, so the GUI unpickles only what it shows and nothing piles up however slow the painting
-is. Results and failures come back as signals, apart. The worker touches no widget.
+pictures) waits in a latest-wins mailbox until the GUI takes it when it paints, and the
+process sends the next snapshot only once the GUI has taken the last one, so nothing piles up
+however slow the painting is. Results and failures come back as signals, apart. The worker
+touches no widget.
 
 Files are written here, in the app's process (the session sends what to write); they are read
 in the training process (`Read`), never on the GUI thread.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -39,6 +39,7 @@ from PySide6.QtCore import QThread, Signal
 import sim
 from sim.address import ParameterAddress
 from sim.files import WriteError, write_atomic
+from sim.history import Series
 from sim.snapshot import Snapshot
 
 from . import session
@@ -99,12 +100,11 @@ _fork_server = _ForkServer()
 
 @dataclass
 class _Mail:
-    """The newest message of one kind: its sequence number, its pickled payload, and the
-    payload unpickled once someone has asked for it."""
+    """The newest message of one kind, its sequence number, and whether the GUI took it."""
 
     sequence: int
-    payload: bytes
-    value: Any = None
+    value: Any
+    taken: bool = False
 
 
 class TrainingWorker(QThread):
@@ -142,7 +142,7 @@ class TrainingWorker(QThread):
         self._process: BaseProcess | None = None
         self._mail_lock = threading.Lock()  # guards the mailboxes
         self._snapshot: _Mail | None = None
-        self._history: _Mail | None = None
+        self._history: dict[str, Series] = {}  # the newest series sent
         self._views: _Mail | None = None
         # Guards what the worker reports about its commands, and wakes those who wait for it:
         self._state = threading.Condition()
@@ -292,17 +292,12 @@ class TrainingWorker(QThread):
             mail = self._snapshot
             if mail is None or mail.sequence == seen:
                 return None
-            taken = mail.value is None
-            if taken:
-                snapshot: Snapshot = pickle.loads(mail.payload)
-                history = self._history
-                if history is not None:
-                    if history.value is None:
-                        history.value = pickle.loads(history.payload)
-                    snapshot = replace(snapshot, history=history.value)
-                mail.value = snapshot
+            first_take = not mail.taken
+            if first_take:
+                mail.value = replace(mail.value, history=self._history)
+                mail.taken = True
             newest = mail.sequence, mail.value
-        if taken:
+        if first_take:
             with self._send_lock, contextlib.suppress(OSError, ValueError):  # ended already
                 self._commands.send(session.TAKEN)
         return newest
@@ -313,8 +308,6 @@ class TrainingWorker(QThread):
             mail = self._views
             if mail is None or mail.sequence == seen:
                 return None
-            if mail.value is None:
-                mail.value = pickle.loads(mail.payload)
             return mail.sequence, mail.value
 
     @property
@@ -352,6 +345,11 @@ class TrainingWorker(QThread):
                 except (EOFError, OSError):
                     if not self._stopping.is_set():
                         self._relaunch()
+                    continue
+                except Exception as error:  # an error of the process that cannot be rebuilt
+                    self.failed.emit(RuntimeError(
+                        f"the training process reported an error that cannot be shown here "
+                        f"({type(error).__name__}: {error})"))
                     continue
                 self._dispatch(message)
         finally:
@@ -407,15 +405,15 @@ class TrainingWorker(QThread):
         getattr(self, f"_on_{kind}")(*content)
 
     # Sequence numbers are the worker's: they go on counting across a replaced process.
-    def _on_snapshot(self, payload: bytes, history: bytes | None) -> None:
+    def _on_snapshot(self, snapshot: Snapshot, history: dict[str, Series] | None) -> None:
         with self._mail_lock:
-            self._snapshot = _Mail(_next(self._snapshot), payload)
+            self._snapshot = _Mail(_next(self._snapshot), snapshot)
             if history is not None:
-                self._history = _Mail(_next(self._history), history)
+                self._history = history
 
-    def _on_views(self, payload: bytes) -> None:
+    def _on_views(self, views: Views) -> None:
         with self._mail_lock:
-            self._views = _Mail(_next(self._views), payload)
+            self._views = _Mail(_next(self._views), views)
 
     def _on_signal(self, name: str, args: tuple[Any, ...]) -> None:
         if name == "loaded":
