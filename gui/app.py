@@ -76,8 +76,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="window size in pixels (default 1600x1000)")
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode (large type for a projector)")
-    parser.add_argument("--colour", choices=palette.MODES, default="weight",
-                        help="what the edges' colours show (default: weight)")
+    parser.add_argument("--colour", choices=palette.MODES,
+                        help="what the edges' colours show (default: the lesson's, else "
+                             "weight)")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="train this second experiment side by side, curves overlaid")
     parser.add_argument("--steps", type=int, default=0, metavar="N",
@@ -85,11 +86,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
+    parser.add_argument("--quiz", action="store_true",
+                        help="quiz mode on: each phase walked asks for one of its numbers "
+                             "before showing it (with --phases: the last phase's question)")
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add Backprop Studio with its icon to the desktop's application "
+                             "menu (a desktop entry under ~/.local/share), then exit")
     args = parser.parse_args(argv)
     if args.quit_after is None and os.environ.get(QUIT_AFTER_VARIABLE):
         try:
@@ -104,6 +111,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
     """Run the app; its exit code. ``on_show``: called with the window once it shows."""
     args = parse_arguments(argv)
+    if args.install_desktop_entry:
+        return _install_desktop_entry()
     problem = prepare_platform(headless=args.quit_after is not None)
     if problem:
         print(f"backprop-studio: {problem}", file=sys.stderr)
@@ -123,6 +132,19 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         print(f"backprop-studio: --paths: {problem}", file=sys.stderr)
         return 2
     return _run(args, experiment, other, on_show)
+
+
+def _install_desktop_entry() -> int:
+    from .desktop_entry import install_desktop_entry
+
+    try:
+        written = install_desktop_entry()
+    except WriteError as error:
+        print(f"backprop-studio: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path_text(path)}")
+    return 0
 
 
 def _trainable(path: Path) -> sim.Experiment:
@@ -153,12 +175,14 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experi
     from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
+    from .desktop_entry import APP_ID
     from .window import MainWindow
 
     qInstallMessageHandler(_quiet_offscreen_notes)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Backprop Studio")
     app.setOrganizationName("Backprop Studio")
+    QApplication.setDesktopFileName(APP_ID)  # the desktop entry's: its icon in a Wayland dock
     settings = QSettings() if args.quit_after is None else \
         QSettings(NOWHERE, QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings=settings, path=args.file)
@@ -175,8 +199,15 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     window.show()
     if args.presentation:
         window.presentation.set_on(True)
-    window.set_mode(args.colour)
-    _start_run(window.run, args.steps, args.phases, args.play)
+    if args.colour is not None:
+        window.set_mode(args.colour)
+    prepared: list[bool] = []  # [True] once the --steps and --phases asked for are done
+    quiz_on = None
+    if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
+        window.quiz.set_on(False)
+        quiz_on = partial(window.quiz.set_on, True)
+    _start_run(window.run, args.steps, args.phases, args.play, lambda: prepared.append(True),
+               quiz_on)
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -184,7 +215,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     quit_timer.setSingleShot(True)
     failures: list[str] = []  # what could not be done at the end (the screenshot)
     if args.quit_after is not None:
-        quit_timer.timeout.connect(partial(_finish, window, args.screenshot, failures))
+        # The picture waits for the steps and phases asked for, however long they take.
+        quit_timer.timeout.connect(partial(_finish_when, window, prepared,
+                                           partial(_finish, window, args.screenshot, failures)))
     # The clock (--quit-after, --stats) starts when the experiment is first on screen, or
     # when it cannot be: the training process takes a moment to start, more on a busy machine.
     started: list[float] = []
@@ -222,14 +255,35 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     return 2 if failures else 0
 
 
-def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
-    """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
-    steps not taken yet, so the phases wait until the runs have taken them."""
+def _start_run(run: RunController, steps: int, phases: int, play: bool,
+               prepared: Callable[[], object],
+               quiz_on: Callable[[], object] | None = None) -> None:
+    """--steps, then --phases, then --play; ``prepared`` is called once the steps and phases
+    are done and shown (before playing). Walking a phase pauses, and a pause drops the steps
+    not taken yet, so the phases wait until the runs have taken them. ``quiz_on`` (--quiz)
+    turns the quiz on once the phase before the last is shown, so that the last one is asked
+    about beside it."""
+    def last_phase_asked() -> None:
+        assert quiz_on is not None  # only called with the quiz
+        quiz_on()
+        run.step_phase()
+        if not play:
+            run.when_idle(prepared)  # the question asked beside the last phase
+
     def walk_then_play() -> None:
-        for _ in range(phases):
+        for _ in range(phases - 1 if quiz_on is not None else phases):
             run.step_phase()
-        if play:
+        asking = quiz_on is not None and phases > 0
+        if quiz_on is not None:
+            if asking:
+                run.when_idle(last_phase_asked)
+            else:
+                quiz_on()
+        if play:  # playing, the runs are never idle: what is asked for is under way
+            prepared()
             run.set_playing(True)
+        elif not asking:
+            run.when_idle(prepared)  # the phases walked and their snapshot taken
 
     if steps > 0:
         run.run_steps(steps)
@@ -247,6 +301,32 @@ HARMLESS_QT_NOTES = ("This plugin does not support propagateSizeHints()",)
 def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     if message not in HARMLESS_QT_NOTES:
         print(message, file=sys.stderr)
+
+
+SETTLE_MS = 300  # after the steps are shown: time for the side pictures and the plots to follow
+
+
+def _finish_when(window: MainWindow, prepared: list[bool], finish: Callable[[], None]) -> None:
+    """Call ``finish`` now if the steps and phases asked for are done, else once they are
+    (checked every frame), after the views have had SETTLE_MS to draw the last of them."""
+    from PySide6.QtCore import QTimer
+
+    def settle() -> None:
+        window.plots.refresh_all()
+        QTimer.singleShot(SETTLE_MS, window, finish)
+
+    if prepared:
+        finish()
+        return
+    waiter = QTimer(window)
+
+    def check() -> None:
+        if prepared:
+            waiter.stop()
+            settle()
+
+    waiter.timeout.connect(check)
+    waiter.start(50)
 
 
 def _finish(window: MainWindow, screenshot: Path | None, failures: list[str]) -> None:

@@ -9,13 +9,14 @@ from gui.views_panel import finite_points
 
 
 def test_only_points_finite_in_both_coordinates_are_kept():
-    x, y = finite_points([0.5, np.inf, 2.0, np.nan, -1.0], [1.0, 2.0, -np.inf, 4.0, 5.0])
+    x, y = finite_points(np.array([0.5, np.inf, 2.0, np.nan, -1.0]),
+                         np.array([1.0, 2.0, -np.inf, 4.0, 5.0]))
     assert x.tolist() == [0.5, -1.0] and y.tolist() == [1.0, 5.0]
     assert x.dtype == y.dtype == np.float64
 
 
 def test_a_single_point_at_infinity_leaves_nothing():
-    x, y = finite_points(np.array([np.inf]), [3.0])
+    x, y = finite_points(np.array([np.inf]), np.array([3.0]))
     assert (x.size, y.size) == (0, 0)
 
 

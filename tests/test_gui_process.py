@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,13 @@ def cpu_seconds(pid: int) -> float:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[subprocess.Popen]:
-    """The app as a user starts it, playing the default lesson with its stopping rule lifted
-    (it would stop within a second); whatever the test leaves is killed at teardown, as a
-    group."""
+    """The app as a user starts it, playing the default lesson as fast as it can with its
+    stopping rule lifted (it would stop within a second); whatever the test leaves is killed
+    at teardown, as a group."""
+    lesson = lessons.load_lesson()
     endless = tmp_path / "xor-no-stopping.json"
-    endless.write_text(sim.dumps(lessons.load_lesson().replace(stopping=StoppingSpec())),
+    endless.write_text(sim.dumps(lesson.replace(stopping=StoppingSpec(),
+                                                view=replace(lesson.view, speed=None))),
                        encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "gui", str(endless), "--play", "--quit-after", "600"], cwd=ROOT,
