@@ -24,8 +24,8 @@ from sim.snapshot import Snapshot
 from .canvas import NetworkCanvas, Selection, rgb_image
 from .plots import Plot
 from .run import RunController
+from .session import Views
 from .style import CURVE_COLOUR, POINT_EDGE_COLOUR, Style
-from .worker import Views
 
 # Pixels, whatever the style's scale (a picture is read by its pixels, not by the size of the
 # type): a smaller map cannot be read, and the node keeps its disc.

@@ -75,6 +75,11 @@ class ViewsPanel(QTabWidget):
         self.boundary_plot.addItem(self.validation_points)
         self.boundary_note = QLabel()
         self.boundary_note.setWordWrap(True)
+        # What the points and labels show now: they change only with the data, while the
+        # picture behind them changes five times a second as training runs, and giving a
+        # scatter plot its points again draws every symbol again (30 ms for 300 points).
+        self._points: tuple[np.ndarray, ...] = ()
+        self._labels: tuple[str, str, str] = ("", "", "")
         layout = QVBoxLayout(page)
         layout.addWidget(self.boundary_plot, 1)
         layout.addWidget(self.boundary_note)
@@ -227,6 +232,7 @@ class ViewsPanel(QTabWidget):
             self.boundary_image.clear()
             self.train_points.clear()
             self.validation_points.clear()
+            self._points, self._labels = (), ("", "", "")
             self.boundary_note.setText(f"The decision boundary needs exactly two inputs; this "
                                        f"network has {inputs}.")
             return
@@ -237,17 +243,24 @@ class ViewsPanel(QTabWidget):
                                      autoLevels=False, levels=(0, 255))
         x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
         self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.train_points.setData(pos=view.train.copy(),
-                                  brush=[pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
-        self.validation_points.setData(pos=view.validation.copy(), brush=[
-            pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
-        self.boundary_plot.setLabel("bottom",
-                                    notation.rich(notation.input_label(0, view.input_names)))
-        self.boundary_plot.setLabel("left",
-                                    notation.rich(notation.input_label(1, view.input_names)))
+        points = (view.train, view.train_colours, view.validation, view.validation_colours)
+        if len(points) != len(self._points) or not all(
+                np.array_equal(new, old) for new, old in zip(points, self._points, strict=True)):
+            self._points = points
+            self.train_points.setData(pos=view.train.copy(), brush=[
+                pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
+            self.validation_points.setData(pos=view.validation.copy(), brush=[
+                pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
         validation = " Squares: validation points." if len(view.validation) else ""
-        self.boundary_note.setText(f"{view.meaning}. Circles: training points, coloured by "
-                                   f"their targets.{validation}")
+        labels = (notation.rich(notation.input_label(0, view.input_names)),
+                  notation.rich(notation.input_label(1, view.input_names)),
+                  f"{view.meaning}. Circles: training points, coloured by their targets."
+                  f"{validation}")
+        if labels != self._labels:
+            self._labels = labels
+            self.boundary_plot.setLabel("bottom", labels[0])
+            self.boundary_plot.setLabel("left", labels[1])
+            self.boundary_note.setText(labels[2])
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
@@ -284,7 +297,8 @@ class ViewsPanel(QTabWidget):
         if printed:
             entries.append((PRINTED_PATH_COLOUR, view.printed_label))
             self.steps_plot.setLabel("left", notation.rich(view.addresses[0].label()))
-            self.steps_path.setData(view.path_steps.astype(float), view.path[:, 0].copy())
+            self.steps_path.setData(*finite_points(view.path_steps.astype(float),
+                                                   view.path[:, 0]))
             self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
         self.steps_plot.setVisible(printed)
         self.landscape_key.setText(legend_html(entries, keep_together=False))
@@ -313,5 +327,6 @@ class ViewsPanel(QTabWidget):
         self.colour_bar.setVisible(True)
         u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
         self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
-        self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())
-        self.now.setData([view.current[0]], [view.current[1]])
+        self.path.setData(*finite_points(view.path[:, 0], view.path[:, 1]))
+        self.now.setData(*finite_points(np.array(view.current[:1]),
+                                        np.array(view.current[1:2])))
