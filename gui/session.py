@@ -156,6 +156,10 @@ class TrainingSession:
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
         self._history_at = 0.0  # when the history's series were last sent
+        # The trainer whose series were last sent: the app shows the last series it was sent
+        # with every snapshot, so a new trainer (a load, a reset, a rebuild) sends its own at
+        # once, never a snapshot of one network beside the series of another.
+        self._history_of: Trainer | None = None
         self._taken = True  # the app has taken the last snapshot sent (or none was sent)
         self._unpublished = False  # steps were taken since the last snapshot sent
 
@@ -289,11 +293,13 @@ class TrainingSession:
         """A snapshot, the history's series if due, and the side pictures if due."""
         trainer = self._trainer
         now = time.perf_counter()
-        with_history = not self._busy() or now - self._history_at >= HISTORY_SECONDS
+        with_history = not self._busy() or now - self._history_at >= HISTORY_SECONDS \
+            or self._history_of is not trainer
         snapshot = trainer.snapshot(with_history)
         history = None
         if with_history:
             self._history_at = now
+            self._history_of = trainer
             history = snapshot.history
             snapshot = replace(snapshot, history={})
         self._outbox.send("snapshot", snapshot, history)

@@ -117,6 +117,32 @@ def test_a_load_reports_success_and_failure_apart(worker, qtbot):
     assert status.snapshot.experiment == other and status.snapshot.step == 3  # unchanged
 
 
+def test_a_snapshot_never_carries_the_series_of_another_network(worker, qtbot):
+    """Networks of different depths loaded while training runs, each followed at once by Play
+    (both may be handled before the next snapshot, published while busy): every snapshot
+    taken comes with its own network's series, never the last ones sent of another."""
+    networks = [lessons.load_lesson("vanishing-sigmoid.json"), lessons.load_lesson()]
+    seen, checked = 0, 0
+    worker.play()
+    for round_ in range(12):
+        loaded = networks[round_ % 2]
+        worker.load(loaded)
+        worker.play()
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            qtbot.wait(2)
+            newest = worker.latest(seen)
+            if newest is None:
+                continue
+            seen, snapshot = newest
+            if snapshot.history:
+                assert set(snapshot.history) >= {f"grad_norm_{number}" for number in
+                                                 range(1, snapshot.depth + 1)}
+                assert f"grad_norm_{snapshot.depth + 1}" not in snapshot.history
+                checked += 1
+    assert checked >= 12
+
+
 def test_a_file_is_read_on_the_worker_and_a_broken_one_says_why(worker, qtbot, tmp_path):
     good = lessons.lesson_files()[1]
     with qtbot.waitSignal(worker.read, timeout=5000) as read:
