@@ -96,10 +96,11 @@ class SetSpeed:
 
 @dataclass(frozen=True)
 class SetViews:
-    """Which side pictures to compute: the decision boundary, and the loss landscape over up
-    to two parameters (None: no landscape)."""
+    """Which side pictures to compute: the data view (None: none; else the two inputs, from 0,
+    of a slice when there are more than two), and the loss landscape over up to two
+    parameters (None: no landscape)."""
 
-    boundary: bool
+    data: tuple[int, int] | None
     addresses: tuple[ParameterAddress, ...] | None
 
 

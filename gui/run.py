@@ -257,8 +257,9 @@ class RunController(QObject):
     def edit(self, address: ParameterAddress, value: float) -> int:
         return self.worker.edit(address, value)
 
-    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
-        return self.worker.set_views(boundary, addresses)
+    def set_views(self, data: tuple[int, int] | None,
+                  addresses: tuple[ParameterAddress, ...] | None) -> int:
+        return self.worker.set_views(data, addresses)
 
     @Slot()
     def check_gradients(self) -> int:

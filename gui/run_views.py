@@ -89,8 +89,9 @@ class RunViews(QObject):
     @Slot(object)
     def _show_pictures(self, shown: Views) -> None:
         snapshot = self.run.snapshot
-        inputs = snapshot.layers[0].fan_in if snapshot else 0
-        self.pictures.show_views(shown.boundary, shown.landscape, shown.problem, inputs)
+        self.pictures.data_panel.set_run_ended(snapshot is not None and
+                                               snapshot.stop_event is not None)
+        self.pictures.show_views(shown.data, shown.landscape, shown.problem)
 
     @Slot(bool)
     def _walking_changed(self, walking: bool) -> None:

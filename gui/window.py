@@ -321,12 +321,10 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
-            # A two-input problem opens on its decision boundary, a lesson that names a weight
-            # on that weight's landscape, any other on the controls.
-            experiment = self.run.experiment
-            pictured = experiment.network.inputs == 2 or experiment.view.landscape is not None
+            # Every experiment opens on its pictures: the data with the network's fit, or the
+            # landscape of the weight a lesson names.
             if not self.run.comparing:  # else its dock is the one to see
-                (self.views_dock if pictured else self.controls_dock).raise_()
+                self.views_dock.raise_()
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],

@@ -41,7 +41,7 @@ from sim.files import WriteError, write_atomic
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.snapshot import Snapshot
 from sim.trainer import Trainer
-from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
+from sim.views import DataView, LandscapeView, data_view, landscape_view
 
 from .commands import (
     Apply,
@@ -178,7 +178,7 @@ class TrainingWorker(QThread):
         self._next_due = 0.0
         self._step_seconds = 0.0  # how long the last step took
         self._run_token = 0  # the window's name for the run of epochs or steps under way
-        self._want_boundary = False  # the window shows the decision boundary
+        self._want_data: tuple[int, int] | None = None  # the data view's slice, if shown
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views: Views | None = None
         self._views_sequence = 0
@@ -232,8 +232,9 @@ class TrainingWorker(QThread):
     def set_speed(self, steps_per_second: float | None) -> int:
         return self.send(SetSpeed(steps_per_second))
 
-    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
-        return self.send(SetViews(boundary, addresses))
+    def set_views(self, data: tuple[int, int] | None,
+                  addresses: tuple[ParameterAddress, ...] | None) -> int:
+        return self.send(SetViews(data, addresses))
 
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
@@ -304,7 +305,7 @@ class TrainingWorker(QThread):
             return self._sequence, self._latest
 
     def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (boundary, landscape) if newer than sequence number ``seen``."""
+        """The newest views (data, landscape) if newer than sequence number ``seen``."""
         with self._lock:
             if self._views is None or self._views_sequence == seen:
                 return None
@@ -470,16 +471,16 @@ class TrainingWorker(QThread):
         self._publish_views()
 
     def _publish_views(self, force: bool = False) -> None:
-        """The boundary and the landscape, if the window shows them, at most every
+        """The data view and the landscape, if the window shows them, at most every
         VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
-        if not (self._want_boundary or self._trace is not None):
+        if not (self._want_data or self._trace is not None):
             return
         now = time.perf_counter()
         if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
             return
         self._views_at = now
         self._gui_idle.wait(GATE_PATIENCE)
-        views = _compute_views(self._trainer, self._want_boundary, self._trace,
+        views = _compute_views(self._trainer, self._want_data, self._trace,
                                small=self._busy())
         with self._lock:
             self._views = views
@@ -587,7 +588,7 @@ class TrainingWorker(QThread):
     def _set_views(self, command: SetViews) -> bool:
         """A new choice of landscape parameters starts a new trajectory."""
         addresses = command.addresses
-        self._want_boundary = command.boundary
+        self._want_data = command.data
         layers = self._trainer.network.layers
         if addresses is None or not all(a.exists_in(layers) for a in addresses):
             self._trace = None
@@ -674,16 +675,16 @@ class Views:
     """What the side pictures show; a problem (a parameter gone with a rebuild) is a message."""
 
     step: int
-    boundary: BoundaryView | None
+    data: DataView | None
     landscape: LandscapeView | None
     problem: str = ""
 
 
-def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None,
+def _compute_views(trainer: Trainer, data: tuple[int, int] | None, trace: ParameterTrace | None,
                    small: bool) -> Views:
     """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""
-    shown_boundary = boundary_view(trainer) if boundary else None
+    shown_data = None if data is None else data_view(trainer, data)
     shown_landscape = None
     if trace is not None:
         try:
@@ -691,7 +692,7 @@ def _compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | Non
                                              RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
-    return Views(trainer.step_count, shown_boundary, shown_landscape, problem)
+    return Views(trainer.step_count, shown_data, shown_landscape, problem)
 
 
 def _reason(error: OSError | sim.ExperimentError) -> str:

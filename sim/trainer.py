@@ -121,9 +121,10 @@ class Trainer:
             self._raw_grad = self.network.grad.copy()
 
     def _checked_targets(self) -> np.ndarray:
-        """All targets, training and validation; ExperimentError if the loss cannot take them."""
-        loss = self.experiment.loss
-        targets = np.concatenate([self.dataset.t_train, self.dataset.t_val])
+        """All targets, training, validation and test; ExperimentError if the loss cannot take
+        them."""
+        loss, dataset = self.experiment.loss, self.dataset
+        targets = np.concatenate([dataset.t_train, dataset.t_val, dataset.t_test])
         if losses.LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or
                                                        targets.max() > 1.0):
             raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '

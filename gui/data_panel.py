@@ -1,0 +1,360 @@
+"""The data and the network's fit, as the worker computes them (sim.views.data_view).
+
+One input: every sample (training, validation and test marked apart) with the network's output
+curve over the input's range. Two inputs: the decision boundary, the samples coloured by their
+targets. More than two: each sample's output against its target (bars for a few samples), or
+a slice of the output over two chosen inputs with the others at their training means. The
+test set's loss and accuracy are shown when asked for, or when the run has ended.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sim import notation
+from sim.held_out import WHY_ONCE
+from sim.views import SPLITS, BoundaryView, CurveView, DataView, PredictionView, SplitPoints
+
+from .plots import Plot, legend_html
+from .style import (
+    FIT_COLOUR,
+    POINT_EDGE_COLOUR,
+    TEST_COLOUR,
+    TRAIN_COLOUR,
+    VALIDATION_COLOUR,
+    Style,
+    layer_colour,
+)
+
+PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
+SPLIT_COLOURS = dict(zip(SPLITS, (TRAIN_COLOUR, VALIDATION_COLOUR, TEST_COLOUR), strict=True))
+SPLIT_SYMBOLS = dict(zip(SPLITS, ("o", "s", "d"), strict=True))
+SPLIT_SIZES = dict(zip(SPLITS, (9, 10, 13), strict=True))
+SHAPE_NAMES = dict(zip(SPLITS, ("circles", "squares", "diamonds"), strict=True))
+MAX_BARS = 24  # up to this many (sample, output) pairs, outputs and targets are drawn as bars
+MAX_CLASS_VALUES = 10  # targets taking at most this many values are spread sideways
+OUTPUTS_AGAINST_TARGETS, SLICE = 0, 1
+
+
+class DataPanel(QWidget):
+    """The data tab of the side pictures; the window feeds it the worker's data views."""
+
+    slice_changed = Signal()  # the choice of picture or of a slice's inputs changed
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view: DataView | None = None
+        self.run_ended = False
+        self.test_asked = False  # the user asked to see the test set's result
+        self.plot = Plot("The data and the network's outputs", style, log_y=False)
+        self.plot.setAspectLocked(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.diagonal = self.plot.plot(pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.5,
+                                                    style=Qt.PenStyle.DashLine))
+        self.fits: list[pg.PlotDataItem] = []
+        self.target_bars = pg.BarGraphItem(x=[], height=[], width=0.4)
+        self.output_bars = pg.BarGraphItem(x=[], height=[], width=0.4)
+        self.plot.addItem(self.target_bars)
+        self.plot.addItem(self.output_bars)
+        self.points = {name: pg.ScatterPlotItem(size=SPLIT_SIZES[name],
+                                                symbol=SPLIT_SYMBOLS[name])
+                       for name in SPLITS}
+        for item in self.points.values():
+            self.plot.addItem(item)
+        self._build_controls()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self.test_label = QLabel()
+        self.test_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.controls)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(self.test_label)
+
+    def _build_controls(self) -> None:
+        self.equal_aspect = QCheckBox("Equal aspect")
+        self.equal_aspect.setToolTip("One unit the same length on both axes")
+        self.equal_aspect.toggled.connect(self._set_aspect)
+        self.discrete = QCheckBox("Classes only")
+        self.discrete.setToolTip("Colour the plane by the class the network decides, without "
+                                 "shades of confidence")
+        self.discrete.toggled.connect(self._redraw)
+        self.picture = QComboBox()
+        self.picture.addItems(["outputs against targets", "slice over two inputs"])
+        self.picture.currentIndexChanged.connect(self._picture_changed)
+        self.first_input, self.second_input = QComboBox(), QComboBox()
+        for box in (self.first_input, self.second_input):
+            box.currentIndexChanged.connect(self._slice_inputs_changed)
+        self.test_button = QPushButton("Look at the test set")
+        self.test_button.setToolTip(WHY_ONCE)
+        self.test_button.clicked.connect(self.show_test_result)
+        self.controls = QHBoxLayout()
+        for widget in (self.picture, self.first_input, self.second_input, self.equal_aspect,
+                       self.discrete):
+            self.controls.addWidget(widget)
+        self.controls.addStretch(1)
+        self.controls.addWidget(self.test_button)
+
+    def apply_style(self, style: Style) -> None:
+        self.plot.apply_style(style)
+
+    # ------------------------------------------------------------------ choices
+
+    def slice_inputs(self) -> tuple[int, int]:
+        """The two inputs (from 0) a slice spans: the ones chosen, else the first two."""
+        first, second = self.first_input.currentIndex(), self.second_input.currentIndex()
+        return (first, second) if 0 <= first != second >= 0 else (0, 1)
+
+    def forget(self) -> None:
+        """A new experiment: its test set has not been looked at, its inputs are new."""
+        self.test_asked = False
+        self.run_ended = False
+        for box in (self.first_input, self.second_input):
+            box.blockSignals(True)
+            box.clear()
+            box.blockSignals(False)
+
+    def set_run_ended(self, ended: bool) -> None:
+        """Whether the run has ended (a stopping rule, or divergence): the test set's result
+        is shown then."""
+        if ended != self.run_ended:
+            self.run_ended = ended
+            self._show_test_result()
+
+    @Slot()
+    def show_test_result(self) -> None:
+        self.test_asked = True
+        self._show_test_result()
+
+    @Slot(bool)
+    def _set_aspect(self, equal: bool) -> None:
+        self.plot.setAspectLocked(equal, ratio=1.0)
+        self.plot.enableAutoRange()
+
+    @Slot()
+    def _redraw(self) -> None:
+        if self.view is not None:
+            self.show_view(self.view)
+
+    @Slot(int)
+    def _picture_changed(self, _: int) -> None:
+        self._redraw()
+        self.slice_changed.emit()
+
+    @Slot(int)
+    def _slice_inputs_changed(self, _: int) -> None:
+        if self.first_input.currentIndex() != self.second_input.currentIndex():
+            self.slice_changed.emit()
+
+    # ------------------------------------------------------------------ drawing
+
+    def samples_shown(self) -> int:
+        """How many samples the picture shows now (each as a point per output, or as bars)."""
+        outputs = 1 if self.image.isVisible() or self.view is None else \
+            len(self.view.output_names) if not isinstance(self.view, BoundaryView) else 1
+        bars = self.output_bars.opts.get("height")
+        marks = sum(len(item.data) for item in self.points.values()) + \
+            (0 if bars is None else len(bars))
+        return marks // outputs
+
+    def fit_shown(self) -> bool:
+        """Whether the network's side is drawn: its output curve, plane, or outputs."""
+        bars = self.output_bars.opts.get("height")
+        return (self.image.isVisible() and self.image.image is not None) or \
+            any(line.xData is not None and len(line.xData) for line in self.fits) or \
+            (bars is not None and len(bars) > 0) or \
+            (self.diagonal.xData is not None and len(self.diagonal.xData) > 0)
+
+    def show_view(self, view: DataView | None) -> None:
+        self.view = view
+        self._clear()
+        slicing = isinstance(view, PredictionView) and \
+            self.picture.currentIndex() == SLICE
+        for widget in (self.first_input, self.second_input):
+            widget.setVisible(slicing)
+        self.picture.setVisible(isinstance(view, PredictionView))
+        self.discrete.setVisible(isinstance(view, BoundaryView) or slicing)
+        if isinstance(view, CurveView):
+            self._draw_curve(view)
+        elif isinstance(view, BoundaryView):
+            self._draw_plane(view)
+        elif isinstance(view, PredictionView):
+            self._offer_inputs(view.input_names)
+            if slicing:
+                self._draw_plane(view.slice)
+            else:
+                self._draw_predictions(view)
+        self._show_test_result()
+
+    def _clear(self) -> None:
+        self.image.clear()
+        self.image.setVisible(False)  # hidden items do not stretch the axes
+        self.diagonal.setData([], [])
+        for item in self.fits:
+            item.setData([], [])
+        for points in self.points.values():
+            points.clear()
+        for bars in (self.target_bars, self.output_bars):
+            bars.setOpts(x=[], height=[])
+        self.note.setText("" if self.view is not None else "No data yet.")
+
+    def _offer_inputs(self, names: tuple[str, ...]) -> None:
+        if self.first_input.count() == len(names):
+            return
+        for box, chosen in ((self.first_input, 0), (self.second_input, 1)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems([notation.input_label(i, names) for i in range(len(names))])
+            box.setCurrentIndex(chosen)
+            box.blockSignals(False)
+
+    def _fit_lines(self, count: int) -> list[pg.PlotDataItem]:
+        while len(self.fits) < count:
+            colour = FIT_COLOUR if not self.fits else layer_colour(len(self.fits) + 1)
+            self.fits.append(self.plot.plot(pen=pg.mkPen(colour, width=2.5)))
+        return self.fits[:count]
+
+    def _draw_curve(self, view: CurveView) -> None:
+        outputs = view.outputs.shape[1]
+        for j, line in enumerate(self._fit_lines(outputs)):
+            line.setData(view.xs, view.outputs[:, j], skipFiniteCheck=True)
+        for split in view.splits:
+            x = np.repeat(split.x[:, 0], outputs)
+            self._scatter(split, x, split.t.reshape(-1))
+        name = view.output_names[0] if outputs == 1 else "outputs"
+        self.plot.setLabel("bottom", notation.rich(notation.input_label(0, (view.input_name,))))
+        self.plot.setLabel("left", name)
+        fit = [(FIT_COLOUR, f"the network's output {name} along {view.input_name}")]
+        self.note.setText(legend_html(fit, keep_together=False) + "<br>" +
+                          self._split_key(view.splits, "each sample's target"))
+
+    def _scatter(self, split: SplitPoints, x: np.ndarray, y: np.ndarray) -> None:
+        colour = SPLIT_COLOURS[split.name]
+        self.points[split.name].setData(x=x, y=y, brush=pg.mkBrush(colour),
+                                        pen=pg.mkPen(POINT_EDGE_COLOUR, width=1))
+
+    def _split_key(self, splits: tuple[SplitPoints, ...], what: str) -> str:
+        entries = [f'<span style="color:{SPLIT_COLOURS[s.name]}">&#9679;</span> {s.name} '
+                   f"({SHAPE_NAMES[s.name]}, {len(s.x)})" for s in splits]
+        return f"Points: {what}; " + ", ".join(entries) + "."
+
+    def _draw_plane(self, view: BoundaryView) -> None:
+        colours = view.class_colours if self.discrete.isChecked() else view.colours
+        # The plane washed out towards white, the points in full colour with a ring: a point
+        # stands out even where the network already agrees with it.
+        washed = 255.0 - (255.0 - colours.astype(np.float64)) * PLANE_STRENGTH
+        self.image.setVisible(True)
+        self.image.setImage(np.ascontiguousarray(washed.astype(np.uint8)), autoLevels=False,
+                            levels=(0, 255))
+        x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        parts = ((SPLITS[0], view.train, view.train_colours),
+                 (SPLITS[1], view.validation, view.validation_colours),
+                 (SPLITS[2], view.test, view.test_colours))
+        shapes = []
+        for name, where, brushes in parts:
+            if not len(where):
+                continue
+            edge = pg.mkPen("w" if name == SPLITS[0] else POINT_EDGE_COLOUR, width=1.5)
+            self.points[name].setData(pos=where.copy(), pen=edge, brush=[
+                pg.mkBrush(*rgb) for rgb in brushes.tolist()])
+            shapes.append(f"{SHAPE_NAMES[name]}: {name} ({len(where)})")
+        self.plot.setLabel("bottom", notation.rich(notation.input_label(view.inputs[0],
+                                                                        _names(view))))
+        self.plot.setLabel("left", notation.rich(notation.input_label(view.inputs[1],
+                                                                      _names(view))))
+        held = f" Slice: {view.held}." if view.held else ""
+        self.note.setText(f"{view.meaning}. Points coloured by their targets; "
+                          f"{', '.join(shapes)}.{held}")
+
+    def _draw_predictions(self, view: PredictionView) -> None:
+        pairs = sum(len(split.t) * split.t.shape[1] for split in view.splits)
+        name = view.output_names[0] if len(view.output_names) == 1 else "outputs"
+        if pairs <= MAX_BARS:
+            self._draw_bars(view, name)
+            return
+        low, high = np.inf, -np.inf
+        targets = np.concatenate([split.t.reshape(-1) for split in view.splits])
+        spread = _spread(targets)
+        for split in view.splits:
+            t = split.t.reshape(-1)
+            self._scatter(split, t + spread * _jitter(len(t)), split.y.reshape(-1))
+            finite = np.concatenate([split.t.reshape(-1), split.y.reshape(-1)])
+            finite = finite[np.isfinite(finite)]
+            if len(finite):
+                low, high = min(low, finite.min()), max(high, finite.max())
+        if np.isfinite(low):
+            self.diagonal.setData([low, high], [low, high])
+        self.plot.setLabel("bottom", f"target {name}")
+        self.plot.setLabel("left", f"the network's output {name}")
+        spread_note = " Targets that share a value are spread sideways a little to be seen." \
+            if spread else ""
+        self.note.setText("Each sample's output against its target: on the dashed line the "
+                          f"output equals the target.{spread_note} " +
+                          self._split_key(view.splits, "one per sample and output"))
+
+    def _draw_bars(self, view: PredictionView, name: str) -> None:
+        """Few samples: each sample's target (hollow) and output (filled) side by side."""
+        targets = np.concatenate([split.t.reshape(-1) for split in view.splits])
+        outputs = np.concatenate([split.y.reshape(-1) for split in view.splits])
+        colours = [SPLIT_COLOURS[split.name] for split in view.splits
+                   for _ in range(split.t.size)]
+        x = np.arange(len(targets), dtype=float)
+        self.target_bars.setOpts(x=x - 0.2, height=targets, width=0.4, brush=None,
+                                 pens=[pg.mkPen(c, width=2) for c in colours])
+        self.output_bars.setOpts(x=x + 0.2, height=np.nan_to_num(outputs), width=0.4,
+                                 brushes=[pg.mkBrush(c) for c in colours], pen=None)
+        self.plot.setLabel("bottom", "sample" if len(view.output_names) == 1
+                           else "sample and output")
+        self.plot.setLabel("left", name)
+        self.note.setText(f"Each sample's target {name} (hollow bar) and the network's output "
+                          f"(filled bar). " + self._split_key(view.splits, "bars"))
+
+    def _show_test_result(self) -> None:
+        view = self.view
+        result = None if view is None else view.test_result
+        self.test_button.setVisible(result is not None)
+        if result is None:
+            self.test_label.setText("")
+        elif self.test_asked or self.run_ended:
+            summary = result.summary()
+            self.test_label.setText(f"{summary[0].upper()}{summary[1:]}. {WHY_ONCE}")
+        else:
+            self.test_label.setText("The test set is held out: it is not trained on, not "
+                                    "validated on, and no stopping rule reads it.")
+
+
+def _spread(targets: np.ndarray) -> float:
+    """How far sideways to spread points whose targets take a few values (classes), so that
+    they do not hide each other: a third of the smallest gap between values (0: no spread)."""
+    values = np.unique(targets[np.isfinite(targets)])
+    if len(values) > MAX_CLASS_VALUES or len(values) == len(targets):
+        return 0.0
+    return float(np.diff(values).min()) / 3.0 if len(values) > 1 else 0.3
+
+
+def _jitter(count: int) -> np.ndarray:
+    """``count`` offsets from −½ to ½, evenly filled in (golden-ratio steps), the same each
+    time: the points keep their places from one frame to the next."""
+    return (np.arange(count) * 0.6180339887) % 1.0 - 0.5
+
+
+def _names(view: BoundaryView) -> tuple[str, ...]:
+    """Input names by number, as far as the plane's inputs reach (for the axis labels)."""
+    names = [""] * (max(view.inputs) + 1)
+    names[view.inputs[0]], names[view.inputs[1]] = view.input_names
+    return tuple(names)
