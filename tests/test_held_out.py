@@ -88,6 +88,6 @@ def test_the_test_result_is_the_loss_and_accuracy_of_a_forward_pass():
 @pytest.mark.parametrize("fractions", [(0.5, 0.5), (0.0, 0.95)])
 def test_fractions_holding_out_too_much_are_refused(fractions):
     validation, test = fractions
-    with pytest.raises(sim.ExperimentError, match="data.test_fraction"):
+    with pytest.raises(sim.ExperimentError, match=r"data\.test_fraction"):
         experiment(data={"kind": "xor_cloud", "validation_fraction": validation,
                          "test_fraction": test})
