@@ -29,6 +29,7 @@ from .address import ParameterAddress
 from .batches import BatchSampler
 from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
+from .distributions import DistributionRecorder
 from .events import Event, Phase, iteration_phases
 from .experiment import Experiment, check_data, live_compatible
 from .gradcheck import GradcheckResult, gradcheck
@@ -71,6 +72,7 @@ class Trainer:
         self.network = Network(experiment.network, experiment.regularization.dropout, seed)
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
+        self.distributions = DistributionRecorder(self.network)
         self.sampler = BatchSampler(self.dataset, seed, experiment.data.jitter)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
@@ -367,6 +369,7 @@ class Trainer:
         row = self.metrics.record_step(step, sampler.epoch_count + 1, p, self._learning_rate,
                                        self._layer_norms, clip, self._weight_sq, update_sq,
                                        previous_weight_sq)
+        self.distributions.after_step(step, self.network, self._raw_grad)
         epoch_ended = sampler.advance()
         self.step_count = step
         interval = self.validation_interval
