@@ -1,4 +1,4 @@
-"""The status bar's readout of the run: step, epoch, loss, steps a second and the phase of
+"""The status bar's readout of the run: step, epoch, loss, accuracy, steps a second and the phase of
 the newest snapshot, and while a run of epochs goes on, its progress and a Cancel button; and
 how a message is put on the status line or in a message box, as plain text."""
 
@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
+from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
 
@@ -41,7 +42,10 @@ class RunStatus(QObject):
         seconds = s.train_seconds
         rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
         phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
-        self.label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}   {rate}{phase}")
+        accuracy = accuracy_readout(s)
+        accuracy = f"   {accuracy}" if accuracy else ""
+        self.label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}{accuracy}   "
+                           f"{rate}{phase}")
 
     @Slot(int, int)
     def _run_started(self, start: int, target: int) -> None:

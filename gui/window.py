@@ -40,10 +40,13 @@ from sim.address import ParameterAddress
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
+from .activation_panel import ActivationPanel
 from .canvas import NetworkCanvas, Selection
 from .compare import Comparison
 from .controls import ControlPanel
 from .files import Document
+from .health_plots import HealthPlots
+from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .paths_panel import PathsPanel
@@ -69,8 +72,8 @@ MENUS: tuple[tuple[str, Entries], ...] = (
                    "gradcheck")),
     ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
                "smaller", "full_screen", None, "themes", "colour_maps", None, "Controls",
-               "Boundary and landscape", "Plots", "Inspector", "Lesson", "Step by step",
-               "Paths")),
+               "Data and landscape", "Plots", "Health", "Inspector", "Activation", "Lesson",
+               "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -91,6 +94,8 @@ class MainWindow(QMainWindow):
         self._views_and_panels(experiment)
         self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
                                   self.plots, self.views, self.paths, self)
+        self.health_views = HealthViews(self.run, self.canvas, self.health, self.activations,
+                                        self)
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
@@ -134,6 +139,8 @@ class MainWindow(QMainWindow):
         self.canvas = NetworkCanvas(self.style_)
         self.setCentralWidget(self.canvas)
         self.plots = LivePlots(self.style_)
+        self.health = HealthPlots(self.style_)
+        self.activations = ActivationPanel(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
         self.views.open_lesson_view(experiment.view)
@@ -155,6 +162,9 @@ class MainWindow(QMainWindow):
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.controls_dock = self._dock("Controls", self.controls, left)
         self.plots_dock = self._dock("Plots", self.plots, right)
+        self.health_dock = self._dock("Health", self.health, right)
+        self.tabifyDockWidget(self.plots_dock, self.health_dock)
+        self.plots_dock.raise_()
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -162,17 +172,20 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.captions_dock, self.paths_dock)
         self.paths_dock.hide()  # until paths are shown
         self.captions_dock.raise_()
-        self.views_dock = self._dock("Boundary and landscape", self.views, left)
+        self.views_dock = self._dock("Data and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
         self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.activation_dock = self._dock("Activation", self.activations, right)
+        self.tabifyDockWidget(self.inspector_dock, self.activation_dock)
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
         self.lecture_layout = LectureLayout(
-            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock],
+            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock,
+                   self.activation_dock],
             self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
@@ -267,8 +280,9 @@ class MainWindow(QMainWindow):
         themes, schemes = QMenu("Theme", self), QMenu("Colour maps", self)
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
-        docks = (self.controls_dock, self.views_dock, self.plots_dock, self.inspector_dock,
-                 self.lesson_dock, self.captions_dock, self.paths_dock)
+        docks = (self.controls_dock, self.views_dock, self.plots_dock, self.health_dock,
+                 self.inspector_dock, self.activation_dock, self.lesson_dock,
+                 self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
             "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
@@ -430,6 +444,7 @@ class MainWindow(QMainWindow):
             del self.ui_latencies[:10000]
         self.run.tick()
         self.plots.refresh_next()
+        self.health_views.refresh()
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:
@@ -477,6 +492,8 @@ class MainWindow(QMainWindow):
         self.run_status.label.setFont(style.font(1.2, bold=True))
         self.canvas.set_style(style)
         self.plots.apply_style(style)
+        self.health.apply_style(style)
+        self.activations.apply_style(style)
         self.captions.apply_style(style)
         self.paths.apply_style(style)
         self.inspector.setFont(font)
