@@ -36,6 +36,7 @@ class ActivationPanel(QWidget):
         self._drawn: tuple[Snapshot, int, int | None] | None = None
         self._drawn_at = 0.0
         self.layer_box = QComboBox()
+        self.layer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_box.currentIndexChanged.connect(self._layer_chosen)
         self.f_plot = Plot("f(z)", style, log_y=False)
         self.fprime_plot = Plot("f′(z)", style, log_y=False)
@@ -139,6 +140,9 @@ class ActivationPanel(QWidget):
         self.max_line.setPos(curve.max_derivative)
         self.max_label.setText(f"largest f′ = {notation.number(curve.max_derivative)}")
         self.max_label.setPos(float(curve.z[0]), curve.max_derivative)
+        # Room above the largest f′ for its label.
+        low = min(0.0, float(np.nanmin(curve.fprime)))
+        self.fprime_plot.setYRange(low, curve.max_derivative * 1.3, padding=0.02)
         self._mark_units(curve)
         colour = layer_colour(curve.layer).name()
         self.key.setText(legend_html([(FIT_COLOUR, "f"), (VALIDATION_COLOUR, "f′"),

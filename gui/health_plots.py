@@ -33,7 +33,8 @@ class PercentileBands:
     the median a line."""
 
     def __init__(self, plot: pg.PlotWidget) -> None:
-        self.lines = [plot.plot(pen=None) for _ in PERCENTILES]
+        # Invisible edges, not pen=None: without a pen the line keeps no path to fill between.
+        self.lines = [plot.plot(pen=pg.mkPen(0, 0, 0, 0)) for _ in PERCENTILES]
         self.outer = pg.FillBetweenItem(self.lines[0], self.lines[4])
         self.inner = pg.FillBetweenItem(self.lines[1], self.lines[3])
         plot.addItem(self.outer)

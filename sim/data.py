@@ -165,6 +165,12 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
     return DATA_KINDS[spec.kind].facts(spec, base_dir)
 
 
+def count_is_chosen(spec: DataSpec) -> bool:
+    """Whether ``samples`` sets how many samples there are: a generated kind that takes it,
+    without explicit inputs (a line's ``x``) fixing the count instead."""
+    return "samples" in DATA_KINDS[spec.kind].keys and spec.x is None
+
+
 def validation_size(samples: int, fraction: float) -> int:
     """Samples split off for validation: the nearest whole number, leaving one to train on."""
     return min(samples - 1, round(samples * fraction)) if fraction > 0.0 else 0
