@@ -126,7 +126,6 @@ class HealthPlots(QWidget):
     def set_snapshot(self, snapshot: Snapshot) -> None:
         """Take note of new data; the plots redraw on ``refresh_next``."""
         self.snapshot = snapshot
-        self._ensure_layers(snapshot)
 
     def refresh_next(self) -> bool:
         """Redraw the next plot whose data changed, if on show; False when none was drawn.
@@ -137,6 +136,7 @@ class HealthPlots(QWidget):
         if not self._dirty and self.snapshot is not self._drawn and \
                 now - self._taken_at >= PLOT_INTERVAL_SECONDS:
             self._drawn, self._taken_at = self.snapshot, now
+            self._ensure_layers(self._drawn)  # the curves of the network drawn
             self._dirty = [self._draw_accuracy, self._draw_ratios, self._draw_units,
                            self._draw_norms, self._draw_bands]
         if not self._dirty or self._drawn is None:
