@@ -9,7 +9,14 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim import notation
 from sim.health import ActivationCurve, activation_curve
@@ -67,13 +74,21 @@ class ActivationPanel(QWidget):
         chooser.addWidget(QLabel("Layer"))
         chooser.addWidget(self.layer_box)
         chooser.addStretch(1)
-        layout = QVBoxLayout(self)
+        # In a scroll area: the panel shares its dock's column, and must not make it taller.
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(chooser)
         layout.addWidget(self.key)
         layout.addWidget(self.f_plot, 1)
         layout.addWidget(self.fprime_plot, 1)
         layout.addWidget(self.note)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     def sizeHint(self) -> QSize:
         return QSize(int(420 * self.style_.scale), int(560 * self.style_.scale))

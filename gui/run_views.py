@@ -69,6 +69,7 @@ class RunViews(QObject):
     def _display(self, snapshot: Snapshot) -> None:
         """Show one snapshot on the canvas, the inspector and the caption panel."""
         self.canvas.set_snapshot(snapshot)
+        self.pictures.data_panel.set_run_ended(snapshot.stop_event is not None)
         self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
         if self.run.walking or not self.run.playing:
             self.captions.show_snapshot(snapshot, self.run.walking)
@@ -88,9 +89,6 @@ class RunViews(QObject):
 
     @Slot(object)
     def _show_pictures(self, shown: Views) -> None:
-        snapshot = self.run.snapshot
-        self.pictures.data_panel.set_run_ended(snapshot is not None and
-                                               snapshot.stop_event is not None)
         self.pictures.show_views(shown.data, shown.landscape, shown.problem)
 
     @Slot(bool)
