@@ -79,11 +79,15 @@ class DataPanel(QWidget):
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.test_label = QLabel()
         self.test_label.setWordWrap(True)
+        self.test_button.setVisible(False)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_label, 1)
+        test_row.addWidget(self.test_button)
         layout = QVBoxLayout(self)
         layout.addLayout(self.controls)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.note)
-        layout.addWidget(self.test_label)
+        layout.addLayout(test_row)
 
     def _build_controls(self) -> None:
         self.equal_aspect = QCheckBox("Equal aspect")
@@ -102,12 +106,24 @@ class DataPanel(QWidget):
         self.test_button = QPushButton("Look at the test set")
         self.test_button.setToolTip(WHY_ONCE)
         self.test_button.clicked.connect(self.show_test_result)
-        self.controls = QHBoxLayout()
-        for widget in (self.picture, self.first_input, self.second_input, self.equal_aspect,
-                       self.discrete):
-            self.controls.addWidget(widget)
-        self.controls.addStretch(1)
-        self.controls.addWidget(self.test_button)
+        # Two short rows, the widgets a picture does not use hidden until it does: the panel
+        # shares its dock with the controls and must stay narrow.
+        choices, options = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.picture, self.first_input, self.second_input):
+            choices.addWidget(widget)
+            widget.setVisible(False)
+        choices.addStretch(1)
+        for widget in (self.equal_aspect, self.discrete):
+            options.addWidget(widget)
+        self.discrete.setVisible(False)
+        options.addStretch(1)
+        for box in (self.first_input, self.second_input):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
+        self.controls = QVBoxLayout()
+        self.controls.addLayout(choices)
+        self.controls.addLayout(options)
 
     def apply_style(self, style: Style) -> None:
         self.plot.apply_style(style)
