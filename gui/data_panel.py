@@ -109,12 +109,12 @@ class DataPanel(QWidget):
         # Two short rows, the widgets a picture does not use hidden until it does: the panel
         # shares its dock with the controls and must stay narrow.
         choices, options = QHBoxLayout(), QHBoxLayout()
-        for widget in (self.picture, self.first_input, self.second_input):
-            choices.addWidget(widget)
-            widget.setVisible(False)
+        for combo in (self.picture, self.first_input, self.second_input):
+            choices.addWidget(combo)
+            combo.setVisible(False)
         choices.addStretch(1)
-        for widget in (self.equal_aspect, self.discrete):
-            options.addWidget(widget)
+        for check in (self.equal_aspect, self.discrete):
+            options.addWidget(check)
         self.discrete.setVisible(False)
         options.addStretch(1)
         for box in (self.first_input, self.second_input):

@@ -129,6 +129,17 @@ class MainWindow(QMainWindow):
         """The snapshot on show (a kept phase, after stepping back)."""
         return self.run.snapshot
 
+    def panel_titles(self) -> list[str]:
+        """The titles of the panels (docks) a user can bring to the front."""
+        return sorted(dock.objectName() for dock in self.findChildren(QDockWidget))
+
+    def show_panel(self, title: str) -> None:
+        """Show the panel (dock) titled ``title`` and bring it to the front of its tabs."""
+        dock = next(dock for dock in self.findChildren(QDockWidget)
+                    if dock.objectName() == title)
+        dock.show()
+        dock.raise_()
+
     def action(self, name: str) -> QAction:
         """The action of the table row ``name`` (see `_action_table`)."""
         return self._actions[name]
