@@ -46,6 +46,9 @@ class DistributionRecorder:
         depth, width = network.depth, len(PERCENTILES)
         weights = sum(layer.W.size for layer in network.layers)
         self.stride = 2 ** max(0, math.ceil(math.log2(max(1.0, weights / WEIGHTS_PER_STEP))))
+        # Where each percentile falls among a layer's sorted values: the sizes never change, so
+        # a record is a sort and a few lookups (np.percentile's own overhead is ten times that).
+        self._positions = [positions_among(layer.W.size) for layer in network.layers]
         self._steps = np.zeros(capacity, dtype=np.int64)
         self._weights = np.zeros((capacity, depth, width))
         self._gradients = np.zeros((capacity, depth, width))
@@ -63,10 +66,11 @@ class DistributionRecorder:
         k = self._count
         self._steps[k] = step
         with np.errstate(invalid="ignore"):  # a diverged layer's NaN gives NaN percentiles
-            for number, (layer, (dW, _)) in enumerate(
-                    zip(network.layers, network.layer_views(gradient), strict=True)):
-                self._weights[k, number] = np.percentile(layer.W, PERCENTILES)
-                self._gradients[k, number] = np.percentile(dW, PERCENTILES)
+            for number, (layer, (dW, _), where) in enumerate(zip(
+                    network.layers, network.layer_views(gradient), self._positions,
+                    strict=True)):
+                self._weights[k, number] = percentiles(layer.W, where)
+                self._gradients[k, number] = percentiles(dW, where)
         self._count += 1
 
     def bands(self) -> Bands:
@@ -83,3 +87,30 @@ class DistributionRecorder:
         for array in (self._steps, self._weights, self._gradients):
             array[:kept] = array[:self._count][keep]
         self._count = kept
+
+
+Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def positions_among(size: int) -> Positions:
+    """For each of PERCENTILES, the sorted positions below and above it among ``size`` values
+    and the fraction of the way between them, as ``np.percentile`` finds them (its default,
+    "linear" method: position q/100 · (size − 1))."""
+    quantiles = np.asarray(PERCENTILES) / 100.0
+    virtual = (size - 1) * quantiles
+    below = np.floor(virtual).astype(np.intp)
+    above = np.minimum(below + 1, size - 1)
+    return below, above, virtual - below
+
+
+def percentiles(values: np.ndarray, where: Positions) -> np.ndarray:
+    """The PERCENTILES of ``values`` at the positions ``positions_among(values.size)`` gives, by
+    np.percentile's interpolation; any NaN makes them all NaN, as it does np.percentile's."""
+    ordered = np.sort(values, axis=None)
+    if np.isnan(ordered[-1]):  # NaN sorts last
+        return np.full(len(PERCENTILES), np.nan)
+    below, above, fraction = where
+    low, high = ordered[below], ordered[above]
+    gap = high - low
+    # numpy's lerp: from the nearer end, so that a fraction of 0 or 1 gives that end exactly.
+    return np.where(fraction >= 0.5, high - gap * (1.0 - fraction), low + gap * fraction)

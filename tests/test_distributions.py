@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.distributions import PERCENTILES, DistributionRecorder
+from sim.distributions import PERCENTILES, DistributionRecorder, percentiles, positions_among
 from tests.conftest import LESSONS, experiment
 
 
@@ -55,3 +55,14 @@ def test_a_large_network_starts_with_a_longer_stride():
                                          {"units": 256, "activation": "relu"},
                                          {"units": 1, "activation": "sigmoid"}]}))
     assert trainer.distributions.stride == 8  # 131,840 weights: 6.6 times 20,000
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 11, 64, 101, 1000])
+def test_the_percentiles_are_numpys_bit_for_bit(size):
+    rng = np.random.default_rng(size)
+    for scale in (1e-9, 1.0, 1e9):
+        values = rng.standard_normal(size) * scale
+        assert np.array_equal(percentiles(values, positions_among(size)),
+                              np.percentile(values, PERCENTILES))
+    values[size // 2] = np.nan
+    assert np.isnan(percentiles(values, positions_among(size))).all()
