@@ -176,10 +176,10 @@ def prediction_view(trainer: Trainer, slice_inputs: tuple[int, int] = (0, 1)
                     ) -> PredictionView:
     """Every sample's outputs against its targets, and the slice over ``slice_inputs``."""
     dataset = trainer.dataset
+    plane = boundary_view(trainer, inputs=slice_inputs)
     return PredictionView(splits=split_points(trainer), output_names=dataset.output_names,
-                          input_names=dataset.input_names,
-                          slice=boundary_view(trainer, inputs=slice_inputs),
-                          test_result=held_out_result(trainer))
+                          input_names=dataset.input_names, slice=plane,
+                          test_result=plane.test_result)
 
 
 def split_points(trainer: Trainer) -> tuple[SplitPoints, ...]:
