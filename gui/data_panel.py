@@ -57,7 +57,7 @@ class DataPanel(QWidget):
         self.view: DataView | None = None
         self.run_ended = False
         self.test_asked = False  # the user asked to see the test set's result
-        self.plot = Plot("The data and the network's outputs", style, log_y=False)
+        self.plot = Plot("Data and fit", style, log_y=False)
         self.plot.setAspectLocked(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -182,7 +182,7 @@ class DataPanel(QWidget):
         """How many samples the picture shows now (each as a point per output, or as bars)."""
         outputs = 1 if self.image.isVisible() or self.view is None else \
             len(self.view.output_names) if not isinstance(self.view, BoundaryView) else 1
-        bars = self.output_bars.opts.get("height")
+        bars = self.target_bars.opts.get("height")
         marks = sum(len(item.data) for item in self.points.values()) + \
             (0 if bars is None else len(bars))
         return marks // outputs
@@ -226,6 +226,9 @@ class DataPanel(QWidget):
             points.clear()
         for bars in (self.target_bars, self.output_bars):
             bars.setOpts(x=[], height=[])
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks(None)  # the bars' sample numbers, if they were on
+        axis.enableAutoSIPrefix(True)
         self.note.setText("" if self.view is not None else "No data yet.")
 
     def _offer_inputs(self, names: tuple[str, ...]) -> None:
@@ -256,17 +259,18 @@ class DataPanel(QWidget):
         self.plot.setLabel("left", name)
         fit = [(FIT_COLOUR, f"the network's output {name} along {view.input_name}")]
         self.note.setText(legend_html(fit, keep_together=False) + "<br>" +
-                          self._split_key(view.splits, "each sample's target"))
+                          self._split_key(view.splits, "Points, each sample's target"))
 
     def _scatter(self, split: SplitPoints, x: np.ndarray, y: np.ndarray) -> None:
         colour = SPLIT_COLOURS[split.name]
         self.points[split.name].setData(x=x, y=y, brush=pg.mkBrush(colour),
                                         pen=pg.mkPen(POINT_EDGE_COLOUR, width=1))
 
-    def _split_key(self, splits: tuple[SplitPoints, ...], what: str) -> str:
+    def _split_key(self, splits: tuple[SplitPoints, ...], what: str, shapes: bool = True
+                   ) -> str:
         entries = [f'<span style="color:{SPLIT_COLOURS[s.name]}">&#9679;</span> {s.name} '
-                   f"({SHAPE_NAMES[s.name]}, {len(s.x)})" for s in splits]
-        return f"Points: {what}; " + ", ".join(entries) + "."
+                   f"({SHAPE_NAMES[s.name] + ', ' if shapes else ''}{len(s.x)})" for s in splits]
+        return f"{what}: " + ", ".join(entries) + "."
 
     def _draw_plane(self, view: BoundaryView) -> None:
         colours = view.class_colours if self.discrete.isChecked() else view.colours
@@ -321,7 +325,7 @@ class DataPanel(QWidget):
             if spread else ""
         self.note.setText("Each sample's output against its target: on the dashed line the "
                           f"output equals the target.{spread_note} " +
-                          self._split_key(view.splits, "one per sample and output"))
+                          self._split_key(view.splits, "Points, one per sample and output"))
 
     def _draw_bars(self, view: PredictionView, name: str) -> None:
         """Few samples: each sample's target (hollow) and output (filled) side by side."""
@@ -332,13 +336,22 @@ class DataPanel(QWidget):
         x = np.arange(len(targets), dtype=float)
         self.target_bars.setOpts(x=x - 0.2, height=targets, width=0.4, brush=None,
                                  pens=[pg.mkPen(c, width=2) for c in colours])
-        self.output_bars.setOpts(x=x + 0.2, height=np.nan_to_num(outputs), width=0.4,
-                                 brushes=[pg.mkBrush(c) for c in colours], pen=None)
+        finite = np.isfinite(outputs)  # an output that is not a number has no bar
+        self.output_bars.setOpts(x=x[finite] + 0.2, height=outputs[finite], width=0.4,
+                                 brushes=[pg.mkBrush(c) for c, f in zip(colours, finite,
+                                                                        strict=True) if f],
+                                 pen=None)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[(k, str(k + 1)) for k in range(len(x))]])
+        axis.enableAutoSIPrefix(False)  # sample numbers, never "(x0.001)"
+        self.plot.setXRange(-0.7, len(x) - 0.3, padding=0)
         self.plot.setLabel("bottom", "sample" if len(view.output_names) == 1
-                           else "sample and output")
+                           else "sample and output, in order")
         self.plot.setLabel("left", name)
+        missing = "" if finite.all() else " Outputs that are not numbers have no bar."
         self.note.setText(f"Each sample's target {name} (hollow bar) and the network's output "
-                          f"(filled bar). " + self._split_key(view.splits, "bars"))
+                          f"(filled bar).{missing} " +
+                          self._split_key(view.splits, "Colours", shapes=False))
 
     def _show_test_result(self) -> None:
         view = self.view
