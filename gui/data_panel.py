@@ -203,7 +203,9 @@ class DataPanel(QWidget):
         for widget in (self.first_input, self.second_input):
             widget.setVisible(slicing)
         self.picture.setVisible(isinstance(view, PredictionView))
-        self.discrete.setVisible(isinstance(view, BoundaryView) or slicing)
+        plane = view if isinstance(view, BoundaryView) else \
+            view.slice if isinstance(view, PredictionView) and slicing else None
+        self.discrete.setVisible(plane is not None and plane.classifies)
         if isinstance(view, CurveView):
             self._draw_curve(view)
         elif isinstance(view, BoundaryView):
@@ -273,7 +275,8 @@ class DataPanel(QWidget):
         return f"{what}: " + ", ".join(entries) + "."
 
     def _draw_plane(self, view: BoundaryView) -> None:
-        colours = view.class_colours if self.discrete.isChecked() else view.colours
+        colours = view.class_colours if self.discrete.isChecked() and view.classifies \
+            else view.colours
         # The plane washed out towards white, the points in full colour with a ring: a point
         # stands out even where the network already agrees with it.
         washed = 255.0 - (255.0 - colours.astype(np.float64)) * PLANE_STRENGTH

@@ -47,6 +47,7 @@ class BoundaryView:
     ys: np.ndarray  # the grid's y values (second input), bottom to top
     colours: np.ndarray  # uint8 (len(ys), len(xs), 3): row r is ys[r], like an image
     class_colours: np.ndarray  # the same grid in the colour of the class decided, no shades
+    classifies: bool  # the output decides classes (sigmoid, softmax, tanh), not a value
     train: np.ndarray  # (n, 2) raw training inputs
     train_colours: np.ndarray  # uint8 (n, 3): each point coloured by its target
     validation: np.ndarray
@@ -151,7 +152,7 @@ def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS,
     test, test_colours = points_of(dataset.x_test, dataset.t_test)
     return BoundaryView(
         xs=xs, ys=ys, colours=boundary.boundary_colours(shown, activation, high),
-        class_colours=boundary.class_colours(outputs, activation),
+        class_colours=boundary.class_colours(outputs, activation), classifies=not regression,
         train=train, train_colours=train_colours, validation=validation,
         validation_colours=validation_colours, test=test, test_colours=test_colours,
         meaning=_meaning(activation, outputs.shape[-1], dataset.output_names),

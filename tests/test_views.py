@@ -68,7 +68,7 @@ def test_more_than_two_inputs_show_outputs_against_targets_and_a_slice():
 def test_two_inputs_show_the_boundary_and_its_classes():
     trainer = sim.Trainer(sim.load(LESSONS / "spiral.json"))
     view = data_view(trainer)
-    assert isinstance(view, BoundaryView) and view.held == ""
+    assert isinstance(view, BoundaryView) and view.held == "" and view.classifies
     _, _, outputs = sim.boundary.decision_grid(trainer.network, trainer.dataset)
     blue = (outputs[..., 0] > 0.5)
     assert (view.class_colours[blue] == DIVERGING[-1]).all()
