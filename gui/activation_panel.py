@@ -128,8 +128,9 @@ class ActivationPanel(QWidget):
             return False
         wanted = (snapshot, self.layer(), self.followed_row)
         now = time.perf_counter()
-        if self._drawn is not None and (self._drawn == wanted or
-                                        now - self._drawn_at < PLOT_INTERVAL_SECONDS):
+        drawn = self._drawn  # the snapshot compared by identity: its arrays have no ==
+        if drawn is not None and ((drawn[0] is snapshot and drawn[1:] == wanted[1:]) or
+                                  now - self._drawn_at < PLOT_INTERVAL_SECONDS):
             return False
         self._drawn, self._drawn_at = wanted, now
         self.draw(activation_curve(snapshot, self.layer(), self.followed_row))
