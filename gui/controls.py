@@ -212,7 +212,11 @@ class ControlPanel(QScrollArea):
             return
         self.error.setText("")
         self._experiment = experiment
+        layers = len(self.document["network"]["layers"])
         self.document = to_dict(experiment)
+        if len(self.document["network"]["layers"]) != layers:
+            # The rows now: a row of a removed layer must not act on the layer after it.
+            self._fill_layers(self.document["network"]["layers"])
         self.experiment_edited.emit(experiment)
 
     def _fit_network_to_data(self, document: dict) -> None:
@@ -347,6 +351,7 @@ class ControlPanel(QScrollArea):
         while (item := self.layers_box.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
+                widget.hide()  # at once: deleted later, it could still be clicked till then
                 widget.deleteLater()
         for index, layer in enumerate(layers[:-1]):
             self.layers_box.addWidget(self._layer_row(index, layer))

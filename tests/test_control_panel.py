@@ -66,3 +66,21 @@ def test_the_test_fraction_is_a_control_beside_the_validation_fraction(qtbot):
     assert edited[-1].data.test_fraction == 0.1
     panel.data_kind.setCurrentText("moons")  # another kind keeps the held-out shares
     assert edited[-1].data.test_fraction == 0.1
+
+
+def test_removing_hidden_layers_one_after_another_never_removes_the_output(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    start = experiment(network={"inputs": 2, "layers": [
+        {"units": 3, "activation": "tanh"}, {"units": 2, "activation": "tanh"},
+        {"units": 1, "activation": "sigmoid"}]})
+    panel, edited = panel_on(qtbot, start)
+    for hidden in (1, 0):
+        box = panel.layers_box
+        rows = [box.itemAt(k).widget() for k in range(box.count())]
+        assert len(rows) == hidden + 1  # the rows follow each edit, not only a reload
+        remove = next(b for b in rows[-1].findChildren(QPushButton) if b.text() == "✕")
+        qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+        assert len(edited[-1].network.layers) == hidden + 1
+        assert edited[-1].network.layers[-1].activation.kind == "sigmoid"
