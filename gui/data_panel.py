@@ -57,8 +57,7 @@ class DataPanel(QWidget):
         self.view: DataView | None = None
         self.run_ended = False
         self.test_asked = False  # the user asked to see the test set's result
-        self.plot = Plot("Data and fit", style, log_y=False)
-        self.plot.setAspectLocked(False)
+        self.plot = Plot("Data and fit", style, log_y=False, steps=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.diagonal = self.plot.plot(pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.5,
@@ -92,6 +91,9 @@ class DataPanel(QWidget):
     def _build_controls(self) -> None:
         self.equal_aspect = QCheckBox("Equal aspect")
         self.equal_aspect.setToolTip("One unit the same length on both axes")
+        # On by default: a circle in the input plane looks like one, a slope of 2 looks steep.
+        self.equal_aspect.setChecked(True)
+        self.plot.setAspectLocked(True, 1.0)
         self.equal_aspect.toggled.connect(self._set_aspect)
         self.discrete = QCheckBox("Classes only")
         self.discrete.setToolTip("Colour the plane by the class the network decides, without "
@@ -198,6 +200,7 @@ class DataPanel(QWidget):
     def show_view(self, view: DataView | None) -> None:
         self.view = view
         self._clear()
+        self.plot.setAspectLocked(self.equal_aspect.isChecked(), 1.0)
         slicing = isinstance(view, PredictionView) and \
             self.picture.currentIndex() == SLICE
         for widget in (self.first_input, self.second_input):
@@ -332,6 +335,7 @@ class DataPanel(QWidget):
 
     def _draw_bars(self, view: PredictionView, name: str) -> None:
         """Few samples: each sample's target (hollow) and output (filled) side by side."""
+        self.plot.setAspectLocked(False)  # a sample number against a value: no common unit
         targets = np.concatenate([split.t.reshape(-1) for split in view.splits])
         outputs = np.concatenate([split.y.reshape(-1) for split in view.splits])
         colours = [SPLIT_COLOURS[split.name] for split in view.splits

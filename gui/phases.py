@@ -166,6 +166,15 @@ class CaptionPanel(QWidget):
     def follow_automatically(self) -> None:
         self.sample.setValue(0)
 
+    def follow(self, sample: int | None) -> None:
+        """Follow a training sample (from 0; a lesson's view checked it exists), or None:
+        automatically."""
+        if sample is None:
+            self.follow_automatically()
+            return
+        self.sample.setMaximum(max(self.sample.maximum(), sample + 1))
+        self.sample.setValue(sample + 1)
+
     def show_snapshot(self, snapshot: Snapshot, walking: bool,
                       marked: Quantity | None = None) -> None:
         """Caption the snapshot's phase; ``walking``: it was reached phase by phase;

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QIcon,
     QKeySequence,
     QResizeEvent,
     QShowEvent,
@@ -29,14 +30,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSlider,
     QToolBar,
     QWidget,
 )
 
 import sim
-from sim import lessons, palette
+from sim import lessons, notation, palette
 from sim.address import ParameterAddress
+from sim.lesson_view import play_speed
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
@@ -44,6 +45,7 @@ from .activation_panel import ActivationPanel
 from .canvas import NetworkCanvas, Selection
 from .compare import Comparison
 from .controls import ControlPanel
+from .desktop_entry import icon_path
 from .files import Document
 from .health_plots import HealthPlots
 from .health_views import HealthViews
@@ -54,25 +56,27 @@ from .phases import CaptionPanel
 from .plots import LivePlots
 from .presentation import LectureLayout, Presentation
 from .quiz import Quiz
+from .recorder import RecordingControl
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
+from .speed import SpeedControl
 from .status import RunStatus, message_box_text, status_line_text
-from .style import Style
+from .style import Style, primary_button_sheet
 from .views_panel import ViewsPanel
 
 FRAME_MS = 16
 PATHS_HEIGHT = 42  # per cent of the window's height the Paths panel takes when shown
-# Speed slider positions: steps per second, the last one meaning as fast as possible.
-SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
 TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
 MENUS: tuple[tuple[str, Entries], ...] = (
     ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
-               "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
+               "export_canvas", "export_plots", "export_history", "copy_canvas", None, "record",
+               None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck", None, "quiz")),
-    ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
-               "smaller", "full_screen", None, "themes", "colour_maps", None, "Controls",
+    ("&View", ("mode", "lock_colours", "paths", "compare", "stop_comparing", None,
+               "presentation", "larger", "smaller", "full_screen", None, "themes",
+               "colour_maps", None, "Controls",
                "Data and landscape", "Plots", "Health", "Inspector", "Activation", "Lesson",
                "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
@@ -85,10 +89,12 @@ class MainWindow(QMainWindow):
     def __init__(self, experiment: sim.Experiment, settings: QSettings | None = None,
                  path: Path | None = None) -> None:
         super().__init__()
+        self.setWindowIcon(QIcon(str(icon_path())))
         self.settings = settings or QSettings()
         self.force_close = False  # close without asking about unsaved changes (quit-after)
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
+        self.opened_view = experiment.view  # the view the window last opened on (open_view)
         self.run = RunController(experiment, self)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
@@ -102,6 +108,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
+        self.recording = RecordingControl({"window": self, "canvas": self.canvas}, self)
         self._docks()
         self.comparison = Comparison(self.run, self.style_, self)
         self.comparison_dock = self._dock("Side by side", self.comparison.panel,
@@ -117,6 +124,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._restore_layout()
         self.document.opened(path)
+        self.open_view(experiment)
         self.apply_style(self.style_)
         self.presentation.set_scheme(self.presentation.scheme)
         self.frame_timer = QTimer(self)
@@ -157,7 +165,6 @@ class MainWindow(QMainWindow):
         self.activations = ActivationPanel(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
-        self.views.open_lesson_view(experiment.view)
         self.lesson = LessonPanel()
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
@@ -197,6 +204,10 @@ class MainWindow(QMainWindow):
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
+        # The panels a lesson's view may bring to the front (sim.lesson_view.PANELS).
+        self.panel_docks = {"controls": self.controls_dock, "plots": self.plots_dock,
+                            "inspector": self.inspector_dock, "lesson": self.lesson_dock,
+                            "step_by_step": self.captions_dock}
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock,
                    self.activation_dock],
@@ -233,6 +244,9 @@ class MainWindow(QMainWindow):
                        "inputs"),
             ActionSpec("copy_canvas", "Copy network picture", d.copy_canvas, ("Ctrl+Shift+C",),
                        "Copy the network to the clipboard"),
+            ActionSpec("record", "Record…", self.recording.toggle, ("Ctrl+Shift+R",),
+                       "Record the window or the canvas while you play or step, as an "
+                       "animated GIF or an MP4 video for slides; again to stop"),
             ActionSpec("play", "Play", run.toggle_play, ("Space",), "Play or pause training"),
             ActionSpec("step", "Step", run.step, ("Shift+Right",),
                        "One whole iteration: forward, loss, backward, update"),
@@ -251,6 +265,12 @@ class MainWindow(QMainWindow):
                        "its numbers; Enter checks it, Esc shows it", checkable=True),
             ActionSpec("mode", "Next colour mode", self.cycle_mode, ("G",),
                        "Colour edges by weight, gradient or last update"),
+            ActionSpec("lock_colours", "Fixed colour range", self.set_range_locked, ("L",),
+                       "Keep the gradient and update colours on one absolute range (the "
+                       "lesson's, or the first shown) while training goes on; off: the range "
+                       f"follows the values on show. A magnitude below "
+                       f"{notation.number(palette.TINY)} is drawn as 0, in grey",
+                       checkable=True),
             ActionSpec("paths", "Show paths", self.show_paths, ("P",),
                        "The selected weight's gradient for the followed sample as a sum over "
                        "the paths from it to the outputs: on the canvas and in the Paths panel",
@@ -278,21 +298,22 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         self.addToolBar(bar)
         fill(bar, TOOLBAR, self._actions)
+        # Play is the first thing to press: the one button drawn as the primary one.
+        self.play_button = bar.widgetForAction(self.action("play"))
+        self.play_button.setObjectName("primary")
         bar.addSeparator()
-        bar.addWidget(QLabel(" speed "))
-        self.speed = QSlider(Qt.Orientation.Horizontal)
-        self.speed.setRange(0, len(SPEEDS) - 1)
-        self.speed.setValue(len(SPEEDS) - 1)
-        self.speed.setFixedWidth(140)
-        bar.addWidget(self.speed)
-        self.speed_label = QLabel(" max ")
-        bar.addWidget(self.speed_label)
+        self.speed_control = SpeedControl()
+        self.speed, self.speed_label = self.speed_control.slider, self.speed_control.label
+        bar.addWidget(self.speed_control)
         bar.addSeparator()
         bar.addWidget(QLabel(" colour edges by "))
         self.mode_box = QComboBox()
         for mode in palette.MODES:
             self.mode_box.addItem(palette.MODE_TITLES[mode], mode)
         bar.addWidget(self.mode_box)
+        fill(bar, ("lock_colours",), self._actions)
+        self.action("lock_colours").setIconText("fixed range")  # short, for the toolbar
+        self.action("lock_colours").setChecked(self.canvas.range_locked)
 
     def _menus(self) -> None:
         p = self.presentation
@@ -336,6 +357,9 @@ class MainWindow(QMainWindow):
         run.comparison_stopped.connect(self.comparison_dock.hide)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
+        self.recording.recording_changed.connect(
+            lambda on: self.action("record").setText("Stop recording" if on else "Record…"))
+        self.recording.ended.connect(lambda result: self.statusBar().showMessage(result, 30000))
         self.document.error.connect(self.show_error)
         self.document.changed.connect(self.update_title)
         self.presentation.toggled.connect(self._presentation_toggled)
@@ -349,18 +373,20 @@ class MainWindow(QMainWindow):
         self.action("quiz").setChecked(self.quiz.on)  # a lesson may have turned it on
         self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)
-        self.speed.valueChanged.connect(self._speed_changed)
+        self.speed_control.speed_changed.connect(run.set_speed)
         self.mode_box.currentIndexChanged.connect(
             lambda index: self.set_mode(self.mode_box.itemData(index)))
+        run.shown.connect(self._show_mode)
+        run.walking_changed.connect(lambda _: self._show_mode())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
-            # Every experiment opens on its pictures: the data with the network's fit, or the
-            # landscape of the weight a lesson names.
+            # Every experiment opens on its pictures (see _raise_view_docks).
+            experiment = self.run.experiment
             if not self.run.comparing:  # else its dock is the one to see
-                self.views_dock.raise_()
+                self._raise_view_docks(experiment)
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],
@@ -382,9 +408,26 @@ class MainWindow(QMainWindow):
 
     def set_mode(self, mode: str) -> None:
         self.canvas.set_mode(mode)
-        index = self.mode_box.findData(mode)
-        if index != self.mode_box.currentIndex():
-            self.mode_box.setCurrentIndex(index)
+        self._show_mode()
+
+    @Slot()
+    def _show_mode(self) -> None:
+        """The combo box says what the edges show: while walking phases, the phase's own
+        quantity (a backward phase's gradients), and it waits until the walk ends."""
+        shown = self.canvas.shown_mode
+        forced = shown != self.canvas.mode
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(self.mode_box.findData(shown))
+        self.mode_box.blockSignals(False)
+        self.mode_box.setEnabled(not forced)
+        self.mode_box.setToolTip(
+            "While you step phase by phase, each phase colours the edges by what it computed; "
+            "Play or Step to choose again" if forced else "What the edges' colours show (G)")
+
+    @Slot(bool)
+    def set_range_locked(self, locked: bool) -> None:
+        self.canvas.set_range_locked(locked)
+        self.action("lock_colours").setChecked(locked)
 
     @Slot(bool)
     def show_paths(self, shown: bool) -> None:
@@ -410,12 +453,6 @@ class MainWindow(QMainWindow):
     def _paths_dock_toggled(self, visible: bool) -> None:
         if not visible and self.run_views.paths_shown:  # the panel was closed
             self.show_paths(False)
-
-    @Slot(int)
-    def _speed_changed(self, position: int) -> None:
-        speed = SPEEDS[position]
-        self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
-        self.run.set_speed(speed)
 
     @Slot(object)
     def _experiment_edited(self, experiment: sim.Experiment) -> None:
@@ -486,10 +523,36 @@ class MainWindow(QMainWindow):
         self.controls.set_experiment(experiment)
         self.lesson.show_experiment(experiment)
         self.views.forget()
-        if self.views.open_lesson_view(experiment.view):
-            self.views_dock.raise_()
+        if source is None and experiment.view == self.opened_view:  # an edit rebuilt the run
+            self.canvas.set_colour_ranges(dict(experiment.view.colour_ranges))
+            self.views.open_lesson_view(experiment.view)  # the user's speed and mode stay
+        else:
+            self.open_view(experiment)
+        self._raise_view_docks(experiment)
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
+            for name in experiment.view.panels:  # unless the lesson asks for other panels
+                self.panel_docks[name].raise_()
+
+    def open_view(self, experiment: sim.Experiment) -> None:
+        """Open on what the experiment's view asks for (sim.lesson_view): its speed, colour
+        mode and fixed colour ranges, its landscape's weights and its followed sample."""
+        view = experiment.view
+        self.opened_view = view
+        self.speed_control.set_lesson_speed(play_speed(view))
+        self.set_mode(view.colour)
+        self.canvas.set_colour_ranges(dict(view.colour_ranges))
+        self.views.open_lesson_view(view)
+        self.captions.follow(view.sample)
+
+    def _raise_view_docks(self, experiment: sim.Experiment) -> None:
+        """Every experiment opens on its pictures (the data with the network's fit, or the
+        landscape or side view a lesson names); then the panels the lesson names."""
+        view = experiment.view
+        self.views_dock.raise_()
+        for name in view.panels:
+            self.panel_docks[name].show()
+            self.panel_docks[name].raise_()
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
@@ -520,7 +583,8 @@ class MainWindow(QMainWindow):
         self.setFont(font)
         for bar in (self.menuBar(), self.statusBar()):
             bar.setFont(font)
-        self.run_status.label.setFont(style.font(1.2, bold=True))
+        self.run_status.apply_style(style)
+        self.play_button.setStyleSheet(primary_button_sheet(style))
         self.canvas.set_style(style)
         self.plots.apply_style(style)
         self.health.apply_style(style)
@@ -569,6 +633,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        self.recording.wait()  # the file is complete before the app goes
         self.frame_timer.stop()
         self.run.shutdown()
         super().closeEvent(event)

@@ -138,3 +138,15 @@ def test_show_brings_a_panel_to_the_front_and_an_unknown_one_is_refused(tmp_path
         "backprop-studio: --show: no panel is called 'Nothing'; the panels are Activation, "
         "Controls, Data and landscape, Health, Inspector, Lesson, Paths, Plots, Side by side, "
         "Step by step"]
+
+
+def test_a_screenshot_waits_for_the_steps_asked_for(tmp_path: Path):
+    # The quit time passes long before 300 steps of an 8-layer network can be taken on a busy
+    # machine; the picture (and so the exit) waits for them.
+    shot = tmp_path / "vanishing.png"
+    result = run_app(str(ROOT / "assets" / "lessons" / "vanishing-sigmoid.json"), "--steps",
+                     "300", "--quit-after", "0.1", "--stats", "--screenshot", str(shot),
+                     "--size", "800x600")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["steps"] == 300
+    assert not QImage(str(shot)).isNull()
