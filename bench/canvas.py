@@ -1,5 +1,6 @@
 """Canvas paint time per network size and colour mode (offscreen, antialiased), side by side
-with a plain binned ``drawLines`` of the same edges.
+with a plain binned ``drawLines`` of the same edges; and the spiral's 2-16-16-1 network with
+its neuron maps drawn on the nodes (the baseline draws its edges alone).
 
 Each network is trained a few steps so every mode has values to show. For each mode, the
 canvas and the baseline are painted into an image of the same size through the same path
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import sim
 from gui.canvas import NetworkCanvas
+from gui.neuron_maps import NodeMaps
 from gui.style import light_style
 
 NETWORKS = {  # label: (inputs, hidden widths, outputs)
@@ -40,11 +42,26 @@ NETWORKS = {  # label: (inputs, hidden widths, outputs)
     "6x8": (8, [8] * 5, 8),
     "10x64": (64, [64] * 9, 64),
 }
+WITH_MAPS = "2-16-16-1 + neuron maps"  # the spiral lesson's network, maps on every node
 SIZE = (1100, 800)
 # The baseline of 10x64 paints ~40k antialiased lines (about half a second a frame), so each
 # measurement stops after this long once it has a few frames.
 FRAME_BUDGET_SECONDS = 2.0
 MIN_FRAMES = 3
+
+
+def with_neuron_maps(canvas: NetworkCanvas) -> None:
+    """The spiral lesson's network, trained a little, with its neuron maps on the canvas."""
+    trainer = sim.Trainer(sim.load(Path(__file__).resolve().parents[1] / "assets" / "lessons"
+                                   / "spiral.json"))
+    trainer.run(steps=50)
+    canvas.set_snapshot(trainer.snapshot())
+    pictures = NodeMaps(canvas.style_, canvas.scheme)
+    pictures.set_maps(sim.neuron_maps.neuron_maps(trainer.network, trainer.dataset))
+    canvas.set_node_pictures(pictures)
+    if not any(canvas.picture_half_sizes(canvas.geometry_for_paint())):
+        raise RuntimeError(f"the neuron maps have no room at {canvas.width()}x"
+                           f"{canvas.height()}: nothing would be measured")
 
 
 def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapshot.Snapshot:
@@ -117,10 +134,13 @@ def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS)
 def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dict]:
     """One row per network and mode: the canvas's and the baseline's median ms per paint."""
     rows = []
-    for label, shape in NETWORKS.items():
+    for label in [*NETWORKS, WITH_MAPS]:
         canvas = NetworkCanvas(light_style())
         canvas.resize(*size)
-        canvas.set_snapshot(trained_snapshot(*shape))
+        if label == WITH_MAPS:
+            with_neuron_maps(canvas)
+        else:
+            canvas.set_snapshot(trained_snapshot(*NETWORKS[label]))
         for mode in sim.palette.MODES:
             canvas.set_mode(mode)
             baseline = PlainBinnedLines(canvas)

@@ -1,9 +1,12 @@
-"""Loss landscape and decision boundary grids: milliseconds per grid, beside a plain loop.
+"""Loss landscape, decision boundary and neuron map grids: milliseconds per grid, beside a
+plain loop.
 
 For each network, a 64 x 64 loss surface over two weights of each layer (the first layer's
 are the dearest: everything above them is recomputed per grid point), a 101-point loss curve,
-and the 100 x 100 and 512 x 512 decision boundaries. The reference is what the grid replaces:
-one ``network.loss_value`` per grid point. Medians and minima of wall-clock time. Run:
+the 100 x 100 and 512 x 512 decision boundaries and the 48 x 48 neuron maps of every unit
+(the app's; issue 11 asks for under 10 ms on a 2-16-16-1 network, measured on its own). The
+reference is what the grid replaces: one ``network.loss_value`` per grid point. Medians and
+minima of wall-clock time. Run:
 
     python bench/landscape.py [--repeats 9] [--json]
 """
@@ -24,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim
-from sim import boundary, landscape
+from sim import boundary, landscape, neuron_maps
 from sim.address import ParameterAddress
 
 CASES = (  # (label, hidden widths, hidden activation, output, classes, samples)
@@ -32,6 +35,8 @@ CASES = (  # (label, hidden widths, hidden activation, output, classes, samples)
     ("2-16-16-16-3 relu, softmax", (16, 16, 16), "relu", "softmax", 3, 300),
 )
 REFERENCE = "reference: 4096 x loss_value"  # what the grids replace: one loss per grid point
+NEURON_MAPS = "neuron maps 48x48, every unit"
+NEURON_MAPS_NETWORK = "2-16-16-1 tanh, bce"  # the network of issue 11's target
 
 
 def trainer(hidden: tuple[int, ...], activation: str, output: str, classes: int,
@@ -74,6 +79,7 @@ def grids(run: sim.Trainer) -> dict[str, Callable[[], object]]:
     calls["curve 101, layer 1"] = lambda: landscape.loss_curve(network, x, t, loss, 0.0, 0.0, 0)
     calls["boundary 100x100"] = lambda: boundary.decision_grid(network, dataset, 100)
     calls["boundary 512x512"] = lambda: boundary.decision_grid(network, dataset, 512)
+    calls[NEURON_MAPS] = lambda: neuron_maps.neuron_maps(network, dataset, 48)
     calls[REFERENCE] = lambda: [network.loss_value(x, t, loss) for _ in range(64 * 64)]
     return calls
 
@@ -87,6 +93,11 @@ def measure(repeats: int) -> list[dict]:
             median, minimum = milliseconds(call, 1 if name == REFERENCE else repeats)
             rows.append({"network": label, "samples": run.dataset.x_train.shape[0],
                          "grid": name, "median_ms": median, "min_ms": minimum})
+    run = trainer((16, 16), "tanh", "sigmoid", 1, 200)
+    median, minimum = milliseconds(
+        lambda: neuron_maps.neuron_maps(run.network, run.dataset, 48), repeats)
+    rows.append({"network": NEURON_MAPS_NETWORK, "samples": run.dataset.x_train.shape[0],
+                 "grid": NEURON_MAPS, "median_ms": median, "min_ms": minimum})
     return rows
 
 

@@ -69,7 +69,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="an experiment or lesson file (default: the XOR lesson)")
     parser.add_argument("--play", action="store_true", help="start training at once")
     parser.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
-                        help=f"quit after this long (also ${QUIT_AFTER_VARIABLE})")
+                        help=f"quit this long after the experiment is first shown (also "
+                             f"${QUIT_AFTER_VARIABLE})")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="save the window as PNG just before quitting")
     parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
@@ -188,7 +189,7 @@ def _trainable(path: Path) -> sim.Experiment:
     not a number, a saved state that does not fit), so that a file named on the command line
     is refused here, in one line naming the file and the field, and not after the window
     opened. (A problem of the file as a whole names the file already.)"""
-    from .worker import check_trainable  # Qt is loaded once the platform is prepared
+    from .session import check_trainable
 
     try:
         experiment = sim.load(path)
@@ -244,7 +245,6 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     if args.colour is not None:
         window.set_mode(args.colour)
-    started = time.perf_counter()
     prepared: list[bool] = []  # [True] once the --steps and --phases asked for are done
     quiz_on = None
     if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
@@ -267,7 +267,20 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         # The picture waits for the steps and phases asked for, however long they take.
         quit_timer.timeout.connect(partial(_finish_when, window, prepared,
                                            partial(_finish, window, args.screenshot, failures)))
-        quit_timer.start(int(args.quit_after * 1000))
+    # The clock (--quit-after, --stats) starts when the experiment is first on screen, or
+    # when it cannot be: the training process takes a moment to start, more on a busy machine.
+    started: list[float] = []
+
+    def start_clock() -> None:
+        if not started:
+            started.append(time.perf_counter())
+            if args.quit_after is not None:
+                quit_timer.start(int(args.quit_after * 1000))
+
+    if window.snapshot is not None:
+        start_clock()
+    window.run.shown.connect(start_clock)
+    window.run.error.connect(start_clock)
     previous_handlers = _close_on_signals(window)
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run its signal handlers
@@ -282,7 +295,7 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     pulse.stop()
     if args.record is not None and window.recording.last_problem:
         failures.append(window.recording.last_problem)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started[0] if started else 0.0
     if args.stats:
         print(json.dumps(_stats(window, elapsed)), flush=True)
     window.deleteLater()  # widgets go before the QApplication, or a headless exit may crash

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
@@ -45,6 +46,7 @@ LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or w
 LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
 STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
 MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
+NAME_GAP = 10  # pixels (at scale 1) between an output's picture and its name, and after it
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,24 @@ class PathHighlight:
     every: dict[int, LayerEdges]
     listed: dict[int, LayerEdges] | None = None  # None: the paths' numbers are not computed yet
     chosen: dict[int, LayerEdges] | None = None
+
+
+class NodePictures(Protocol):
+    """Pictures drawn in place of the nodes of the hidden and output layers (the neuron maps
+    of gui.neuron_maps): each a square centred on its node."""
+
+    def half_sizes(self, nodes: list[np.ndarray], radius: float, right: float,
+                   below: float) -> list[float]:
+        """Per column, half the side of its pictures for nodes at these positions (as the
+        canvas lays them out) and of this radius, none reaching past x = ``right``, each
+        leaving ``below`` pixels free under it (for its value) before the next; 0 for a
+        column drawn as discs."""
+        ...
+
+    def paint(self, painter: QPainter, nodes: list[np.ndarray], halves: list[float],
+              selected: tuple[int, int] | None) -> None:
+        """Draw the pictures (``selected``: the selected node's column and unit)."""
+        ...
 
 
 # How the paths are drawn over the faded network: every path and the listed ones in the
@@ -140,6 +160,7 @@ class NetworkCanvas(QWidget):
     """Draws a Snapshot of the network; reports hovering, selection and weight edits."""
 
     selection_changed = Signal(object)  # Selection or None
+    hover_changed = Signal(object)  # the Selection under the mouse, or None
     edit_requested = Signal(object)  # Selection of a weight or bias to edit
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
@@ -156,6 +177,7 @@ class NetworkCanvas(QWidget):
         self.selection: Selection | None = None
         self.hover: Selection | None = None
         self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
+        self.node_pictures: NodePictures | None = None  # drawn over the nodes, if any
         # Fixed colour ranges: the top of each mode's range, a lesson's (view.colour_ranges)
         # or the first range a locked magnitude mode showed; see current_scale.
         self.colour_ranges: dict[str, float] = {}
@@ -232,6 +254,11 @@ class NetworkCanvas(QWidget):
     def set_paths(self, paths: PathHighlight | None) -> None:
         """Highlight the paths of a weight (None: show the network alone)."""
         self.paths = paths
+        self.update()
+
+    def set_node_pictures(self, pictures: NodePictures | None) -> None:
+        """Draw these pictures over the hidden and output nodes (None: the nodes alone)."""
+        self.node_pictures = pictures
         self.update()
 
     # ------------------------------------------------------------------ what is shown
@@ -344,6 +371,26 @@ class NetworkCanvas(QWidget):
         s = self._drawn()
         a = s.layers[column - 1].delta if self.shows_delta(column) else s.activations(column)
         return None if a is None else a[row]
+
+    def picture_half_sizes(self, geometry: _Geometry) -> list[float]:
+        """Per column, half the side of the pictures drawn over its nodes; 0 where there are
+        none (none set, or walking phase by phase: the nodes show the followed sample's a
+        and δ)."""
+        if self.node_pictures is None or self.walking_phase() is not None:
+            return [0.0] * geometry.columns
+        # The outputs' names need room right of the last column (see _draw_names).
+        metrics = self._metrics(self.style_.small_font)
+        names = self._drawn().output_names
+        room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
+        right = self.width() - room - NAME_GAP * self.style_.scale
+        # The nodes' values, where the canvas prints them, go under the pictures.
+        below = metrics.height() + 8 * self.style_.scale if self._labels_readable(geometry) \
+            else 0.0
+        return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
+
+    def _node_reach(self, geometry: _Geometry) -> list[float]:
+        """Per column, how far a node's drawing reaches from its centre: disc or picture."""
+        return [max(geometry.radius, half) for half in self.picture_half_sizes(geometry)]
 
     # ------------------------------------------------------------------ geometry
 
@@ -563,7 +610,10 @@ class NetworkCanvas(QWidget):
         outline = QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6))
         highlight = QPen(self.style_.accent, outline.widthF() * 2.5)
         empty = QBrush(self.style_.node_empty)
+        halves = self.picture_half_sizes(geometry)
         for column, points in enumerate(geometry.nodes):
+            if halves[column]:
+                continue  # drawn as pictures, below
             colours = self._node_colours(column)
             if len(points) > STRIP_UNITS:
                 self._draw_strip(painter, points, r, colours)
@@ -575,6 +625,11 @@ class NetworkCanvas(QWidget):
                                else outline)
                 painter.setBrush(brush)
                 painter.drawEllipse(QPointF(x, y), r, r)
+        if any(halves) and self.node_pictures is not None:
+            selected = self.selection
+            self.node_pictures.paint(painter, geometry.nodes, halves, None if selected is None
+                                     or selected.kind != "node" else (selected.layer,
+                                                                      selected.j))
         painter.setPen(QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6)))
         painter.setBrush(QBrush(self.style_.bias_fill))
         for bias in geometry.bias:
@@ -596,7 +651,7 @@ class NetworkCanvas(QWidget):
             painter.fillRect(rect, self.style_.node_empty)
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(rect, _rgb_image(colours[:, None, :]))
+            painter.drawImage(rect, rgb_image(colours[:, None, :]))
         painter.setPen(QPen(self.style_.foreground, 1.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect)
@@ -654,6 +709,7 @@ class NetworkCanvas(QWidget):
         """Each node's number below it; "δ" before it while the backward pass is shown, unless
         the node carries its name."""
         font = self.style_.small_font
+        reach = self._node_reach(geometry)
         for column, points in enumerate(geometry.nodes):
             values = self.node_values(column)
             if values is None:
@@ -661,7 +717,7 @@ class NetworkCanvas(QWidget):
             prefix = "δ " if self.shows_delta(column) and not named else ""
             for j, (x, y) in enumerate(points.tolist()):
                 text = prefix + name.number(float(values[j]))
-                self._text(painter, QPointF(x, y + geometry.radius + 4 * self.style_.scale),
+                self._text(painter, QPointF(x, y + reach[column] + 4 * self.style_.scale),
                            text, font, self.style_.foreground, centred=True, below=True)
 
     def _draw_names(self, painter: QPainter, geometry: _Geometry) -> None:
@@ -673,12 +729,13 @@ class NetworkCanvas(QWidget):
         s = self._drawn()
         inputs = [name.input_label(j, s.input_names)
                   for j in range(len(geometry.nodes[0]))]
+        reach = self._node_reach(geometry)
         for points, names, left in ((geometry.nodes[0], inputs, True),
                                     (geometry.nodes[-1], list(s.output_names), False)):
             if len(points) > 1 and np.diff(points[:, 1]).min() < height:
                 continue  # too close together to name each one
             for j, (x, y) in enumerate(points.tolist()[:len(names)]):
-                at = QPointF(x - geometry.radius - gap if left else x + geometry.radius + gap, y)
+                at = QPointF(x - geometry.radius - gap if left else x + reach[-1] + gap, y)
                 self._named_text(painter, at, names[j], font, self.style_.foreground, right=left)
 
     def _draw_edge_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
@@ -688,8 +745,7 @@ class NetworkCanvas(QWidget):
         font = self.style_.small_font
         metrics = self._metrics(font)
         taken: list[QRectF] = []  # labels placed so far, and the nodes
-        r = geometry.radius
-        for points in geometry.nodes:
+        for points, r in zip(geometry.nodes, self._node_reach(geometry), strict=True):
             taken += [QRectF(x - r, y - r, 2 * r, 2 * r) for x, y in points.tolist()]
         for l in range(1, geometry.columns):
             if l in heat or self.pending(l):
@@ -971,10 +1027,12 @@ class NetworkCanvas(QWidget):
             return None
         geometry = self.geometry_for_paint()
         p = np.array([point.x(), point.y()])
+        halves = self.picture_half_sizes(geometry)
         for column, nodes in enumerate(geometry.nodes):
-            distance = np.hypot(*(nodes - p).T)
+            half = halves[column]
+            distance = np.abs(nodes - p).max(axis=1) if half else np.hypot(*(nodes - p).T)
             j = int(np.argmin(distance))
-            if distance[j] <= geometry.radius * 1.1:
+            if distance[j] <= (half or geometry.radius * 1.1):  # a picture: anywhere on it
                 return Selection("node", column, j)
         heat = self.heat_map_layers()
         for l in heat:
@@ -1051,6 +1109,7 @@ class NetworkCanvas(QWidget):
         item = self.item_at(point)
         if item != self.hover:
             self.hover = item
+            self.hover_changed.emit(item)
             if item is None:
                 QToolTip.hideText()
             else:
@@ -1116,10 +1175,10 @@ def _fits(item: Selection, snapshot: Snapshot) -> bool:
 
 def _image(ramp: np.ndarray, bins: np.ndarray) -> QImage:
     """A (rows, columns) array of colour bins as an RGB image, one pixel per cell."""
-    return _rgb_image(palette.bin_colours(ramp, bins))
+    return rgb_image(palette.bin_colours(ramp, bins))
 
 
-def _rgb_image(colours: np.ndarray) -> QImage:
+def rgb_image(colours: np.ndarray) -> QImage:
     """A (rows, columns, 3) uint8 array as a QImage of its own."""
     colours = np.ascontiguousarray(colours, dtype=np.uint8)
     rows, columns = colours.shape[:2]

@@ -1,9 +1,9 @@
 """What the training worker can be asked: one small frozen value per request.
 
-The GUI thread puts these on the worker's queue (`gui.worker.TrainingWorker.send`, or the
-worker's methods of the same names); the worker runs them in order, between two phases, never
-inside one. They are plain picklable data (experiments, paths, numbers), so the same requests
-could cross to a trainer in another process without the rest of the app noticing.
+The GUI thread sends these through the worker (`gui.worker.TrainingWorker.send`, or the
+worker's methods of the same names), which passes them down a pipe to the training process
+(`gui.session`); it runs them in order, between two phases, never inside one. They are plain
+picklable data (experiments, paths, numbers), pickled only between the app's own processes.
 """
 
 from __future__ import annotations
@@ -97,11 +97,12 @@ class SetSpeed:
 @dataclass(frozen=True)
 class SetViews:
     """Which side pictures to compute: the data view (None: none; else the two inputs, from 0,
-    of a slice when there are more than two), and the loss landscape over up to two
-    parameters (None: no landscape)."""
+    of a slice when there are more than two), the loss landscape over up to two parameters
+    (None: no landscape), and the neuron maps drawn on the canvas's nodes."""
 
     data: tuple[int, int] | None
     addresses: tuple[ParameterAddress, ...] | None
+    neurons: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class ExportHistory:
 
 @dataclass(frozen=True)
 class ReportStatus:
-    """Answer with a `gui.worker.WorkerStatus` (diagnostics; changes nothing)."""
+    """Answer with a `gui.session.WorkerStatus` (diagnostics; changes nothing)."""
 
 
 Command = (Play | Pause | Step | StepPhase | RunEpochs | RunSteps | Reset | Load | Read | Apply

@@ -212,10 +212,11 @@ class ControlPanel(QScrollArea):
             return
         self.error.setText("")
         self._experiment = experiment
-        layers = len(self.document["network"]["layers"])
+        layers_before = len(self.document["network"]["layers"])
         self.document = to_dict(experiment)
-        if len(self.document["network"]["layers"]) != layers:
-            # The rows now: a row of a removed layer must not act on the layer after it.
+        if len(self.document["network"]["layers"]) != layers_before:
+            # A layer added or removed: the rows follow at once, so that no button of a row
+            # that has gone (a second quick click on ✕) edits another layer.
             self._fill_layers(self.document["network"]["layers"])
         self.experiment_edited.emit(experiment)
 

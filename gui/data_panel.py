@@ -72,6 +72,8 @@ class DataPanel(QWidget):
                        for name in SPLITS}
         for item in self.points.values():
             self.plot.addItem(item)
+        self._points_shown: dict[str, tuple[np.ndarray, ...]] = {}  # what each scatter shows
+        self._points_drawn: set[str] = set()
         self._build_controls()
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -219,7 +221,22 @@ class DataPanel(QWidget):
                 self._draw_plane(view.slice)
             else:
                 self._draw_predictions(view)
+        for name in set(self.points) - self._points_drawn:
+            self._points_shown.pop(name, None)
+            self.points[name].clear()
         self._show_test_result()
+
+    def _set_points(self, name: str, arrays: tuple[np.ndarray, ...], **data: object) -> None:
+        """Give a split's scatter its points, unless it shows these already: the points change
+        only with the data, while the picture changes five times a second as training runs,
+        and giving a scatter its points again draws every symbol again (30 ms for 300)."""
+        self._points_drawn.add(name)
+        shown = self._points_shown.get(name)
+        if shown is not None and len(shown) == len(arrays) and all(
+                np.array_equal(new, old) for new, old in zip(arrays, shown, strict=True)):
+            return
+        self._points_shown[name] = tuple(np.array(a, copy=True) for a in arrays)
+        self.points[name].setData(**data)
 
     def _clear(self) -> None:
         self.image.clear()
@@ -227,8 +244,7 @@ class DataPanel(QWidget):
         self.diagonal.setData([], [])
         for item in self.fits:
             item.setData([], [])
-        for points in self.points.values():
-            points.clear()
+        self._points_drawn = set()  # the splits whose points this view draws
         for bars in (self.target_bars, self.output_bars):
             bars.setOpts(x=[], height=[])
         axis = self.plot.getAxis("bottom")
@@ -268,8 +284,8 @@ class DataPanel(QWidget):
 
     def _scatter(self, split: SplitPoints, x: np.ndarray, y: np.ndarray) -> None:
         colour = SPLIT_COLOURS[split.name]
-        self.points[split.name].setData(x=x, y=y, brush=pg.mkBrush(colour),
-                                        pen=pg.mkPen(POINT_EDGE_COLOUR, width=1))
+        self._set_points(split.name, (x, y), x=x, y=y, brush=pg.mkBrush(colour),
+                         pen=pg.mkPen(POINT_EDGE_COLOUR, width=1))
 
     def _split_key(self, splits: tuple[SplitPoints, ...], what: str, shapes: bool = True
                    ) -> str:
@@ -296,7 +312,7 @@ class DataPanel(QWidget):
             if not len(where):
                 continue
             edge = pg.mkPen("w" if name == SPLITS[0] else POINT_EDGE_COLOUR, width=1.5)
-            self.points[name].setData(pos=where.copy(), pen=edge, brush=[
+            self._set_points(name, (where, brushes), pos=where.copy(), pen=edge, brush=[
                 pg.mkBrush(*rgb) for rgb in brushes.tolist()])
             shapes.append(f"{SHAPE_NAMES[name]}: {name} ({len(where)})")
         self.plot.setLabel("bottom", notation.rich(notation.input_label(view.inputs[0],

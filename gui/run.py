@@ -10,7 +10,6 @@ signals. None of them reaches into the window or into another.
 
 from __future__ import annotations
 
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -23,12 +22,7 @@ from sim.snapshot import Snapshot
 
 from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
 from .phases import PhaseTrail
-from .worker import EventLoopGate, TrainingWorker
-
-# While playing, run A's newest snapshot is taken about 30 times a second: the training runs
-# only while the GUI is idle, and painting half as often gives it half again as many steps
-# (measured: 2-8-8-1 spiral, from 0.36 to about 0.5 of the headless speed).
-PLAYING_FRAME_SECONDS = 0.028  # every second tick of a 16 ms timer: 30 frames a second
+from .worker import TrainingWorker
 
 
 class RunController(QObject):
@@ -36,7 +30,7 @@ class RunController(QObject):
 
     shown = Signal(object)  # the Snapshot of A to show: the newest, or a phase kept
     received = Signal(object)  # a new Snapshot of A (after `shown`)
-    views_received = Signal(object)  # new side pictures of A (a gui.worker.Views)
+    views_received = Signal(object)  # new side pictures of A (a gui.session.Views)
     compared = Signal(object)  # a new Snapshot of B
     playing_changed = Signal(bool)
     walking_changed = Signal(bool)  # said again when unchanged: the captions follow it
@@ -55,8 +49,7 @@ class RunController(QObject):
     def __init__(self, experiment: sim.Experiment, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._experiment = experiment
-        self.gate = EventLoopGate(self)
-        self.worker = TrainingWorker(experiment, self.gate.idle)
+        self.worker = TrainingWorker(experiment)
         self.worker.failed.connect(self._failed)
         self.worker.loaded.connect(self._loaded)
         self.worker.load_failed.connect(self._load_failed)
@@ -76,8 +69,13 @@ class RunController(QObject):
         self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._after_read: dict[int, Callable[[sim.Experiment], object]] = {}  # by ticket
         self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
-        self._shown_at = 0.0  # when A's newest snapshot was last taken
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
+        # What run A's worker is asked to compute beside the snapshots: the side pictures
+        # (the data view's slice inputs, landscape addresses) and the neuron maps; each
+        # request says all three.
+        self._pictures_wanted: tuple[tuple[int, int] | None,
+                                     tuple[ParameterAddress, ...] | None] = (None, None)
+        self.neuron_maps_wanted = False
 
     def start(self) -> None:
         """Start run A's worker (once everything listening is connected)."""
@@ -259,7 +257,14 @@ class RunController(QObject):
 
     def set_views(self, data: tuple[int, int] | None,
                   addresses: tuple[ParameterAddress, ...] | None) -> int:
-        return self.worker.set_views(data, addresses)
+        """The side pictures the panel shows (the neuron maps stay as they are)."""
+        self._pictures_wanted = (data, addresses)
+        return self.worker.set_views(data, addresses, self.neuron_maps_wanted)
+
+    def set_neuron_maps(self, wanted: bool) -> int:
+        """Whether the worker computes the neuron maps (the side pictures stay as they are)."""
+        self.neuron_maps_wanted = wanted
+        return self.worker.set_views(*self._pictures_wanted, wanted)
 
     @Slot()
     def check_gradients(self) -> int:
@@ -283,7 +288,7 @@ class RunController(QObject):
         """Run ``experiment`` as B from its start; run A restarts too (same footing: both
         from step 0)."""
         self.stop_comparison()
-        self.worker_b = TrainingWorker(experiment, self.gate.idle)
+        self.worker_b = TrainingWorker(experiment)
         self.worker_b.load_failed.connect(self._b_load_failed)
         self.worker_b.failed.connect(self._b_failed)
         self._seen_b = 0
@@ -305,28 +310,25 @@ class RunController(QObject):
 
     def tick(self) -> None:
         """One frame: take B's newest snapshot, A's newest side pictures and A's newest
-        snapshot (about 30 times a second while playing), and hand them on as signals; then
-        call what waits for the runs to be idle, if they are."""
-        now = time.perf_counter()
+        snapshot, and hand them on as signals; then call what waits for the runs to be idle,
+        if they are."""
         self._take_b()
         views = self.worker.views(self._views_seen)
         if views is not None:
             self._views_seen, shown = views
             self.views_received.emit(shown)
-        self._take_a(now)
+        self._take_a()
         # idle first: a worker publishes its last snapshot before it says it is idle
         if self._when_idle and self.idle and self.up_to_date:
             waiting, self._when_idle = self._when_idle, []
             for then in waiting:
                 then()
 
-    def _take_a(self, now: float) -> None:
-        due = not self._playing or now - self._shown_at >= PLAYING_FRAME_SECONDS
-        newest = self.worker.latest(self._seen) if due else None
+    def _take_a(self) -> None:
+        newest = self.worker.latest(self._seen)
         if newest is None:
             return
         self._seen, snapshot = newest
-        self._shown_at = now
         self.trail.add(snapshot)
         self.shown.emit(snapshot)
         self.received.emit(snapshot)
@@ -347,7 +349,6 @@ class RunController(QObject):
 
     def shutdown(self) -> None:
         """Stop and join every worker (destroying a running QThread aborts the process)."""
-        self.gate.detach()  # a worker waiting for an idle GUI must be able to finish its step
         self.worker.shutdown()
         self.stop_comparison()
 

@@ -26,8 +26,8 @@ from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
 from .quiz import Quiz
 from .run import RunController
+from .session import Views
 from .views_panel import ViewsPanel
-from .worker import Views
 
 # While playing, the paths follow the newest snapshot at most every PATHS_INTERVAL_SECONDS,
 # and never take more than PATHS_SHARE of the GUI thread's time: on the largest network (10

@@ -244,7 +244,8 @@ class ViewsPanel(QTabWidget):
         if printed:
             entries.append((PRINTED_PATH_COLOUR, view.printed_label))
             self.steps_plot.setLabel("left", notation.rich(view.addresses[0].label()))
-            self.steps_path.setData(view.path_steps.astype(float), view.path[:, 0].copy())
+            self.steps_path.setData(*finite_points(view.path_steps.astype(float),
+                                                   view.path[:, 0]))
             self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
         self.steps_plot.setVisible(printed)
         self.landscape_key.setText(legend_html(entries, keep_together=False))
@@ -273,5 +274,6 @@ class ViewsPanel(QTabWidget):
         self.colour_bar.setVisible(True)
         u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
         self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
-        self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())
-        self.now.setData([view.current[0]], [view.current[1]])
+        self.path.setData(*finite_points(view.path[:, 0], view.path[:, 1]))
+        self.now.setData(*finite_points(np.array(view.current[:1]),
+                                        np.array(view.current[1:2])))

@@ -51,6 +51,7 @@ from .health_plots import HealthPlots
 from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .neuron_maps import NeuronMapPanel, NeuronMapsView
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
@@ -74,11 +75,10 @@ MENUS: tuple[tuple[str, Entries], ...] = (
                None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck", None, "quiz")),
-    ("&View", ("mode", "lock_colours", "paths", "compare", "stop_comparing", None,
+    ("&View", ("mode", "lock_colours", "paths", "neuron_maps", "compare", "stop_comparing", None,
                "presentation", "larger", "smaller", "full_screen", None, "themes",
-               "colour_maps", None, "Controls",
-               "Data and landscape", "Plots", "Health", "Inspector", "Activation", "Lesson",
-               "Step by step", "Paths")),
+               "colour_maps", None, "Controls", "Data and landscape", "Neuron map", "Plots",
+               "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
                                   self.plots, self.views, self.paths, self.quiz, self)
         self.health_views = HealthViews(self.run, self.canvas, self.health, self.activations,
                                         self)
+        self.neuron_maps = NeuronMapsView(self.run, self.canvas, self.neuron_map_panel,
+                                          self.style_, self)
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         self._menus()
         self.run_status = RunStatus(self.run, self.statusBar(), self.quiz.holding)
         self._connect()
+        self.show_neuron_maps(bool(self.settings.value("neuron_maps", True, type=bool)))
         self.setAcceptDrops(True)
         self._restore_layout()
         self.document.opened(path)
@@ -169,6 +172,7 @@ class MainWindow(QMainWindow):
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
         self.paths = PathsPanel(self.style_)
+        self.neuron_map_panel = NeuronMapPanel(self.style_)
         self.controls = ControlPanel()
         self.controls.set_experiment(experiment)
 
@@ -195,6 +199,9 @@ class MainWindow(QMainWindow):
         self.captions_dock.raise_()
         self.views_dock = self._dock("Data and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
+        self.neuron_map_dock = self._dock("Neuron map", self.neuron_map_panel, left)
+        self.tabifyDockWidget(self.views_dock, self.neuron_map_dock)
+        self.neuron_map_dock.visibilityChanged.connect(self.neuron_map_panel.set_on_screen)
         self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
@@ -210,7 +217,7 @@ class MainWindow(QMainWindow):
                             "step_by_step": self.captions_dock}
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock,
-                   self.activation_dock],
+                   self.activation_dock, self.neuron_map_dock],
             self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
@@ -275,6 +282,10 @@ class MainWindow(QMainWindow):
                        "The selected weight's gradient for the followed sample as a sum over "
                        "the paths from it to the outputs: on the canvas and in the Paths panel",
                        checkable=True),
+            ActionSpec("neuron_maps", "Neuron maps", self.show_neuron_maps, ("M",),
+                       "Draw every hidden and output unit as its activation over the inputs "
+                       "(one or two inputs, where the nodes have room); hover or click a node "
+                       "to enlarge its map in the Neuron map panel", checkable=True),
             ActionSpec("run_epochs", "Run epochs…", self.ask_run_epochs, ("Shift+E",),
                        "Train a number of epochs, with a progress bar and a cancel button"),
             ActionSpec("gradcheck", "Check gradients numerically", run.check_gradients,
@@ -320,8 +331,8 @@ class MainWindow(QMainWindow):
         themes, schemes = QMenu("Theme", self), QMenu("Colour maps", self)
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
-        docks = (self.controls_dock, self.views_dock, self.plots_dock, self.health_dock,
-                 self.inspector_dock, self.activation_dock, self.lesson_dock,
+        docks = (self.controls_dock, self.views_dock, self.neuron_map_dock, self.plots_dock,
+                 self.health_dock, self.inspector_dock, self.activation_dock, self.lesson_dock,
                  self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
@@ -366,6 +377,7 @@ class MainWindow(QMainWindow):
         self.presentation.style_changed.connect(self.apply_style)
         self.presentation.scheme_changed.connect(self.canvas.set_scheme)
         self.presentation.scheme_changed.connect(self.comparison.canvas.set_scheme)
+        self.presentation.scheme_changed.connect(self.neuron_maps.set_scheme)
         self.canvas.selection_changed.connect(self._raise_inspector)
         self.inspector.paths_requested.connect(lambda: self.show_paths(True))
         self.quiz.on_changed.connect(self.action("quiz").setChecked)
@@ -442,6 +454,14 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.paths_dock], [self.height() * PATHS_HEIGHT // 100],
                              Qt.Orientation.Vertical)
 
+    @Slot(bool)
+    def show_neuron_maps(self, shown: bool) -> None:
+        """Draw the neuron maps on the canvas's nodes and in their panel, or not (kept in the
+        settings)."""
+        self.action("neuron_maps").setChecked(shown)
+        self.neuron_maps.set_shown(shown)
+        self.settings.setValue("neuron_maps", shown)
+
     def show_paths_of(self, address: ParameterAddress) -> None:
         """Select a weight or bias and show its paths."""
         layer, unit, source = address
@@ -474,6 +494,9 @@ class MainWindow(QMainWindow):
     def _raise_inspector(self, selection: Selection | None) -> None:
         if selection is not None:  # the inspector explains what was clicked
             self.inspector_dock.raise_()
+        if self.neuron_maps.shown and selection is not None and selection.kind == "node" \
+                and selection.layer > 0:  # and the Neuron map panel shows its map large
+            self.neuron_map_dock.raise_()
 
     @Slot()
     def escape(self) -> None:
@@ -594,6 +617,7 @@ class MainWindow(QMainWindow):
         self.inspector.setFont(font)
         self.comparison.apply_style(style)
         self.views.apply_style(style)
+        self.neuron_maps.apply_style(style)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -41,13 +41,23 @@ def _raw_points(dataset: Dataset) -> np.ndarray:
     return dataset.to_raw(np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test]))
 
 
+def input_ranges(dataset: Dataset, margin: float = DEFAULT_MARGIN
+                 ) -> tuple[tuple[float, float], ...]:
+    """(low, high) in raw units of every input, covering every sample (training, validation
+    and test), widened by ``margin`` times the data's range on each side (EMPTY_PAD raw units
+    where all points share one value)."""
+    _check_margin(margin)
+    raw = _raw_points(dataset)
+    return tuple(_range(raw[:, i], margin) for i in range(raw.shape[1]))
+
+
 def plane_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN, inputs: Pair = (0, 1)
                  ) -> tuple[tuple[float, float], tuple[float, float]]:
     """((x_low, x_high), (y_low, y_high)) in raw units of the inputs numbered ``inputs`` (from
     0), covering every sample, widened by ``margin`` times the data's range on each side."""
-    _check_margin(margin)
-    first, second = (_range(_raw_points(dataset)[:, i], margin) for i in _checked(dataset, inputs))
-    return first, second
+    ranges = input_ranges(dataset, margin)
+    first, second = _checked(dataset, inputs)
+    return ranges[first], ranges[second]
 
 
 def line_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN) -> tuple[float, float]:
@@ -77,6 +87,13 @@ def _checked(dataset: Dataset, inputs: Pair) -> Pair:
         raise ValueError(f"a plane needs two different inputs from 0 to {dataset.inputs - 1}, "
                          f"got {first} and {second}")
     return inputs
+
+
+def chunk_rows(network: Network) -> int:
+    """Grid points per forward pass: each layer's product stays on one BLAS thread (see
+    landscape.ONE_THREAD_PRODUCT), and the memory of 512 x 512 grids is bounded."""
+    widest = max(layer.units * layer.fan_in for layer in network.layers)
+    return max(MIN_CHUNK_ROWS, ONE_THREAD_PRODUCT // widest)
 
 
 def decision_grid(network: Network, dataset: Dataset, points: int = DEFAULT_POINTS,
@@ -112,10 +129,7 @@ def training_means(dataset: Dataset) -> np.ndarray:
 
 def outputs_at(network: Network, inputs: np.ndarray) -> np.ndarray:
     """The network's outputs (evaluation mode) for many network inputs, one row each."""
-    # Chunks keep each layer's product on one BLAS thread (see landscape.ONE_THREAD_PRODUCT)
-    # and bound the memory of 512 x 512 grids.
-    widest = max(layer.units * layer.fan_in for layer in network.layers)
-    rows = max(MIN_CHUNK_ROWS, ONE_THREAD_PRODUCT // widest)
+    rows = chunk_rows(network)
     with np.errstate(over="ignore", under="ignore"):  # sigmoid's exp overflows towards 0: fine
         return np.concatenate([network.predict(inputs[start:start + rows])
                                for start in range(0, inputs.shape[0], rows)])

@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|check|gradcheck|explain|paths FILE``.
+"""The command line: ``python -m sim run|check|gradcheck|explain|paths|views FILE``.
 
 Exit codes: 0 success, 1 a gradient check found a mismatch, 2 invalid input or a file that
 cannot be written (one line on stderr naming the file, no traceback; invalid input writes
@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import data, explain, notation, paths
+from . import data, explain, neuron_maps, notation, paths
 from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target
 from .held_out import WHY_ONCE, held_out_result
@@ -101,6 +101,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="the training sample, from 0 (default 0)")
     chain.add_argument("--json", action="store_true", help="print one JSON object")
     chain.set_defaults(handler=_paths)
+    views = commands.add_parser("views", help="the pictures the app draws beside the network, "
+                                              "as numbers: --neurons, every unit's activation "
+                                              "over the input range")
+    views.add_argument("file", type=Path)
+    views.add_argument("--steps", default="0", metavar="N",
+                       help="train N steps first (default 0: the file's weights, its saved "
+                            "state if it has one)")
+    views.add_argument("--neurons", action="store_true",
+                       help="every hidden and output unit's activation on a G x G grid over "
+                            "the input plane (two inputs) or G points over the input (one)")
+    views.add_argument("--grid", default=None, metavar="G",
+                       help="grid points per input (default 48 for two inputs, 120 for one)")
+    views.add_argument("--json", action="store_true", help="print one JSON object")
+    views.set_defaults(handler=_views)
     return parser
 
 
@@ -316,6 +330,59 @@ def _paths(args: argparse.Namespace) -> int:
         print(one_line(stop.message), file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+def _views(args: argparse.Namespace) -> int:
+    if not args.neurons:
+        raise CliError("views: say which view to print (--neurons)")
+    steps = _whole_argument("--steps", args.steps)
+    grid: Any = args.grid  # a whole number, or the text that check_grid names as wrong
+    if grid is not None and grid.strip().isdigit():
+        grid = int(grid)
+    experiment = load(args.file)
+    inputs = experiment.network.inputs
+    if inputs not in neuron_maps.DEFAULT_GRID:
+        raise CliError(f"--neurons needs a network with one or two inputs; this one has "
+                       f"{inputs}")
+    if grid is not None:
+        try:
+            neuron_maps.check_grid(grid, inputs, sum(layer.units
+                                                     for layer in experiment.network.layers))
+        except ValueError as problem:
+            raise CliError(f"--grid {problem}") from None
+    trainer = Trainer(experiment)
+    if steps:
+        trainer.run(steps=steps)
+    maps = neuron_maps.neuron_maps(trainer.network, trainer.dataset, grid)
+    if args.json:
+        print(json.dumps(maps.to_json(), allow_nan=False))
+    else:
+        _print_neuron_maps(maps, trainer, sys.stdout)
+    stop = trainer.stop_event
+    if stop is not None and trainer.diverged:
+        print(one_line(stop.message), file=sys.stderr)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _print_neuron_maps(maps: neuron_maps.NeuronMaps, trainer: Trainer, out: TextIO) -> None:
+    """Where the grid lies, and each unit's smallest, mean and largest value on it."""
+    names = [notation.input_label(k, maps.input_names) for k in range(maps.inputs)]
+    axes = [maps.x] if maps.y is None else [maps.x, maps.y]
+    where = " by ".join(f"{name} from {notation.number(float(axis[0]))} to "
+                        f"{notation.number(float(axis[-1]))}" for name, axis in zip(
+                            names, axes, strict=True))
+    shape = f"on a {maps.grid} x {maps.grid} grid" if maps.y is not None else \
+        f"at {maps.grid} points"
+    print(f"Every unit's activation {shape}: {where}, after "
+          f"{_count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
+    for number, (values, activation) in enumerate(zip(maps.layers, maps.activations,
+                                                      strict=True), start=1):
+        for unit, unit_values in enumerate(values):
+            low, mean, high = (float(f(unit_values)) for f in (np.min, np.mean, np.max))
+            print(f"{notation.activation(number, unit)} ({activation}): from "
+                  f"{notation.number(low)} to {notation.number(high)}, mean "
+                  f"{notation.number(mean)}", file=out)
 
 
 def _whole_argument(option: str, text: str) -> int:

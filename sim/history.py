@@ -10,7 +10,7 @@ ten thousand. A metric not measured in a step is NaN and is ignored by the min/m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +81,9 @@ class History:
         self._open_high = np.full(width, np.nan)
         self._open_count = 0
         self.total = 0  # rows ever appended
+        # Called before any row is read: the recorder fills in the metrics it computes a block
+        # of steps at a time (see sim.metrics), so that every read sees complete rows.
+        self.complete: Callable[[], None] | None = None
 
     def __len__(self) -> int:
         return self.total
@@ -98,15 +101,15 @@ class History:
         self.total += 1
         return row
 
-    def drop_last(self) -> None:
-        """Forget the row just added (an iteration that diverged before it finished)."""
-        if self._count:
-            self._count -= 1
-            self.total -= 1
-            self._rows[self._count] = np.nan
+    def tail(self, count: int) -> np.ndarray:
+        """The newest ``count`` full-resolution rows (a view, to be written in place; the
+        recorder completes its pending rows through it). ``count`` must not exceed the
+        rows kept at full resolution since the last fold (see ``new_row``)."""
+        return self._rows[self._count - count:self._count]
 
     def last(self) -> dict[str, float] | None:
         """The newest row by column name; None before the first step."""
+        self._completed()
         if not self._count:
             return None
         return dict(zip(self.columns, self._rows[self._count - 1].tolist(), strict=True))
@@ -121,14 +124,17 @@ class History:
 
     def recent(self) -> np.ndarray:
         """A copy of the full-resolution rows, oldest first."""
+        self._completed()
         return self._rows[:self._count].copy()
 
     def column(self, name: str) -> np.ndarray:
         """A copy of one metric over the full-resolution rows."""
+        self._completed()
         return self._rows[:self._count, self.index[name]].copy()
 
     def series(self, name: str) -> Series:
         """One metric over the whole run, old part as min/max buckets."""
+        self._completed()
         col = self.index[name]
         step = self.index["step"]
         parts_low = [self._low[:self._buckets, col]]
@@ -153,6 +159,7 @@ class History:
         NaN (a metric not measured at that step) is written as an empty cell, an infinite
         value (a loss or norm that overflowed) as ``inf`` or ``-inf``.
         """
+        self._completed()
         lines = [",".join(("from_step", "to_step", "statistic") + self.columns)]
         step = self.index["step"]
         old = [(self._low[k], self._high[k]) for k in range(self._buckets)]
@@ -165,6 +172,10 @@ class History:
         lines.extend(_csv_line(int(row[step]), int(row[step]), "value", row)
                      for row in self._rows[:self._count])
         return "\n".join(lines) + "\n"
+
+    def _completed(self) -> None:
+        if self.complete is not None:
+            self.complete()
 
     # ------------------------------------------------------------------ folding old rows
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,12 +30,12 @@ import numpy as np
 PerSample = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-@dataclass(frozen=True)
-class LossResult:
+class LossResult(NamedTuple):
     """The loss of one batch and the error it sends back into the output layer.
 
     For the squared losses ``dE_da`` is dE/dy (the chain rule then multiplies by f'(z));
-    for the fused losses ``delta`` is dE/dz directly and ``dE_da`` is None.
+    for the fused losses ``delta`` is dE/dz directly and ``dE_da`` is None. (A named tuple,
+    not a frozen dataclass: one is made every step, and it is made in a sixth of the time.)
     """
 
     value: float

@@ -290,7 +290,7 @@ class Network:
         assert a_prev is not None  # set by the forward phases
         np.matmul(delta.T, a_prev, out=layer.dW)
         if layer.db is not None:
-            delta.sum(axis=0, out=layer.db)
+            np.add.reduce(delta, axis=0, out=layer.db)  # ndarray.sum, without its wrapper
         if l2:
             layer.dW += l2 * layer.W
         if l1:

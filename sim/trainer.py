@@ -93,8 +93,11 @@ class Trainer:
         self._diverging_weights = self._update  # the failed weights, after a divergence
         self._raw_grad = self.network.grad  # before clipping (a copy only when clipping)
         self._configure(experiment)
+        # The last clip phase: its per-layer sums of squares of the gradient (before
+        # clipping; None before the first), and what clipping did (None until asked for,
+        # when nothing was clipped; see last_clip).
+        self._gradient_sums: np.ndarray | None = None
         self._clip_result: ClipResult | None = None
-        self._layer_norms = np.zeros(self.network.depth)
         self._learning_rate = experiment.optimizer.learning_rate
         self._parameters_changed()
         if experiment.state:
@@ -283,19 +286,17 @@ class Trainer:
         network = self.network
         g = network.trainable_grad
         layer_sq = self._segment_sums(g)
-        total = float(_sum(layer_sq))
-        if not math.isfinite(total):
+        if not _finite_total(layer_sq):
             raise Diverged("backward", self._first_nonfinite_gradient_layer(), "gradient")
-        norms = np.sqrt(layer_sq)
-        self._layer_norms = norms
+        self._gradient_sums = layer_sq
+        self._clip_result = None  # measured when asked for (see last_clip), unless clipped
         spec = self.experiment.clipping
-        norm = math.sqrt(total)
         if spec.kind == "none":
-            self._clip_result = ClipResult(False, norm, norm, norms, ())
             return
-        result = clip(spec, g, self._segments(), norms, norm)
-        self._clip_result = result
+        result = clip(spec, g, self._segments(), np.sqrt(layer_sq),
+                      math.sqrt(float(_sum(layer_sq))))
         if result.clipped:
+            self._clip_result = result
             self.clip_count += 1
             step = self.step_count + 1
             layers = ", ".join(map(str, result.layers))
@@ -315,19 +316,22 @@ class Trainer:
         self._learning_rate = lr
         update = self._update
         self.optimizer.compute(network.trainable_grad, lr, update)
-        update_sq = self._segment_sums(update)
+        p = self._pass
+        assert p is not None
+        metrics = self.metrics
+        row = metrics.row_for_step(p.t.shape[0])
+        update_sq = self._segment_sums(update, metrics.update_sums[row])
         # |w + dw| <= |w| + |dw| <= sqrt(sum w^2) + sqrt(sum dw^2): below 1e300 in total, no
         # weight can overflow, so the update goes in place; otherwise check before committing.
-        if not float(_sum(update_sq)) + self._weight_total < 1e300:
+        # (Both ways give the same weights; a Python sum of the few layer sums is as good a
+        # bound as numpy's, and a fifth of its cost.)
+        if not sum(update_sq.tolist()) + self._weight_total < 1e300:
             self._guarded_update(theta, update)
         else:
             theta += update
-        p = self._pass
-        assert p is not None
         p.updated = True
-        previous_weight_sq = self._weight_sq
-        self._measure_weights()
-        self._finish_step(p, step, update_sq, previous_weight_sq)
+        self._measure_weights(metrics.weight_sums[row])
+        self._finish_step(p, step)
 
     def _guarded_update(self, theta: np.ndarray, update: np.ndarray) -> None:
         """Apply an update that might overflow, keeping the old weights if it does."""
@@ -341,34 +345,36 @@ class Trainer:
     def _parameters_changed(self) -> None:
         """To be called whenever the parameters change between iterations."""
         with np.errstate(over="ignore"):  # weights near the float limit: their squares are inf
-            self._measure_weights()
+            self.metrics.weights_changed(self._measure_weights())
         self._pass = None  # its numbers were computed with the old weights
 
-    def _measure_weights(self) -> None:
-        """Per-layer squared norms of the trainable parameters, kept for the next step's ratio
-        and overflow guard (within the phases' numeric scope, see ``_run_phases``)."""
-        self._weight_sq = self._segment_sums(self.network.trainable_theta)
-        self._weight_total = float(_sum(self._weight_sq))
+    def _measure_weights(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-layer sums of squares of the trainable parameters (into ``out`` if given),
+        their total kept for the next step's overflow guard (within the phases' numeric
+        scope, see ``_run_phases``)."""
+        weight_sq = self._segment_sums(self.network.trainable_theta, out)
+        self._weight_total = sum(weight_sq.tolist())  # for the bound only: see above
+        return weight_sq
 
     def _segments(self) -> list[slice]:
         return [layer.segment for layer in self.network.layers]
 
-    def _segment_sums(self, vector: np.ndarray) -> np.ndarray:
-        """Per-layer sums of squares of a flat trainable vector (weights and biases together)."""
+    def _segment_sums(self, vector: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-layer sums of squares of a flat trainable vector (weights and biases together),
+        into ``out`` if given."""
         squares = np.multiply(vector, vector, out=self._squares)
-        return np.add.reduceat(squares, self.network.segment_starts)
+        return np.add.reduceat(squares, self.network.segment_starts, out=out)
 
     # ------------------------------------------------------------------ after each step
 
-    def _finish_step(self, p: Pass, step: int, update_sq: np.ndarray,
-                     previous_weight_sq: np.ndarray) -> None:
+    def _finish_step(self, p: Pass, step: int) -> None:
         """Record the step's metrics, move past its batch, validate if due, check the rules."""
-        loss, clip = p.loss, self._clip_result
-        assert loss is not None and clip is not None  # the loss and clip phases ran
+        loss = p.loss
+        assert loss is not None  # the loss phase ran
         sampler = self.sampler
+        assert self._gradient_sums is not None  # the clip phase ran
         row = self.metrics.record_step(step, sampler.epoch_count + 1, p, self._learning_rate,
-                                       self._layer_norms, clip, self._weight_sq, update_sq,
-                                       previous_weight_sq)
+                                       self._gradient_sums, self._clip_result)
         self.distributions.after_step(step, self.network, self._raw_grad)
         epoch_ended = sampler.advance()
         self.step_count = step
@@ -392,7 +398,8 @@ class Trainer:
                                        self.metrics.accuracy(val.output, dataset.t_val))
         stop = self.stopping.after_validation(val_loss, step, network.theta)
         if stop is not None:
-            self._measure_weights()  # the rule may have restored the best parameters
+            # the rule may have restored the best parameters
+            self.metrics.weights_changed(self._measure_weights())
             self._stop(stop)
 
     def _stop(self, event: Event) -> None:
@@ -453,12 +460,19 @@ class Trainer:
 
     @property
     def last_clip(self) -> ClipResult | None:
+        """What the last clip phase did (None before the first one)."""
+        if self._clip_result is None and self._gradient_sums is not None:
+            norm = math.sqrt(float(_sum(self._gradient_sums)))
+            self._clip_result = ClipResult(False, norm, norm, self.layer_gradient_norms, ())
         return self._clip_result
 
     @property
     def layer_gradient_norms(self) -> np.ndarray:
-        """Each layer's gradient norm measured in the last clip phase (before clipping)."""
-        return self._layer_norms
+        """Each layer's gradient norm measured in the last clip phase (before clipping;
+        zeros before the first)."""
+        if self._gradient_sums is None:
+            return np.zeros(self.network.depth)
+        return np.sqrt(self._gradient_sums)
 
     def snapshot(self, with_history: bool = True) -> Snapshot:
         """An immutable copy of everything the views may show."""
@@ -524,6 +538,13 @@ class Trainer:
     def to_experiment(self) -> Experiment:
         """The experiment with this trainer's state, ready to save and resume."""
         return self.experiment.replace(state=self.state())
+
+
+def _finite_total(sums: np.ndarray) -> bool:
+    """Whether the total of these non-negative sums, as ``np.add.reduce`` adds them up, is
+    finite. A Python sum of the few numbers answers first, for a fifth of the time: below
+    1e300 the total is finite whatever the order of adding."""
+    return sum(sums.tolist()) < 1e300 or math.isfinite(float(_sum(sums)))
 
 
 def _numeric_scope() -> contextvars.Context:

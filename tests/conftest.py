@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import sys
 import weakref
@@ -98,6 +99,14 @@ def _no_qthread_left_running() -> Iterator[None]:
     if running:
         pytest.fail(f"the test left {len(running)} QThread(s) running: "
                     f"{', '.join(type(t).__name__ for t in running)}", pytrace=False)
+    # A worker thread joins its training process before it ends: none may outlive the test.
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+        child.join()
+    if children:
+        pytest.fail(f"the test left {len(children)} process(es) running: "
+                    f"{', '.join(child.name for child in children)}", pytrace=False)
 
 
 # ---------------------------------------------------------------------------- main window
@@ -134,7 +143,6 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for name, answer in (("warning", QMessageBox.StandardButton.Ok), ("critical", no),
                          ("information", QMessageBox.StandardButton.Ok), ("question", no)):
         monkeypatch.setattr(QMessageBox, name, staticmethod(record(answer)))
-    switch_interval = sys.getswitchinterval()  # the window's gate shortens it for everyone
     windows: list[MainWindow] = []
 
     def build(experiment: sim.Experiment, size: tuple[int, int] = WINDOW_SIZE) -> MainWindow:
@@ -156,5 +164,4 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             window.close()
         window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    sys.setswitchinterval(switch_interval)
     assert not dialogs, f"unexpected message boxes: {dialogs}"

@@ -5,7 +5,9 @@ set -euo pipefail
 out=docs/screenshots
 lessons=assets/lessons
 app() { python -m gui "$@"; }
-app "$lessons/spiral.json" --play --quit-after 6 --size 1600x1000 --screenshot "$out/spiral.png"
+app "$lessons/spiral.json" --steps 2000 --quit-after 30 --size 1600x1000 --screenshot "$out/spiral.png"
+app "$lessons/dying-relu.json" --steps 300 --quit-after 10 --size 1600x1000 \
+    --screenshot "$out/neuron-curves.png"
 app "$lessons/seed003-walkthrough.json" --phases 5 --size 1600x1000 \
     --screenshot "$out/phase-walk.png"
 app "$lessons/seed003-walkthrough.json" --phases 5 --presentation --size 1920x1080 \

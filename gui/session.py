@@ -1,0 +1,505 @@
+"""The trainer's side of the training worker: a process of its own that owns the `sim` Trainer.
+
+`gui.worker.TrainingWorker` (a thread of the app) starts this process and relays: the app's
+commands (`gui.commands`) come in through one pipe, in ticket order; everything the app may
+show goes out through another, as messages (see `Outbox`). The process imports no Qt, so the
+app's painting and the training never share an interpreter lock: each has a core of its own.
+
+While training runs, the session trains for a short frame's time, then says which commands it
+has handled and, if the app has taken the last snapshot it sent (the worker says `TAKEN`),
+publishes a new one (the newest wins on the other side). So it publishes as often as the
+window paints, however fast or slow that is, and a snapshot is ready whenever the window looks:
+taking and pickling one costs about two small steps, and published at a fixed rate either
+most went unseen or the two clocks beat. It looks at its pipe between frames, so a command
+waits at most a frame (or one step, if a step takes longer). The history's series, which cost
+far more to copy than the rest of a snapshot, go out at most every HISTORY_SECONDS while
+training runs, and with every snapshot otherwise. Whatever changes the trainer while it does
+not train (a command, the end of a run) is published at once. Files are read here, but
+written by the app's process (`Save` and `ExportHistory` send what to write).
+
+The session survives any error in a command: it is reported (``failed``), training pauses,
+and the next command is handled as usual. An experiment that cannot be trained at the start
+leaves the session waiting for another (``load_failed``). It ends when told to, or as soon as
+its pipe closes because the app has gone, however the app went.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any, ClassVar
+
+import sim
+from sim.landscape import SURFACE_POINTS, ParameterTrace
+from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
+from sim.snapshot import Snapshot
+from sim.trainer import Trainer
+from sim.views import DataView, LandscapeView, data_view, landscape_view
+
+from .commands import (
+    Apply,
+    CheckGradients,
+    Command,
+    Edit,
+    ExportHistory,
+    Load,
+    Pause,
+    Play,
+    Read,
+    ReportStatus,
+    Reset,
+    RunEpochs,
+    RunSteps,
+    Save,
+    SetSpeed,
+    SetViews,
+    Step,
+    StepPhase,
+)
+
+# While training runs, the session looks at its pipe (and publishes, if the app took the last
+# snapshot) this often: about twice the window's frame rate.
+FRAME_SECONDS = 1.0 / 120.0
+HISTORY_SECONDS = 0.1  # the history's series at most this often while training runs
+IDLE_WAIT = 0.1  # how long an idle session waits for a command before looking again
+GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
+RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
+VIEW_INTERVAL = 0.2  # seconds between side-picture updates while training runs
+STOP = "stop"  # the message that ends the session
+TAKEN = "taken"  # the message saying the app has taken the last snapshot sent
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """A worker's answer to `TrainingWorker.status`: the trainer's state as it was then (a
+    snapshot that is not published) and what the worker was doing (for diagnostics)."""
+
+    snapshot: Snapshot
+    playing: bool
+    training: bool  # playing, or running steps or epochs, and not stopped by a stopping rule
+    steps_per_second: float | None  # the pace while playing; None: as fast as possible
+    pending_steps: int  # of a RunSteps
+    target_epoch: int | None  # of a RunEpochs
+    next_step_in: float  # seconds until a paced step is due (negative: overdue)
+    steps_done: int
+
+
+@dataclass(frozen=True)
+class Views:
+    """What the side pictures show; a problem (a parameter gone with a rebuild) is a message."""
+
+    step: int
+    data: DataView | None
+    landscape: LandscapeView | None
+    problem: str = ""
+    neurons: NeuronMaps | None = None  # None: not asked for, or not one or two inputs
+
+
+class Outbox:
+    """The messages a session sends, each a tuple whose first item names its kind:
+
+    - ``("snapshot", snapshot, history)``: a Snapshot without its history's series, and those
+      series (a dict of `sim.history.Series`) as they were at that snapshot, or None when
+      they are not due (the last ones sent stand);
+    - ``("views", views)``: new `Views`;
+    - ``("signal", name, args)``: a `TrainingWorker` signal to emit with these arguments;
+    - ``("status", ticket, WorkerStatus)``: the answer to a ReportStatus;
+    - ``("save", path, experiment, replace_read_only)`` and
+      ``("export", path, text, replace_read_only)``: what the app's process is to write;
+    - ``("report", ticket, training, steps_done)``: every command up to ``ticket`` is handled
+      and what it changed is published; whether the session trains by itself.
+
+    The pipe pickles them: only the app's own messages cross it, between its own processes
+    (no file is ever unpickled). A snapshot goes only when the app has taken the last one, so
+    the app's process unpickles no more snapshots than its window shows.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def send(self, *message: Any) -> None:
+        self._connection.send(message)
+
+
+def serve(commands: Connection, outbox: Connection, experiment: sim.Experiment) -> None:
+    """The process's main function: a session on ``experiment`` until told to stop or until
+    the app has gone (its pipe is closed)."""
+    session = TrainingSession(experiment, commands, Outbox(outbox))
+    with contextlib.suppress(EOFError, OSError):  # the app has gone: nobody is left to tell
+        session.run()
+
+
+class TrainingSession:
+    """The trainer, what it was asked to do, and the messages about it (see the module)."""
+
+    def __init__(self, experiment: sim.Experiment, commands: Connection,
+                 outbox: Outbox) -> None:
+        self._commands = commands
+        self._outbox = outbox
+        self._initial = experiment
+        self._current: Trainer | None = None  # built when the session runs; see _trainer
+        self._in_hand = 0  # the ticket of the command being handled
+        self._steps_done = 0  # steps taken in this session's life, for --stats
+        self._playing = False
+        self._speed: float | None = None  # steps per second; None: as fast as possible
+        self._pending_steps = 0  # steps asked for by RunSteps
+        self._target_epoch: int | None = None  # the epoch count RunEpochs trains up to
+        self._next_due = 0.0
+        self._run_token = 0  # the window's name for the run of epochs or steps under way
+        self._want_data: tuple[int, int] | None = None  # the data view's slice, if shown
+        self._want_neurons = False  # the canvas draws the neuron maps
+        self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
+        self._views_at = 0.0
+        self._history_at = 0.0  # when the history's series were last sent
+        self._taken = True  # the app has taken the last snapshot sent (or none was sent)
+        self._unpublished = False  # steps were taken since the last snapshot sent
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> None:
+        """Until told to stop; EOFError or OSError when the app has gone."""
+        self._guarded(self._start)
+        while True:
+            if not self._busy() and not self._commands.poll(IDLE_WAIT):
+                continue
+            if not self._handle_commands():
+                return
+            if self._busy():
+                self._guarded(self._train_one_frame)
+
+    def _handle_commands(self) -> bool:
+        """Handle every command waiting, publish what they changed, then say so; False when
+        told to stop. Without a trainer (the first experiment was refused) only the commands
+        that need none are handled."""
+        changed = False
+        while self._commands.poll():
+            message = self._commands.recv()
+            if message == STOP:
+                return False
+            if message == TAKEN:
+                self._taken = True
+                continue
+            self._in_hand, command = message
+            if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
+                continue
+            changed |= self._guarded(partial(self._run_command, command))
+        if changed and self._current is not None:
+            self._guarded(self._publish)
+        self._report()
+        return True
+
+    def _run_command(self, command: Command) -> bool:
+        return self._HANDLERS[type(command)](self, command)
+
+    def _start(self) -> bool:
+        """Build the first trainer; an experiment it refuses is reported as a failed load."""
+        try:
+            self._current = Trainer(self._initial)
+        except sim.ExperimentError as error:
+            self._signal("load_failed", None, error)
+            return False
+        self._publish()
+        self._report()
+        return True
+
+    @property
+    def _trainer(self) -> Trainer:
+        """The trainer (commands that need one are not run without: see _handle_commands)."""
+        if self._current is None:
+            raise RuntimeError("no experiment is loaded")
+        return self._current
+
+    def _guarded(self, work: Callable[[], bool | None]) -> bool:
+        """``work()``, or, if it raises what nothing expects, training paused and the error
+        reported (``failed``); whether the trainer may have changed."""
+        try:
+            return bool(work())
+        except Exception as error:
+            self._playing = False
+            self._pending_steps = 0
+            self._target_epoch = None
+            self._report_error(error)
+            return True
+
+    def _busy(self) -> bool:
+        if self._current is None or self._current.stopped:
+            return False
+        return self._playing or self._pending_steps > 0 or self._target_epoch is not None
+
+    def _report(self) -> None:
+        self._outbox.send("report", self._in_hand, self._busy(), self._steps_done)
+
+    def _signal(self, name: str, *args: Any) -> None:
+        self._outbox.send("signal", name, args)
+
+    def _report_error(self, error: Exception) -> None:
+        """``failed`` with the error, or with its text if it cannot be pickled (a pickling
+        error is raised before anything is written, so the pipe stays whole)."""
+        try:
+            self._signal("failed", error)
+        except Exception:
+            text = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
+            self._signal("failed", UnexpectedError(text))
+
+    # ------------------------------------------------------------------ training
+
+    def _train_one_frame(self) -> None:
+        """Train until a frame's time is used (or one paced step), then publish."""
+        trainer = self._trainer
+        deadline = time.perf_counter() + FRAME_SECONDS
+        while not trainer.stopped:
+            if self._speed is not None and self._playing and not self._pending_steps:
+                now = time.perf_counter()
+                if now < self._next_due:
+                    # a paced session waits, but not past the next frame or command
+                    self._commands.poll(min(self._next_due - now, FRAME_SECONDS))
+                    break
+                self._next_due = max(self._next_due + 1.0 / self._speed, now)
+                self._advance()
+                break
+            self._advance()
+            if not self._busy() or time.perf_counter() >= deadline:
+                break
+        if self._unpublished and (self._taken or not self._busy()):
+            self._publish()
+        self._report()
+
+    def _advance(self) -> None:
+        trainer = self._trainer
+        if trainer.step():
+            self._steps_done += 1
+            self._unpublished = True
+            if self._trace is not None:  # every step, though a frame publishes only its last
+                self._trace.record_layers(trainer.step_count, trainer.network.layers)
+        running = self._pending_steps > 0 or self._target_epoch is not None
+        if self._pending_steps:
+            self._pending_steps -= 1
+        if self._target_epoch is not None and trainer.epoch_count >= self._target_epoch:
+            self._target_epoch = None
+        finished = not self._pending_steps and self._target_epoch is None
+        if running and (finished or trainer.stopped):
+            self._signal("run_ended", self._run_token)
+
+    def _publish(self) -> None:
+        """A snapshot, the history's series if due, and the side pictures if due."""
+        trainer = self._trainer
+        now = time.perf_counter()
+        with_history = not self._busy() or now - self._history_at >= HISTORY_SECONDS
+        snapshot = trainer.snapshot(with_history)
+        history = None
+        if with_history:
+            self._history_at = now
+            history = snapshot.history
+            snapshot = replace(snapshot, history={})
+        self._outbox.send("snapshot", snapshot, history)
+        self._taken = self._unpublished = False
+        if self._trace is not None:
+            self._trace.record(snapshot)
+        self._publish_views()
+
+    def _publish_views(self, force: bool = False) -> None:
+        """The data view, the landscape and the neuron maps, if the window shows them, at most
+        every VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
+        if not (self._want_data is not None or self._want_neurons or self._trace is not None):
+            return
+        now = time.perf_counter()
+        if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
+            return
+        self._views_at = now
+        views = compute_views(self._trainer, self._want_data, self._trace,
+                              small=self._busy(), neurons=self._want_neurons)
+        self._outbox.send("views", views)
+
+    # ------------------------------------------------------------------ commands
+    # Each returns whether the trainer's state changed (then a snapshot is published).
+
+    def _play(self, command: Play) -> bool:
+        self._playing = True
+        self._next_due = time.perf_counter()
+        if self._trainer.stopped and not self._trainer.diverged:
+            self._trainer.resume()  # a stopping rule was reached: play means go on
+        return False
+
+    def _pause(self, command: Pause) -> bool:
+        # A run that stops is published once more, for the window to redraw it in full; an
+        # idle session has nothing new, and a fresh snapshot would end the window's walk
+        # back through the phases it keeps.
+        was_running = self._playing or self._pending_steps > 0 or \
+            self._target_epoch is not None
+        self._playing = False
+        self._pending_steps = 0
+        self._target_epoch = None
+        return was_running
+
+    def _step(self, command: Step) -> bool:
+        self._playing = False
+        if self._trainer.step():
+            self._steps_done += 1
+        return True
+
+    def _finish_iteration(self) -> bool:
+        """Run the rest of an iteration walked part-way (edits, checks and saves need whole
+        weights); whether there was one to finish."""
+        if self._trainer.at_boundary():
+            return False
+        if self._trainer.step():
+            self._steps_done += 1
+        return True
+
+    def _step_phase(self, command: StepPhase) -> bool:
+        self._playing = False
+        self._trainer.step_phase()
+        return True
+
+    def _run_epochs(self, command: RunEpochs) -> bool:
+        self._playing = False
+        self._run_token = command.token
+        # The epoch under way counts: finishing the iteration in progress may end it.
+        target = self._trainer.epoch_count + int(command.count)
+        self._finish_iteration()
+        self._target_epoch = target if self._trainer.epoch_count < target else None
+        return True
+
+    def _run_steps(self, command: RunSteps) -> bool:
+        self._playing = False
+        self._run_token = command.token
+        self._pending_steps = int(command.count)
+        return False
+
+    def _reset(self, command: Reset) -> bool:
+        return self._load(Load(self._trainer.experiment.replace(state=None)))
+
+    def _load(self, command: Load) -> bool:
+        try:
+            trainer = Trainer(command.experiment)
+        except sim.ExperimentError as error:
+            self._signal("load_failed", command.source, error)
+            return False
+        self._current = trainer
+        self._playing = False
+        self._pending_steps = 0
+        self._target_epoch = None
+        self._trace = None  # its parameters belonged to the old network; the window asks again
+        self._signal("loaded", command.experiment, command.source)
+        return True
+
+    def _read(self, command: Read) -> bool:
+        """Files are read here, never on the GUI thread (a CSV experiment reads its table)."""
+        try:
+            experiment = sim.load(command.path)
+        except sim.ExperimentError as error:
+            self._signal("read_failed", self._in_hand, command.path, error)
+        else:
+            self._signal("read", self._in_hand, command.path, experiment)
+        return False
+
+    def _apply(self, command: Apply) -> bool:
+        """An edit made on another network (the window had not yet heard of a load still in
+        this queue) is dropped: the window asks for rebuilds with Load, after the user
+        agreed."""
+        if not sim.experiment.live_compatible(self._trainer.experiment, command.experiment):
+            return False
+        self._trainer.apply_live(command.experiment)
+        return True
+
+    def _edit(self, command: Edit) -> bool:
+        if not command.address.exists_in(self._trainer.network.layers):
+            return False  # chosen on a network that a load or rebuild has replaced since
+        self._finish_iteration()  # edits apply between steps
+        self._trainer.set_parameter(command.address, command.value)
+        return True
+
+    def _set_views(self, command: SetViews) -> bool:
+        """A new choice of landscape parameters starts a new trajectory."""
+        addresses = command.addresses
+        self._want_data = command.data
+        self._want_neurons = command.neurons
+        layers = self._trainer.network.layers
+        if addresses is None or not all(a.exists_in(layers) for a in addresses):
+            self._trace = None
+        elif self._trace is None or self._trace.addresses != tuple(addresses):
+            self._trace = ParameterTrace(addresses)
+            # The path starts where the weights are now: a lesson that opens on a weight's
+            # landscape shows its first step from the initial value.
+            self._trace.record_layers(self._trainer.step_count, self._trainer.network.layers)
+        self._publish_views(force=True)
+        return False
+
+    def _check_gradients(self, command: CheckGradients) -> bool:
+        self._finish_iteration()
+        self._signal("checked", self._trainer.gradcheck(GRADCHECK_PARAMETERS).summary())
+        return False
+
+    def _set_speed(self, command: SetSpeed) -> bool:
+        self._speed = command.steps_per_second
+        self._next_due = time.perf_counter()
+        return False
+
+    def _save(self, command: Save) -> bool:
+        """The trained experiment goes to the app's process, which writes it; a state that
+        no file can hold is refused here (see sim.state)."""
+        finished = self._finish_iteration()  # the state is whole between iterations only
+        try:
+            trained = self._trainer.to_experiment()
+        except sim.ExperimentError as error:
+            self._outbox.send("save_refused", command.path, error)
+        else:
+            self._outbox.send("save", command.path, trained, command.replace_read_only)
+        return finished
+
+    def _export_history(self, command: ExportHistory) -> bool:
+        self._outbox.send("export", command.path, self._trainer.history.csv_text(),
+                          command.replace_read_only)
+        return False
+
+    def _report_status(self, command: ReportStatus) -> bool:
+        status = WorkerStatus(
+            snapshot=self._trainer.snapshot(), playing=self._playing, training=self._busy(),
+            steps_per_second=self._speed, pending_steps=self._pending_steps,
+            target_epoch=self._target_epoch, next_step_in=self._next_due - time.perf_counter(),
+            steps_done=self._steps_done)
+        self._outbox.send("status", self._in_hand, status)
+        return False
+
+    _HANDLERS: ClassVar[dict[type, Callable[[TrainingSession, Any], bool]]] = {
+        Play: _play, Pause: _pause, Step: _step, StepPhase: _step_phase,
+        RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
+        Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
+        CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
+        ReportStatus: _report_status,
+    }
+
+
+def compute_views(trainer: Trainer, data: tuple[int, int] | None,
+                  trace: ParameterTrace | None, small: bool, neurons: bool = False) -> Views:
+    """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
+    problem = ""
+    shown_data = None if data is None else data_view(trainer, data)
+    shown_neurons = neuron_maps(trainer.network, trainer.dataset) \
+        if neurons and trainer.network.inputs in DEFAULT_GRID else None
+    shown_landscape = None
+    if trace is not None:
+        try:
+            shown_landscape = landscape_view(trainer, trace,
+                                             RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
+        except ValueError as error:  # the chosen weight is not in this network any more
+            problem = str(error)
+    return Views(trainer.step_count, shown_data, shown_landscape, problem, shown_neurons)
+
+
+class UnexpectedError(Exception):
+    """An error raised in the training process that cannot cross to the app as it is (it
+    does not pickle): its type's name and message, as Python would print them."""
+
+
+def check_trainable(experiment: sim.Experiment) -> None:
+    """ExperimentError if no trainer can be built on ``experiment``: what reading a file cannot
+    find out (a CSV cell that is not a number, targets the loss cannot take, a saved state that
+    does not fit). The app checks the files named on its command line with this before its
+    window opens, as ``python -m sim check`` does."""
+    Trainer(experiment)
