@@ -93,6 +93,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
+    parser.add_argument("--show", action="append", default=[], metavar="PANEL",
+                        help="bring a panel to the front by its title, e.g. Health, "
+                             "Activation, Plots (may be given more than once), for a slide")
     parser.add_argument("--phase-seconds", type=_seconds, metavar="SECONDS",
                         help="walk the --phases one every SECONDS instead of all at once (a "
                              "phase walk to watch or --record)")
@@ -220,6 +223,13 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experi
     settings = QSettings() if args.quit_after is None else \
         QSettings(NOWHERE, QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings=settings, path=args.file)
+    unknown = [title for title in args.show if title not in window.panel_titles()]
+    if unknown:
+        window.force_close = True
+        window.close()
+        print(f"backprop-studio: --show: no panel is called {unknown[0]!r}; the panels are "
+              f"{', '.join(window.panel_titles())}", file=sys.stderr)
+        return 2
     if other is not None:
         window.run.start_comparison(other)
     return _show(args, window, app, on_show)
@@ -248,6 +258,8 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
+    for title in args.show:
+        window.show_panel(title)
     quit_timer = QTimer()
     quit_timer.setSingleShot(True)
     failures: list[str] = []  # what could not be done at the end (the screenshot)

@@ -96,10 +96,11 @@ class SetSpeed:
 
 @dataclass(frozen=True)
 class SetViews:
-    """Which side pictures to compute: the decision boundary, the loss landscape over up
-    to two parameters (None: no landscape), and the neuron maps drawn on the canvas's nodes."""
+    """Which side pictures to compute: the data view (None: none; else the two inputs, from 0,
+    of a slice when there are more than two), the loss landscape over up to two parameters
+    (None: no landscape), and the neuron maps drawn on the canvas's nodes."""
 
-    boundary: bool
+    data: tuple[int, int] | None
     addresses: tuple[ParameterAddress, ...] | None
     neurons: bool = False
 

@@ -130,12 +130,17 @@ class ControlPanel(QScrollArea):
         self.classes = self._bind(_int_spin(2, 5), lambda d, v: self._data_option(d, "classes", v))
         self.validation = self._bind(_spin(0.0, 0.9, 2, 0.05),
                                      lambda d, v: d["data"].__setitem__("validation_fraction", v))
+        self.test = self._bind(_spin(0.0, 0.9, 2, 0.05),
+                               lambda d, v: d["data"].__setitem__("test_fraction", v))
+        self.test.setToolTip("Share of the samples held out as a test set: never trained on, "
+                             "never validated on, looked at once at the end")
         self.seed = self._bind(_int_spin(0, 2**31 - 1), lambda d, v: d.__setitem__("seed", v))
         self.regenerate = QPushButton("New random data and weights")
         self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
         for label, widget in (("kind", self.data_kind), ("samples", self.samples),
                               ("noise", self.noise), ("classes", self.classes),
-                              ("validation fraction", self.validation), ("seed", self.seed)):
+                              ("validation fraction", self.validation),
+                              ("test fraction", self.test), ("seed", self.seed)):
             form.addRow(label, widget)
         form.addRow(self.regenerate)
 
@@ -236,7 +241,8 @@ class ControlPanel(QScrollArea):
             document["optimizer"][key] = value
 
     def _set_data_kind(self, document: dict, kind: str) -> None:
-        common = {k: v for k, v in document["data"].items() if k in ("validation_fraction",)}
+        common = {k: v for k, v in document["data"].items()
+                  if k in ("validation_fraction", "test_fraction")}
         document["data"] = {"kind": kind, **common}
         if kind in ("gaussians", "spiral") and self.classes.value() > 2:
             document["data"]["classes"] = self.classes.value()
@@ -296,15 +302,32 @@ class ControlPanel(QScrollArea):
         finally:
             self._loading = False
 
+    def _show_samples(self, section: dict) -> None:
+        """The number of samples the data has: editable where the kind takes a count, else
+        read-only, as the data (inline, a CSV table, all the patterns of a kind) fixes it."""
+        try:
+            spec = data.DataSpec.from_json(section, "data")
+            count = sim.experiment.data_facts(spec, self._base_dir, self._experiment).samples
+        except sim.ExperimentError:
+            return  # the full parse names the problem
+        editable = data.count_is_chosen(spec)
+        self.samples.setReadOnly(not editable)
+        self.samples.setButtonSymbols(QSpinBox.ButtonSymbols.UpDownArrows if editable
+                                      else QSpinBox.ButtonSymbols.NoButtons)
+        self.samples.setMinimum(2 if editable else 0)
+        self.samples.setToolTip("" if editable else "Fixed by the data itself")
+        self.samples.setValue(count)
+
     def _fill(self, d: dict) -> None:
         kind = d["data"]["kind"]
         self.data_kind.setCurrentText(kind)
-        for widget, key in ((self.samples, "samples"), (self.noise, "noise"),
-                            (self.classes, "classes")):
+        for widget, key in ((self.noise, "noise"), (self.classes, "classes")):
             widget.setEnabled(key in data.DATA_KINDS[kind].keys)
             if key in d["data"]:
                 widget.setValue(d["data"][key])
+        self._show_samples(d["data"])
         self.validation.setValue(d["data"].get("validation_fraction", 0.0))
+        self.test.setValue(d["data"].get("test_fraction", 0.0))
         self.seed.setValue(d["seed"])
         self._fill_layers(d["network"]["layers"])
         output = d["network"]["layers"][-1]["activation"]
@@ -329,6 +352,7 @@ class ControlPanel(QScrollArea):
         while (item := self.layers_box.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
+                widget.hide()  # at once: deleted later, it could still be clicked till then
                 widget.deleteLater()
         for index, layer in enumerate(layers[:-1]):
             self.layers_box.addWidget(self._layer_row(index, layer))

@@ -71,8 +71,10 @@ class RunController(QObject):
         self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
         # What run A's worker is asked to compute beside the snapshots: the side pictures
-        # (boundary, landscape addresses) and the neuron maps; each request says all three.
-        self._pictures_wanted: tuple[bool, tuple[ParameterAddress, ...] | None] = (False, None)
+        # (the data view's slice inputs, landscape addresses) and the neuron maps; each
+        # request says all three.
+        self._pictures_wanted: tuple[tuple[int, int] | None,
+                                     tuple[ParameterAddress, ...] | None] = (None, None)
         self.neuron_maps_wanted = False
 
     def start(self) -> None:
@@ -253,10 +255,11 @@ class RunController(QObject):
     def edit(self, address: ParameterAddress, value: float) -> int:
         return self.worker.edit(address, value)
 
-    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None) -> int:
+    def set_views(self, data: tuple[int, int] | None,
+                  addresses: tuple[ParameterAddress, ...] | None) -> int:
         """The side pictures the panel shows (the neuron maps stay as they are)."""
-        self._pictures_wanted = (boundary, addresses)
-        return self.worker.set_views(boundary, addresses, self.neuron_maps_wanted)
+        self._pictures_wanted = (data, addresses)
+        return self.worker.set_views(data, addresses, self.neuron_maps_wanted)
 
     def set_neuron_maps(self, wanted: bool) -> int:
         """Whether the worker computes the neuron maps (the side pictures stay as they are)."""

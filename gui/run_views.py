@@ -76,6 +76,7 @@ class RunViews(QObject):
             self.captions.show_question(snapshot)
             return
         self.canvas.set_snapshot(snapshot)
+        self.pictures.data_panel.set_run_ended(snapshot.stop_event is not None)
         self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
         if self.run.walking or not self.run.playing:
             self.captions.show_snapshot(snapshot, self.run.walking, self.quiz.marked_in(snapshot))
@@ -102,9 +103,7 @@ class RunViews(QObject):
 
     @Slot(object)
     def _show_pictures(self, shown: Views) -> None:
-        snapshot = self.run.snapshot
-        inputs = snapshot.layers[0].fan_in if snapshot else 0
-        self.pictures.show_views(shown.boundary, shown.landscape, shown.problem, inputs)
+        self.pictures.show_views(shown.data, shown.landscape, shown.problem)
 
     @Slot(bool)
     def _walking_changed(self, walking: bool) -> None:

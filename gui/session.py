@@ -39,7 +39,7 @@ from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
 from sim.trainer import Trainer
-from sim.views import BoundaryView, LandscapeView, boundary_view, landscape_view
+from sim.views import DataView, LandscapeView, data_view, landscape_view
 
 from .commands import (
     Apply,
@@ -94,7 +94,7 @@ class Views:
     """What the side pictures show; a problem (a parameter gone with a rebuild) is a message."""
 
     step: int
-    boundary: BoundaryView | None
+    data: DataView | None
     landscape: LandscapeView | None
     problem: str = ""
     neurons: NeuronMaps | None = None  # None: not asked for, or not one or two inputs
@@ -151,7 +151,7 @@ class TrainingSession:
         self._target_epoch: int | None = None  # the epoch count RunEpochs trains up to
         self._next_due = 0.0
         self._run_token = 0  # the window's name for the run of epochs or steps under way
-        self._want_boundary = False  # the window shows the decision boundary
+        self._want_data: tuple[int, int] | None = None  # the data view's slice, if shown
         self._want_neurons = False  # the canvas draws the neuron maps
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
@@ -309,15 +309,15 @@ class TrainingSession:
         self._publish_views()
 
     def _publish_views(self, force: bool = False) -> None:
-        """The boundary, the landscape and the neuron maps, if the window shows them, at most
+        """The data view, the landscape and the neuron maps, if the window shows them, at most
         every VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
-        if not (self._want_boundary or self._want_neurons or self._trace is not None):
+        if not (self._want_data is not None or self._want_neurons or self._trace is not None):
             return
         now = time.perf_counter()
         if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
             return
         self._views_at = now
-        views = compute_views(self._trainer, self._want_boundary, self._trace,
+        views = compute_views(self._trainer, self._want_data, self._trace,
                               small=self._busy(), neurons=self._want_neurons)
         self._outbox.send("views", views)
 
@@ -423,7 +423,7 @@ class TrainingSession:
     def _set_views(self, command: SetViews) -> bool:
         """A new choice of landscape parameters starts a new trajectory."""
         addresses = command.addresses
-        self._want_boundary = command.boundary
+        self._want_data = command.data
         self._want_neurons = command.neurons
         layers = self._trainer.network.layers
         if addresses is None or not all(a.exists_in(layers) for a in addresses):
@@ -481,11 +481,11 @@ class TrainingSession:
     }
 
 
-def compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None,
-                  small: bool, neurons: bool = False) -> Views:
+def compute_views(trainer: Trainer, data: tuple[int, int] | None,
+                  trace: ParameterTrace | None, small: bool, neurons: bool = False) -> Views:
     """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""
-    shown_boundary = boundary_view(trainer) if boundary else None
+    shown_data = None if data is None else data_view(trainer, data)
     shown_neurons = neuron_maps(trainer.network, trainer.dataset) \
         if neurons and trainer.network.inputs in DEFAULT_GRID else None
     shown_landscape = None
@@ -495,7 +495,7 @@ def compute_views(trainer: Trainer, boundary: bool, trace: ParameterTrace | None
                                              RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
-    return Views(trainer.step_count, shown_boundary, shown_landscape, problem, shown_neurons)
+    return Views(trainer.step_count, shown_data, shown_landscape, problem, shown_neurons)
 
 
 class UnexpectedError(Exception):

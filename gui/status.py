@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
+from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
 
@@ -60,7 +61,9 @@ class RunStatus(QObject):
         rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
         phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
         self.step_label.setText(f"{step_text(s)}  ")
-        self.label.setText(f"epoch {s.epoch}   loss {loss}   {rate}{phase}")
+        accuracy = accuracy_readout(s)
+        accuracy = f"   {accuracy}" if accuracy else ""
+        self.label.setText(f"epoch {s.epoch}   loss {loss}{accuracy}   {rate}{phase}")
 
     def apply_style(self, style: Style) -> None:
         self.step_label.setFont(style.font(STEP_SIZE, bold=True))

@@ -34,6 +34,8 @@ NOW_COLOUR = BLACK  # the current point on a landscape
 PENALTY_COLOUR = GREEN  # the penalty on the weights, beside the data loss it is added to
 PRINTED_PATH_COLOUR = GREEN  # a path a course text prints, beside the path the run took
 POINT_EDGE_COLOUR = DARK_GREY  # the outline of a validation point
+TEST_COLOUR = PINK  # the held-out test set, beside training (blue) and validation (vermillion)
+FIT_COLOUR = BLACK  # the network's output drawn over the data
 
 
 def layer_colour(layer: int) -> QColor:

@@ -1,7 +1,6 @@
-"""The decision boundary and the loss landscape, as the worker computes them (sim.views).
+"""The data with the network's fit (gui.data_panel) and the loss landscape, as the worker
+computes them (sim.views).
 
-Decision boundary: the network's output over the input plane (two-input problems), with the
-training points (filled) and validation points (hollow) coloured by their targets.
 Loss landscape: the loss along the selected weight (a curve), or two weights (a heat map),
 the other weights held where they are, with the path the weights took over the last steps; for
 a lesson that gives the path a course text prints, that path too, and below the curve both
@@ -19,22 +18,21 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 from sim import notation
 from sim.address import ParameterAddress
 from sim.lesson_view import LessonView
-from sim.views import BoundaryView, LandscapeView
+from sim.views import DataView, LandscapeView
 
+from .data_panel import DataPanel
 from .plots import Plot, legend_html
 from .style import (
     CURVE_COLOUR,
     NOW_COLOUR,
     PATH_COLOUR,
-    POINT_EDGE_COLOUR,
     PRINTED_PATH_COLOUR,
     Style,
 )
 
-BOUNDARY_TAB, LANDSCAPE_TAB = 0, 1
+DATA_TAB, LANDSCAPE_TAB = 0, 1
 PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
-PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
 def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,44 +44,24 @@ def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 class ViewsPanel(QTabWidget):
     """Two tabs; the window feeds it the worker's Views and the canvas selection."""
 
-    # (boundary wanted, landscape addresses or None): what the worker should compute
-    wanted_changed = Signal(bool, object)
+    # (the data view's slice inputs, or None: no data view; landscape addresses or None):
+    # what the worker should compute
+    wanted_changed = Signal(object, object)
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.addresses: list[ParameterAddress] = []
         self.selected: ParameterAddress | None = None  # the weight selected on the canvas
-        self._build_boundary(style)
+        self._build_data(style)
         self._build_landscape(style)
         self.currentChanged.connect(lambda _: self._announce())
 
     # ------------------------------------------------------------------ building
 
-    def _build_boundary(self, style: Style) -> None:
-        page = QWidget()
-        self.boundary_plot = Plot("Decision boundary", style, log_y=False, steps=False)
-        self.boundary_plot.setLabel("bottom", notation.rich(notation.input_name(0)))
-        self.boundary_plot.setLabel("left", notation.rich(notation.input_name(1)))
-        # One unit is as long across as up: a circle in the input plane looks like one.
-        self.boundary_plot.setAspectLocked(True, 1.0)
-        self.boundary_image = pg.ImageItem(axisOrder="row-major")
-        self.boundary_plot.addItem(self.boundary_image)
-        self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1.5))
-        self.validation_points = pg.ScatterPlotItem(size=10, symbol="s",
-                                                    pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.5))
-        self.boundary_plot.addItem(self.train_points)
-        self.boundary_plot.addItem(self.validation_points)
-        self.boundary_note = QLabel()
-        self.boundary_note.setWordWrap(True)
-        # What the points and labels show now: they change only with the data, while the
-        # picture behind them changes five times a second as training runs, and giving a
-        # scatter plot its points again draws every symbol again (30 ms for 300 points).
-        self._points: tuple[np.ndarray, ...] = ()
-        self._labels: tuple[str, str, str] = ("", "", "")
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.boundary_plot, 1)
-        layout.addWidget(self.boundary_note)
-        self.addTab(page, "Decision boundary")
+    def _build_data(self, style: Style) -> None:
+        self.data_panel = DataPanel(style)
+        self.data_panel.slice_changed.connect(self._announce)
+        self.addTab(self.data_panel, "Data")
 
     def _build_landscape(self, style: Style) -> None:
         page = QWidget()
@@ -144,7 +122,8 @@ class ViewsPanel(QTabWidget):
         self._show_choice()
 
     def apply_style(self, style: Style) -> None:
-        for plot in (self.boundary_plot, self.landscape_plot, self.steps_plot):
+        self.data_panel.apply_style(style)
+        for plot in (self.landscape_plot, self.steps_plot):
             plot.apply_style(style)
 
     # ------------------------------------------------------------------ choosing weights
@@ -177,7 +156,7 @@ class ViewsPanel(QTabWidget):
         if view.weights:
             self.addresses = list(view.weights)
             self._changed()
-        tab = {"boundary": BOUNDARY_TAB, "landscape": LANDSCAPE_TAB}.get(
+        tab = {"boundary": DATA_TAB, "landscape": LANDSCAPE_TAB}.get(
             view.side_view or "", LANDSCAPE_TAB if view.weights else None)
         if tab is not None:
             self.setCurrentIndex(tab)
@@ -186,6 +165,7 @@ class ViewsPanel(QTabWidget):
     def forget(self) -> None:
         """A new network: the chosen weights belonged to the old one."""
         self.addresses, self.selected = [], None
+        self.data_panel.forget()
         self._changed()
 
     def _changed(self) -> None:
@@ -197,10 +177,11 @@ class ViewsPanel(QTabWidget):
     def _announce(self) -> None:
         """Ask for the picture of the tab on show only: each costs the worker time."""
         shown = self.isVisible()
-        boundary = shown and self.currentIndex() == BOUNDARY_TAB
+        data = self.data_panel.slice_inputs() if shown and self.currentIndex() == DATA_TAB \
+            else None
         landscape = tuple(self.addresses) if shown and self.addresses and \
             self.currentIndex() == LANDSCAPE_TAB else None
-        self.wanted_changed.emit(boundary, landscape)
+        self.wanted_changed.emit(data, landscape)
 
     def _show_choice(self) -> None:
         chosen = " and ".join(a.label() for a in self.addresses) or "no weight yet"
@@ -222,45 +203,11 @@ class ViewsPanel(QTabWidget):
 
     # ------------------------------------------------------------------ drawing
 
-    def show_views(self, boundary: BoundaryView | None, landscape: LandscapeView | None,
-                   problem: str, inputs: int) -> None:
-        self._draw_boundary(boundary, inputs)
+    def show_views(self, data: DataView | None, landscape: LandscapeView | None,
+                   problem: str) -> None:
+        if data is not None:  # None: the data tab is not on show, and keeps its picture
+            self.data_panel.show_view(data)
         self._draw_landscape(landscape, problem)
-
-    def _draw_boundary(self, view: BoundaryView | None, inputs: int) -> None:
-        if view is None:
-            self.boundary_image.clear()
-            self.train_points.clear()
-            self.validation_points.clear()
-            self._points, self._labels = (), ("", "", "")
-            self.boundary_note.setText(f"The decision boundary needs exactly two inputs; this "
-                                       f"network has {inputs}.")
-            return
-        # The plane washed out towards white, the points in full colour with a white ring: a
-        # point stands out even where the network already agrees with it.
-        washed = 255.0 - (255.0 - view.colours.astype(np.float64)) * PLANE_STRENGTH
-        self.boundary_image.setImage(np.ascontiguousarray(washed.astype(np.uint8)),
-                                     autoLevels=False, levels=(0, 255))
-        x0, x1, y0, y1 = view.xs[0], view.xs[-1], view.ys[0], view.ys[-1]
-        self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        points = (view.train, view.train_colours, view.validation, view.validation_colours)
-        if len(points) != len(self._points) or not all(
-                np.array_equal(new, old) for new, old in zip(points, self._points, strict=True)):
-            self._points = points
-            self.train_points.setData(pos=view.train.copy(), brush=[
-                pg.mkBrush(*rgb) for rgb in view.train_colours.tolist()])
-            self.validation_points.setData(pos=view.validation.copy(), brush=[
-                pg.mkBrush(*rgb) for rgb in view.validation_colours.tolist()])
-        validation = " Squares: validation points." if len(view.validation) else ""
-        labels = (notation.rich(notation.input_label(0, view.input_names)),
-                  notation.rich(notation.input_label(1, view.input_names)),
-                  f"{view.meaning}. Circles: training points, coloured by their targets."
-                  f"{validation}")
-        if labels != self._labels:
-            self._labels = labels
-            self.boundary_plot.setLabel("bottom", labels[0])
-            self.boundary_plot.setLabel("left", labels[1])
-            self.boundary_note.setText(labels[2])
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:

@@ -41,11 +41,14 @@ from sim.lesson_view import play_speed
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
+from .activation_panel import ActivationPanel
 from .canvas import NetworkCanvas, Selection
 from .compare import Comparison
 from .controls import ControlPanel
 from .desktop_entry import icon_path
 from .files import Document
+from .health_plots import HealthPlots
+from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .neuron_maps import NeuronMapPanel, NeuronMapsView
@@ -74,8 +77,8 @@ MENUS: tuple[tuple[str, Entries], ...] = (
                    "gradcheck", None, "quiz")),
     ("&View", ("mode", "lock_colours", "paths", "neuron_maps", "compare", "stop_comparing", None,
                "presentation", "larger", "smaller", "full_screen", None, "themes",
-               "colour_maps", None, "Controls", "Boundary and landscape", "Neuron map", "Plots",
-               "Inspector", "Lesson", "Step by step", "Paths")),
+               "colour_maps", None, "Controls", "Data and landscape", "Neuron map", "Plots",
+               "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -100,6 +103,8 @@ class MainWindow(QMainWindow):
         self.quiz.follow_lesson(experiment)
         self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
                                   self.plots, self.views, self.paths, self.quiz, self)
+        self.health_views = HealthViews(self.run, self.canvas, self.health, self.activations,
+                                        self)
         self.neuron_maps = NeuronMapsView(self.run, self.canvas, self.neuron_map_panel,
                                           self.style_, self)
         self.document = Document(self, self.settings, self.run,
@@ -138,6 +143,17 @@ class MainWindow(QMainWindow):
         """The snapshot on show (a kept phase, after stepping back)."""
         return self.run.snapshot
 
+    def panel_titles(self) -> list[str]:
+        """The titles of the panels (docks) a user can bring to the front."""
+        return sorted(dock.objectName() for dock in self.findChildren(QDockWidget))
+
+    def show_panel(self, title: str) -> None:
+        """Show the panel (dock) titled ``title`` and bring it to the front of its tabs."""
+        dock = next(dock for dock in self.findChildren(QDockWidget)
+                    if dock.objectName() == title)
+        dock.show()
+        dock.raise_()
+
     def action(self, name: str) -> QAction:
         """The action of the table row ``name`` (see `_action_table`)."""
         return self._actions[name]
@@ -148,6 +164,8 @@ class MainWindow(QMainWindow):
         self.canvas = NetworkCanvas(self.style_)
         self.setCentralWidget(self.canvas)
         self.plots = LivePlots(self.style_)
+        self.health = HealthPlots(self.style_)
+        self.activations = ActivationPanel(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
         self.lesson = LessonPanel()
@@ -169,6 +187,9 @@ class MainWindow(QMainWindow):
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.controls_dock = self._dock("Controls", self.controls, left)
         self.plots_dock = self._dock("Plots", self.plots, right)
+        self.health_dock = self._dock("Health", self.health, right)
+        self.tabifyDockWidget(self.plots_dock, self.health_dock)
+        self.plots_dock.raise_()
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.captions_dock = self._dock("Step by step", self.captions,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -176,7 +197,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.captions_dock, self.paths_dock)
         self.paths_dock.hide()  # until paths are shown
         self.captions_dock.raise_()
-        self.views_dock = self._dock("Boundary and landscape", self.views, left)
+        self.views_dock = self._dock("Data and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
         self.neuron_map_dock = self._dock("Neuron map", self.neuron_map_panel, left)
         self.tabifyDockWidget(self.views_dock, self.neuron_map_dock)
@@ -184,6 +205,8 @@ class MainWindow(QMainWindow):
         self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.activation_dock = self._dock("Activation", self.activations, right)
+        self.tabifyDockWidget(self.inspector_dock, self.activation_dock)
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
@@ -194,7 +217,7 @@ class MainWindow(QMainWindow):
                             "step_by_step": self.captions_dock}
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock,
-                   self.neuron_map_dock],
+                   self.activation_dock, self.neuron_map_dock],
             self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
@@ -309,7 +332,8 @@ class MainWindow(QMainWindow):
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
         docks = (self.controls_dock, self.views_dock, self.neuron_map_dock, self.plots_dock,
-                 self.inspector_dock, self.lesson_dock, self.captions_dock, self.paths_dock)
+                 self.health_dock, self.inspector_dock, self.activation_dock, self.lesson_dock,
+                 self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
             "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
@@ -371,8 +395,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
-            # A two-input problem opens on its decision boundary, a lesson that names a weight
-            # on that weight's landscape, any other on the controls.
+            # Every experiment opens on its pictures (see _raise_view_docks).
             experiment = self.run.experiment
             if not self.run.comparing:  # else its dock is the one to see
                 self._raise_view_docks(experiment)
@@ -512,6 +535,7 @@ class MainWindow(QMainWindow):
             del self.ui_latencies[:10000]
         self.run.tick()
         self.plots.refresh_next()
+        self.health_views.refresh()
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:
@@ -545,12 +569,10 @@ class MainWindow(QMainWindow):
         self.captions.follow(view.sample)
 
     def _raise_view_docks(self, experiment: sim.Experiment) -> None:
-        """A two-input problem opens on its decision boundary, a lesson that names weights or
-        a side view on that, any other on the controls; then the panels the lesson names."""
+        """Every experiment opens on its pictures (the data with the network's fit, or the
+        landscape or side view a lesson names); then the panels the lesson names."""
         view = experiment.view
-        pictured = experiment.network.inputs == 2 or bool(view.weights) or \
-            view.side_view is not None
-        (self.views_dock if pictured else self.controls_dock).raise_()
+        self.views_dock.raise_()
         for name in view.panels:
             self.panel_docks[name].show()
             self.panel_docks[name].raise_()
@@ -588,6 +610,8 @@ class MainWindow(QMainWindow):
         self.play_button.setStyleSheet(primary_button_sheet(style))
         self.canvas.set_style(style)
         self.plots.apply_style(style)
+        self.health.apply_style(style)
+        self.activations.apply_style(style)
         self.captions.apply_style(style)
         self.paths.apply_style(style)
         self.inspector.setFont(font)

@@ -217,9 +217,9 @@ class TrainingWorker(QThread):
     def set_speed(self, steps_per_second: float | None) -> int:
         return self.send(SetSpeed(steps_per_second))
 
-    def set_views(self, boundary: bool, addresses: tuple[ParameterAddress, ...] | None,
-                  neurons: bool = False) -> int:
-        return self.send(SetViews(boundary, addresses, neurons))
+    def set_views(self, data: tuple[int, int] | None,
+                  addresses: tuple[ParameterAddress, ...] | None, neurons: bool = False) -> int:
+        return self.send(SetViews(data, addresses, neurons))
 
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
@@ -304,7 +304,7 @@ class TrainingWorker(QThread):
         return newest
 
     def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (boundary, landscape, neuron maps) if newer than sequence number
+        """The newest views (data, landscape, neuron maps) if newer than sequence number
         ``seen``."""
         with self._mail_lock:
             mail = self._views

@@ -1,4 +1,4 @@
-"""The network's output over the input plane, for problems with two inputs.
+"""The network's output over the input plane: of two-input problems, and slices of larger ones.
 
 The plane is laid out in raw input units, as the user sees the data; every grid point passes
 through the dataset's standardisation (if any) on its way into the network, exactly as the
@@ -33,25 +33,60 @@ CLASS_COLOURS = np.array([DIVERGING[0], DIVERGING[-1], (0, 158, 115), (204, 121,
 UNDECIDED = DIVERGING[BINS // 2].astype(np.float64)  # the map's neutral grey: p = 1/2 or 1/k
 
 
+Pair = tuple[int, int]
+
+
+def _raw_points(dataset: Dataset) -> np.ndarray:
+    """Every sample's raw inputs: training, validation and test."""
+    return dataset.to_raw(np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test]))
+
+
 def input_ranges(dataset: Dataset, margin: float = DEFAULT_MARGIN
                  ) -> tuple[tuple[float, float], ...]:
-    """(low, high) in raw units of every input, covering training and validation points,
-    widened by ``margin`` times the data's range on each side (EMPTY_PAD raw units where all
-    points share one value)."""
+    """(low, high) in raw units of every input, covering every sample (training, validation
+    and test), widened by ``margin`` times the data's range on each side (EMPTY_PAD raw units
+    where all points share one value)."""
     _check_margin(margin)
-    raw = dataset.to_raw(np.concatenate([dataset.x_train, dataset.x_val]))
-    low, high = raw.min(axis=0), raw.max(axis=0)
-    pad = np.where(high > low, margin * (high - low), EMPTY_PAD)
-    return tuple((float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad,
-                                                                      strict=True))
+    raw = _raw_points(dataset)
+    return tuple(_range(raw[:, i], margin) for i in range(raw.shape[1]))
 
 
-def plane_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN
+def plane_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN, inputs: Pair = (0, 1)
                  ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((x_low, x_high), (y_low, y_high)) in raw units covering training and validation points,
-    widened by ``margin`` times the data's range on each side."""
+    """((x_low, x_high), (y_low, y_high)) in raw units of the inputs numbered ``inputs`` (from
+    0), covering every sample, widened by ``margin`` times the data's range on each side."""
     ranges = input_ranges(dataset, margin)
-    return ranges[0], ranges[1]
+    first, second = _checked(dataset, inputs)
+    return ranges[first], ranges[second]
+
+
+def line_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN) -> tuple[float, float]:
+    """(low, high) in raw units of a one-input problem's input, covering every sample, widened
+    by ``margin`` times the data's range on each side, and reaching to 0 when the data lies
+    within its own range of 0 (a line through the origin, z = w·x, shows where it passes)."""
+    _check_margin(margin)
+    raw = _raw_points(dataset)[:, 0]
+    low, high = _range(raw, margin)
+    spread = float(raw.max() - raw.min()) if len(raw) else 0.0
+    if 0.0 < low <= max(spread, EMPTY_PAD):
+        low = 0.0
+    elif -max(spread, EMPTY_PAD) <= high < 0.0:
+        high = 0.0
+    return low, high
+
+
+def _range(values: np.ndarray, margin: float) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    pad = margin * (high - low) if high > low else EMPTY_PAD
+    return low - pad, high + pad
+
+
+def _checked(dataset: Dataset, inputs: Pair) -> Pair:
+    first, second = inputs
+    if not (0 <= first < dataset.inputs and 0 <= second < dataset.inputs and first != second):
+        raise ValueError(f"a plane needs two different inputs from 0 to {dataset.inputs - 1}, "
+                         f"got {first} and {second}")
+    return inputs
 
 
 def chunk_rows(network: Network) -> int:
@@ -62,27 +97,59 @@ def chunk_rows(network: Network) -> int:
 
 
 def decision_grid(network: Network, dataset: Dataset, points: int = DEFAULT_POINTS,
-                  margin: float = DEFAULT_MARGIN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  margin: float = DEFAULT_MARGIN, inputs: Pair = (0, 1)
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, outputs): the network's outputs on a points x points grid over the data.
 
-    xs and ys (each of length ``points``) run evenly across ``plane_extent(dataset, margin)``
-    in raw input units. ``outputs[r, c, :]`` is the output for the raw input (xs[c], ys[r]):
-    rows follow y, like an image with y upwards (pyqtgraph ``ImageItem(axisOrder="row-major")``
-    with its rectangle set to the extent). The network is only read.
+    xs and ys (each of length ``points``) run evenly across ``plane_extent(dataset, margin,
+    inputs)`` in raw units of the two inputs numbered ``inputs``; any other input is held at
+    its raw training mean (a slice through the input space). ``outputs[r, c, :]`` is the
+    output for (xs[c], ys[r]): rows follow y, like an image with y upwards (pyqtgraph
+    ``ImageItem(axisOrder="row-major")`` with its rectangle set to the extent). The network is
+    only read.
     """
-    if network.inputs != 2 or dataset.inputs != 2:
-        raise ValueError(f"the decision boundary needs 2 inputs; this network has "
-                         f"{network.inputs} and the data {dataset.inputs}")
+    if network.inputs != dataset.inputs or dataset.inputs < 2:
+        raise ValueError(f"a decision plane needs at least 2 inputs, the same in the network "
+                         f"and the data; this network has {network.inputs} and the data "
+                         f"{dataset.inputs}")
     check_points(points)
-    (x_low, x_high), (y_low, y_high) = plane_extent(dataset, margin)
+    (x_low, x_high), (y_low, y_high) = plane_extent(dataset, margin, inputs)
     xs, ys = np.linspace(x_low, x_high, points), np.linspace(y_low, y_high, points)
-    raw = np.column_stack([np.tile(xs, points), np.repeat(ys, points)])  # row r * P + c
-    inputs = dataset.to_network(raw)
+    raw = np.tile(training_means(dataset), (points * points, 1))
+    raw[:, inputs[0]] = np.tile(xs, points)  # row r * P + c
+    raw[:, inputs[1]] = np.repeat(ys, points)
+    outputs = outputs_at(network, dataset.to_network(raw))
+    return xs, ys, outputs.reshape(points, points, -1)
+
+
+def training_means(dataset: Dataset) -> np.ndarray:
+    """Each input's mean over the training set, in raw units."""
+    return dataset.to_raw(dataset.x_train).mean(axis=0)
+
+
+def outputs_at(network: Network, inputs: np.ndarray) -> np.ndarray:
+    """The network's outputs (evaluation mode) for many network inputs, one row each."""
     rows = chunk_rows(network)
     with np.errstate(over="ignore", under="ignore"):  # sigmoid's exp overflows towards 0: fine
-        outputs = np.concatenate([network.predict(inputs[start:start + rows])
-                                  for start in range(0, inputs.shape[0], rows)])
-    return xs, ys, outputs.reshape(points, points, -1)
+        return np.concatenate([network.predict(inputs[start:start + rows])
+                               for start in range(0, inputs.shape[0], rows)])
+
+
+def class_colours(outputs: np.ndarray, activation: str) -> np.ndarray:
+    """RGB colours (uint8) of the class each output decides for, without shades: softmax the
+    most probable class, sigmoid above or below 1/2, any other activation above or below 0
+    (orange below, blue above). NaN or infinite outputs get the not-a-number colour."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    finite = np.isfinite(outputs).all(axis=-1)
+    if activation == "softmax" and outputs.shape[-1] >= 2:
+        winner = np.where(finite, np.nan_to_num(outputs).argmax(axis=-1), 0)
+        colours = CLASS_COLOURS[winner % len(CLASS_COLOURS)].astype(np.uint8)
+    else:
+        threshold = 0.5 if activation == "sigmoid" else 0.0
+        above = outputs[..., 0] > threshold
+        colours = np.where(above[..., None], DIVERGING[-1], DIVERGING[0]).astype(np.uint8)
+    colours[~finite] = NAN_COLOUR
+    return colours
 
 
 def boundary_colours(outputs: np.ndarray, activation: str,

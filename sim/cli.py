@@ -26,6 +26,7 @@ import numpy as np
 from . import data, explain, neuron_maps, notation, paths
 from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target
+from .held_out import WHY_ONCE, held_out_result
 from .schema import ExperimentError, one_line
 from .trainer import Trainer
 
@@ -136,7 +137,8 @@ def _check(args: argparse.Namespace) -> int:
     print(f"{path_text(args.file)}: valid; network {shape}, "
           f"{_count(network.n_trainable, 'trainable parameter')}, "
           f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
-          f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}")
+          f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}, "
+          f"{_count(trainer.dataset.x_test.shape[0], 'test sample')}")
     return EXIT_OK
 
 
@@ -445,6 +447,9 @@ def _summary(trainer: Trainer, out: TextIO) -> None:
     print(", ".join(parts), file=out)
     if trainer.stop_event is not None and not trainer.diverged:
         print(one_line(trainer.stop_event.message), file=out)
+    held_out = held_out_result(trainer)
+    if held_out is not None:
+        print(f"{held_out.summary()}. {WHY_ONCE}", file=out)
     if trainer.network.n_trainable <= SMALL_NETWORK:
         for layer in trainer.network.layers:
             line = f"layer {layer.number}: W = {_one_line_array(layer.W)}"

@@ -41,8 +41,8 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_DATA_NUMBERS = 1_000_000
 MAX_CSV_CELLS = 1_000_000
 
-COMMON_KEYS = ("kind", "validation_fraction", "standardize", "jitter", "input_names",
-               "output_names")
+COMMON_KEYS = ("kind", "validation_fraction", "test_fraction", "standardize", "jitter",
+               "input_names", "output_names")
 SPAM_FEATURES = ("FREE", "MONEY", "CLICK", "!", "ALL CAPS")
 SPAM_EXAMPLE = (2.0, 1.0, 1.0, 3.0, 4.0)  # seed 000's "FREE MONEY CLICK NOW!!!"
 _CSV_KEYS = {"target_columns": "targets", "input_columns": "inputs"}  # field -> key in the file
@@ -69,6 +69,7 @@ class DataSpec:
     target_columns: tuple[str, ...] = ()  # csv "targets"
     input_columns: tuple[str, ...] | None = None  # csv "inputs" (default: the other columns)
     validation_fraction: float = 0.0
+    test_fraction: float = 0.0
     standardize: bool = False
     jitter: float = 0.0  # std of Gaussian noise added to training inputs each epoch
     input_names: tuple[str, ...] | None = None
@@ -82,6 +83,11 @@ class DataSpec:
         chosen: dict[str, Any] = {"kind": kind, **DATA_KINDS[kind].read(s)}
         chosen["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
                                                  maximum=0.9)
+        chosen["test_fraction"] = s.number("test_fraction", 0.0, minimum=0.0, maximum=0.9)
+        if chosen["validation_fraction"] + chosen["test_fraction"] > 0.9:
+            raise ExperimentError(s.at("test_fraction"), "validation_fraction and "
+                                  "test_fraction together may hold out at most 0.9 of the "
+                                  "samples")
         chosen["standardize"] = s.boolean("standardize", False)
         chosen["jitter"] = s.number("jitter", 0.0, minimum=0.0, maximum=100.0)
         chosen["input_names"] = _names(s, "input_names")
@@ -109,17 +115,23 @@ class DataFacts:
 
     inputs: int
     outputs: int
-    samples: int  # before the validation split
+    samples: int  # before the validation and test splits
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Training and validation arrays, as the network sees them (standardised if asked)."""
+    """Training, validation and test arrays, as the network sees them (standardised if asked).
+
+    The test set is held out from everything training does: no step, no validation, no
+    stopping rule and no standardisation statistic reads it.
+    """
 
     x_train: np.ndarray
     t_train: np.ndarray
     x_val: np.ndarray
     t_val: np.ndarray
+    x_test: np.ndarray
+    t_test: np.ndarray
     input_names: tuple[str, ...]
     output_names: tuple[str, ...]
     input_mean: np.ndarray = field(repr=False)  # network input = (raw - mean) / scale
@@ -131,8 +143,9 @@ class Dataset:
 
     @property
     def facts(self) -> DataFacts:
-        """Inputs, outputs and samples (training and validation together) of this data."""
-        return DataFacts(self.inputs, self.outputs, len(self.x_train) + len(self.x_val))
+        """Inputs, outputs and samples (training, validation and test together) of this data."""
+        return DataFacts(self.inputs, self.outputs,
+                         len(self.x_train) + len(self.x_val) + len(self.x_test))
 
     @property
     def outputs(self) -> int:
@@ -152,16 +165,30 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
     return DATA_KINDS[spec.kind].facts(spec, base_dir)
 
 
+def count_is_chosen(spec: DataSpec) -> bool:
+    """Whether ``samples`` sets how many samples there are: a generated kind that takes it,
+    without explicit inputs (a line's ``x``) fixing the count instead."""
+    return "samples" in DATA_KINDS[spec.kind].keys and spec.x is None
+
+
 def validation_size(samples: int, fraction: float) -> int:
     """Samples split off for validation: the nearest whole number, leaving one to train on."""
     return min(samples - 1, round(samples * fraction)) if fraction > 0.0 else 0
 
 
+def held_out_size(samples: int, validation_fraction: float, test_fraction: float) -> int:
+    """Samples split off for the test set: the nearest whole number, leaving one to train on
+    after the validation split."""
+    left = samples - validation_size(samples, validation_fraction)
+    return min(left - 1, round(samples * test_fraction)) if test_fraction > 0.0 else 0
+
+
 def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generator,
           base_dir: Path | None = None) -> Dataset:
-    """Generate or read the samples, split off validation, standardise if asked."""
+    """Generate or read the samples, split off validation and test, standardise if asked."""
     x, t, names_in, names_out = DATA_KINDS[spec.kind].samples(spec, rng, base_dir)
-    x_train, t_train, x_val, t_val = _split(x, t, spec.validation_fraction, split_rng)
+    x_train, t_train, x_val, t_val, x_test, t_test = _split(
+        x, t, spec.validation_fraction, spec.test_fraction, split_rng)
     mean = np.zeros(x.shape[1])
     scale = np.ones(x.shape[1])
     if spec.standardize:
@@ -170,19 +197,24 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
         scale = np.where(std > 0.0, std, 1.0)
         x_train = (x_train - mean) / scale
         x_val = (x_val - mean) / scale
-    return Dataset(x_train, t_train, x_val, t_val,
+        x_test = (x_test - mean) / scale
+    return Dataset(x_train, t_train, x_val, t_val, x_test, t_test,
                    spec.input_names or names_in, spec.output_names or names_out, mean, scale)
 
 
-def _split(x: np.ndarray, t: np.ndarray, fraction: float,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _split(x: np.ndarray, t: np.ndarray, validation_fraction: float, test_fraction: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """(x_train, t_train, x_val, t_val, x_test, t_test). One permutation: its first samples
+    validate, the next ones test (so a test split leaves the validation split as it was)."""
     n = x.shape[0]
-    n_val = validation_size(n, fraction)
-    if n_val <= 0:
-        return x, t, x[:0], t[:0]
+    n_val = validation_size(n, validation_fraction)
+    n_test = held_out_size(n, validation_fraction, test_fraction)
+    if n_val + n_test <= 0:
+        return x, t, x[:0], t[:0], x[:0], t[:0]
     order = rng.permutation(n)
-    train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
-    return x[train], t[train], x[val], t[val]
+    val, test = np.sort(order[:n_val]), np.sort(order[n_val:n_val + n_test])
+    train = np.sort(order[n_val + n_test:])
+    return x[train], t[train], x[val], t[val], x[test], t[test]
 
 
 # ---------------------------------------------------------------------------- generated sets

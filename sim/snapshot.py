@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .distributions import Bands
 from .events import Event, Phase
 from .experiment import Experiment
 from .history import Series
@@ -23,9 +24,11 @@ if TYPE_CHECKING:
     from .chain_rule import ChainRule
     from .trainer import Trainer
 
-# The history columns the live plots draw, besides the per-layer gradient norms.
+# The history columns the live plots draw, besides the per-layer ones (LAYER_PLOTTED).
 PLOTTED = ("loss", "val_loss", "train_loss", "accuracy", "val_accuracy", "learning_rate",
            "grad_norm", "grad_norm_clipped", "clipped", "penalty")
+LAYER_PLOTTED = ("grad_norm", "grad_norm_clipped", "weight_norm", "update_ratio", "saturated",
+                 "dead")
 RECENT_EVENTS = 200
 
 
@@ -125,6 +128,8 @@ class Snapshot:
     history_steps: int
     history: dict[str, Series] = field(repr=False)
     train_seconds: float = 0.0
+    # Each layer's weight and gradient percentiles over the run (None: taken without history).
+    distributions: Bands | None = field(default=None, repr=False)
 
     @property
     def depth(self) -> int:
@@ -196,8 +201,8 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     history = trainer.history
     series = {}
     if with_history and len(history):
-        names = list(PLOTTED) + [f"grad_norm_{l}" for l in range(1, network.depth + 1)] + \
-            [f"grad_norm_clipped_{l}" for l in range(1, network.depth + 1)]
+        names = list(PLOTTED) + [f"{name}_{l}" for name in LAYER_PLOTTED
+                                 for l in range(1, network.depth + 1)]
         series = {name: history.series(name) for name in names}
     return Snapshot(
         experiment=trainer.experiment, step=trainer.step_count, epoch=trainer.epoch_count,
@@ -216,4 +221,5 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
         output_names=tuple(trainer.dataset.output_names),
         train_size=trainer.dataset.x_train.shape[0],
         events=tuple(list(trainer.events)[-RECENT_EVENTS:]), stop_event=trainer.stop_event,
-        history_steps=len(history), history=series, train_seconds=trainer.train_seconds)
+        history_steps=len(history), history=series, train_seconds=trainer.train_seconds,
+        distributions=trainer.distributions.bands() if with_history else None)

@@ -29,6 +29,7 @@ from .address import ParameterAddress
 from .batches import BatchSampler
 from .chain_rule import ChainRule
 from .clipping import ClipResult, clip
+from .distributions import DistributionRecorder
 from .events import Event, Phase, iteration_phases
 from .experiment import Experiment, check_data, live_compatible
 from .gradcheck import GradcheckResult, gradcheck
@@ -71,6 +72,7 @@ class Trainer:
         self.network = Network(experiment.network, experiment.regularization.dropout, seed)
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
+        self.distributions = DistributionRecorder(self.network)
         self.sampler = BatchSampler(self.dataset, seed, experiment.data.jitter)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
@@ -124,9 +126,10 @@ class Trainer:
             self._raw_grad = self.network.grad.copy()
 
     def _checked_targets(self) -> np.ndarray:
-        """All targets, training and validation; ExperimentError if the loss cannot take them."""
-        loss = self.experiment.loss
-        targets = np.concatenate([self.dataset.t_train, self.dataset.t_val])
+        """All targets, training, validation and test; ExperimentError if the loss cannot take
+        them."""
+        loss, dataset = self.experiment.loss, self.dataset
+        targets = np.concatenate([dataset.t_train, dataset.t_val, dataset.t_test])
         if losses.LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or
                                                        targets.max() > 1.0):
             raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
@@ -372,6 +375,7 @@ class Trainer:
         assert self._gradient_sums is not None  # the clip phase ran
         row = self.metrics.record_step(step, sampler.epoch_count + 1, p, self._learning_rate,
                                        self._gradient_sums, self._clip_result)
+        self.distributions.after_step(step, self.network, self._raw_grad)
         epoch_ended = sampler.advance()
         self.step_count = step
         interval = self.validation_interval

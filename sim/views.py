@@ -1,4 +1,6 @@
-"""The pictures beside the network, computed from a trainer: decision boundary and landscape.
+"""The pictures beside the network, computed from a trainer: the data with the network's fit
+(``data_view``: a curve for one input, the decision boundary for two, predictions against
+targets and a slice for more), and the loss landscape.
 
 The GUI's worker thread, which owns the trainer, calls these between steps and hands the
 immutable results to the window with its Snapshots; the window only draws them.
@@ -12,26 +14,78 @@ import numpy as np
 
 from . import boundary, landscape, notation
 from .address import ParameterAddress
+from .data import Dataset
+from .held_out import HeldOutResult, held_out_result
 from .landscape import ParameterTrace
 from .palette import scale_for
 from .trainer import Trainer
 
 BOUNDARY_POINTS = 100
+CURVE_POINTS = 200
+SPLITS = ("training", "validation", "test")
+
+
+@dataclass(frozen=True)
+class SplitPoints:
+    """One split's samples: raw inputs, targets and the network's outputs now (no dropout)."""
+
+    name: str  # one of SPLITS
+    x: np.ndarray  # (n, inputs) raw inputs
+    t: np.ndarray  # (n, outputs) targets
+    y: np.ndarray  # (n, outputs) outputs
 
 
 @dataclass(frozen=True)
 class BoundaryView:
-    """The output over the input plane as an image, with the data points, in raw units."""
+    """The output over a plane of two inputs as an image, with the data points, in raw units.
+
+    With more than two inputs the plane is a slice: the other inputs are held at their raw
+    training means (``held``), and the points are every sample's projection onto the plane.
+    """
 
     xs: np.ndarray  # the grid's x values (first input), left to right
     ys: np.ndarray  # the grid's y values (second input), bottom to top
     colours: np.ndarray  # uint8 (len(ys), len(xs), 3): row r is ys[r], like an image
+    class_colours: np.ndarray  # the same grid in the colour of the class decided, no shades
+    classifies: bool  # the output decides classes (sigmoid, softmax, tanh), not a value
     train: np.ndarray  # (n, 2) raw training inputs
     train_colours: np.ndarray  # uint8 (n, 3): each point coloured by its target
     validation: np.ndarray
     validation_colours: np.ndarray
+    test: np.ndarray
+    test_colours: np.ndarray
     meaning: str  # what the colours mean, for the legend
     input_names: tuple[str, str]
+    inputs: tuple[int, int] = (0, 1)  # which inputs the plane spans, from 0
+    held: str = ""  # the other inputs and the values they are held at ("" for two inputs)
+    test_result: HeldOutResult | None = None
+
+
+@dataclass(frozen=True)
+class CurveView:
+    """One input: the network's outputs along the input's range, with every sample."""
+
+    xs: np.ndarray  # (G,) raw input values, evenly spaced
+    outputs: np.ndarray  # (G, outputs)
+    splits: tuple[SplitPoints, ...]  # the non-empty ones, in SPLITS order
+    input_name: str
+    output_names: tuple[str, ...]
+    test_result: HeldOutResult | None = None
+
+
+@dataclass(frozen=True)
+class PredictionView:
+    """More than two inputs: each sample's outputs against its targets, and a slice of the
+    output over two inputs with the others held at their means."""
+
+    splits: tuple[SplitPoints, ...]  # the non-empty ones, in SPLITS order
+    output_names: tuple[str, ...]
+    input_names: tuple[str, ...]
+    slice: BoundaryView
+    test_result: HeldOutResult | None = None
+
+
+DataView = BoundaryView | CurveView | PredictionView
 
 
 @dataclass(frozen=True)
@@ -61,26 +115,91 @@ class LandscapeView:
     printed_label: str = ""
 
 
-def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS) -> BoundaryView | None:
-    """The decision boundary, or None when the data does not have exactly two inputs."""
+def data_view(trainer: Trainer, slice_inputs: tuple[int, int] = (0, 1)) -> DataView:
+    """The data and the network's fit: a curve for one input, the decision boundary for two,
+    predictions against targets and the slice over ``slice_inputs`` for more (the first two
+    inputs when those are not two different inputs of this network: a choice made for the
+    network before a rebuild)."""
+    inputs = trainer.network.inputs
+    if inputs == 1:
+        return curve_view(trainer)
+    if inputs == 2:
+        return boundary_view(trainer)
+    first, second = slice_inputs
+    chosen = 0 <= first < inputs and 0 <= second < inputs and first != second
+    return prediction_view(trainer, slice_inputs if chosen else (0, 1))
+
+
+def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS,
+                  inputs: tuple[int, int] = (0, 1)) -> BoundaryView:
+    """The output over the plane of the inputs numbered ``inputs`` (the others held at their
+    training means); ValueError for fewer than two inputs."""
     network, dataset = trainer.network, trainer.dataset
-    if network.inputs != 2:
-        return None
-    xs, ys, outputs = boundary.decision_grid(network, dataset, points)
+    xs, ys, outputs = boundary.decision_grid(network, dataset, points, inputs=inputs)
     activation = network.layers[-1].activation.kind
     regression = activation not in ("sigmoid", "softmax", "tanh")
     high = None
     if regression:  # one scale for the heat map and the targets (non-finite values ignored)
         high = scale_for("weight", [outputs[..., 0], dataset.t_train[:, 0]]).high
     shown = outputs if activation == "softmax" else outputs[..., :1]
+    pair = list(inputs)
+
+    def points_of(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return dataset.to_raw(x)[:, pair], _target_colours(t, activation, high)
+
+    train, train_colours = points_of(dataset.x_train, dataset.t_train)
+    validation, validation_colours = points_of(dataset.x_val, dataset.t_val)
+    test, test_colours = points_of(dataset.x_test, dataset.t_test)
     return BoundaryView(
         xs=xs, ys=ys, colours=boundary.boundary_colours(shown, activation, high),
-        train=dataset.to_raw(dataset.x_train),
-        train_colours=_target_colours(dataset.t_train, activation, high),
-        validation=dataset.to_raw(dataset.x_val),
-        validation_colours=_target_colours(dataset.t_val, activation, high),
+        class_colours=boundary.class_colours(outputs, activation), classifies=not regression,
+        train=train, train_colours=train_colours, validation=validation,
+        validation_colours=validation_colours, test=test, test_colours=test_colours,
         meaning=_meaning(activation, outputs.shape[-1], dataset.output_names),
-        input_names=(dataset.input_names[0], dataset.input_names[1]))
+        input_names=(dataset.input_names[inputs[0]], dataset.input_names[inputs[1]]),
+        inputs=inputs, held=_held(dataset, inputs), test_result=held_out_result(trainer))
+
+
+def curve_view(trainer: Trainer, points: int = CURVE_POINTS) -> CurveView:
+    """A one-input network's outputs over the data's range (see ``boundary.line_extent``)."""
+    network, dataset = trainer.network, trainer.dataset
+    if network.inputs != 1:
+        raise ValueError(f"a curve needs one input; this network has {network.inputs}")
+    low, high = boundary.line_extent(dataset)
+    xs = np.linspace(low, high, points)
+    outputs = boundary.outputs_at(network, dataset.to_network(xs[:, None]))
+    return CurveView(xs=xs, outputs=outputs, splits=split_points(trainer),
+                     input_name=dataset.input_names[0], output_names=dataset.output_names,
+                     test_result=held_out_result(trainer))
+
+
+def prediction_view(trainer: Trainer, slice_inputs: tuple[int, int] = (0, 1)
+                    ) -> PredictionView:
+    """Every sample's outputs against its targets, and the slice over ``slice_inputs``."""
+    dataset = trainer.dataset
+    plane = boundary_view(trainer, inputs=slice_inputs)
+    return PredictionView(splits=split_points(trainer), output_names=dataset.output_names,
+                          input_names=dataset.input_names, slice=plane,
+                          test_result=plane.test_result)
+
+
+def split_points(trainer: Trainer) -> tuple[SplitPoints, ...]:
+    """Each non-empty split's raw inputs, targets and the network's outputs now."""
+    network, dataset = trainer.network, trainer.dataset
+    parts = ((dataset.x_train, dataset.t_train), (dataset.x_val, dataset.t_val),
+             (dataset.x_test, dataset.t_test))
+    return tuple(SplitPoints(name, dataset.to_raw(x), t.copy(), boundary.outputs_at(network, x))
+                 for name, (x, t) in zip(SPLITS, parts, strict=True) if len(x))
+
+
+def _held(dataset: Dataset, inputs: tuple[int, int]) -> str:
+    if dataset.inputs <= 2:
+        return ""
+    means = boundary.training_means(dataset)
+    others = [f"{notation.input_label(i, dataset.input_names)} = "
+              f"{notation.number(float(means[i]))}" for i in range(dataset.inputs)
+              if i not in inputs]
+    return "the other inputs held at their training means: " + ", ".join(others)
 
 
 def landscape_view(trainer: Trainer, trace: ParameterTrace,

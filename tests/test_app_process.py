@@ -126,6 +126,20 @@ def test_terminated_mid_training_exits_0():
     assert set(json.loads(stdout.splitlines()[-1])) == STATS_KEYS  # it finished its run
 
 
+def test_show_brings_a_panel_to_the_front_and_an_unknown_one_is_refused(tmp_path: Path):
+    shot = tmp_path / "health.png"
+    done = run_app("assets/lessons/dying-relu.json", "--steps", "3", "--show", "Health",
+                   "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr
+    assert QImage(str(shot)).width() == 1600
+    refused = run_app("assets/lessons/xor.json", "--show", "Nothing")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "backprop-studio: --show: no panel is called 'Nothing'; the panels are Activation, "
+        "Controls, Data and landscape, Health, Inspector, Lesson, Paths, Plots, Side by side, "
+        "Step by step"]
+
+
 def test_a_screenshot_waits_for_the_steps_asked_for(tmp_path: Path):
     # The quit time passes long before 300 steps of an 8-layer network can be taken on a busy
     # machine; the picture (and so the exit) waits for them.

@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim import boundary
 from sim.palette import BINS, DIVERGING, NAN_COLOUR
-from tests.conftest import experiment
+from tests.conftest import LESSONS, experiment
 
 RTOL = 1e-13
 
@@ -117,13 +117,25 @@ def test_bad_arguments_are_refused_with_one_line(call, problem):
     assert trainer.network.theta.tobytes() == theta
 
 
-def test_networks_without_two_inputs_are_refused():
+def test_a_network_with_one_input_has_no_plane():
+    trainer = sim.Trainer(sim.load(LESSONS / "two-neuron-chain.json"))
+    with pytest.raises(ValueError, match="needs at least 2 inputs") as error:
+        boundary.decision_grid(trainer.network, trainer.dataset)
+    assert "\n" not in str(error.value)
+
+
+def test_a_slice_of_three_inputs_holds_the_third_at_its_training_mean():
     trainer = sim.Trainer(experiment(data={"kind": "parity", "bits": 3}, network={
         "inputs": 3, "layers": [{"units": 2, "activation": "tanh"},
                                 {"units": 1, "activation": "sigmoid"}]}))
-    with pytest.raises(ValueError, match="needs 2 inputs; this network has 3") as error:
-        boundary.decision_grid(trainer.network, trainer.dataset)
-    assert "\n" not in str(error.value)
+    network, dataset = trainer.network, trainer.dataset
+    xs, ys, outputs = boundary.decision_grid(network, dataset, points=6, inputs=(2, 0))
+    mean = dataset.to_raw(dataset.x_train)[:, 1].mean()
+    r, c = 4, 1
+    expected = network.predict(dataset.to_network(np.array([[ys[r], mean, xs[c]]])))
+    assert outputs[r, c] == pytest.approx(expected[0], rel=1e-12)
+    with pytest.raises(ValueError, match="two different inputs from 0 to 2, got 1 and 1"):
+        boundary.decision_grid(network, dataset, inputs=(1, 1))
 
 
 # ---------------------------------------------------------------------------- colours

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sim
-from tests.conftest import experiment
+from tests.conftest import LESSONS, experiment
 
 
 def panel_on(qtbot, start: sim.Experiment):
@@ -42,3 +42,45 @@ def test_a_fused_loss_brings_its_output_and_keeps_a_squared_loss_otherwise(qtbot
     panel.loss.setCurrentText("sse")
     panel.output_activation.setCurrentText("tanh")  # a squared loss suits any output
     assert edited[-1].loss == "sse" and edited[-1].network.layers[-1].activation.kind == "tanh"
+
+
+def test_the_sample_count_is_that_of_the_data_loaded_and_fixed_data_is_read_only(qtbot):
+    one_point = sim.load(LESSONS / "gradient-descent-z2x-one-point.json")
+    panel, edited = panel_on(qtbot, one_point)
+    assert panel.samples.value() == 1 and panel.samples.isReadOnly()
+    panel.set_experiment(sim.load(LESSONS / "gradient-descent-z2x.json"))
+    assert panel.samples.value() == 3 and panel.samples.isReadOnly()
+    moons = sim.load(LESSONS / "batch-full.json")
+    panel.set_experiment(moons)
+    assert panel.samples.value() == moons.data.samples == 64
+    assert not panel.samples.isReadOnly()
+    panel.samples.setValue(80)
+    assert edited[-1].data.samples == 80
+
+
+def test_the_test_fraction_is_a_control_beside_the_validation_fraction(qtbot):
+    panel, edited = panel_on(qtbot, experiment(data={"kind": "xor_cloud", "samples": 40,
+                                                     "test_fraction": 0.25}))
+    assert panel.test.value() == 0.25
+    panel.test.setValue(0.1)
+    assert edited[-1].data.test_fraction == 0.1
+    panel.data_kind.setCurrentText("moons")  # another kind keeps the held-out shares
+    assert edited[-1].data.test_fraction == 0.1
+
+
+def test_removing_hidden_layers_one_after_another_never_removes_the_output(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    start = experiment(network={"inputs": 2, "layers": [
+        {"units": 3, "activation": "tanh"}, {"units": 2, "activation": "tanh"},
+        {"units": 1, "activation": "sigmoid"}]})
+    panel, edited = panel_on(qtbot, start)
+    for hidden in (1, 0):
+        box = panel.layers_box
+        rows = [box.itemAt(k).widget() for k in range(box.count())]
+        assert len(rows) == hidden + 1  # the rows follow each edit, not only a reload
+        remove = next(b for b in rows[-1].findChildren(QPushButton) if b.text() == "✕")
+        qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+        assert len(edited[-1].network.layers) == hidden + 1
+        assert edited[-1].network.layers[-1].activation.kind == "sigmoid"

@@ -311,9 +311,10 @@ def test_the_boundary_and_the_landscape_of_a_selected_weight_are_drawn(make_wind
     window = make_window(sim.load(lessons.lesson_dir() / "spiral.json"))
     window.views_dock.show()
     window.views_dock.raise_()
-    qtbot.waitUntil(lambda: window.views.boundary_image.image is not None, timeout=5000)
-    assert window.views.boundary_image.image.shape[2] == 3
-    assert len(window.views.train_points.data) == window.snapshot.train_size
+    data = window.views.data_panel
+    qtbot.waitUntil(lambda: data.image.image is not None, timeout=5000)
+    assert data.image.image.shape[2] == 3
+    assert data.samples_shown() == window.snapshot.train_size
     window.views.setCurrentIndex(1)  # the landscape tab: only the tab on show is computed
     window.canvas.select(Selection("weight", 2, 0, 1))
     window.views.use_selected()

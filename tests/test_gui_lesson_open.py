@@ -70,7 +70,7 @@ def test_a_ravine_lesson_opens_on_the_loss_over_its_two_weights_with_a_colour_ba
     low, high = views.colour_bar.levels()
     image = views.surface.image
     assert (low, high) == (pytest.approx(float(image.min())), pytest.approx(float(image.max())))
-    assert window.views.boundary_plot.getViewBox().state["aspectLocked"] == 1.0
+    assert window.views.data_panel.plot.getViewBox().state["aspectLocked"] == 1.0
 
 
 def test_a_lesson_opens_on_its_colour_mode_its_panels_and_its_sample(make_window, qtbot):

@@ -48,7 +48,7 @@ def every_command(tmp_path: Path) -> list[commands.Command]:
             commands.Load(lesson, tmp_path / "x.json"), commands.Read(tmp_path / "x.json"),
             commands.Apply(lesson), commands.Edit(ParameterAddress(1, 0, None), 0.5),
             commands.SetSpeed(None),
-            commands.SetViews(True, (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))),
+            commands.SetViews((0, 1), (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))),
             commands.CheckGradients(),
             commands.Save(tmp_path / "x.json"), commands.ExportHistory(tmp_path / "x.csv"),
             commands.ReportStatus()]

@@ -24,6 +24,7 @@ from sim import explain, lessons, quiz
 from sim.address import ParameterAddress
 from sim.cli import main as cli_main
 from sim.data import SPAM_EXAMPLE
+from sim.held_out import held_out_result
 from sim.optimizers import OptimizerSpec
 from tests.conftest import ROOT
 from tests.lesson_text import LessonText
@@ -1055,6 +1056,32 @@ def test_early_stopping_stops_and_restores_the_best_weights(unregularised):
     assert restored == np.nanmin(scores)
     text.says("351", np.count_nonzero(np.isfinite(scores)))
     text.says("70", len(dataset.x_val))
+    text.done()
+
+
+def test_test_set_lesson():
+    text = LessonText("overfitting-test-set.json")
+    trainer = run("overfitting-test-set.json")
+    dataset = trainer.dataset
+    text.says("100", len(dataset.x_train) + len(dataset.x_val) + len(dataset.x_test))
+    text.says("30", len(dataset.x_train))
+    text.says("50", len(dataset.x_val), times=2)
+    text.says("20", len(dataset.x_test), times=2)
+    # The same training points as the early-stopping lesson it extends.
+    stopping_lesson = lesson("overfitting-early-stopping.json").dataset
+    assert np.array_equal(stopping_lesson.x_train, dataset.x_train)
+    assert stop_reason(trainer) == "early_stopping"
+    scores = trainer.history.column("val_loss")
+    text.says("345", trainer.step_count)
+    text.says("345", np.count_nonzero(np.isfinite(scores)))
+    assert trainer.best is not None
+    text.says("145", trainer.best["step"])
+    text.says("0.429", np.nanmin(scores))
+    result = held_out_result(trainer)
+    assert result is not None and result.samples == len(dataset.x_test)
+    text.says("0.336", result.loss)
+    text.says("85%", result.accuracy)
+    text.names("003", "seed 003")
     text.done()
 
 

@@ -7,8 +7,15 @@ import pytest
 
 import sim
 from sim.landscape import ParameterTrace
-from sim.palette import NAN_COLOUR
-from sim.views import boundary_view, landscape_view
+from sim.palette import DIVERGING, NAN_COLOUR
+from sim.views import (
+    BoundaryView,
+    CurveView,
+    PredictionView,
+    boundary_view,
+    data_view,
+    landscape_view,
+)
 from tests.conftest import LESSONS, experiment
 
 
@@ -30,9 +37,42 @@ def test_the_boundary_covers_the_data_in_raw_units_and_matches_the_network():
     assert np.array_equal(view.colours[r, c], expected)
 
 
-def test_no_boundary_without_two_inputs():
-    trainer = sim.Trainer(sim.load(LESSONS / "two-neuron-chain.json"))
-    assert boundary_view(trainer) is None
+def test_one_input_shows_every_sample_and_the_networks_curve():
+    trainer = sim.Trainer(sim.load(LESSONS / "gradient-descent-z2x.json"))
+    trainer.run(steps=2)
+    view = data_view(trainer)
+    assert isinstance(view, CurveView)
+    w = trainer.network.layers[0].W[0, 0]
+    assert view.outputs[:, 0] == pytest.approx(w * view.xs, rel=1e-12)  # the line w·x
+    assert view.xs[0] == 0.0  # from the origin: where a line z = w·x passes
+    (training,) = view.splits
+    raw = trainer.dataset.to_raw(trainer.dataset.x_train)
+    assert training.name == "training" and np.array_equal(training.x, raw)
+    assert np.array_equal(training.t, trainer.dataset.t_train)
+    assert view.xs[-1] >= raw.max()
+
+
+def test_more_than_two_inputs_show_outputs_against_targets_and_a_slice():
+    trainer = sim.Trainer(sim.load(LESSONS / "spam-detector.json"))
+    trainer.run(steps=3)
+    view = data_view(trainer, (3, 1))
+    assert isinstance(view, PredictionView)
+    (training,) = view.splits
+    assert np.array_equal(training.y, trainer.network.predict(trainer.dataset.x_train))
+    assert view.slice.inputs == (3, 1) and view.slice.input_names == ("!", "MONEY")
+    assert "x₁: FREE = " in view.slice.held and "x₄" not in view.slice.held
+    # A choice of inputs this network does not have falls back to the first two.
+    assert data_view(trainer, (7, 1)).slice.inputs == (0, 1)
+
+
+def test_two_inputs_show_the_boundary_and_its_classes():
+    trainer = sim.Trainer(sim.load(LESSONS / "spiral.json"))
+    view = data_view(trainer)
+    assert isinstance(view, BoundaryView) and view.held == "" and view.classifies
+    _, _, outputs = sim.boundary.decision_grid(trainer.network, trainer.dataset)
+    blue = (outputs[..., 0] > 0.5)
+    assert (view.class_colours[blue] == DIVERGING[-1]).all()
+    assert (view.class_colours[~blue] == DIVERGING[0]).all()
 
 
 def test_the_landscape_passes_through_the_current_loss_and_follows_the_path():

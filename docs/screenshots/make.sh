@@ -21,3 +21,7 @@ app "$lessons/vanishing-sigmoid.json" --phases 19 --paths 1,2,1 --size 1600x1000
 app "$lessons/seed003-quiz.json" --phases 5 --size 1600x1000 --screenshot "$out/quiz.png"
 app "$lessons/exploding-gradients.json" --compare "$lessons/exploding-gradients-clipped.json" \
     --play --quit-after 5 --size 1600x1000 --screenshot "$out/exploding-side-by-side.png"
+app "$lessons/dying-relu.json" --steps 300 --show Health --quit-after 15 --size 1600x1000 \
+    --screenshot "$out/health.png"
+app "$lessons/overfitting-test-set.json" --play --quit-after 20 --size 1600x1000 \
+    --screenshot "$out/test-set.png"

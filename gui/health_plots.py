@@ -1,0 +1,264 @@
+"""The health of every layer over the run, in the style of the live plots (gui.plots).
+
+Accuracy (training batch and validation); per layer the update/weight ratio against the 1e-3
+rule of thumb, the fraction of saturated (sigmoid, tanh) or dead (ReLU) units, the weight
+norm; and, for a chosen layer, the distribution of its weights and of its gradients over time
+as percentile bands (sim.distributions). Everything is computed in sim; this only draws.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from sim import notation
+from sim.activations import SATURATION_FRACTION
+from sim.distributions import PERCENTILES, Bands
+from sim.health import UPDATE_RATIO_RULE, layer_condition
+from sim.snapshot import Snapshot
+
+from .plots import PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches, plotted_series
+from .style import CLIP_COLOUR, TRAIN_COLOUR, VALIDATION_COLOUR, Style, layer_colour
+
+OUTER_ALPHA, INNER_ALPHA = 50, 110  # the min-max band, the 10-90 % band
+
+
+class PercentileBands:
+    """One quantity's percentile bands in a plot: min to max faint, 10 % to 90 % stronger,
+    the median a line."""
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        # Invisible edges, not pen=None: without a pen the line keeps no path to fill between.
+        self.lines = [plot.plot(pen=pg.mkPen(0, 0, 0, 0)) for _ in PERCENTILES]
+        self.outer = pg.FillBetweenItem(self.lines[0], self.lines[4])
+        self.inner = pg.FillBetweenItem(self.lines[1], self.lines[3])
+        plot.addItem(self.outer)
+        plot.addItem(self.inner)
+        self.median = self.lines[2]
+
+    def show(self, steps: np.ndarray, values: np.ndarray, colour: QColor) -> None:
+        """``values``: (records, len(PERCENTILES)) of one layer."""
+        for k, line in enumerate(self.lines):
+            line.setData(steps, values[:, k])
+        faint, strong = QColor(colour), QColor(colour)
+        faint.setAlpha(OUTER_ALPHA)
+        strong.setAlpha(INNER_ALPHA)
+        self.outer.setBrush(pg.mkBrush(faint))
+        self.inner.setBrush(pg.mkBrush(strong))
+        self.median.setPen(pg.mkPen(colour, width=2))
+
+
+class HealthPlots(QWidget):
+    """The health plots, stacked in a scroll area; they redraw one per frame, as LivePlots do,
+    and only while on show."""
+
+    def __init__(self, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.style_ = style
+        self.snapshot: Snapshot | None = None
+        self._drawn: Snapshot | None = None
+        self._taken_at = 0.0
+        self._dirty: list = []
+        self.accuracy_plot = Plot("Accuracy", style, log_y=False)
+        self.ratio_plot = Plot("Update / weight ratio per layer (log)", style, log_y=True)
+        self.units_plot = Plot("Saturated or dead units per layer (fraction)", style,
+                               log_y=False)
+        self.norm_plot = Plot("Weight norm per layer", style, log_y=False)
+        self.weights_plot = Plot("Weights of layer 1: percentiles", style, log_y=False)
+        self.gradients_plot = Plot("Gradients of layer 1: percentiles", style, log_y=False)
+        self.plots = (self.accuracy_plot, self.units_plot, self.ratio_plot, self.norm_plot,
+                      self.weights_plot, self.gradients_plot)
+        self.keys = {plot: QLabel() for plot in self.plots[:4]}
+        self.bands_key = QLabel()
+        for key in (*self.keys.values(), self.bands_key):
+            key.setWordWrap(True)
+        self.layer_box = QComboBox()
+        self.layer_box.currentIndexChanged.connect(self._layer_chosen)
+        self.train_accuracy = Curve(self.accuracy_plot, TRAIN_COLOUR, log=False)
+        self.val_accuracy = Curve(self.accuracy_plot, VALIDATION_COLOUR, log=False)
+        self.rule_line = pg.InfiniteLine(pos=np.log10(UPDATE_RATIO_RULE), angle=0, pen=pg.mkPen(
+            CLIP_COLOUR, width=1.5, style=Qt.PenStyle.DashLine))
+        self.ratio_plot.addItem(self.rule_line)
+        self.layer_curves: dict[str, list[Curve]] = {"ratio": [], "units": [], "norm": []}
+        self.weight_bands = PercentileBands(self.weights_plot)
+        self.gradient_bands = PercentileBands(self.gradients_plot)
+        self._build_layout()
+        self.redraws = 0
+
+    def _build_layout(self) -> None:
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for plot in self.plots[:4]:
+            layout.addWidget(self.keys[plot])
+            layout.addWidget(plot)
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("Distributions of layer"))
+        chooser.addWidget(self.layer_box)
+        chooser.addStretch(1)
+        layout.addLayout(chooser)
+        layout.addWidget(self.bands_key)
+        layout.addWidget(self.weights_plot)
+        layout.addWidget(self.gradients_plot)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def sizeHint(self) -> QSize:
+        return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))
+
+    def apply_style(self, style: Style) -> None:
+        self.style_ = style
+        for plot in self.plots:
+            plot.apply_style(style)
+
+    # ------------------------------------------------------------------ taking snapshots
+
+    @Slot(object)
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Take note of new data; the plots redraw on ``refresh_next``."""
+        self.snapshot = snapshot
+
+    def refresh_next(self) -> bool:
+        """Redraw the next plot whose data changed, if on show; False when none was drawn.
+        A newer snapshot is taken up at most every PLOT_INTERVAL_SECONDS."""
+        if self.snapshot is None or not self.isVisible():
+            return False
+        now = time.perf_counter()
+        if not self._dirty and self.snapshot is not self._drawn and \
+                now - self._taken_at >= PLOT_INTERVAL_SECONDS:
+            self._drawn, self._taken_at = self.snapshot, now
+            self._ensure_layers(self._drawn)  # the curves of the network drawn
+            self._dirty = [self._draw_accuracy, self._draw_ratios, self._draw_units,
+                           self._draw_norms, self._draw_bands]
+        if not self._dirty or self._drawn is None:
+            return False
+        self._dirty.pop(0)(self._drawn)
+        self.redraws += 1
+        return True
+
+    def refresh_all(self) -> None:
+        """Draw the newest snapshot in full (for a test, or a picture)."""
+        self._taken_at = 0.0
+        while self.refresh_next():
+            pass
+
+    def _ensure_layers(self, snapshot: Snapshot) -> None:
+        depth = snapshot.depth
+        if len(self.layer_curves["ratio"]) == depth:
+            return
+        for name, plot in (("ratio", self.ratio_plot), ("units", self.units_plot),
+                           ("norm", self.norm_plot)):
+            for curve in self.layer_curves[name]:
+                curve.remove_from(plot)
+            self.layer_curves[name] = [Curve(plot, layer_colour(n), log=name == "ratio")
+                                       for n in range(1, depth + 1)]
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.addItems([f"{n}" for n in range(1, depth + 1)])
+        self.layer_box.blockSignals(False)
+
+    @Slot(int)
+    def _layer_chosen(self, _: int) -> None:
+        if self._drawn is not None:
+            self._draw_bands(self._drawn)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _draw_accuracy(self, snapshot: Snapshot) -> None:
+        plot = self.accuracy_plot
+        plot.show_waiting(not snapshot.history)
+        train = plotted_series(snapshot, "accuracy", self.width())
+        measured = train is not None and bool(np.isfinite(train.high).any())
+        self.train_accuracy.show(train if measured else None, smooth=mini_batches(snapshot))
+        self.val_accuracy.show(plotted_series(snapshot, "val_accuracy", self.width()),
+                               smooth=False)
+        # Regression has no accuracy: the plot gives its room to the others.
+        plot.setVisible(measured or not snapshot.history)
+        if not snapshot.history:
+            self.keys[plot].setText("")
+        elif not measured:
+            self.keys[plot].setText("No accuracy: the targets are numbers to fit, not classes "
+                                    "(regression).")
+        else:
+            entries = [(TRAIN_COLOUR, "training batch (before its update)")]
+            if snapshot.experiment.data.validation_fraction > 0.0:
+                entries.append((VALIDATION_COLOUR, "validation set"))
+            self.keys[plot].setText(legend_html(entries))
+
+    def _layer_entries(self, snapshot: Snapshot, names: list[str | None]) -> str:
+        return legend_html([(layer_colour(n).name(), name)
+                            for n, name in enumerate(names, 1) if name is not None])
+
+    def _draw_layer_metric(self, snapshot: Snapshot, key: str, plot: Plot,
+                           columns: list[str | None]) -> None:
+        plot.show_waiting(not snapshot.history)
+        noisy = mini_batches(snapshot)
+        for curve, column in zip(self.layer_curves[key], columns, strict=True):
+            curve.show(None if column is None else plotted_series(snapshot, column,
+                                                                  self.width()), smooth=noisy)
+
+    def _draw_ratios(self, snapshot: Snapshot) -> None:
+        columns: list[str | None] = [f"update_ratio_{n}" for n in range(1, snapshot.depth + 1)]
+        self._draw_layer_metric(snapshot, "ratio", self.ratio_plot, columns)
+        entries = [(layer_colour(n).name(), f"layer {n}") for n in range(1, snapshot.depth + 1)]
+        rule = notation.power_of_ten(-3)
+        self.keys[self.ratio_plot].setText(
+            legend_html(entries + [(CLIP_COLOUR, f"{rule}: rule of thumb")]) +
+            f"<br>|Δw| / |w| of each step: near {rule} is healthy, far above unstable, far below "
+            f"crawling.")
+
+    def _draw_units(self, snapshot: Snapshot) -> None:
+        conditions = [layer_condition(layer.activation) for layer in snapshot.layers]
+        columns = [None if c is None else f"{c}_{n}" for n, c in enumerate(conditions, 1)]
+        self._draw_layer_metric(snapshot, "units", self.units_plot, columns)
+        names = [None if c is None else f"layer {n} ({snapshot.layers[n - 1].activation}): {c}"
+                 for n, c in enumerate(conditions, 1)]
+        present = [c for c in ("saturated", "dead") if c in conditions]
+        title = " or ".join(present).capitalize() if present else "Saturated or dead"
+        self.units_plot.title = f"{title} units per layer (fraction)"
+        self.units_plot.getPlotItem().setTitle(self.units_plot.title)
+        meanings = {"saturated": f"saturated: f′ below {SATURATION_FRACTION:.0%} of its largest "
+                                 f"value, counted over the units and samples of the batch",
+                    "dead": "dead: a ReLU unit with z ≤ 0 on every sample of the batch"}
+        key = self._layer_entries(snapshot, names)
+        self.keys[self.units_plot].setText(
+            key + "<br>" + "; ".join(meanings[c] for c in present) + "." if key else
+            "No layer here can saturate or die (linear, leaky ReLU or softmax).")
+
+    def _draw_norms(self, snapshot: Snapshot) -> None:
+        columns: list[str | None] = [f"weight_norm_{n}" for n in range(1, snapshot.depth + 1)]
+        self._draw_layer_metric(snapshot, "norm", self.norm_plot, columns)
+        self.keys[self.norm_plot].setText(self._layer_entries(
+            snapshot, [f"layer {n}: |W|, weights and biases" for n in
+                       range(1, snapshot.depth + 1)]))
+
+    def _draw_bands(self, snapshot: Snapshot) -> None:
+        layer = max(1, self.layer_box.currentIndex() + 1)
+        self.weights_plot.getPlotItem().setTitle(f"Weights of layer {layer}: percentiles")
+        self.gradients_plot.getPlotItem().setTitle(f"Gradients of layer {layer}: percentiles")
+        bands: Bands | None = snapshot.distributions
+        colour = layer_colour(layer)
+        empty = bands is None or not len(bands.steps) or layer > bands.weights.shape[1]
+        for plot in (self.weights_plot, self.gradients_plot):
+            plot.show_waiting(empty)
+        if empty or bands is None:
+            for shown in (self.weight_bands, self.gradient_bands):
+                shown.show(np.empty(0), np.empty((0, len(PERCENTILES))), colour)
+            return
+        steps = bands.steps.astype(float)
+        self.weight_bands.show(steps, bands.weights[:, layer - 1], colour)
+        self.gradient_bands.show(steps, bands.gradients[:, layer - 1], colour)
+        stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
+        every = "every step" if stride == 1 else f"every {stride} steps"
+        self.bands_key.setText(
+            f"Faint: min to max; stronger: 10% to 90%; line: the median, of the layer's "
+            f"weights w and of its gradients ∂E/∂w, recorded {every}.")

@@ -1,0 +1,116 @@
+"""Each layer's distribution of weights and of gradients over the run, as percentile bands.
+
+Like TensorBoard's distributions: at a recorded step, the weights W of each layer (biases
+apart) and the gradient dE/dW backpropagation computed for them (the penalty's share included,
+before clipping) are summarised by five percentiles, min, 10 %, median, 90 % and max
+(``np.percentile``'s default, linear interpolation between order statistics).
+
+Recorded at the rate a plot can show: every ``stride`` steps into at most ``capacity``
+records. When the records are full, every other one is dropped and the stride doubles, so a
+run of any length keeps between half and all of ``capacity`` evenly spaced records, and the
+cost per step falls as the run grows. A large network starts with a longer stride (the
+percentiles of a layer cost a pass over its weights): about one weight summarised per
+step for every ``WEIGHTS_PER_STEP`` it has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+PERCENTILES = (0.0, 10.0, 50.0, 90.0, 100.0)
+CAPACITY = 256
+WEIGHTS_PER_STEP = 20_000
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The recorded percentiles: ``weights[k, l, p]`` is percentile PERCENTILES[p] of layer
+    l + 1's weights after step ``steps[k]``; ``gradients`` likewise, of that step's gradient."""
+
+    steps: np.ndarray  # (records,) optimizer steps, increasing
+    weights: np.ndarray  # (records, layers, len(PERCENTILES))
+    gradients: np.ndarray
+
+
+class DistributionRecorder:
+    """Records each layer's weight and gradient percentiles every ``stride`` steps."""
+
+    def __init__(self, network: Network, capacity: int = CAPACITY) -> None:
+        if capacity < 2 or capacity % 2:
+            raise ValueError(f"capacity must be an even number of at least 2, got {capacity}")
+        depth, width = network.depth, len(PERCENTILES)
+        weights = sum(layer.W.size for layer in network.layers)
+        self.stride = 2 ** max(0, math.ceil(math.log2(max(1.0, weights / WEIGHTS_PER_STEP))))
+        # Where each percentile falls among a layer's sorted values: the sizes never change, so
+        # a record is a sort and a few lookups (np.percentile's own overhead is ten times that).
+        self._positions = [positions_among(layer.W.size) for layer in network.layers]
+        self._steps = np.zeros(capacity, dtype=np.int64)
+        self._weights = np.zeros((capacity, depth, width))
+        self._gradients = np.zeros((capacity, depth, width))
+        self._count = 0
+
+    def after_step(self, step: int, network: Network, gradient: np.ndarray) -> None:
+        """Record the weights after optimizer step ``step`` and the step's flat gradient
+        (``gradient``, laid out as the network's parameters), if the step is due."""
+        if step % self.stride:
+            return
+        if self._count == len(self._steps):
+            self._thin()
+            if step % self.stride:
+                return
+        k = self._count
+        self._steps[k] = step
+        with np.errstate(invalid="ignore"):  # a diverged layer's NaN gives NaN percentiles
+            for number, (layer, (dW, _), where) in enumerate(zip(
+                    network.layers, network.layer_views(gradient), self._positions,
+                    strict=True)):
+                self._weights[k, number] = percentiles(layer.W, where)
+                self._gradients[k, number] = percentiles(dW, where)
+        self._count += 1
+
+    def bands(self) -> Bands:
+        """A copy of the records so far, oldest first."""
+        n = self._count
+        return Bands(self._steps[:n].copy(), self._weights[:n].copy(),
+                     self._gradients[:n].copy())
+
+    def _thin(self) -> None:
+        """Keep the records at multiples of twice the stride; the stride doubles."""
+        self.stride *= 2
+        keep = self._steps[:self._count] % self.stride == 0
+        kept = int(keep.sum())
+        for array in (self._steps, self._weights, self._gradients):
+            array[:kept] = array[:self._count][keep]
+        self._count = kept
+
+
+Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def positions_among(size: int) -> Positions:
+    """For each of PERCENTILES, the sorted positions below and above it among ``size`` values
+    and the fraction of the way between them, as ``np.percentile`` finds them (its default,
+    "linear" method: position q/100 · (size − 1))."""
+    quantiles = np.asarray(PERCENTILES) / 100.0
+    virtual = (size - 1) * quantiles
+    below = np.floor(virtual).astype(np.intp)
+    above = np.minimum(below + 1, size - 1)
+    return below, above, virtual - below
+
+
+def percentiles(values: np.ndarray, where: Positions) -> np.ndarray:
+    """The PERCENTILES of ``values`` at the positions ``positions_among(values.size)`` gives, by
+    np.percentile's interpolation; any NaN makes them all NaN, as it does np.percentile's."""
+    ordered = np.sort(values, axis=None)
+    if np.isnan(ordered[-1]):  # NaN sorts last
+        return np.full(len(PERCENTILES), np.nan)
+    below, above, fraction = where
+    low, high = ordered[below], ordered[above]
+    gap = high - low
+    # numpy's lerp: from the nearer end, so that a fraction of 0 or 1 gives that end exactly.
+    return np.where(fraction >= 0.5, high - gap * (1.0 - fraction), low + gap * fraction)

@@ -1,0 +1,59 @@
+"""The health plots and the activation panel, drawn from the engine's numbers (pytest-qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import sim
+from sim import lessons
+from sim.health import UPDATE_RATIO_RULE
+
+DYING = lessons.lesson_dir() / "dying-relu.json"
+VANISHING = lessons.lesson_dir() / "vanishing-sigmoid.json"
+
+
+def test_the_health_view_shows_dead_units_rising_and_the_percentile_bands(make_window, qtbot):
+    window = make_window(sim.load(DYING))
+    window.health_dock.show()
+    window.health_dock.raise_()
+    window.run.worker.run_steps(60)
+    qtbot.waitUntil(lambda: window.snapshot.step == 60, timeout=20000)
+    qtbot.waitUntil(lambda: window.health.snapshot is not None and
+                    window.health.snapshot.step == 60, timeout=10000)
+    health = window.health
+    health.refresh_all()
+    snapshot = health.snapshot
+    # Layer 2's dead-unit fraction as recorded, drawn: it ends far above where it began.
+    dead = health.layer_curves["units"][1].line.yData
+    recorded = snapshot.history["dead_2"]
+    assert dead is not None and dead[-1] == recorded.high[-1] > recorded.low[0]
+    assert "Dead units per layer" in health.units_plot.title
+    assert not health.accuracy_plot.isVisible()  # regression: no accuracy
+    assert health.rule_line.value() == np.log10(UPDATE_RATIO_RULE)
+    bands = snapshot.distributions
+    median = health.weight_bands.median
+    assert np.array_equal(median.xData, bands.steps.astype(float))
+    assert np.array_equal(median.yData, bands.weights[:, 0, 2])  # layer 1, the median
+    health.layer_box.setCurrentIndex(2)  # layer 3's gradients
+    assert np.array_equal(health.gradient_bands.median.yData, bands.gradients[:, 2, 2])
+
+
+def test_the_activation_panel_draws_f_and_its_largest_slope_with_the_units(make_window, qtbot):
+    window = make_window(sim.load(VANISHING))
+    window.activation_dock.show()
+    window.activation_dock.raise_()
+    window.run.worker.run_steps(1)
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=20000)
+    panel = window.activations
+    panel.choose_layer(3)
+    qtbot.waitUntil(lambda: panel.curve is not None and panel.curve.layer == 3, timeout=10000)
+    curve = panel.curve
+    assert curve.max_derivative == 0.25 and np.max(curve.fprime) == 0.25
+    assert "largest f′ = 0.25" in panel.max_label.toPlainText()
+    assert curve.saturated_beyond is not None and 4.3 < curve.saturated_beyond < 4.4
+    layer = window.snapshot.layers[2]
+    row = window.canvas.sample_row()
+    assert np.array_equal(panel.f_units.data["x"], layer.z[row])
+    assert np.array_equal(panel.f_units.data["y"], layer.h[row])
+    assert len(panel.f_rug.data) == layer.z.size
+    assert len(panel.regions) == 4  # both tails shaded, on f and on f′

@@ -1,0 +1,69 @@
+"""What the health view and the activation panel show, computed from a Snapshot (sim.health)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.activations import SATURATION_FRACTION
+from sim.health import accuracy_readout, activation_curve, layer_condition
+from tests.conftest import LESSONS, experiment
+
+
+def test_each_activation_names_the_trouble_it_can_have():
+    assert layer_condition("sigmoid") == layer_condition("tanh") == "saturated"
+    assert layer_condition("relu") == "dead"
+    assert {layer_condition(kind) for kind in ("leaky_relu", "linear", "softmax")} == {None}
+
+
+def test_the_accuracy_readout_is_the_last_recorded_accuracy():
+    trainer = sim.Trainer(sim.load(LESSONS / "overfitting.json"))
+    assert accuracy_readout(trainer.snapshot()) == ""  # no step yet
+    trainer.run(steps=3)
+    history = trainer.history
+    readout = accuracy_readout(trainer.snapshot())
+    assert readout == (f"accuracy {history.column('accuracy')[-1]:.1%} (last batch), "
+                       f"validation {history.column('val_accuracy')[-1]:.1%}")
+    regression = sim.Trainer(sim.load(LESSONS / "dying-relu.json"))
+    regression.run(steps=2)
+    assert accuracy_readout(regression.snapshot()) == ""
+
+
+def test_a_sigmoid_layers_curve_its_saturation_and_the_units_of_the_batch():
+    trainer = sim.Trainer(sim.load(LESSONS / "vanishing-sigmoid.json"))
+    trainer.step()
+    snapshot = trainer.snapshot()
+    curve = activation_curve(snapshot, 2, followed_row=3)
+    assert curve is not None and curve.max_derivative == 0.25
+    assert curve.fprime == pytest.approx(curve.f * (1 - curve.f), abs=1e-15)
+    assert curve.fprime.max() == 0.25  # at z = 0, on the grid
+    # At the edge of the shaded region f′ is 5% of its largest value.
+    edge = curve.saturated_beyond
+    sigma = 1.0 / (1.0 + math.exp(-edge))
+    assert sigma * (1 - sigma) == pytest.approx(SATURATION_FRACTION * 0.25, rel=1e-9)
+    assert np.array_equal(curve.batch_z, snapshot.layers[1].z)
+    assert np.array_equal(curve.batch_f, snapshot.layers[1].h)
+    assert curve.followed_row == 3 and "at most 0.25" in curve.note
+
+
+def test_relu_shades_its_dead_side_and_softmax_has_no_curve():
+    trainer = sim.Trainer(sim.load(LESSONS / "dying-relu.json"))
+    curve = activation_curve(trainer.snapshot(), 1, followed_row=0)
+    assert curve is not None and curve.dead_below == 0.0 and curve.saturated_beyond is None
+    assert curve.batch_z is None and curve.followed_row is None  # no pass yet
+    assert "dead" in curve.note
+    softmax = sim.Trainer(sim.load(LESSONS / "softmax-spiral.json"))
+    assert activation_curve(softmax.snapshot(), softmax.network.depth, None) is None
+
+
+def test_the_curve_reaches_the_batchs_largest_z():
+    trainer = sim.Trainer(experiment(data={"kind": "xor"}, network={
+        "inputs": 2, "layers": [{"units": 2, "activation": "tanh",
+                                 "weights": [[9.0, 9.0], [-9.0, 9.0]], "biases": [0.0, 0.0]},
+                                {"units": 1, "activation": "sigmoid"}]}))
+    trainer.step()
+    curve = activation_curve(trainer.snapshot(), 1, followed_row=0)
+    assert curve is not None and curve.z[-1] >= np.abs(curve.batch_z).max() == 18.0
