@@ -49,7 +49,7 @@ from .lesson_panel import LessonPanel
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
-from .presentation import LectureLayout, Presentation
+from .presentation import CaptionRoom, LectureLayout, Presentation
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
@@ -101,6 +101,11 @@ class MainWindow(QMainWindow):
         # It shares the left side with the controls (a tab): the plots keep their room.
         self.tabifyDockWidget(self.controls_dock, self.comparison_dock)
         self.comparison_dock.hide()
+        self.lecture_layout = LectureLayout(
+            self, [self.controls_dock, self.inspector_dock, self.lesson_dock],
+            self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
+            self.plots.emphasise)
+        self.caption_room = CaptionRoom(self, self.captions_dock, self.captions)
         self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
@@ -171,9 +176,6 @@ class MainWindow(QMainWindow):
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
-        self.lecture_layout = LectureLayout(
-            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock],
-            self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
     def _action_table(self) -> list[ActionSpec]:
@@ -298,9 +300,11 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         run = self.run
         run.playing_changed.connect(self._playing_changed)
+        run.playing_changed.connect(self.caption_room.set_playing)
         run.loaded.connect(self._loaded)
         run.comparison_started.connect(self._comparison_started)
         run.comparison_stopped.connect(self.comparison_dock.hide)
+        run.comparison_stopped.connect(self._rearrange)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
         self.document.error.connect(self.show_error)
@@ -446,11 +450,18 @@ class MainWindow(QMainWindow):
             self.views_dock.raise_()
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
+        self._rearrange()
+
+    def _rearrange(self) -> None:
+        """In presentation mode, the slide for the lesson and the comparison now shown."""
+        if self.presentation.on:
+            self.lecture_layout.arrange(self.run.experiment, self.run.comparing)
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
         self.comparison_dock.show()
         self.comparison_dock.raise_()
+        self._rearrange()
 
     @Slot(str)
     def _gradient_checked(self, summary: str) -> None:
@@ -466,7 +477,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _presentation_toggled(self, on: bool) -> None:
         self.action("presentation").setChecked(on)
-        self.lecture_layout.apply(on)
+        self.lecture_layout.apply(on, self.run.experiment, self.run.comparing)
 
     @Slot(object)
     def apply_style(self, style: Style) -> None:
@@ -487,6 +498,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.presentation.refit()
         if self.sheet.isVisible():
             self.sheet.setGeometry(self.rect())
 
