@@ -264,12 +264,12 @@ class LectureLayout:
                               height * (100 - PICTURE_HEIGHT) // 100], Qt.Orientation.Vertical)
 
 
-MAX_CAPTION_SHARE = 60  # per cent of the window's height the captions may take
+MAX_CAPTION_SHARE = 45  # per cent of the window's height the captions may take
 
 
 class CaptionRoom:
     """The Step-by-step captions get the room they need: while phases are stepped the dock
-    grows until the whole caption shows (up to 60 per cent of the window; beyond that it scrolls),
+    grows until the whole caption shows (up to 45 per cent of the window; beyond that it scrolls),
     and while training plays it shrinks to the phase strip and the title."""
 
     def __init__(self, host: QMainWindow, dock: QDockWidget, panel: CaptionPanel) -> None:
