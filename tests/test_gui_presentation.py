@@ -5,17 +5,22 @@ large, and the Step-by-step caption gets the room it needs."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF
 
 import sim
+from gui.canvas import Selection
+from gui.canvas_labels import overlapping
 from gui.plots import MIN_LECTURE_PLOT_HEIGHT
 from gui.presentation import GRADIENTS, PICTURES, PLOTS, side_view
-from sim import lessons
+from sim import lessons, notation
+from sim.address import ParameterAddress
 
 LESSONS = lessons.lesson_dir()
 SPIRAL = LESSONS / "spiral.json"
 VANISHING = LESSONS / "vanishing-sigmoid.json"
 SEED_003 = LESSONS / "seed003-walkthrough.json"
+CHAIN = LESSONS / "two-neuron-chain.json"
 BACKWARD_1 = 5  # seed 003: forward 1, forward 2, loss, backward 2, backward 1
 
 
@@ -168,3 +173,81 @@ def test_the_caption_steps_aside_while_playing(make_window, qtbot):
     window.run.set_playing(False)
     settle(qtbot, window)
     assert window.captions.body_scroll.isVisible()
+
+
+# ---------------------------------------------------------------------------- canvas labels
+
+def painted_labels(canvas):
+    canvas.grab()  # paints the canvas, which places its labels
+    return canvas.placed_labels()
+
+
+def assert_labels_apart(canvas, labels) -> None:
+    assert not overlapping(labels)
+    bounds = QRectF(canvas.rect())
+    for label in labels:
+        assert bounds.contains(label.rect), label
+
+
+@pytest.mark.parametrize(("lesson", "presenting", "size"),
+                         [(SEED_003, True, (1920, 1080)), (SEED_003, False, (1600, 1000)),
+                          (CHAIN, True, (1280, 720)), (VANISHING, True, (1920, 1080)),
+                          (SPIRAL, False, (1366, 768))])
+def test_no_two_labels_overlap_in_any_phase(make_window, qtbot, lesson, presenting, size):
+    window = make_window(sim.load(lesson), size=size)
+    if presenting:
+        present(qtbot, window)
+    canvas = window.canvas
+    phases = len(window.snapshot.phases)
+    assert_labels_apart(canvas, painted_labels(canvas))
+    numbers = 0  # labels placed over the walk: the test looks at something
+    for cursor in range(1, phases + 1):  # the last, the update, ends the step
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c or
+                        (c == phases and window.snapshot.step == 1), timeout=10000)
+        labels = painted_labels(canvas)
+        numbers += len(labels)
+        assert_labels_apart(canvas, labels)
+        radius = canvas.geometry_for_paint().radius
+        for points in canvas.geometry_for_paint().nodes:
+            for x, y in points.tolist():
+                node = QRectF(x - radius, y - radius, 2 * radius, 2 * radius)
+                assert not any(label.rect.intersects(node) for label in labels)
+    assert numbers > 0
+
+
+def test_the_chain_lessons_biases_show_their_values(make_window, qtbot):
+    window = make_window(sim.load(CHAIN), size=(1600, 1000))
+    walk(qtbot, window, 4)  # forward 1, forward 2, loss, backward 2
+    labels = painted_labels(window.canvas)
+    biases = {label.key: label.text for label in labels if label.kind == "bias"}
+    assert (2, 0) in biases  # b⁽²⁾₁'s gradient, named as the caption names it
+    db = window.snapshot.layers[1].db[0]
+    assert biases[(2, 0)].endswith(notation.number(float(db)))
+    assert biases[(2, 0)].startswith(notation.gradient(notation.bias(2, 0)))
+
+
+def test_a_dense_network_prints_only_what_fits(make_window, qtbot):
+    window = make_window(sim.load(VANISHING), size=(1366, 768))
+    labels = painted_labels(window.canvas)
+    assert not [label for label in labels if label.kind in ("edge", "bias")]
+    assert_labels_apart(window.canvas, labels)
+
+
+def test_the_selected_edge_its_units_and_its_chain_rule_are_shown(make_window, qtbot):
+    window = make_window(sim.load(SEED_003), size=(1920, 1080))
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    canvas = window.canvas
+    canvas.select(Selection("weight", 1, 1, 0))  # w⁽¹⁾₂₁: from x₁ into unit 2 of layer 1
+    labels = painted_labels(canvas)
+    assert canvas.chain_units() == {(1, 1), (0, 0)}
+    assert any(label.key == (1, 1, 0) for label in labels)  # its label is placed first
+    lines = canvas.chain_overlay_lines()
+    assert lines[0] == ParameterAddress(1, 1, 0).describe()
+    assert any(notation.number(float(window.snapshot.layers[0].dW[1, 0])) in line
+               for line in lines)
+    assert QRectF(canvas.rect()).contains(canvas.chain_overlay_rect)
+    window.presentation.set_on(False)  # at the desk the inspector explains it instead
+    painted_labels(canvas)
+    assert canvas.chain_overlay_lines() == [] and canvas.chain_overlay_rect is None
