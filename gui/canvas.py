@@ -74,6 +74,16 @@ class PathHighlight:
     chosen: dict[int, LayerEdges] | None = None
 
 
+@dataclass(frozen=True)
+class Pulses:
+    """Signals on their way along the edges between two adjacent columns (gui.motion): from
+    column ``source`` towards column ``target``, ``progress`` of the way there (0 to 1)."""
+
+    source: int
+    target: int
+    progress: float
+
+
 # How the paths are drawn over the faded network: every path and the listed ones in the
 # foreground colour, (alpha, width in pixels); the one picked in the list in the accent colour.
 PATHS_FADE = 200  # the alpha of the background laid over everything else
@@ -160,6 +170,7 @@ class NetworkCanvas(QWidget):
         self.selection: Selection | None = None
         self.hover: Selection | None = None
         self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
+        self.pulses: Pulses | None = None  # signals travelling while a phase is stepped
         self.zoom = 1.0
         self.pan = QPointF(0.0, 0.0)
         self._geometry: _Geometry | None = None
@@ -228,6 +239,12 @@ class NetworkCanvas(QWidget):
 
     def set_phase_view(self, on: bool) -> None:
         self.phase_view = on
+        self.update()
+
+    @Slot(object)
+    def set_pulses(self, pulses: Pulses | None) -> None:
+        """Draw signals on their way along the edges (None: none travel now)."""
+        self.pulses = pulses
         self.update()
 
     def set_paths(self, paths: PathHighlight | None) -> None:
@@ -350,6 +367,8 @@ class NetworkCanvas(QWidget):
             if self.paths is not None:
                 self._draw_paths(painter, geometry, heat, self.paths)
             self._draw_selected_edge(painter, geometry, heat)
+            if self.pulses is not None:
+                self._draw_pulses(painter, geometry, heat, self.pulses)
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_labels(painter, geometry, heat)
@@ -588,6 +607,28 @@ class NetworkCanvas(QWidget):
             units.add((item.layer - 1, item.i))
         return units
 
+    def _draw_pulses(self, painter: QPainter, geometry: _Geometry, heat: set[int],
+                     pulses: Pulses) -> None:
+        """A dot on every edge between the two columns, ``progress`` of the way from the
+        source column: the accent colour forward (activations), the danger colour backward
+        (δ carried to the layer below)."""
+        layer = max(pulses.source, pulses.target)
+        if layer in heat or not 1 <= layer < geometry.columns:
+            return
+        forward = pulses.target > pulses.source
+        segments = [geometry.segments[layer]]
+        bias_segments = geometry.bias_segments[layer]
+        if bias_segments is not None:
+            segments.append(bias_segments)
+        ends = np.concatenate(segments)
+        start, end = (ends[:, :2], ends[:, 2:]) if forward else (ends[:, 2:], ends[:, :2])
+        points = start + (end - start) * pulses.progress
+        radius = max(4.0 * self.style_.scale, geometry.radius * 0.4)
+        painter.setPen(QPen(self.style_.background, 1.0))
+        painter.setBrush(self.style_.accent if forward else self.style_.danger)
+        for x, y in points.tolist():
+            painter.drawEllipse(QPointF(x, y), radius, radius)
+
     def _draw_selected_edge(self, painter: QPainter, geometry: _Geometry,
                             heat: set[int]) -> None:
         """The selected weight's or bias's edge under a broad accent band."""
@@ -712,13 +753,17 @@ class NetworkCanvas(QWidget):
         return QSizeF(metrics.horizontalAdvance(text) + 6, metrics.height())
 
     def _place_node_values(self, placer: LabelPlacer, geometry: _Geometry) -> None:
-        """Each node's number below it (or above, where below is taken); "δ" before it
-        while the backward pass is shown, unless the node carries its name. Many small
-        nodes print none (level of detail; zooming in brings them back)."""
+        """Each node's number below it (or above or beside, where below is taken); "δ"
+        before it while the backward pass is shown, unless the node carries its name. Many
+        small nodes, or nodes closer together than a number is high, print none (level of
+        detail; zooming in brings them back)."""
+        font = self.style_.number_font
         nodes = sum(len(points) for points in geometry.nodes)
         if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
             return
-        font = self.style_.number_font
+        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
+        if gaps and min(gaps) - 2 * geometry.radius < self._metrics(font).height() + 4:
+            return  # no room between one node and the next for a number
         gap = 4 * self.style_.scale
         r = geometry.radius
         for column, points in enumerate(geometry.nodes):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 import sim
 from sim import palette
+from sim.snapshot import Snapshot
 
 from .phases import CaptionPanel
 from .style import THEME_TITLES, THEMES, Style
@@ -126,17 +127,21 @@ class Presentation(QObject):
                 style = self.style(target)
                 self.shown_scale = style.scale
                 self.style_changed.emit(style)
-                if not self.on or style.scale <= MIN_SCALE or \
-                        host.minimumSizeHint().height() <= target:
+                if not self.on or style.scale <= MIN_SCALE or self._smallest_height() <= target:
                     break
                 self._too_large = style.scale
             if self.on and host.height() > target and not host.isFullScreen():
-                layout = host.layout()
-                if layout is not None:
-                    layout.activate()  # the window's smallest size as the style makes it
                 host.resize(host.width(), target)
         finally:
             self._fitting = False
+
+    def _smallest_height(self) -> int:
+        """The window's smallest height as the style just given makes it (its layout is
+        brought up to date first: the docks' contents have new fonts and minimums)."""
+        layout = self.host.layout()
+        if layout is not None:
+            layout.activate()
+        return self.host.minimumSizeHint().height()
 
     @Slot()
     def larger(self) -> None:
@@ -202,10 +207,10 @@ def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
 
 
 class LectureLayout:
-    """The docks in presentation mode, as a slide: the canvas with the captions under it, and
-    one column beside it holding the lesson's side view (`side_view`) above the plots. The
-    docks a lecture does not need are hidden; off again, the everyday layout returns as it
-    was."""
+    """The docks in presentation mode, as a slide: the canvas and beside it one column
+    holding the lesson's side view (`side_view`) above the plots, the captions under the
+    canvas (under both, where the column holds plots alone). The docks a lecture does not need are hidden; off again, the
+    everyday layout returns as it was."""
 
     def __init__(self, host: QMainWindow, hidden: Sequence[QDockWidget], plots: QDockWidget,
                  captions: QDockWidget, pictures: QDockWidget, comparison: QDockWidget,
@@ -215,6 +220,7 @@ class LectureLayout:
         self.emphasise = emphasise  # tells the plots which of them the slide is about
         self._everyday: QByteArray | None = None  # the window's state before the lecture
         self.side: str | None = None  # the side view arranged, while on
+        self.walking = False  # phases are stepped: the captions need the room
 
     def apply(self, on: bool, experiment: sim.Experiment, comparing: bool) -> None:
         host = self.host
@@ -232,6 +238,13 @@ class LectureLayout:
             self._everyday = None
         self.comparison.setVisible(comparing)  # a comparison may have started or ended
 
+    def set_walking(self, walking: bool) -> None:
+        """While phases are stepped, the side picture (it changes only at an update) gives
+        its room to the captions; it is back as soon as training plays."""
+        self.walking = walking
+        if self.side == PICTURES:
+            self.pictures.setVisible(not walking)
+
     def arrange(self, experiment: sim.Experiment, comparing: bool) -> None:
         """Lay out the slide for this lesson (also when another lesson opens, or a
         comparison starts or ends)."""
@@ -240,10 +253,12 @@ class LectureLayout:
         for dock in self.hidden:
             dock.hide()
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        # The side column runs the whole height, the captions under the canvas; beside the
-        # plots alone, the captions run the whole width (their long formulas need not wrap).
+        # The captions run the whole width under the canvas and the plots (their long
+        # formulas need not wrap, so they take fewer lines); beside a picture the side
+        # column runs the whole height, the picture above the plots needs it.
         host.setCorner(Qt.Corner.BottomRightCorner,
-                       Qt.DockWidgetArea.BottomDockWidgetArea if self.side == PLOTS else right)
+                       right if self.side == PICTURES else
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
         host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.captions.show()
         if self.side == PICTURES:
@@ -251,7 +266,7 @@ class LectureLayout:
             host.splitDockWidget(self.pictures, self.plots, Qt.Orientation.Vertical)
         if self.side == COMPARISON:  # its curves are A's and B's, the plots' A's alone
             host.addDockWidget(right, self.comparison)
-        self.pictures.setVisible(self.side == PICTURES)
+        self.pictures.setVisible(self.side == PICTURES and not self.walking)
         self.plots.setVisible(self.side != COMPARISON)
         self.comparison.setVisible(self.side == COMPARISON)
         self.emphasise(self.side)
@@ -264,16 +279,29 @@ class LectureLayout:
                               height * (100 - PICTURE_HEIGHT) // 100], Qt.Orientation.Vertical)
 
 
-MAX_CAPTION_SHARE = 45  # per cent of the window's height the captions may take
+# Per cent of the window's height the captions may take: half beside a worked example's
+# small network (its numbers are few and large), a third beside a larger one.
+SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
+SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
+
+
+def caption_share(snapshot: Snapshot | None) -> int:
+    """How much of the window's height the captions may take beside this network."""
+    if snapshot is None:
+        return CAPTION_SHARE
+    widest = max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
+    return SMALL_NETWORK_CAPTION_SHARE if widest <= SMALL_NETWORK_UNITS else CAPTION_SHARE
 
 
 class CaptionRoom:
     """The Step-by-step captions get the room they need: while phases are stepped the dock
-    grows until the whole caption shows (up to 45 per cent of the window; beyond that it scrolls),
+    grows until the whole caption shows (up to `caption_share`; beyond that it scrolls),
     and while training plays it shrinks to the phase strip and the title."""
 
-    def __init__(self, host: QMainWindow, dock: QDockWidget, panel: CaptionPanel) -> None:
+    def __init__(self, host: QMainWindow, dock: QDockWidget, panel: CaptionPanel,
+                 shown: Callable[[], Snapshot | None]) -> None:
         self.host, self.dock, self.panel = host, dock, panel
+        self.shown = shown  # the snapshot on show: how large its network is
         self.playing = False
         panel.captioned.connect(self.fit)
 
@@ -298,7 +326,7 @@ class CaptionRoom:
         if self.playing or not self.dock.isVisible() or self.dock.isFloating():
             return
         wanted = self._wanted()
-        room = self.host.height() * MAX_CAPTION_SHARE // 100
+        room = self.host.height() * caption_share(self.shown()) // 100
         if wanted > self.dock.height():
             self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QInputDialog,
@@ -46,6 +47,7 @@ from .controls import ControlPanel
 from .files import Document
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .motion import PhaseMotion
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
@@ -68,9 +70,9 @@ MENUS: tuple[tuple[str, Entries], ...] = (
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck")),
     ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
-               "smaller", "full_screen", None, "themes", "colour_maps", None, "Controls",
-               "Boundary and landscape", "Plots", "Inspector", "Lesson", "Step by step",
-               "Paths")),
+               "smaller", "full_screen", "reduced_motion", None, "themes", "colour_maps", None,
+               "Controls", "Boundary and landscape", "Plots", "Inspector", "Lesson",
+               "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -105,7 +107,10 @@ class MainWindow(QMainWindow):
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock],
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
-        self.caption_room = CaptionRoom(self, self.captions_dock, self.captions)
+        self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
+                                        lambda: self.run.snapshot)
+        self.motion = PhaseMotion(parent=self)
+        self.motion.set_reduced(self.settings.value("reduced_motion", False) in (True, "true"))
         self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
@@ -226,6 +231,9 @@ class MainWindow(QMainWindow):
                        "The selected weight's gradient for the followed sample as a sum over "
                        "the paths from it to the outputs: on the canvas and in the Paths panel",
                        checkable=True),
+            ActionSpec("reduced_motion", "Reduced motion", self.set_reduced_motion, (),
+                       "Show each phase's result at once, without signals travelling along "
+                       "the edges", checkable=True),
             ActionSpec("run_epochs", "Run epochs…", self.ask_run_epochs, ("Shift+E",),
                        "Train a number of epochs, with a progress bar and a cancel button"),
             ActionSpec("gradcheck", "Check gradients numerically", run.check_gradients,
@@ -301,6 +309,11 @@ class MainWindow(QMainWindow):
         run = self.run
         run.playing_changed.connect(self._playing_changed)
         run.playing_changed.connect(self.caption_room.set_playing)
+        run.shown.connect(self._follow_motion)
+        run.walking_changed.connect(self.lecture_layout.set_walking)
+        self.motion.changed.connect(self.canvas.set_pulses)
+        _application().installEventFilter(self.motion)  # a key press completes the motion
+        self.action("reduced_motion").setChecked(self.motion.reduced)
         run.loaded.connect(self._loaded)
         run.comparison_started.connect(self._comparison_started)
         run.comparison_stopped.connect(self.comparison_dock.hide)
@@ -323,6 +336,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        screen = self.screen()
+        if screen is not None:  # the motion runs at the display's frame rate
+            self.motion.set_frame_rate(screen.refreshRate())
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
             # A two-input problem opens on its decision boundary, a lesson that names a weight
@@ -381,6 +397,17 @@ class MainWindow(QMainWindow):
         if not visible and self.run_views.paths_shown:  # the panel was closed
             self.show_paths(False)
 
+    @Slot(bool)
+    def set_reduced_motion(self, reduced: bool) -> None:
+        """No signals travelling along the edges (kept in the settings)."""
+        self.motion.set_reduced(reduced)
+        self.action("reduced_motion").setChecked(reduced)
+        self.settings.setValue("reduced_motion", reduced)
+
+    @Slot(object)
+    def _follow_motion(self, snapshot: Snapshot) -> None:
+        self.motion.follow(snapshot, self.run.walking and not self.run.playing)
+
     @Slot(int)
     def _speed_changed(self, position: int) -> None:
         speed = SPEEDS[position]
@@ -431,6 +458,8 @@ class MainWindow(QMainWindow):
         if self.run.playing and self.snapshot is not None and self.snapshot.stop_event is None:
             # the latency that matters: how late a frame comes while training runs
             self.ui_latencies.append(max(0.0, (now - self._last_tick) * 1000.0 - FRAME_MS))
+        if self.motion.driven_by_timer:
+            self.motion.advance_seconds(now - self._last_tick)
         self._last_tick = now
         if len(self.ui_latencies) > 20000:
             del self.ui_latencies[:10000]
@@ -535,6 +564,15 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        _application().removeEventFilter(self.motion)
         self.frame_timer.stop()
         self.run.shutdown()
         super().closeEvent(event)
+
+
+def _application() -> QCoreApplication:
+    """The running application (a window exists only inside one)."""
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("Backprop Studio's window needs a running QApplication")
+    return app
