@@ -209,8 +209,8 @@ def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
 class LectureLayout:
     """The docks in presentation mode, as a slide: the canvas and beside it one column
     holding the lesson's side view (`side_view`) above the plots, the captions under the
-    canvas (under both, where the column holds plots alone). The docks a lecture does not need are hidden; off again, the
-    everyday layout returns as it was."""
+    canvas (under both, where the column holds plots alone). The docks a lecture does not
+    need are hidden; off again, the everyday layout returns as it was."""
 
     def __init__(self, host: QMainWindow, hidden: Sequence[QDockWidget], plots: QDockWidget,
                  captions: QDockWidget, pictures: QDockWidget, comparison: QDockWidget,
