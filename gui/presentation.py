@@ -104,14 +104,22 @@ class Presentation(QObject):
     def set_on(self, on: bool) -> None:
         if on == self.on:
             return
-        height = self.host.height()  # the layout of the lecture may not grow it
         self.on = on
+        self.rearrange(lambda: self.toggled.emit(on))
+        if not on:
+            self._emit_style()
+
+    def rearrange(self, arrange: Callable[[], None]) -> None:
+        """Arrange the docks anew (``arrange``), then take the largest scale whose layout
+        fits the window as high as it was before they moved."""
+        height = self.host.height()
         self._fitting = True  # the docks rearranged may grow the window for a moment
         try:
-            self.toggled.emit(on)
+            arrange()
         finally:
             self._fitting = False
-        self._emit_style(height)
+        if self.on:
+            self._emit_style(height)
 
     def _emit_style(self, height: int | None = None) -> None:
         """Give the views the style; in presentation mode, a step smaller while the window
@@ -255,9 +263,10 @@ class LectureLayout:
         right = Qt.DockWidgetArea.RightDockWidgetArea
         # The captions run the whole width under the canvas and the plots (their long
         # formulas need not wrap, so they take fewer lines); beside a picture the side
-        # column runs the whole height, the picture above the plots needs it.
+        # column runs the whole height: the picture above the plots (or run B's canvas
+        # above its curves) needs it.
         host.setCorner(Qt.Corner.BottomRightCorner,
-                       right if self.side == PICTURES else
+                       right if self.side in (PICTURES, COMPARISON) else
                        Qt.DockWidgetArea.BottomDockWidgetArea)
         host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.captions.show()

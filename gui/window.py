@@ -484,7 +484,8 @@ class MainWindow(QMainWindow):
     def _rearrange(self) -> None:
         """In presentation mode, the slide for the lesson and the comparison now shown."""
         if self.presentation.on:
-            self.lecture_layout.arrange(self.run.experiment, self.run.comparing)
+            self.presentation.rearrange(lambda: self.lecture_layout.arrange(
+                self.run.experiment, self.run.comparing))
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
