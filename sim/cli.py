@@ -387,8 +387,10 @@ def _summary(trainer: Trainer, out: TextIO) -> None:
 
 
 def _one_line_array(values: np.ndarray) -> str:
-    return np.array2string(values, precision=10, floatmode="maxprec", separator=", ",
-                           max_line_width=10**6)
+    """A vector or a matrix on one line, each number to 10 significant digits."""
+    if values.ndim > 1:
+        return "[" + ", ".join(_one_line_array(row) for row in values) + "]"
+    return "[" + ", ".join(f"{value:.10g}" for value in values) + "]"
 
 
 class _Progress:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sim
@@ -246,3 +247,15 @@ def test_explain_walks_through_seed004_with_the_seeds_numbers():
             unit = 10.0 ** -len(number.split(".")[1])
             close = [abs(value - float(number)) <= unit * (1 + 1e-9) for value in shown]
             assert any(close), (title, number, shown)
+
+
+def test_run_summary_prints_each_layer_on_one_line_with_the_saved_weights(tmp_path):
+    saved = tmp_path / "after.json"
+    result = run_sim("run", LESSONS / "seed003-walkthrough.json", "--steps", "3", "--save", saved)
+    assert result.returncode == 0, result.stderr
+    layer_lines = [line for line in result.stdout.splitlines() if line.startswith("layer ")]
+    saved_layers = trained_layers(saved)
+    assert len(layer_lines) == len(saved_layers)
+    for line, layer in zip(layer_lines, saved_layers, strict=True):
+        weights = json.loads(re.search(r"W = (\[.*?\]\])", line)[1])
+        assert np.allclose(weights, layer["weights"], rtol=1e-9, atol=0)
