@@ -631,9 +631,10 @@ class NetworkCanvas(QWidget):
 
     def _draw_selected_edge(self, painter: QPainter, geometry: _Geometry,
                             heat: set[int]) -> None:
-        """The selected weight's or bias's edge under a broad accent band."""
+        """The selected weight's or bias's edge under a broad accent band (not while its
+        paths are shown: they start at it, drawn in their own colours)."""
         item = self.selection
-        if item is None or item.kind == "node" or item.layer in heat:
+        if item is None or item.kind == "node" or item.layer in heat or self.paths is not None:
             return
         if item.i is None:
             line = geometry.bias_lines[item.layer][item.j]

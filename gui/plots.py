@@ -87,6 +87,7 @@ class DecadeAxis(MinusAxis):
 
 MIN_PLOT_HEIGHT = 150  # pixels at the desk
 MIN_LECTURE_PLOT_HEIGHT = 90  # times the scale, in presentation mode: readable from the back
+KEY_COLUMNS = 5  # entries in a row of a key inside a plot, at most
 
 
 class Plot(pg.PlotWidget):
@@ -169,8 +170,8 @@ class Plot(pg.PlotWidget):
         return str(self.getPlotItem().titleLabel.text)
 
     def set_key(self, entries: list[tuple[str, str]], force: bool = False) -> None:
-        """The key inside the plot: (colour, name) per curve, in rows of up to three (fewer
-        columns where three are wider than the plot)."""
+        """The key inside the plot: (colour, name) per curve, in as few rows as the plot's
+        width allows (up to KEY_COLUMNS a row)."""
         if entries == self._key_entries and not force:
             return
         self._key_entries = list(entries)
@@ -180,7 +181,7 @@ class Plot(pg.PlotWidget):
         entries = self._key_entries
         width = max(2.0, 2.0 * self.style_.scale)
         room = self._room() - 12
-        for columns in range(min(3, max(1, len(entries))), 0, -1):
+        for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
             self.key.clear()
             self.key.setColumnCount(columns)
             for colour, text in entries:

@@ -312,7 +312,13 @@ class CaptionRoom:
         self.host, self.dock, self.panel = host, dock, panel
         self.shown = shown  # the snapshot on show: how large its network is
         self.playing = False
+        self.walking = False  # phases are stepped: only then does the caption need it all
         panel.captioned.connect(self.fit)
+
+    @Slot(bool)
+    def set_walking(self, walking: bool) -> None:
+        self.walking = walking
+        self.fit()
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:
@@ -332,7 +338,8 @@ class CaptionRoom:
     def fit(self) -> None:
         """Grow the dock to show the whole caption (never shrink it while stepping: the
         canvas above keeps its place from one phase to the next)."""
-        if self.playing or not self.dock.isVisible() or self.dock.isFloating():
+        if self.playing or not self.walking or not self.dock.isVisible() or \
+                self.dock.isFloating():
             return
         wanted = self._wanted()
         room = self.host.height() * caption_share(self.shown()) // 100

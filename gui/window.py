@@ -311,6 +311,7 @@ class MainWindow(QMainWindow):
         run.playing_changed.connect(self.caption_room.set_playing)
         run.shown.connect(self._follow_motion)
         run.walking_changed.connect(self.lecture_layout.set_walking)
+        run.walking_changed.connect(self.caption_room.set_walking)
         self.motion.changed.connect(self.canvas.set_pulses)
         _application().installEventFilter(self.motion)  # a key press completes the motion
         self.action("reduced_motion").setChecked(self.motion.reduced)
