@@ -154,22 +154,25 @@ class CaptionPanel(QWidget):
         self.body_scroll.setVisible(not playing)
         self.follow.setVisible(not playing)
 
-    def needed_height(self, width: int) -> int:
+    def needed_height(self, width: int, body_lines: int | None = None) -> int:
         """The height this panel needs, ``width`` pixels wide, to show its whole caption
-        without scrolling."""
+        without scrolling (or its first ``body_lines`` lines, if given)."""
         layout = self.layout()
         assert layout is not None
         margins = layout.contentsMargins()
         inner = max(1, width - margins.left() - margins.right())
         shown = [widget for widget in (self.strip, self.title, self.body_scroll, self.follow)
                  if not widget.isHidden()]
-        heights = [self._height_for(widget, inner) for widget in shown]
+        heights = [self._height_for(widget, inner, body_lines) for widget in shown]
         return margins.top() + margins.bottom() + sum(heights) + \
             layout.spacing() * max(0, len(heights) - 1)
 
-    def _height_for(self, widget: QWidget, width: int) -> int:
+    def _height_for(self, widget: QWidget, width: int, body_lines: int | None) -> int:
         if widget is self.body_scroll:  # the body's text, not the scroll area's own smaller hint
-            return self.body.heightForWidth(width) + 2
+            text = self.body.heightForWidth(width)
+            if body_lines is not None:
+                text = min(text, round(body_lines * self.body.fontMetrics().lineSpacing()))
+            return text + 2
         if widget is self.follow:
             inner = widget.layout()
             assert inner is not None

@@ -292,6 +292,7 @@ class LectureLayout:
 # small network (its numbers are few and large), a third beside a larger one.
 SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
 SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
+GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
 
 
 def caption_share(snapshot: Snapshot | None) -> int:
@@ -329,19 +330,21 @@ class CaptionRoom:
         else:
             self.fit()
 
-    def _wanted(self) -> int:
-        """The dock's height that shows the panel's visible parts whole."""
+    def _wanted(self, body_lines: int | None = None) -> int:
+        """The dock's height that shows the panel's visible parts whole (of the caption's
+        body, its first ``body_lines`` lines if given)."""
         frame = self.dock.height() - self.panel.height()  # the dock's title bar
-        return self.panel.needed_height(self.panel.width()) + frame
+        return self.panel.needed_height(self.panel.width(), body_lines) + frame
 
     @Slot()
     def fit(self) -> None:
-        """Grow the dock to show the whole caption (never shrink it while stepping: the
-        canvas above keeps its place from one phase to the next)."""
-        if self.playing or not self.walking or not self.dock.isVisible() or \
-                self.dock.isFloating():
+        """Grow the dock to show the whole caption while phases are stepped, its first
+        lines otherwise (never shrink it: the canvas above keeps its place from one phase to
+        the next)."""
+        if self.playing or not self.dock.isVisible() or self.dock.isFloating():
             return
-        wanted = self._wanted()
+        # stepping phases: the whole caption; else its strip, title and first lines
+        wanted = self._wanted(None if self.walking else GLIMPSE_LINES)
         room = self.host.height() * caption_share(self.shown()) // 100
         if wanted > self.dock.height():
             self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
