@@ -84,6 +84,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
+    parser.add_argument("--quiz", action="store_true",
+                        help="quiz mode on: each phase walked asks for one of its numbers "
+                             "before showing it (with --phases: the last phase's question)")
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
@@ -176,7 +179,11 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
         window.presentation.set_on(True)
     window.set_mode(args.colour)
     started = time.perf_counter()
-    _start_run(window.run, args.steps, args.phases, args.play)
+    quiz_on = None
+    if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
+        window.quiz.set_on(False)
+        quiz_on = partial(window.quiz.set_on, True)
+    _start_run(window.run, args.steps, args.phases, args.play, quiz_on)
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -209,12 +216,25 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     return 2 if failures else 0
 
 
-def _start_run(run: RunController, steps: int, phases: int, play: bool) -> None:
+def _start_run(run: RunController, steps: int, phases: int, play: bool,
+               quiz_on: Callable[[], object] | None = None) -> None:
     """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
-    steps not taken yet, so the phases wait until the runs have taken them."""
+    steps not taken yet, so the phases wait until the runs have taken them. ``quiz_on``
+    (--quiz) turns the quiz on once the phase before the last is shown, so that the last one
+    is asked about beside it."""
+    def last_phase_asked() -> None:
+        assert quiz_on is not None  # only called with the quiz
+        quiz_on()
+        run.step_phase()
+
     def walk_then_play() -> None:
-        for _ in range(phases):
+        for _ in range(phases - 1 if quiz_on is not None else phases):
             run.step_phase()
+        if quiz_on is not None:
+            if phases > 0:
+                run.when_idle(last_phase_asked)
+            else:
+                quiz_on()
         if play:
             run.set_playing(True)
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
-from sim import explain, notation
+from sim import explain, notation, quiz
 from sim.events import Phase
+from sim.quiz import Quantity
 from sim.snapshot import Snapshot
 
+from .quiz_panel import QuizPanel
 from .style import Style
+
+HELD = "This phase's numbers are hidden until you answer."
+BEFORE = "The numbers before it, also on the network:"
 
 
 def phase_index(snapshot: Snapshot) -> int | None:
@@ -101,6 +106,9 @@ class CaptionPanel(QWidget):
         self.strip = QLabel()
         self.strip.setWordWrap(True)
         self.lines: tuple[str, ...] = ()  # the caption's lines as sim wrote them (plain text)
+        self.marked_line: int | None = None  # the line marked as a quiz answer's worked line
+        self._before = ""  # while a quiz question is up: the caption shown before it (HTML)
+        self.quiz = QuizPanel(style)
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -137,6 +145,7 @@ class CaptionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.strip)
         layout.addWidget(self.title)
+        layout.addWidget(self.quiz)
         layout.addWidget(self.body_scroll, 1)
         layout.addWidget(self.follow)
         self.apply_style(style)
@@ -147,6 +156,7 @@ class CaptionPanel(QWidget):
         # Proportional, not monospaced: a monospaced font gives each small raised or lowered
         # character a whole cell, and w⁽¹⁾₁₁ falls apart into w ( 1 ) 1 1.
         self.body.setFont(style.caption_font)
+        self.quiz.apply_style(style)
 
     def set_playing(self, playing: bool) -> None:
         """While training plays the caption steps aside: the phase strip and the title stay,
@@ -161,8 +171,8 @@ class CaptionPanel(QWidget):
         assert layout is not None
         margins = layout.contentsMargins()
         inner = max(1, width - margins.left() - margins.right())
-        shown = [widget for widget in (self.strip, self.title, self.body_scroll, self.follow)
-                 if not widget.isHidden()]
+        shown = [widget for widget in (self.strip, self.title, self.quiz, self.body_scroll,
+                                       self.follow) if not widget.isHidden()]
         heights = [self._height_for(widget, inner, body_lines) for widget in shown]
         return margins.top() + margins.bottom() + sum(heights) + \
             layout.spacing() * max(0, len(heights) - 1)
@@ -177,7 +187,8 @@ class CaptionPanel(QWidget):
             inner = widget.layout()
             assert inner is not None
             return max(inner.heightForWidth(width), inner.minimumSize().height())
-        return widget.heightForWidth(width)
+        height = widget.heightForWidth(width)
+        return height if height >= 0 else widget.sizeHint().height()  # -1: no such height
 
     def caption_cut(self) -> bool:
         """Whether part of the caption is out of sight (it scrolls)."""
@@ -196,17 +207,48 @@ class CaptionPanel(QWidget):
     def follow_automatically(self) -> None:
         self.sample.setValue(0)
 
-    def show_snapshot(self, snapshot: Snapshot, walking: bool) -> None:
-        """Caption the snapshot's phase; ``walking``: it was reached phase by phase."""
+    def show_snapshot(self, snapshot: Snapshot, walking: bool,
+                      marked: Quantity | None = None) -> None:
+        """Caption the snapshot's phase; ``walking``: it was reached phase by phase;
+        ``marked``: a quiz's answer, whose worked line is marked."""
         self.sample.setMaximum(max(1, snapshot.train_size))
         self.strip.setText(self._strip_html(snapshot, walking))
         text = explain.caption(snapshot, self.followed())
         self.lines = text.lines
+        self.marked_line = None if marked is None else quiz.worked_line(text.lines, marked)
         self.title.setText(notation.rich(text.title))
-        self.body.setText("<br>".join(notation.rich(line) for line in text.lines))
+        lines = [notation.rich(line) for line in text.lines]
+        if self.marked_line is not None:
+            lines[self.marked_line] = (f'<b style="color:{self.style_.accent.name()}">▶ '
+                                       f"{lines[self.marked_line]}</b>")
+        self.body.setText("<br>".join(lines))
+        if self.marked_line is not None:  # once the label has its new height
+            QTimer.singleShot(0, self._scroll_to_marked)
         self.batch_note.setText("" if snapshot.x is None else
                                 notation.rich(explain.following(snapshot, self.followed())))
         self.captioned.emit()
+
+    @Slot()
+    def _scroll_to_marked(self) -> None:
+        """Scroll the caption so that the marked line shows (lines wrap, so its place is
+        estimated from its share of the text)."""
+        if self.marked_line is None or not self.lines:
+            return
+        before = sum(len(line) for line in self.lines[:self.marked_line])
+        share = before / max(1, sum(len(line) for line in self.lines))
+        self.body_scroll.ensureVisible(0, int(share * self.body.height()), 0,
+                                       self.body_scroll.viewport().height() // 3)
+
+    def show_question(self, snapshot: Snapshot) -> None:
+        """The phase that ran, named and marked in the strip, while a quiz question about it
+        is up: its numbers stay hidden, the caption of the phase before stays below."""
+        if self.lines:  # a caption shown, not the question's page: keep it below
+            self._before = f"<br>{BEFORE}<br><b>{self.title.text()}</b><br>{self.body.text()}"
+        self.strip.setText(self._strip_html(snapshot, True))
+        self.title.setText(notation.rich(explain.caption(snapshot, self.followed()).title))
+        self.body.setText(f"<i>{HELD}</i>{self._before}")
+        self.lines = ()
+        self.marked_line = None
 
     def _strip_html(self, snapshot: Snapshot, walking: bool) -> str:
         """The iteration's phases in order, the shown one marked. In a deep network the

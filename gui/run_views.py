@@ -24,6 +24,7 @@ from .inspector import Inspector
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import PLOT_INTERVAL_SECONDS, LivePlots
+from .quiz import Quiz
 from .run import RunController
 from .views_panel import ViewsPanel
 from .worker import Views
@@ -42,9 +43,10 @@ class RunViews(QObject):
 
     def __init__(self, run: RunController, canvas: NetworkCanvas, inspector: Inspector,
                  captions: CaptionPanel, plots: LivePlots, pictures: ViewsPanel,
-                 paths_panel: PathsPanel, parent: QObject | None = None) -> None:
+                 paths_panel: PathsPanel, quiz: Quiz, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.run, self.canvas, self.inspector = run, canvas, inspector
+        self.quiz = quiz
         self.captions, self.plots, self.pictures = captions, plots, pictures
         self.paths_panel = paths_panel
         self.paths_shown = False  # the user chose Show paths
@@ -64,15 +66,27 @@ class RunViews(QObject):
         pictures.wanted_changed.connect(run.set_views)
         paths_panel.path_chosen.connect(self._path_chosen)
         run.playing_changed.connect(self._playing_changed)
+        quiz.release.connect(self._released)
 
     @Slot(object)
     def _display(self, snapshot: Snapshot) -> None:
-        """Show one snapshot on the canvas, the inspector and the caption panel."""
+        """Show one snapshot on the canvas, the inspector and the caption panel (unless the
+        quiz holds it back behind a question: then only the caption panel names its phase)."""
+        if self.quiz.holds(snapshot, self.captions.followed()):
+            self.captions.show_question(snapshot)
+            return
         self.canvas.set_snapshot(snapshot)
         self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
         if self.run.walking or not self.run.playing:
-            self.captions.show_snapshot(snapshot, self.run.walking)
+            self.captions.show_snapshot(snapshot, self.run.walking, self.quiz.marked_in(snapshot))
         self._show_paths(snapshot, wait=self.run.playing)
+
+    @Slot(object)
+    def _released(self, snapshot: Snapshot) -> None:
+        """A quiz question answered, skipped or withdrawn: show its phase; the keys go back
+        to the window (Step phase, Step back), not to the answer's box."""
+        self._display(snapshot)
+        self.canvas.setFocus()
 
     @Slot(object)
     def _plot(self, snapshot: Snapshot) -> None:
@@ -106,9 +120,10 @@ class RunViews(QObject):
 
     @Slot(object)
     def _selection_changed(self, selection: Selection | None) -> None:
-        self.inspector.update_view(self.run.snapshot, selection, self.canvas.sample_row())
+        shown = self.canvas.snapshot  # not a phase the quiz holds back
+        self.inspector.update_view(shown, selection, self.canvas.sample_row())
         self.pictures.set_selected(None if selection is None else selection.address)
-        self._show_paths(self.run.snapshot)
+        self._show_paths(shown)
 
     @Slot(object)
     def _edit_weight(self, item: Selection) -> None:

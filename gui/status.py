@@ -5,6 +5,7 @@ how a message is put on the status line or in a message box, as plain text."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import Qt
@@ -19,8 +20,10 @@ from .run import RunController
 class RunStatus(QObject):
     """Puts its widgets on a status bar and keeps them up to date with the run."""
 
-    def __init__(self, run: RunController, bar: QStatusBar) -> None:
+    def __init__(self, run: RunController, bar: QStatusBar,
+                 held: Callable[[Snapshot], bool] = lambda s: False) -> None:
         super().__init__(bar)
+        self.held = held  # a snapshot kept back behind a quiz question: its loss is not said
         self.label = QLabel()
         bar.addPermanentWidget(self.label, 1)
         self.progress = QProgressBar()
@@ -30,14 +33,16 @@ class RunStatus(QObject):
         for widget in (self.progress, self.cancel):
             bar.addPermanentWidget(widget)
             widget.hide()
-        run.received.connect(self._show)
+        run.received.connect(self.show)
         run.run_started.connect(self._run_started)
         run.run_progress.connect(self.progress.setValue)
         run.run_finished.connect(self._run_finished)
 
     @Slot(object)
-    def _show(self, s: Snapshot) -> None:
+    def show(self, s: Snapshot) -> None:
         loss = "—" if s.loss is None else f"{s.loss:.6g}"
+        if s.loss is not None and self.held(s):
+            loss = "? (quiz)"
         seconds = s.train_seconds
         rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
         phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"

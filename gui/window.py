@@ -52,6 +52,7 @@ from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
 from .presentation import CaptionRoom, LectureLayout, Presentation
+from .quiz import Quiz
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
@@ -68,7 +69,7 @@ MENUS: tuple[tuple[str, Entries], ...] = (
     ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
                "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
-                   "gradcheck")),
+                   "gradcheck", None, "quiz")),
     ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
                "smaller", "full_screen", "reduced_motion", None, "themes", "colour_maps", None,
                "Controls", "Boundary and landscape", "Plots", "Inspector", "Lesson",
@@ -91,8 +92,10 @@ class MainWindow(QMainWindow):
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
         self._views_and_panels(experiment)
+        self.quiz = Quiz(self.run, self.captions.quiz, self)
+        self.quiz.follow_lesson(experiment)
         self.run_views = RunViews(self.run, self.canvas, self.inspector, self.captions,
-                                  self.plots, self.views, self.paths, self)
+                                  self.plots, self.views, self.paths, self.quiz, self)
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
@@ -114,7 +117,7 @@ class MainWindow(QMainWindow):
         self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
-        self.run_status = RunStatus(self.run, self.statusBar())
+        self.run_status = RunStatus(self.run, self.statusBar(), self.quiz.holding)
         self._connect()
         self.setAcceptDrops(True)
         self._restore_layout()
@@ -217,14 +220,18 @@ class MainWindow(QMainWindow):
             ActionSpec("step", "Step", run.step, ("Shift+Right",),
                        "One whole iteration: forward, loss, backward, update"),
             # A presenter clicker sends Page Down and Page Up.
-            ActionSpec("phase", "Step phase", run.step_phase, ("Right", "PgDown"),
-                       "One phase: a layer forward or backward, loss, clip or update"),
+            ActionSpec("phase", "Step phase", self.quiz.step_phase, ("Right", "PgDown"),
+                       "One phase: a layer forward or backward, loss, clip or update (in quiz "
+                       "mode, with a question up: show its answer)"),
             ActionSpec("back", "Step back", run.step_back, ("Left", "PgUp"),
                        "Show the previous phase of this iteration again"),
             ActionSpec("epoch", "Step epoch", run.step_epoch, ("E",),
                        "Train until this epoch ends"),
             ActionSpec("reset", "Reset", run.reset, ("R",),
                        "Start again from the initial weights"),
+            ActionSpec("quiz", "Quiz mode", self.quiz.set_on, ("Q",),
+                       "Predict, then reveal: before a phase's result is shown, type one of "
+                       "its numbers; Enter checks it, Esc shows it", checkable=True),
             ActionSpec("mode", "Next colour mode", self.cycle_mode, ("G",),
                        "Colour edges by weight, gradient or last update"),
             ActionSpec("paths", "Show paths", self.show_paths, ("P",),
@@ -242,7 +249,8 @@ class MainWindow(QMainWindow):
             ActionSpec("quit", "Quit", self.close, ("Ctrl+Q",)),
             ActionSpec("shortcuts", "Keyboard shortcuts", self.toggle_shortcut_sheet,
                        ("F1", "?"), "Show every shortcut (also ?)"),
-            ActionSpec("close_sheet", "Close the shortcut sheet", self.sheet.hide, ("Esc",)),
+            ActionSpec("close_sheet", "Close the shortcut sheet, or skip the quiz's question",
+                       self.escape, ("Esc",)),
             ActionSpec("compare", "Compare with…", self.comparison.choose, ("Ctrl+B",),
                        "Train a second configuration side by side with this one, on the same "
                        "axes"),
@@ -329,6 +337,9 @@ class MainWindow(QMainWindow):
         self.presentation.scheme_changed.connect(self.comparison.canvas.set_scheme)
         self.canvas.selection_changed.connect(self._raise_inspector)
         self.inspector.paths_requested.connect(lambda: self.show_paths(True))
+        self.quiz.on_changed.connect(self.action("quiz").setChecked)
+        self.quiz.release.connect(self.run_status.show)
+        self.action("quiz").setChecked(self.quiz.on)  # a lesson may have turned it on
         self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)
         self.speed.valueChanged.connect(self._speed_changed)
@@ -435,6 +446,15 @@ class MainWindow(QMainWindow):
     def _raise_inspector(self, selection: Selection | None) -> None:
         if selection is not None:  # the inspector explains what was clicked
             self.inspector_dock.raise_()
+
+    @Slot()
+    def escape(self) -> None:
+        """Esc: close the shortcut sheet if it shows, else skip the quiz's question (in the
+        answer's box, Esc goes to the box, which skips it too)."""
+        if self.sheet.isVisible():
+            self.sheet.hide()
+        else:
+            self.quiz.skip()
 
     @Slot()
     def toggle_shortcut_sheet(self) -> None:

@@ -23,6 +23,7 @@ from .files import WriteError, output_target, path_text, read_regular, write_ato
 from .initializers import InitSpec
 from .lesson_view import LessonView
 from .optimizers import OptimizerSpec
+from .quiz import QuizSpec, plans
 from .schedules import ScheduleSpec
 from .schema import (
     ExperimentError,
@@ -53,7 +54,7 @@ MAX_DIGITS = 400  # an integer literal longer than this is refused (Python's int
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
             "optimizer", "schedule", "batch_size", "shuffle", "clipping", "regularization",
-            "stopping", "validation_interval", "view", "state")
+            "stopping", "validation_interval", "view", "quiz", "state")
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ class Experiment:
     stopping: StoppingSpec = StoppingSpec()
     validation_interval: int | None = None  # steps between validations; None: once per epoch
     view: LessonView = LessonView()  # what a lesson opens on (sim.lesson_view)
+    quiz: QuizSpec = QuizSpec()  # predict, then reveal: whether on, what to ask (sim.quiz)
     state: dict[str, Any] | None = field(default=None, compare=False)  # checkpoint, see Trainer
     base_dir: Path | None = field(default=None, compare=False)  # where relative paths start
     # What the data has (found by `parse`), so that an edit elsewhere needs no file: see
@@ -410,11 +412,13 @@ def parse(document: Any, base_dir: Path | None = None,
         validation_interval=top.optional_integer("validation_interval", minimum=1,
                                                  maximum=10**9),
         view=LessonView.from_json(top.raw("view", {}), top.at("view")),
+        quiz=QuizSpec.from_json(top.raw("quiz", {}), top.at("quiz")),
         state=state or None,
         base_dir=base_dir,
     )
     _check_network(experiment)
     _check_view(experiment)
+    _check_quiz(experiment)
     facts = data_facts(data_spec, base_dir, previous)
     check_data(experiment, facts)
     return replace(experiment, data_facts=facts)
@@ -455,6 +459,7 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
             del layer["biases"]
         fan_in = units
     _drop_view_that_no_longer_fits(document)
+    _drop_quiz_questions_that_no_longer_fit(document)
 
 
 @dataclass(frozen=True)
@@ -486,6 +491,23 @@ def _drop_view_that_no_longer_fits(document: dict) -> None:
         return  # parse names the problem
     if view.problem(layer_shapes(network)) is not None:
         del document["view"]
+
+
+def _check_quiz(experiment: Experiment) -> None:
+    problem = experiment.quiz.problem(plans(experiment.network))
+    if problem is not None:
+        position, why = problem
+        raise ExperimentError(f"quiz.ask[{position}]", why)
+
+
+def _drop_quiz_questions_that_no_longer_fit(document: dict) -> None:
+    try:
+        quiz = QuizSpec.from_json(document.get("quiz", {}), "quiz")
+        network = NetworkSpec.from_json(document["network"], "network")
+    except ExperimentError:
+        return  # parse names the problem
+    if "quiz" in document:
+        document["quiz"] = quiz.fitting(plans(network)).to_json()
 
 
 def _check_network(experiment: Experiment) -> None:
@@ -588,6 +610,7 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
         "stopping": experiment.stopping.to_json(),
         "validation_interval": experiment.validation_interval,
         "view": experiment.view.to_json(),
+        "quiz": experiment.quiz.to_json(),
     }
     if experiment.state:
         document["state"] = experiment.state

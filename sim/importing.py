@@ -37,6 +37,7 @@ def experiment_from_csv(base: Experiment, path: Path, targets: list[str],
     document = to_dict(base)
     document.pop("state", None)
     document.pop("view", None)  # what a lesson opens on belongs to its own data
+    document.pop("quiz", None)  # and so do the numbers its quiz asks for
     document["data"] = {"kind": "csv", "path": str(path.resolve()), "targets": list(targets),
                         "validation_fraction": validation_fraction,
                         "standardize": standardize}

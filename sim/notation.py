@@ -185,6 +185,14 @@ def rich(text: str) -> str:
     return _LOWERED.sub(lambda m: f"<sub>{m.group().translate(_FROM_SUBSCRIPT)}</sub>", raised)
 
 
+def plain(text: str) -> str:
+    """Text with names in it in the plain form typed on a command line or in a file: the
+    layer mark in brackets, the units after "_" (a⁽²⁾₁ becomes a[2]_1, w⁽²⁾₁₀,₂ w[2]_10,2)."""
+    raised = _RAISED.sub(lambda m: m.group().translate(_FROM_SUPERSCRIPT)
+                         .replace("(", "[").replace(")", "]"), text)
+    return _LOWERED.sub(lambda m: "_" + m.group().translate(_FROM_SUBSCRIPT), raised)
+
+
 def power(base: float, exponent: int) -> str:
     """base to a whole power, the exponent raised: 0.25⁸."""
     return f"{number(base)}{str(exponent).translate(_SUPERSCRIPT)}"

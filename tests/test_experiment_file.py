@@ -358,7 +358,7 @@ def test_the_canonical_form_writes_every_section():
     assert list(document) == ["format", "version", "name", "description", "seed", "data",
                               "network", "loss", "optimizer", "schedule", "batch_size",
                               "shuffle", "clipping", "regularization", "stopping",
-                              "validation_interval", "view"]
+                              "validation_interval", "view", "quiz"]
     assert (document["format"], document["version"]) == ("backprop-studio.experiment", 1)
 
 

@@ -50,6 +50,7 @@ from sim import (
     lesson_view,
     losses,
     optimizers,
+    quiz,
     schedules,
 )
 from sim.cli import EXIT_DIVERGED, EXIT_INVALID, EXIT_OK
@@ -222,6 +223,7 @@ KNOWN_KEYS = sorted(set(TOP_KEYS)
                     | {key for kind in data.DATA_KINDS.values() for key in kind.keys}
                     | set(data.COMMON_KEYS)
                     | set(lesson_view.VIEW_KEYS) | set(lesson_view.PRINTED_PATH_KEYS)
+                    | set(quiz.QUIZ_KEYS)
                     | {"inputs", "init", "layers", "units", "activation", "bias", "train_bias",
                        "residual", "dropout", "weights", "biases", "kind", "learning_rate",
                        "momentum", "nesterov", "rho", "beta1", "beta2", "epsilon", "step_size",

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import lessons
+from sim import explain, lessons, quiz
 from sim.address import ParameterAddress
 from sim.cli import main as cli_main
 from sim.data import SPAM_EXAMPLE
@@ -344,6 +344,31 @@ def test_seed003_walkthrough_numbers():
     text.says("−0.00597", output.dW[0, 1])
     text.says("4.9", np.abs(output.dW).min() / np.abs(hidden.dW).max())
     text.says("9.5", np.abs(output.dW).max() / np.abs(hidden.dW).min())
+    text.done()
+
+
+def test_seed003_quiz_asks_what_its_text_says_and_its_captions_work_it_out():
+    text = LessonText("seed003-quiz.json")
+    text.names("003", "seed 003")
+    says_architecture(text)
+    assert text.bound("1%", times=2) == quiz.TOLERANCE  # of the value, or of a change
+    experiment = text.experiment
+    walkthrough = lessons.load_lesson("seed003-walkthrough.json")
+    assert experiment.quiz.on and not walkthrough.quiz.on
+    assert (experiment.data, experiment.network, experiment.loss, experiment.optimizer) == (
+        walkthrough.data, walkthrough.network, walkthrough.loss, walkthrough.optimizer)
+    trainer = lesson("seed003-quiz.json")
+    asked = []
+    for _ in trainer.phases:
+        trainer.step_phase()
+        snapshot = trainer.snapshot(with_history=False)
+        question = quiz.question(snapshot, experiment.quiz.ask)
+        if question is not None:
+            assert quiz.worked_line(explain.caption(snapshot).lines, question.quantity) is not None
+            asked.append(question.name)
+    assert asked == ["z⁽¹⁾₁", "a⁽²⁾₁", "E", "δ⁽²⁾₁", "δ⁽¹⁾₂", "w⁽²⁾₁₁"]
+    positions = [re.search(f" {re.escape(name)}[ ,.]", text.text).start() for name in asked]
+    assert positions == sorted(positions)  # named in the order they are asked
     text.done()
 
 

@@ -16,5 +16,6 @@ app "$lessons/vanishing-sigmoid.json" --colour gradient --steps 1 --size 1600x10
     --screenshot "$out/vanishing.png"
 app "$lessons/vanishing-sigmoid.json" --phases 19 --paths 1,2,1 --size 1600x1000 \
     --screenshot "$out/paths.png"
+app "$lessons/seed003-quiz.json" --phases 5 --size 1600x1000 --screenshot "$out/quiz.png"
 app "$lessons/exploding-gradients.json" --compare "$lessons/exploding-gradients-clipped.json" \
     --play --quit-after 5 --size 1600x1000 --screenshot "$out/exploding-side-by-side.png"
