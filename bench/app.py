@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +43,11 @@ STATS_KEYS = ("steps", "frames", "steps_per_s", "paint_ms_p50", "paint_ms_p99",
 
 
 def xor_without_stopping(directory: Path) -> Path:
-    """The default lesson as a file whose only change is that no stopping rule ends it."""
+    """The default lesson as a file whose only changes are that no stopping rule ends it and
+    that it plays as fast as possible (a lesson plays at the speed of its story)."""
     path = directory / "xor-no-stopping.json"
-    experiment = lessons.load_lesson().replace(stopping=StoppingSpec())
+    lesson = lessons.load_lesson()
+    experiment = lesson.replace(stopping=StoppingSpec(), view=replace(lesson.view, speed=None))
     path.write_text(sim.dumps(experiment), encoding="utf-8")
     return path
 

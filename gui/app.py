@@ -75,8 +75,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="window size in pixels (default 1600x1000)")
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode (large type for a projector)")
-    parser.add_argument("--colour", choices=palette.MODES, default="weight",
-                        help="what the edges' colours show (default: weight)")
+    parser.add_argument("--colour", choices=palette.MODES,
+                        help="what the edges' colours show (default: the lesson's, else "
+                             "weight)")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="train this second experiment side by side, curves overlaid")
     parser.add_argument("--steps", type=int, default=0, metavar="N",
@@ -92,6 +93,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add Backprop Studio with its icon to the desktop's application "
+                             "menu (a desktop entry under ~/.local/share), then exit")
     args = parser.parse_args(argv)
     if args.quit_after is None and os.environ.get(QUIT_AFTER_VARIABLE):
         try:
@@ -106,6 +110,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
     """Run the app; its exit code. ``on_show``: called with the window once it shows."""
     args = parse_arguments(argv)
+    if args.install_desktop_entry:
+        return _install_desktop_entry()
     problem = prepare_platform(headless=args.quit_after is not None)
     if problem:
         print(f"backprop-studio: {problem}", file=sys.stderr)
@@ -125,6 +131,19 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         print(f"backprop-studio: --paths: {problem}", file=sys.stderr)
         return 2
     return _run(args, experiment, other, on_show)
+
+
+def _install_desktop_entry() -> int:
+    from .desktop_entry import install_desktop_entry
+
+    try:
+        written = install_desktop_entry()
+    except WriteError as error:
+        print(f"backprop-studio: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path_text(path)}")
+    return 0
 
 
 def _trainable(path: Path) -> sim.Experiment:
@@ -155,12 +174,14 @@ def _run(args: argparse.Namespace, experiment: sim.Experiment, other: sim.Experi
     from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
+    from .desktop_entry import APP_ID
     from .window import MainWindow
 
     qInstallMessageHandler(_quiet_offscreen_notes)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Backprop Studio")
     app.setOrganizationName("Backprop Studio")
+    QApplication.setDesktopFileName(APP_ID)  # the desktop entry's: its icon in a Wayland dock
     settings = QSettings() if args.quit_after is None else \
         QSettings(NOWHERE, QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings=settings, path=args.file)
@@ -177,13 +198,16 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     window.show()
     if args.presentation:
         window.presentation.set_on(True)
-    window.set_mode(args.colour)
+    if args.colour is not None:
+        window.set_mode(args.colour)
     started = time.perf_counter()
+    prepared: list[bool] = []  # [True] once the --steps and --phases asked for are done
     quiz_on = None
     if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
         window.quiz.set_on(False)
         quiz_on = partial(window.quiz.set_on, True)
-    _start_run(window.run, args.steps, args.phases, args.play, quiz_on)
+    _start_run(window.run, args.steps, args.phases, args.play, lambda: prepared.append(True),
+               quiz_on)
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -191,7 +215,9 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     quit_timer.setSingleShot(True)
     failures: list[str] = []  # what could not be done at the end (the screenshot)
     if args.quit_after is not None:
-        quit_timer.timeout.connect(partial(_finish, window, args.screenshot, failures))
+        # The picture waits for the steps and phases asked for, however long they take.
+        quit_timer.timeout.connect(partial(_finish_when, window, prepared,
+                                           partial(_finish, window, args.screenshot, failures)))
         quit_timer.start(int(args.quit_after * 1000))
     previous_handlers = _close_on_signals(window)
     pulse = QTimer()
@@ -217,26 +243,34 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
 
 
 def _start_run(run: RunController, steps: int, phases: int, play: bool,
+               prepared: Callable[[], object],
                quiz_on: Callable[[], object] | None = None) -> None:
-    """--steps, then --phases, then --play. Walking a phase pauses, and a pause drops the
-    steps not taken yet, so the phases wait until the runs have taken them. ``quiz_on``
-    (--quiz) turns the quiz on once the phase before the last is shown, so that the last one
-    is asked about beside it."""
+    """--steps, then --phases, then --play; ``prepared`` is called once the steps and phases
+    are done and shown (before playing). Walking a phase pauses, and a pause drops the steps
+    not taken yet, so the phases wait until the runs have taken them. ``quiz_on`` (--quiz)
+    turns the quiz on once the phase before the last is shown, so that the last one is asked
+    about beside it."""
     def last_phase_asked() -> None:
         assert quiz_on is not None  # only called with the quiz
         quiz_on()
         run.step_phase()
+        if not play:
+            run.when_idle(prepared)  # the question asked beside the last phase
 
     def walk_then_play() -> None:
         for _ in range(phases - 1 if quiz_on is not None else phases):
             run.step_phase()
+        asking = quiz_on is not None and phases > 0
         if quiz_on is not None:
-            if phases > 0:
+            if asking:
                 run.when_idle(last_phase_asked)
             else:
                 quiz_on()
-        if play:
+        if play:  # playing, the runs are never idle: what is asked for is under way
+            prepared()
             run.set_playing(True)
+        elif not asking:
+            run.when_idle(prepared)  # the phases walked and their snapshot taken
 
     if steps > 0:
         run.run_steps(steps)
@@ -254,6 +288,32 @@ HARMLESS_QT_NOTES = ("This plugin does not support propagateSizeHints()",)
 def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     if message not in HARMLESS_QT_NOTES:
         print(message, file=sys.stderr)
+
+
+SETTLE_MS = 300  # after the steps are shown: time for the side pictures and the plots to follow
+
+
+def _finish_when(window: MainWindow, prepared: list[bool], finish: Callable[[], None]) -> None:
+    """Call ``finish`` now if the steps and phases asked for are done, else once they are
+    (checked every frame), after the views have had SETTLE_MS to draw the last of them."""
+    from PySide6.QtCore import QTimer
+
+    def settle() -> None:
+        window.plots.refresh_all()
+        QTimer.singleShot(SETTLE_MS, window, finish)
+
+    if prepared:
+        finish()
+        return
+    waiter = QTimer(window)
+
+    def check() -> None:
+        if prepared:
+            waiter.stop()
+            settle()
+
+    waiter.timeout.connect(check)
+    waiter.start(50)
 
 
 def _finish(window: MainWindow, screenshot: Path | None, failures: list[str]) -> None:

@@ -171,14 +171,20 @@ class NetworkCanvas(QWidget):
         self.hover: Selection | None = None
         self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
         self.pulses: Pulses | None = None  # signals travelling while a phase is stepped
+        # Fixed colour ranges: the top of each mode's range, a lesson's (view.colour_ranges)
+        # or the first range a locked magnitude mode showed; see current_scale.
+        self.colour_ranges: dict[str, float] = {}
+        self.lesson_ranges: dict[str, float] = {}  # the lesson's own, kept when re-locking
+        self.range_locked = True
         self.zoom = 1.0
         self.pan = QPointF(0.0, 0.0)
         self._geometry: _Geometry | None = None
         self._geometry_key: tuple | None = None
         self._drag_start: QPointF | None = None
-        # Drawing rank of each bin (index NAN_BIN = -1 is the last entry): strength order.
+        # Drawing rank of each bin in strength order; ZERO_BIN = -2 and NAN_BIN = -1 index
+        # the last two entries: "zero" under everything, NaN over it.
         self._draw_rank = {mode: np.array([palette.bin_strength(b, mode)
-                                           for b in range(palette.BINS)] + [2.0])
+                                           for b in range(palette.BINS)] + [-1.0, 2.0])
                            for mode in palette.MODES}
         self.paint_times: list[float] = []  # milliseconds, read by --stats
         self._font_metrics: dict[str, QFontMetricsF] = {}
@@ -293,8 +299,40 @@ class NetworkCanvas(QWidget):
         biases = bias_arrays(self._drawn().layers[layer - 1])
         return None if biases is None else palette.edge_values(self.shown_mode, *biases)
 
+    def set_colour_ranges(self, ranges: dict[str, float]) -> None:
+        """Fixed tops of the colour ranges by mode (a lesson's); the rest are found afresh."""
+        self.lesson_ranges = dict(ranges)
+        self.colour_ranges = dict(ranges)
+        self.update()
+
+    def set_range_locked(self, locked: bool) -> None:
+        """Locked: the gradient and update colours keep one absolute range (a lesson's, or
+        the first they showed) as training goes on. Unlocked: every mode's range follows the
+        values on show, as the weights' does unless a lesson fixes it. Locking again keeps
+        the lesson's ranges and takes the others from what is on show."""
+        self.range_locked = locked
+        self.colour_ranges = dict(self.lesson_ranges)
+        self.update()
+
+    def range_fixed(self) -> bool:
+        """Whether the shown mode's colours keep their range as training goes on."""
+        return self.range_locked and self.shown_mode in self.colour_ranges
+
     def current_scale(self) -> palette.Scale:
-        """The colour scale of the active mode for the current snapshot."""
+        """The colour scale of the active mode for the current snapshot: a fixed range while
+        locked (see `set_range_locked`), else the range of the values on show."""
+        mode = self.shown_mode
+        if self.range_locked and mode in self.colour_ranges:
+            return palette.fixed_scale(mode, self.colour_ranges[mode])
+        values = self._shown_values()
+        found = palette.scale_for(mode, values)
+        if self.range_locked and mode != "weight" and \
+                palette.largest_magnitude(values) >= palette.TINY:
+            self.colour_ranges[mode] = found.high  # the first range with something to show
+        return found
+
+    def _shown_values(self) -> list[np.ndarray]:
+        """The shown mode's values of every weight and bias drawn (not those pending)."""
         values = []
         for layer in range(1, self._drawn().depth + 1):
             if self.pending(layer):
@@ -303,7 +341,7 @@ class NetworkCanvas(QWidget):
             biases = self.bias_values(layer)
             if biases is not None:
                 values.append(biases)
-        return palette.scale_for(self.shown_mode, values)
+        return values
 
     def heat_map_layers(self) -> set[int]:
         """Layers drawn as weight matrices rather than lines (level of detail)."""
@@ -954,6 +992,13 @@ class NetworkCanvas(QWidget):
         st = self.style_
         width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
         x, y = 14 * st.scale, self.height() - 34 * st.scale
+        if scale.kind == "log":  # a grey box for "zero" (below TINY) left of the ramp
+            box = 2.0 * height
+            painter.fillRect(QRectF(x, y, box, height), QColor(*palette.ZERO_COLOUR))
+            self._text(painter, QPointF(x + box / 2, y + height / 2), "0", st.small_font,
+                       QColor(*palette.ZERO_INK), centred=True)
+            x += box + 14 * st.scale
+            width -= box + 14 * st.scale
         colours = self.palette_colours()
         step = width / len(colours)
         for k, rgb in enumerate(colours):
@@ -968,8 +1013,8 @@ class NetworkCanvas(QWidget):
         for position, label in ticks:
             self._text(painter, QPointF(x + position * width, y - 2 * st.scale), label,
                        st.small_font, st.foreground, centred=True, above=True)
-        title = palette.MODE_TITLES[self.shown_mode] + \
-            ("  (log scale)" if scale.kind == "log" else "")
+        title = palette.MODE_TITLES[self.shown_mode] + palette.scale_note(
+            scale, fixed=self.range_fixed())
         self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
                    st.label_font, st.foreground)
         right = x + width + 12 * st.scale + self._metrics(st.label_font).horizontalAdvance(title)
@@ -1275,9 +1320,7 @@ def _fits(item: Selection, snapshot: Snapshot) -> bool:
 
 def _image(ramp: np.ndarray, bins: np.ndarray) -> QImage:
     """A (rows, columns) array of colour bins as an RGB image, one pixel per cell."""
-    colours = ramp[np.clip(bins, 0, None)]
-    colours[bins == palette.NAN_BIN] = palette.NAN_COLOUR
-    return _rgb_image(colours)
+    return _rgb_image(palette.bin_colours(ramp, bins))
 
 
 def _rgb_image(colours: np.ndarray) -> QImage:

@@ -130,8 +130,8 @@ class CaptionPanel(QWidget):
         self.batch_note = QLabel()
         self.batch_note.setWordWrap(True)
         self.batch_note.setTextFormat(Qt.TextFormat.RichText)
-        self.follow = QWidget()
-        follow = QHBoxLayout(self.follow)
+        self.follow_row = QWidget()
+        follow = QHBoxLayout(self.follow_row)
         follow.setContentsMargins(0, 0, 0, 0)
         follow.addWidget(QLabel("Follow"))
         follow.addWidget(self.sample)
@@ -147,7 +147,7 @@ class CaptionPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.quiz)
         layout.addWidget(self.body_scroll, 1)
-        layout.addWidget(self.follow)
+        layout.addWidget(self.follow_row)
         self.apply_style(style)
 
     def apply_style(self, style: Style) -> None:
@@ -162,7 +162,7 @@ class CaptionPanel(QWidget):
         """While training plays the caption steps aside: the phase strip and the title stay,
         the equations (of a phase long gone) and the sample row are hidden."""
         self.body_scroll.setVisible(not playing)
-        self.follow.setVisible(not playing)
+        self.follow_row.setVisible(not playing)
 
     def needed_height(self, width: int, body_lines: int | None = None) -> int:
         """The height this panel needs, ``width`` pixels wide, to show its whole caption
@@ -172,7 +172,7 @@ class CaptionPanel(QWidget):
         margins = layout.contentsMargins()
         inner = max(1, width - margins.left() - margins.right())
         shown = [widget for widget in (self.strip, self.title, self.quiz, self.body_scroll,
-                                       self.follow) if not widget.isHidden()]
+                                       self.follow_row) if not widget.isHidden()]
         heights = [self._height_for(widget, inner, body_lines) for widget in shown]
         return margins.top() + margins.bottom() + sum(heights) + \
             layout.spacing() * max(0, len(heights) - 1)
@@ -183,7 +183,7 @@ class CaptionPanel(QWidget):
             if body_lines is not None:
                 text = min(text, round(body_lines * self.body.fontMetrics().lineSpacing()))
             return text + 2
-        if widget is self.follow:
+        if widget is self.follow_row:
             inner = widget.layout()
             assert inner is not None
             return max(inner.heightForWidth(width), inner.minimumSize().height())
@@ -206,6 +206,15 @@ class CaptionPanel(QWidget):
 
     def follow_automatically(self) -> None:
         self.sample.setValue(0)
+
+    def follow(self, sample: int | None) -> None:
+        """Follow a training sample (from 0; a lesson's view checked it exists), or None:
+        automatically."""
+        if sample is None:
+            self.follow_automatically()
+            return
+        self.sample.setMaximum(max(self.sample.maximum(), sample + 1))
+        self.sample.setValue(sample + 1)
 
     def show_snapshot(self, snapshot: Snapshot, walking: bool,
                       marked: Quantity | None = None) -> None:

@@ -9,6 +9,8 @@ drawn as their min/max envelope so a spike in the distant past stays visible.
 from __future__ import annotations
 
 import html
+import math
+import sys
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,6 +43,9 @@ from .style import (
 pg.setConfigOptions(antialias=False, segmentedLineMode="on", background="w", foreground="k")
 
 
+LARGEST_DECADE = math.log10(sys.float_info.max)  # 308.25: 10 to a higher power overflows
+
+
 def envelope(series: Series) -> tuple[np.ndarray, np.ndarray]:
     """x, y of a line through every point's min and max, in step order (finite points only).
 
@@ -69,8 +74,12 @@ class MinusAxis(pg.AxisItem):
                 for label in super().tickStrings(values, scale, spacing)]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [label.replace("-", notation.MINUS)
-                for label in super().logTickStrings(values, scale, spacing)]
+        # A tick past the largest float (a loss of 1e300 and more on a log axis) has no number
+        # to name: it stays unlabelled instead of overflowing.
+        named = [value for value in values if value < LARGEST_DECADE]
+        labels = iter(super().logTickStrings(named, scale, spacing) if named else [])
+        return [next(labels).replace("-", notation.MINUS) if value < LARGEST_DECADE else ""
+                for value in values]
 
 
 class DecadeAxis(MinusAxis):
@@ -88,19 +97,38 @@ class DecadeAxis(MinusAxis):
 MIN_PLOT_HEIGHT = 150  # pixels at the desk
 MIN_LECTURE_PLOT_HEIGHT = 90  # times the scale, in presentation mode: readable from the back
 KEY_COLUMNS = 5  # entries in a row of a key inside a plot, at most
+NO_LIMIT = -1e307  # pyqtgraph's own lower limit of a view box: none
+LOG_SWITCH_DECADES = 2.0  # a loss plot turns logarithmic when its curves span more than this
+
+
+def decades_spanned(series: list[Series | None]) -> float:
+    """How many powers of ten the positive finite values of the series span (0: fewer than
+    two such values)."""
+    values = [np.concatenate([s.low, s.high]) for s in series if s is not None]
+    if not values:
+        return 0.0
+    every = np.concatenate(values)
+    positive = every[np.isfinite(every) & (every > 0)]
+    if len(positive) < 2:
+        return 0.0
+    return float(np.log10(positive.max()) - np.log10(positive.min()))
 
 
 class Plot(pg.PlotWidget):
-    WAITING = " (press Step or Play)"  # added to the title while there is nothing to draw
+    WAITING = " (no steps yet)"  # added to the title while there is nothing to draw
 
-    def __init__(self, title: str, style: Style, log_y: bool) -> None:
+    def __init__(self, title: str, style: Style, log_y: bool, steps: bool = True,
+                 y_from_zero: bool = False) -> None:
+        """``steps``: the x axis counts steps, and never shows one below 0;
+        ``y_from_zero``: nor does a linear y axis (a loss, a learning rate)."""
         super().__init__(axisItems={"left": DecadeAxis("left"), "bottom": MinusAxis("bottom")})
         self.title = title
         self.full_title = title  # the title as it reads; drawn elided when the plot is narrow
         self.style_ = style
+        self.steps, self.y_from_zero = steps, y_from_zero
         self.setMenuEnabled(False)
         self.setLabel("bottom", "step")
-        self.setLogMode(x=False, y=log_y)
+        self.set_log_y(log_y)
         self.getPlotItem().setTitle(title)
         # In presentation mode the key sits inside the plot, top right, over a pale box.
         self.key = pg.LegendItem(offset=(-6, 6), brush=pg.mkBrush(255, 255, 255, 200))
@@ -109,6 +137,17 @@ class Plot(pg.PlotWidget):
         self._key_entries: list[tuple[str, str]] = []
         self.built = True  # pyqtgraph resizes the view while it is built: no title yet
         self.apply_style(style)
+
+    def set_log_y(self, on: bool) -> None:
+        """A logarithmic or linear y axis; the axes clamped where their quantities end (a
+        limit on a log axis is a power of ten: a log axis needs none, it never reaches 0)."""
+        self.setLogMode(x=False, y=on)
+        self.setLimits(xMin=0.0 if self.steps else NO_LIMIT,
+                       yMin=0.0 if self.y_from_zero and not on else NO_LIMIT)
+
+    @property
+    def log_y(self) -> bool:
+        return bool(self.getPlotItem().ctrl.logYCheck.isChecked())
 
     def show_waiting(self, waiting: bool) -> None:
         """Before the first step: say what to do, and keep tidy axes instead of a default
@@ -119,8 +158,7 @@ class Plot(pg.PlotWidget):
             self._show_title()
         if waiting:
             self.setXRange(0, 10, padding=0)
-            self.setYRange(-3, 0, padding=0) if self.getPlotItem().ctrl.logYCheck.isChecked() \
-                else self.setYRange(0, 1, padding=0)
+            self.setYRange(-3, 0, padding=0) if self.log_y else self.setYRange(0, 1, padding=0)
         self.enableAutoRange(enable=not waiting)
 
     def apply_style(self, style: Style) -> None:
@@ -298,11 +336,16 @@ class LivePlots(QWidget):
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.style_ = style
-        self.loss_plot = Plot("Loss", style, log_y=False)
+        self.loss_plot = Plot("Loss", style, log_y=False, y_from_zero=True)
         self.norm_plot = Plot("Gradient norm per layer (log)", style, log_y=True)
-        self.rate_plot = Plot("Learning rate", style, log_y=False)
+        self.rate_plot = Plot("Learning rate", style, log_y=False, y_from_zero=True)
         self.log_loss = QCheckBox("log scale")
+        self.log_loss.setToolTip(f"The loss on a logarithmic axis. It turns on by itself when "
+                                 f"the curves span more than {LOG_SWITCH_DECADES:g} powers of "
+                                 f"ten, unless you choose")
         self.log_loss.toggled.connect(self._set_loss_log)
+        self.log_loss.clicked.connect(self._log_chosen)
+        self.log_chosen = False  # the user ticked or cleared "log scale" in this run
         self.clip_label = QLabel("")
         self.loss_key, self.norm_key = QLabel(), QLabel()
         for key in (self.loss_key, self.norm_key):
@@ -342,9 +385,13 @@ class LivePlots(QWidget):
         # Wide enough for tick labels and the legend line, however narrow the docks beside it.
         return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))
 
+    @Slot()
+    def _log_chosen(self) -> None:
+        self.log_chosen = True
+
     @Slot(bool)
     def _set_loss_log(self, on: bool) -> None:
-        self.loss_plot.setLogMode(x=False, y=on)
+        self.loss_plot.set_log_y(on)
         self.train_curve.log = self.val_curve.log = self.penalty_curve.log = on
         if self.snapshot is not None:
             self._draw_loss(self.snapshot)
@@ -402,15 +449,21 @@ class LivePlots(QWidget):
 
     def _draw_loss(self, snapshot: Snapshot) -> None:
         self.loss_plot.show_waiting(not snapshot.history)
+        if not snapshot.history:  # a new run: the scale is chosen afresh
+            self.log_chosen = False
         noisy = mini_batches(snapshot)
-        self.train_curve.show(self._series(snapshot, "loss"), smooth=noisy)
-        self.val_curve.show(self._series(snapshot, "val_loss"), smooth=False)
         # The L1/L2 penalty is not part of the loss curves: it is drawn as its own curve, and
         # training minimises the sum of the two.
         regularization = snapshot.experiment.regularization
         penalised = bool(regularization.l1 or regularization.l2)
-        self.penalty_curve.show(self._series(snapshot, "penalty") if penalised else None,
-                                smooth=False)
+        series = [self._series(snapshot, "loss"), self._series(snapshot, "val_loss"),
+                  self._series(snapshot, "penalty") if penalised else None]
+        if not self.log_chosen and not self.log_loss.isChecked() and \
+                decades_spanned(series) > LOG_SWITCH_DECADES:
+            self.log_loss.setChecked(True)  # redraws the curves on the log axis
+        self.train_curve.show(series[0], smooth=noisy)
+        self.val_curve.show(series[1], smooth=False)
+        self.penalty_curve.show(series[2], smooth=False)
         train = "training loss, each batch (faint) and its moving average" if noisy \
             else "training loss"
         entries = [(TRAIN_COLOUR, train)]

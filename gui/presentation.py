@@ -201,12 +201,13 @@ PICTURE_HEIGHT = 52  # per cent of the side column the picture takes, above the 
 
 def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
     """Which side view a lesson's slide keeps beside the canvas: the comparison with a
-    second run, a landscape the lesson names, a deep network's gradient norms, a two-input
-    problem's decision boundary, or else the plots."""
+    second run, the picture a lesson names (sim.lesson_view: a side view, a landscape's
+    weights), a deep network's gradient norms, a two-input problem's decision boundary, or
+    else the plots."""
     if comparing:
         return COMPARISON
-    if experiment.view.landscape is not None:
-        return PICTURES
+    if experiment.view.side_view is not None or experiment.view.weights:
+        return PICTURES  # the lesson names its side picture, or the weights of a landscape
     if len(experiment.network.layers) >= DEEP_LAYERS:
         return GRADIENTS
     facts = experiment.data_facts

@@ -1,4 +1,5 @@
-"""The status bar's readout of the run: step, epoch, loss, steps a second and the phase of
+"""The status bar's readout of the run: the step in large type (how far training has come is
+what a room watches while the network plays), epoch, loss, steps a second and the phase of
 the newest snapshot, and while a run of epochs goes on, its progress and a Cancel button; and
 how a message is put on the status line or in a message box, as plain text."""
 
@@ -15,6 +16,16 @@ from sim.schema import one_line
 from sim.snapshot import Snapshot
 
 from .run import RunController
+from .style import Style
+
+STEP_SIZE = 1.7  # the step's type, times the body text
+
+
+def step_text(snapshot: Snapshot) -> str:
+    """"step 1,234 of 5,000" (of the run's step limit, if it has one)."""
+    limit = snapshot.experiment.stopping.max_steps
+    of = f" of {limit:,}" if limit is not None else ""
+    return f"step {snapshot.step:,}{of}"
 
 
 class RunStatus(QObject):
@@ -24,6 +35,8 @@ class RunStatus(QObject):
                  held: Callable[[Snapshot], bool] = lambda s: False) -> None:
         super().__init__(bar)
         self.held = held  # a snapshot kept back behind a quiz question: its loss is not said
+        self.step_label = QLabel()
+        bar.addPermanentWidget(self.step_label)
         self.label = QLabel()
         bar.addPermanentWidget(self.label, 1)
         self.progress = QProgressBar()
@@ -46,7 +59,12 @@ class RunStatus(QObject):
         seconds = s.train_seconds
         rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
         phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
-        self.label.setText(f"step {s.step}   epoch {s.epoch}   loss {loss}   {rate}{phase}")
+        self.step_label.setText(f"{step_text(s)}  ")
+        self.label.setText(f"epoch {s.epoch}   loss {loss}   {rate}{phase}")
+
+    def apply_style(self, style: Style) -> None:
+        self.step_label.setFont(style.font(STEP_SIZE, bold=True))
+        self.label.setFont(style.font(1.2, bold=True))
 
     @Slot(int, int)
     def _run_started(self, start: int, target: int) -> None:

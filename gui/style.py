@@ -10,13 +10,17 @@ from PySide6.QtGui import QColor, QFont
 # Every colour the app draws with is named here, once. The qualitative ones are Okabe & Ito's
 # palette: distinguishable under common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, PINK = "#0072B2", "#E69F00", "#009E73", "#CC79A7"
-SKY, VERMILLION, YELLOW, BLACK = "#56B4E9", "#D55E00", "#F0E442", "#000000"
+SKY, VERMILLION, BLACK = "#56B4E9", "#D55E00", "#000000"
+# Okabe & Ito's yellow is nearly invisible on white (contrast 1.3:1): a layer's curve and chip
+# use this darker yellow instead (3.0:1 on white, more than orange's 2.3:1; 5.9:1 on the dark
+# theme), an olive that stays apart from orange.
+DARK_YELLOW = "#A89400"
 GREY, DARK_GREY, RED = "#555555", "#222222", "#c0392b"
 
 # Layer l's label chip on the canvas and its gradient-norm curve share colour l. Past eight
 # layers, three of Paul Tol's colour-blind-safe "muted" colours, so that every one of up to
 # 11 layers (10 hidden and the output) has its own.
-LAYER_COLOURS = [BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, YELLOW, BLACK,
+LAYER_COLOURS = [BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, DARK_YELLOW, BLACK,
                  "#882255", "#999933", "#AA4499"]
 
 # What a colour means where curves of two kinds share a plot: blue the run or the data the
@@ -114,6 +118,16 @@ def dark_style(scale: float = 1.0) -> Style:
                  accent=QColor(SKY), danger=QColor("#ff6b5b"),
                  node_empty=QColor("#2a2d31"), bias_fill=QColor("#3a3520"),
                  label_box=QColor(21, 23, 26, 215))
+
+
+def primary_button_sheet(style: Style) -> str:
+    """The look of the one primary button (Play): filled with the accent colour, bold."""
+    pad = round(4 * style.scale)
+    return (f"QToolButton {{ background: {style.accent.name()}; color: white; "
+            f"font-size: {style.body_pt * style.scale:.1f}pt; font-weight: bold; "
+            f"border-radius: {pad}px; padding: {pad}px {3 * pad}px; }}"
+            f"QToolButton:hover {{ background: {style.accent.darker(120).name()}; }}"
+            f"QToolButton:pressed {{ background: {style.accent.darker(150).name()}; }}")
 
 
 THEMES = {"light": light_style, "projector": projector_style, "dark": dark_style}

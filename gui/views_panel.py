@@ -37,6 +37,12 @@ PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
 PLANE_STRENGTH = 0.55  # how much of its colour the boundary's plane keeps
 
 
+def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points (copies) where both coordinates are finite numbers."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
 class ViewsPanel(QTabWidget):
     """Two tabs; the window feeds it the worker's Views and the canvas selection."""
 
@@ -55,10 +61,11 @@ class ViewsPanel(QTabWidget):
 
     def _build_boundary(self, style: Style) -> None:
         page = QWidget()
-        self.boundary_plot = Plot("Decision boundary", style, log_y=False)
+        self.boundary_plot = Plot("Decision boundary", style, log_y=False, steps=False)
         self.boundary_plot.setLabel("bottom", notation.rich(notation.input_name(0)))
         self.boundary_plot.setLabel("left", notation.rich(notation.input_name(1)))
-        self.boundary_plot.setAspectLocked(False)
+        # One unit is as long across as up: a circle in the input plane looks like one.
+        self.boundary_plot.setAspectLocked(True, 1.0)
         self.boundary_image = pg.ImageItem(axisOrder="row-major")
         self.boundary_plot.addItem(self.boundary_image)
         self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1.5))
@@ -75,12 +82,19 @@ class ViewsPanel(QTabWidget):
 
     def _build_landscape(self, style: Style) -> None:
         page = QWidget()
-        self.landscape_plot = Plot("Loss landscape", style, log_y=False)
+        self.landscape_plot = Plot("Loss landscape", style, log_y=False, steps=False)
         self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
         self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))
         self.landscape_plot.addItem(self.surface)
+        # The loss over two weights: what a colour means, on a bar beside the map (the map
+        # holds log10 of the loss; the bar's axis labels the loss itself).
+        self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False,
+                                          width=18, label="loss (log scale)")
+        self.colour_bar.axis.setLogMode(True)
+        self.colour_bar.setImageItem(self.surface, insert_in=self.landscape_plot.getPlotItem())
+        self.colour_bar.setVisible(False)
         self.path = self.landscape_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
                                              symbolSize=8, symbolBrush=PATH_COLOUR,
                                              symbolPen=None)
@@ -153,13 +167,16 @@ class ViewsPanel(QTabWidget):
         self._changed()
 
     def open_lesson_view(self, view: LessonView) -> bool:
-        """Show the landscape of the weight a lesson names, if it names one (True then)."""
-        if view.landscape is None:
-            return False
-        self.addresses = [view.landscape]
-        self.setCurrentIndex(LANDSCAPE_TAB)
-        self._changed()
-        return True
+        """Show the landscape of the one or two weights a lesson names and the side view it
+        asks for; True if it asks for either (the panel should then come to the front)."""
+        if view.weights:
+            self.addresses = list(view.weights)
+            self._changed()
+        tab = {"boundary": BOUNDARY_TAB, "landscape": LANDSCAPE_TAB}.get(
+            view.side_view or "", LANDSCAPE_TAB if view.weights else None)
+        if tab is not None:
+            self.setCurrentIndex(tab)
+        return tab is not None
 
     def forget(self) -> None:
         """A new network: the chosen weights belonged to the old one."""
@@ -251,12 +268,16 @@ class ViewsPanel(QTabWidget):
 
     def _draw_curve(self, view: LandscapeView) -> None:
         self.surface.setVisible(False)  # hidden items do not stretch the axes
+        self.colour_bar.setVisible(False)
+        self.landscape_plot.setAspectLocked(False)  # a weight against a loss: no common unit
         self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
         self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
-        self.curve.setData(view.u.copy(), view.losses.copy())
-        self.path.setData(view.path[:, 0].copy(), view.path_losses.copy())
-        self.printed.setData(view.printed.copy(), view.printed_losses.copy())
-        self.now.setData([view.current[0]], [view.current_loss])
+        # A diverged network's loss is infinite at some weights: no point to draw there.
+        self.curve.setData(*finite_points(view.u, view.losses))
+        self.path.setData(*finite_points(view.path[:, 0], view.path_losses))
+        self.printed.setData(*finite_points(view.printed, view.printed_losses))
+        self.now.setData(*finite_points(np.array(view.current[:1]),
+                                        np.array([view.current_loss])))
         entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
                    (PATH_COLOUR, "the path the weight took")]
         printed = bool(len(view.printed))
@@ -278,9 +299,18 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
         self.landscape_plot.setLabel("left", notation.rich(second.label()))
         self.surface.setVisible(True)
+        # Two weights share a unit: equal axes show the valley's true shape (a ravine is
+        # long and narrow, not the square an unequal scale would make of it).
+        self.landscape_plot.setAspectLocked(True, 1.0)
         # Log of the loss: a bowl's floor and rim differ by orders of magnitude.
-        shown = np.log10(np.maximum(view.losses, 1e-300))
-        self.surface.setImage(shown, autoLevels=True)
+        # (clipped to 10^±300: the colour bar labels its ticks as losses, 10 to their power)
+        shown = np.clip(np.log10(np.maximum(view.losses, 1e-300)), -300.0, 300.0)
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        # Where a diverged network's loss is infinite, the map shows the top colour.
+        self.surface.setImage(np.where(np.isfinite(shown), shown, high), autoLevels=False)
+        self.colour_bar.setLevels((low, high if high > low else low + 1.0))
+        self.colour_bar.setVisible(True)
         u0, u1, v0, v1 = view.u[0], view.u[-1], v[0], v[-1]
         self.surface.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
         self.path.setData(view.path[:, 0].copy(), view.path[:, 1].copy())

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QIcon,
     QKeySequence,
     QResizeEvent,
     QShowEvent,
@@ -30,20 +31,21 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSlider,
     QToolBar,
     QWidget,
 )
 
 import sim
-from sim import lessons, palette
+from sim import lessons, notation, palette
 from sim.address import ParameterAddress
+from sim.lesson_view import play_speed
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
 from .canvas import NetworkCanvas, Selection
 from .compare import Comparison
 from .controls import ControlPanel
+from .desktop_entry import icon_path
 from .files import Document
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
@@ -56,24 +58,23 @@ from .quiz import Quiz
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
+from .speed import SpeedControl
 from .status import RunStatus, message_box_text, status_line_text
-from .style import Style
+from .style import Style, primary_button_sheet
 from .views_panel import ViewsPanel
 
 FRAME_MS = 16
 PATHS_HEIGHT = 42  # per cent of the window's height the Paths panel takes when shown
-# Speed slider positions: steps per second, the last one meaning as fast as possible.
-SPEEDS = [1, 2, 5, 10, 30, 100, 300, 1000, None]
 TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
 MENUS: tuple[tuple[str, Entries], ...] = (
     ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
                "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck", None, "quiz")),
-    ("&View", ("mode", "paths", "compare", "stop_comparing", None, "presentation", "larger",
-               "smaller", "full_screen", "reduced_motion", None, "themes", "colour_maps", None,
-               "Controls", "Boundary and landscape", "Plots", "Inspector", "Lesson",
-               "Step by step", "Paths")),
+    ("&View", ("mode", "lock_colours", "paths", "compare", "stop_comparing", None,
+               "presentation", "larger", "smaller", "full_screen", "reduced_motion", None,
+               "themes", "colour_maps", None, "Controls", "Boundary and landscape", "Plots",
+               "Inspector", "Lesson", "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -84,10 +85,12 @@ class MainWindow(QMainWindow):
     def __init__(self, experiment: sim.Experiment, settings: QSettings | None = None,
                  path: Path | None = None) -> None:
         super().__init__()
+        self.setWindowIcon(QIcon(str(icon_path())))
         self.settings = settings or QSettings()
         self.force_close = False  # close without asking about unsaved changes (quit-after)
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
+        self.opened_view = experiment.view  # the view the window last opened on (open_view)
         self.run = RunController(experiment, self)
         self.presentation = Presentation(self, self.settings)
         self.style_ = self.presentation.style()
@@ -122,6 +125,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._restore_layout()
         self.document.opened(path)
+        self.open_view(experiment)
         self.apply_style(self.style_)
         self.presentation.set_scheme(self.presentation.scheme)
         self.frame_timer = QTimer(self)
@@ -149,7 +153,6 @@ class MainWindow(QMainWindow):
         self.plots = LivePlots(self.style_)
         self.inspector = Inspector(self.style_)
         self.views = ViewsPanel(self.style_)
-        self.views.open_lesson_view(experiment.view)
         self.lesson = LessonPanel()
         self.lesson.show_experiment(experiment)
         self.captions = CaptionPanel(self.style_)
@@ -184,6 +187,10 @@ class MainWindow(QMainWindow):
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
+        # The panels a lesson's view may bring to the front (sim.lesson_view.PANELS).
+        self.panel_docks = {"controls": self.controls_dock, "plots": self.plots_dock,
+                            "inspector": self.inspector_dock, "lesson": self.lesson_dock,
+                            "step_by_step": self.captions_dock}
         self._sized = False  # the docks get their first sizes when the window first shows
 
     def _action_table(self) -> list[ActionSpec]:
@@ -234,6 +241,12 @@ class MainWindow(QMainWindow):
                        "its numbers; Enter checks it, Esc shows it", checkable=True),
             ActionSpec("mode", "Next colour mode", self.cycle_mode, ("G",),
                        "Colour edges by weight, gradient or last update"),
+            ActionSpec("lock_colours", "Fixed colour range", self.set_range_locked, ("L",),
+                       "Keep the gradient and update colours on one absolute range (the "
+                       "lesson's, or the first shown) while training goes on; off: the range "
+                       f"follows the values on show. A magnitude below "
+                       f"{notation.number(palette.TINY)} is drawn as 0, in grey",
+                       checkable=True),
             ActionSpec("paths", "Show paths", self.show_paths, ("P",),
                        "The selected weight's gradient for the followed sample as a sum over "
                        "the paths from it to the outputs: on the canvas and in the Paths panel",
@@ -264,21 +277,22 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         self.addToolBar(bar)
         fill(bar, TOOLBAR, self._actions)
+        # Play is the first thing to press: the one button drawn as the primary one.
+        self.play_button = bar.widgetForAction(self.action("play"))
+        self.play_button.setObjectName("primary")
         bar.addSeparator()
-        bar.addWidget(QLabel(" speed "))
-        self.speed = QSlider(Qt.Orientation.Horizontal)
-        self.speed.setRange(0, len(SPEEDS) - 1)
-        self.speed.setValue(len(SPEEDS) - 1)
-        self.speed.setFixedWidth(140)
-        bar.addWidget(self.speed)
-        self.speed_label = QLabel(" max ")
-        bar.addWidget(self.speed_label)
+        self.speed_control = SpeedControl()
+        self.speed, self.speed_label = self.speed_control.slider, self.speed_control.label
+        bar.addWidget(self.speed_control)
         bar.addSeparator()
         bar.addWidget(QLabel(" colour edges by "))
         self.mode_box = QComboBox()
         for mode in palette.MODES:
             self.mode_box.addItem(palette.MODE_TITLES[mode], mode)
         bar.addWidget(self.mode_box)
+        fill(bar, ("lock_colours",), self._actions)
+        self.action("lock_colours").setIconText("fixed range")  # short, for the toolbar
+        self.action("lock_colours").setChecked(self.canvas.range_locked)
 
     def _menus(self) -> None:
         p = self.presentation
@@ -342,9 +356,11 @@ class MainWindow(QMainWindow):
         self.action("quiz").setChecked(self.quiz.on)  # a lesson may have turned it on
         self.paths_dock.toggleViewAction().toggled.connect(self._paths_dock_toggled)
         self.controls.experiment_edited.connect(self._experiment_edited)
-        self.speed.valueChanged.connect(self._speed_changed)
+        self.speed_control.speed_changed.connect(run.set_speed)
         self.mode_box.currentIndexChanged.connect(
             lambda index: self.set_mode(self.mode_box.itemData(index)))
+        run.shown.connect(self._show_mode)
+        run.walking_changed.connect(lambda _: self._show_mode())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -356,9 +372,8 @@ class MainWindow(QMainWindow):
             # A two-input problem opens on its decision boundary, a lesson that names a weight
             # on that weight's landscape, any other on the controls.
             experiment = self.run.experiment
-            pictured = experiment.network.inputs == 2 or experiment.view.landscape is not None
             if not self.run.comparing:  # else its dock is the one to see
-                (self.views_dock if pictured else self.controls_dock).raise_()
+                self._raise_view_docks(experiment)
             self.resizeDocks([self.plots_dock, self.inspector_dock], [3, 1],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.controls_dock, self.plots_dock],
@@ -380,9 +395,26 @@ class MainWindow(QMainWindow):
 
     def set_mode(self, mode: str) -> None:
         self.canvas.set_mode(mode)
-        index = self.mode_box.findData(mode)
-        if index != self.mode_box.currentIndex():
-            self.mode_box.setCurrentIndex(index)
+        self._show_mode()
+
+    @Slot()
+    def _show_mode(self) -> None:
+        """The combo box says what the edges show: while walking phases, the phase's own
+        quantity (a backward phase's gradients), and it waits until the walk ends."""
+        shown = self.canvas.shown_mode
+        forced = shown != self.canvas.mode
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(self.mode_box.findData(shown))
+        self.mode_box.blockSignals(False)
+        self.mode_box.setEnabled(not forced)
+        self.mode_box.setToolTip(
+            "While you step phase by phase, each phase colours the edges by what it computed; "
+            "Play or Step to choose again" if forced else "What the edges' colours show (G)")
+
+    @Slot(bool)
+    def set_range_locked(self, locked: bool) -> None:
+        self.canvas.set_range_locked(locked)
+        self.action("lock_colours").setChecked(locked)
 
     @Slot(bool)
     def show_paths(self, shown: bool) -> None:
@@ -419,12 +451,6 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _follow_motion(self, snapshot: Snapshot) -> None:
         self.motion.follow(snapshot, self.run.walking and not self.run.playing)
-
-    @Slot(int)
-    def _speed_changed(self, position: int) -> None:
-        speed = SPEEDS[position]
-        self.speed_label.setText(" max " if speed is None else f" {speed}/s ")
-        self.run.set_speed(speed)
 
     @Slot(object)
     def _experiment_edited(self, experiment: sim.Experiment) -> None:
@@ -496,11 +522,39 @@ class MainWindow(QMainWindow):
         self.controls.set_experiment(experiment)
         self.lesson.show_experiment(experiment)
         self.views.forget()
-        if self.views.open_lesson_view(experiment.view):
-            self.views_dock.raise_()
+        if source is None and experiment.view == self.opened_view:  # an edit rebuilt the run
+            self.canvas.set_colour_ranges(dict(experiment.view.colour_ranges))
+            self.views.open_lesson_view(experiment.view)  # the user's speed and mode stay
+        else:
+            self.open_view(experiment)
+        self._raise_view_docks(experiment)
         if source is not None:  # a file or a lesson: what to do with it comes first
             self.lesson_dock.raise_()
-        self._rearrange()
+            for name in experiment.view.panels:  # unless the lesson asks for other panels
+                self.panel_docks[name].raise_()
+        self._rearrange()  # in presentation mode, the new lesson's slide
+
+    def open_view(self, experiment: sim.Experiment) -> None:
+        """Open on what the experiment's view asks for (sim.lesson_view): its speed, colour
+        mode and fixed colour ranges, its landscape's weights and its followed sample."""
+        view = experiment.view
+        self.opened_view = view
+        self.speed_control.set_lesson_speed(play_speed(view))
+        self.set_mode(view.colour)
+        self.canvas.set_colour_ranges(dict(view.colour_ranges))
+        self.views.open_lesson_view(view)
+        self.captions.follow(view.sample)
+
+    def _raise_view_docks(self, experiment: sim.Experiment) -> None:
+        """A two-input problem opens on its decision boundary, a lesson that names weights or
+        a side view on that, any other on the controls; then the panels the lesson names."""
+        view = experiment.view
+        pictured = experiment.network.inputs == 2 or bool(view.weights) or \
+            view.side_view is not None
+        (self.views_dock if pictured else self.controls_dock).raise_()
+        for name in view.panels:
+            self.panel_docks[name].show()
+            self.panel_docks[name].raise_()
 
     def _rearrange(self) -> None:
         """In presentation mode, the slide for the lesson and the comparison now shown."""
@@ -538,7 +592,8 @@ class MainWindow(QMainWindow):
         self.setFont(font)
         for bar in (self.menuBar(), self.statusBar()):
             bar.setFont(font)
-        self.run_status.label.setFont(style.font(1.2, bold=True))
+        self.run_status.apply_style(style)
+        self.play_button.setStyleSheet(primary_button_sheet(style))
         self.canvas.set_style(style)
         self.plots.apply_style(style)
         self.captions.apply_style(style)

@@ -421,6 +421,7 @@ def parse(document: Any, base_dir: Path | None = None,
     _check_quiz(experiment)
     facts = data_facts(data_spec, base_dir, previous)
     check_data(experiment, facts)
+    _check_view_sample(experiment, facts)
     return replace(experiment, data_facts=facts)
 
 
@@ -478,9 +479,21 @@ def layer_shapes(network: NetworkSpec) -> list[PlannedLayer]:
 
 
 def _check_view(experiment: Experiment) -> None:
-    problem = experiment.view.problem(layer_shapes(experiment.network))
+    view = experiment.view
+    problem = view.problem(layer_shapes(experiment.network))
     if problem is not None:
         raise ExperimentError("view.landscape", problem)
+    problem = view.boundary_problem(experiment.network.inputs)
+    if problem is not None:
+        raise ExperimentError("view.side_view", problem)
+
+
+def _check_view_sample(experiment: Experiment, facts: DataFacts) -> None:
+    training = facts.samples - data.validation_size(facts.samples,
+                                                    experiment.data.validation_fraction)
+    problem = experiment.view.sample_problem(training)
+    if problem is not None:
+        raise ExperimentError("view.sample", problem)
 
 
 def _drop_view_that_no_longer_fits(document: dict) -> None:

@@ -123,13 +123,18 @@ def _sample_values(s: Snapshot, row: int) -> str:
 
 # ---------------------------------------------------------------------------- captions
 
+# The app's one first instruction (the plots and the lesson texts agree with it).
+
+FIRST_INSTRUCTION = "Press Play (Space) to train, or Step phase (→) to follow one iteration " \
+                    "phase by phase: forward, loss, backward, clip, update."
+
+
 def caption(s: Snapshot, sample: int | None = None) -> Caption:
     """The caption for the phase the snapshot's trainer ran last, following one sample
     (counted from 0; None: the batch's telling row, see `telling_row`)."""
     phase = s.last_phase
     if phase is None or s.x is None:
-        return Caption("Ready", ("Step a phase to begin: forward, loss, backward, clip, "
-                                 "update.",))
+        return Caption("Ready", (FIRST_INSTRUCTION,))
     stop = s.stop_event
     if stop is not None and stop.kind == "diverged":  # its numbers were never applied
         return Caption("Training diverged", (

@@ -10,7 +10,13 @@ Three edge colour modes:
 - ``update``: |dw| of the last step, logarithmic like the gradient.
 
 Values are put into a fixed number of bins so the canvas draws one batch of lines per bin.
-Non-finite values get their own bin (``NAN_BIN``), drawn and labelled as "not a number".
+Non-finite values get their own bin (``NAN_BIN``), drawn and labelled as "not a number". On
+the logarithmic maps a magnitude below ``TINY`` is zero as far as a picture can tell (float
+noise of 1e-16 is not a gradient): it gets ``ZERO_BIN``, drawn grey and thin.
+
+A scale is the current values' range (`scale_for`), or a fixed one (`fixed_scale`: a lesson's
+``view.colour_ranges``, or the range locked in the app), so that colours mean the same at step
+300 as at step 1.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ MODE_TITLES = {"weight": "weight w", "gradient": f"gradient |{notation.gradient(
                "update": f"last update |{notation.change('w')}|"}
 BINS = 33  # odd, so the diverging map has a bin centred on zero
 NAN_BIN = -1
+ZERO_BIN = -2  # a magnitude below TINY, on the logarithmic maps
+TINY = 1e-12
+EMPTY_TOP = 1.0  # the top of a logarithmic range with nothing above TINY to show
 DECADES = 6  # the logarithmic range spans this many powers of ten below its top
 
 
@@ -64,6 +73,8 @@ SCHEMES = {"orange-blue": PALETTES, "purple-green": PURPLE_GREEN}
 SCHEME_TITLES = {"orange-blue": "Orange and blue (Okabe & Ito)",
                  "purple-green": "Purple and green (ColorBrewer)"}
 NAN_COLOUR = (255, 0, 255)  # magenta, drawn dashed, and always named in the legend
+ZERO_COLOUR = (190, 190, 190)  # a neutral grey: "nothing", apart from the ramp's faint end
+ZERO_INK = (0, 0, 0)  # "0" written on it in the legend
 
 
 @dataclass(frozen=True)
@@ -74,14 +85,26 @@ class Scale:
     high: float  # |value| at the top bin (symmetric) or top of the log range
 
 
+def largest_magnitude(values: list[np.ndarray]) -> float:
+    """The largest finite |value| among the arrays (0 for none)."""
+    finite = [np.abs(v[np.isfinite(v)]) for v in values if v is not None and v.size]
+    return max((float(v.max()) for v in finite if v.size), default=0.0)
+
+
 def scale_for(mode: str, values: list[np.ndarray]) -> Scale:
     """A scale that shows these values: rounded up so it does not jitter step to step."""
-    finite = [np.abs(v[np.isfinite(v)]) for v in values if v is not None and v.size]
-    largest = max((float(v.max()) for v in finite if v.size), default=0.0)
+    largest = largest_magnitude(values)
     if mode == "weight":
         return Scale("symmetric", _round_up(largest) if largest > 0 else 1.0)
-    top = 10.0 ** math.ceil(math.log10(largest)) if largest > 0 else 1.0
-    return Scale("log", top)
+    return fixed_scale(mode, largest if largest >= TINY else EMPTY_TOP)
+
+
+def fixed_scale(mode: str, high: float) -> Scale:
+    """The scale of a fixed range whose top is ``high``: symmetric for weights, otherwise
+    logarithmic with its top rounded up to a power of ten (the legend labels decades)."""
+    if mode == "weight":
+        return Scale("symmetric", high)
+    return Scale("log", 10.0 ** math.ceil(math.log10(high) - 1e-12))
 
 
 def _round_up(value: float) -> float:
@@ -104,12 +127,16 @@ def bins(values: np.ndarray, scale: Scale) -> np.ndarray:
             logs = np.log10(np.abs(values) / scale.high)
         position = np.clip(logs / DECADES + 1.0, 0.0, 1.0)  # 10^-DECADES..1 -> 0..1
     result = np.rint(np.where(finite, position, 0.0) * (BINS - 1)).astype(np.intp)
+    if scale.kind == "log":
+        result[np.abs(np.where(finite, values, 1.0)) < TINY] = ZERO_BIN
     result[~finite] = NAN_BIN
     return result
 
 
 def bin_strength(index: int, mode: str) -> float:
     """How strong a bin is, 0 (zero or tiny) to 1 (the largest): sets line widths."""
+    if index == ZERO_BIN:
+        return 0.0
     position = index / (BINS - 1)
     return abs(2.0 * position - 1.0) if mode == "weight" else position
 
@@ -125,21 +152,36 @@ def legend_ticks(scale: Scale) -> list[tuple[float, str]]:
             for k in range(0, DECADES + 1, 2)]
 
 
+def scale_note(scale: Scale, fixed: bool) -> str:
+    """What the legend says after a mode's title about its scale (a logarithmic map's grey
+    box, labelled 0, holds the magnitudes below TINY)."""
+    notes = (["log scale"] if scale.kind == "log" else []) + (["fixed range"] if fixed else [])
+    return f"  ({', '.join(notes)})" if notes else ""
+
+
 def colour(mode: str, index: int, scheme: str = "orange-blue") -> tuple[int, int, int]:
     """The RGB colour of a bin in a mode (NAN_BIN: the not-a-number colour)."""
     if index == NAN_BIN:
         return NAN_COLOUR
+    if index == ZERO_BIN:
+        return ZERO_COLOUR
     red, green, blue = (int(c) for c in SCHEMES[scheme][mode][index])
     return red, green, blue
+
+
+def bin_colours(ramp: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The RGB colour of each bin on a ramp (NAN_BIN and ZERO_BIN their own colours)."""
+    colours = ramp[np.clip(indices, 0, None)]
+    colours[indices == NAN_BIN] = NAN_COLOUR
+    colours[indices == ZERO_BIN] = ZERO_COLOUR
+    return colours
 
 
 def activation_colours(values: np.ndarray, high: float,
                        scheme: str = "orange-blue") -> np.ndarray:
     """Node fills (RGB rows) for values on a symmetric range, on the diverging map."""
     indices = bins(values, Scale("symmetric", high if high > 0 else 1.0))
-    colours = SCHEMES[scheme]["weight"][np.clip(indices, 0, None)]
-    colours[indices == NAN_BIN] = NAN_COLOUR
-    return colours
+    return bin_colours(SCHEMES[scheme]["weight"], indices)
 
 
 def edge_values(mode: str, W: np.ndarray, dW: np.ndarray, update: np.ndarray) -> np.ndarray:

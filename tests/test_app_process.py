@@ -124,3 +124,15 @@ def test_terminated_mid_training_exits_0():
             process.communicate()
     assert process.returncode == 0, stderr
     assert set(json.loads(stdout.splitlines()[-1])) == STATS_KEYS  # it finished its run
+
+
+def test_a_screenshot_waits_for_the_steps_asked_for(tmp_path: Path):
+    # The quit time passes long before 300 steps of an 8-layer network can be taken on a busy
+    # machine; the picture (and so the exit) waits for them.
+    shot = tmp_path / "vanishing.png"
+    result = run_app(str(ROOT / "assets" / "lessons" / "vanishing-sigmoid.json"), "--steps",
+                     "300", "--quit-after", "0.1", "--stats", "--screenshot", str(shot),
+                     "--size", "800x600")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["steps"] == 300
+    assert not QImage(str(shot)).isNull()

@@ -223,6 +223,7 @@ KNOWN_KEYS = sorted(set(TOP_KEYS)
                     | {key for kind in data.DATA_KINDS.values() for key in kind.keys}
                     | set(data.COMMON_KEYS)
                     | set(lesson_view.VIEW_KEYS) | set(lesson_view.PRINTED_PATH_KEYS)
+                    | set(lesson_view.COLOUR_RANGE_KEYS)
                     | set(quiz.QUIZ_KEYS)
                     | {"inputs", "init", "layers", "units", "activation", "bias", "train_bias",
                        "residual", "dropout", "weights", "biases", "kind", "learning_rate",
@@ -235,7 +236,8 @@ KNOWN_KEYS = sorted(set(TOP_KEYS)
                        "velocity", "square_avg", "shuffle", "jitter"})
 KINDS = sorted(set(data.KINDS) | set(optimizers.KINDS) | set(schedules.KINDS)
                | set(clipping.KINDS) | set(initializers.KINDS) | set(activations.KINDS)
-               | set(losses.KINDS) | set(schedules.UNITS) | {"binary", "one_hot", "same"})
+               | set(losses.KINDS) | set(schedules.UNITS) | {"binary", "one_hot", "same"}
+               | set(lesson_view.SIDE_VIEWS) | set(lesson_view.PANELS) | {lesson_view.FASTEST})
 
 NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1e-999", "-0.0e400",
               "123456789e300"]

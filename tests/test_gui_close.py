@@ -77,6 +77,7 @@ def edge_point(window: MainWindow) -> QPoint:
 # ---------------------------------------------------------------------------- in-process
 
 def playing_at_full_speed(window: MainWindow, qtbot) -> None:
+    window.speed.setValue(window.speed.maximum())  # a lesson opens at its own speed
     window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.snapshot.step >= 50, timeout=WAIT_MS)
     assert window.speed_label.text().strip() == "max"

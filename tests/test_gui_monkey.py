@@ -31,7 +31,8 @@ from PySide6.QtWidgets import QInputDialog, QPushButton, QSpinBox
 
 import sim
 from gui.canvas import Selection
-from gui.window import SPEEDS, MainWindow
+from gui.speed import speed_text
+from gui.window import MainWindow
 from sim import lessons, palette
 from sim.experiment import to_dict
 from tests.conftest import experiment
@@ -292,7 +293,9 @@ class Monkey:
         expected = modes[(modes.index(self.window.canvas.mode) + 1) % len(modes)]
         self.key(Qt.Key.Key_G)
         assert self.window.canvas.mode == expected
-        assert self.window.mode_box.currentData() == expected
+        # The box says what the edges show: the user's mode, or while walking phases the
+        # phase's own quantity (gui.window._show_mode).
+        assert self.window.mode_box.currentData() == self.window.canvas.shown_mode
         return None
 
     def presentation(self) -> Check | None:
@@ -315,11 +318,12 @@ class Monkey:
             or len(self.window.canvas.paint_times) > paints)
 
     def speed(self) -> Check | None:
-        position = int(self.rng.integers(0, len(SPEEDS)))
+        notches = self.window.speed_control.notches
+        position = int(self.rng.integers(0, len(notches)))
         self.window.speed.setValue(position)
-        speed = SPEEDS[position]
-        assert self.window.speed_label.text().strip() == ("max" if speed is None
-                                                          else f"{speed}/s")
+        speed = notches[position]
+        assert self.window.speed_label.text().strip().startswith(speed_text(speed))
+        assert self.window.speed_control.speed == speed
         return None
 
     # ------------------------------------------------------------------ controls

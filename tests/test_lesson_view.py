@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import sim
+from sim import lessons
 from sim.address import ParameterAddress
 from sim.experiment import drop_weights_that_no_longer_fit, to_dict
 from sim.landscape import ParameterTrace
-from sim.lesson_view import LessonView, PrintedPath
+from sim.lesson_view import LessonView, PrintedPath, play_speed, speed_notches
 from sim.views import landscape_view
 from tests.conftest import LESSONS, experiment
 
@@ -147,3 +148,109 @@ def test_a_table_imported_into_a_lesson_leaves_its_view_behind(tmp_path):
     table.write_text("x,z\n1,2\n2,4\n3,6\n", encoding="utf-8")
     imported = experiment_from_csv(sim.load(Z2X), table, ["z"])
     assert imported.view == LessonView()  # the seed's path belongs to the lesson's own data
+
+
+# ------------------------------------------------------------------ what a lesson opens on
+
+def test_every_key_of_the_view_reads_back_as_written():
+    view = {"landscape": [[1, 1, 1], [1, 2, 2]], "speed": 7.5, "colour": "gradient",
+            "colour_ranges": {"gradient": 0.3, "update": 1e-3}, "side_view": "landscape",
+            "panels": ["plots", "step_by_step"], "sample": 3}
+    parsed = sim.parse(document_with(view))
+    assert parsed.view.weights == (ParameterAddress(1, 0, 0), ParameterAddress(1, 1, 1))
+    assert parsed.view.landscape == ParameterAddress(1, 0, 0)
+    assert (parsed.view.speed, parsed.view.colour, parsed.view.side_view) == \
+        (7.5, "gradient", "landscape")
+    assert parsed.view.colour_range("gradient") == 0.3
+    assert parsed.view.colour_range("weight") is None
+    assert parsed.view.panels == ("plots", "step_by_step")
+    assert parsed.view.sample == 2  # counted from 0 inside, from 1 in the file
+    assert to_dict(parsed)["view"] == view
+    assert sim.parse(to_dict(parsed)) == parsed
+    fastest = sim.parse(document_with({"speed": "max"})).view
+    assert math.isinf(fastest.speed) and play_speed(fastest) is None
+    assert to_dict(sim.parse(document_with({"speed": "max"})))["view"] == {"speed": "max"}
+    assert play_speed(LessonView()) is None  # a file without a speed plays as fast as it can
+
+
+@pytest.mark.parametrize("view, problem", [
+    ({"speed": 0}, "view.speed: must be between 0.1 and 10000, got 0"),
+    ({"speed": "fast"}, 'view.speed: must be a number of steps per second or "max"'),
+    ({"speed": True}, "view.speed: must be a number"),
+    ({"colour": "gradients"}, 'view.colour: must be one of "weight", "gradient", "update", got '
+                              'the text "gradients" (did you mean "gradient"?)'),
+    ({"colour_ranges": {"gradient": 0}}, "view.colour_ranges.gradient: must be between 1e-12"),
+    ({"colour_ranges": {"delta": 1}}, "view.colour_ranges.delta: unknown key"),
+    ({"colour_ranges": [1]}, "view.colour_ranges: must be an object"),
+    ({"side_view": "canvas"}, 'view.side_view: must be one of "boundary", "landscape"'),
+    ({"side_view": "landscape"}, 'view.side_view: "landscape" needs the landscape\'s weights'),
+    ({"panels": ["plots", "plots"]}, "view.panels: names a panel twice"),
+    ({"panels": ["paths"]}, 'view.panels[0]: must be one of "controls", "plots"'),
+    ({"panels": "plots"}, "view.panels: must be a list"),
+    ({"panels": ["controls"], "side_view": "boundary"},
+     'view.panels: "controls" shares its place with the side view'),
+    ({"sample": 0}, "view.sample: must be a whole number from 1"),
+    ({"sample": 5}, "view.sample: the training set has samples 1 to 4, not 5"),
+    ({"landscape": [[1, 1, 1], [1, 1, 1]]}, "view.landscape: names the same weight twice"),
+    ({"landscape": [[1, 1, 1], [1, 1, 2], [1, 2, 1]]},
+     "view.landscape: must be one weight [L, J, I] or two"),
+    ({"landscape": [[1, 1, 1], [3, 1, 1]]}, "view.landscape: layer 3 does not exist"),
+    ({"landscape": [[1, 1, 1], [1, 1]]}, "view.landscape[1]: must be [layer, unit, unit below]"),
+    ({"landscape": [[1, 1, 1], [1, 1, 2]], "printed_path": {"label": "x", "values": [1]}},
+     "view.printed_path: is drawn on the loss curve of one weight; the landscape names two"),
+])
+def test_a_bad_view_key_is_refused_in_one_line_naming_it(view, problem):
+    with pytest.raises(sim.ExperimentError) as caught:
+        sim.parse(document_with(view))
+    assert str(caught.value).startswith(problem)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_boundary_as_side_view_needs_two_inputs():
+    document = to_dict(sim.load(LESSONS / "gradient-descent-z2x.json"))
+    document["view"] = {"side_view": "boundary"}
+    with pytest.raises(sim.ExperimentError, match=r'^view\.side_view: "boundary" needs a network '
+                                                  r"with exactly two inputs; this one has 1$"):
+        sim.parse(document)
+
+
+def test_the_followed_sample_is_one_of_the_training_samples_not_validation_ones():
+    document = document_with({"sample": 4})
+    assert sim.parse(document).view.sample == 3
+    document["data"]["validation_fraction"] = 0.25  # one of the 4 XOR points held out
+    with pytest.raises(sim.ExperimentError, match=r"^view\.sample: the training set has "
+                                                  r"samples 1 to 3, not 4$"):
+        sim.parse(document)
+
+
+def test_max_is_one_notch_above_the_lessons_speed():
+    for speed in (0.5, 1.0, 7.5, 50.0, 100.0, 10000.0):
+        notches = speed_notches(speed)
+        assert notches[-1] is None and notches[-2] == speed
+        slower = notches[:-2]
+        assert all(nice < speed for nice in slower) and slower == sorted(slower)
+    assert speed_notches(None)[-1] is None  # no lesson speed: the slider starts at max
+
+
+def test_every_lesson_plays_at_a_speed_of_its_own_and_the_default_one_outlasts_six_seconds():
+    for path in lessons.lesson_files():
+        assert sim.load(path).view.speed is not None, path.name
+    default = lessons.load_lesson()
+    # At its own speed the default lesson's steps last longer than 6 seconds of Play.
+    assert play_speed(default.view) * 6 < default.stopping.max_steps
+
+
+def test_the_optimizer_lessons_open_on_the_ravine_of_their_two_weights():
+    for name in ("optimizer-plain.json", "optimizer-momentum.json", "optimizer-adam.json"):
+        view = sim.load(LESSONS / name).view
+        assert view.weights == (ParameterAddress(1, 0, 0), ParameterAddress(1, 0, 1)), name
+
+
+def test_a_landscape_of_two_weights_is_a_surface_over_both():
+    trainer = sim.Trainer(sim.load(LESSONS / "optimizer-plain.json"))
+    weights = trainer.experiment.view.weights
+    trace = ParameterTrace(list(weights))
+    trace.record_layers(trainer.step_count, trainer.network.layers)
+    view = landscape_view(trainer, trace, surface_points=9)
+    assert view.addresses == weights and view.v is not None
+    assert view.losses.shape == (9, 9) and len(view.printed) == 0
