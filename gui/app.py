@@ -23,6 +23,7 @@ from sim.address import ParameterAddress
 from sim.files import WriteError, path_text, writable_target, write_atomic
 
 from .display import prepare_platform
+from .recording import DEFAULT_FPS, RecordingError, RecordingSpec, check
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType
@@ -91,6 +92,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--paths", metavar="L,J,I",
                         help="show the paths of weight L,J,I (into unit J of layer L from unit "
                              "I below, all from 1; I = 0 the bias), e.g. for a slide")
+    parser.add_argument("--phase-seconds", type=_seconds, metavar="SECONDS",
+                        help="walk the --phases one every SECONDS instead of all at once (a "
+                             "phase walk to watch or --record)")
+    parser.add_argument("--record", type=Path, metavar="PATH",
+                        help="record what the window shows to PATH, an animated GIF (.gif) or "
+                             "an MP4 video (.mp4), until --quit-after or the window closes")
+    parser.add_argument("--record-fps", type=int, metavar="N",
+                        help=f"frames a second of --record (default {DEFAULT_FPS})")
+    parser.add_argument("--record-scale", type=float, metavar="X",
+                        help="size of --record's frames, times the window's (default 1)")
+    parser.add_argument("--record-canvas", action="store_true",
+                        help="--record the network canvas alone, not the whole window")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of performance figures at exit")
     parser.add_argument("--install-desktop-entry", action="store_true",
@@ -116,12 +129,17 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
     if problem:
         print(f"backprop-studio: {problem}", file=sys.stderr)
         return 2
+    if args.phase_seconds is not None and args.phases == 0:
+        print("backprop-studio: --phase-seconds needs --phases N (the phases to walk)",
+              file=sys.stderr)
+        return 2
     try:
         experiment = _trainable(args.file) if args.file else lessons.load_lesson()
         other = _trainable(args.compare) if args.compare else None
         if args.screenshot is not None:
             writable_target(args.screenshot)
-    except (sim.ExperimentError, WriteError) as error:
+        args.record = _recording(args)
+    except (sim.ExperimentError, WriteError, RecordingError) as error:
         print(f"backprop-studio: {error}", file=sys.stderr)
         return 2
     try:
@@ -131,6 +149,22 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
         print(f"backprop-studio: --paths: {problem}", file=sys.stderr)
         return 2
     return _run(args, experiment, other, on_show)
+
+
+def _recording(args: argparse.Namespace) -> RecordingSpec | None:
+    """What --record and its options ask for, checked (RecordingError if it cannot be made);
+    None without --record."""
+    if args.record is None:
+        if args.record_fps is not None or args.record_scale is not None or args.record_canvas:
+            raise RecordingError("--record-fps, --record-scale and --record-canvas need "
+                                 "--record PATH")
+        return None
+    spec = RecordingSpec(args.record,
+                         DEFAULT_FPS if args.record_fps is None else args.record_fps,
+                         1.0 if args.record_scale is None else args.record_scale,
+                         args.record_canvas)
+    check(spec)
+    return spec
 
 
 def _install_desktop_entry() -> int:
@@ -206,8 +240,11 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     if args.quiz or window.quiz.on:  # asked for, or a lesson's: on for the last phase walked
         window.quiz.set_on(False)
         quiz_on = partial(window.quiz.set_on, True)
-    _start_run(window.run, args.steps, args.phases, args.play, lambda: prepared.append(True),
-               quiz_on)
+    start = partial(_record_and_start, window, args, lambda: prepared.append(True), quiz_on)
+    if args.record is None:
+        start()
+    else:  # once the window has laid itself out, so that the frames get its size
+        QTimer.singleShot(0, window, start)
     address: ParameterAddress | None = args.paths
     if address is not None:
         window.show_paths_of(address)
@@ -231,6 +268,8 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     _restore_signal_handlers(previous_handlers)
     quit_timer.stop()
     pulse.stop()
+    if args.record is not None and window.recording.last_problem:
+        failures.append(window.recording.last_problem)
     elapsed = time.perf_counter() - started
     if args.stats:
         print(json.dumps(_stats(window, elapsed)), flush=True)
@@ -242,14 +281,27 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
     return 2 if failures else 0
 
 
+def _record_and_start(window: MainWindow, args: argparse.Namespace,
+                      prepared: Callable[[], object],
+                      quiz_on: Callable[[], object] | None) -> None:
+    """Start --record (checked already, before the window opened), then the run."""
+    if args.record is not None:
+        window.recording.start(args.record)
+    _start_run(window.run, args.steps, args.phases, args.play, prepared, quiz_on,
+               args.phase_seconds)
+
+
 def _start_run(run: RunController, steps: int, phases: int, play: bool,
                prepared: Callable[[], object],
-               quiz_on: Callable[[], object] | None = None) -> None:
-    """--steps, then --phases, then --play; ``prepared`` is called once the steps and phases
-    are done and shown (before playing). Walking a phase pauses, and a pause drops the steps
-    not taken yet, so the phases wait until the runs have taken them. ``quiz_on`` (--quiz)
-    turns the quiz on once the phase before the last is shown, so that the last one is asked
-    about beside it."""
+               quiz_on: Callable[[], object] | None = None,
+               phase_seconds: float | None = None) -> None:
+    """--steps, then --phases (all at once, or one every ``phase_seconds``), then --play;
+    ``prepared`` is called once the steps and phases are done and shown (before playing).
+    Walking a phase pauses, and a pause drops the steps not taken yet, so the phases wait
+    until the runs have taken them. ``quiz_on`` (--quiz) turns the quiz on once the phase
+    before the last is shown, so that the last one is asked about beside it."""
+    from PySide6.QtCore import QTimer
+
     def last_phase_asked() -> None:
         assert quiz_on is not None  # only called with the quiz
         quiz_on()
@@ -257,9 +309,15 @@ def _start_run(run: RunController, steps: int, phases: int, play: bool,
         if not play:
             run.when_idle(prepared)  # the question asked beside the last phase
 
-    def walk_then_play() -> None:
-        for _ in range(phases - 1 if quiz_on is not None else phases):
+    def walk(left: int) -> None:
+        """Walk ``left`` phases, then the quiz's last one and play."""
+        if phase_seconds is None:
+            for _ in range(left):
+                run.step_phase()
+        elif left > 0:
             run.step_phase()
+            QTimer.singleShot(round(phase_seconds * 1000), run, partial(walk, left - 1))
+            return
         asking = quiz_on is not None and phases > 0
         if quiz_on is not None:
             if asking:
@@ -271,6 +329,9 @@ def _start_run(run: RunController, steps: int, phases: int, play: bool,
             run.set_playing(True)
         elif not asking:
             run.when_idle(prepared)  # the phases walked and their snapshot taken
+
+    def walk_then_play() -> None:
+        walk(phases - 1 if quiz_on is not None and phases > 0 else phases)
 
     if steps > 0:
         run.run_steps(steps)
@@ -317,9 +378,11 @@ def _finish_when(window: MainWindow, prepared: list[bool], finish: Callable[[], 
 
 
 def _finish(window: MainWindow, screenshot: Path | None, failures: list[str]) -> None:
-    """Save the screenshot (as every save is written: see sim.files), then close."""
+    """End the recording, save the screenshot (as every save is written: see sim.files),
+    then close."""
     from .files import png_bytes
 
+    window.recording.wait()
     if screenshot is not None:
         try:
             write_atomic(screenshot, png_bytes(window.grab().toImage()))

@@ -55,6 +55,7 @@ from .phases import CaptionPanel
 from .plots import LivePlots
 from .presentation import CaptionRoom, LectureLayout, Presentation
 from .quiz import Quiz
+from .recorder import RecordingControl
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
@@ -68,7 +69,8 @@ PATHS_HEIGHT = 42  # per cent of the window's height the Paths panel takes when 
 TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
 MENUS: tuple[tuple[str, Entries], ...] = (
     ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
-               "export_canvas", "export_plots", "export_history", "copy_canvas", None, "quit")),
+               "export_canvas", "export_plots", "export_history", "copy_canvas", None, "record",
+               None, "quit")),
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck", None, "quiz")),
     ("&View", ("mode", "lock_colours", "paths", "compare", "stop_comparing", None,
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self, self.settings, self.run,
                                  {"canvas": self.canvas, "plots": self.plots})
         self.sheet = ShortcutSheet(self)
+        self.recording = RecordingControl({"window": self, "canvas": self.canvas}, self)
         self._docks()
         self.comparison = Comparison(self.run, self.style_, self)
         self.comparison_dock = self._dock("Side by side", self.comparison.panel,
@@ -223,6 +226,9 @@ class MainWindow(QMainWindow):
                        "inputs"),
             ActionSpec("copy_canvas", "Copy network picture", d.copy_canvas, ("Ctrl+Shift+C",),
                        "Copy the network to the clipboard"),
+            ActionSpec("record", "Record…", self.recording.toggle, ("Ctrl+Shift+R",),
+                       "Record the window or the canvas while you play or step, as an "
+                       "animated GIF or an MP4 video for slides; again to stop"),
             ActionSpec("play", "Play", run.toggle_play, ("Space",), "Play or pause training"),
             ActionSpec("step", "Step", run.step, ("Shift+Right",),
                        "One whole iteration: forward, loss, backward, update"),
@@ -343,6 +349,9 @@ class MainWindow(QMainWindow):
         run.comparison_stopped.connect(self._rearrange)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
+        self.recording.recording_changed.connect(
+            lambda on: self.action("record").setText("Stop recording" if on else "Record…"))
+        self.recording.ended.connect(lambda result: self.statusBar().showMessage(result, 30000))
         self.document.error.connect(self.show_error)
         self.document.changed.connect(self.update_title)
         self.presentation.toggled.connect(self._presentation_toggled)
@@ -642,6 +651,7 @@ class MainWindow(QMainWindow):
             return
         self._save_layout()
         _application().removeEventFilter(self.motion)
+        self.recording.wait()  # the file is complete before the app goes
         self.frame_timer.stop()
         self.run.shutdown()
         super().closeEvent(event)

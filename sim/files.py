@@ -4,7 +4,8 @@ Reading (`read_regular`): only a regular file is read. Opening a FIFO waits for 
 may never come, and a device may never end, so anything else is refused at once, without
 waiting (the file is opened non-blocking and checked before a byte is read).
 
-Writing (`write_atomic`), the rules every save follows:
+Writing (`write_atomic`, or `replacing` for a writer that streams), the rules every save
+follows:
 
 - the new text goes to a temporary file in the target's folder, which is then renamed over
   the target: a reader sees the old file or the new one, never half of one, and a failed or
@@ -28,7 +29,10 @@ import errno
 import os
 import stat
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .schema import one_line
 
@@ -177,6 +181,26 @@ def write_atomic(path: str | os.PathLike, content: bytes, *,
                  replace_read_only: bool = False) -> None:
     """Replace (or create) the file at ``path`` with ``content``, by the rules of this
     module's docstring; WriteError naming the reason if it is not written."""
+    with replacing(path, replace_read_only=replace_read_only) as temporary:
+        temporary.stream.write(content)
+
+
+@dataclass(frozen=True)
+class Temporary:
+    """The file a save writes before it is renamed over its target: an open stream, and its
+    path for a writer that opens the file itself (an encoder that seeks back, say)."""
+
+    stream: BinaryIO
+    path: str
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike, *,
+              replace_read_only: bool = False) -> Iterator[Temporary]:
+    """A temporary file beside ``path`` to write in the ``with`` block; when the block ends
+    it is synced and renamed over ``path`` (by the rules of this module's docstring). If the
+    block raises, the temporary is removed and whatever was at ``path`` stays; an OSError
+    becomes a WriteError naming the reason."""
     target = writable_target(path, replace_read_only=replace_read_only)
     exists = target.exists()
     try:
@@ -187,7 +211,7 @@ def write_atomic(path: str | os.PathLike, content: bytes, *,
         with os.fdopen(handle, "wb") as stream:
             if exists:  # keep the permissions of the file being replaced
                 os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
-            stream.write(content)
+            yield Temporary(stream, temporary)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
