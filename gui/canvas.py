@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -38,6 +38,7 @@ from sim.events import Event, Phase
 from sim.paths import LayerEdges
 from sim.snapshot import LayerSnapshot, Snapshot
 
+from .canvas_labels import LabelPlacer, PlacedLabel, preferred_fraction, spots_along
 from .style import Style, layer_colour
 
 LINE_LAYER_LIMIT = 1024  # a layer with more edges than this is drawn as a heat map ...
@@ -45,8 +46,9 @@ LINE_TOTAL_LIMIT = 2500  # ... once the whole network has more edges than this
 LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or when zoomed)
 LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
 STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
-MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
 NAME_GAP = 10  # pixels (at scale 1) between an output's picture and its name, and after it
+MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
+LEGEND_BAND = 80  # the colour legend and the note above it fill this much of the bottom
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,16 @@ class NodePictures(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Pulses:
+    """Signals on their way along the edges between two adjacent columns (gui.motion): from
+    column ``source`` towards column ``target``, ``progress`` of the way there (0 to 1)."""
+
+    source: int
+    target: int
+    progress: float
+
+
 # How the paths are drawn over the faded network: every path and the listed ones in the
 # foreground colour, (alpha, width in pixels); the one picked in the list in the accent colour.
 PATHS_FADE = 200  # the alpha of the background laid over everything else
@@ -104,10 +116,12 @@ class _Geometry:
     """Screen positions for one widget size, zoom and pan; rebuilt when any of them change."""
 
     def __init__(self, widths: list[int], has_bias: list[bool], rect: QRectF, zoom: float,
-                 pan: QPointF, scale: float) -> None:
+                 pan: QPointF, scale: float, label_height: float) -> None:
         self.columns = len(widths)
         left, right = rect.left() + 90 * scale, rect.right() - 60 * scale
-        top, bottom = rect.top() + 70 * scale, rect.bottom() - 90 * scale
+        # below the lowest nodes: room for their values above the colour legend
+        top = rect.top() + 70 * scale
+        bottom = rect.bottom() - max(90 * scale, LEGEND_BAND * scale + label_height + 6 * scale)
         span = max(right - left, 1.0)
         self.x = [left + span * c / max(self.columns - 1, 1) for c in range(self.columns)]
         tallest = max(widths)
@@ -178,6 +192,7 @@ class NetworkCanvas(QWidget):
         self.hover: Selection | None = None
         self.paths: PathHighlight | None = None  # the paths shown, drawn over the network
         self.node_pictures: NodePictures | None = None  # drawn over the nodes, if any
+        self.pulses: Pulses | None = None  # signals travelling while a phase is stepped
         # Fixed colour ranges: the top of each mode's range, a lesson's (view.colour_ranges)
         # or the first range a locked magnitude mode showed; see current_scale.
         self.colour_ranges: dict[str, float] = {}
@@ -196,6 +211,9 @@ class NetworkCanvas(QWidget):
         self.paint_times: list[float] = []  # milliseconds, read by --stats
         self._font_metrics: dict[str, QFontMetricsF] = {}
         self._rich_texts: dict[tuple[str, str, str], QTextDocument] = {}  # see _named
+        self._placed: list[PlacedLabel] = []  # the labels of the last paint
+        self._names_on_nodes = False  # the last paint named the units on their nodes
+        self.chain_overlay_rect: QRectF | None = None  # where the last paint put it
 
     # ------------------------------------------------------------------ inputs
 
@@ -251,14 +269,20 @@ class NetworkCanvas(QWidget):
         self.phase_view = on
         self.update()
 
-    def set_paths(self, paths: PathHighlight | None) -> None:
-        """Highlight the paths of a weight (None: show the network alone)."""
-        self.paths = paths
+    @Slot(object)
+    def set_pulses(self, pulses: Pulses | None) -> None:
+        """Draw signals on their way along the edges (None: none travel now)."""
+        self.pulses = pulses
         self.update()
 
     def set_node_pictures(self, pictures: NodePictures | None) -> None:
         """Draw these pictures over the hidden and output nodes (None: the nodes alone)."""
         self.node_pictures = pictures
+        self.update()
+
+    def set_paths(self, paths: PathHighlight | None) -> None:
+        """Highlight the paths of a weight (None: show the network alone)."""
+        self.paths = paths
         self.update()
 
     # ------------------------------------------------------------------ what is shown
@@ -372,37 +396,37 @@ class NetworkCanvas(QWidget):
         a = s.layers[column - 1].delta if self.shows_delta(column) else s.activations(column)
         return None if a is None else a[row]
 
+    # ------------------------------------------------------------------ geometry
+
     def picture_half_sizes(self, geometry: _Geometry) -> list[float]:
         """Per column, half the side of the pictures drawn over its nodes; 0 where there are
         none (none set, or walking phase by phase: the nodes show the followed sample's a
         and δ)."""
         if self.node_pictures is None or self.walking_phase() is not None:
             return [0.0] * geometry.columns
-        # The outputs' names need room right of the last column (see _draw_names).
+        # The outputs' names need room right of the last column (see _place_names).
         metrics = self._metrics(self.style_.small_font)
         names = self._drawn().output_names
         room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
         right = self.width() - room - NAME_GAP * self.style_.scale
         # The nodes' values, where the canvas prints them, go under the pictures.
-        below = metrics.height() + 8 * self.style_.scale if self._labels_readable(geometry) \
-            else 0.0
+        below = self._metrics(self.style_.number_font).height() + 8 * self.style_.scale
         return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
 
     def _node_reach(self, geometry: _Geometry) -> list[float]:
         """Per column, how far a node's drawing reaches from its centre: disc or picture."""
         return [max(geometry.radius, half) for half in self.picture_half_sizes(geometry)]
 
-    # ------------------------------------------------------------------ geometry
-
     def geometry_for_paint(self) -> _Geometry:
         s = self._drawn()
         widths = [s.layers[0].fan_in] + [l.units for l in s.layers]
         has_bias = [l.has_bias for l in s.layers]
         key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
-               self.pan.x(), self.pan.y(), self.style_.scale)
+               self.pan.x(), self.pan.y(), self.style_.scale, self.style_.presenting)
         if self._geometry is None or key != self._geometry_key:
             self._geometry = _Geometry(widths, has_bias, QRectF(self.rect()), self.zoom,
-                                       self.pan, self.style_.scale)
+                                       self.pan, self.style_.scale,
+                                       self._metrics(self.style_.number_font).height())
             self._geometry_key = key
         return self._geometry
 
@@ -426,9 +450,13 @@ class NetworkCanvas(QWidget):
             self._draw_heat_maps(painter, geometry, scale, heat)
             if self.paths is not None:
                 self._draw_paths(painter, geometry, heat, self.paths)
+            self._draw_selected_edge(painter, geometry, heat)
+            if self.pulses is not None:
+                self._draw_pulses(painter, geometry, heat, self.pulses)
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
-            self._draw_edge_labels(painter, geometry, heat)
+            self._draw_labels(painter, geometry, heat)
+            self._draw_chain_overlay(painter)
             legend_right = self._draw_legend(painter, scale)
             if snapshot.stop_event is not None:
                 self._draw_stop_banner(painter, snapshot.stop_event, legend_right)
@@ -610,6 +638,7 @@ class NetworkCanvas(QWidget):
         outline = QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6))
         highlight = QPen(self.style_.accent, outline.widthF() * 2.5)
         empty = QBrush(self.style_.node_empty)
+        marked = self.chain_units()
         halves = self.picture_half_sizes(geometry)
         for column, points in enumerate(geometry.nodes):
             if halves[column]:
@@ -621,25 +650,94 @@ class NetworkCanvas(QWidget):
             brushes = [empty] * len(points) if colours is None else \
                 [QBrush(QColor(*rgb)) for rgb in colours.tolist()]
             for j, ((x, y), brush) in enumerate(zip(points.tolist(), brushes, strict=True)):
-                painter.setPen(highlight if self._is_node(self.selection, column, j)
-                               else outline)
+                chosen = self._is_node(self.selection, column, j) or (column, j) in marked
+                painter.setPen(highlight if chosen else outline)
                 painter.setBrush(brush)
                 painter.drawEllipse(QPointF(x, y), r, r)
+        selected = self.selection
         if any(halves) and self.node_pictures is not None:
-            selected = self.selection
             self.node_pictures.paint(painter, geometry.nodes, halves, None if selected is None
                                      or selected.kind != "node" else (selected.layer,
                                                                       selected.j))
-        painter.setPen(QPen(self.style_.foreground, max(1.0, self.style_.line_width * 0.6)))
+        font = self.style_.small_font
+        text_width = self._metrics(font).horizontalAdvance("+1")
         painter.setBrush(QBrush(self.style_.bias_fill))
-        for bias in geometry.bias:
-            if bias is not None:
-                x, y = bias[0]
-                side = r * 1.2
-                painter.drawRoundedRect(QRectF(x - side / 2, y - side / 2, side, side), 3, 3)
-                self._text(painter, QPointF(x, y), "+1", self.style_.small_font,
-                           self.style_.foreground, centred=True)
-        self._draw_node_labels(painter, geometry)
+        for layer in range(1, geometry.columns):
+            box = self.bias_box(geometry, layer)
+            if box is None:
+                continue
+            chosen = selected is not None and selected.kind == "bias" and \
+                selected.layer == layer
+            painter.setPen(highlight if chosen else outline)
+            painter.drawRoundedRect(box, 3, 3)
+            if text_width + 4 <= box.width():  # else the box alone: "+1" would overflow it
+                self._text(painter, box.center(), "+1", font, self.style_.foreground,
+                           centred=True)
+        self._names_on_nodes = self._draw_node_names(painter, geometry)
+
+    def bias_box(self, geometry: _Geometry, layer: int) -> QRectF | None:
+        """The "+1" box that feeds layer ``layer``'s biases (None: the layer has none): as
+        wide as "+1" where there is room, never wider than 2.4 node radii."""
+        bias = geometry.bias[layer]
+        if bias is None:
+            return None
+        x, y = bias[0]
+        r = geometry.radius
+        text = self._metrics(self.style_.small_font).horizontalAdvance("+1") + 6
+        side = max(r * 1.2, min(text, r * 2.4))
+        return QRectF(x - side / 2, y - side / 2, side, side)
+
+    def chain_units(self) -> set[tuple[int, int]]:
+        """The nodes (column, unit) whose numbers the selected weight's chain rule multiplies:
+        unit j of its layer (its δ) and unit i below (the input a⁽ˡ⁻¹⁾ᵢ along it)."""
+        item = self.selection
+        if item is None or item.kind == "node":
+            return set()
+        units = {(item.layer, item.j)}
+        if item.i is not None:
+            units.add((item.layer - 1, item.i))
+        return units
+
+    def _draw_pulses(self, painter: QPainter, geometry: _Geometry, heat: set[int],
+                     pulses: Pulses) -> None:
+        """A dot on every edge between the two columns, ``progress`` of the way from the
+        source column: the accent colour forward (activations), the danger colour backward
+        (δ carried to the layer below)."""
+        layer = max(pulses.source, pulses.target)
+        if layer in heat or not 1 <= layer < geometry.columns:
+            return
+        forward = pulses.target > pulses.source
+        segments = [geometry.segments[layer]]
+        bias_segments = geometry.bias_segments[layer]
+        if bias_segments is not None:
+            segments.append(bias_segments)
+        ends = np.concatenate(segments)
+        start, end = (ends[:, :2], ends[:, 2:]) if forward else (ends[:, 2:], ends[:, :2])
+        points = start + (end - start) * pulses.progress
+        radius = max(4.0 * self.style_.scale, geometry.radius * 0.4)
+        painter.setPen(QPen(self.style_.background, 1.0))
+        painter.setBrush(self.style_.accent if forward else self.style_.danger)
+        for x, y in points.tolist():
+            painter.drawEllipse(QPointF(x, y), radius, radius)
+
+    def _draw_selected_edge(self, painter: QPainter, geometry: _Geometry,
+                            heat: set[int]) -> None:
+        """The selected weight's or bias's edge under a broad accent band (not while its
+        paths are shown: they start at it, drawn in their own colours)."""
+        item = self.selection
+        if item is None or item.kind == "node" or item.layer in heat or self.paths is not None:
+            return
+        if item.i is None:
+            line = geometry.bias_lines[item.layer][item.j]
+        else:
+            fan_in = self._drawn().layers[item.layer - 1].fan_in
+            line = geometry.lines[item.layer][item.j * fan_in + item.i]
+        colour = QColor(self.style_.accent)
+        colour.setAlpha(130)
+        pen = QPen(colour, max(8.0, 10.0 * self.style_.scale))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(line)
 
     def _draw_strip(self, painter: QPainter, points: np.ndarray, r: float,
                     colours: np.ndarray | None) -> None:
@@ -659,21 +757,6 @@ class NetworkCanvas(QWidget):
     def _is_node(self, selection: Selection | None, column: int, j: int) -> bool:
         return selection is not None and selection.kind == "node" and \
             selection.layer == column and selection.j == j
-
-    def _labels_readable(self, geometry: _Geometry) -> bool:
-        """Values fit under the nodes: few enough nodes (or zoomed in), and a label's height
-        between one node and the next."""
-        nodes = sum(len(n) for n in geometry.nodes)
-        few = nodes <= LABEL_NODE_LIMIT or geometry.radius >= 14 * self.style_.scale
-        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
-        room = min(gaps) - 2 * geometry.radius if gaps else float("inf")
-        return few and room >= self._metrics(self.style_.small_font).height() + 4
-
-    def _draw_node_labels(self, painter: QPainter, geometry: _Geometry) -> None:
-        named = self._draw_node_names(painter, geometry)
-        if self._labels_readable(geometry):
-            self._draw_node_values(painter, geometry, named)
-        self._draw_names(painter, geometry)
 
     def node_name(self, column: int, j: int) -> str:
         """What a node's number is, as sim.notation names it: xⱼ, a⁽ˡ⁾ⱼ, or δ⁽ˡ⁾ⱼ while the
@@ -705,71 +788,215 @@ class NetworkCanvas(QWidget):
                 self._named_text(painter, QPointF(x, y), text, font, colour, centred=True)
         return True
 
-    def _draw_node_values(self, painter: QPainter, geometry: _Geometry, named: bool) -> None:
-        """Each node's number below it; "δ" before it while the backward pass is shown, unless
-        the node carries its name."""
-        font = self.style_.small_font
+    # ------------------------------------------------------------------ labels
+
+    def placed_labels(self) -> list[PlacedLabel]:
+        """The labels of the last paint with their boxes: none overlaps another, a node or a
+        bias box, and all lie inside the canvas."""
+        return list(self._placed)
+
+    def _draw_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
+        """The numbers on the network, each boxed, where there is room (gui.canvas_labels)."""
+        obstacles = [QRectF(x - r, y - r, 2 * r, 2 * r)
+                     for points, r in zip(geometry.nodes, self._node_reach(geometry), strict=True)
+                     for x, y in points.tolist()]
+        obstacles += [box for layer in range(1, geometry.columns)
+                      if (box := self.bias_box(geometry, layer)) is not None]
+        st = self.style_
+        # the layers' headers above, the colour legend and its notes below
+        obstacles.append(QRectF(0, 0, self.width(), 18 * st.scale
+                                + self._metrics(st.label_font).height()))
+        legend_top = self.height() - LEGEND_BAND * st.scale
+        obstacles.append(QRectF(0, legend_top, self.width(), self.height() - legend_top))
+        placer = LabelPlacer(QRectF(self.rect()), obstacles)
+        self._place_node_values(placer, geometry)
+        self._place_names(placer, geometry)
+        self._place_edge_values(placer, geometry, heat)
+        for label in placer.placed:
+            self._draw_label(painter, label)
+        self._placed = placer.placed
+
+    def _draw_label(self, painter: QPainter, label: PlacedLabel) -> None:
+        st = self.style_
+        font = st.small_font if label.kind == "name" or label.small else st.number_font
+        rect = label.rect
+        if label.kind != "name":  # a box behind every number: edges never cross it
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(st.label_box)
+            painter.drawRoundedRect(rect, 3, 3)
+        if label.named:
+            laid_out = self._named(label.text, font, st.foreground)
+            painter.save()
+            painter.translate(rect.left() + (rect.width() - laid_out.size().width()) / 2,
+                              rect.top() + (rect.height() - laid_out.size().height()) / 2)
+            laid_out.drawContents(painter)
+            painter.restore()
+            return
+        painter.setFont(font)
+        painter.setPen(st.foreground)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label.text)
+
+    def _label_size(self, text: str, font: QFont, named: bool) -> QSizeF:
+        """A label's box: the text and a little room on either side."""
+        if named:
+            size = self._named(text, font, self.style_.foreground).size()
+            return QSizeF(size.width() + 6, size.height())
+        metrics = self._metrics(font)
+        return QSizeF(metrics.horizontalAdvance(text) + 6, metrics.height())
+
+    def _place_node_values(self, placer: LabelPlacer, geometry: _Geometry) -> None:
+        """Each node's number below it (or above or beside, where below is taken); "δ"
+        before it while the backward pass is shown, unless the node carries its name. Many
+        small nodes, or nodes closer together than a number is high, print none (level of
+        detail; zooming in brings them back)."""
+        font = self.style_.number_font
+        nodes = sum(len(points) for points in geometry.nodes)
+        if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
+            return
+        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
+        if gaps and min(gaps) - 2 * geometry.radius < self._metrics(font).height() + 4:
+            return  # no room between one node and the next for a number
+        gap = 4 * self.style_.scale
         reach = self._node_reach(geometry)
         for column, points in enumerate(geometry.nodes):
+            r = reach[column]
             values = self.node_values(column)
-            if values is None:
+            if values is None or len(points) > STRIP_UNITS:
                 continue
-            prefix = "δ " if self.shows_delta(column) and not named else ""
+            prefix = "δ " if self.shows_delta(column) and not self._names_on_nodes else ""
             for j, (x, y) in enumerate(points.tolist()):
                 text = prefix + name.number(float(values[j]))
-                self._text(painter, QPointF(x, y + reach[column] + 4 * self.style_.scale),
-                           text, font, self.style_.foreground, centred=True, below=True)
+                size = self._label_size(text, font, named=False)
+                half = size.height() / 2
+                beside = r + gap + size.width() / 2
+                placer.place("node", text, size, (QPointF(x, y + r + gap + half),
+                                                   QPointF(x, y - r - gap - half),
+                                                   QPointF(x + beside, y),
+                                                   QPointF(x - beside, y)), key=(column, j))
 
-    def _draw_names(self, painter: QPainter, geometry: _Geometry) -> None:
+    def _place_names(self, placer: LabelPlacer, geometry: _Geometry) -> None:
         """The inputs' names (x₁, with the data's own name where it says more) and the
-        outputs' data names, beside their nodes (if the nodes are apart)."""
+        outputs' data names, beside their nodes, where they fit."""
         font = self.style_.small_font
-        height = self._metrics(font).height()
         gap = self.style_.scale * 6
         s = self._drawn()
-        inputs = [name.input_label(j, s.input_names)
-                  for j in range(len(geometry.nodes[0]))]
+        inputs = [name.input_label(j, s.input_names) for j in range(len(geometry.nodes[0]))]
         reach = self._node_reach(geometry)
-        for points, names, left in ((geometry.nodes[0], inputs, True),
-                                    (geometry.nodes[-1], list(s.output_names), False)):
-            if len(points) > 1 and np.diff(points[:, 1]).min() < height:
-                continue  # too close together to name each one
+        for column, names, side in ((0, inputs, -1.0),
+                                    (geometry.columns - 1, list(s.output_names), 1.0)):
+            points = geometry.nodes[column]
+            r = reach[column]
+            if len(points) > STRIP_UNITS:
+                continue
             for j, (x, y) in enumerate(points.tolist()[:len(names)]):
-                at = QPointF(x - geometry.radius - gap if left else x + reach[-1] + gap, y)
-                self._named_text(painter, at, names[j], font, self.style_.foreground, right=left)
+                size = self._label_size(names[j], font, named=True)
+                centre = QPointF(x + side * (r + gap + size.width() / 2), y)
+                placer.place("name", names[j], size, (centre,), named=True, key=(column, j))
 
-    def _draw_edge_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
-        edges = sum(len(lines) for lines in geometry.lines)
+    def _place_edge_values(self, placer: LabelPlacer, geometry: _Geometry,
+                           heat: set[int]) -> None:
+        """Each weight's and bias's number on its edge, named as the captions name them
+        while phases are walked (just the number where the name does not fit). A dense
+        network prints none (level of detail); the selected edge's goes first."""
+        edges = sum(len(lines) + len(bias) for lines, bias in
+                    zip(geometry.lines, geometry.bias_lines, strict=True))
         if edges > LABEL_EDGE_LIMIT and self.zoom < 2.0:
             return
-        font = self.style_.small_font
-        metrics = self._metrics(font)
-        taken: list[QRectF] = []  # labels placed so far, and the nodes
-        for points, r in zip(geometry.nodes, self._node_reach(geometry), strict=True):
-            taken += [QRectF(x - r, y - r, 2 * r, 2 * r) for x, y in points.tolist()]
+        named = self.walking_phase() is not None
+        wanted: list[tuple[tuple[int, ...], str, str, tuple[float, float, float, float],
+                           float]] = []
         for l in range(1, geometry.columns):
             if l in heat or self.pending(l):
                 continue
+            ls = self._drawn().layers[l - 1]
             values = self.edge_values(l).ravel()
-            fan_in = self._drawn().layers[l - 1].fan_in
-            named = self.walking_phase() is not None  # named as the captions name them
             for k, seg in enumerate(geometry.segments[l].tolist()):
-                text = name.number(float(values[k]))
-                if named:
-                    text = f"{self.edge_name(l, *divmod(k, fan_in))} = {text}"
-                    size = self._named(text, font, self.style_.foreground).size()
-                    width, height = size.width(), size.height()
-                else:
-                    width, height = metrics.horizontalAdvance(text), metrics.height()
-                at = self._free_spot(seg, width + 6, height, taken)
-                if at is None:  # no room: hovering the edge still shows its value
-                    continue
-                if named:
-                    self._named_text(painter, at, text, font, self.style_.foreground,
-                                     centred=True, boxed=True)
-                else:
-                    self._text(painter, at, text, font, self.style_.foreground, centred=True,
-                               boxed=True)
+                j, i = divmod(k, ls.fan_in)
+                wanted.append(((l, j, i), self.edge_name(l, j, i), name.number(float(values[k])),
+                               tuple(seg), preferred_fraction(j, ls.units)))
+            biases = self.bias_values(l)
+            segments = geometry.bias_segments[l]
+            if biases is not None and segments is not None:
+                for j, seg in enumerate(segments.tolist()):
+                    wanted.append(((l, j), self.bias_name(l, j), name.number(float(biases[j])),
+                                   tuple(seg), preferred_fraction(j, ls.units)))
+        chosen = self.selection
+        first = () if chosen is None or chosen.kind == "node" else \
+            (chosen.layer, chosen.j) + (() if chosen.i is None else (chosen.i,))
+        wanted.sort(key=lambda entry: entry[0] != first)
+        # The name and the number in the large font, then in the small one, then the number
+        # alone (large, then small): the first that finds room.
+        large, small = self.style_.number_font, self.style_.small_font
+        tries = [(True, large), (True, small), (False, large), (False, small)]
+        if not named:
+            tries = tries[2:]
+        for key, label_name, number, seg, preferred in wanted:
+            kind = "edge" if len(key) == 3 else "bias"
+            spots = spots_along(seg, preferred)
+            for with_name, font in tries:
+                text = f"{label_name} = {number}" if with_name else number
+                if placer.place(kind, text, self._label_size(text, font, with_name), spots,
+                                named=with_name, key=key, small=font is small):
+                    break
+
+    def bias_name(self, layer: int, j: int) -> str:
+        """What a bias's number is in the shown mode: b⁽ˡ⁾ⱼ, its gradient or its change."""
+        bias = name.bias(layer, j)
+        mode = self.shown_mode
+        return bias if mode == "weight" else name.change(bias) if mode == "update" else \
+            name.gradient(bias)
+
+    # ------------------------------------------------------------------ chain rule overlay
+
+    def chain_overlay_lines(self) -> list[str]:
+        """In presentation mode, with a weight or bias selected: its chain rule for this
+        step, as the canvas shows it in a box (the inspector is hidden then); else none."""
+        item, s = self.selection, self.snapshot
+        if not self.style_.presenting or item is None or item.address is None or s is None:
+            return []
+        address = item.address
+        try:
+            rule = s.chain_rule(address)
+        except ValueError as reason:  # the backward phase has not reached this layer yet
+            return [address.describe(), f"{reason}."]
+        row = self.sample_row() or 0
+        return [address.describe()] + rule.lines(row, explain.sample_number(s, row))
+
+    def _draw_chain_overlay(self, painter: QPainter) -> None:
+        """The chain rule box, in the corner where it hides the fewest nodes."""
+        lines = self.chain_overlay_lines()
+        self.chain_overlay_rect = None
+        if not lines:
+            return
+        st = self.style_
+        document = QTextDocument()
+        document.setDocumentMargin(8 * st.scale)
+        document.setDefaultFont(st.small_font)
+        document.setHtml(f"<div style='color:{st.foreground.name()}'><b>"
+                         f"{name.rich(lines[0])}</b><br>"
+                         + "<br>".join(name.rich(line) for line in lines[1:]) + "</div>")
+        document.setTextWidth(min(document.idealWidth() + 2 * document.documentMargin(),
+                                  self.width() * 0.6))
+        size = document.size()
+        margin = 10 * st.scale
+        top = 44 * st.scale
+        corners = [QRectF(self.width() - size.width() - margin, top, size.width(),
+                          size.height()),
+                   QRectF(margin, top, size.width(), size.height()),
+                   QRectF(self.width() - size.width() - margin,
+                          self.height() - size.height() - 60 * st.scale, size.width(),
+                          size.height())]
+        geometry = self.geometry_for_paint()
+        centres = [QPointF(x, y) for points in geometry.nodes for x, y in points.tolist()]
+        rect = min(corners, key=lambda box: sum(box.contains(c) for c in centres))
+        painter.setPen(QPen(st.accent, max(1.0, st.line_width)))
+        painter.setBrush(st.label_box)
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.save()
+        painter.translate(rect.topLeft())
+        document.drawContents(painter)
+        painter.restore()
+        self.chain_overlay_rect = rect
 
     def edge_name(self, layer: int, j: int, i: int) -> str:
         """What an edge's number is in the shown mode: w⁽ˡ⁾ⱼᵢ, its gradient or its change."""
@@ -785,21 +1012,6 @@ class NetworkCanvas(QWidget):
         """Whether the loss carries a penalty on the weights (the gradient is then of E + P)."""
         regularization = self._drawn().experiment.regularization
         return bool(regularization.l1 or regularization.l2)
-
-    # Where along an edge its label may go: near the sending end first, where edges are apart.
-    LABEL_SPOTS = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.5)
-
-    def _free_spot(self, seg: list[float], width: float, height: float,
-                   taken: list[QRectF]) -> QPointF | None:
-        """The first spot along the edge where its label overlaps no other label or node
-        (None if there is none); the label's box is added to ``taken``."""
-        for t in self.LABEL_SPOTS:
-            centre = QPointF(seg[0] + (seg[2] - seg[0]) * t, seg[1] + (seg[3] - seg[1]) * t)
-            box = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
-            if not any(box.intersects(other) for other in taken):
-                taken.append(box)
-                return centre
-        return None
 
     def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         font = self.style_.label_font
@@ -981,20 +1193,15 @@ class NetworkCanvas(QWidget):
         return laid_out
 
     def _named_text(self, painter: QPainter, at: QPointF, text: str, font: QFont,
-                    colour: QColor, centred: bool = False, right: bool = False,
-                    boxed: bool = False) -> None:
-        """Text with names in it (see _named), vertically centred on a point; centred on it,
-        ending at it (right) or starting at it."""
+                    colour: QColor, centred: bool = False) -> None:
+        """Text with names in it (see _named), vertically centred on a point; centred on it
+        or starting at it."""
         laid_out = self._named(text, font, colour)
         size = laid_out.size()
         width, height = size.width(), size.height()
-        x = at.x() - (width / 2 if centred else width if right else 0.0)
+        x = at.x() - (width / 2 if centred else 0.0)
         x = min(max(x, 2.0), self.width() - width - 2.0)  # never cut off at the canvas edge
         top = at.y() - height / 2
-        if boxed:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self.style_.label_box)
-            painter.drawRoundedRect(QRectF(x - 3, top, width + 6, height), 3, 3)
         painter.save()
         painter.translate(x, top)
         laid_out.drawContents(painter)
@@ -1002,7 +1209,7 @@ class NetworkCanvas(QWidget):
 
     def _text(self, painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor,
               centred: bool = False, right: bool = False, below: bool = False,
-              above: bool = False, boxed: bool = False) -> None:
+              above: bool = False) -> None:
         """Text anchored at a point: centred, right-aligned or left-aligned; above, below or
         vertically centred on it."""
         metrics = self._metrics(font)
@@ -1010,10 +1217,6 @@ class NetworkCanvas(QWidget):
         x = at.x() - (width / 2 if centred else width if right else 0.0)
         x = min(max(x, 2.0), self.width() - width - 2.0)  # never cut off at the canvas edge
         top = at.y() - (0.0 if below else height if above else height / 2)
-        if boxed:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self.style_.label_box)
-            painter.drawRoundedRect(QRectF(x - 3, top, width + 6, height), 3, 3)
         painter.setFont(font)
         painter.setPen(colour)
         painter.drawText(QPointF(x, top + metrics.ascent()), text)

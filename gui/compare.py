@@ -9,6 +9,7 @@ descent, or that clipping saves a run that explodes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -71,7 +72,10 @@ class Comparison(QObject):
             self._draw(self.run.snapshot, b)
 
     def apply_style(self, style: Style) -> None:
-        self.canvas.set_style(style)
+        # B's canvas is small beside A's: in presentation mode its type and margins would
+        # leave no room for the network.
+        self.canvas.set_style(dataclasses.replace(style, scale=max(1.0, style.scale * 0.6),
+                                                  presenting=False))
         self.loss_plot.apply_style(style)
         self.norm_plot.apply_style(style)
 

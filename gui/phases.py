@@ -98,6 +98,7 @@ class CaptionPanel(QWidget):
     """The phases of an iteration in a row, the shown one marked, and its caption."""
 
     sample_changed = Signal(object)  # the training sample to follow (from 0), None: automatic
+    captioned = Signal()  # a new caption is shown: it may need more room
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,21 +130,24 @@ class CaptionPanel(QWidget):
         self.batch_note = QLabel()
         self.batch_note.setWordWrap(True)
         self.batch_note.setTextFormat(Qt.TextFormat.RichText)
-        follow = QHBoxLayout()
+        self.follow_row = QWidget()
+        follow = QHBoxLayout(self.follow_row)
+        follow.setContentsMargins(0, 0, 0, 0)
         follow.addWidget(QLabel("Follow"))
         follow.addWidget(self.sample)
         follow.addWidget(self.batch_note, 1)
-        scroll = QScrollArea()  # a long caption scrolls rather than being cut off
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self.body)
-        self.body_scroll = scroll
+        # A caption longer than its room scrolls rather than being cut off (the window gives
+        # it the room it needs where it can: gui.presentation.CaptionRoom).
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body_scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.addWidget(self.strip)
         layout.addWidget(self.title)
         layout.addWidget(self.quiz)
-        layout.addWidget(scroll, 1)
-        layout.addLayout(follow)
+        layout.addWidget(self.body_scroll, 1)
+        layout.addWidget(self.follow_row)
         self.apply_style(style)
 
     def apply_style(self, style: Style) -> None:
@@ -151,8 +155,45 @@ class CaptionPanel(QWidget):
         self.title.setFont(style.font(1.15, bold=True))
         # Proportional, not monospaced: a monospaced font gives each small raised or lowered
         # character a whole cell, and w⁽¹⁾₁₁ falls apart into w ( 1 ) 1 1.
-        self.body.setFont(style.font())
+        self.body.setFont(style.caption_font)
         self.quiz.apply_style(style)
+
+    def set_playing(self, playing: bool) -> None:
+        """While training plays the caption steps aside: the phase strip and the title stay,
+        the equations (of a phase long gone) and the sample row are hidden."""
+        self.body_scroll.setVisible(not playing)
+        self.follow_row.setVisible(not playing)
+
+    def needed_height(self, width: int, body_lines: int | None = None) -> int:
+        """The height this panel needs, ``width`` pixels wide, to show its whole caption
+        without scrolling (or its first ``body_lines`` lines, if given)."""
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        inner = max(1, width - margins.left() - margins.right())
+        shown = [widget for widget in (self.strip, self.title, self.quiz, self.body_scroll,
+                                       self.follow_row) if not widget.isHidden()]
+        heights = [self._height_for(widget, inner, body_lines) for widget in shown]
+        return margins.top() + margins.bottom() + sum(heights) + \
+            layout.spacing() * max(0, len(heights) - 1)
+
+    def _height_for(self, widget: QWidget, width: int, body_lines: int | None) -> int:
+        if widget is self.body_scroll:  # the body's text, not the scroll area's own smaller hint
+            text = self.body.heightForWidth(width)
+            if body_lines is not None:
+                text = min(text, round(body_lines * self.body.fontMetrics().lineSpacing()))
+            return text + 2
+        if widget is self.follow_row:
+            inner = widget.layout()
+            assert inner is not None
+            return max(inner.heightForWidth(width), inner.minimumSize().height())
+        height = widget.heightForWidth(width)
+        return height if height >= 0 else widget.sizeHint().height()  # -1: no such height
+
+    def caption_cut(self) -> bool:
+        """Whether part of the caption is out of sight (it scrolls)."""
+        bar = self.body_scroll.verticalScrollBar()
+        return self.body_scroll.isVisible() and bar.maximum() > 0
 
     @Slot(int)
     def _sample_changed(self, number: int) -> None:
@@ -194,6 +235,7 @@ class CaptionPanel(QWidget):
             QTimer.singleShot(0, self._scroll_to_marked)
         self.batch_note.setText("" if snapshot.x is None else
                                 notation.rich(explain.following(snapshot, self.followed())))
+        self.captioned.emit()
 
     @Slot()
     def _scroll_to_marked(self) -> None:

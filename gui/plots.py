@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from sim import notation
@@ -94,6 +94,9 @@ class DecadeAxis(MinusAxis):
         return [label if decade else "" for decade, label in zip(decades, labels, strict=True)]
 
 
+MIN_PLOT_HEIGHT = 150  # pixels at the desk
+MIN_LECTURE_PLOT_HEIGHT = 90  # times the scale, in presentation mode: readable from the back
+KEY_COLUMNS = 5  # entries in a row of a key inside a plot, at most
 NO_LIMIT = -1e307  # pyqtgraph's own lower limit of a view box: none
 LOG_SWITCH_DECADES = 2.0  # a loss plot turns logarithmic when its curves span more than this
 
@@ -120,12 +123,19 @@ class Plot(pg.PlotWidget):
         ``y_from_zero``: nor does a linear y axis (a loss, a learning rate)."""
         super().__init__(axisItems={"left": DecadeAxis("left"), "bottom": MinusAxis("bottom")})
         self.title = title
+        self.full_title = title  # the title as it reads; drawn elided when the plot is narrow
+        self.style_ = style
         self.steps, self.y_from_zero = steps, y_from_zero
         self.setMenuEnabled(False)
         self.setLabel("bottom", "step")
         self.set_log_y(log_y)
-        self.setMinimumHeight(150)
         self.getPlotItem().setTitle(title)
+        # In presentation mode the key sits inside the plot, top right, over a pale box.
+        self.key = pg.LegendItem(offset=(-6, 6), brush=pg.mkBrush(255, 255, 255, 200))
+        self.key.setParentItem(self.getPlotItem().getViewBox())
+        self.key.setVisible(False)
+        self._key_entries: list[tuple[str, str]] = []
+        self.built = True  # pyqtgraph resizes the view while it is built: no title yet
         self.apply_style(style)
 
     def set_log_y(self, on: bool) -> None:
@@ -142,16 +152,17 @@ class Plot(pg.PlotWidget):
     def show_waiting(self, waiting: bool) -> None:
         """Before the first step: say what to do, and keep tidy axes instead of a default
         range (a log axis over less than a decade crowds its labels)."""
-        label = self.getPlotItem().titleLabel
         text = self.title + (self.WAITING if waiting else "")
-        if label.text != text:
-            label.setText(text)
+        if self.full_title != text:
+            self.full_title = text
+            self._show_title()
         if waiting:
             self.setXRange(0, 10, padding=0)
             self.setYRange(-3, 0, padding=0) if self.log_y else self.setYRange(0, 1, padding=0)
         self.enableAutoRange(enable=not waiting)
 
     def apply_style(self, style: Style) -> None:
+        self.style_ = style
         self.setBackground(style.background)
         font = QFont(style.small_font)
         for axis in ("left", "bottom"):
@@ -159,9 +170,78 @@ class Plot(pg.PlotWidget):
             item.setTickFont(font)
             item.setTextPen(style.foreground)
             item.setPen(style.muted)
-        title = self.getPlotItem().titleLabel
-        title.setText(title.text, color=style.foreground.name(),
-                      size=f"{style.body_pt * style.scale * 1.1:.0f}pt")
+        # The axis titles at the ticks' size (pyqtgraph's own is 9 points whatever the scale).
+        for axis in ("left", "bottom"):
+            item = self.getAxis(axis)
+            if item.labelText:
+                item.setLabel(item.labelText, item.labelUnits, color=style.foreground.name(),
+                              **{"font-size": f"{font.pointSizeF():.1f}pt"})
+        self.setMinimumHeight(round(MIN_LECTURE_PLOT_HEIGHT * style.scale) if style.presenting
+                              else MIN_PLOT_HEIGHT)
+        self.key.setLabelTextSize(f"{font.pointSizeF():.1f}pt")
+        self.key.setLabelTextColor(style.foreground)
+        self.key.setBrush(pg.mkBrush(style.label_box))
+        self.set_key(self._key_entries, force=True)
+        self._show_title()
+
+    def title_font_size(self) -> float:
+        """The title's size in points: a little above the body."""
+        return self.style_.body_pt * self.style_.scale * 1.1
+
+    def _show_title(self) -> None:
+        """The title, elided to the plot's width rather than widening it."""
+        font = self.style_.font(1.1)
+        room = max(40, self._room() - 28)  # the title stands over the view box alone
+        text = QFontMetricsF(font).elidedText(self.full_title, Qt.TextElideMode.ElideRight,
+                                              room)
+        self.getPlotItem().titleLabel.setText(
+            text, color=self.style_.foreground.name(), size=f"{self.title_font_size():.0f}pt")
+        self.getPlotItem().titleLabel.setToolTip(self.full_title)
+
+    def _room(self) -> float:
+        """The width the view box has in the widget: its width less the left axis's (the
+        view box itself may be laid out wider, to hold a title or a key too wide)."""
+        return self.width() - self.getAxis("left").width() - 8
+
+    def shown_title(self) -> str:
+        """The title as drawn (elided if the plot is narrow)."""
+        return str(self.getPlotItem().titleLabel.text)
+
+    def set_key(self, entries: list[tuple[str, str]], force: bool = False) -> None:
+        """The key inside the plot: (colour, name) per curve, in as few rows as the plot's
+        width allows (up to KEY_COLUMNS a row)."""
+        if entries == self._key_entries and not force:
+            return
+        self._key_entries = list(entries)
+        self._lay_out_key()
+
+    def _lay_out_key(self) -> None:
+        entries = self._key_entries
+        width = max(2.0, 2.0 * self.style_.scale)
+        room = self._room() - 12
+        for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
+            self.key.clear()
+            self.key.setColumnCount(columns)
+            for colour, text in entries:
+                self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)), text)
+            if self.key.layout.preferredWidth() <= room:
+                break
+        # Anchored again: the key's own size changed, and it stays in the top right corner.
+        self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+
+    def show_key_inside(self, inside: bool) -> None:
+        self.key.setVisible(inside)
+
+    def key_rect(self) -> QRectF:
+        """Where the key inside the plot lies, in the plot widget's pixels."""
+        return self.mapFromScene(self.key.sceneBoundingRect()).boundingRect().toRectF()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "built", False):
+            self._show_title()
+            if self.key.isVisible():
+                self._lay_out_key()
 
 
 def _faint(colour: str | QColor) -> QColor:
@@ -320,6 +400,23 @@ class LivePlots(QWidget):
         self.style_ = style
         for plot in (self.loss_plot, self.norm_plot, self.rate_plot):
             plot.apply_style(style)
+            plot.show_key_inside(style.presenting)
+        for key in (self.loss_key, self.norm_key):  # the keys above the plots, at the desk
+            key.setVisible(not style.presenting)
+        side = round(style.small_font.pointSizeF() * 96 / 72 * 0.8)
+        self.log_loss.setFont(style.small_font)
+        self.log_loss.setStyleSheet(f"QCheckBox::indicator {{ width: {side}px; "
+                                    f"height: {side}px; }}")
+
+    def emphasise(self, side: str | None) -> None:
+        """Presentation mode's slide: "gradients" gives the gradient-norm plot the larger
+        share, "pictures" (a decision boundary beside it) keeps the loss alone; None or
+        "plots" shows both plots alike."""
+        self.norm_plot.setVisible(side != "pictures")
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.setStretchFactor(self.loss_plot, 2 if side == "gradients" else 3)
+        layout.setStretchFactor(self.norm_plot, 4 if side == "gradients" else 3)
 
     def _ensure_layer_curves(self, depth: int) -> None:
         if depth == len(self.layer_curves):
@@ -375,6 +472,7 @@ class LivePlots(QWidget):
         if penalised:
             entries.append((PENALTY_COLOUR, "penalty on the weights"))
         self.loss_key.setText(legend_html(entries))
+        self.loss_plot.set_key(entries)
 
     def _draw_norms(self, snapshot: Snapshot) -> None:
         self.norm_plot.show_waiting(not snapshot.history)
@@ -390,6 +488,7 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
         self.norm_key.setText(legend_html(entries))
+        self.norm_plot.set_key(entries)
         clipped = self._series(snapshot, "clipped")
         if clipped is not None and norms is not None:  # None: no steps taken yet
             self._show_clips(snapshot, clipped, norms)

@@ -1,25 +1,32 @@
 """Presentation mode, themes and the size of everything, for the lecture hall.
 
-Presentation mode scales text, lines and nodes (1x to 3x), hides the panels a lecture does not
-need (controls and inspector) and keeps the canvas, the plots, the step-by-step captions and a
-large step/epoch/loss readout. The theme and the scale persist in the settings.
+Presentation mode scales text, lines and nodes (1x to 3x, never more than the window holds),
+hides the panels a lecture does not need (controls, inspector, lesson) and lays the rest out as
+a slide: the canvas with the step-by-step captions under it, and beside it the lesson's one side
+view (its decision boundary or landscape, or a deep network's gradient norms) above the plots.
+The theme and the scale persist in the settings.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+import sim
 from sim import palette
+from sim.snapshot import Snapshot
 
+from .phases import CaptionPanel
 from .style import THEME_TITLES, THEMES, Style
 
 DEFAULT_SCALE = 2.0  # at FULL_HD_HEIGHT
 FULL_HD_HEIGHT = 1080
 MIN_SCALE, MAX_SCALE, SCALE_STEP = 1.0, 3.0, 0.25
+FIT_LINES_PER_SCALE = 360  # a window this many pixels high holds the lecture layout at 1x
 
 
 class Presentation(QObject):
@@ -45,6 +52,10 @@ class Presentation(QObject):
         self.scheme = scheme if scheme in palette.SCHEMES else "orange-blue"
         self.scheme_actions = self._choices(palette.SCHEME_TITLES, self.scheme, self.set_scheme)
         self.theme_actions = self._choices(THEME_TITLES, self.theme, self.set_theme)
+        self.shown_scale = 1.0  # the scale of the style last given to the views
+        self._too_large = math.inf  # the smallest scale found not to fit the window ...
+        self._fitted_height = 0  # ... of this height
+        self._fitting = False
 
     def _choices(self, titles: dict[str, str], chosen: str,
                  choose: Callable[[str], None]) -> QActionGroup:
@@ -58,15 +69,33 @@ class Presentation(QObject):
             group.addAction(action)
         return group
 
-    def style(self) -> Style:
-        return THEMES[self.theme](self.current_scale() if self.on else 1.0)
+    def style(self, height: int | None = None) -> Style:
+        """The style to draw with; in presentation mode scaled for a window ``height``
+        pixels high (by default its height now)."""
+        if not self.on:
+            return THEMES[self.theme](1.0)
+        style = THEMES[self.theme](self.current_scale(height))
+        style.presenting = True
+        return style
 
-    def current_scale(self) -> float:
+    def current_scale(self, height: int | None = None) -> float:
         """The user's scale, or one that suits the window: 2x at 1080 pixels high (text 24
-        pixels and more), less on a smaller projector such as 1024 x 768."""
-        if self.scale is not None:
-            return self.scale
-        return _clamp(round(self.host.height() / FULL_HD_HEIGHT * DEFAULT_SCALE * 4) / 4)
+        pixels and more), less on a smaller projector such as 1024 x 768. Never more than
+        the window's height holds (`fitting_scale`), so that nothing grows it past the
+        screen."""
+        height = self.host.height() if height is None else height
+        chosen = self.scale if self.scale is not None else \
+            _clamp(round(height / FULL_HD_HEIGHT * DEFAULT_SCALE * 4) / 4)
+        return max(MIN_SCALE, min(chosen, fitting_scale(height), self._too_large - SCALE_STEP))
+
+    def refit(self) -> None:
+        """The window was resized: in presentation mode, take the scale that suits it now."""
+        if self._fitting:
+            return
+        if self.host.height() != self._fitted_height:
+            self._too_large = math.inf  # the window changed: it may hold more (or less) now
+        if self.on and self.shown_scale != self.current_scale():
+            self._emit_style()
 
     @Slot()
     def toggle(self) -> None:
@@ -76,8 +105,51 @@ class Presentation(QObject):
         if on == self.on:
             return
         self.on = on
-        self.toggled.emit(on)
-        self.style_changed.emit(self.style())
+        self.rearrange(lambda: self.toggled.emit(on))
+        if not on:
+            self._emit_style()
+
+    def rearrange(self, arrange: Callable[[], None]) -> None:
+        """Arrange the docks anew (``arrange``), then take the largest scale whose layout
+        fits the window as high as it was before they moved."""
+        height = self.host.height()
+        self._fitting = True  # the docks rearranged may grow the window for a moment
+        try:
+            arrange()
+        finally:
+            self._fitting = False
+        if self.on:
+            self._emit_style(height)
+
+    def _emit_style(self, height: int | None = None) -> None:
+        """Give the views the style; in presentation mode, a step smaller while the window
+        would have to grow past ``height`` (its height now) to hold what the style makes
+        (its docks' smallest sizes). A window that grew meanwhile gets its height back."""
+        host = self.host
+        target = host.height() if height is None else height
+        self._too_large = math.inf
+        self._fitted_height = target
+        self._fitting = True  # the window may grow meanwhile: that is not a resize to refit
+        try:
+            while True:
+                style = self.style(target)
+                self.shown_scale = style.scale
+                self.style_changed.emit(style)
+                if not self.on or style.scale <= MIN_SCALE or self._smallest_height() <= target:
+                    break
+                self._too_large = style.scale
+            if self.on and host.height() > target and not host.isFullScreen():
+                host.resize(host.width(), target)
+        finally:
+            self._fitting = False
+
+    def _smallest_height(self) -> int:
+        """The window's smallest height as the style just given makes it (its layout is
+        brought up to date first: the docks' contents have new fonts and minimums)."""
+        layout = self.host.layout()
+        if layout is not None:
+            layout.activate()
+        return self.host.minimumSizeHint().height()
 
     @Slot()
     def larger(self) -> None:
@@ -91,7 +163,7 @@ class Presentation(QObject):
         self.scale = _clamp(scale)
         self.settings.setValue("presentation_scale", self.scale)
         if self.on:
-            self.style_changed.emit(self.style())
+            self._emit_style()
         else:
             self.host.statusBar().showMessage(
                 f"Presentation scale {self.scale:g}x (F5 turns presentation mode on)", 4000)
@@ -101,7 +173,7 @@ class Presentation(QObject):
         self.settings.setValue("theme", name)
         for action in self.theme_actions.actions():
             action.setChecked(action.text() == THEME_TITLES[name])
-        self.style_changed.emit(self.style())
+        self._emit_style()
 
     def set_scheme(self, name: str) -> None:
         """The colour maps of the edges, nodes and legend (both sets are colour-blind safe)."""
@@ -117,31 +189,172 @@ class Presentation(QObject):
         host.showNormal() if host.isFullScreen() else host.showFullScreen()
 
 
+# The lesson's one side view on the slide: its pictures (decision boundary or landscape), the
+# gradient-norm plot (a deep network's story is its gradients), or the plots alone.
+# While two runs are compared, the side-by-side panel (run B's canvas, both runs' curves).
+PICTURES, GRADIENTS, PLOTS, COMPARISON = "pictures", "gradients", "plots", "comparison"
+DEEP_LAYERS = 4  # from this many layers, vanishing or exploding gradients are the lesson
+MIN_BOUNDARY_SAMPLES = 4  # fewer points (a worked example's one) make no boundary worth a look
+SIDE_WIDTH = 36  # per cent of the window's width the side column takes
+PICTURE_HEIGHT = 52  # per cent of the side column the picture takes, above the plots
+
+
+def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
+    """Which side view a lesson's slide keeps beside the canvas: the comparison with a
+    second run, the picture a lesson names (sim.lesson_view: a side view, a landscape's
+    weights), a deep network's gradient norms, a two-input problem's decision boundary, or
+    else the plots."""
+    if comparing:
+        return COMPARISON
+    if experiment.view.side_view is not None or experiment.view.weights:
+        return PICTURES  # the lesson names its side picture, or the weights of a landscape
+    if len(experiment.network.layers) >= DEEP_LAYERS:
+        return GRADIENTS
+    facts = experiment.data_facts
+    few = facts is not None and facts.samples < MIN_BOUNDARY_SAMPLES  # a worked example's
+    return PICTURES if experiment.network.inputs == 2 and not few else PLOTS
+
+
 class LectureLayout:
-    """The docks in presentation mode: those a lecture does not need are hidden, the
-    captions run the whole width (their long formulas need not wrap) and the plots get a
-    third of it, so that their numbers stay readable. Off again, the hidden docks return."""
+    """The docks in presentation mode, as a slide: the canvas and beside it one column
+    holding the lesson's side view (`side_view`) above the plots, the captions under the
+    canvas (under both, where the column holds plots alone). The docks a lecture does not
+    need are hidden; off again, the everyday layout returns as it was."""
 
     def __init__(self, host: QMainWindow, hidden: Sequence[QDockWidget], plots: QDockWidget,
-                 captions: QDockWidget) -> None:
+                 captions: QDockWidget, pictures: QDockWidget, comparison: QDockWidget,
+                 emphasise: Callable[[str | None], None]) -> None:
         self.host, self.hidden, self.plots, self.captions = host, hidden, plots, captions
-        self._hidden_now: list[QDockWidget] = []
+        self.pictures, self.comparison = pictures, comparison
+        self.emphasise = emphasise  # tells the plots which of them the slide is about
+        self._everyday: QByteArray | None = None  # the window's state before the lecture
+        self.side: str | None = None  # the side view arranged, while on
+        self.walking = False  # phases are stepped: the captions need the room
 
-    def apply(self, on: bool) -> None:
+    def apply(self, on: bool, experiment: sim.Experiment, comparing: bool) -> None:
         host = self.host
         if on:
-            self._hidden_now = [dock for dock in self.hidden if dock.isVisible()]
-            for dock in self._hidden_now:
-                dock.hide()
-            host.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
-            host.resizeDocks([self.plots], [host.width() * 3 // 10], Qt.Orientation.Horizontal)
-            host.resizeDocks([self.captions], [host.height() * 9 // 25],
-                             Qt.Orientation.Vertical)
+            if self._everyday is None:
+                self._everyday = host.saveState()
+            self.arrange(experiment, comparing)
+            return
+        self.side = None
+        self.emphasise(None)
+        host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        host.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        if self._everyday is not None:
+            host.restoreState(self._everyday)
+            self._everyday = None
+        self.comparison.setVisible(comparing)  # a comparison may have started or ended
+
+    def set_walking(self, walking: bool) -> None:
+        """While phases are stepped, the side picture (it changes only at an update) gives
+        its room to the captions; it is back as soon as training plays."""
+        self.walking = walking
+        if self.side == PICTURES:
+            self.pictures.setVisible(not walking)
+
+    def arrange(self, experiment: sim.Experiment, comparing: bool) -> None:
+        """Lay out the slide for this lesson (also when another lesson opens, or a
+        comparison starts or ends)."""
+        host = self.host
+        self.side = side_view(experiment, comparing)
+        for dock in self.hidden:
+            dock.hide()
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        # The captions run the whole width under the canvas and the plots (their long
+        # formulas need not wrap, so they take fewer lines); beside a picture the side
+        # column runs the whole height: the picture above the plots (or run B's canvas
+        # above its curves) needs it.
+        host.setCorner(Qt.Corner.BottomRightCorner,
+                       right if self.side in (PICTURES, COMPARISON) else
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.captions.show()
+        if self.side == PICTURES:
+            host.addDockWidget(right, self.pictures)
+            host.splitDockWidget(self.pictures, self.plots, Qt.Orientation.Vertical)
+        if self.side == COMPARISON:  # its curves are A's and B's, the plots' A's alone
+            host.addDockWidget(right, self.comparison)
+        self.pictures.setVisible(self.side == PICTURES and not self.walking)
+        self.plots.setVisible(self.side != COMPARISON)
+        self.comparison.setVisible(self.side == COMPARISON)
+        self.emphasise(self.side)
+        side = self.comparison if self.side == COMPARISON else self.plots
+        host.resizeDocks([side], [host.width() * SIDE_WIDTH // 100], Qt.Orientation.Horizontal)
+        if self.side == PICTURES:
+            height = host.height()
+            host.resizeDocks([self.pictures, self.plots],
+                             [height * PICTURE_HEIGHT // 100,
+                              height * (100 - PICTURE_HEIGHT) // 100], Qt.Orientation.Vertical)
+
+
+# Per cent of the window's height the captions may take: half beside a worked example's
+# small network (its numbers are few and large), a third beside a larger one.
+SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
+SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
+GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
+
+
+def caption_share(snapshot: Snapshot | None) -> int:
+    """How much of the window's height the captions may take beside this network."""
+    if snapshot is None:
+        return CAPTION_SHARE
+    widest = max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
+    return SMALL_NETWORK_CAPTION_SHARE if widest <= SMALL_NETWORK_UNITS else CAPTION_SHARE
+
+
+class CaptionRoom:
+    """The Step-by-step captions get the room they need: while phases are stepped the dock
+    grows until the whole caption shows (up to `caption_share`; beyond that it scrolls),
+    and while training plays it shrinks to the phase strip and the title."""
+
+    def __init__(self, host: QMainWindow, dock: QDockWidget, panel: CaptionPanel,
+                 shown: Callable[[], Snapshot | None]) -> None:
+        self.host, self.dock, self.panel = host, dock, panel
+        self.shown = shown  # the snapshot on show: how large its network is
+        self.playing = False
+        self.walking = False  # phases are stepped: only then does the caption need it all
+        panel.captioned.connect(self.fit)
+
+    @Slot(bool)
+    def set_walking(self, walking: bool) -> None:
+        self.walking = walking
+        self.fit()
+
+    @Slot(bool)
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.panel.set_playing(playing)
+        if playing:
+            self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
         else:
-            for dock in self._hidden_now:
-                dock.show()
-            self._hidden_now = []
-            host.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+            self.fit()
+
+    def _wanted(self, body_lines: int | None = None) -> int:
+        """The dock's height that shows the panel's visible parts whole (of the caption's
+        body, its first ``body_lines`` lines if given)."""
+        frame = self.dock.height() - self.panel.height()  # the dock's title bar
+        return self.panel.needed_height(self.panel.width(), body_lines) + frame
+
+    @Slot()
+    def fit(self) -> None:
+        """Grow the dock to show the whole caption while phases are stepped, its first
+        lines otherwise (never shrink it: the canvas above keeps its place from one phase to
+        the next)."""
+        if self.playing or not self.dock.isVisible() or self.dock.isFloating():
+            return
+        # stepping phases: the whole caption; else its strip, title and first lines
+        wanted = self._wanted(None if self.walking else GLIMPSE_LINES)
+        room = self.host.height() * caption_share(self.shown()) // 100
+        if wanted > self.dock.height():
+            self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
+
+
+def fitting_scale(height: int) -> float:
+    """The largest scale whose lecture layout fits a window this many pixels high: 3x at
+    1080 lines, 2x at 720 (in quarter steps, at least MIN_SCALE)."""
+    return max(MIN_SCALE, math.floor(height / FIT_LINES_PER_SCALE * 4) / 4)
 
 
 def _as_float(value: object) -> float:

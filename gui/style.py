@@ -38,6 +38,12 @@ TEST_COLOUR = PINK  # the held-out test set, beside training (blue) and validati
 FIT_COLOUR = BLACK  # the network's output drawn over the data
 
 
+# In presentation mode the canvas's numbers and the captions are this much larger than the
+# body text (menus, buttons, axis ticks), which is already twice the desk size at 1080 lines.
+NUMBER_RELATIVE = 1.5
+CAPTION_RELATIVE = 1.1
+
+
 def layer_colour(layer: int) -> QColor:
     """The colour that stands for layer ``layer`` (1..L) on the canvas and in the plots."""
     return QColor(LAYER_COLOURS[(layer - 1) % len(LAYER_COLOURS)])
@@ -60,6 +66,7 @@ class Style:
     body_pt: float = 10.0
     line_factor: float = 1.0  # thicker lines for projectors
     name: str = "light"
+    presenting: bool = False  # presentation mode: the numbers the room reads are larger still
 
     @property
     def line_width(self) -> float:
@@ -83,6 +90,17 @@ class Style:
     @cached_property
     def label_font(self) -> QFont:
         return self.font(1.0, bold=True)
+
+    @cached_property
+    def number_font(self) -> QFont:
+        """The values on the canvas's nodes and edges. In presentation mode one and a half
+        times the body, so that at 1920 x 1080 (scale 2) a digit's ink is 28 pixels high."""
+        return self.font(NUMBER_RELATIVE) if self.presenting else self.small_font
+
+    @cached_property
+    def caption_font(self) -> QFont:
+        """The Step-by-step captions' numbers: in presentation mode above 28 pixels a line."""
+        return self.font(CAPTION_RELATIVE) if self.presenting else self.font()
 
 
 def light_style(scale: float = 1.0) -> Style:

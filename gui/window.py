@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QInputDialog,
@@ -51,11 +52,12 @@ from .health_plots import HealthPlots
 from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .motion import PhaseMotion
 from .neuron_maps import NeuronMapPanel, NeuronMapsView
 from .paths_panel import PathsPanel
 from .phases import CaptionPanel
 from .plots import LivePlots
-from .presentation import LectureLayout, Presentation
+from .presentation import CaptionRoom, LectureLayout, Presentation
 from .quiz import Quiz
 from .recorder import RecordingControl
 from .run import RunController
@@ -76,9 +78,9 @@ MENUS: tuple[tuple[str, Entries], ...] = (
     ("&Training", ("play", "step", "phase", "back", "epoch", "run_epochs", "reset",
                    "gradcheck", None, "quiz")),
     ("&View", ("mode", "lock_colours", "paths", "neuron_maps", "compare", "stop_comparing", None,
-               "presentation", "larger", "smaller", "full_screen", None, "themes",
-               "colour_maps", None, "Controls", "Data and landscape", "Neuron map", "Plots",
-               "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
+               "presentation", "larger", "smaller", "full_screen", "reduced_motion", None,
+               "themes", "colour_maps", None, "Controls", "Data and landscape", "Neuron map",
+               "Plots", "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -118,6 +120,15 @@ class MainWindow(QMainWindow):
         # It shares the left side with the controls (a tab): the plots keep their room.
         self.tabifyDockWidget(self.controls_dock, self.comparison_dock)
         self.comparison_dock.hide()
+        self.lecture_layout = LectureLayout(
+            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.health_dock,
+                   self.activation_dock, self.neuron_map_dock],
+            self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
+            self.plots.emphasise)
+        self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
+                                        lambda: self.run.snapshot)
+        self.motion = PhaseMotion(parent=self)
+        self.motion.set_reduced(self.settings.value("reduced_motion", False) in (True, "true"))
         self._actions = make_actions(self, self._action_table())
         self._toolbar()
         self._menus()
@@ -215,10 +226,6 @@ class MainWindow(QMainWindow):
         self.panel_docks = {"controls": self.controls_dock, "plots": self.plots_dock,
                             "inspector": self.inspector_dock, "lesson": self.lesson_dock,
                             "step_by_step": self.captions_dock}
-        self.lecture_layout = LectureLayout(
-            self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.views_dock,
-                   self.activation_dock, self.neuron_map_dock],
-            self.plots_dock, self.captions_dock)
         self._sized = False  # the docks get their first sizes when the window first shows
 
     def _action_table(self) -> list[ActionSpec]:
@@ -286,6 +293,9 @@ class MainWindow(QMainWindow):
                        "Draw every hidden and output unit as its activation over the inputs "
                        "(one or two inputs, where the nodes have room); hover or click a node "
                        "to enlarge its map in the Neuron map panel", checkable=True),
+            ActionSpec("reduced_motion", "Reduced motion", self.set_reduced_motion, (),
+                       "Show each phase's result at once, without signals travelling along "
+                       "the edges", checkable=True),
             ActionSpec("run_epochs", "Run epochs…", self.ask_run_epochs, ("Shift+E",),
                        "Train a number of epochs, with a progress bar and a cancel button"),
             ActionSpec("gradcheck", "Check gradients numerically", run.check_gradients,
@@ -363,9 +373,17 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         run = self.run
         run.playing_changed.connect(self._playing_changed)
+        run.playing_changed.connect(self.caption_room.set_playing)
+        run.shown.connect(self._follow_motion)
+        run.walking_changed.connect(self.lecture_layout.set_walking)
+        run.walking_changed.connect(self.caption_room.set_walking)
+        self.motion.changed.connect(self.canvas.set_pulses)
+        _application().installEventFilter(self.motion)  # a key press completes the motion
+        self.action("reduced_motion").setChecked(self.motion.reduced)
         run.loaded.connect(self._loaded)
         run.comparison_started.connect(self._comparison_started)
         run.comparison_stopped.connect(self.comparison_dock.hide)
+        run.comparison_stopped.connect(self._rearrange)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
         self.recording.recording_changed.connect(
@@ -393,6 +411,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        screen = self.screen()
+        if screen is not None:  # the motion runs at the display's frame rate
+            self.motion.set_frame_rate(screen.refreshRate())
         if not self._sized and not self._layout_restored:
             self._sized = True  # sizes given before the window has its own are not kept
             # Every experiment opens on its pictures (see _raise_view_docks).
@@ -474,6 +495,17 @@ class MainWindow(QMainWindow):
         if not visible and self.run_views.paths_shown:  # the panel was closed
             self.show_paths(False)
 
+    @Slot(bool)
+    def set_reduced_motion(self, reduced: bool) -> None:
+        """No signals travelling along the edges (kept in the settings)."""
+        self.motion.set_reduced(reduced)
+        self.action("reduced_motion").setChecked(reduced)
+        self.settings.setValue("reduced_motion", reduced)
+
+    @Slot(object)
+    def _follow_motion(self, snapshot: Snapshot) -> None:
+        self.motion.follow(snapshot, self.run.walking and not self.run.playing)
+
     @Slot(object)
     def _experiment_edited(self, experiment: sim.Experiment) -> None:
         if sim.experiment.live_compatible(self.run.experiment, experiment):
@@ -530,6 +562,8 @@ class MainWindow(QMainWindow):
         if self.run.playing and self.snapshot is not None and self.snapshot.stop_event is None:
             # the latency that matters: how late a frame comes while training runs
             self.ui_latencies.append(max(0.0, (now - self._last_tick) * 1000.0 - FRAME_MS))
+        if self.motion.driven_by_timer:
+            self.motion.advance_seconds(now - self._last_tick)
         self._last_tick = now
         if len(self.ui_latencies) > 20000:
             del self.ui_latencies[:10000]
@@ -556,6 +590,7 @@ class MainWindow(QMainWindow):
             self.lesson_dock.raise_()
             for name in experiment.view.panels:  # unless the lesson asks for other panels
                 self.panel_docks[name].raise_()
+        self._rearrange()  # in presentation mode, the new lesson's slide
 
     def open_view(self, experiment: sim.Experiment) -> None:
         """Open on what the experiment's view asks for (sim.lesson_view): its speed, colour
@@ -577,10 +612,17 @@ class MainWindow(QMainWindow):
             self.panel_docks[name].show()
             self.panel_docks[name].raise_()
 
+    def _rearrange(self) -> None:
+        """In presentation mode, the slide for the lesson and the comparison now shown."""
+        if self.presentation.on:
+            self.presentation.rearrange(lambda: self.lecture_layout.arrange(
+                self.run.experiment, self.run.comparing))
+
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
         self.comparison_dock.show()
         self.comparison_dock.raise_()
+        self._rearrange()
 
     @Slot(str)
     def _gradient_checked(self, summary: str) -> None:
@@ -596,7 +638,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _presentation_toggled(self, on: bool) -> None:
         self.action("presentation").setChecked(on)
-        self.lecture_layout.apply(on)
+        self.lecture_layout.apply(on, self.run.experiment, self.run.comparing)
 
     @Slot(object)
     def apply_style(self, style: Style) -> None:
@@ -621,6 +663,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.presentation.refit()
         if self.sheet.isVisible():
             self.sheet.setGeometry(self.rect())
 
@@ -657,7 +700,16 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        _application().removeEventFilter(self.motion)
         self.recording.wait()  # the file is complete before the app goes
         self.frame_timer.stop()
         self.run.shutdown()
         super().closeEvent(event)
+
+
+def _application() -> QCoreApplication:
+    """The running application (a window exists only inside one)."""
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("Backprop Studio's window needs a running QApplication")
+    return app

@@ -371,6 +371,7 @@ def test_theme_colour_maps_scale_and_recent_files_persist(make_window, qtbot, tm
     first.settings.sync()
     second = MainWindow(lessons.load_lesson(),
                         settings=QSettings(settings_file, QSettings.Format.IniFormat))
+    second.resize(1920, 1080)  # a window that holds 2.5x (a smaller one caps the scale)
     try:
         assert second.presentation.theme == "projector"
         assert second.canvas.scheme == "purple-green"

@@ -1,0 +1,253 @@
+"""Presentation mode as a slide, through the real window (pytest-qt, offscreen): nothing grows
+the window past its screen, the lesson's side view and readable plots stay, the digits are
+large, and the Step-by-step caption gets the room it needs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
+
+import sim
+from gui.canvas import Selection
+from gui.canvas_labels import overlapping
+from gui.plots import MIN_LECTURE_PLOT_HEIGHT
+from gui.presentation import GRADIENTS, PICTURES, PLOTS, side_view
+from sim import lessons, notation
+from sim.address import ParameterAddress
+
+LESSONS = lessons.lesson_dir()
+SPIRAL = LESSONS / "spiral.json"
+VANISHING = LESSONS / "vanishing-sigmoid.json"
+SEED_003 = LESSONS / "seed003-walkthrough.json"
+CHAIN = LESSONS / "two-neuron-chain.json"
+BACKWARD_1 = 5  # seed 003: forward 1, forward 2, loss, backward 2, backward 1
+
+
+def settle(qtbot, window) -> None:
+    """Let the docks and the window take the sizes the layout gives them."""
+    qtbot.wait(150)
+    window.layout().activate()
+    qtbot.wait(50)
+
+
+def present(qtbot, window, scale: float | None = None) -> None:
+    if scale is not None:
+        window.presentation.set_scale(scale)
+    window.presentation.set_on(True)
+    settle(qtbot, window)
+
+
+def walk(qtbot, window, phases: int) -> None:
+    for cursor in range(1, phases + 1):
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c, timeout=10000)
+    settle(qtbot, window)
+
+
+def digit_height(font) -> float:
+    """The ink height of the digits in a font, in pixels."""
+    return QFontMetricsF(font).tightBoundingRect("0123456789").height()
+
+
+def font_pixels(font) -> float:
+    return font.pointSizeF() * 96.0 / 72.0
+
+
+# ---------------------------------------------------------------------------- the slide
+
+def test_each_lesson_kind_keeps_its_one_side_view() -> None:
+    assert side_view(sim.load(SPIRAL)) == PICTURES  # its decision boundary
+    assert side_view(sim.load(VANISHING)) == GRADIENTS  # its gradient norms
+    assert side_view(sim.load(SEED_003)) == PLOTS  # one point: no boundary worth a look
+
+
+@pytest.mark.parametrize("lesson", [SPIRAL, VANISHING])
+@pytest.mark.parametrize("scale", [2.0, 3.0])
+def test_no_scale_grows_a_720_line_window(make_window, qtbot, lesson, scale):
+    window = make_window(sim.load(lesson), size=(1280, 720))
+    present(qtbot, window, scale)
+    assert window.height() == 720
+    assert window.minimumSizeHint().height() <= 720
+    status = window.statusBar()
+    assert status.isVisible() and status.geometry().bottom() < 720
+    assert window.captions_dock.geometry().bottom() < 720
+
+
+def test_spiral_keeps_its_decision_boundary_beside_a_readable_loss_plot(make_window, qtbot):
+    window = make_window(sim.load(SPIRAL), size=(1920, 1080))
+    present(qtbot, window)
+    assert window.views_dock.isVisible() and window.views.currentIndex() == 0
+    assert not window.controls_dock.isVisible() and not window.inspector_dock.isVisible()
+    scale = window.style_.scale
+    assert window.plots.loss_plot.isVisible()
+    assert window.plots.loss_plot.height() >= MIN_LECTURE_PLOT_HEIGHT * scale
+    # side by side: the boundary above the plots, both beside the canvas
+    assert window.views_dock.geometry().bottom() <= window.plots_dock.geometry().top()
+    assert window.canvas.geometry().right() < window.views_dock.geometry().left()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_vanishing_gradients_plot_is_large_and_its_key_inside(make_window, qtbot, size):
+    window = make_window(sim.load(VANISHING), size=size)
+    window.run.run_steps(20)
+    qtbot.waitUntil(lambda: window.snapshot.step == 20, timeout=20000)
+    present(qtbot, window)
+    plots = window.plots
+    norms = plots.norm_plot
+    assert not window.views_dock.isVisible()
+    assert norms.isVisible() and norms.height() >= MIN_LECTURE_PLOT_HEIGHT * window.style_.scale
+    assert norms.height() > plots.loss_plot.height()
+    # the key is inside the plot, not a label above it, and lies within the plot's width
+    assert not plots.norm_key.isVisible() and norms.key.isVisible()
+    key = norms.key_rect()
+    assert key.left() >= 0 and key.right() <= norms.width()
+    # a title too long for the plot is elided, and the plot is not widened to hold it
+    assert norms.width() <= window.plots_dock.width()
+    title = norms.shown_title()
+    assert title == norms.full_title or title.endswith("…")
+
+
+def test_every_text_is_scaled_and_digits_are_28_pixels_at_1080(make_window, qtbot):
+    window = make_window(sim.load(SEED_003), size=(1920, 1080))
+    present(qtbot, window)
+    style = window.style_
+    assert digit_height(style.number_font) >= 28  # the canvas's numbers
+    assert font_pixels(window.captions.body.font()) >= 28  # the captions' lines
+    tick = window.plots.loss_plot.getAxis("bottom")
+    assert QFontMetricsF(tick.style["tickFont"]).height() >= 24
+    axis_title = tick.labelStyle["font-size"]
+    assert float(axis_title.removesuffix("pt")) * 96 / 72 >= 24
+    assert QFontMetricsF(window.plots.log_loss.font()).height() >= 24
+
+
+def test_digits_stay_readable_at_1280x720(make_window, qtbot):
+    window = make_window(sim.load(SEED_003), size=(1280, 720))
+    present(qtbot, window)
+    assert digit_height(window.style_.number_font) >= 18
+    assert font_pixels(window.captions.body.font()) >= 18
+
+
+def test_off_again_the_everyday_layout_returns(make_window, qtbot):
+    window = make_window(sim.load(SPIRAL), size=(1600, 1000))
+    settle(qtbot, window)
+    before = {dock.objectName(): dock.isVisible() for dock in
+              (window.controls_dock, window.plots_dock, window.inspector_dock,
+               window.captions_dock)}
+    present(qtbot, window)
+    window.presentation.set_on(False)
+    settle(qtbot, window)
+    after = {dock.objectName(): dock.isVisible() for dock in
+             (window.controls_dock, window.plots_dock, window.inspector_dock,
+              window.captions_dock)}
+    assert after == before
+    assert window.plots.loss_key.isVisible() and not window.plots.loss_plot.key.isVisible()
+
+
+# ---------------------------------------------------------------------------- caption room
+
+@pytest.mark.parametrize(("size", "presenting"), [((1600, 1000), False), ((1366, 768), False),
+                                                 ((1920, 1080), True), ((1280, 720), True)])
+def test_seed_003_backward_1_caption_shows_whole(make_window, qtbot, size, presenting):
+    window = make_window(sim.load(SEED_003), size=size)
+    if presenting:
+        present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    captions = window.captions
+    assert captions.title.text().startswith("Backward · layer 1")
+    assert len(captions.lines) >= 6
+    assert not captions.caption_cut()
+    assert window.height() == size[1]
+
+
+def test_the_caption_steps_aside_while_playing(make_window, qtbot):
+    window = make_window(sim.load(SEED_003), size=(1600, 1000))
+    walk(qtbot, window, 2)
+    shown = window.captions_dock.height()
+    assert window.captions.body_scroll.isVisible()
+    window.run.set_playing(True)
+    qtbot.waitUntil(lambda: window.run.playing, timeout=5000)
+    settle(qtbot, window)
+    assert not window.captions.body_scroll.isVisible()
+    assert window.captions_dock.height() < shown
+    window.run.set_playing(False)
+    settle(qtbot, window)
+    assert window.captions.body_scroll.isVisible()
+
+
+# ---------------------------------------------------------------------------- canvas labels
+
+def painted_labels(canvas):
+    canvas.grab()  # paints the canvas, which places its labels
+    return canvas.placed_labels()
+
+
+def assert_labels_apart(canvas, labels) -> None:
+    assert not overlapping(labels)
+    bounds = QRectF(canvas.rect())
+    for label in labels:
+        assert bounds.contains(label.rect), label
+
+
+@pytest.mark.parametrize(("lesson", "presenting", "size"),
+                         [(SEED_003, True, (1920, 1080)), (SEED_003, False, (1600, 1000)),
+                          (CHAIN, True, (1280, 720)), (VANISHING, True, (1920, 1080)),
+                          (SPIRAL, False, (1366, 768))])
+def test_no_two_labels_overlap_in_any_phase(make_window, qtbot, lesson, presenting, size):
+    window = make_window(sim.load(lesson), size=size)
+    if presenting:
+        present(qtbot, window)
+    canvas = window.canvas
+    phases = len(window.snapshot.phases)
+    assert_labels_apart(canvas, painted_labels(canvas))
+    numbers = 0  # labels placed over the walk: the test looks at something
+    for cursor in range(1, phases + 1):  # the last, the update, ends the step
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c or
+                        (c == phases and window.snapshot.step == 1), timeout=10000)
+        labels = painted_labels(canvas)
+        numbers += len(labels)
+        assert_labels_apart(canvas, labels)
+        radius = canvas.geometry_for_paint().radius
+        for points in canvas.geometry_for_paint().nodes:
+            for x, y in points.tolist():
+                node = QRectF(x - radius, y - radius, 2 * radius, 2 * radius)
+                assert not any(label.rect.intersects(node) for label in labels)
+    assert numbers > 0
+
+
+def test_the_chain_lessons_biases_show_their_values(make_window, qtbot):
+    window = make_window(sim.load(CHAIN), size=(1600, 1000))
+    walk(qtbot, window, 4)  # forward 1, forward 2, loss, backward 2
+    labels = painted_labels(window.canvas)
+    biases = {label.key: label.text for label in labels if label.kind == "bias"}
+    assert (2, 0) in biases  # b⁽²⁾₁'s gradient, named as the caption names it
+    db = window.snapshot.layers[1].db[0]
+    assert biases[(2, 0)].endswith(notation.number(float(db)))
+    assert biases[(2, 0)].startswith(notation.gradient(notation.bias(2, 0)))
+
+
+def test_a_dense_network_prints_only_what_fits(make_window, qtbot):
+    window = make_window(sim.load(VANISHING), size=(1366, 768))
+    labels = painted_labels(window.canvas)
+    assert not [label for label in labels if label.kind in ("edge", "bias")]
+    assert_labels_apart(window.canvas, labels)
+
+
+def test_the_selected_edge_its_units_and_its_chain_rule_are_shown(make_window, qtbot):
+    window = make_window(sim.load(SEED_003), size=(1920, 1080))
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    canvas = window.canvas
+    canvas.select(Selection("weight", 1, 1, 0))  # w⁽¹⁾₂₁: from x₁ into unit 2 of layer 1
+    labels = painted_labels(canvas)
+    assert canvas.chain_units() == {(1, 1), (0, 0)}
+    assert any(label.key == (1, 1, 0) for label in labels)  # its label is placed first
+    lines = canvas.chain_overlay_lines()
+    assert lines[0] == ParameterAddress(1, 1, 0).describe()
+    assert any(notation.number(float(window.snapshot.layers[0].dW[1, 0])) in line
+               for line in lines)
+    assert QRectF(canvas.rect()).contains(canvas.chain_overlay_rect)
+    window.presentation.set_on(False)  # at the desk the inspector explains it instead
+    painted_labels(canvas)
+    assert canvas.chain_overlay_lines() == [] and canvas.chain_overlay_rect is None
