@@ -239,8 +239,7 @@ def _show(args: argparse.Namespace, window: MainWindow, app: QCoreApplication,
           on_show: OnShow | None) -> int:
     from PySide6.QtCore import QTimer
 
-    window.resize(*args.size)
-    window.show()
+    window.show_at(*args.size)
     if args.presentation:
         window.presentation.set_on(True)
     if args.colour is not None:

@@ -410,7 +410,8 @@ class NetworkCanvas(QWidget):
         room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
         right = self.width() - room - NAME_GAP * self.style_.scale
         # The nodes' values, where the canvas prints them, go under the pictures.
-        below = self._metrics(self.style_.number_font).height() + 8 * self.style_.scale
+        below = self._metrics(self.style_.number_font).height() + 8 * self.style_.scale \
+            if self._values_readable(geometry) else 0.0
         return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
 
     def _node_reach(self, geometry: _Geometry) -> list[float]:
@@ -850,12 +851,8 @@ class NetworkCanvas(QWidget):
         small nodes, or nodes closer together than a number is high, print none (level of
         detail; zooming in brings them back)."""
         font = self.style_.number_font
-        nodes = sum(len(points) for points in geometry.nodes)
-        if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
+        if not self._values_readable(geometry):
             return
-        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
-        if gaps and min(gaps) - 2 * geometry.radius < self._metrics(font).height() + 4:
-            return  # no room between one node and the next for a number
         gap = 4 * self.style_.scale
         reach = self._node_reach(geometry)
         for column, points in enumerate(geometry.nodes):
@@ -873,6 +870,16 @@ class NetworkCanvas(QWidget):
                                                    QPointF(x, y - r - gap - half),
                                                    QPointF(x + beside, y),
                                                    QPointF(x - beside, y)), key=(column, j))
+
+    def _values_readable(self, geometry: _Geometry) -> bool:
+        """Whether the nodes' values are printed: few enough nodes (or zoomed in), and room for
+        a number between one node and the next."""
+        nodes = sum(len(points) for points in geometry.nodes)
+        if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
+            return False
+        gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
+        height = self._metrics(self.style_.number_font).height()
+        return not gaps or min(gaps) - 2 * geometry.radius >= height + 4
 
     def _place_names(self, placer: LabelPlacer, geometry: _Geometry) -> None:
         """The inputs' names (x₁, with the data's own name where it says more) and the

@@ -409,6 +409,17 @@ class MainWindow(QMainWindow):
         run.shown.connect(self._show_mode)
         run.walking_changed.connect(lambda _: self._show_mode())
 
+    def show_at(self, width: int, height: int) -> None:
+        """Show the window at this size. The size is given again once the window shows: until
+        then its docks have not taken their places (tabs), and the smallest height they ask
+        for can exceed the height asked for (1280 x 720 opened 745 lines high)."""
+        self.resize(width, height)
+        self.show()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(width, height)
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         screen = self.screen()

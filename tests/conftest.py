@@ -150,8 +150,7 @@ def make_window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                              QSettings.Format.IniFormat)
         window = MainWindow(experiment, settings=settings)
         windows.append(window)
-        window.resize(*size)
-        window.show()
+        window.show_at(*size)
         qtbot.waitExposed(window)
         qtbot.waitUntil(lambda: window.snapshot is not None, timeout=5000)
         return window
