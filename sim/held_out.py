@@ -26,17 +26,19 @@ WHY_ONCE = ("The test set is looked at once, at the end: any choice made by look
 
 @dataclass(frozen=True)
 class HeldOutResult:
-    """The data loss (no penalty) and accuracy of the test set at one step."""
+    """The data loss (no penalty) and accuracy of the test set with the weights of one step
+    (the step reached, or the one early stopping restored the weights from)."""
 
-    step: int
+    step: int  # whose weights
     samples: int
     loss: float
     accuracy: float  # NaN for regression
 
     def summary(self) -> str:
-        """One line: the step, the samples, the loss and (for classification) the accuracy."""
+        """One line: the samples, whose weights, the loss and (for classification) the
+        accuracy."""
         plural = "" if self.samples == 1 else "s"
-        text = (f"test set ({self.samples} sample{plural}) at step {self.step}: "
+        text = (f"test set ({self.samples} sample{plural}), weights of step {self.step}: "
                 f"loss {self.loss:.4g}")
         if not math.isnan(self.accuracy):
             text += f", accuracy {self.accuracy:.1%}"
@@ -53,5 +55,7 @@ def held_out_result(trainer: Trainer) -> HeldOutResult | None:
     with np.errstate(over="ignore", under="ignore"):  # a diverging network's outputs: inf
         p = network.forward(dataset.x_test)
         loss = network.loss_of(p, dataset.t_test, trainer.experiment.loss)
-    return HeldOutResult(trainer.step_count, len(dataset.x_test), loss,
+    restored = trainer.stopping.restored_from
+    step = trainer.step_count if restored is None else restored
+    return HeldOutResult(step, len(dataset.x_test), loss,
                          accuracy(trainer.accuracy_rule, p.output, dataset.t_test))

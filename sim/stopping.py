@@ -31,6 +31,8 @@ class StoppingRules:
         # Early stopping's best validation so far: "loss", "step", "wait" (validations without
         # improvement since) and "theta" (a copy of all parameters then); None before one.
         self.best: dict[str, Any] | None = None
+        # The step whose weights early stopping put back when it stopped (None: it did not).
+        self.restored_from: int | None = None
 
     def after_step(self, step: int, epochs: int, loss: float) -> Event | None:
         """The stop due after optimizer step ``step`` with batch loss ``loss``, once ``epochs``
@@ -74,6 +76,7 @@ class StoppingRules:
         restored = ""
         if spec.restore_best:
             theta[...] = best["theta"]
+            self.restored_from = best["step"]
             restored = f"; weights restored from step {best['step']}"
         return stop_event("early_stopping", step,
                           f"validation loss has not improved for {spec.patience} validations "

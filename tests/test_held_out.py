@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim import data
 from sim.held_out import held_out_result
-from tests.conftest import experiment
+from tests.conftest import LESSONS, experiment
 
 SAMPLES = 40
 
@@ -80,7 +80,7 @@ def test_the_test_result_is_the_loss_and_accuracy_of_a_forward_pass():
     bce = -np.mean(t * np.log(y) + (1 - t) * np.log(1 - y))
     assert result.loss == pytest.approx(bce, rel=1e-9)
     assert result.accuracy == np.mean((y > 0.5) == (t > 0.5))
-    assert result.summary().startswith("test set (15 samples) at step 20: loss ")
+    assert result.summary().startswith("test set (15 samples), weights of step 20: loss ")
     assert held_out_result(sim.Trainer(experiment())) is None
     assert not math.isnan(result.accuracy)
 
@@ -91,3 +91,14 @@ def test_fractions_holding_out_too_much_are_refused(fractions):
     with pytest.raises(sim.ExperimentError, match=r"data\.test_fraction"):
         experiment(data={"kind": "xor_cloud", "validation_fraction": validation,
                          "test_fraction": test})
+
+
+def test_after_early_stopping_restores_weights_the_result_names_their_step():
+    trainer = sim.Trainer(sim.load(LESSONS / "overfitting-test-set.json"))
+    while trainer.step():
+        pass
+    restored = trainer.best["step"]
+    assert trainer.stopped and restored < trainer.step_count
+    result = held_out_result(trainer)
+    assert result is not None and result.step == restored
+    assert f"weights of step {restored}:" in result.summary()
