@@ -216,8 +216,10 @@ class MainWindow(QMainWindow):
         self.controls_dock.raise_()
         self.lesson_dock = self._dock("Lesson", self.lesson, right)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        # Beside the plots, not the inspector: its two curves need a plot's height to be read.
         self.activation_dock = self._dock("Activation", self.activations, right)
-        self.tabifyDockWidget(self.inspector_dock, self.activation_dock)
+        self.tabifyDockWidget(self.health_dock, self.activation_dock)
+        self.plots_dock.raise_()
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
