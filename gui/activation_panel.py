@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +21,7 @@ from sim import notation
 from sim.health import ActivationCurve, activation_curve
 from sim.snapshot import Snapshot
 
-from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html
+from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html, scrolled_into
 from .style import FIT_COLOUR, POINT_EDGE_COLOUR, VALIDATION_COLOUR, Style, layer_colour
 
 SHADE = (120, 120, 120, 45)  # the saturated or dead regions
@@ -83,12 +82,7 @@ class ActivationPanel(QWidget):
         layout.addWidget(self.f_plot, 1)
         layout.addWidget(self.fprime_plot, 1)
         layout.addWidget(self.note)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolled_into(self, inner)
 
     def sizeHint(self) -> QSize:
         return QSize(int(420 * self.style_.scale), int(560 * self.style_.scale))

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from sim import notation
 from sim.activations import SATURATION_FRACTION
@@ -22,7 +22,15 @@ from sim.distributions import PERCENTILES, Bands
 from sim.health import UPDATE_RATIO_RULE, layer_condition
 from sim.snapshot import Snapshot
 
-from .plots import PLOT_INTERVAL_SECONDS, Curve, Plot, legend_html, mini_batches, plotted_series
+from .plots import (
+    PLOT_INTERVAL_SECONDS,
+    Curve,
+    Plot,
+    legend_html,
+    mini_batches,
+    plotted_series,
+    scrolled_into,
+)
 from .style import CLIP_COLOUR, TRAIN_COLOUR, VALIDATION_COLOUR, Style, layer_colour
 
 OUTER_ALPHA, INNER_ALPHA = 50, 110  # the min-max band, the 10-90 % band
@@ -105,12 +113,7 @@ class HealthPlots(QWidget):
         layout.addWidget(self.bands_key)
         layout.addWidget(self.weights_plot)
         layout.addWidget(self.gradients_plot)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolled_into(self, inner)
 
     def sizeHint(self) -> QSize:
         return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))

@@ -16,7 +16,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QResizeEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim import notation
 from sim.history import Series
@@ -309,6 +316,17 @@ class Curve:
         trend = series.trend(max(1, len(series.steps) // self.TREND_POINTS), log=self.log)
         keep = np.isfinite(trend)
         self.line.setData(series.steps[keep], trend[keep], skipFiniteCheck=True)
+
+
+def scrolled_into(host: QWidget, inner: QWidget) -> None:
+    """Fill ``host`` with a scroll area holding ``inner``: a panel of stacked plots taller than
+    its dock scrolls rather than squeezing its plots."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(inner)
+    outer = QVBoxLayout(host)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
 
 
 def plotted_series(snapshot: Snapshot | None, name: str, pixels: int) -> Series | None:
