@@ -252,6 +252,12 @@ class Experiment:
 
 def load(path: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file; raises ExperimentError naming the bad field."""
+    return parse(read_document(path), base_dir=Path(path).resolve().parent)
+
+
+def read_document(path: str | os.PathLike) -> dict[str, Any]:
+    """An experiment file's JSON object, read within the size limits and decoded strictly
+    (not yet validated); ExperimentError naming the file if it cannot be."""
     path = Path(path)
     name = path_text(path)
     try:
@@ -267,7 +273,7 @@ def load(path: str | os.PathLike) -> Experiment:
     del raw  # the decoded document is all that is needed from here
     if not isinstance(document, dict):  # a problem of the file as a whole: name the file
         raise ExperimentError("", f"{name}: {_NOT_AN_OBJECT}, got {describe(document)}")
-    return parse(document, base_dir=path.resolve().parent)
+    return document
 
 
 def values_bound(raw: bytes) -> int:
@@ -387,6 +393,8 @@ def parse(document: Any, base_dir: Path | None = None,
     if version != VERSION or isinstance(version, bool):
         raise ExperimentError("version", f"this program reads version {VERSION}, got "
                                          f"{version!r:.30}")
+    if network_kind(document) == "recurrent":
+        raise ExperimentError("network.kind", RECURRENT_ELSEWHERE)
     data_spec = DataSpec.from_json(top.raw("data"), top.at("data"))
     network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
     optimizer = OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer"))
@@ -423,6 +431,18 @@ def parse(document: Any, base_dir: Path | None = None,
     check_data(experiment, facts)
     _check_view_sample(experiment, facts)
     return replace(experiment, data_facts=facts)
+
+
+RECURRENT_ELSEWHERE = ('"recurrent" networks are trained by python -m sim (run, explain, check, '
+                       "gradcheck); the app does not open them yet")
+
+
+def network_kind(document: dict[str, Any]) -> str:
+    """The network section's ``kind``: "recurrent" (read by `sim.recurrent_experiment`), or
+    "dense" (the default, read here)."""
+    network = document.get("network")
+    kind = network.get("kind", "dense") if isinstance(network, dict) else "dense"
+    return "recurrent" if kind == "recurrent" else "dense"
 
 
 def data_facts(spec: DataSpec, base_dir: Path | None,
@@ -633,7 +653,12 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
 def dumps(experiment: Experiment) -> str:
     """The experiment as JSON text, one key per line and a row of numbers on one line; floats
     are written so they read back bit for bit."""
-    return _json_text(to_dict(experiment), "") + "\n"
+    return document_text(to_dict(experiment))
+
+
+def document_text(document: dict[str, Any]) -> str:
+    """A document as `dumps` writes an experiment's."""
+    return _json_text(document, "") + "\n"
 
 
 def _json_text(value: Any, indent: str) -> str:
@@ -660,7 +685,13 @@ def save(experiment: Experiment, path: str | os.PathLike, *,
     What is written always loads again: a text beyond the loader's limits is refused.
     """
     target = output_target(path)
-    content = dumps(rebased(experiment, target.parent, path)).encode("utf-8")
+    write_document(dumps(rebased(experiment, target.parent, path)), path,
+                   replace_read_only=replace_read_only)
+
+
+def write_document(text: str, path: str | os.PathLike, *, replace_read_only: bool) -> None:
+    """Write an experiment's text as `save` does, refusing one its loader would refuse."""
+    content = text.encode("utf-8")
     problem = _size_problem(content)
     if problem:
         raise WriteError(path, f"the experiment {problem}")

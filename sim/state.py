@@ -21,6 +21,7 @@ import numpy as np
 from .batches import EPOCH_STREAMS, STREAMS, SamplerState
 from .events import Event
 from .network import Network
+from .optimizers import Optimizer
 from .schema import ExperimentError, Section, one_line, read_matrix, read_vector
 
 if TYPE_CHECKING:
@@ -111,16 +112,17 @@ def read_state(trainer: Trainer, state: dict[str, Any]) -> SavedState:
     train_seconds = s.number("train_seconds", 0.0, minimum=0.0)
     clip_count = s.integer("clip_count", 0, maximum=MAX_COUNT)
     theta = _read_parameters(network, s.raw("parameters"), "state.parameters")
-    optimizer_state = _read_optimizer(trainer, s.raw("optimizer"))
+    optimizer_state = read_optimizer(trainer.optimizer, network.n_trainable,
+                                     s.raw("optimizer"))
     rng = s.section("rng", STREAMS)
     epoch_streams = None
     if position:
         epoch_rng = s.section("epoch_rng", EPOCH_STREAMS)
-        epoch_streams = _read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
-    streams = _read_streams(rng, STREAMS, sampler.streams)
+        epoch_streams = read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
+    streams = read_streams(rng, STREAMS, sampler.streams)
     best = _read_early_stopping(network, s.raw("early_stopping", None))
     stopped = s.raw("stopped", None)
-    stop = None if stopped is None else _read_event(Section(stopped, "state.stopped",
+    stop = None if stopped is None else read_event(Section(stopped, "state.stopped",
                                                             STOPPED_KEYS))
     return SavedState(step, train_seconds, clip_count, theta, optimizer_state,
                       SamplerState(epochs, position, streams, epoch_streams), best, stop)
@@ -145,16 +147,15 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
     return theta
 
 
-def _read_optimizer(trainer: Trainer, value: Any) -> dict[str, Any]:
-    """The optimizer's buffers and counters, for its ``load_state``."""
-    optimizer = trainer.optimizer
+def read_optimizer(optimizer: Optimizer, size: int, value: Any) -> dict[str, Any]:
+    """The buffers and counters of ``optimizer`` (over ``size`` parameters), for its
+    ``load_state``."""
     kind = optimizer.spec.kind
     saved = value.get("kind") if isinstance(value, dict) else None
     if saved != kind:
         raise ExperimentError("state.optimizer.kind", f'the state was saved with "{saved!s:.20}" '
                                                       f'but the experiment uses "{kind}"')
     s = Section(value, "state.optimizer", ("kind",) + optimizer.state_names)
-    size = trainer.network.n_trainable
     values: dict[str, Any] = {}
     for name, current in optimizer.state().items():
         if isinstance(current, np.ndarray):
@@ -164,7 +165,7 @@ def _read_optimizer(trainer: Trainer, value: Any) -> dict[str, Any]:
     return values
 
 
-def _read_streams(s: Section, names: tuple[str, ...],
+def read_streams(s: Section, names: tuple[str, ...],
                   streams: dict[str, np.random.Generator]) -> dict[str, dict[str, Any]]:
     """Saved states of the named random streams, each tried on a generator of its kind."""
     return {name: _read_stream(s.raw(name), s.at(name), streams[name]) for name in names}
@@ -192,7 +193,7 @@ def _read_early_stopping(network: Network, value: Any) -> dict[str, Any] | None:
             "theta": _read_parameters(network, e.raw("parameters"), e.at("parameters"))}
 
 
-def _read_event(s: Section) -> Event:
+def read_event(s: Section) -> Event:
     details = {key: s.raw(key) for key in ("reason", "phase", "layer", "quantity")
                if s.has(key)}
     kind = s.choice("event", ("stopped", "diverged"))
