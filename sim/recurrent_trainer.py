@@ -73,6 +73,7 @@ class RecurrentSnapshot:
     hidden: int
     theta: np.ndarray
     gradient: np.ndarray  # before clipping
+    update: np.ndarray  # the step's change of the parameters
     last_pass: RecurrentPass | None
     record: StepRecord | None
 
@@ -239,7 +240,8 @@ class RecurrentTrainer:
     def snapshot(self) -> RecurrentSnapshot:
         return RecurrentSnapshot(self.step_count, self.epoch_count, self.network.cell,
                                  self.network.hidden, self.network.theta.copy(),
-                                 self.raw_gradient.copy(), self.last_pass, self.last_record)
+                                 self.raw_gradient.copy(), self._update.copy(), self.last_pass,
+                                 self.last_record)
 
     def gradcheck(self, max_parameters: int | None = None) -> GradcheckResult:
         """Finite differences against BPTT on the whole training set (see sim.gradcheck)."""
