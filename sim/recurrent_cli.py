@@ -58,6 +58,8 @@ def summary(trainer: RecurrentTrainer) -> list[str]:
         parts.append(f"accuracy {record.accuracy:.1%}")
     if math.isfinite(record.val_loss):
         parts.append(f"validation loss {record.val_loss:.6g}")
+    if math.isfinite(record.val_accuracy):
+        parts.append(f"validation accuracy {record.val_accuracy:.1%}")
     lines = [", ".join(parts)]
     norms = record.time_grad_norms
     steps = len(norms)

@@ -48,7 +48,8 @@ class StepRecord:
     time_grad_norms: tuple[float, ...]  # ‖dE/dhₜ‖, t = 1..T, before clipping
     cell_grad_norms: tuple[float, ...]  # LSTM: ‖dE/dcₜ‖; empty for the Elman cell
     accuracy: float  # of the batch, before the update (NaN for regression)
-    val_loss: float = math.nan
+    val_loss: float = math.nan  # NaN: no validation after this step
+    val_accuracy: float = math.nan
 
     def to_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -56,7 +57,8 @@ class StepRecord:
             "penalty": self.penalty, "grad_norm": self.grad_norm, "clipped": self.clipped,
             "learning_rate": self.learning_rate,
             "time_grad_norms": list(self.time_grad_norms),
-            "val_loss": self.val_loss if math.isfinite(self.val_loss) else None}
+            "val_loss": _finite_or_none(self.val_loss),
+            "val_accuracy": _finite_or_none(self.val_accuracy)}
         if self.cell_grad_norms:
             record["cell_grad_norms"] = list(self.cell_grad_norms)
         return record
@@ -219,9 +221,12 @@ class RecurrentTrainer:
         dataset = self.dataset
         if dataset.x_val.shape[0] == 0:
             return
-        val_loss = self.network.loss_value(dataset.x_val, dataset.t_val, self.experiment.loss)
+        p = self.network.forward(dataset.x_val, dataset.t_val)
+        val_loss = losses.value(self.experiment.loss, p.y, p.z, dataset.t_val)
         last = self.records[-1]
-        self.records[-1] = StepRecord(**{**last.__dict__, "val_loss": val_loss})
+        self.records[-1] = StepRecord(**{**last.__dict__, "val_loss": val_loss,
+                                         "val_accuracy": accuracy(self.accuracy_rule, p.y,
+                                                                  dataset.t_val)})
         stop = self.stopping.after_validation(val_loss, step, self.network.theta)
         if stop is not None:
             self.stop_event = stop
@@ -267,6 +272,10 @@ class RecurrentTrainer:
         self.sampler.restore(saved.sampler)
         self.stopping.restore(saved.best)
         self.stop_event = saved.stop
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def recurrent_gradcheck(network: RecurrentNetwork, x: np.ndarray, t: np.ndarray, loss: str,
