@@ -69,7 +69,7 @@ RELAY_WAIT = 0.05  # seconds the relay waits for a message before it looks at it
 STOP_GRACE = 0.5  # seconds a process told to stop has before it is killed (a step may be long)
 
 
-def _start_process(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+def start_process(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     """A process started safely from an app with threads (never forked from it): forked from
     a fork server that has no thread of Qt's (its first start imports numpy and sim once, and
     every training process after it starts in milliseconds), or spawned afresh where there is
@@ -364,7 +364,7 @@ class TrainingWorker(QThread):
         """Start a training process on the experiment last loaded (with the pipes' far
         ends, which this process then closes: the process alone holds them)."""
         commands_end, messages_end = self._process_ends
-        self._process = _start_process(session.serve,
+        self._process = start_process(session.serve,
                                        (commands_end, messages_end, self._experiment))
         commands_end.close()
         messages_end.close()

@@ -179,7 +179,7 @@ class RecurrentPass:
     """
 
     __slots__ = ("x", "t", "indices", "h", "c", "a", "gates", "z", "y", "loss", "penalty",
-                 "delta", "dh", "dc", "time_grad_norms", "cell_grad_norms", "updated")
+                 "delta", "dh", "dc", "da", "time_grad_norms", "cell_grad_norms", "updated")
 
     def __init__(self, x: np.ndarray, t: np.ndarray, indices: np.ndarray | None) -> None:
         self.x, self.t, self.indices = x, t, indices
@@ -193,6 +193,7 @@ class RecurrentPass:
         self.delta = np.empty((0, 0))  # dE/dz of the output layer
         self.dh: list[np.ndarray | None] = []  # dE/dhₜ, total, t = 0..T (0: unused, None)
         self.dc: list[np.ndarray | None] = []  # LSTM: dE/dcₜ, total
+        self.da: list[np.ndarray | None] = []  # dE/daₜ, the pre-activations' (n, G·H)
         self.time_grad_norms = np.empty(0)  # ‖dE/dhₜ‖ for t = 1..T
         self.cell_grad_norms = np.empty(0)  # LSTM: ‖dE/dcₜ‖ for t = 1..T
         self.updated = False
@@ -332,6 +333,7 @@ class RecurrentNetwork:
         W_hh = self.view("recurrent")
         p.dh = [None] * (last + 1)
         p.dc = [None] * (last + 1)
+        p.da = [None] * (last + 1)
         dh = p.delta @ self.view("output")
         dc_next = np.zeros_like(dh)  # dE/dcₜ₊₁ · fₜ₊₁, the cell path's share
         for step in range(last, 0, -1):
@@ -352,6 +354,7 @@ class RecurrentNetwork:
                 dc_next = dc * f
             else:
                 da = dh * self.activation.derivative(a, p.h[step])
+            p.da[step] = da
             dW_ih += da.T @ p.x[:, step - 1]
             dW_hh += da.T @ p.h[step - 1]
             db += da.sum(axis=0)

@@ -1,0 +1,236 @@
+"""The window of a recurrent experiment: the network unrolled in time, the gradient through
+time, and a click-through of one step, forward along time and backward through it.
+
+The app opens it instead of the main window when the file's network is recurrent. Its trainer
+runs in a process of its own (`gui.recurrent_session`), as a dense one's does; the window asks
+for steps and draws the frames that come back. The dense window's side pictures (neuron maps,
+paths, the loss landscape) are drawn for dense networks and do not apply here; the caption
+panel says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTextBrowser, QToolBar, QWidget
+
+from sim.recurrent_experiment import RecurrentExperiment
+from sim.unrolled import WalkPoint, walk
+
+from .recurrent_session import RecurrentFrame, serve
+from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
+from .worker import start_process
+
+POLL_MS = 15  # how often the window looks for the training process's answer
+PLAY_MS = 50  # while playing, a request at most this often: 20 steps a second
+NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
+                  "networks; they do not apply to a recurrent one.")
+
+
+class RecurrentRunner(QObject):
+    """Starts the training process and relays: one request out, one frame back."""
+
+    received = Signal(object)  # a RecurrentFrame
+    failed = Signal(str)
+
+    def __init__(self, experiment: RecurrentExperiment, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        import multiprocessing
+
+        self._connection, child = multiprocessing.Pipe()
+        self._process: BaseProcess | None = start_process(serve, (child, experiment))
+        child.close()
+        self.waiting = True  # the process sends its first frame unasked
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start(POLL_MS)
+
+    def request(self, *request: Any) -> bool:
+        """Send a request unless one is still unanswered; whether it was sent."""
+        if self.waiting or self._process is None:
+            return False
+        self._connection.send(request)
+        self.waiting = True
+        return True
+
+    def _poll(self) -> None:
+        connection: Connection = self._connection
+        try:
+            while connection.poll():
+                message = connection.recv()
+                self.waiting = False
+                self.received.emit(message)
+        except (EOFError, OSError):
+            self._timer.stop()
+            self._process = None
+            self.failed.emit("the training process ended unexpectedly")
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):  # already gone
+            self._connection.send(("stop",))
+        process.join(0.5)
+        if process.is_alive():
+            process.kill()
+            process.join(0.5)
+        self._connection.close()
+
+
+class RecurrentWindow(QMainWindow):
+    """The unrolled canvas, the time-gradient plot and the captions of a click-through."""
+
+    def __init__(self, experiment: RecurrentExperiment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.experiment = experiment
+        self.setWindowTitle(f"Backprop Studio — {experiment.name}")
+        self.frame: RecurrentFrame | None = None
+        self.walk_index: int | None = None  # the click-through's point; None: the whole step
+        self.playing = False
+        self._walk_next_frame = False
+        self.canvas = UnrolledCanvas()
+        self.plot = TimeGradientPlot(experiment.network.cell == "lstm")
+        self.captions = QTextBrowser()
+        self.captions.setMinimumWidth(360)
+        self.status = QLabel("starting the training process…")
+        self.statusBar().addWidget(self.status, 1)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.plot)
+        lower.addWidget(self.captions)
+        lower.setSizes([500, 600])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.canvas)
+        main.addWidget(lower)
+        main.setStretchFactor(0, 3)
+        main.setStretchFactor(1, 2)
+        self.setCentralWidget(main)
+        self._build_toolbar()
+        self.runner = RecurrentRunner(experiment, self)
+        self.runner.received.connect(self._show_frame)
+        self.runner.failed.connect(self.status.setText)
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._play_tick)
+        self._show_captions()
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Training")
+        self.addToolBar(bar)
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, keys, slot in (
+                ("play", "Play", "Space", self.toggle_play),
+                ("step", "Step", "S", self.step),
+                ("next_phase", "Next phase", "N", self.next_phase),
+                ("reset", "Reset", "Ctrl+R", self.reset)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            bar.addAction(action)
+            self.actions_by_name[name] = action
+
+    # ------------------------------------------------------------------ what a user does
+
+    def toggle_play(self) -> None:
+        self.playing = not self.playing
+        self.actions_by_name["play"].setText("Pause" if self.playing else "Play")
+        if self.playing:
+            self.walk_index = None
+            self._play_timer.start(PLAY_MS)
+        else:
+            self._play_timer.stop()
+
+    def step(self) -> None:
+        """One whole step, shown whole."""
+        if self.runner.request("steps", 1):
+            self.walk_index = None
+
+    def next_phase(self) -> None:
+        """The click-through's next point; past the last (or before any), a new step."""
+        frame = self.frame
+        points = self._points()
+        if frame is None or frame.picture is None or self.walk_index is None or \
+                self.walk_index + 1 >= len(points):
+            if self.runner.request("steps", 1):
+                self._walk_next_frame = True
+            return
+        self.walk_index += 1
+        self._show_walk()
+
+    def reset(self) -> None:
+        if self.playing:
+            self.toggle_play()
+        if self.runner.request("reset"):
+            self.walk_index = None
+
+    def _play_tick(self) -> None:
+        frame = self.frame
+        if frame is not None and frame.stopped:
+            self.toggle_play()
+            return
+        self.runner.request("steps", 1)
+
+    # ------------------------------------------------------------------ showing
+
+    def _points(self) -> list[WalkPoint]:
+        frame = self.frame
+        if frame is None or frame.picture is None:
+            return []
+        return walk(frame.picture.steps)
+
+    def _show_frame(self, frame: RecurrentFrame) -> None:
+        self.frame = frame
+        self.status.setText(frame.status)
+        if self._walk_next_frame:
+            self._walk_next_frame = False
+            self.walk_index = 0 if frame.picture is not None else None
+        if frame.picture is not None:
+            self.plot.set_norms(frame.picture.time_grad_norms, frame.picture.cell_grad_norms)
+        self._show_walk()
+
+    def _show_walk(self) -> None:
+        frame = self.frame
+        if frame is None:
+            return
+        points = self._points()
+        point = None if self.walk_index is None or not points else points[self.walk_index]
+        self.canvas.set_picture(frame.picture, point)
+        self._show_captions()
+
+    def _show_captions(self) -> None:
+        frame = self.frame
+        parts: list[str] = []
+        if frame is None or not frame.captions:
+            parts.append("<p>Press <b>Step</b> (S) to train one step and see the network "
+                         "unrolled in time, or <b>Next phase</b> (N) to walk through a step: "
+                         "forward along time, the loss, then backward through time.</p>")
+        elif self.walk_index is None:
+            first = frame.captions[0]
+            parts.append(f"<p><b>{html.escape(first.title)}</b><br>"
+                         f"{'<br>'.join(map(html.escape, first.lines))}</p>")
+            parts.append("<p>Press <b>Next phase</b> (N) to walk through the next step: forward "
+                         "along time, the loss, then backward through time, each with its "
+                         "numbers.</p>")
+        else:
+            caption = frame.captions[self.walk_index]
+            parts.append(f"<p><b>{html.escape(caption.title)}</b> "
+                         f"({self.walk_index + 1} of {len(frame.captions)})</p>")
+            parts.extend(f"<p>{html.escape(line)}</p>" for line in caption.lines)
+        parts.append(f"<p style='color:#777'>{NOT_APPLICABLE}</p>")
+        self.captions.setHtml("".join(parts))
+
+    @property
+    def caption_text(self) -> str:
+        """The caption panel's text, as a reader sees it."""
+        return self.captions.toPlainText()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._play_timer.stop()
+        self.runner.shutdown()
+        super().closeEvent(event)
