@@ -3,9 +3,11 @@
 The app sends requests down a pipe; for each, the process answers with one `RecurrentFrame`,
 everything the recurrent window shows: the unrolled picture, the captions of the step's
 click-through, the status line. So the app asks for the next steps only once it has the last
-answer, and nothing piles up. Requests: ``("steps", n)`` trains n steps (stopping early if a
-stopping rule fires), ``("reset",)`` starts again from the file, ``("stop",)`` ends the process,
-as does the pipe closing.
+answer, and nothing piles up. The first frame comes unasked, once the process has read the
+experiment (a file is read here); a file that cannot be trained is answered with its one-line
+error instead. Requests: ``("steps", n)`` trains n steps (stopping early if a stopping rule
+fires), ``("reset",)`` starts again from the file, ``("stop",)`` ends the process, as does the
+pipe closing.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from sim.explain import Caption
-from sim.recurrent_experiment import RecurrentExperiment
+from sim.files import path_text
+from sim.recurrent_experiment import RecurrentExperiment, load
 from sim.recurrent_explain import step_captions
 from sim.recurrent_trainer import RecurrentTrainer
+from sim.schema import ExperimentError
 from sim.unrolled import UnrolledPicture, unrolled_picture
 
 
@@ -26,6 +31,8 @@ from sim.unrolled import UnrolledPicture, unrolled_picture
 class RecurrentFrame:
     """What the recurrent window shows after a request."""
 
+    name: str  # the experiment's
+    cell: str
     step: int
     picture: UnrolledPicture | None
     captions: tuple[Caption, ...]
@@ -36,7 +43,8 @@ class RecurrentFrame:
 
 def frame(trainer: RecurrentTrainer) -> RecurrentFrame:
     snapshot = trainer.snapshot()
-    return RecurrentFrame(trainer.step_count, unrolled_picture(snapshot),
+    return RecurrentFrame(trainer.experiment.name, trainer.network.cell, trainer.step_count,
+                          unrolled_picture(snapshot),
                           tuple(step_captions(snapshot)), status_line(trainer),
                           trainer.stop_event is not None,
                           tuple(record.loss for record in trainer.records))
@@ -61,9 +69,17 @@ def status_line(trainer: RecurrentTrainer) -> str:
     return " · ".join(parts)
 
 
-def serve(connection: Connection, experiment: RecurrentExperiment) -> None:
-    """The process's loop: answer each request with a frame, until told to stop."""
-    trainer = RecurrentTrainer(experiment)
+def serve(connection: Connection, source: RecurrentExperiment | Path) -> None:
+    """The process's loop: answer each request with a frame, until told to stop. A file is
+    read here; one that cannot be trained is answered with its one-line error, and the process
+    ends."""
+    try:
+        experiment = source if isinstance(source, RecurrentExperiment) else load(source)
+        trainer = RecurrentTrainer(experiment)
+    except ExperimentError as error:
+        name = path_text(source) if isinstance(source, Path) else experiment.name
+        connection.send(f"{name}: {error}")
+        return
     try:
         connection.send(frame(trainer))
         while True:

@@ -14,6 +14,7 @@ import contextlib
 import html
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -37,27 +38,38 @@ class RecurrentRunner(QObject):
     """Starts the training process and relays: one request out, one frame back."""
 
     received = Signal(object)  # a RecurrentFrame
-    failed = Signal(str)
+    failed = Signal(str)  # one line: the file could not be trained, or the process ended
 
-    def __init__(self, experiment: RecurrentExperiment, parent: QObject | None = None) -> None:
+    def __init__(self, source: RecurrentExperiment | Path,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         import multiprocessing
 
         self._connection, child = multiprocessing.Pipe()
-        self._process: BaseProcess | None = start_process(serve, (child, experiment))
+        self._process: BaseProcess | None = start_process(serve, (child, source))
         child.close()
         self.waiting = True  # the process sends its first frame unasked
+        self._pending: tuple[Any, ...] | None = None  # to send once the answer comes
+        self.ended = False  # the process has ended (or refused the file): nothing to ask
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._poll)
         self._timer.start(POLL_MS)
 
     def request(self, *request: Any) -> bool:
-        """Send a request unless one is still unanswered; whether it was sent."""
-        if self.waiting or self._process is None:
+        """Send a request, or if one is still unanswered keep it to send once the answer
+        comes (replacing any kept before: the newest wins); False if the process has gone."""
+        if self.ended:
             return False
+        if self.waiting:
+            self._pending = request
+            return True
         self._connection.send(request)
         self.waiting = True
         return True
+
+    def cancel_pending(self) -> None:
+        """Forget a request kept to be sent (a step asked for by Play, once paused)."""
+        self._pending = None
 
     def _poll(self) -> None:
         connection: Connection = self._connection
@@ -65,10 +77,18 @@ class RecurrentRunner(QObject):
             while connection.poll():
                 message = connection.recv()
                 self.waiting = False
+                if isinstance(message, str):  # the file could not be trained
+                    self._timer.stop()
+                    self.ended = True
+                    self.failed.emit(message)
+                    return
+                pending, self._pending = self._pending, None
+                if pending is not None:
+                    self.request(*pending)
                 self.received.emit(message)
         except (EOFError, OSError):
             self._timer.stop()
-            self._process = None
+            self.ended = True
             self.failed.emit("the training process ended unexpectedly")
 
     def shutdown(self) -> None:
@@ -76,6 +96,7 @@ class RecurrentRunner(QObject):
         process, self._process = self._process, None
         if process is None:
             return
+        self.ended = True
         with contextlib.suppress(OSError):  # already gone
             self._connection.send(("stop",))
         process.join(0.5)
@@ -88,16 +109,17 @@ class RecurrentRunner(QObject):
 class RecurrentWindow(QMainWindow):
     """The unrolled canvas, the time-gradient plot and the captions of a click-through."""
 
-    def __init__(self, experiment: RecurrentExperiment, parent: QWidget | None = None) -> None:
+    def __init__(self, source: RecurrentExperiment | Path,
+                 parent: QWidget | None = None) -> None:
+        """``source``: an experiment, or a file its training process reads."""
         super().__init__(parent)
-        self.experiment = experiment
-        self.setWindowTitle(f"Backprop Studio — {experiment.name}")
+        self.setWindowTitle(f"Backprop Studio — {source.name}")
         self.frame: RecurrentFrame | None = None
         self.walk_index: int | None = None  # the click-through's point; None: the whole step
         self.playing = False
         self._walk_next_frame = False
         self.canvas = UnrolledCanvas()
-        self.plot = TimeGradientPlot(experiment.network.cell == "lstm")
+        self.plot = TimeGradientPlot()
         self.captions = QTextBrowser()
         self.captions.setMinimumWidth(360)
         self.status = QLabel("starting the training process…")
@@ -113,9 +135,10 @@ class RecurrentWindow(QMainWindow):
         main.setStretchFactor(1, 2)
         self.setCentralWidget(main)
         self._build_toolbar()
-        self.runner = RecurrentRunner(experiment, self)
+        self.failure: str | None = None  # why the file could not be trained
+        self.runner = RecurrentRunner(source, self)
         self.runner.received.connect(self._show_frame)
-        self.runner.failed.connect(self.status.setText)
+        self.runner.failed.connect(self._failed)
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._play_tick)
         self._show_captions()
@@ -145,6 +168,7 @@ class RecurrentWindow(QMainWindow):
             self._play_timer.start(PLAY_MS)
         else:
             self._play_timer.stop()
+            self.runner.cancel_pending()
 
     def step(self) -> None:
         """One whole step, shown whole."""
@@ -157,7 +181,8 @@ class RecurrentWindow(QMainWindow):
         points = self._points()
         if frame is None or frame.picture is None or self.walk_index is None or \
                 self.walk_index + 1 >= len(points):
-            if self.runner.request("steps", 1):
+            # a new step to walk through; a press while one is computed waits for nothing
+            if not self.runner.waiting and self.runner.request("steps", 1):
                 self._walk_next_frame = True
             return
         self.walk_index += 1
@@ -174,7 +199,8 @@ class RecurrentWindow(QMainWindow):
         if frame is not None and frame.stopped:
             self.toggle_play()
             return
-        self.runner.request("steps", 1)
+        if not self.runner.waiting:
+            self.runner.request("steps", 1)
 
     # ------------------------------------------------------------------ showing
 
@@ -184,8 +210,14 @@ class RecurrentWindow(QMainWindow):
             return []
         return walk(frame.picture.steps)
 
+    def _failed(self, message: str) -> None:
+        self.failure = message
+        self.status.setText(message)
+        self.captions.setPlainText(message)
+
     def _show_frame(self, frame: RecurrentFrame) -> None:
         self.frame = frame
+        self.setWindowTitle(f"Backprop Studio — {frame.name}")
         self.status.setText(frame.status)
         if self._walk_next_frame:
             self._walk_next_frame = False

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 import sim
 from sim.address import ParameterAddress
+from sim.experiment import is_recurrent_refusal
 from sim.snapshot import Snapshot
 
 from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
@@ -45,6 +46,7 @@ class RunController(QObject):
     write_failed = Signal(object, str)  # (path, why): also said by `error`
     checked = Signal(str)  # a gradient check's result, one line
     error = Signal(str)  # what went wrong, for the user
+    recurrent_opened = Signal(object)  # the path of a file opened whose network is recurrent
 
     def __init__(self, experiment: sim.Experiment, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -372,7 +374,10 @@ class RunController(QObject):
     @Slot(int, object, object)
     def _read_failed(self, ticket: int, path: Path, error: sim.ExperimentError) -> None:
         if self._after_read.pop(ticket, None) is not None:
-            self.error.emit(f"{path.name}: {error}")
+            if is_recurrent_refusal(error):  # opens in a window of its own
+                self.recurrent_opened.emit(path)
+            else:
+                self.error.emit(f"{path.name}: {error}")
 
     @Slot(object)
     def _written(self, path: Path) -> None:

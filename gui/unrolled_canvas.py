@@ -320,7 +320,7 @@ def _font(points: float, bold: bool = False) -> QFont:
 class TimeGradientPlot(pg.PlotWidget):
     """‖∂E/∂hₜ‖ over the batch against t, log scale (the LSTM's ‖∂E/∂cₜ‖ beside it)."""
 
-    def __init__(self, lstm: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
         self.setLogMode(x=False, y=True)
         self.setTitle("gradient through time, before clipping")
@@ -328,15 +328,17 @@ class TimeGradientPlot(pg.PlotWidget):
         self.setLabel("left", "‖∂E/∂hₜ‖ (log scale)")
         self.getAxis("left").enableAutoSIPrefix(False)
         self.showGrid(x=True, y=True, alpha=0.3)
-        self.addLegend(offset=(10, 10))
+        self.legend = self.addLegend(offset=(10, 10))
         self.hidden_curve = self.plot([], [], pen=pg.mkPen(style.BLUE, width=2), symbol="o",
                                       symbolSize=5, symbolBrush=style.BLUE, name="‖∂E/∂hₜ‖")
+        # named in the legend once an LSTM's norms come
         self.cell_curve = self.plot([], [], pen=pg.mkPen(style.GREEN, width=2,
-                                                         style=Qt.PenStyle.DashLine),
-                                    name="‖∂E/∂cₜ‖ (cell state)" if lstm else None)
+                                                         style=Qt.PenStyle.DashLine))
 
     def set_norms(self, hidden: np.ndarray, cell: np.ndarray) -> None:
         """The norms for t = 1..T; zeros (nothing to put on a log scale) are left out."""
+        if len(cell) and self.legend.getLabel(self.cell_curve) is None:
+            self.legend.addItem(self.cell_curve, "‖∂E/∂cₜ‖ (cell state)")
         for curve, norms in ((self.hidden_curve, hidden), (self.cell_curve, cell)):
             steps = np.arange(1, len(norms) + 1)
             shown = np.isfinite(norms) & (norms > 0.0)

@@ -60,6 +60,7 @@ from .plots import LivePlots
 from .presentation import CaptionRoom, LectureLayout, Presentation
 from .quiz import Quiz
 from .recorder import RecordingControl
+from .recurrent_window import RecurrentWindow
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(icon_path())))
         self.settings = settings or QSettings()
         self.force_close = False  # close without asking about unsaved changes (quit-after)
+        self.recurrent_windows: list[RecurrentWindow] = []  # recurrent files opened from here
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
         self.opened_view = experiment.view  # the view the window last opened on (open_view)
@@ -372,6 +374,16 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _open_recurrent(self, path: Path) -> None:
+        """A recurrent network opens in a window of its own (gui.recurrent_window); this one
+        keeps its experiment."""
+        window = RecurrentWindow(path)
+        window.resize(self.size())
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.recurrent_windows.append(window)
+        window.destroyed.connect(lambda _=None, w=window: self.recurrent_windows.remove(w))
+        window.show()
+
     def _connect(self) -> None:
         run = self.run
         run.playing_changed.connect(self._playing_changed)
@@ -388,6 +400,7 @@ class MainWindow(QMainWindow):
         run.comparison_stopped.connect(self._rearrange)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
+        run.recurrent_opened.connect(self._open_recurrent)
         self.recording.recording_changed.connect(
             lambda on: self.action("record").setText("Stop recording" if on else "Record…"))
         self.recording.ended.connect(lambda result: self.statusBar().showMessage(result, 30000))

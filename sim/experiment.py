@@ -433,8 +433,13 @@ def parse(document: Any, base_dir: Path | None = None,
     return replace(experiment, data_facts=facts)
 
 
-RECURRENT_ELSEWHERE = ('"recurrent" networks are trained by python -m sim (run, explain, check, '
-                       "gradcheck); the app does not open them yet")
+RECURRENT_ELSEWHERE = ('"recurrent" is read by sim.recurrent_experiment, not here: open the file '
+                       "with backprop-studio FILE, or train it with python -m sim run FILE")
+
+
+def is_recurrent_refusal(error: ExperimentError) -> bool:
+    """Whether ``error`` is `parse`'s refusal of a recurrent network (to be read elsewhere)."""
+    return error.path == "network.kind" and error.problem == RECURRENT_ELSEWHERE
 
 
 def network_kind(document: dict[str, Any]) -> str:

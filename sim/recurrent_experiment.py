@@ -13,6 +13,7 @@ from typing import Any
 
 from . import losses
 from .clipping import ClippingSpec
+from .data import MAX_SAMPLES
 from .experiment import (
     FORMAT,
     MAX_SEED,
@@ -102,7 +103,7 @@ def parse_recurrent(document: dict[str, Any]) -> RecurrentExperiment:
         loss=top.choice("loss", losses.KINDS, "bce"),
         optimizer=OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer")),
         schedule=ScheduleSpec.from_json(top.raw("schedule", {}), top.at("schedule")),
-        batch_size=top.optional_integer("batch_size", minimum=1, maximum=data.sample_count),
+        batch_size=top.optional_integer("batch_size", minimum=1, maximum=MAX_SAMPLES),
         shuffle=top.boolean("shuffle", True),
         clipping=ClippingSpec.from_json(top.raw("clipping", {}), top.at("clipping")),
         regularization=regularization,
