@@ -277,7 +277,7 @@ class UnrolledCanvas(QWidget):
                 painter.drawText(QPointF(x_out + 18.0, y_out - 2.0),
                                  f"y = {notation.number(float(picture.y[k]), 3)}")
                 painter.drawText(QPointF(x_out + 18.0, y_out + 13.0),
-                                 f"t = {notation.number(float(picture.target[k]), 3)}")
+                                 f"target {notation.number(float(picture.target[k]), 3)}")
 
     def _paint_time_labels(self, painter: QPainter, picture: UnrolledPicture) -> None:
         painter.setFont(_font(9))

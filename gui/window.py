@@ -39,6 +39,7 @@ import sim
 from sim import lessons, notation, palette
 from sim.address import ParameterAddress
 from sim.lesson_view import play_speed
+from sim.recurrent_experiment import load_any
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
@@ -355,7 +356,7 @@ class MainWindow(QMainWindow):
             fill(self.menuBar().addMenu(title), entries, named)
         lesson_menu = self.menuBar().addMenu("&Lessons")
         keys = {path: number for number, path in enumerate(lessons.lesson_files()[:9], start=1)}
-        for title, paths in lessons.lesson_sections():
+        for title, paths in [*lessons.lesson_sections(), lessons.recurrent_section()]:
             section = lesson_menu.addMenu(title)
             for path in paths:
                 section.addAction(self._lesson_action(path, keys.get(path)))
@@ -363,7 +364,7 @@ class MainWindow(QMainWindow):
     def _lesson_action(self, path: Path, key: int | None) -> QAction:
         """A Lessons menu entry; the first nine lessons also open with the keys 1 to 9."""
         try:
-            title = sim.load(path).name
+            title = load_any(path).name
         except sim.ExperimentError as error:
             title = f"{path.name} (broken: {error})"
         action = QAction(title, self)

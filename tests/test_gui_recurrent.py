@@ -149,3 +149,21 @@ def test_the_app_takes_a_screenshot_of_a_recurrent_lesson(tmp_path):
     assert main([str(RECURRENT / "lstm-remembers.json"), "--steps", "2", "--phases", "3",
                  "--screenshot", str(shot), "--size", "1280x720"]) == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_recurrent_lessons_open_from_the_lessons_menu(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    title, paths = lessons.recurrent_section()
+    menu = next(action.menu() for action in window.menuBar().actions()
+                if action.text() == "&Lessons")
+    section = next(action.menu() for action in menu.actions() if action.text() == title)
+    entries = section.actions()
+    assert [action.text() for action in entries] == [rx.load(path).name for path in paths]
+    assert len(entries) == 5
+    entries[1].trigger()
+    qtbot.waitUntil(lambda: len(window.recurrent_windows) == 1, timeout=WAIT_MS)
+    opened = window.recurrent_windows[0]
+    qtbot.waitUntil(lambda: opened.frame is not None, timeout=WAIT_MS)
+    assert opened.frame.name == entries[1].text() and opened.frame.cell == "lstm"
+    opened.close()
+    qtbot.waitUntil(lambda: not window.recurrent_windows, timeout=WAIT_MS)

@@ -25,3 +25,5 @@ app "$lessons/dying-relu.json" --steps 300 --show Health --quit-after 15 --size 
     --screenshot "$out/health.png"
 app "$lessons/overfitting-test-set.json" --play --quit-after 20 --size 1600x1000 \
     --screenshot "$out/test-set.png"
+app "$lessons/recurrent/lstm-remembers.json" --steps 100 --phases 55 --size 1600x1000 \
+    --screenshot "$out/recurrent-lstm.png"
