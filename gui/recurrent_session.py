@@ -20,6 +20,7 @@ from typing import Any
 
 from sim.explain import Caption
 from sim.files import path_text
+from sim.lesson_view import play_speed
 from sim.recurrent_experiment import RecurrentExperiment, load
 from sim.recurrent_explain import step_captions
 from sim.recurrent_trainer import RecurrentTrainer
@@ -33,6 +34,7 @@ class RecurrentFrame:
 
     name: str  # the experiment's
     cell: str
+    speed: float | None  # steps a second while playing (None: as fast as it goes)
     step: int
     picture: UnrolledPicture | None
     captions: tuple[Caption, ...]
@@ -43,7 +45,8 @@ class RecurrentFrame:
 
 def frame(trainer: RecurrentTrainer) -> RecurrentFrame:
     snapshot = trainer.snapshot()
-    return RecurrentFrame(trainer.experiment.name, trainer.network.cell, trainer.step_count,
+    return RecurrentFrame(trainer.experiment.name, trainer.network.cell,
+                          play_speed(trainer.experiment.view), trainer.step_count,
                           unrolled_picture(snapshot),
                           tuple(step_captions(snapshot)), status_line(trainer),
                           trainer.stop_event is not None,

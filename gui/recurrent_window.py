@@ -29,9 +29,17 @@ from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
 from .worker import start_process
 
 POLL_MS = 15  # how often the window looks for the training process's answer
-PLAY_MS = 50  # while playing, a request at most this often: 20 steps a second
+FASTEST = (20, 10)  # without a lesson's speed: 10 steps a request, every 20 ms at most
 NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
                   "networks; they do not apply to a recurrent one.")
+
+
+def play_rate(speed: float | None) -> tuple[int, int]:
+    """(milliseconds between requests, steps a request) that play ``speed`` steps a second."""
+    if speed is None:
+        return FASTEST
+    interval = max(FASTEST[0], round(1000.0 / speed))
+    return interval, max(1, round(speed * interval / 1000.0))
 
 
 class RecurrentRunner(QObject):
@@ -118,6 +126,7 @@ class RecurrentWindow(QMainWindow):
         self.walk_index: int | None = None  # the click-through's point; None: the whole step
         self.playing = False
         self._walk_next_frame = False
+        self._steps_per_request = 1  # while playing
         self.canvas = UnrolledCanvas()
         self.plot = TimeGradientPlot()
         self.captions = QTextBrowser()
@@ -165,7 +174,9 @@ class RecurrentWindow(QMainWindow):
         self.actions_by_name["play"].setText("Pause" if self.playing else "Play")
         if self.playing:
             self.walk_index = None
-            self._play_timer.start(PLAY_MS)
+            interval, self._steps_per_request = play_rate(
+                None if self.frame is None else self.frame.speed)
+            self._play_timer.start(interval)
         else:
             self._play_timer.stop()
             self.runner.cancel_pending()
@@ -200,7 +211,7 @@ class RecurrentWindow(QMainWindow):
             self.toggle_play()
             return
         if not self.runner.waiting:
-            self.runner.request("steps", 1)
+            self.runner.request("steps", self._steps_per_request)
 
     # ------------------------------------------------------------------ showing
 

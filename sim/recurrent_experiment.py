@@ -28,6 +28,7 @@ from .experiment import (
     read_document,
     write_document,
 )
+from .lesson_view import LessonView
 from .optimizers import OptimizerSpec
 from .recurrent import RecurrentSpec
 from .schedules import ScheduleSpec
@@ -36,7 +37,7 @@ from .sequences import SequenceDataSpec
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
             "optimizer", "schedule", "batch_size", "shuffle", "clipping", "regularization",
-            "stopping", "validation_interval", "state")
+            "stopping", "validation_interval", "view", "state")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class RecurrentExperiment:
     regularization: RegularizationSpec = RegularizationSpec()
     stopping: StoppingSpec = StoppingSpec()
     validation_interval: int | None = None
+    view: LessonView = LessonView()  # only its speed: how fast Play goes in the app
     state: dict[str, Any] | None = field(default=None, compare=False)
 
     def replace(self, **changes: Any) -> RecurrentExperiment:
@@ -110,10 +112,18 @@ def parse_recurrent(document: dict[str, Any]) -> RecurrentExperiment:
         stopping=StoppingSpec.from_json(top.raw("stopping", {}), top.at("stopping")),
         validation_interval=top.optional_integer("validation_interval", minimum=1,
                                                  maximum=10**9),
+        view=_read_view(top.raw("view", {})),
         state=state or None,
     )
     _check(experiment)
     return experiment
+
+
+def _read_view(value: Any) -> LessonView:
+    """A recurrent lesson's ``view``: only its ``speed`` (steps per second while playing) means
+    something for the unrolled picture."""
+    Section(value, "view", ("speed",))
+    return LessonView.from_json(value, "view")
 
 
 def _check(experiment: RecurrentExperiment) -> None:
@@ -163,6 +173,7 @@ def to_dict(experiment: RecurrentExperiment) -> dict[str, Any]:
         "regularization": experiment.regularization.to_json(),
         "stopping": experiment.stopping.to_json(),
         "validation_interval": experiment.validation_interval,
+        "view": experiment.view.to_json(),
     }
     if experiment.state:
         document["state"] = experiment.state

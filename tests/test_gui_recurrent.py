@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gui.app import main
-from gui.recurrent_window import RecurrentWindow
+from gui.recurrent_window import FASTEST, RecurrentWindow, play_rate
 from sim import lessons
 from sim import recurrent_experiment as rx
 from sim.unrolled import walk
@@ -167,3 +167,10 @@ def test_the_recurrent_lessons_open_from_the_lessons_menu(make_window, qtbot):
     assert opened.frame.name == entries[1].text() and opened.frame.cell == "lstm"
     opened.close()
     qtbot.waitUntil(lambda: not window.recurrent_windows, timeout=WAIT_MS)
+
+
+def test_play_goes_at_the_lessons_speed():
+    assert rx.load(RECURRENT / "elman-forgets.json").view.speed == 25
+    assert play_rate(25) == (40, 1)  # a step every 40 ms
+    assert play_rate(200) == (20, 4)
+    assert play_rate(None) == FASTEST

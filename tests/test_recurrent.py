@@ -239,12 +239,13 @@ BROKEN = [
     ("data.kind", "spiral", "data.kind"),
     ("data.steps", 3, "data.steps"),  # inline data takes no steps
     ("regularization", {"dropout": 0.5}, "regularization.dropout"),
-    ("view", {}, "view"),
+    ("view", {"colour": "gradient"}, "view.colour"),  # only the speed applies
+    ("view", {"speed": -1}, "view.speed"),
     ("loss", "cross_entropy", "loss"),
 ]
 
 
-@pytest.mark.parametrize("path, value, field", BROKEN, ids=[b[0] for b in BROKEN])
+@pytest.mark.parametrize("path, value, field", BROKEN, ids=[b[2] for b in BROKEN])
 def test_broken_recurrent_files_are_refused_naming_the_field(path, value, field):
     with pytest.raises(ExperimentError) as error:
         rx.parse_recurrent(_with(document(), path, value))
