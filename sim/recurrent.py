@@ -133,10 +133,10 @@ class RecurrentSpec:
     def from_json(cls, value: Any, path: str) -> RecurrentSpec:
         s = Section(value, path, NETWORK_KEYS)
         cell = s.choice("cell", tuple(CELLS), "elman")
-        if s.has("activation") and cell != "elman":
-            raise ExperimentError(s.at("activation"), 'applies to the "elman" cell only (the '
-                                  "LSTM's gates use sigmoid and tanh)")
         activation = Activation.from_json(s.raw("activation", "tanh"), s.at("activation"))
+        if cell != "elman" and activation.kind != "tanh":
+            raise ExperimentError(s.at("activation"), 'can be chosen for the "elman" cell only; '
+                                  "the LSTM's g and its cell output use tanh, its gates sigmoid")
         if activation.kind == "softmax":
             raise ExperimentError(s.at("activation"), "softmax is only allowed on the output "
                                                       "layer")
@@ -160,8 +160,7 @@ class RecurrentSpec:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "recurrent", "inputs": self.inputs, "cell": self.cell,
                                "hidden": self.hidden}
-        if self.cell == "elman":
-            out["activation"] = self.activation.to_json()
+        out["activation"] = self.activation.to_json()
         out["output"] = {"units": self.output_units,
                          "activation": self.output_activation.to_json()}
         out["init"] = self.init.to_json()

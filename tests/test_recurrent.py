@@ -253,10 +253,19 @@ def test_broken_recurrent_files_are_refused_naming_the_field(path, value, field)
     assert "\n" not in str(error.value)
 
 
-def test_lstm_refuses_an_activation_and_a_broken_state():
+def test_the_issues_example_network_reads_and_lstm_refuses_another_activation():
     doc = document("lstm")
-    with pytest.raises(ExperimentError, match=r"^network\.activation: applies to the "):
-        rx.parse_recurrent(_with(doc, "network.activation", "tanh"))
+    doc["network"] = {"kind": "recurrent", "inputs": 2, "cell": "lstm", "hidden": 8,
+                      "activation": "tanh", "output": {"units": 1, "activation": "sigmoid"},
+                      "init": {"kind": "xavier_uniform", "forget_bias": 1.0}}
+    network = rx.parse_recurrent(doc).network
+    assert network.cell == "lstm" and network.init.forget_bias == 1.0
+    with pytest.raises(ExperimentError, match=r"^network\.activation: can be chosen for the "):
+        rx.parse_recurrent(_with(doc, "network.activation", "relu"))
+
+
+def test_a_broken_state_is_refused_naming_the_field():
+    doc = document("lstm")
     state = trainer_for(doc).state()
     state["parameters"]["recurrent"] = [[0.0]]
     with pytest.raises(ExperimentError, match=r"^state\.parameters\.recurrent: must have 12 "):
