@@ -233,8 +233,6 @@ class RecurrentWindow(QMainWindow):
         if self._walk_next_frame:
             self._walk_next_frame = False
             self.walk_index = 0 if frame.picture is not None else None
-        if frame.picture is not None:
-            self.plot.set_norms(frame.picture.time_grad_norms, frame.picture.cell_grad_norms)
         self._show_walk()
 
     def _show_walk(self) -> None:
@@ -244,6 +242,9 @@ class RecurrentWindow(QMainWindow):
         points = self._points()
         point = None if self.walk_index is None or not points else points[self.walk_index]
         self.canvas.set_picture(frame.picture, point)
+        if frame.picture is not None:
+            self.plot.set_norms(frame.picture.time_grad_norms, frame.picture.cell_grad_norms,
+                                point)
         self._show_captions()
 
     def _show_captions(self) -> None:

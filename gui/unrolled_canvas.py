@@ -335,11 +335,15 @@ class TimeGradientPlot(pg.PlotWidget):
         self.cell_curve = self.plot([], [], pen=pg.mkPen(style.GREEN, width=2,
                                                          style=Qt.PenStyle.DashLine))
 
-    def set_norms(self, hidden: np.ndarray, cell: np.ndarray) -> None:
-        """The norms for t = 1..T; zeros (nothing to put on a log scale) are left out."""
+    def set_norms(self, hidden: np.ndarray, cell: np.ndarray,
+                  point: WalkPoint | None = None) -> None:
+        """The norms for t = 1..T, those a click-through at ``point`` has reached (None: all);
+        zeros (nothing to put on a log scale) are left out."""
         if len(cell) and self.legend.getLabel(self.cell_curve) is None:
             self.legend.addItem(self.cell_curve, "‖∂E/∂cₜ‖ (cell state)")
         for curve, norms in ((self.hidden_curve, hidden), (self.cell_curve, cell)):
             steps = np.arange(1, len(norms) + 1)
-            shown = np.isfinite(norms) & (norms > 0.0)
+            reached = np.array([point is None or point.backward_reached(int(t)) for t in steps],
+                               dtype=bool)
+            shown = reached & np.isfinite(norms) & (norms > 0.0)
             curve.setData(steps[shown], norms[shown])

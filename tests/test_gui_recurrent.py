@@ -75,6 +75,10 @@ def test_the_click_through_goes_forward_along_time_then_backward(recurrent_windo
         assert window.canvas.point == points[index]
         seen.append(window.caption_text)
         window.canvas.grab()
+        xs, _ = window.plot.hidden_curve.getOriginalDataset()
+        # the plot shows the gradient through time as far as the backward pass has come
+        assert ([] if xs is None else list(xs)) == [
+            t for t in range(1, 5) if points[index].backward_reached(t)]
     titles = [text.splitlines()[0] for text in seen]
     assert titles[0].startswith("Forward, time step 1 of 4")
     assert titles[4].startswith("Loss")
