@@ -24,7 +24,7 @@ from .gradcheck import DEFAULT_STEP, GradcheckResult, noise_floor, relative_erro
 from .metrics import accuracy, accuracy_rule
 from .network import EXPECTED_IN_A_PASS
 from .optimizers import make_optimizer
-from .recurrent import RecurrentNetwork, RecurrentPass, parameter_label
+from .recurrent import GATES, RecurrentNetwork, RecurrentPass, parameter_label
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_state import read_recurrent_state, recurrent_state
 from .schema import ExperimentError
@@ -48,6 +48,8 @@ class StepRecord:
     time_grad_norms: tuple[float, ...]  # ‖dE/dhₜ‖, t = 1..T, before clipping
     cell_grad_norms: tuple[float, ...]  # LSTM: ‖dE/dcₜ‖; empty for the Elman cell
     accuracy: float  # of the batch, before the update (NaN for regression)
+    gate_means: dict[str, tuple[float, ...]]  # LSTM: each gate's mean over the batch and
+    # the units at t = 1..T, by name (i, f, g, o); empty for the Elman cell
     val_loss: float = math.nan  # NaN: no validation after this step
     val_accuracy: float = math.nan
 
@@ -61,6 +63,9 @@ class StepRecord:
             "val_accuracy": _finite_or_none(self.val_accuracy)}
         if self.cell_grad_norms:
             record["cell_grad_norms"] = list(self.cell_grad_norms)
+        if self.gate_means:
+            record["gate_means"] = {name: list(values) for name, values in
+                                    self.gate_means.items()}
         return record
 
 
@@ -207,7 +212,8 @@ class RecurrentTrainer:
         self.records.append(StepRecord(
             step, self.sampler.epoch_count + 1, loss, p.penalty, math.sqrt(total),
             result.clipped, lr, tuple(p.time_grad_norms.tolist()),
-            tuple(p.cell_grad_norms.tolist()), accuracy(self.accuracy_rule, p.y, t)))
+            tuple(p.cell_grad_norms.tolist()), accuracy(self.accuracy_rule, p.y, t),
+            _gate_means(p)))
         epoch_ended = self.sampler.advance()
         self.step_count = step
         interval = spec.validation_interval
@@ -272,6 +278,14 @@ class RecurrentTrainer:
         self.sampler.restore(saved.sampler)
         self.stopping.restore(saved.best)
         self.stop_event = saved.stop
+
+
+def _gate_means(p: RecurrentPass) -> dict[str, tuple[float, ...]]:
+    """Each LSTM gate's mean over the batch and the units, at every time step."""
+    steps = [gates for gates in p.gates[1:] if gates is not None]
+    if not steps:
+        return {}
+    return {name: tuple(float(np.mean(gates[name])) for gates in steps) for name in GATES}
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -301,6 +301,8 @@ def test_command_line_on_a_recurrent_file(tmp_path):
     assert [r["step"] for r in records] == [1, 2, 3]
     assert all(len(r["time_grad_norms"]) == 6 and len(r["cell_grad_norms"]) == 6
                for r in records)
+    assert all(set(r["gate_means"]) == {"i", "f", "g", "o"} and
+               all(len(means) == 6 for means in r["gate_means"].values()) for r in records)
     assert json.loads((tmp_path / "s.json").read_text())["state"]["step"] == 3
     walk = cli("explain", "r.json", cwd=tmp_path)
     assert walk.returncode == 0, walk.stderr
@@ -333,6 +335,7 @@ def test_explain_numbers_are_the_pass_numbers():
     forget = snapshot.gate_values("f")
     assert forget.shape == (6, 5, 3)
     np.testing.assert_array_equal(forget[2], p.gates[3]["f"])
+    assert snapshot.record.gate_means["f"][2] == pytest.approx(float(np.mean(forget[2])))
     # the cell path: dE/dc_{t-1} holds dE/dc_t · f_t
     dc3, dc2 = p.dc[3], p.dc[2]
     tanh_c = np.tanh(p.c[2])
