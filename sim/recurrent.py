@@ -28,7 +28,7 @@ layer the recurrent layer (W_ih, W_hh, b) is layer 1 and the output layer is lay
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -100,9 +100,13 @@ class RecurrentWeights:
         return cls(**read)
 
     def to_json(self) -> dict[str, Any]:
-        return {key: [list(row) for row in value] if isinstance(value[0], tuple)
-                else list(value) for key, value in
-                ((key, getattr(self, key)) for key in WEIGHT_KEYS)}
+        """Matrices as lists of rows, vectors as lists."""
+        out: dict[str, Any] = {}
+        for key in WEIGHT_KEYS:
+            value = getattr(self, key)
+            out[key] = [list(row) for row in value] if isinstance(value[0], tuple) \
+                else list(value)
+        return out
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class RecurrentSpec:
         if s.has("weights"):
             weights = RecurrentWeights.from_json(s.raw("weights"), s.at("weights"),
                                                  spec.shapes())
-            spec = RecurrentSpec(**{**spec.__dict__, "weights": weights})
+            spec = replace(spec, weights=weights)
         return spec
 
     def to_json(self) -> dict[str, Any]:
