@@ -104,9 +104,15 @@ class RunController(QObject):
         return self.trail.shown
 
     @property
+    def seen(self) -> int:
+        """The sequence number of A's snapshot taken last (see `TrainingWorker.published`)."""
+        return self._seen
+
+    @property
     def up_to_date(self) -> bool:
-        """Whether A's newest published snapshot has been taken."""
-        return self.worker.latest(self._seen) is None
+        """Whether A's newest published snapshot has been taken. Asking takes nothing: a
+        snapshot taken tells the training process to publish the next."""
+        return self.worker.published == self._seen
 
     @property
     def idle(self) -> bool:

@@ -303,6 +303,13 @@ class TrainingWorker(QThread):
                 self._commands.send(session.TAKEN)
         return newest
 
+    @property
+    def published(self) -> int:
+        """The sequence number of the newest snapshot published (0 before the first); looking
+        takes nothing (compare `latest`)."""
+        with self._mail_lock:
+            return 0 if self._snapshot is None else self._snapshot.sequence
+
     def views(self, seen: int) -> tuple[int, Views] | None:
         """The newest views (data, landscape, neuron maps) if newer than sequence number
         ``seen``."""
