@@ -5,7 +5,8 @@ plane (TensorFlow Playground's thumbnails); for one input, each unit's curve of 
 the input's range. The range is the data view's (`sim.boundary.view_ranges`: the data's raw
 range with a margin, for one input reaching 0 as the data view's curve does), every grid
 point passes through the dataset's standardisation as the training samples did, and all of
-them go through one batched forward pass in evaluation mode (no dropout) on the current weights. The network is only read.
+them go through one batched forward pass in evaluation mode (no dropout) on the current
+weights. The network is only read.
 
 The value of a unit is the one the canvas shows on its node: a⁽ˡ⁾ⱼ, which is f(z⁽ˡ⁾ⱼ), plus the
 unit below for a residual layer. Colours use the decision boundary's map and range: sigmoid and
