@@ -219,10 +219,10 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                      "—" if row is None else f"{row['ratio']:.2f}x",
                      None if row is None else row["ratio"] >= least))
     canvas = results["canvas"]["rows"]
-    mapped = [row for row in canvas if row["network"] == "2-16-16-1 + neuron maps"]
-    rows.append(_worst("canvas 2-16-16-1 with neuron maps on every node: paint under 8 ms in "
-                       "every colour mode (#11)", mapped, "canvas_ms", "{:.2f} ms",
-                       lambda value: value < 8.0))
+    mapped = [row for row in canvas if row["network"].startswith("2-16-16-1 + ")]
+    rows.append(_worst("canvas 2-16-16-1 with neuron maps on every node (the same, or new "
+                       "each frame): paint under 8 ms in every colour mode (#11)", mapped,
+                       "canvas_ms", "{:.2f} ms", lambda value: value < 8.0))
     pictures = (results.get("pictures") or {"rows": []})["rows"]
     maps = [row for row in pictures if row["network"] == "2-16-16-1 tanh, bce"
             and row["grid"].startswith("neuron maps 48x48")]
