@@ -50,7 +50,7 @@ MAX_CLASS_VALUES = 10  # targets taking at most this many values are spread side
 OUTPUTS_AGAINST_TARGETS, SLICE = 0, 1
 # A panel wider than this many times its height holds its choices and key beside the plot
 # (a lecture slide's side column at 1280x720 left a plot 60 pixels high under them); the plot
-# then takes its height in width, and at least this many per cent of the panel's width.
+# then takes about its height in width, at most this many per cent of the panel's width.
 WIDE_PANEL = 1.3
 WIDE_PLOT_SHARE = 60
 UNLIMITED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no largest size
@@ -169,14 +169,13 @@ class DataPanel(QWidget):
             grid.removeWidget(widget)
         self.options.setDirection(QBoxLayout.Direction.TopToBottom if wide else
                                   QBoxLayout.Direction.LeftToRight)
-        if not wide:
-            for box in (self.choices_box, self.key_box):
-                box.setMaximumWidth(UNLIMITED)
-        if wide:
+        if wide:  # resizeEvent sets the side column's width
             grid.addWidget(self.plot, 0, 0, 2, 1)
             grid.addWidget(self.choices_box, 0, 1)
             grid.addWidget(self.key_box, 1, 1)
         else:
+            for box in (self.choices_box, self.key_box):
+                box.setMaximumWidth(UNLIMITED)
             grid.addWidget(self.choices_box, 0, 0)
             grid.addWidget(self.plot, 1, 0)
             grid.addWidget(self.key_box, 2, 0)

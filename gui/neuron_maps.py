@@ -5,9 +5,9 @@ the window takes them, at most every `gui.session.NEURON_MAP_SECONDS` while trai
 this module only draws them. For two inputs each hidden and output node is drawn as its
 activation over the input plane, a small heat map on the decision boundary's colour map and
 range, the training points optionally over it; for one input as its curve over the input's
-range. Maps are drawn when the nodes have room for a
-readable picture (level of detail); a big network keeps its discs. Hovering a node, or
-clicking it, shows its map large in the Neuron map panel, with the training points.
+range. Maps are drawn when the nodes have room for a readable picture (level of detail); a
+big network keeps its discs. Hovering a node, or clicking it, shows its map large in the
+Neuron map panel, with the training points.
 """
 
 from __future__ import annotations
