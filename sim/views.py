@@ -161,11 +161,12 @@ def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS,
 
 
 def curve_view(trainer: Trainer, points: int = CURVE_POINTS) -> CurveView:
-    """A one-input network's outputs over the data's range (see ``boundary.line_extent``)."""
+    """A one-input network's outputs over the data's range (``boundary.view_ranges``, as the
+    units' neuron-map curves)."""
     network, dataset = trainer.network, trainer.dataset
     if network.inputs != 1:
         raise ValueError(f"a curve needs one input; this network has {network.inputs}")
-    low, high = boundary.line_extent(dataset)
+    ((low, high),) = boundary.view_ranges(dataset)
     xs = np.linspace(low, high, points)
     outputs = boundary.outputs_at(network, dataset.to_network(xs[:, None]))
     return CurveView(xs=xs, outputs=outputs, splits=split_points(trainer),
