@@ -1,0 +1,124 @@
+"""Claim tests of the lessons of issue 14: RMSprop, Nesterov, a schedule, L1, outliers,
+sigmoid against tanh, more data against a bigger model, momentum past a local minimum and
+the batch size per epoch and per second. Each accounts for every number its text states."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+import sim
+from sim.schedules import ScheduleSpec
+from tests.lesson_text import LessonText
+from tests.test_lessons import (
+    changed,
+    lesson,
+    says_ravine_target,
+    steps_to_target,
+    weights_after_each_step,
+)
+
+# ---------------------------------------------------------------- the ravine: Nesterov, RMSprop
+
+
+def test_nesterov_in_the_ravine():
+    text = LessonText("optimizer-nesterov.json")
+    optimizer = text.experiment.optimizer
+    assert optimizer.nesterov
+    text.names("1986", "the momentum lesson's title")
+    text.says("0.01", optimizer.learning_rate, times=3)
+    text.says("0.9", optimizer.momentum, times=3)
+    says_ravine_target(text)
+    trainer = lesson("optimizer-nesterov.json")
+    w1 = weights_after_each_step(trainer)[:, 0]
+    text.says("55", len(w1))
+    momentum = lesson("optimizer-momentum.json")
+    momentum_w1 = weights_after_each_step(momentum)[:, 0]
+    text.says("84", len(momentum_w1))
+    text.says("2", 2.0)
+    text.says("2.28", w1.max())
+    text.says("2.36", momentum_w1.max())
+    text.done()
+
+
+def first_below(losses: np.ndarray, level: float) -> int:
+    """The first step (from 1) whose loss is below ``level``."""
+    below = losses < level
+    assert below.any()
+    return int(np.argmax(below)) + 1
+
+
+def test_rmsprop_in_the_ravine_hops_at_the_bottom():
+    text = LessonText("optimizer-rmsprop.json")
+    optimizer = text.experiment.optimizer
+    assert optimizer.kind == "rmsprop"
+    text.says("0.01", optimizer.learning_rate, times=2)  # the rate; "0.0316, not 0.01"
+    text.says("−0.01", -optimizer.learning_rate)
+    text.says("0.9", optimizer.rho)
+    text.says("0.1", 1 - optimizer.rho)
+    trainer = lesson("optimizer-rmsprop.json")
+    w = weights_after_each_step(trainer)
+    text.says("0.0316", np.abs(w[0]))  # both weights' first steps, from 0
+    text.says("0", 0.0)  # v starts at 0
+    assert not np.any(lesson("optimizer-rmsprop.json").optimizer.state()["square_avg"])
+    losses = trainer.history.column("loss")
+    text.says("10⁻²", 1e-2)
+    text.says("205", first_below(losses, 1e-2))
+    hopping_from = text.bound("300")
+    text.says("0.0017", losses[int(hopping_from) - 1:])
+    steps = np.abs(np.diff(w[int(hopping_from) - 1:, 0]))
+    text.says("0.01", steps)
+    text.says("1.995", w[int(hopping_from) - 1:, 0].min())
+    text.says("2.005", w[int(hopping_from) - 1:, 0].max())
+    experiment = text.experiment
+    slower = changed("optimizer-rmsprop.json",
+                     optimizer=dataclasses.replace(optimizer, learning_rate=text.bound("0.001")),
+                     stopping=dataclasses.replace(experiment.stopping, max_steps=3000,
+                                                  loss_below=text.bound("10⁻⁴")))
+    text.says("2027", steps_to_target(slower))
+    text.done()
+
+
+# ---------------------------------------------------------------- a step schedule
+
+
+def weight_path(trainer: sim.Trainer) -> np.ndarray:
+    """The one weight of a one-weight network: its start, then its value after each step."""
+    path = [float(trainer.network.layers[0].W[0, 0])]
+    trainer.run(on_step=lambda t: path.append(float(t.network.layers[0].W[0, 0])))
+    return np.array(path)
+
+
+def test_step_schedule_shrinks_the_steps_and_settles():
+    text = LessonText("schedule-step.json")
+    experiment = text.experiment
+    text.names("000", "seed 000")
+    for written in ("10", "5", "2", "1", "6"):  # its feet and inches
+        text.cites(written, "seed 000's shrinking steps")
+    samples = len(lesson("schedule-step.json").dataset.x_train)
+    text.says("20", samples)
+    assert experiment.batch_size == 1
+    text.says("0.5", experiment.optimizer.learning_rate)
+    schedule = experiment.schedule
+    assert (schedule.kind, schedule.unit) == ("step", "epochs")
+    assert schedule.gamma == 0.5  # "halves"
+    text.says("5", schedule.step_size, times=2)
+    trainer = lesson("schedule-step.json")
+    w = weight_path(trainer)
+    rates = trainer.history.column("learning_rate")
+    stage = schedule.step_size * samples  # steps per stair
+    assert np.allclose(rates[::stage], 0.5 * 0.5 ** np.arange(len(rates[::stage])))
+    steps = np.abs(np.diff(w))
+    for k, written in enumerate(("0.28", "0.12", "0.056", "0.027", "0.013")):
+        text.says(written, steps[k * stage:(k + 1) * stage].mean())
+    assert len(steps) == 5 * stage  # the last stair is the last 5 epochs
+    x, t = trainer.dataset.x_train[:, 0], trainer.dataset.t_train[:, 0]
+    text.says("2.09", w[-1])
+    text.says("2.11", x @ t / (x @ x))  # the least-squares slope: the bottom of E(w)
+    constant = changed("schedule-step.json", schedule=ScheduleSpec())
+    last_epoch = weight_path(constant)[-samples:]
+    text.says("1.28", last_epoch.min())
+    text.says("2.51", last_epoch.max())
+    text.says("25", experiment.stopping.max_epochs)
+    text.done()
