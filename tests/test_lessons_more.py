@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 
 import sim
+from sim import palette
 from sim.schedules import ScheduleSpec
 from tests.lesson_text import LessonText
 from tests.test_lessons import (
@@ -110,7 +111,7 @@ def test_step_schedule_shrinks_the_steps_and_settles():
     stage = schedule.step_size * samples  # steps per stair
     assert np.allclose(rates[::stage], 0.5 * 0.5 ** np.arange(len(rates[::stage])))
     steps = np.abs(np.diff(w))
-    for k, written in enumerate(("0.28", "0.12", "0.056", "0.027", "0.013")):
+    for k, written in enumerate(("0.28", "0.12", "0.056", "0.015", "0.013")):
         text.says(written, steps[k * stage:(k + 1) * stage].mean())
     assert len(steps) == 5 * stage  # the last stair is the last 5 epochs
     x, t = trainer.dataset.x_train[:, 0], trainer.dataset.t_train[:, 0]
@@ -121,4 +122,50 @@ def test_step_schedule_shrinks_the_steps_and_settles():
     text.says("1.28", last_epoch.min())
     text.says("2.51", last_epoch.max())
     text.says("25", experiment.stopping.max_epochs)
+    text.done()
+
+
+# ---------------------------------------------------------------- L1 against L2
+
+
+def drawn_grey(trainer: sim.Trainer, weights: np.ndarray) -> np.ndarray:
+    """Whether each weight falls in the weight map's middle bin, the grey of zero, on the
+    lesson's fixed colour range."""
+    top = trainer.experiment.view.colour_range("weight")
+    assert top is not None
+    return palette.bins(weights, palette.fixed_scale("weight", top)) == palette.BINS // 2
+
+
+def test_l1_sends_the_unneeded_weights_to_zero_and_l2_only_shrinks_them():
+    name = "regularisation-l1.json"
+    text = LessonText(name)
+    experiment = text.experiment
+    trainer = lesson(name)
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train[:, 0]
+    text.says("20", len(x))
+    text.says("2", np.linalg.lstsq(x[:, :2], t, rcond=None)[0][0])  # "about 2 x1 − x2"
+    l1 = experiment.regularization.l1
+    text.says("0.4", l1, times=2)
+    text.says("0", 0.0, times=2)  # "towards 0", "fall to 0"
+    w = weights_after_each_step(trainer)
+    settled = int(text.bound("300")) - 1
+    needed, unneeded = w[settled:, :2], w[settled:, 2:]
+    text.says("1.56", needed[:, 0])
+    text.says("−0.70", needed[:, 1])
+    assert drawn_grey(trainer, unneeded).all() and not drawn_grey(trainer, needed).any()
+    text.says("0", 0.0)  # "never lands exactly on 0": no step leaves one there
+    assert np.all(unneeded != 0.0)
+    text.says("0", 0.0, times=2)  # "crosses 0", "hop about 0"
+    assert (np.sign(unneeded[1:]) != np.sign(unneeded[:-1])).any(axis=0).all()
+    text.says("0.015", np.abs(unneeded).max())
+    text.names("0", "where a proximal step would stop a weight that would cross it")
+    text.says("0", 0.0)  # "set L1 to 0"
+    l2 = text.bound("0.1")
+    ridge = changed(name, regularization=dataclasses.replace(
+        experiment.regularization, l1=0.0, l2=l2))
+    ridge.run()
+    kept = ridge.network.layers[0].W[0, 2:]
+    for written, value in zip(("0.054", "−0.227", "0.175", "0.136"), kept, strict=True):
+        text.says(written, value)
+    assert not drawn_grey(ridge, kept).any()
     text.done()
