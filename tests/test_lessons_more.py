@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 import sim
-from sim import palette
+from sim import landscape, lessons, palette
 from sim.schedules import ScheduleSpec
 from tests.lesson_text import LessonText
 from tests.test_lessons import (
@@ -169,3 +169,67 @@ def test_l1_sends_the_unneeded_weights_to_zero_and_l2_only_shrinks_them():
         text.says(written, value)
     assert not drawn_grey(ridge, kept).any()
     text.done()
+
+
+# ---------------------------------------------------------------- momentum and two valleys
+
+
+def with_momentum(name: str, momentum: float) -> sim.Trainer:
+    optimizer = lessons.load_lesson(name).optimizer
+    return changed(name, optimizer=dataclasses.replace(optimizer, momentum=momentum))
+
+
+def test_momentum_carries_the_weight_over_a_ridge_into_the_deeper_valley():
+    name = "momentum-two-valleys.json"
+    text = LessonText(name)
+    trainer = lesson(name)
+    x, t = trainer.dataset.x_train[:, 0], trainer.dataset.t_train[:, 0]
+    text.says("1", x[0])
+    text.says("0.3", t[0])
+    text.says("0.2", x[1])
+    text.says("0.9", t[1])
+    # The loss along w, from the engine's own landscape, on a fine grid.
+    values = np.linspace(-1.0, 12.0, 26001)
+    losses = landscape.loss_at(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                               trainer.experiment.loss, 0.0, 0.0, (0,), values[:, None])
+    inner = np.arange(1, len(values) - 1)
+    lows = inner[(losses[inner] < losses[inner - 1]) & (losses[inner] < losses[inner + 1])]
+    highs = inner[(losses[inner] > losses[inner - 1]) & (losses[inner] > losses[inner + 1])]
+    assert len(lows) == 2 and len(highs) == 1
+    (shallow, deep), ridge = lows, highs[0]
+    text.says("0.56", values[shallow])
+    text.says("0.332", losses[shallow])
+    text.says("1.48", values[ridge])
+    text.says("0.368", losses[ridge])
+    text.says("7.36", values[deep])
+    text.says("0.245", losses[deep])
+    assert losses[deep] < losses[shallow]
+    w = weight_path(trainer)
+    text.says("0", w[0])  # "from w = 0"
+    stuck = with_momentum(name, 0.0)
+    plain = weight_path(stuck)
+    text.says("0", stuck.network.layers[0].dW[0, 0])  # "where the gradient is 0"
+    text.says("1", trainer.experiment.optimizer.learning_rate)
+    text.says("0.56", plain[-20:])  # "w stays at 0.56"
+    assert abs(plain[-1] - plain[-2]) < 1e-9  # it no longer moves
+    text.says("0", 0.0)  # "set momentum to 0"
+    text.says("0.9", trainer.experiment.optimizer.momentum, times=2)
+    over = w > values[ridge]
+    text.says("4", first_step_where(over))
+    assert over[np.argmax(over):].all()  # and never comes back over the ridge
+    text.says("8.10", w.max())
+    assert w[-1] < w.max() and w[-1] > values[deep]  # coming back towards the floor
+    half = weight_path(with_momentum(name, text.bound("0.5")))
+    text.says("0.85", half.max())
+    assert abs(half[-1] - values[shallow]) < 0.01  # back in the first valley
+    text.bound("0.5")  # the note: 0.5 is not enough
+    assert half[-1] < values[ridge]
+    text.names("000", "seed 000")
+    text.names("003", "seed 003")
+    text.done()
+
+
+def first_step_where(condition: np.ndarray) -> int:
+    """The step after which ``condition`` first holds; condition[0] is the start."""
+    assert condition.any()
+    return int(np.argmax(condition))
