@@ -10,14 +10,17 @@ import numpy as np
 
 import sim
 from sim import landscape, lessons, palette
+from sim.activations import ACTIVATIONS, Activation
 from sim.schedules import ScheduleSpec
 from tests.lesson_text import LessonText
 from tests.test_lessons import (
     changed,
     lesson,
+    says_architecture,
     says_ravine_target,
     steps_to_target,
     weights_after_each_step,
+    whole_set_loss,
 )
 
 # ---------------------------------------------------------------- the ravine: Nesterov, RMSprop
@@ -233,3 +236,73 @@ def first_step_where(condition: np.ndarray) -> int:
     """The step after which ``condition`` first holds; condition[0] is the start."""
     assert condition.any()
     return int(np.argmax(condition))
+
+
+# ---------------------------------------------------------------- sigmoid against tanh
+
+
+def with_hidden(name: str, kind: str, rate: float | None = None) -> sim.Trainer:
+    """The lesson with its hidden layer's activation (and perhaps its learning rate) changed."""
+    experiment = lessons.load_lesson(name)
+    network = experiment.network
+    hidden = dataclasses.replace(network.layers[0], activation=Activation(kind))
+    optimizer = experiment.optimizer if rate is None else \
+        dataclasses.replace(experiment.optimizer, learning_rate=rate)
+    return changed(name, network=dataclasses.replace(network, layers=(hidden,
+                                                                      *network.layers[1:])),
+                   optimizer=optimizer)
+
+
+def same_direction_share(trainer: sim.Trainer) -> float:
+    """Over a run: the share of steps in which the output unit's incoming weights (not its
+    bias) all change the same way."""
+    same: list[bool] = []
+    trainer.run(on_step=lambda t: same.append(bool(
+        np.all(t.network.layers[-1].dW >= 0) or np.all(t.network.layers[-1].dW <= 0))))
+    return float(np.mean(same))
+
+
+def test_sigmoid_against_tanh_and_seed_004s_zero_centred_claim():
+    name = "sigmoid-vs-tanh.json"
+    text = LessonText(name)
+    experiment = text.experiment
+    assert experiment.network.layers[0].activation.kind == "sigmoid"
+    assert experiment.batch_size == 1
+    says_architecture(text)  # 2-4-1
+    sigmoid = lesson(name)
+    text.says("64", len(sigmoid.dataset.x_train))
+    text.says("0.3", experiment.optimizer.learning_rate)
+    text.says("100%", same_direction_share(sigmoid))
+    hidden = sigmoid.network.forward(sigmoid.dataset.x_train).a[1]
+    assert (hidden > 0).all()
+    text.says("0.41", hidden.mean())
+    units = experiment.network.layers[0].units
+    text.says("4", units, times=2)
+    text.says("1280", sigmoid.step_count)
+    text.says("20", sigmoid.epoch_count)
+    text.says("0.193", whole_set_loss(sigmoid))
+    tanh = with_hidden(name, "tanh")
+    text.says("1", 1.0)  # layer 1
+    text.says("0", 0.0)  # "on both sides of 0"
+    text.says("1.1%", same_direction_share(tanh))
+    tanh_hidden = tanh.network.forward(tanh.dataset.x_train).a[1]
+    assert (tanh_hidden > 0).any() and (tanh_hidden < 0).any()
+    text.says("0.013", whole_set_loss(tanh))
+    # The note: tanh is a sigmoid stretched and shifted, 4 times as steep at 0.
+    text.names("004", "seed 004", times=2)
+    z = np.linspace(-5.0, 5.0, 101)
+    sigma, hyperbolic = ACTIVATIONS["sigmoid"], ACTIVATIONS["tanh"]
+    np.testing.assert_allclose(hyperbolic.forward(z, 0.0), 2 * sigma.forward(2 * z, 0.0) - 1,
+                               atol=1e-12)
+    text.says("2", 2.0, times=2)
+    text.says("1", 1.0)
+    text.says("0", 0.0)
+    text.says("1", hyperbolic.max_derivative)
+    text.says("0.25", sigma.max_derivative)
+    text.says("4", hyperbolic.max_derivative / sigma.max_derivative, times=2)
+    faster = with_hidden(name, "sigmoid", rate=4 * experiment.optimizer.learning_rate)
+    text.says("1.2", faster.experiment.optimizer.learning_rate)
+    faster.run()
+    text.says("0.035", whole_set_loss(faster))
+    assert whole_set_loss(tanh) < whole_set_loss(faster) < whole_set_loss(sigmoid)
+    text.done()
