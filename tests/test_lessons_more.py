@@ -306,3 +306,55 @@ def test_sigmoid_against_tanh_and_seed_004s_zero_centred_claim():
     text.says("0.035", whole_set_loss(faster))
     assert whole_set_loss(tanh) < whole_set_loss(faster) < whole_set_loss(sigmoid)
     text.done()
+
+
+# ---------------------------------------------------------------- more data, bigger model
+
+
+def with_hidden_units(name: str, units: int) -> sim.Trainer:
+    network = lessons.load_lesson(name).network
+    *hidden, output = network.layers
+    layers = tuple(dataclasses.replace(layer, units=units) for layer in hidden) + (output,)
+    return changed(name, network=dataclasses.replace(network, layers=layers))
+
+
+def validation_minimum_and_end(trainer: sim.Trainer) -> tuple[int, float, float]:
+    """The step (from 1) of the lowest validation loss, that loss, and the last one."""
+    trainer.run()
+    val = trainer.history.column("val_loss")
+    best = int(np.nanargmin(val))
+    return best + 1, float(val[best]), float(val[-1])
+
+
+def test_more_data_cures_overfitting_and_a_bigger_model_does_not():
+    text = LessonText("more-data.json")
+    small = lesson("overfitting.json")
+    text.says("30", len(small.dataset.x_train), times=3)
+    more = lesson("more-data.json")
+    assert more.experiment.network == small.experiment.network
+    text.says("1000", more.experiment.data.samples)
+    text.says("300", len(more.dataset.x_train))
+    text.says("700", len(more.dataset.x_val))
+    assert len(more.dataset.x_train) == 10 * len(small.dataset.x_train)  # "ten times"
+    says_architecture(text)
+    _, _, more_end = validation_minimum_and_end(more)
+    text.says("0.145", more.history.column("loss")[-1])
+    text.says("2000", more.step_count)
+    text.says("0.50", more_end, times=2)
+    small_best, _, small_end = validation_minimum_and_end(small)
+    text.says("1.59", small_end)
+    text.says("151", small_best)
+    text.says("24", 24)
+    bigger_best, bigger_low, bigger_end = validation_minimum_and_end(
+        with_hidden_units("overfitting.json", 24))
+    text.says("93", bigger_best)
+    text.says("1.13", bigger_end)
+    text.says("2.8", bigger_end / bigger_low)
+    text.names("000", "seed 000", times=2)
+    text.says("4", 4)
+    _, simpler_low, simpler_end = validation_minimum_and_end(
+        with_hidden_units("overfitting.json", 4))
+    text.says("0.99", simpler_end)
+    text.says("2.8", simpler_end / simpler_low)
+    assert more_end < simpler_end < small_end
+    text.done()
