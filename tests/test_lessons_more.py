@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 import sim
-from sim import landscape, lessons, palette
+from sim import landscape, lessons, losses, palette
 from sim.activations import ACTIVATIONS, Activation
 from sim.schedules import ScheduleSpec
 from tests.lesson_text import LessonText
@@ -357,4 +357,65 @@ def test_more_data_cures_overfitting_and_a_bigger_model_does_not():
     text.says("0.99", simpler_end)
     text.says("2.8", simpler_end / simpler_low)
     assert more_end < simpler_end < small_end
+    text.done()
+
+
+# ---------------------------------------------------------------- outliers
+
+
+def fitted_line(trainer: sim.Trainer) -> tuple[float, float]:
+    """Slope and intercept of a one-unit linear network after its run."""
+    trainer.run()
+    layer = trainer.network.layers[0]
+    assert layer.b is not None
+    return float(layer.W[0, 0]), float(layer.b[0])
+
+
+def test_an_outlier_pulls_the_squared_error_fit_and_barely_the_huber_one():
+    name = "outliers.json"
+    text = LessonText(name)
+    experiment = text.experiment
+    trainer = lesson(name)
+    x, t = trainer.dataset.x_train[:, 0], trainer.dataset.t_train[:, 0]
+    good_x, good_t = x[:-1], t[:-1]
+    assert len(good_x) == 11  # "Eleven points"
+    slope = text.bound("2")  # t = 2x
+    assert np.abs(good_t - slope * good_x).max() < 0.25  # "blurred a little"
+    text.says("0.6", x[-1])
+    text.says("−4", t[-1])
+    text.says("1.2", slope * x[-1])
+    assert experiment.loss == "mse"
+    text.says("1.44", fitted_line(trainer)[0])
+    text.says("−0.40", fitted_line(lesson(name))[1])
+    inline = experiment.data
+    clean = changed(name, data=dataclasses.replace(inline, inputs=inline.inputs[:-1],
+                                                     targets=inline.targets[:-1]))
+    clean_slope, clean_intercept = fitted_line(clean)
+    text.says("2.05", clean_slope)
+    text.says("0.01", clean_intercept)
+    huber = changed(name, loss="huber")
+    huber_slope, huber_intercept = fitted_line(huber)
+    text.says("1.91", huber_slope)
+    text.says("−0.08", huber_intercept)
+    text.says("1", losses.HUBER_DELTA, times=2)  # squared up to 1; a force of at most 1
+    errors = huber.network.predict(huber.dataset.x_train)[:, 0] - t
+    assert abs(errors[-1]) > losses.HUBER_DELTA  # the bad point is on the straight part
+    # The note: the loss falls at every step with the bad point as without it, because the
+    # curvature (the change of the gradient between two points) does not depend on the targets.
+    text.names("000", "seed 000", times=2)
+    for run in (lesson(name), clean):
+        run.run()
+        assert np.all(np.diff(run.history.column("loss")) <= 1e-12)  # never rises
+    right_targets = trainer.dataset.t_train.copy()
+    right_targets[-1] = slope * x[-1]
+    network = lesson(name).network
+    changes = []
+    for targets in (trainer.dataset.t_train, right_targets):
+        gradients = []
+        for theta in (np.zeros(2), np.array([1.0, -0.5])):
+            network.theta[:] = theta
+            network.loss_and_gradient(trainer.dataset.x_train, targets, "mse")
+            gradients.append(network.grad.copy())
+        changes.append(gradients[1] - gradients[0])
+    np.testing.assert_allclose(changes[0], changes[1], atol=1e-12)
     text.done()
