@@ -419,3 +419,49 @@ def test_an_outlier_pulls_the_squared_error_fit_and_barely_the_huber_one():
         changes.append(gradients[1] - gradients[0])
     np.testing.assert_allclose(changes[0], changes[1], atol=1e-12)
     text.done()
+
+
+# ---------------------------------------------------------------- batch size per second
+
+
+def batch_run(size: str, **stopping: int | None) -> sim.Trainer:
+    """One of the three batch lessons, run to its end or to the stopping given."""
+    name = f"batch-{size}.json"
+    experiment = lessons.load_lesson(name)
+    trainer = changed(name, stopping=dataclasses.replace(experiment.stopping, **stopping)) \
+        if stopping else lesson(name)
+    trainer.run()
+    return trainer
+
+
+def test_batch_size_per_epoch_per_step_and_per_second():
+    name = "batch-per-second.json"
+    text = LessonText(name)
+    trainer = lesson(name)
+    text.names("002", "seed 002", times=3)
+    assert trainer.batch_size == len(trainer.dataset.x_train)
+    text.says("64", trainer.batch_size, times=2)
+    stochastic = batch_run("stochastic")
+    text.says("1920", trainer.experiment.stopping.max_epochs)
+    text.says("1920", stochastic.step_count)
+    text.says("30", stochastic.epoch_count, times=3)
+    text.says("1", stochastic.batch_size, times=4)  # in a title, "with 1", "to 1", "for 1"
+    per_epoch = {size: batch_run(size) for size in ("full", "mini", "stochastic")}
+    assert all(run.epoch_count == 30 for run in per_epoch.values())
+    text.says("8", per_epoch["mini"].batch_size, times=2)
+    for written, size in (("0.22", "full"), ("0.087", "mini")):
+        text.says(written, whole_set_loss(per_epoch[size]))
+    text.says("0.0033", whole_set_loss(per_epoch["stochastic"]), times=2)
+    trainer.run()
+    assert trainer.step_count == stochastic.step_count
+    text.says("0.0058", whole_set_loss(trainer))
+    mini_steps = batch_run("mini", max_epochs=None, max_steps=stochastic.step_count)
+    assert mini_steps.step_count == stochastic.step_count
+    text.says("0.0043", whole_set_loss(mini_steps))
+    # "by a little, per step": behind, but by less than a factor of 2, not 65 as per epoch
+    assert whole_set_loss(per_epoch["stochastic"]) < whole_set_loss(mini_steps) < \
+        whole_set_loss(trainer) < 2 * whole_set_loss(per_epoch["stochastic"])
+    # The note: the last plotted point of each 30-epoch run is its last batch's loss.
+    for written, size in (("0.219", "full"), ("0.131", "mini"), ("3.6 × 10⁻⁵", "stochastic")):
+        text.says(written, per_epoch[size].history.column("loss")[-1])
+    text.done()
