@@ -114,7 +114,7 @@ def test_step_schedule_shrinks_the_steps_and_settles():
     stage = schedule.step_size * samples  # steps per stair
     assert np.allclose(rates[::stage], 0.5 * 0.5 ** np.arange(len(rates[::stage])))
     steps = np.abs(np.diff(w))
-    for k, written in enumerate(("0.28", "0.12", "0.056", "0.015", "0.013")):
+    for k, written in enumerate(("0.28", "0.12", "0.056", "0.027", "0.013")):
         text.says(written, steps[k * stage:(k + 1) * stage].mean())
     assert len(steps) == 5 * stage  # the last stair is the last 5 epochs
     x, t = trainer.dataset.x_train[:, 0], trainer.dataset.t_train[:, 0]
