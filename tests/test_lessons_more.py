@@ -262,6 +262,12 @@ def same_direction_share(trainer: sim.Trainer) -> float:
     return float(np.mean(same))
 
 
+def training_accuracy(trainer: sim.Trainer) -> float:
+    """The share of training points on the right side of the boundary (output 0.5)."""
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train
+    return float(np.mean((trainer.network.predict(x) > 0.5) == (t > 0.5)))
+
+
 def test_sigmoid_against_tanh_and_seed_004s_zero_centred_claim():
     name = "sigmoid-vs-tanh.json"
     text = LessonText(name)
@@ -281,6 +287,7 @@ def test_sigmoid_against_tanh_and_seed_004s_zero_centred_claim():
     text.says("1280", sigmoid.step_count)
     text.says("20", sigmoid.epoch_count)
     text.says("0.193", whole_set_loss(sigmoid))
+    text.says("92%", training_accuracy(sigmoid))
     tanh = with_hidden(name, "tanh")
     text.says("1", 1.0)  # layer 1
     text.says("0", 0.0)  # "on both sides of 0"
@@ -288,6 +295,7 @@ def test_sigmoid_against_tanh_and_seed_004s_zero_centred_claim():
     tanh_hidden = tanh.network.forward(tanh.dataset.x_train).a[1]
     assert (tanh_hidden > 0).any() and (tanh_hidden < 0).any()
     text.says("0.013", whole_set_loss(tanh))
+    assert training_accuracy(tanh) == 1.0  # "every point on the right side"
     # The note: tanh is a sigmoid stretched and shifted, 4 times as steep at 0.
     text.names("004", "seed 004", times=2)
     z = np.linspace(-5.0, 5.0, 101)
@@ -337,7 +345,9 @@ def test_more_data_cures_overfitting_and_a_bigger_model_does_not():
     text.says("700", len(more.dataset.x_val))
     assert len(more.dataset.x_train) == 10 * len(small.dataset.x_train)  # "ten times"
     says_architecture(text)
-    _, _, more_end = validation_minimum_and_end(more)
+    more_best, more_low, more_end = validation_minimum_and_end(more)
+    text.says("199", more_best)
+    text.says("0.30", more_low)
     text.says("0.145", more.history.column("loss")[-1])
     text.says("2000", more.step_count)
     text.says("0.50", more_end, times=2)
