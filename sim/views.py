@@ -220,7 +220,11 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     widths = tuple(landscape.default_half_width(
         value, np.concatenate([path[:, k], printed]) if len(path) or len(printed) else None)
         for k, value in enumerate(current))
-    if len(indices) == 1:
+    window = view.landscape_window if trace.addresses == (view.landscape,) else None
+    if window is not None:  # the lesson's own part of the curve
+        u = np.linspace(*window, landscape.CURVE_POINTS)
+        losses, v = landscape.loss_at(network, x, t, loss, l1, l2, indices, u[:, None]), None
+    elif len(indices) == 1:
         u, losses = landscape.loss_curve(network, x, t, loss, l1, l2, indices[0], widths[0])
         v = None
     else:
