@@ -20,8 +20,9 @@ from sim.schema import ExperimentError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-OUTPUT_FOR_LOSS = {"sse": "tanh", "half_sse": "sigmoid", "mse": "linear", "half_mse": "linear",
-                   "bce": "sigmoid", "cross_entropy": "softmax"}
+# Every loss, each with an output layer it may have (a fused loss's own; the others vary).
+OUTPUT_FOR_LOSS = {kind: sim.losses.FUSED.get(kind, ("tanh", "sigmoid", "linear")[k % 3])
+                   for k, kind in enumerate(sim.losses.KINDS)}
 
 
 def document(cell: str = "elman", loss: str = "bce", **changes: object) -> dict:
