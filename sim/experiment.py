@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from . import data, losses
+from . import augment, data, losses
 from .activations import Activation
 from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
@@ -599,6 +599,7 @@ def _check_data_fits(experiment: Experiment, facts: DataFacts) -> None:
         names = getattr(spec, key)
         if names is not None and len(names) != count:
             raise ExperimentError(f"data.{key}", f"must name {count} columns, got {len(names)}")
+    augment.check_fits(spec.augment, n_in, "data.augment")
 
 
 # ---------------------------------------------------------------------------- saving
