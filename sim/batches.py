@@ -40,30 +40,32 @@ class SamplerState:
 class BatchSampler:
     """Cuts the training set into batches, epoch after epoch, in a seeded order."""
 
-    def __init__(self, dataset: Dataset, seed: int, augment: AugmentSpec) -> None:
+    def __init__(self, dataset: Dataset, seed: int) -> None:
         self.streams = {name: np.random.default_rng([seed, stream]) for name, stream in
                         zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM),
                             strict=True)}
         self.dataset = dataset
         self.x_train, self.t_train = dataset.x_train, dataset.t_train
         self.samples = dataset.x_train.shape[0]
-        self.augment = augment
+        self.augment = AugmentSpec()
         self.epoch_count = 0  # epochs completed
         self.position = 0  # index of the next batch's first sample in this epoch's order
         self.batch_size = self.samples
         self.steps_per_epoch = 1
-        self._settings: tuple[int | None, bool] | None = None  # (batch size, shuffle) as asked
+        # (batch size, shuffle, augmentation) as asked
+        self._settings: tuple[int | None, bool, AugmentSpec] | None = None
         self._shuffle = False
         self._order: np.ndarray | None = None  # this epoch's order; None: the data's order
         self._x_epoch = self.x_train  # this epoch's inputs, augmented if asked
         self._epoch_streams: dict[str, Mapping[str, Any]] = {}
 
-    def configure(self, batch_size: int | None, shuffle: bool) -> None:
-        """Batch size (None: the whole training set) and shuffling; changing either starts the
-        epoch in progress over with the new batching."""
-        if (batch_size, shuffle) != self._settings:
+    def configure(self, batch_size: int | None, shuffle: bool, augment: AugmentSpec) -> None:
+        """Batch size (None: the whole training set), shuffling and augmentation; changing any
+        starts the epoch in progress over with the new batches."""
+        if (batch_size, shuffle, augment) != self._settings:
             self.position = 0
-        self._settings = (batch_size, shuffle)
+        self._settings = (batch_size, shuffle, augment)
+        self.augment = augment
         self.batch_size = min(batch_size or self.samples, self.samples)
         self.steps_per_epoch = -(-self.samples // self.batch_size)
         # A full batch sums the same samples in any order; keeping the order keeps the sum's

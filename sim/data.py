@@ -12,7 +12,7 @@ import csv
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,11 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
     """Inputs, outputs and samples the data will have, found without generating it (a CSV
     file's table is read, through the cache of `read_table`)."""
     return DATA_KINDS[spec.kind].facts(spec, base_dir)
+
+
+def same_samples(first: DataSpec, second: DataSpec) -> bool:
+    """Whether the two specs give the same data, whatever each epoch's augmentation does."""
+    return replace(first, augment=AugmentSpec()) == replace(second, augment=AugmentSpec())
 
 
 def count_is_chosen(spec: DataSpec) -> bool:

@@ -73,7 +73,7 @@ class Trainer:
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
         self.distributions = DistributionRecorder(self.network)
-        self.sampler = BatchSampler(self.dataset, seed, experiment.data.augment)
+        self.sampler = BatchSampler(self.dataset, seed)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
         self.phases = iteration_phases(self.network.depth)
@@ -108,7 +108,8 @@ class Trainer:
     def _configure(self, experiment: Experiment) -> None:
         """Settings that may change while training runs (see ``apply_live``)."""
         self.experiment = experiment
-        self.sampler.configure(experiment.batch_size, experiment.shuffle)
+        self.sampler.configure(experiment.batch_size, experiment.shuffle,
+                               experiment.data.augment)
         self.stopping.spec = experiment.stopping
         self.validation_interval = experiment.validation_interval  # None: each epoch's end
         regularization = experiment.regularization
@@ -517,8 +518,9 @@ class Trainer:
     def apply_live(self, experiment: Experiment) -> None:
         """Adopt changed hyperparameters without losing the trained weights.
 
-        Optimizer settings, schedule, batch size, shuffling, clipping, regularisation,
-        stopping and the validation interval may change; anything else needs a new Trainer.
+        Optimizer settings, schedule, batch size, shuffling, augmentation, clipping,
+        regularisation, stopping and the validation interval may change; anything else needs
+        a new Trainer.
         """
         if not live_compatible(self.experiment, experiment):
             raise ValueError("data, network, loss or seed changed: build a new Trainer")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -128,3 +130,20 @@ def test_noise_alone_draws_as_jitter_always_did():
     stream.bit_generator.state = trainer.sampler.streams["jitter"].bit_generator.state
     x, _, _ = trainer.sampler.next_batch()
     assert np.array_equal(x, x_train + stream.normal(0.0, 0.05, x_train.shape))
+
+
+def test_augmentation_changes_live_and_a_run_saved_after_resumes_bit_for_bit():
+    start = experiment(data=CIRCLES, batch_size=7, **BCE)
+    augmented = start.replace(data=dataclasses.replace(
+        start.data, augment=AugmentSpec(noise=0.05, flip=("y",), rotate_degrees=10)))
+    assert sim.experiment.live_compatible(start, augmented)
+    trainer = sim.Trainer(start)
+    trainer.run(steps=3)  # inside the first epoch (30 samples, 7 a batch)
+    trainer.apply_live(augmented)
+    assert trainer.position == 0  # the epoch in progress starts over, augmented
+    trainer.run(steps=4)
+    resumed = sim.Trainer(sim.parse(sim.experiment.to_dict(trainer.to_experiment())))
+    assert resumed.experiment.data.augment == augmented.data.augment
+    trainer.run(steps=10)
+    resumed.run(steps=10)
+    assert np.array_equal(trainer.network.theta, resumed.network.theta)

@@ -168,9 +168,8 @@ def draws(sampler: BatchSampler, batches: int) -> list[tuple[np.ndarray, ...]]:
 
 def augmenting_sampler() -> BatchSampler:
     augmenting = experiment(**CONFIGS["mini-batch, standardised, flips, rotations and noise"])
-    sampler = BatchSampler(sim.Trainer(augmenting).dataset, seed=5,
-                           augment=augmenting.data.augment)
-    sampler.configure(batch_size=7, shuffle=True)
+    sampler = BatchSampler(sim.Trainer(augmenting).dataset, seed=5)
+    sampler.configure(batch_size=7, shuffle=True, augment=augmenting.data.augment)
     return sampler
 
 
