@@ -160,3 +160,22 @@ def test_a_lesson_opens_with_its_augmentation_in_the_panel(qtbot):
     fields = panel.fields
     assert [value_of(fields[name]) for name in ("flip_x", "flip_y", "rotate_degrees")] == \
         [True, True, 30.0]
+
+
+def test_augmentation_turned_off_in_the_window_applies_live_and_a_reset_keeps_it_off(
+        make_window, qtbot):
+    from gui.control_fields import show_value
+
+    window = make_window(lessons.load_lesson("overfitting-augmentation.json"))
+    asked: list[bool] = []
+    window.confirm_rebuild = lambda: asked.append(True) or False
+    fields = window.controls.fields
+    for name, value in (("flip_x", False), ("flip_y", False), ("rotate_degrees", 0.0)):
+        show_value(fields[name], value)
+    qtbot.waitUntil(lambda: window.snapshot.experiment.data.augment == AugmentSpec(),
+                    timeout=5000)
+    assert asked == []  # the same data and network: no rebuild
+    window.run.reset()
+    window.run.worker.run_steps(2)
+    qtbot.waitUntil(lambda: window.snapshot.step == 2, timeout=10000)
+    assert window.snapshot.experiment.data.augment == AugmentSpec()
