@@ -56,13 +56,13 @@ def int_spin(minimum: int, maximum: int, off: str = "") -> QSpinBox:
 
 
 class NumberBox(QDoubleSpinBox):
-    """A number of any size, shown and typed with up to 6 significant digits (1e-08, 0.003,
-    2500): a fixed count of decimals would show a small epsilon or threshold as 0."""
+    """A number of any size, shown and typed with up to ``digits`` significant digits (1e-08,
+    0.003, 2500): a fixed count of decimals would show a small epsilon or threshold as 0."""
 
-    DIGITS = 6
-
-    def __init__(self, minimum: float, maximum: float, step: float, off: str = "") -> None:
+    def __init__(self, minimum: float, maximum: float, step: float, off: str = "",
+                 digits: int = 6) -> None:
         super().__init__()
+        self.digits = digits
         self.setDecimals(323)  # Qt's most: setValue then keeps a double as it is
         self.setRange(minimum, maximum)
         self.setSingleStep(step)
@@ -70,7 +70,7 @@ class NumberBox(QDoubleSpinBox):
         self.setSpecialValueText(off)  # shown at the minimum, which then means "not set"
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return f"{value:.{self.DIGITS}g}"
+        return f"{value:.{self.digits}g}"
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
         number = self._read(text)

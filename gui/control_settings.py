@@ -41,21 +41,18 @@ def _put(section: str, key: str) -> Callable[[dict, Any], None]:
 
 
 def _optional(section: str, key: str) -> Callable[[dict, Any], None]:
-    """Write a rule that 0 turns off (the key is left out)."""
+    """Write a rule that 0 turns off (the key is left out). A count typed with a fraction is
+    written as it is, for the parser to refuse by name."""
     def write(document: dict, value: Any) -> None:
         if value:
-            document[section][key] = int(value) if float(value).is_integer() and \
-                key.startswith("max_") else value
+            document[section][key] = value
         else:
             document[section].pop(key, None)
     return write
 
 
-def _kind_is(section: str, *kinds: str) -> Callable[[dict], bool]:
-    return lambda d: d[section]["kind"] in kinds
+# ---------------------------------------------------------------------------- widgets
 
-
-# ---------------------------------------------------------------------------- data
 def _steps() -> QSpinBox:
     box = int_spin(0, 10**9, "each epoch")
     box.setSuffix(" steps")
@@ -73,6 +70,8 @@ def _degrees() -> NumberBox:
     box.setSuffix("°")
     return box
 
+
+# ---------------------------------------------------------------------------- data
 
 def _fraction(key: str, tip: str) -> Setting:
     return Setting(key, key.replace("_", " "), lambda: spin(0.0, 0.9, 2, 0.05),
@@ -243,18 +242,15 @@ def _early_option(key: str, label: str, make: Callable[[], Field], tip: str) -> 
                    write, lambda d: _early(d) is not None, tip)
 
 
-def _count(off: str) -> Callable[[], NumberBox]:
-    def make() -> NumberBox:
-        box = NumberBox(0.0, MAX_COUNT, 1.0, off)
-        box.DIGITS = 13  # a count is shown whole
-        return box
-    return make
+def _count() -> NumberBox:
+    """Steps or epochs, up to the parser's 10^12: more than a spin box of whole numbers holds."""
+    return NumberBox(0.0, MAX_COUNT, 1.0, "no limit", digits=13)  # a count is shown whole
 
 
 STOPPING = (
-    Setting("max_steps", "max steps", _count("no limit"), _in("stopping", "max_steps", 0),
+    Setting("max_steps", "max steps", _count, _in("stopping", "max_steps", 0),
             _optional("stopping", "max_steps")),
-    Setting("max_epochs", "max epochs", _count("no limit"), _in("stopping", "max_epochs", 0),
+    Setting("max_epochs", "max epochs", _count, _in("stopping", "max_epochs", 0),
             _optional("stopping", "max_epochs")),
     Setting("loss_below", "target loss", lambda: NumberBox(0.0, 1e300, 0.001, "none"),
             _in("stopping", "loss_below", 0.0), _optional("stopping", "loss_below"),

@@ -127,6 +127,7 @@ def test_choosing_another_optimizer_shows_its_own_settings(qtbot):
 @pytest.mark.parametrize(("start", "name", "value", "message"), [
     ({"data": {**BASE["data"], "validation_fraction": 0}}, "early_stopping", True,
      "stopping.early_stopping: needs a validation set: set data.validation_fraction above 0"),
+    ({}, "max_steps", 2.5, "stopping.max_steps: must be a whole number, got 2.5"),
     ({"data": {**BASE["data"], "test_fraction": 0.5}}, "validation_fraction", 0.5,
      "data.test_fraction: validation_fraction and test_fraction together may hold out at "
      "most 0.9 of the samples"),
