@@ -65,6 +65,12 @@ def _seconds() -> NumberBox:
     return box
 
 
+def _validations() -> QSpinBox:
+    box = int_spin(1, 10**6)
+    box.setSuffix(" validations")
+    return box
+
+
 def _degrees() -> NumberBox:
     box = NumberBox(0.0, MAX_ROTATION, 5.0)
     box.setSuffix("°")
@@ -265,7 +271,7 @@ STOPPING = (
             lambda d: _early(d) is not None, _set_early_stopping,
             tip="stop once the validation loss has not improved for 'patience' validations "
                 "(needs a validation set)"),
-    _early_option("patience", "patience", lambda: int_spin(1, 10**6),
+    _early_option("patience", "patience", _validations,
                   "validations without improvement before stopping"),
     _early_option("min_delta", "min improvement", lambda: NumberBox(0.0, 1e6, 0.001),
                   "an improvement must lower the validation loss by more than this"),
