@@ -147,3 +147,16 @@ def test_augmentation_changes_live_and_a_run_saved_after_resumes_bit_for_bit():
     trainer.run(steps=10)
     resumed.run(steps=10)
     assert np.array_equal(trainer.network.theta, resumed.network.theta)
+
+
+@pytest.mark.parametrize(("batch_size", "augment"), [(None, {"noise": 0.1}), (1, {"flip": True}),
+                                                      (None, {})])
+def test_the_batch_note_says_when_the_inputs_shown_are_augmented(batch_size, augment):
+    from sim import explain
+
+    trainer = sim.Trainer(experiment(data={**CIRCLES, "augment": augment}, batch_size=batch_size,
+                                     **BCE))
+    trainer.step()
+    note = explain.following(trainer.snapshot(), None)
+    said = "Its inputs are this epoch's augmented version of the sample (data.augment)"
+    assert (said in note) == bool(augment)
