@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from . import data, losses
+from . import augment, data, losses
 from .activations import Activation
 from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
@@ -456,15 +456,16 @@ def data_facts(spec: DataSpec, base_dir: Path | None,
     ``base_dir``): those ``previous`` recorded if it has the same data and base_dir, without
     touching any file; otherwise found (a CSV file is read, or taken from the table cache)."""
     if previous is not None and previous.data_facts is not None and \
-            previous.data == spec and previous.base_dir == base_dir:
+            data.same_samples(previous.data, spec) and previous.base_dir == base_dir:
         return previous.data_facts
     return data.facts(spec, base_dir)
 
 
 def live_compatible(old: Experiment, new: Experiment) -> bool:
-    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt."""
-    return (old.data, old.network, old.loss, old.seed) == (new.data, new.network, new.loss,
-                                                           new.seed)
+    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt (the
+    augmentation among them: it changes what each epoch draws, not the data)."""
+    return data.same_samples(old.data, new.data) and \
+        (old.network, old.loss, old.seed) == (new.network, new.loss, new.seed)
 
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
@@ -624,6 +625,7 @@ def _check_data_fits(experiment: Experiment, facts: DataFacts) -> None:
         names = getattr(spec, key)
         if names is not None and len(names) != count:
             raise ExperimentError(f"data.{key}", f"must name {count} columns, got {len(names)}")
+    augment.check_fits(spec.augment, n_in, "data.augment")
 
 
 # ---------------------------------------------------------------------------- saving

@@ -92,14 +92,16 @@ def following(s: Snapshot, sample: int | None) -> str:
     row, _ = followed_row(s, sample)
     n = s.batch()[0].shape[0]
     shown = _sample_values(s, row)
+    augmented = " Its inputs are this epoch's augmented version of the sample (data.augment), " \
+        "not the point the data holds." if s.experiment.data.augment.changes_inputs else ""
     if n == 1:
         return (f"The batch is one sample, sample {sample_number(s, row) + 1} ({shown}): "
-                "nodes, edges and captions all show its numbers.")
+                f"nodes, edges and captions all show its numbers.{augmented}")
     combine = "mean" if losses.named(s.experiment.loss).mean else "sum"
     return (f"Batch of {n} samples. Nodes and the captions' x, z, a, δ follow sample "
             f"{sample_number(s, row) + 1} ({shown}); the gradients ∂E/∂w, on the edges from "
             f"the backward pass on, are the whole batch's (E is the {combine} of the samples' "
-            f"losses).")
+            f"losses).{augmented}")
 
 
 def legend(s: Snapshot, sample: int | None) -> str:

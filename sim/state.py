@@ -2,7 +2,7 @@
 
 A state holds what makes a resumed run continue bit for bit as if never interrupted: the
 trained parameters, the optimizer's buffers, the counters, the random streams' states (and
-their states at the start of the current epoch, from which the epoch's order and jitter are
+their states at the start of the current epoch, from which the epoch's order and augmentation are
 drawn again), and the early-stopping record. The rest of the file still describes how the run
 started, so a reset goes back to the beginning.
 

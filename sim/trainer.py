@@ -4,11 +4,11 @@
 call the same phase methods, so stepping phase by phase gives bit-identical numbers.
 
 Randomness comes from separate seeded streams (data, validation split, shuffling, dropout,
-jitter, and one per layer for initialisation), so changing dropout never changes the initial
+augmentation, and one per layer for initialisation), so changing dropout never changes the initial
 weights, and a checkpoint that stores the streams' states resumes exactly.
 
 The trainer runs the phases and composes three parts that keep their own books: the batch
-sampler (``sim.batches``: epoch order, jitter, the random streams), the metric recorder
+sampler (``sim.batches``: epoch order, augmentation, the random streams), the metric recorder
 (``sim.metrics``: the history row of each step) and the stopping rules (``sim.stopping``).
 """
 
@@ -43,7 +43,7 @@ from .state import restore_state, save_state
 from .stopping import StoppingRules
 
 # Random stream ids of the data (the initialisation streams are network.INIT_STREAM and one
-# per layer; shuffling, dropout and jitter are the sampler's, in sim.batches).
+# per layer; shuffling, dropout and augmentation are the sampler's, in sim.batches).
 DATA_STREAM, SPLIT_STREAM = 2, 3
 MAX_EVENTS = 2000
 # ndarray.sum() without its Python-level wrapper: the same pairwise sum, a few hundred
@@ -73,7 +73,7 @@ class Trainer:
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
         self.distributions = DistributionRecorder(self.network)
-        self.sampler = BatchSampler(self.dataset, seed, experiment.data.jitter)
+        self.sampler = BatchSampler(self.dataset, seed)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
         self.phases = iteration_phases(self.network.depth)
@@ -108,7 +108,8 @@ class Trainer:
     def _configure(self, experiment: Experiment) -> None:
         """Settings that may change while training runs (see ``apply_live``)."""
         self.experiment = experiment
-        self.sampler.configure(experiment.batch_size, experiment.shuffle)
+        self.sampler.configure(experiment.batch_size, experiment.shuffle,
+                               experiment.data.augment)
         self.stopping.spec = experiment.stopping
         self.validation_interval = experiment.validation_interval  # None: each epoch's end
         regularization = experiment.regularization
@@ -517,8 +518,9 @@ class Trainer:
     def apply_live(self, experiment: Experiment) -> None:
         """Adopt changed hyperparameters without losing the trained weights.
 
-        Optimizer settings, schedule, batch size, shuffling, clipping, regularisation,
-        stopping and the validation interval may change; anything else needs a new Trainer.
+        Optimizer settings, schedule, batch size, shuffling, augmentation, clipping,
+        regularisation, stopping and the validation interval may change; anything else needs
+        a new Trainer.
         """
         if not live_compatible(self.experiment, experiment):
             raise ValueError("data, network, loss or seed changed: build a new Trainer")

@@ -61,8 +61,8 @@ def test_the_sample_count_is_that_of_the_data_loaded_and_fixed_data_is_read_only
 def test_the_test_fraction_is_a_control_beside_the_validation_fraction(qtbot):
     panel, edited = panel_on(qtbot, experiment(data={"kind": "xor_cloud", "samples": 40,
                                                      "test_fraction": 0.25}))
-    assert panel.test.value() == 0.25
-    panel.test.setValue(0.1)
+    assert panel.fields["test_fraction"].value() == 0.25
+    panel.fields["test_fraction"].setValue(0.1)
     assert edited[-1].data.test_fraction == 0.1
     panel.data_kind.setCurrentText("moons")  # another kind keeps the held-out shares
     assert edited[-1].data.test_fraction == 0.1

@@ -448,7 +448,7 @@ def test_a_learning_rate_edit_keeps_a_lessons_explicit_weights_and_applies_live(
     asked = []
     window.confirm_rebuild = lambda: asked.append(True) or False
     rate = window.run.experiment.optimizer.learning_rate
-    window.controls.learning_rate.setValue(2 * rate)
+    window.controls.fields["learning_rate"].setValue(2 * rate)
     qtbot.waitUntil(lambda: window.snapshot.experiment.optimizer.learning_rate == 2 * rate,
                     timeout=5000)
     assert asked == []  # no rebuild was needed

@@ -357,7 +357,7 @@ class Monkey:
 
     def learning_rate(self) -> Check | None:
         self.show_controls()
-        box = self.window.controls.learning_rate
+        box = self.window.controls.fields["learning_rate"]
         exponent = self.rng.uniform(2, 4) if self.rng.random() < 0.05 else \
             self.rng.uniform(-3, 0.5)  # now and then a rate that makes the run diverge
         old, edited = box.value(), self.edited

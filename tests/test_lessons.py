@@ -22,6 +22,7 @@ import pytest
 import sim
 from sim import explain, lessons, quiz
 from sim.address import ParameterAddress
+from sim.augment import AugmentSpec
 from sim.cli import main as cli_main
 from sim.data import SPAM_EXAMPLE
 from sim.held_out import held_out_result
@@ -1146,6 +1147,41 @@ def test_dropout_lesson(unregularised):
     text.says("1.59", unregularised.history.column("val_loss")[-1])
     text.done()
 
+
+
+def test_augmentation_lesson():
+    text = LessonText("overfitting-augmentation.json")
+    says_architecture(text)
+    spec = text.experiment.data
+    augment = spec.augment
+    assert augment.flip == ("x", "y") and augment.noise == 0.0
+    text.says("30", augment.rotate_degrees)
+    text.names("002", "seed 002")
+    trainer = run("overfitting-augmentation.json")
+    dataset = trainer.dataset
+    text.says("100", spec.samples)
+    text.says("30", len(dataset.x_train))
+    text.says("70", len(dataset.x_val))
+    text.says("304", sum(layer.W.size for layer in trainer.network.layers))
+    plain = changed("overfitting-augmentation.json", data=dataclasses.replace(
+        spec, augment=AugmentSpec()))
+    text.says("0", plain.experiment.data.augment.rotate_degrees)  # "set rotation to 0"
+    plain.run()
+    assert trainer.step_count == plain.step_count
+    text.says("2000", trainer.step_count)
+    val, plain_val = trainer.history.column("val_loss"), plain.history.column("val_loss")
+    # The claim: the validation loss is lower with augmentation than without, at the end and
+    # at its best.
+    assert val[-1] < plain_val[-1] and np.nanmin(val) < np.nanmin(plain_val)
+    text.says("0.086", val[-1])
+    text.says("0.12", trainer.history.column("loss")[-1])
+    text.says("0.00038", plain.history.column("loss")[-1])
+    best = int(np.nanargmin(plain_val))
+    text.says("235", best + 1)
+    text.says("0.19", plain_val[best])
+    text.says("1.68", plain_val[-1])
+    text.says("20", plain_val[-1] / val[-1])
+    text.done()
 
 # ---------------------------------------------------------------- 10. initialisation
 
