@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import losses
+from .augment import AugmentSpec
 from .batches import BatchSampler
 from .clipping import ClipResult, clip
 from .events import Event
@@ -106,8 +107,8 @@ class RecurrentTrainer:
         self.network = RecurrentNetwork(experiment.network, seed)
         self.accuracy_rule = accuracy_rule(experiment.network.output_activation.kind,
                                            self._checked_targets())
-        self.sampler = BatchSampler(self.dataset, seed, 0.0)
-        self.sampler.configure(experiment.batch_size, experiment.shuffle)
+        self.sampler = BatchSampler(self.dataset, seed)  # sequences are never augmented
+        self.sampler.configure(experiment.batch_size, experiment.shuffle, AugmentSpec())
         self.stopping = StoppingRules(experiment.stopping)
         self.optimizer = make_optimizer(experiment.optimizer, self.network.n_trainable)
         self.l1, self.l2 = experiment.regularization.l1, experiment.regularization.l2
