@@ -1,0 +1,498 @@
+"""Many seeds at once: N copies of one experiment that differ only in their seed, trained as one
+computation with a runs axis in front of every array (``python -m sim sweep``).
+
+Run k uses seed + k, and is the run that seed gives alone in ``sim.trainer.Trainer``, to the
+last bit in practice (the tests hold every parameter to 1e-12 of it):
+
+- the set-up is the trainer's own: one Trainer is built per seed, and its data, initial
+  weights, random streams, batch sampler, optimizer kind and stopping rules are taken from it;
+- each epoch's order and jitter are drawn by each run's own ``BatchSampler.begin_epoch``;
+- a step repeats the trainer's phases with the same numpy operations on stacked arrays: numpy
+  multiplies a stack of matrices one matrix at a time with the BLAS call it makes for one, and
+  the elementwise maths, the per-run sums and the optimizer's own ``compute`` (on a
+  (runs, parameters) array) do to each row what they do to one run's vector;
+- dropout masks come from each run's dropout stream, drawn for a whole epoch in one call: a
+  generator fills an array one number after another, so one long draw holds the same numbers
+  as the trainer's draw per layer and step.
+
+A run that a stopping rule ends, or that diverges, is taken out of the arrays (its results
+kept) while the others go on. The maths of a step is written here once for a stack of runs,
+and tests/test_sweep.py checks it against the trainer run by run.
+
+Not supported (``check_sweepable`` refuses them with one line naming the field): a saved
+``state`` (every run starts from its seed's beginning), a ``time_limit`` (it depends on the
+machine, so runs would not repeat), and any layer or network option this module does not know
+(batch normalisation, recurrent layers, ...): a field outside the ones listed in
+``KNOWN_FIELDS`` whose value is not its default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from .clipping import NORM_EPSILON
+from .experiment import MAX_SEED, Experiment, LayerSpec, NetworkSpec
+from .network import EXPECTED_IN_A_PASS, Network
+from .optimizers import Optimizer, make_optimizer
+from .schema import ExperimentError
+from .state import parameters_json
+from .trainer import Trainer
+
+MAX_RUNS = 10_000
+# The fields of the specs this module computes; any other field must keep its default.
+KNOWN_FIELDS: dict[type, frozenset[str]] = {
+    Experiment: frozenset({"data", "network", "name", "description", "seed", "loss",
+                           "optimizer", "schedule", "batch_size", "shuffle", "clipping",
+                           "regularization", "stopping", "validation_interval", "view",
+                           "quiz", "state", "base_dir", "data_facts"}),
+    NetworkSpec: frozenset({"inputs", "layers", "init"}),
+    LayerSpec: frozenset({"units", "activation", "bias", "train_bias", "residual", "dropout",
+                          "init", "weights", "biases"}),
+}
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One seed's run: where it ended and how."""
+
+    seed: int
+    steps: int  # optimizer steps taken
+    final_loss: float | None  # the last step's batch loss (before its update); None: no step
+    stopped: bool  # a stopping rule of the experiment ended the run (not a divergence)
+    diverged: bool  # a loss, gradient or weight stopped being finite (weights: the step before)
+    parameters: np.ndarray  # flat, laid out like Network.theta
+    losses: np.ndarray  # the batch loss of each step taken, in order
+
+    def to_json(self, network: Network, with_parameters: bool) -> dict[str, Any]:
+        """The run as the sweep's JSON lists it; ``parameters`` in a state's layout."""
+        out: dict[str, Any] = {"seed": self.seed, "steps": self.steps,
+                               "final_loss": _finite_or_none(self.final_loss),
+                               "stopped": self.stopped, "diverged": self.diverged}
+        if with_parameters:
+            out["parameters"] = parameters_json(network, self.parameters)
+        return out
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The runs of a sweep, in the order of their seeds."""
+
+    experiment: Experiment
+    runs: tuple[SweepRun, ...]
+
+    def to_json(self, with_parameters: bool = False) -> dict[str, Any]:
+        network = Network(self.experiment.network, 0.0, self.experiment.seed)  # for the layout
+        return {"runs": [run.to_json(network, with_parameters) for run in self.runs]}
+
+    def loss_curves(self) -> np.ndarray:
+        """Every run's batch loss by step, one row a run, NaN after the run's last step."""
+        longest = max((run.losses.size for run in self.runs), default=0)
+        curves = np.full((len(self.runs), longest), math.nan)
+        for row, run in zip(curves, self.runs, strict=True):
+            row[:run.losses.size] = run.losses
+        return curves
+
+
+def check_sweepable(experiment: Experiment, runs: int) -> None:
+    """ExperimentError (one line naming the field) if these runs cannot be swept together."""
+    if not 1 <= runs <= MAX_RUNS:
+        raise ExperimentError("--seeds", f"must be from 1 to {MAX_RUNS}, got {runs}")
+    if experiment.seed + runs - 1 > MAX_SEED:
+        raise ExperimentError("seed", f"{experiment.seed} + {runs - 1} runs passes the largest "
+                                      f"seed, {MAX_SEED}")
+    if experiment.state is not None:
+        raise ExperimentError("state", "a sweep starts every run from its seed's beginning; "
+                                       "this file holds a saved state (remove it, or sweep the "
+                                       "file the run started from)")
+    if experiment.stopping.time_limit is not None:
+        raise ExperimentError("stopping.time_limit", "a sweep cannot stop on time: it depends "
+                                                     "on the machine, so runs would not repeat")
+    _check_known(experiment, "")
+    _check_known(experiment.network, "network")
+    for number, layer in enumerate(experiment.network.layers):
+        _check_known(layer, f"network.layers[{number}]")
+
+
+def _check_known(spec: Any, path: str) -> None:
+    known = KNOWN_FIELDS[type(spec)]
+    for field in fields(spec):
+        if field.name not in known and getattr(spec, field.name) != field.default:
+            where = f"{path}.{field.name}" if path else field.name
+            raise ExperimentError(where, "is not supported by sweep (dense layers only); "
+                                         "train these seeds one at a time with python -m sim run")
+
+
+def sweep(experiment: Experiment, runs: int, steps: int | None = None,
+          epochs: int | None = None) -> Sweep:
+    """Train ``runs`` copies of ``experiment`` with seeds seed, seed + 1, ..., each for up to
+    ``steps`` steps or until ``epochs`` epochs end (neither: until its stopping rules end it),
+    as ``Trainer.run`` would train it alone."""
+    check_sweepable(experiment, runs)
+    seeds = [experiment.seed + k for k in range(runs)]
+    trainers = [Trainer(experiment.replace(seed=seed)) for seed in seeds]
+    batch = _Runs(trainers)
+    with np.errstate(**EXPECTED_IN_A_PASS):
+        while batch.live:
+            if steps is not None and batch.step_count >= steps:
+                break
+            if epochs is not None and batch.epoch_count >= epochs:
+                break
+            batch.step()
+    batch.finish_all()
+    return Sweep(experiment, tuple(batch.results[seed] for seed in seeds))
+
+
+@dataclass
+class _Pass:
+    """One step's values, by layer number as in ``sim.network.Pass`` (a[0] is the input)."""
+
+    z: list[np.ndarray]
+    h: list[np.ndarray]
+    a: list[np.ndarray]
+    keep: list[np.ndarray | None]
+
+
+class _Runs:
+    """The runs still training, stacked: row r of every array belongs to ``self.live[r]``."""
+
+    def __init__(self, trainers: list[Trainer]) -> None:
+        first = trainers[0]
+        self.experiment = first.experiment
+        self.network = first.network  # the layout, activations and dropout rates of every run
+        self.layers = self.network.layers
+        self.trainers = trainers
+        self.live = list(range(len(trainers)))
+        self.results: dict[int, SweepRun] = {}
+        self.losses: list[list[float]] = [[] for _ in trainers]
+        self.step_count = 0
+        self.epoch_count = 0
+        self.position = 0
+        self.samples = first.sampler.samples
+        self.batch_size = first.sampler.batch_size
+        self.dropout_units = sum(layer.units for layer in self.layers if layer.dropout > 0.0)
+        self.theta = np.stack([t.network.theta for t in trainers])
+        self.grad = np.zeros_like(self.theta)
+        self.x_val = np.stack([t.dataset.x_val for t in trainers])
+        self.t_val = np.stack([t.dataset.t_val for t in trainers])
+        self.t_train = np.stack([t.dataset.t_train for t in trainers])
+        self.optimizer = _stacked_optimizer(first.optimizer, len(trainers))
+        self.x_epoch = self.order = self.dropout_draws = np.empty(0)
+        self._lay_out()
+
+    # ------------------------------------------------------------------ layout
+
+    def _lay_out(self) -> None:
+        """Each layer's (runs, units, fan_in) W and (runs, units) b, as views of theta; the
+        same of grad."""
+        self.W = _layer_views(self.network, self.theta)
+        self.dW = _layer_views(self.network, self.grad)
+
+    def _keep_rows(self, rows: np.ndarray) -> None:
+        """Keep only these rows of every stacked array."""
+        self.theta, self.grad = self.theta[rows], self.grad[rows]
+        self.x_val, self.t_val, self.t_train = self.x_val[rows], self.t_val[rows], \
+            self.t_train[rows]
+        self.x_epoch, self.dropout_draws = self.x_epoch[rows], self.dropout_draws[rows]
+        if self.order.size:
+            self.order = self.order[rows]
+        for name in self.optimizer.state_names:
+            value = getattr(self.optimizer, name)
+            if isinstance(value, np.ndarray):
+                setattr(self.optimizer, name, value[rows])
+        self._lay_out()
+
+    # ------------------------------------------------------------------ one step
+
+    def step(self) -> None:
+        """One step of every live run (the trainer's forward, loss, backward, clip, update)."""
+        if self.position == 0:
+            self._begin_epoch()
+        x, t = self._next_batch()
+        p = self._forward(x, self._dropout_masks(x.shape[1]))
+        loss_value, dE_da, fused = batch_loss(self.experiment.loss, p.a[-1], p.z[-1], t)
+        regularization = self.experiment.regularization
+        l1, l2 = regularization.l1, regularization.l2
+        penalty = self._penalty(l1, l2) if (l1 or l2) else 0.0
+        diverged = ~np.isfinite(loss_value + penalty)
+        self._backward(p, dE_da, fused, l1, l2)
+        g = self.grad[:, :self.network.n_trainable]
+        layer_sq = np.add.reduceat(g * g, self.network.segment_starts, axis=1)
+        diverged |= ~np.isfinite(layer_sq.sum(axis=1))
+        self._clip(g, layer_sq)
+        update = np.empty_like(g)
+        step = self.step_count + 1
+        experiment = self.experiment
+        lr = experiment.schedule.learning_rate(experiment.optimizer.learning_rate, step,
+                                               self.epoch_count + 1)
+        self.optimizer.compute(g, lr, update)
+        theta = self.theta[:, :self.network.n_trainable]
+        candidate = theta + update
+        diverged |= ~np.isfinite(candidate).all(axis=1)
+        theta[~diverged] = candidate[~diverged]
+        for row in np.flatnonzero(diverged):
+            self._leave(int(row), stopped=False, diverged=True)
+        for row, run in enumerate(self.live):
+            if not diverged[row]:
+                self.losses[run].append(float(loss_value[row]))
+        self.step_count = step
+        self._finish_step(step, loss_value, ~diverged)
+
+    def _begin_epoch(self) -> None:
+        """Each live run's epoch order and inputs from its own sampler, and its dropout draws
+        for the whole epoch from its own stream."""
+        samplers = [self.trainers[run].sampler for run in self.live]
+        for sampler in samplers:
+            sampler.begin_epoch()
+        self.x_epoch = np.stack([sampler.epoch_inputs for sampler in samplers])
+        orders = [sampler.epoch_order for sampler in samplers]
+        self.order = np.empty(0, dtype=np.intp) if orders[0] is None else np.stack(orders)
+        draws = self.samples * self.dropout_units  # each step draws batch x units, in order
+        self.dropout_draws = np.stack([
+            self.trainers[run].sampler.streams["dropout"].random(draws) for run in self.live])
+        self.dropout_offset = 0
+
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The inputs and targets of each run's next batch, (runs, batch, features)."""
+        start, stop = self.position, min(self.position + self.batch_size, self.samples)
+        if not self.order.size:
+            return self.x_epoch[:, start:stop], self.t_train[:, start:stop]
+        rows = self.order[:, start:stop, np.newaxis]
+        return (np.take_along_axis(self.x_epoch, rows, axis=1),
+                np.take_along_axis(self.t_train, rows, axis=1))
+
+    def _dropout_masks(self, batch: int) -> list[np.ndarray | None]:
+        """Inverted-dropout masks by layer number (None: no dropout), from the epoch's draws
+        in the order the trainer draws them: layer by layer, (batch, units) each."""
+        masks: list[np.ndarray | None] = [None]
+        runs = len(self.live)
+        for layer in self.layers:
+            if layer.dropout <= 0.0:
+                masks.append(None)
+                continue
+            count = batch * layer.units
+            uniform = self.dropout_draws[:, self.dropout_offset:self.dropout_offset + count]
+            self.dropout_offset += count
+            masks.append((uniform.reshape(runs, batch, layer.units) >= layer.dropout)
+                         * (1.0 / (1.0 - layer.dropout)))
+        return masks
+
+    def _forward(self, x: np.ndarray, masks: Sequence[np.ndarray | None]) -> _Pass:
+        """``Network.forward_layer`` for every layer, on a stack of runs."""
+        p = _Pass([x], [x], [x], [None])
+        for layer, (W, b), keep in zip(self.layers, self.W, masks[1:], strict=True):
+            a_prev = p.a[-1]
+            z = np.matmul(a_prev, W.transpose(0, 2, 1))
+            if b is not None:
+                z += b[:, np.newaxis, :]
+            h = _by_rows(layer.activation.forward, z)
+            a = h if keep is None else h * keep
+            if layer.residual:
+                a = a + a_prev
+            p.z.append(z)
+            p.h.append(h)
+            p.a.append(a)
+            p.keep.append(keep)
+        return p
+
+    def _penalty(self, l1: float, l2: float) -> np.ndarray:
+        """Each run's l2/2 sum w^2 + l1 sum |w| over the weights (``Network.penalty``)."""
+        total = np.zeros(len(self.live))
+        for W, _ in self.W:
+            w = W.reshape(W.shape[0], -1)
+            if l2:
+                total += 0.5 * l2 * np.einsum("ri,ri->r", w, w)
+            if l1:
+                total += l1 * np.abs(w).sum(axis=1)
+        return total
+
+    def _backward(self, p: _Pass, dE_da_output: np.ndarray | None, fused: np.ndarray | None,
+                  l1: float, l2: float) -> None:
+        """``Network.backward_layer`` for layers L..1, on a stack of runs, into ``grad``."""
+        depth = self.network.depth
+        delta_above = dE_da_above = np.empty(0)
+        for number in range(depth, 0, -1):
+            layer = self.layers[number - 1]
+            W, b = self.W[number - 1]
+            dW, db = self.dW[number - 1]
+            if number == depth and fused is not None:
+                delta = fused
+            else:
+                if number == depth:
+                    assert dE_da_output is not None  # a loss that is not fused gives it
+                    dE_da = dE_da_output
+                else:
+                    above = self.layers[number]
+                    dE_da = np.matmul(delta_above, self.W[number][0])
+                    if above.residual:
+                        dE_da = dE_da + dE_da_above
+                fprime = _by_rows(layer.activation.derivative, p.z[number], p.h[number])
+                keep = p.keep[number]
+                error = dE_da if keep is None else dE_da * keep
+                delta = error * fprime
+                dE_da_above = dE_da
+            np.matmul(delta.transpose(0, 2, 1), p.a[number - 1], out=dW)
+            if db is not None:
+                np.add.reduce(delta, axis=1, out=db)
+            if l2:
+                dW += l2 * W
+            if l1:
+                dW += l1 * np.sign(W)
+            delta_above = delta
+
+    def _clip(self, g: np.ndarray, layer_sq: np.ndarray) -> None:
+        """``sim.clipping.clip`` of each run's gradient, in place."""
+        spec = self.experiment.clipping
+        threshold = spec.threshold
+        if spec.kind == "global_norm":
+            norm = np.sqrt(layer_sq.sum(axis=1))
+            coef = threshold / (norm + NORM_EPSILON)
+            g *= np.where(coef < 1.0, coef, 1.0)[:, np.newaxis]
+        elif spec.kind == "layer_norm":
+            coefs = threshold / (np.sqrt(layer_sq) + NORM_EPSILON)
+            for index, layer in enumerate(self.layers):
+                g[:, layer.segment] *= np.where(coefs[:, index] < 1.0, coefs[:, index],
+                                                1.0)[:, np.newaxis]
+        elif spec.kind == "value":
+            np.clip(g, -threshold, threshold, out=g)
+
+    # ------------------------------------------------------------------ after each step
+
+    def _finish_step(self, step: int, loss_value: np.ndarray, stepped: np.ndarray) -> None:
+        """Move past the batch, validate if due, apply the stopping rules (as
+        ``Trainer._finish_step``); runs that stop leave."""
+        self.position += self.batch_size
+        epoch_ended = self.position >= self.samples
+        if epoch_ended:
+            self.position = 0
+            self.epoch_count += 1
+        interval = self.experiment.validation_interval
+        stopped = np.zeros_like(stepped)
+        if (epoch_ended if interval is None else step % interval == 0) and \
+                self.x_val.shape[1]:
+            stopped |= self._validate(step, stepped)
+        spec = self.experiment.stopping
+        limit = (spec.max_steps is not None and step >= spec.max_steps) or \
+            (spec.max_epochs is not None and self.epoch_count >= spec.max_epochs)
+        if limit:
+            stopped |= stepped
+        if spec.loss_below is not None:
+            stopped |= (loss_value < spec.loss_below) & stepped
+        for row in np.flatnonzero(stopped):
+            self._leave(int(row), stopped=True, diverged=False)
+        gone = ~stepped | stopped
+        if gone.any():
+            self._drop(gone)
+
+    def _validate(self, step: int, stepped: np.ndarray) -> np.ndarray:
+        """Each run's early stopping after a validation of the runs that took this step:
+        which runs it stops (having put back their best weights if the rule restores them)."""
+        x = self.x_val
+        p = self._forward(x, [None] * (self.network.depth + 1))
+        val_loss, _, _ = batch_loss(self.experiment.loss, p.a[-1], p.z[-1], self.t_val)
+        stops = np.zeros(len(self.live), dtype=bool)
+        for row in np.flatnonzero(stepped):
+            rules = self.trainers[self.live[row]].stopping
+            stops[row] = rules.after_validation(float(val_loss[row]), step,
+                                                self.theta[row]) is not None
+        return stops
+
+    def _leave(self, row: int, stopped: bool, diverged: bool) -> None:
+        """Keep the result of the run in ``row``."""
+        run = self.live[row]
+        losses = self.losses[run]
+        self.results[self.trainers[run].experiment.seed] = SweepRun(
+            seed=self.trainers[run].experiment.seed,
+            steps=len(losses),  # one loss for each step the run took
+            final_loss=losses[-1] if losses else None, stopped=stopped, diverged=diverged,
+            parameters=self.theta[row].copy(), losses=np.array(losses))
+
+    def _drop(self, gone: np.ndarray) -> None:
+        rows = np.flatnonzero(~gone)
+        self.live = [self.live[row] for row in rows]
+        if self.live:
+            self._keep_rows(rows)
+
+    def finish_all(self) -> None:
+        """Keep the results of the runs still training when the sweep's limit came."""
+        for row in range(len(self.live)):
+            self._leave(row, stopped=False, diverged=False)
+        self.live = []
+
+
+def _stacked_optimizer(model: Optimizer, runs: int) -> Optimizer:
+    """A fresh optimizer of ``model``'s kind whose state arrays have a row per run."""
+    optimizer = make_optimizer(model.spec, model.size)
+    for name in optimizer.state_names:
+        value = getattr(optimizer, name)
+        if isinstance(value, np.ndarray):
+            setattr(optimizer, name, np.zeros((runs, *value.shape)))
+    return optimizer
+
+
+def _layer_views(network: Network, stacked: np.ndarray
+                 ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Each layer's W (runs, units, fan_in) and b (runs, units) as views of a stack of flat
+    vectors laid out like ``network.theta``."""
+    runs = stacked.shape[0]
+    views = []
+    for layer in network.layers:
+        start = layer.segment.start
+        W = stacked[:, start:start + layer.units * layer.fan_in].reshape(
+            runs, layer.units, layer.fan_in)
+        b = None if not layer.has_bias else \
+            stacked[:, layer.bias_start:layer.bias_start + layer.units]
+        views.append((W, b))
+    return views
+
+
+def _by_rows(function: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+    """``function`` of (samples, units) arrays applied to stacks (runs, samples, units), as
+    one (runs x samples, units) array: softmax works along each row."""
+    runs, samples, units = arrays[0].shape
+    result = function(*(array.reshape(runs * samples, units) for array in arrays))
+    return result.reshape(runs, samples, units)
+
+
+# ---------------------------------------------------------------------------- losses
+
+# sim.losses for a stack of runs: each run's value, and the output error (dE/da, or dE/dz
+# for a fused loss) computed by the same operations as the engine's, row by row.
+LossOfRuns = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def batch_loss(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossOfRuns:
+    """Each run's loss (runs,) and output error for outputs y = f(z) against targets t, all
+    (runs, samples, outputs); as ``sim.losses.evaluate`` for each run."""
+    runs, n, k = y.shape
+    if kind in ("bce", "cross_entropy"):
+        if kind == "bce":
+            elements = np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z)))
+            value = elements.reshape(runs, -1).sum(axis=1) / (n * k)
+            return value, None, (y - t) * (1.0 / (n * k))
+        target_mass = t.sum(axis=2, keepdims=True)
+        m = z.max(axis=2, keepdims=True)
+        logsumexp = m + np.log(np.sum(np.exp(z - m), axis=2, keepdims=True))
+        value = ((logsumexp * target_mass).reshape(runs, -1).sum(axis=1)
+                 - (t * z).reshape(runs, -1).sum(axis=1)) / n
+        return value, None, (y * target_mass - t) * (1.0 / n)
+    diff = y - t
+    flat = diff.reshape(runs, 1, n * k)
+    squares = np.matmul(flat, flat.transpose(0, 2, 1)).reshape(runs)  # a dot product per run
+    if kind == "sse":
+        return squares, 2.0 * diff, None
+    if kind == "half_sse":
+        return 0.5 * squares, diff, None
+    if kind == "mse":
+        return squares / (n * k), diff * (2.0 / (n * k)), None
+    if kind == "half_mse":
+        return 0.5 * squares / (n * k), diff * (1.0 / (n * k)), None
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
