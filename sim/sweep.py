@@ -4,8 +4,8 @@ computation with a runs axis in front of every array (``python -m sim sweep``).
 Run k uses seed + k, and is the run that seed gives alone in ``sim.trainer.Trainer``, to the
 last bit in practice (the tests hold every parameter to 1e-12 of it):
 
-- the set-up is the trainer's own: one Trainer is built per seed, and its data, initial
-  weights, random streams, batch sampler, optimizer kind and stopping rules are taken from it;
+- each run starts from what a Trainer of its seed starts from (``seeded_parts``: the data,
+  the initial weights, the batch sampler and its random streams) with its own stopping rules;
 - each epoch's order and jitter are drawn by each run's own ``BatchSampler.begin_epoch``;
 - a step repeats the trainer's phases with the same numpy operations on stacked arrays: numpy
   multiplies a stack of matrices one matrix at a time with the BLAS call it makes for one, and
@@ -29,19 +29,21 @@ machine, so runs would not repeat), and any layer or network option this module 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
+from .batches import BatchSampler
 from .clipping import NORM_EPSILON
 from .experiment import MAX_SEED, Experiment, LayerSpec, NetworkSpec
 from .network import EXPECTED_IN_A_PASS, Network
-from .optimizers import Optimizer, make_optimizer
+from .optimizers import Optimizer, OptimizerSpec, make_optimizer
 from .schema import ExperimentError
 from .state import parameters_json
-from .trainer import Trainer
+from .stopping import StoppingRules
+from .trainer import Trainer, seeded_parts
 
 MAX_RUNS = 10_000
 # The fields of the specs this module computes; any other field must keep its default.
@@ -134,8 +136,8 @@ def sweep(experiment: Experiment, runs: int, steps: int | None = None,
     as ``Trainer.run`` would train it alone."""
     check_sweepable(experiment, runs)
     seeds = [experiment.seed + k for k in range(runs)]
-    trainers = [Trainer(experiment.replace(seed=seed)) for seed in seeds]
-    batch = _Runs(trainers)
+    Trainer(experiment)  # refuses what the trainer refuses (targets that the loss cannot take)
+    batch = _Runs(experiment, [_Seeded(experiment.replace(seed=seed)) for seed in seeds])
     with np.errstate(**EXPECTED_IN_A_PASS):
         while batch.live:
             if steps is not None and batch.step_count >= steps:
@@ -145,6 +147,16 @@ def sweep(experiment: Experiment, runs: int, steps: int | None = None,
             batch.step()
     batch.finish_all()
     return Sweep(experiment, tuple(batch.results[seed] for seed in seeds))
+
+
+class _Seeded:
+    """What one seed's run starts from, as a Trainer of it would (``seeded_parts``)."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        self.seed = experiment.seed
+        self.dataset, self.network, self.sampler = seeded_parts(experiment)
+        self.sampler.configure(experiment.batch_size, experiment.shuffle)
+        self.stopping = StoppingRules(experiment.stopping)
 
 
 @dataclass
@@ -160,28 +172,32 @@ class _Pass:
 class _Runs:
     """The runs still training, stacked: row r of every array belongs to ``self.live[r]``."""
 
-    def __init__(self, trainers: list[Trainer]) -> None:
-        first = trainers[0]
-        self.experiment = first.experiment
+    def __init__(self, experiment: Experiment, seeded: list[_Seeded]) -> None:
+        first = seeded[0]
+        self.experiment = experiment
         self.network = first.network  # the layout, activations and dropout rates of every run
         self.layers = self.network.layers
-        self.trainers = trainers
-        self.live = list(range(len(trainers)))
+        self.seeded = seeded
+        self.live = list(range(len(seeded)))
         self.results: dict[int, SweepRun] = {}
-        self.losses: list[list[float]] = [[] for _ in trainers]
+        self.losses: list[list[float]] = [[] for _ in seeded]
         self.step_count = 0
         self.epoch_count = 0
         self.position = 0
         self.samples = first.sampler.samples
         self.batch_size = first.sampler.batch_size
-        self.dropout_units = sum(layer.units for layer in self.layers if layer.dropout > 0.0)
-        self.theta = np.stack([t.network.theta for t in trainers])
+        self.dropout_units: int = sum(layer.units for layer in self.layers if layer.dropout > 0.0)
+        self.theta = np.stack([t.network.theta for t in seeded])
         self.grad = np.zeros_like(self.theta)
-        self.x_val = np.stack([t.dataset.x_val for t in trainers])
-        self.t_val = np.stack([t.dataset.t_val for t in trainers])
-        self.t_train = np.stack([t.dataset.t_train for t in trainers])
-        self.optimizer = _stacked_optimizer(first.optimizer, len(trainers))
-        self.x_epoch = self.order = self.dropout_draws = np.empty(0)
+        self.x_val = np.stack([t.dataset.x_val for t in seeded])
+        self.t_val = np.stack([t.dataset.t_val for t in seeded])
+        self.t_train = np.stack([t.dataset.t_train for t in seeded])
+        self.optimizer = _stacked_optimizer(experiment.optimizer, self.network.n_trainable,
+                                            len(seeded))
+        self.x_epoch = self.dropout_draws = np.empty(0)
+        self.order: np.ndarray = np.empty(0, dtype=np.intp)  # empty: the data's order
+        self.dropout_offset = 0
+        self.epochs_repeat = False  # whether every epoch's order and inputs are the first's
         self._lay_out()
 
     # ------------------------------------------------------------------ layout
@@ -197,9 +213,11 @@ class _Runs:
         self.theta, self.grad = self.theta[rows], self.grad[rows]
         self.x_val, self.t_val, self.t_train = self.x_val[rows], self.t_val[rows], \
             self.t_train[rows]
-        self.x_epoch, self.dropout_draws = self.x_epoch[rows], self.dropout_draws[rows]
+        self.x_epoch = self.x_epoch[rows]
         if self.order.size:
             self.order = self.order[rows]
+        if self.dropout_draws.size:
+            self.dropout_draws = self.dropout_draws[rows]
         for name in self.optimizer.state_names:
             value = getattr(self.optimizer, name)
             if isinstance(value, np.ndarray):
@@ -214,12 +232,12 @@ class _Runs:
             self._begin_epoch()
         x, t = self._next_batch()
         p = self._forward(x, self._dropout_masks(x.shape[1]))
-        loss_value, dE_da, fused = batch_loss(self.experiment.loss, p.a[-1], p.z[-1], t)
+        loss_value, output_error, fused = batch_loss(self.experiment.loss, p.a[-1], p.z[-1], t)
         regularization = self.experiment.regularization
         l1, l2 = regularization.l1, regularization.l2
         penalty = self._penalty(l1, l2) if (l1 or l2) else 0.0
         diverged = ~np.isfinite(loss_value + penalty)
-        self._backward(p, dE_da, fused, l1, l2)
+        self._backward(p, output_error, fused, l1, l2)
         g = self.grad[:, :self.network.n_trainable]
         layer_sq = np.add.reduceat(g * g, self.network.segment_starts, axis=1)
         diverged |= ~np.isfinite(layer_sq.sum(axis=1))
@@ -234,8 +252,8 @@ class _Runs:
         candidate = theta + update
         diverged |= ~np.isfinite(candidate).all(axis=1)
         theta[~diverged] = candidate[~diverged]
-        for row in np.flatnonzero(diverged):
-            self._leave(int(row), stopped=False, diverged=True)
+        for gone in np.flatnonzero(diverged):
+            self._leave(int(gone), stopped=False, diverged=True)
         for row, run in enumerate(self.live):
             if not diverged[row]:
                 self.losses[run].append(float(loss_value[row]))
@@ -244,17 +262,31 @@ class _Runs:
 
     def _begin_epoch(self) -> None:
         """Each live run's epoch order and inputs from its own sampler, and its dropout draws
-        for the whole epoch from its own stream."""
-        samplers = [self.trainers[run].sampler for run in self.live]
+        for the whole epoch from its own stream. An epoch that draws nothing from the
+        sampler's streams (no shuffling, no jitter) is the same every time: it is drawn once."""
+        if self.epochs_repeat:
+            self._draw_dropout()
+            return
+        samplers = [self.seeded[run].sampler for run in self.live]
+        before = _stream_states(samplers[0])
         for sampler in samplers:
             sampler.begin_epoch()
+        self.epochs_repeat = _stream_states(samplers[0]) == before
         self.x_epoch = np.stack([sampler.epoch_inputs for sampler in samplers])
-        orders = [sampler.epoch_order for sampler in samplers]
-        self.order = np.empty(0, dtype=np.intp) if orders[0] is None else np.stack(orders)
-        draws = self.samples * self.dropout_units  # each step draws batch x units, in order
-        self.dropout_draws = np.stack([
-            self.trainers[run].sampler.streams["dropout"].random(draws) for run in self.live])
+        # Shuffled or not, as the sweep's one batch size and shuffling say for every run.
+        orders = [order for sampler in samplers if (order := sampler.epoch_order) is not None]
+        self.order = np.stack(orders) if orders else np.empty(0, dtype=np.intp)
+        self._draw_dropout()
+
+    def _draw_dropout(self) -> None:
+        """Each live run's uniform numbers for the dropout masks of a whole epoch (every step
+        draws batch x units of each layer with dropout, in order: samples x units in all)."""
         self.dropout_offset = 0
+        if self.dropout_units:
+            draws = self.samples * self.dropout_units
+            self.dropout_draws = np.stack([
+                self.seeded[run].sampler.streams["dropout"].random(draws)
+                for run in self.live])
 
     def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The inputs and targets of each run's next batch, (runs, batch, features)."""
@@ -310,31 +342,31 @@ class _Runs:
                 total += l1 * np.abs(w).sum(axis=1)
         return total
 
-    def _backward(self, p: _Pass, dE_da_output: np.ndarray | None, fused: np.ndarray | None,
+    def _backward(self, p: _Pass, output_error: np.ndarray | None, fused: np.ndarray | None,
                   l1: float, l2: float) -> None:
         """``Network.backward_layer`` for layers L..1, on a stack of runs, into ``grad``."""
         depth = self.network.depth
-        delta_above = dE_da_above = np.empty(0)
+        delta_above = error_above = np.empty(0)
         for number in range(depth, 0, -1):
             layer = self.layers[number - 1]
-            W, b = self.W[number - 1]
+            W = self.W[number - 1][0]
             dW, db = self.dW[number - 1]
             if number == depth and fused is not None:
                 delta = fused
             else:
                 if number == depth:
-                    assert dE_da_output is not None  # a loss that is not fused gives it
-                    dE_da = dE_da_output
+                    assert output_error is not None  # a loss that is not fused gives it
+                    dE_da = output_error
                 else:
                     above = self.layers[number]
                     dE_da = np.matmul(delta_above, self.W[number][0])
                     if above.residual:
-                        dE_da = dE_da + dE_da_above
+                        dE_da = dE_da + error_above
                 fprime = _by_rows(layer.activation.derivative, p.z[number], p.h[number])
                 keep = p.keep[number]
                 error = dE_da if keep is None else dE_da * keep
                 delta = error * fprime
-                dE_da_above = dE_da
+                error_above = dE_da
             np.matmul(delta.transpose(0, 2, 1), p.a[number - 1], out=dW)
             if db is not None:
                 np.add.reduce(delta, axis=1, out=db)
@@ -396,7 +428,7 @@ class _Runs:
         val_loss, _, _ = batch_loss(self.experiment.loss, p.a[-1], p.z[-1], self.t_val)
         stops = np.zeros(len(self.live), dtype=bool)
         for row in np.flatnonzero(stepped):
-            rules = self.trainers[self.live[row]].stopping
+            rules = self.seeded[self.live[row]].stopping
             stops[row] = rules.after_validation(float(val_loss[row]), step,
                                                 self.theta[row]) is not None
         return stops
@@ -405,8 +437,8 @@ class _Runs:
         """Keep the result of the run in ``row``."""
         run = self.live[row]
         losses = self.losses[run]
-        self.results[self.trainers[run].experiment.seed] = SweepRun(
-            seed=self.trainers[run].experiment.seed,
+        self.results[self.seeded[run].seed] = SweepRun(
+            seed=self.seeded[run].seed,
             steps=len(losses),  # one loss for each step the run took
             final_loss=losses[-1] if losses else None, stopped=stopped, diverged=diverged,
             parameters=self.theta[row].copy(), losses=np.array(losses))
@@ -424,14 +456,18 @@ class _Runs:
         self.live = []
 
 
-def _stacked_optimizer(model: Optimizer, runs: int) -> Optimizer:
-    """A fresh optimizer of ``model``'s kind whose state arrays have a row per run."""
-    optimizer = make_optimizer(model.spec, model.size)
+def _stacked_optimizer(spec: OptimizerSpec, size: int, runs: int) -> Optimizer:
+    """A fresh optimizer for ``size`` parameters whose state arrays have a row per run."""
+    optimizer = make_optimizer(spec, size)
     for name in optimizer.state_names:
         value = getattr(optimizer, name)
         if isinstance(value, np.ndarray):
             setattr(optimizer, name, np.zeros((runs, *value.shape)))
     return optimizer
+
+
+def _stream_states(sampler: BatchSampler) -> list[Mapping[str, Any]]:
+    return [stream.bit_generator.state for stream in sampler.streams.values()]
 
 
 def _layer_views(network: Network, stacked: np.ndarray
