@@ -404,10 +404,12 @@ class _Runs:
             self.epoch_count += 1
         interval = self.experiment.validation_interval
         stopped = np.zeros_like(stepped)
-        if (epoch_ended if interval is None else step % interval == 0) and \
-                self.x_val.shape[1]:
-            stopped |= self._validate(step, stepped)
         spec = self.experiment.stopping
+        # A validation changes a run only through early stopping (the trainer's also records
+        # metrics, which a sweep does not keep).
+        if (epoch_ended if interval is None else step % interval == 0) and \
+                self.x_val.shape[1] and spec.early_stopping is not None:
+            stopped |= self._validate(step, stepped)
         limit = (spec.max_steps is not None and step >= spec.max_steps) or \
             (spec.max_epochs is not None and self.epoch_count >= spec.max_epochs)
         if limit:
