@@ -40,7 +40,10 @@ from .schema import (
 )
 
 VIEW_KEYS = ("landscape", "printed_path", "speed", "colour", "colour_ranges", "side_view",
-             "panels", "sample")
+             "panels", "sample", "many_seeds")
+MANY_SEEDS_KEYS = ("seeds", "steps", "target_loss")
+MAX_VIEW_SEEDS = 200  # runs the Many seeds view trains (in a few seconds on a small network)
+MAX_VIEW_STEPS = 20_000
 PRINTED_PATH_KEYS = ("label", "values", "steps")
 COLOUR_RANGE_KEYS = palette.MODES
 SIDE_VIEWS = ("boundary", "landscape")
@@ -91,6 +94,29 @@ class PrintedPath:
 
 
 @dataclass(frozen=True)
+class ManySeedsSpec:
+    """The Many seeds view: how many seeds it trains (the experiment's seed and the next
+    ones), for how many steps at most, and the loss a run must get below to count as having
+    learnt (its histogram counts the steps each run takes to get there)."""
+
+    seeds: int = 20
+    steps: int = 1000
+    target_loss: float = 0.05
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> ManySeedsSpec:
+        s = Section(value, path, MANY_SEEDS_KEYS)
+        default = cls()
+        return cls(seeds=s.integer("seeds", default.seeds, minimum=2, maximum=MAX_VIEW_SEEDS),
+                   steps=s.integer("steps", default.steps, minimum=1, maximum=MAX_VIEW_STEPS),
+                   target_loss=s.number("target_loss", default.target_loss, positive=True,
+                                        maximum=MAX_RANGE))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seeds": self.seeds, "steps": self.steps, "target_loss": self.target_loss}
+
+
+@dataclass(frozen=True)
 class LessonView:
     """What a lesson opens on; the default opens the usual way (see docs/experiment-format.md).
 
@@ -106,6 +132,7 @@ class LessonView:
     side_view: str | None = None  # "boundary" or "landscape"; None: chosen as usual
     panels: tuple[str, ...] = ()  # brought to the front, in this order
     sample: int | None = None  # the training sample followed, from 0; None: sim's choice
+    many_seeds: ManySeedsSpec | None = None  # None: the lesson does not open the Many seeds view
 
     def colour_range(self, mode: str) -> float | None:
         """The fixed top of a colour mode's range (None: the lesson fixes none)."""
@@ -139,12 +166,15 @@ class LessonView:
                                                          'weights (view.landscape)')
         panels = _read_panels(s.raw("panels", None), s.at("panels"), side_view)
         sample = s.raw("sample", None)
+        many_seeds = s.raw("many_seeds", None)
         return cls(landscape, printed, second, _read_speed(s.raw("speed", None), s.at("speed")),
                    s.choice("colour", palette.MODES, "weight"),
                    _read_colour_ranges(s.raw("colour_ranges", None), s.at("colour_ranges")),
                    side_view, panels,
                    None if sample is None else read_integer(sample, s.at("sample"), 1,
-                                                            MAX_SAMPLE) - 1)
+                                                            MAX_SAMPLE) - 1,
+                   None if many_seeds is None else ManySeedsSpec.from_json(
+                       many_seeds, s.at("many_seeds")))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -165,6 +195,8 @@ class LessonView:
             out["panels"] = list(self.panels)
         if self.sample is not None:
             out["sample"] = self.sample + 1
+        if self.many_seeds is not None:
+            out["many_seeds"] = self.many_seeds.to_json()
         return out
 
     def problem(self, layers: Sequence[LayerShape]) -> str | None:
