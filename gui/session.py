@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import sim
 from sim.landscape import SURFACE_POINTS, ParameterTrace
+from sim.many_seeds import many_seeds
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
 from sim.trainer import Trainer
@@ -60,6 +61,7 @@ from .commands import (
     SetViews,
     Step,
     StepPhase,
+    SweepSeeds,
 )
 
 # While training runs, the session looks at its pipe (and publishes, if the app took the last
@@ -189,7 +191,8 @@ class TrainingSession:
                 self._taken = True
                 continue
             self._in_hand, command = message
-            if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
+            if self._current is None and not isinstance(command, (Load, Read, SetSpeed,
+                                                                  SweepSeeds)):
                 continue
             changed |= self._guarded(partial(self._run_command, command))
         if changed and self._current is not None:
@@ -463,6 +466,18 @@ class TrainingSession:
                           command.replace_read_only)
         return False
 
+    def _sweep_seeds(self, command: SweepSeeds) -> bool:
+        """The Many seeds view's runs, trained here (training waits meanwhile: a sweep of a
+        lesson's size takes a second or two); an experiment the sweep refuses is answered with
+        its one-line reason."""
+        try:
+            result = many_seeds(command.experiment, command.spec)
+        except sim.ExperimentError as error:
+            self._signal("sweep_failed", command.token, str(error))
+        else:
+            self._signal("swept", command.token, result)
+        return False
+
     def _report_status(self, command: ReportStatus) -> bool:
         status = WorkerStatus(
             snapshot=self._trainer.snapshot(), playing=self._playing, training=self._busy(),
@@ -477,7 +492,7 @@ class TrainingSession:
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
         Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
         CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
-        ReportStatus: _report_status,
+        SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
     }
 
 
