@@ -59,15 +59,15 @@ class ManySeedsPanel(QWidget):
         self.histogram.setLabel("bottom", "step of the first loss below the target")
         self.histogram.setLabel("left", "runs")
         self.histogram.setMouseEnabled(x=False, y=False)
-        self._learnt = self.curves.plot(connect="finite")
-        self._never = self.curves.plot(connect="finite")
-        self._median = self.curves.plot()
-        self._chosen = self.curves.plot()
-        self._target = pg.InfiniteLine(angle=0, movable=False)
-        self.curves.addItem(self._target)
-        self._bars = pg.BarGraphItem(x=[], height=[], width=1.0)
-        self._never_bar = pg.BarGraphItem(x=[], height=[], width=1.0)
-        for item in (self._bars, self._never_bar):
+        self.learnt_curves = self.curves.plot(connect="finite")
+        self.never_curves = self.curves.plot(connect="finite")
+        self.median_curve = self.curves.plot()
+        self.chosen_curve = self.curves.plot()
+        self.target_line = pg.InfiniteLine(angle=0, movable=False)
+        self.curves.addItem(self.target_line)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=1.0)
+        self.never_bar = pg.BarGraphItem(x=[], height=[], width=1.0)
+        for item in (self.bars, self.never_bar):
             self.histogram.addItem(item)
         self.curves.scene().sigMouseClicked.connect(self._clicked)
         self.seeds = QSpinBox(minimum=2, maximum=MAX_VIEW_SEEDS)
@@ -141,18 +141,19 @@ class ManySeedsPanel(QWidget):
         self.curves.show_waiting(empty)
         self.histogram.show_waiting(empty)
         if result is None or empty:
-            for curve in (self._learnt, self._never, self._median, self._chosen):
+            for curve in (self.learnt_curves, self.never_curves, self.median_curve,
+                          self.chosen_curve):
                 curve.setData([], [])
-            self._bars.setOpts(x=[], height=[])
-            self._never_bar.setOpts(x=[], height=[])
+            self.bars.setOpts(x=[], height=[])
+            self.never_bar.setOpts(x=[], height=[])
             return
         never = result.steps_to_target == 0
-        for curve, rows in ((self._learnt, ~never), (self._never, never)):
+        for curve, rows in ((self.learnt_curves, ~never), (self.never_curves, never)):
             curve.setData(*_joined(result.curves[rows]))
         steps = np.arange(1, result.median.size + 1)
-        self._median.setData(steps, result.median)
+        self.median_curve.setData(steps, result.median)
         target = result.spec.target_loss
-        self._target.setValue(math.log10(target))
+        self.target_line.setValue(math.log10(target))
         # At least a decade either side of the target: runs that all sit on one loss would
         # otherwise fill the axis with the ticks of a sliver of a decade.
         low, high = _loss_range(result.curves, target)
@@ -161,10 +162,10 @@ class ManySeedsPanel(QWidget):
         self.curves.setYRange(math.log10(low), math.log10(high), padding=0.02)
         edges = result.bin_edges
         width = float(edges[1] - edges[0])
-        self._bars.setOpts(x=(edges[:-1] + edges[1:]) / 2.0, height=result.bin_counts,
+        self.bars.setOpts(x=(edges[:-1] + edges[1:]) / 2.0, height=result.bin_counts,
                            width=0.9 * width)
         place = float(edges[-1]) + width
-        self._never_bar.setOpts(x=[place], height=[result.never], width=0.9 * width)
+        self.never_bar.setOpts(x=[place], height=[result.never], width=0.9 * width)
         self.histogram.setXRange(0.0, place + width, padding=0.02)
         self.histogram.setYRange(0.0, max(1, int(result.bin_counts.max(initial=0)),
                                           result.never) * 1.1, padding=0)
@@ -173,10 +174,10 @@ class ManySeedsPanel(QWidget):
     def _draw_chosen(self) -> None:
         result = self.result
         if result is None or self.chosen_seed not in result.seeds:
-            self._chosen.setData([], [])
+            self.chosen_curve.setData([], [])
             return
         row = result.seeds.index(self.chosen_seed)
-        self._chosen.setData(np.arange(1, result.curves.shape[1] + 1), result.curves[row],
+        self.chosen_curve.setData(np.arange(1, result.curves.shape[1] + 1), result.curves[row],
                              connect="finite")
 
     def apply_style(self, style: Style) -> None:
@@ -185,13 +186,13 @@ class ManySeedsPanel(QWidget):
         self.histogram.apply_style(style)
         self.caption.setFont(style.font())
         width = style.line_width
-        self._learnt.setPen(pg.mkPen(_faint(BLUE), width=width))
-        self._never.setPen(pg.mkPen(_faint(VERMILLION), width=width))
-        self._median.setPen(pg.mkPen(style.foreground, width=3.0 * width))
-        self._chosen.setPen(pg.mkPen(style.accent, width=CHOSEN_WIDTH * width))
-        self._target.setPen(pg.mkPen(style.muted, width=width, style=Qt.PenStyle.DashLine))
-        self._bars.setOpts(brush=pg.mkBrush(BLUE), pen=pg.mkPen(style.background))
-        self._never_bar.setOpts(brush=pg.mkBrush(VERMILLION), pen=pg.mkPen(style.background))
+        self.learnt_curves.setPen(pg.mkPen(_faint(BLUE), width=width))
+        self.never_curves.setPen(pg.mkPen(_faint(VERMILLION), width=width))
+        self.median_curve.setPen(pg.mkPen(style.foreground, width=3.0 * width))
+        self.chosen_curve.setPen(pg.mkPen(style.accent, width=CHOSEN_WIDTH * width))
+        self.target_line.setPen(pg.mkPen(style.muted, width=width, style=Qt.PenStyle.DashLine))
+        self.bars.setOpts(brush=pg.mkBrush(BLUE), pen=pg.mkPen(style.background))
+        self.never_bar.setOpts(brush=pg.mkBrush(VERMILLION), pen=pg.mkPen(style.background))
 
     # ------------------------------------------------------------------ clicks
 

@@ -12,6 +12,8 @@ import pytest
 
 import sim
 from sim.experiment import StoppingSpec
+from sim.lesson_view import ManySeedsSpec
+from sim.many_seeds import many_seeds
 from sim.optimizers import OptimizerSpec
 from sim.sweep import Sweep, sweep
 from tests.conftest import LESSONS, experiment
@@ -179,3 +181,56 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert not (tmp_path / "out.json").exists() and path.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------- the view's numbers
+
+def test_the_many_seeds_numbers_come_from_the_runs():
+    lesson = experiment(optimizer={"kind": "sgd", "learning_rate": 2.0},
+                        stopping={"loss_below": 0.1})
+    spec = ManySeedsSpec(seeds=6, steps=400, target_loss=0.2)
+    swept = sweep(lesson, spec.seeds, steps=spec.steps)
+    view = many_seeds(lesson, spec)
+    assert view.seeds == tuple(range(6))
+    for row, run in enumerate(swept.runs):
+        curve = view.curves[row]
+        np.testing.assert_array_equal(curve[:run.steps], run.losses)
+        assert np.isnan(curve[run.steps:]).all()
+        below = np.flatnonzero(run.losses < spec.target_loss)
+        assert view.steps_to_target[row] == (below[0] + 1 if below.size else 0)
+        assert view.stopped[row] == run.stopped and view.diverged[row] == run.diverged
+    # The median at each step over all runs, a run that stopped counting with its last loss.
+    last = max(run.steps for run in swept.runs)
+    assert min(run.steps for run in swept.runs) < last  # some stopped early
+    frozen = [np.concatenate([run.losses, np.full(last - run.steps, run.losses[-1])])
+              for run in swept.runs]
+    np.testing.assert_allclose(view.median, np.median(frozen, axis=0), rtol=1e-15)
+    assert view.bin_counts.sum() == np.count_nonzero(view.steps_to_target)
+    assert view.bin_edges[0] == 0 and view.bin_edges[-1] >= spec.steps
+    assert view.fraction_never == view.never / 6
+    # The run nearest a point is the one whose curve passes closest, in decades.
+    row = int(np.argmax(view.curves[:, 9]))
+    assert view.run_nearest(10, view.curves[row, 9]) == row
+    assert view.run_nearest(0, 0.5) is None and view.run_nearest(10, 0.0) is None
+
+
+def test_a_diverged_run_counts_as_infinite_in_the_median():
+    lesson = sim.load(LESSONS / "learning-rate-too-large.json").replace(
+        optimizer=OptimizerSpec(kind="sgd", learning_rate=8.0))
+    view = many_seeds(lesson, ManySeedsSpec(seeds=3, steps=100, target_loss=1e-9))
+    assert view.diverged.all() and view.never == 3
+    assert np.isnan(view.median[-1])  # every run has diverged by then: no loss to draw
+    assert "3 of 3 (100%) never got the loss below 1e-09 (3 diverged)" in view.summary()
+
+
+def test_the_lesson_view_key_is_read_checked_and_written():
+    document = {"view": {"many_seeds": {"seeds": 30, "steps": 500, "target_loss": 0.1}}}
+    lesson = experiment(**document)
+    assert lesson.view.many_seeds == ManySeedsSpec(30, 500, 0.1)
+    assert sim.parse(json.loads(sim.dumps(lesson))).view == lesson.view
+    assert experiment(view={"many_seeds": {}}).view.many_seeds == ManySeedsSpec()
+    for bad, field in (({"seeds": 1}, "seeds"), ({"steps": 0}, "steps"),
+                       ({"target_loss": 0}, "target_loss"), ({"runs": 3}, "runs")):
+        with pytest.raises(sim.ExperimentError) as refused:
+            experiment(view={"many_seeds": bad})
+        assert str(refused.value).startswith(f"view.many_seeds.{field}: ")
