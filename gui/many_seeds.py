@@ -30,7 +30,7 @@ import sim
 from sim.lesson_view import MAX_VIEW_SEEDS, MAX_VIEW_STEPS, ManySeedsSpec
 from sim.many_seeds import ManySeeds
 
-from .plots import Plot
+from .plots import Plot, scrolled_into
 from .run import RunController
 from .style import BLUE, VERMILLION, Style
 
@@ -73,7 +73,7 @@ class ManySeedsPanel(QWidget):
         self.seeds = QSpinBox(minimum=2, maximum=MAX_VIEW_SEEDS)
         self.steps = QSpinBox(minimum=1, maximum=MAX_VIEW_STEPS, singleStep=100)
         self.target = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=1e6, singleStep=0.01)
-        self.run_button = QPushButton("Run the seeds again")
+        self.run_button = QPushButton("Run the seeds")
         self.run_button.clicked.connect(lambda: self.run_requested.emit(self.spec()))
         self._lay_out()
         self.set_spec(ManySeedsSpec())
@@ -89,11 +89,13 @@ class ManySeedsPanel(QWidget):
             settings.addWidget(box)
         settings.addStretch(1)
         settings.addWidget(self.run_button)
-        layout = QVBoxLayout(self)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
         layout.addWidget(self.caption)
         layout.addWidget(self.curves, 3)
         layout.addWidget(self.histogram, 2)
         layout.addLayout(settings)
+        scrolled_into(self, inner)  # a dock too low for both plots scrolls, never squeezes
 
     # ------------------------------------------------------------------ settings
 
@@ -113,6 +115,14 @@ class ManySeedsPanel(QWidget):
                              f"{first_seed + spec.seeds - 1}) for up to {spec.steps} steps "
                              f"each, all at once ...")
         self.run_button.setEnabled(False)
+
+    def show_stale(self, name: str) -> None:
+        """The runs on show (if any) are not of the experiment now open, ``name``."""
+        self.result = None
+        self.caption.setText(f"Press \u201cRun the seeds\u201d to train {name} from "
+                             f"{self.seeds.value()} seeds at once.")
+        self.run_button.setEnabled(True)
+        self._draw()
 
     def show_problem(self, problem: str) -> None:
         """Why these seeds cannot be trained at once (one line); the plots are emptied."""
@@ -255,10 +265,11 @@ class ManySeedsView(QObject):
             panel.set_spec(experiment.view.many_seeds)
 
     def set_on_screen(self, on_screen: bool) -> None:
-        """The panel is on show (its dock visible): runs not yet trained are asked for."""
-        self.on_screen = on_screen
-        if on_screen and self._stale:
+        """The panel is on show (its dock in front): runs not yet trained for the experiment
+        now open are asked for, as the user came to look at them."""
+        if on_screen and not self.on_screen and self._stale:
             self.request()
+        self.on_screen = on_screen
 
     def request(self) -> int:
         """Ask for the runs of the experiment now open, as the panel's settings say."""
@@ -271,15 +282,18 @@ class ManySeedsView(QObject):
 
     @Slot(object, object)
     def _loaded(self, experiment: sim.Experiment, source: object) -> None:
+        """A lesson about many seeds trains them at once; for any other experiment the panel
+        waits to be asked (a sweep of a large network takes a while, and training waits)."""
         if self._is_swept_seed(experiment):
             self.panel.choose_seed(experiment.seed)  # a run opened from the view itself
             return
         self.panel.choose_seed(None)
+        self._stale = True
         if experiment.view.many_seeds is not None:
             self.panel.set_spec(experiment.view.many_seeds)
-        self._stale = True
-        if self.on_screen or experiment.view.many_seeds is not None:
             self.request()
+        else:
+            self.panel.show_stale(experiment.name)
 
     def _is_swept_seed(self, experiment: sim.Experiment) -> bool:
         """Whether ``experiment`` is one of the runs on show (the same but for its seed)."""

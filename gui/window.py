@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.comparison_dock.hide()
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.health_dock,
-                   self.activation_dock, self.neuron_map_dock],
+                   self.activation_dock, self.neuron_map_dock, self.many_seeds_dock],
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
         self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
@@ -646,8 +646,9 @@ class MainWindow(QMainWindow):
         self._many_seeds_on_slide()
 
     def _many_seeds_on_slide(self) -> None:
-        """On a slide, a lesson about many seeds shows their view where the side picture
-        goes, in front of it."""
+        """On a slide (where the lecture layout hides the Many seeds view with the other
+        panels), a lesson about many seeds shows their view where the side picture goes, in
+        front of it."""
         if self.presentation.on and self.run.experiment.view.many_seeds is not None \
                 and not self.run.comparing:
             self.tabifyDockWidget(self.views_dock, self.many_seeds_dock)

@@ -88,6 +88,14 @@ def test_the_panel_trains_the_seeds_again_with_its_settings(make_window, qtbot):
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
     assert panel.result.spec == ManySeedsSpec()  # the defaults
     panel.set_spec(SPEC)
-    panel.run_button.click()
+    panel.run_button.click()  # "Run the seeds"
     qtbot.waitUntil(lambda: panel.result.spec == SPEC, timeout=30000)
     assert panel.result.runs == 6
+    # Another experiment opened while the panel is in front: it waits to be asked.
+    token = window.many_seeds.token
+    spiral = sim.load(lessons.lesson_dir() / "spiral.json")
+    window.run.load(spiral)
+    qtbot.waitUntil(lambda: window.run.experiment == spiral, timeout=20000)
+    qtbot.waitUntil(lambda: panel.result is None, timeout=20000)
+    assert f"train {spiral.name} from 6 seeds" in panel.caption.text()
+    assert window.many_seeds.token == token  # nothing asked of the training process

@@ -19,6 +19,7 @@ from gui import commands
 from gui.worker import TrainingWorker
 from sim import lessons
 from sim.address import ParameterAddress
+from sim.lesson_view import ManySeedsSpec
 from tests.conftest import experiment
 from tests.test_gui_close import CLOSE_SECONDS
 from tests.test_gui_lecture import theta_of
@@ -51,6 +52,7 @@ def every_command(tmp_path: Path) -> list[commands.Command]:
             commands.SetViews((0, 1), (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))),
             commands.CheckGradients(),
             commands.Save(tmp_path / "x.json"), commands.ExportHistory(tmp_path / "x.csv"),
+            commands.SweepSeeds(lesson, ManySeedsSpec(seeds=3, steps=10), 4),
             commands.ReportStatus()]
 
 
