@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -30,12 +30,13 @@ import sim
 from sim.lesson_view import MAX_VIEW_SEEDS, MAX_VIEW_STEPS, ManySeedsSpec
 from sim.many_seeds import ManySeeds
 
-from .plots import Plot, scrolled_into
+from .plots import Plot
 from .run import RunController
 from .style import BLUE, VERMILLION, Style
 
 FAINT_ALPHA = 80  # a run's curve: many overlap, and the median must stand out
 CHOSEN_WIDTH = 3.0  # the curve of the seed last opened
+MIN_PLOT_HEIGHT = 70  # pixels at the desk, times the scale
 
 
 class ManySeedsPanel(QWidget):
@@ -56,7 +57,7 @@ class ManySeedsPanel(QWidget):
         self.curves.setLabel("left", "loss")
         self.curves.getAxis("left").enableAutoSIPrefix(False)
         self.histogram = Plot("Steps to reach the target loss", style, log_y=False)
-        self.histogram.setLabel("bottom", "step of the first loss below the target")
+        self.histogram.setLabel("bottom", "step (the bar on the right: never)")
         self.histogram.setLabel("left", "runs")
         self.histogram.setMouseEnabled(x=False, y=False)
         self.learnt_curves = self.curves.plot(connect="finite")
@@ -80,22 +81,20 @@ class ManySeedsPanel(QWidget):
         self.apply_style(style)
 
     def _lay_out(self) -> None:
-        settings = QHBoxLayout()
-        for text, box in (("Seeds", self.seeds), ("Steps", self.steps),
-                          ("Target loss", self.target)):
+        settings = QGridLayout()  # two rows: the dock beside the canvas is narrow
+        for row, column, text, box in ((0, 0, "Seeds", self.seeds), (0, 2, "Steps", self.steps),
+                                       (1, 0, "Target loss", self.target)):
             label = QLabel(text)
             label.setBuddy(box)
-            settings.addWidget(label)
-            settings.addWidget(box)
-        settings.addStretch(1)
-        settings.addWidget(self.run_button)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
+            settings.addWidget(label, row, column)
+            settings.addWidget(box, row, column + 1)
+        settings.addWidget(self.run_button, 1, 2, 1, 2)
+        settings.setColumnStretch(4, 1)
+        layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
         layout.addWidget(self.curves, 3)
         layout.addWidget(self.histogram, 2)
         layout.addLayout(settings)
-        scrolled_into(self, inner)  # a dock too low for both plots scrolls, never squeezes
 
     # ------------------------------------------------------------------ settings
 
@@ -146,8 +145,7 @@ class ManySeedsPanel(QWidget):
         result = self.result
         empty = result is None or result.curves.shape[1] == 0
         self.histogram.title = "Steps to reach the target loss" if result is None else \
-            (f"Steps to a loss below {result.spec.target_loss:g}; never (right, vermillion): "
-             f"{result.never} of {result.runs}")
+            f"Steps to a loss below {result.spec.target_loss:g}"
         self.curves.show_waiting(empty)
         self.histogram.show_waiting(empty)
         if result is None or empty:
@@ -192,8 +190,11 @@ class ManySeedsPanel(QWidget):
 
     def apply_style(self, style: Style) -> None:
         self.style_ = style
-        self.curves.apply_style(style)
-        self.histogram.apply_style(style)
+        for plot in (self.curves, self.histogram):
+            plot.apply_style(style)
+            # Lower than a live plot may be: the dock is a tab among the plots', and its
+            # smallest height would be theirs (on a slide it takes most of the column).
+            plot.setMinimumHeight(round(MIN_PLOT_HEIGHT * style.scale))
         self.caption.setFont(style.font())
         width = style.line_width
         self.learnt_curves.setPen(pg.mkPen(_faint(BLUE), width=width))

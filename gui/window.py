@@ -71,7 +71,6 @@ from .views_panel import ViewsPanel
 
 FRAME_MS = 16
 PATHS_HEIGHT = 42  # per cent of the window's height the Paths panel takes when shown
-MANY_SEEDS_HEIGHT = 70  # per cent of the height the Many seeds view takes on a slide
 TOOLBAR: Entries = ("play", "step", "back", "phase", "epoch", "reset")
 MENUS: tuple[tuple[str, Entries], ...] = (
     ("&File", ("new", "open", "recent", None, "save", "save_as", None, "import_csv", None,
@@ -654,11 +653,9 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.views_dock, self.many_seeds_dock)
             self.many_seeds_dock.show()
             self.many_seeds_dock.raise_()
-            height = self.height()  # its curves and histogram need more room than a picture
-            self.resizeDocks([self.many_seeds_dock, self.plots_dock],
-                             [height * MANY_SEEDS_HEIGHT // 100,
-                              height * (100 - MANY_SEEDS_HEIGHT) // 100],
-                             Qt.Orientation.Vertical)
+            # Its curves and histogram take the whole column: the live plots of one run are
+            # what the view is there to go beyond.
+            self.plots_dock.hide()
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
