@@ -234,3 +234,16 @@ def test_the_lesson_view_key_is_read_checked_and_written():
         with pytest.raises(sim.ExperimentError) as refused:
             experiment(view={"many_seeds": bad})
         assert str(refused.value).startswith(f"view.many_seeds.{field}: ")
+
+
+def test_schedules_validation_intervals_frozen_biases_and_given_weights_alone_too():
+    document = {**DENSE, "optimizer": {"kind": "adam", "learning_rate": 0.05},
+                "schedule": {"kind": "step", "step_size": 2, "gamma": 0.5, "unit": "epochs"},
+                "validation_interval": 3,
+                "stopping": {"early_stopping": {"patience": 2, "restore_best": False},
+                             "max_epochs": 12}}
+    document["network"] = {"inputs": 2, "layers": [
+        {"units": 4, "activation": "sigmoid", "train_bias": False},
+        {"units": 1, "activation": "sigmoid", "weights": [[0.5, -0.5, 0.25, 1.0]]}]}
+    document["data"] = {**DENSE["data"], "standardize": True}
+    assert_each_run_alone(sweep(experiment(**document), 4))
