@@ -27,6 +27,7 @@ class ManySeeds:
     """The runs of one experiment from many seeds, as the view draws them."""
 
     spec: ManySeedsSpec
+    learning_rate: float  # the optimizer's (the setting a student is most likely to vary)
     seeds: tuple[int, ...]
     curves: np.ndarray  # (runs, steps): each run's batch loss at steps 1, 2, ...; NaN after
     # its last step and where a loss is not a positive number (a log axis cannot draw it)
@@ -70,8 +71,9 @@ class ManySeeds:
             if learnt.size else ""
         diverged = int(np.count_nonzero(self.diverged))
         diverged_text = f" ({diverged} diverged)" if diverged else ""
-        return (f"{self.runs} seeds ({self.seeds[0]} to {self.seeds[-1]}), up to "
-                f"{self.spec.steps} steps each: {self.never} of {self.runs} "
+        return (f"{self.runs} seeds ({self.seeds[0]} to {self.seeds[-1]}), learning rate "
+                f"{self.learning_rate:g}, up to {self.spec.steps} steps each: {self.never} of "
+                f"{self.runs} "
                 f"({self.fraction_never:.0%}) never got the loss below "
                 f"{self.spec.target_loss:g}{diverged_text}{median}.")
 
@@ -94,7 +96,8 @@ def summarise(swept: Sweep, spec: ManySeedsSpec) -> ManySeeds:
     width = max(1, math.ceil(spec.steps / HISTOGRAM_BINS))
     edges = np.arange(0, spec.steps + width, width, dtype=float)
     counts, _ = np.histogram(first[first > 0], bins=edges + 0.5)
-    return ManySeeds(spec, tuple(run.seed for run in swept.runs), curves,
+    return ManySeeds(spec, swept.experiment.optimizer.learning_rate,
+                     tuple(run.seed for run in swept.runs), curves,
                      np.where(np.isfinite(median) & (median > 0.0), median, math.nan), first,
                      np.array([run.stopped for run in swept.runs]),
                      np.array([run.diverged for run in swept.runs]), edges, counts)
