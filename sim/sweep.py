@@ -21,9 +21,9 @@ and tests/test_sweep.py checks it against the trainer run by run.
 
 Not supported (``check_sweepable`` refuses them with one line naming the field): a saved
 ``state`` (every run starts from its seed's beginning), a ``time_limit`` (it depends on the
-machine, so runs would not repeat), and any layer or network option this module does not know
-(batch normalisation, recurrent layers, ...): a field outside the ones listed in
-``KNOWN_FIELDS`` whose value is not its default.
+machine, so runs would not repeat), and any option of the layers, the network or the data that
+this module does not know (batch normalisation, recurrent layers, ...): a field outside the
+ones listed in ``KNOWN_FIELDS`` whose value is not its default.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import numpy as np
 
 from .batches import BatchSampler
 from .clipping import NORM_EPSILON
+from .data import DataSpec
 from .experiment import MAX_SEED, Experiment, LayerSpec, NetworkSpec
 from .network import EXPECTED_IN_A_PASS, Network
 from .optimizers import Optimizer, OptimizerSpec, make_optimizer
@@ -55,6 +56,13 @@ KNOWN_FIELDS: dict[type, frozenset[str]] = {
     NetworkSpec: frozenset({"inputs", "layers", "init"}),
     LayerSpec: frozenset({"units", "activation", "bias", "train_bias", "residual", "dropout",
                           "init", "weights", "biases"}),
+    # The data's options: each run's data and epochs are drawn by the engine's own code, but
+    # an option added later (augmentation of each batch, say) is refused until checked here.
+    DataSpec: frozenset({"kind", "samples", "noise", "classes", "factor", "turns", "encoding",
+                         "bits", "size", "slope", "x", "inputs", "targets", "path",
+                         "target_columns", "input_columns", "validation_fraction",
+                         "test_fraction", "standardize", "jitter", "input_names",
+                         "output_names"}),
 }
 
 
@@ -115,13 +123,14 @@ def check_sweepable(experiment: Experiment, runs: int) -> None:
         raise ExperimentError("stopping.time_limit", "a sweep cannot stop on time: it depends "
                                                      "on the machine, so runs would not repeat")
     _check_known(experiment, "")
+    _check_known(experiment.data, "data")
     _check_known(experiment.network, "network")
     for number, layer in enumerate(experiment.network.layers):
         _check_known(layer, f"network.layers[{number}]")
 
 
 def _check_known(spec: Any, path: str) -> None:
-    known = KNOWN_FIELDS[type(spec)]
+    known = next(KNOWN_FIELDS[kind] for kind in type(spec).__mro__ if kind in KNOWN_FIELDS)
     for field in fields(spec):
         if field.name not in known and getattr(spec, field.name) != field.default:
             where = f"{path}.{field.name}" if path else field.name

@@ -3,6 +3,7 @@ its seed gives alone, and the command's output and errors are as documented."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.experiment import StoppingSpec
+from sim.experiment import LayerSpec, StoppingSpec
 from sim.lesson_view import ManySeedsSpec
 from sim.many_seeds import many_seeds
 from sim.optimizers import OptimizerSpec
@@ -247,3 +248,28 @@ def test_schedules_validation_intervals_frozen_biases_and_given_weights_alone_to
         {"units": 1, "activation": "sigmoid", "weights": [[0.5, -0.5, 0.25, 1.0]]}]}
     document["data"] = {**DENSE["data"], "standardize": True}
     assert_each_run_alone(sweep(experiment(**document), 4))
+
+
+@dataclasses.dataclass(frozen=True)
+class _LayerWithANewOption(LayerSpec):
+    """A layer as a later version of the file format might have it (batch norm, say)."""
+
+    batch_norm: bool = False
+
+
+def test_an_option_the_sweep_does_not_know_is_refused_naming_it():
+    plain = experiment()
+    layers = plain.network.layers
+    for used in (False, True):
+        first = _LayerWithANewOption(**{f.name: getattr(layers[0], f.name)
+                                        for f in dataclasses.fields(LayerSpec)},
+                                     batch_norm=used)
+        lesson = plain.replace(network=dataclasses.replace(plain.network,
+                                                           layers=(first, *layers[1:])))
+        if not used:  # at its default the option changes nothing: the sweep goes on
+            assert len(sweep(lesson, 2, steps=1).runs) == 2
+            continue
+        with pytest.raises(sim.ExperimentError) as refused:
+            sweep(lesson, 2, steps=1)
+        assert str(refused.value).startswith(
+            "network.layers[0].batch_norm: is not supported by sweep")
