@@ -284,7 +284,8 @@ class ManySeedsView(QObject):
     @Slot(object, object)
     def _loaded(self, experiment: sim.Experiment, source: object) -> None:
         """A lesson about many seeds trains them at once; for any other experiment the panel
-        waits to be asked (a sweep of a large network takes a while, and training waits)."""
+        waits to be asked (a sweep of a large network takes a while, and shares the training
+        process's time with training)."""
         if self._is_swept_seed(experiment):
             self.panel.choose_seed(experiment.seed)  # a run opened from the view itself
             return

@@ -36,9 +36,10 @@ from typing import Any, ClassVar
 
 import sim
 from sim.landscape import SURFACE_POINTS, ParameterTrace
-from sim.many_seeds import many_seeds
+from sim.many_seeds import many_seeds_sweeper, summarise
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
+from sim.sweep import Sweeper
 from sim.trainer import Trainer
 from sim.views import DataView, LandscapeView, data_view, landscape_view
 
@@ -163,6 +164,9 @@ class TrainingSession:
         # once, never a snapshot of one network beside the series of another.
         self._history_of: Trainer | None = None
         self._taken = True  # the app has taken the last snapshot sent (or none was sent)
+        # The Many seeds view's sweep under way, taken a frame at a time between the others'
+        # work (a newer request replaces it), with the request it answers
+        self._sweeping: tuple[SweepSeeds, Sweeper] | None = None
         self._unpublished = False  # steps were taken since the last snapshot sent
 
     # ------------------------------------------------------------------ the loop
@@ -171,10 +175,13 @@ class TrainingSession:
         """Until told to stop; EOFError or OSError when the app has gone."""
         self._guarded(self._start)
         while True:
-            if not self._busy() and not self._commands.poll(IDLE_WAIT):
+            if not self._busy() and self._sweeping is None and \
+                    not self._commands.poll(IDLE_WAIT):
                 continue
             if not self._handle_commands():
                 return
+            if self._sweeping is not None:
+                self._guarded(self._sweep_one_frame)
             if self._busy():
                 self._guarded(self._train_one_frame)
 
@@ -467,16 +474,28 @@ class TrainingSession:
         return False
 
     def _sweep_seeds(self, command: SweepSeeds) -> bool:
-        """The Many seeds view's runs, trained here (training waits meanwhile: a sweep of a
-        lesson's size takes a second or two); an experiment the sweep refuses is answered with
-        its one-line reason."""
+        """Start the Many seeds view's runs (trained a frame at a time, see _sweep_one_frame,
+        in place of any sweep under way); an experiment the sweep refuses is answered at once
+        with its one-line reason."""
+        self._sweeping = None
         try:
-            result = many_seeds(command.experiment, command.spec)
+            sweeper = many_seeds_sweeper(command.experiment, command.spec)
         except sim.ExperimentError as error:
             self._signal("sweep_failed", command.token, str(error))
         else:
-            self._signal("swept", command.token, result)
+            self._sweeping = (command, sweeper)
         return False
+
+    def _sweep_one_frame(self) -> None:
+        """A frame's time of the sweep under way; its numbers go to the app when it ends."""
+        assert self._sweeping is not None
+        command, sweeper = self._sweeping
+        self._sweeping = None  # an error ends it (and is reported by _guarded)
+        sweeper.advance(FRAME_SECONDS)
+        if not sweeper.done:
+            self._sweeping = command, sweeper
+            return
+        self._signal("swept", command.token, summarise(sweeper.result(), command.spec))
 
     def _report_status(self, command: ReportStatus) -> bool:
         status = WorkerStatus(

@@ -17,7 +17,7 @@ import numpy as np
 
 from .experiment import Experiment
 from .lesson_view import ManySeedsSpec
-from .sweep import Sweep, sweep
+from .sweep import Sweep, Sweeper
 
 HISTOGRAM_BINS = 20
 
@@ -81,7 +81,15 @@ class ManySeeds:
 def many_seeds(experiment: Experiment, spec: ManySeedsSpec) -> ManySeeds:
     """Train ``spec.seeds`` runs of ``experiment`` from its start (a saved state is left out),
     seeds experiment.seed, + 1, ..., each for up to ``spec.steps`` steps, and summarise them."""
-    return summarise(sweep(experiment.replace(state=None), spec.seeds, steps=spec.steps), spec)
+    sweeper = many_seeds_sweeper(experiment, spec)
+    while not sweeper.done:
+        sweeper.advance(math.inf)
+    return summarise(sweeper.result(), spec)
+
+
+def many_seeds_sweeper(experiment: Experiment, spec: ManySeedsSpec) -> Sweeper:
+    """The sweep ``many_seeds`` trains, to be advanced a slice at a time (then summarised)."""
+    return Sweeper(experiment.replace(state=None), spec.seeds, steps=spec.steps)
 
 
 def summarise(swept: Sweep, spec: ManySeedsSpec) -> ManySeeds:

@@ -29,6 +29,7 @@ ones listed in ``KNOWN_FIELDS`` whose value is not its default.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -143,19 +144,48 @@ def sweep(experiment: Experiment, runs: int, steps: int | None = None,
     """Train ``runs`` copies of ``experiment`` with seeds seed, seed + 1, ..., each for up to
     ``steps`` steps or until ``epochs`` epochs end (neither: until its stopping rules end it),
     as ``Trainer.run`` would train it alone."""
-    check_sweepable(experiment, runs)
-    seeds = [experiment.seed + k for k in range(runs)]
-    Trainer(experiment)  # refuses what the trainer refuses (targets that the loss cannot take)
-    batch = _Runs(experiment, [_Seeded(experiment.replace(seed=seed)) for seed in seeds])
-    with np.errstate(**EXPECTED_IN_A_PASS):
-        while batch.live:
-            if steps is not None and batch.step_count >= steps:
-                break
-            if epochs is not None and batch.epoch_count >= epochs:
-                break
-            batch.step()
-    batch.finish_all()
-    return Sweep(experiment, tuple(batch.results[seed] for seed in seeds))
+    sweeper = Sweeper(experiment, runs, steps, epochs)
+    while not sweeper.done:
+        sweeper.advance(math.inf)
+    return sweeper.result()
+
+
+class Sweeper:
+    """A sweep taken a slice of time at a time (the app's training process interleaves it
+    with its other work); ``sweep`` runs one to the end."""
+
+    def __init__(self, experiment: Experiment, runs: int, steps: int | None = None,
+                 epochs: int | None = None) -> None:
+        check_sweepable(experiment, runs)
+        Trainer(experiment)  # refuses what the trainer refuses (targets the loss cannot take)
+        self.experiment = experiment
+        self.steps, self.epochs = steps, epochs
+        self.seeds = [experiment.seed + k for k in range(runs)]
+        self._runs = _Runs(experiment, [_Seeded(experiment.replace(seed=seed))
+                                        for seed in self.seeds])
+
+    @property
+    def done(self) -> bool:
+        """Every run has stopped, or reached the limit."""
+        runs = self._runs
+        return not runs.live or (self.steps is not None and runs.step_count >= self.steps) or \
+            (self.epochs is not None and runs.epoch_count >= self.epochs)
+
+    def advance(self, seconds: float) -> None:
+        """Train for about ``seconds`` (at least one step, unless done)."""
+        deadline = time.perf_counter() + seconds
+        with np.errstate(**EXPECTED_IN_A_PASS):
+            while not self.done:
+                self._runs.step()
+                if time.perf_counter() >= deadline:
+                    break
+
+    def result(self) -> Sweep:
+        """The runs, in seed order (the sweep must be done)."""
+        if not self.done:
+            raise RuntimeError("the sweep has not finished")
+        self._runs.finish_all()
+        return Sweep(self.experiment, tuple(self._runs.results[seed] for seed in self.seeds))
 
 
 class _Seeded:
