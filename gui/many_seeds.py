@@ -244,9 +244,9 @@ def _joined(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class ManySeedsView(QObject):
-    """Connects run A to the Many seeds panel: asks A's training process for the runs when
-    an experiment opens (if the panel is on show or the lesson opens it) and when the panel
-    asks, and opens a clicked seed as a normal experiment."""
+    """Connects run A to the Many seeds panel: asks A's training process for the runs when a
+    lesson about many seeds opens, when the panel comes to the front with no runs of the
+    experiment open, and when the panel asks; opens a clicked seed as a normal experiment."""
 
     def __init__(self, run: RunController, panel: ManySeedsPanel,
                  parent: QObject | None = None) -> None:
@@ -276,7 +276,10 @@ class ManySeedsView(QObject):
         """Ask for the runs of the experiment now open, as the panel's settings say."""
         spec = self.panel.spec()
         self.token += 1
-        self.swept = self.run.experiment.replace(state=None)
+        experiment = self.run.experiment.replace(state=None)
+        if self.swept is not None and self._is_swept_seed(experiment):
+            experiment = experiment.replace(seed=self.swept.seed)  # the same seeds again
+        self.swept = experiment
         self._stale = False
         self.panel.show_waiting(spec, self.swept.seed)
         return self.run.sweep_seeds(self.swept, spec, self.token)

@@ -69,6 +69,10 @@ def test_a_click_on_a_curve_opens_that_seed_as_a_normal_experiment(make_window, 
     chosen = panel.chosen_curve.yData
     assert np.array_equal(chosen, result.curves[result.seeds.index(target_seed)],
                           equal_nan=True)
+    # Trained again from there: the same seeds, not seeds counted from the one opened.
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.result is not result, timeout=30000)
+    assert panel.result.seeds == result.seeds
 
 
 def test_an_experiment_a_sweep_cannot_train_is_explained_in_one_line(make_window, qtbot):
