@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 import sim
 from sim.address import ParameterAddress
 from sim.experiment import is_recurrent_refusal
+from sim.lesson_view import ManySeedsSpec
 from sim.snapshot import Snapshot
 
 from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
@@ -46,6 +47,8 @@ class RunController(QObject):
     written = Signal(object)  # the path of a file saved or exported
     write_failed = Signal(object, str)  # (path, why): also said by `error`
     checked = Signal(str)  # a gradient check's result, one line
+    swept = Signal(int, object)  # (token, sim.many_seeds.ManySeeds): A's experiment, many seeds
+    sweep_failed = Signal(int, str)  # (token, why that experiment cannot be swept)
     error = Signal(str)  # what went wrong, for the user
     recurrent_opened = Signal(object)  # the path of a file opened whose network is recurrent
 
@@ -61,6 +64,8 @@ class RunController(QObject):
         self.worker.written.connect(self._written)
         self.worker.write_failed.connect(self._write_failed)
         self.worker.checked.connect(self._checked)
+        self.worker.swept.connect(self.swept)
+        self.worker.sweep_failed.connect(self.sweep_failed)
         self.worker.run_ended.connect(self._run_ended)
         self.worker_b: TrainingWorker | None = None  # side by side run B
         self.snapshot_b: Snapshot | None = None  # B's newest
@@ -278,6 +283,11 @@ class RunController(QObject):
     @Slot()
     def check_gradients(self) -> int:
         return self.worker.check_gradients()
+
+    def sweep_seeds(self, experiment: sim.Experiment, spec: ManySeedsSpec, token: int) -> int:
+        """Train ``experiment`` from many seeds at once, in A's training process (which
+        answers ``swept`` or ``sweep_failed`` with the token)."""
+        return self.worker.sweep_seeds(experiment, spec, token)
 
     def save(self, path: Path, replace_read_only: bool = False) -> int:
         return self.worker.save(path, replace_read_only)

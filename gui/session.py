@@ -36,8 +36,10 @@ from typing import Any, ClassVar
 
 import sim
 from sim.landscape import SURFACE_POINTS, ParameterTrace
+from sim.many_seeds import many_seeds_sweeper, summarise
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
+from sim.sweep import Sweeper
 from sim.trainer import Trainer
 from sim.views import DataView, LandscapeView, data_view, landscape_view
 
@@ -60,6 +62,7 @@ from .commands import (
     SetViews,
     Step,
     StepPhase,
+    SweepSeeds,
 )
 
 # While training runs, the session looks at its pipe (and publishes, if the app took the last
@@ -175,6 +178,9 @@ class TrainingSession:
         # once, never a snapshot of one network beside the series of another.
         self._history_of: Trainer | None = None
         self._taken = True  # the app has taken the last snapshot sent (or none was sent)
+        # The Many seeds view's sweep under way, taken a frame at a time between the others'
+        # work (a newer request replaces it), with the request it answers
+        self._sweeping: tuple[SweepSeeds, Sweeper] | None = None
         self._unpublished = False  # steps were taken since the last snapshot sent
 
     # ------------------------------------------------------------------ the loop
@@ -183,10 +189,13 @@ class TrainingSession:
         """Until told to stop; EOFError or OSError when the app has gone."""
         self._guarded(self._start)
         while True:
-            if not self._busy() and not self._commands.poll(IDLE_WAIT):
+            if not self._busy() and self._sweeping is None and \
+                    not self._commands.poll(IDLE_WAIT):
                 continue
             if not self._handle_commands():
                 return
+            if self._sweeping is not None:
+                self._guarded(self._sweep_one_frame)
             if self._busy():
                 self._guarded(self._train_one_frame)
 
@@ -203,7 +212,8 @@ class TrainingSession:
                 self._taken = True
                 continue
             self._in_hand, command = message
-            if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
+            if self._current is None and not isinstance(command, (Load, Read, SetSpeed,
+                                                                  SweepSeeds)):
                 continue
             changed |= self._guarded(partial(self._run_command, command))
         if changed and self._current is not None:
@@ -492,6 +502,30 @@ class TrainingSession:
                           command.replace_read_only)
         return False
 
+    def _sweep_seeds(self, command: SweepSeeds) -> bool:
+        """Start the Many seeds view's runs (trained a frame at a time, see _sweep_one_frame,
+        in place of any sweep under way); an experiment the sweep refuses is answered at once
+        with its one-line reason."""
+        self._sweeping = None
+        try:
+            sweeper = many_seeds_sweeper(command.experiment, command.spec)
+        except sim.ExperimentError as error:
+            self._signal("sweep_failed", command.token, str(error))
+        else:
+            self._sweeping = (command, sweeper)
+        return False
+
+    def _sweep_one_frame(self) -> None:
+        """A frame's time of the sweep under way; its numbers go to the app when it ends."""
+        assert self._sweeping is not None
+        command, sweeper = self._sweeping
+        self._sweeping = None  # an error ends it (and is reported by _guarded)
+        sweeper.advance(FRAME_SECONDS)
+        if not sweeper.done:
+            self._sweeping = command, sweeper
+            return
+        self._signal("swept", command.token, summarise(sweeper.result(), command.spec))
+
     def _report_status(self, command: ReportStatus) -> bool:
         status = WorkerStatus(
             snapshot=self._trainer.snapshot(), playing=self._playing, training=self._busy(),
@@ -506,7 +540,7 @@ class TrainingSession:
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
         Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
         CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
-        ReportStatus: _report_status,
+        SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
     }
 
 

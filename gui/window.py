@@ -53,6 +53,7 @@ from .health_plots import HealthPlots
 from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .many_seeds import ManySeedsPanel, ManySeedsView
 from .motion import PhaseMotion
 from .neuron_maps import NeuronMapPanel, NeuronMapsView
 from .paths_panel import PathsPanel
@@ -82,7 +83,8 @@ MENUS: tuple[tuple[str, Entries], ...] = (
     ("&View", ("mode", "lock_colours", "paths", "neuron_maps", "compare", "stop_comparing", None,
                "presentation", "larger", "smaller", "full_screen", "reduced_motion", None,
                "themes", "colour_maps", None, "Controls", "Data and landscape", "Neuron map",
-               "Plots", "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
+               "Plots", "Health", "Inspector", "Activation", "Many seeds", "Lesson", "Step by step",
+               "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
                                   self.plots, self.views, self.paths, self.quiz, self)
         self.health_views = HealthViews(self.run, self.canvas, self.health, self.activations,
                                         self)
+        self.many_seeds = ManySeedsView(self.run, self.many_seeds_panel, self)
         self.neuron_maps = NeuronMapsView(self.run, self.canvas, self.neuron_map_panel,
                                           self.style_, self)
         self.document = Document(self, self.settings, self.run,
@@ -125,7 +128,7 @@ class MainWindow(QMainWindow):
         self.comparison_dock.hide()
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.health_dock,
-                   self.activation_dock, self.neuron_map_dock],
+                   self.activation_dock, self.neuron_map_dock, self.many_seeds_dock],
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
         self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
         self.captions = CaptionPanel(self.style_)
         self.paths = PathsPanel(self.style_)
         self.neuron_map_panel = NeuronMapPanel(self.style_)
+        self.many_seeds_panel = ManySeedsPanel(self.style_)
         self.controls = ControlPanel()
         self.controls.set_experiment(experiment)
 
@@ -222,6 +226,9 @@ class MainWindow(QMainWindow):
         # Beside the plots, not the inspector: its two curves need a plot's height to be read.
         self.activation_dock = self._dock("Activation", self.activations, right)
         self.tabifyDockWidget(self.health_dock, self.activation_dock)
+        self.many_seeds_dock = self._dock("Many seeds", self.many_seeds_panel, right)
+        self.tabifyDockWidget(self.activation_dock, self.many_seeds_dock)
+        self.many_seeds_dock.visibilityChanged.connect(self.many_seeds.set_on_screen)
         self.plots_dock.raise_()
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
@@ -347,8 +354,8 @@ class MainWindow(QMainWindow):
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
         docks = (self.controls_dock, self.views_dock, self.neuron_map_dock, self.plots_dock,
-                 self.health_dock, self.inspector_dock, self.activation_dock, self.lesson_dock,
-                 self.captions_dock, self.paths_dock)
+                 self.health_dock, self.inspector_dock, self.activation_dock,
+                 self.many_seeds_dock, self.lesson_dock, self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
             "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
@@ -638,12 +645,31 @@ class MainWindow(QMainWindow):
         for name in view.panels:
             self.panel_docks[name].show()
             self.panel_docks[name].raise_()
+        if view.many_seeds is not None:  # the lesson is about many seeds: their view in front
+            self.many_seeds_dock.show()
+            self.many_seeds_dock.raise_()
 
     def _rearrange(self) -> None:
         """In presentation mode, the slide for the lesson and the comparison now shown."""
         if self.presentation.on:
-            self.presentation.rearrange(lambda: self.lecture_layout.arrange(
-                self.run.experiment, self.run.comparing))
+            self.presentation.rearrange(self._arrange_slide)
+
+    def _arrange_slide(self) -> None:
+        self.lecture_layout.arrange(self.run.experiment, self.run.comparing)
+        self._many_seeds_on_slide()
+
+    def _many_seeds_on_slide(self) -> None:
+        """On a slide (where the lecture layout hides the Many seeds view with the other
+        panels), a lesson about many seeds shows their view where the side picture goes, in
+        front of it."""
+        if self.presentation.on and self.run.experiment.view.many_seeds is not None \
+                and not self.run.comparing:
+            self.tabifyDockWidget(self.views_dock, self.many_seeds_dock)
+            self.many_seeds_dock.show()
+            self.many_seeds_dock.raise_()
+            # Its curves and histogram take the whole column: the live plots of one run are
+            # what the view is there to go beyond.
+            self.plots_dock.hide()
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
@@ -666,6 +692,7 @@ class MainWindow(QMainWindow):
     def _presentation_toggled(self, on: bool) -> None:
         self.action("presentation").setChecked(on)
         self.lecture_layout.apply(on, self.run.experiment, self.run.comparing)
+        self._many_seeds_on_slide()
 
     @Slot(object)
     def apply_style(self, style: Style) -> None:
@@ -687,6 +714,7 @@ class MainWindow(QMainWindow):
         self.comparison.apply_style(style)
         self.views.apply_style(style)
         self.neuron_maps.apply_style(style)
+        self.many_seeds_panel.apply_style(style)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

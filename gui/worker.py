@@ -40,6 +40,7 @@ import sim
 from sim.address import ParameterAddress
 from sim.files import WriteError, write_atomic
 from sim.history import Series
+from sim.lesson_view import ManySeedsSpec
 from sim.snapshot import Snapshot
 
 from . import session
@@ -62,6 +63,7 @@ from .commands import (
     SetViews,
     Step,
     StepPhase,
+    SweepSeeds,
 )
 from .session import NeuronMapsUpdate, Views, WorkerStatus
 
@@ -133,6 +135,8 @@ class TrainingWorker(QThread):
     # (path, one line saying why): nothing was written, an old file is intact
     write_failed = Signal(object, str)
     checked = Signal(str)  # the result of CheckGradients, one line
+    swept = Signal(int, object)  # (token of SweepSeeds, its sim.many_seeds.ManySeeds)
+    sweep_failed = Signal(int, str)  # (token of SweepSeeds, why the sweep was refused)
     # A run of epochs or steps ended (done, or training stopped by itself): the run's token,
     # as the window gave it, so that the end of an earlier run cannot end a later one
     run_ended = Signal(int)
@@ -229,6 +233,10 @@ class TrainingWorker(QThread):
 
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
+
+    def sweep_seeds(self, experiment: sim.Experiment, spec: ManySeedsSpec,
+                    token: int = 0) -> int:
+        return self.send(SweepSeeds(experiment, spec, token))
 
     def save(self, path: Path, replace_read_only: bool = False) -> int:
         return self.send(Save(path, replace_read_only))

@@ -76,7 +76,7 @@ class BatchSampler:
         """Inputs, targets and training-set rows of the next batch (rows None: the whole set,
         in order). The position moves on only in ``advance``."""
         if self.position == 0:
-            self._begin_epoch()
+            self.begin_epoch()
         start, stop = self.position, self.position + self.batch_size
         x_all, t_all = self._x_epoch, self.t_train
         if self._order is None:
@@ -96,9 +96,12 @@ class BatchSampler:
             return True
         return False
 
-    def _begin_epoch(self) -> None:
+    def begin_epoch(self) -> None:
         """Draw this epoch's order and augmentation, remembering the streams' states to
-        resume."""
+        resume.
+
+        ``next_batch`` calls it at each epoch's start; ``sim.sweep`` calls it directly and
+        reads ``epoch_order`` and ``epoch_inputs``, to cut the batches of many runs at once."""
         streams = self.streams
         if self.steps_per_epoch > 1:  # a checkpoint can then fall inside this epoch
             self._epoch_streams = {name: streams[name].bit_generator.state
@@ -106,6 +109,17 @@ class BatchSampler:
         self._order = streams["shuffle"].permutation(self.samples) if self._shuffle else None
         self._x_epoch = augmented(self.x_train, self.augment, streams["jitter"],
                                   self.dataset.to_raw, self.dataset.to_network)
+
+    @property
+    def epoch_order(self) -> np.ndarray | None:
+        """The training-set rows of this epoch in the order they are taken (None: the data's
+        order)."""
+        return self._order
+
+    @property
+    def epoch_inputs(self) -> np.ndarray:
+        """This epoch's training inputs (augmented if asked), in the data's order."""
+        return self._x_epoch
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -127,7 +141,7 @@ class BatchSampler:
             if state.epoch_streams is None:
                 raise ValueError("a state inside an epoch needs the streams as the epoch began")
             self._set_streams(state.epoch_streams)
-            self._begin_epoch()
+            self.begin_epoch()
         self._set_streams(state.streams)
 
     def _set_streams(self, states: Mapping[str, Mapping[str, Any]]) -> None:

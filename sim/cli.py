@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|check|gradcheck|explain|paths|views FILE``.
+"""The command line: ``python -m sim run|check|gradcheck|explain|paths|views|sweep FILE``.
 
 Exit codes: 0 success, 1 a gradient check found a mismatch, 2 invalid input or a file that
 cannot be written (one line on stderr naming the file, no traceback; invalid input writes
@@ -19,17 +19,18 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
 from . import data, explain, neuron_maps, notation, paths, recurrent_cli
-from .experiment import Experiment, save
-from .files import WriteError, path_text, same_file, writable_target
+from .experiment import Experiment, load, save
+from .files import WriteError, path_text, same_file, writable_target, write_atomic
 from .held_out import WHY_ONCE, held_out_result
 from .recurrent_experiment import RecurrentExperiment, load_any
 from .recurrent_trainer import RecurrentTrainer
 from .schema import ExperimentError, one_line
+from .sweep import check_sweepable, sweep
 from .trainer import Trainer
 
 EXIT_OK, EXIT_GRADCHECK_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
@@ -60,9 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (usage is one --help away), as every other
+    error of the command line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"error: {self.prog}: {one_line(message)} (see {self.prog} "
+                                f"--help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim",
-                                     description="Backprop Studio's engine on the command line")
+    parser = _OneLineParser(prog="python -m sim",
+                            description="Backprop Studio's engine on the command line")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="train an experiment")
     run.add_argument("file", type=Path)
@@ -117,6 +127,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="grid points per input (default 48 for two inputs, 120 for one)")
     views.add_argument("--json", action="store_true", help="print one JSON object")
     views.set_defaults(handler=_views)
+    many = commands.add_parser("sweep", help="train N copies that differ only in their seed "
+                                             "(seed, seed + 1, ...) at once, each exactly the "
+                                             "run its seed gives alone")
+    many.add_argument("file", type=Path)
+    many.add_argument("--seeds", type=_positive_int, required=True, metavar="N",
+                      help="how many runs")
+    sweep_limit = many.add_mutually_exclusive_group()
+    sweep_limit.add_argument("--steps", type=_positive_int, help="optimizer steps each run "
+                                                                "takes at most")
+    sweep_limit.add_argument("--epochs", type=_positive_int, help="epochs each run trains "
+                                                                  "at most")
+    many.add_argument("--json", type=Path, required=True, metavar="OUT",
+                      help="write the runs here as JSON")
+    many.add_argument("--parameters", action="store_true",
+                      help="also write each run's trained weights and biases")
+    many.set_defaults(handler=_sweep)
     return parser
 
 
@@ -252,6 +278,7 @@ def _run_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) ->
 
 def _check_stopping(args: argparse.Namespace,
                     experiment: Experiment | RecurrentExperiment) -> None:
+    """Refuse a run that nothing would stop: no --steps, no --epochs, no stopping rule."""
     stopping = experiment.stopping
     if args.steps is None and args.epochs is None and not any(
             (stopping.max_steps, stopping.max_epochs, stopping.loss_below,
@@ -260,14 +287,41 @@ def _check_stopping(args: argparse.Namespace,
                        "rule in the file")
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    experiment = load(args.file)
+    check_sweepable(experiment, args.seeds)
+    _check_stopping(args, experiment)
+    writable_target(args.json)
+    for what, source in [("the experiment being swept", args.file), *_data_table(experiment)]:
+        if same_file(args.json, source):
+            raise CliError(f"--json {path_text(args.json)} is {what}: it would be overwritten")
+    result = sweep(experiment, args.seeds, steps=args.steps, epochs=args.epochs)
+    text = json.dumps(result.to_json(args.parameters), allow_nan=False)
+    write_atomic(args.json, (text + "\n").encode("utf-8"))
+    runs = result.runs
+    stopped = sum(run.stopped for run in runs)
+    diverged = sum(run.diverged for run in runs)
+    print(f"{_count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
+          f"{stopped} stopped by a rule of the file, {diverged} diverged, "
+          f"{len(runs) - stopped - diverged} reached the limit; written to "
+          f"{path_text(args.json)}")
+    return EXIT_OK
+
+
+def _data_table(experiment: Experiment) -> list[tuple[str, Path]]:
+    """The experiment's data table, if it reads one, as an input no output may replace."""
+    if experiment.data.kind != "csv":
+        return []
+    return [("the experiment's data table (data.path)",
+             data.csv_path(experiment.data, experiment.base_dir))]
+
+
 def _check_outputs(args: argparse.Namespace,
                    experiment: Experiment | RecurrentExperiment) -> None:
     """Refuse, before training, a --trace or --save that could not be written or would
     overwrite an input (the experiment, its data table) or each other. A --save may name the
     experiment itself: that updates it in place."""
-    table = [("the experiment's data table (data.path)",
-              data.csv_path(experiment.data, experiment.base_dir))] \
-        if isinstance(experiment, Experiment) and experiment.data.kind == "csv" else []
+    table = _data_table(experiment) if isinstance(experiment, Experiment) else []
     inputs = {"--trace": [("the experiment being run", args.file), *table], "--save": table}
     if args.trace is not None:
         _check_trace_target(args.trace)

@@ -43,7 +43,10 @@ from .schema import (
 )
 
 VIEW_KEYS = ("landscape", "printed_path", "landscape_window", "speed", "colour",
-             "colour_ranges", "side_view", "panels", "sample")
+             "colour_ranges", "side_view", "panels", "sample", "many_seeds")
+MANY_SEEDS_KEYS = ("seeds", "steps", "target_loss")
+MAX_VIEW_SEEDS = 200  # runs the Many seeds view trains (in a few seconds on a small network)
+MAX_VIEW_STEPS = 20_000
 PRINTED_PATH_KEYS = ("label", "values", "steps")
 COLOUR_RANGE_KEYS = palette.MODES
 SIDE_VIEWS = ("boundary", "landscape")
@@ -94,6 +97,29 @@ class PrintedPath:
 
 
 @dataclass(frozen=True)
+class ManySeedsSpec:
+    """The Many seeds view: how many seeds it trains (the experiment's seed and the next
+    ones), for how many steps at most, and the loss a run must get below to count as having
+    learnt (its histogram counts the steps each run takes to get there)."""
+
+    seeds: int = 20
+    steps: int = 1000
+    target_loss: float = 0.05
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> ManySeedsSpec:
+        s = Section(value, path, MANY_SEEDS_KEYS)
+        default = cls()
+        return cls(seeds=s.integer("seeds", default.seeds, minimum=2, maximum=MAX_VIEW_SEEDS),
+                   steps=s.integer("steps", default.steps, minimum=1, maximum=MAX_VIEW_STEPS),
+                   target_loss=s.number("target_loss", default.target_loss, positive=True,
+                                        maximum=MAX_RANGE))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seeds": self.seeds, "steps": self.steps, "target_loss": self.target_loss}
+
+
+@dataclass(frozen=True)
 class LessonView:
     """What a lesson opens on; the default opens the usual way (see docs/experiment-format.md).
 
@@ -112,6 +138,7 @@ class LessonView:
     # The values the one landscape weight's curve spans (lowest, highest); None: it follows
     # the weight (sim.landscape.default_half_width).
     landscape_window: tuple[float, float] | None = None
+    many_seeds: ManySeedsSpec | None = None  # None: the lesson does not open the Many seeds view
 
     def colour_range(self, mode: str) -> float | None:
         """The fixed top of a colour mode's range (None: the lesson fixes none)."""
@@ -145,6 +172,7 @@ class LessonView:
                                                          'weights (view.landscape)')
         panels = _read_panels(s.raw("panels", None), s.at("panels"), side_view)
         sample = s.raw("sample", None)
+        many_seeds = s.raw("many_seeds", None)
         window = None
         if s.raw("landscape_window", None) is not None:
             if landscape is None or second is not None:
@@ -157,7 +185,9 @@ class LessonView:
                    _read_colour_ranges(s.raw("colour_ranges", None), s.at("colour_ranges")),
                    side_view, panels,
                    None if sample is None else read_integer(sample, s.at("sample"), 1,
-                                                            MAX_SAMPLE) - 1, window)
+                                                            MAX_SAMPLE) - 1, window,
+                   None if many_seeds is None else ManySeedsSpec.from_json(
+                       many_seeds, s.at("many_seeds")))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -180,6 +210,8 @@ class LessonView:
             out["panels"] = list(self.panels)
         if self.sample is not None:
             out["sample"] = self.sample + 1
+        if self.many_seeds is not None:
+            out["many_seeds"] = self.many_seeds.to_json()
         return out
 
     def problem(self, layers: Sequence[LayerShape]) -> str | None:

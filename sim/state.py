@@ -51,7 +51,7 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "position": sampler.position,
         "train_seconds": trainer.train_seconds,
         "clip_count": trainer.clip_count,
-        "parameters": _parameters(network, network.theta),
+        "parameters": parameters_json(network, network.theta),
         "optimizer": {"kind": trainer.optimizer.spec.kind,
                       **{name: value.tolist() if isinstance(value, np.ndarray) else value
                          for name, value in trainer.optimizer.state().items()}},
@@ -59,15 +59,16 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "epoch_rng": sampler.epoch_streams,
         "early_stopping": None if best is None else {
             "loss": best["loss"], "step": best["step"], "wait": best["wait"],
-            "parameters": _parameters(network, best["theta"])},
+            "parameters": parameters_json(network, best["theta"])},
         "stopped": None if stop is None else stop.to_json(),
     }
     read_state(trainer, state)
     return state
 
 
-def _parameters(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
-    """Per-layer weights and biases read out of a flat parameter vector."""
+def parameters_json(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
+    """Per-layer weights and biases read out of a flat parameter vector, as a state's
+    "parameters" holds them (also `python -m sim sweep --parameters`)."""
     return [{"weights": W.tolist(), "biases": None if b is None else b.tolist()}
             for W, b in network.layer_views(theta)]
 

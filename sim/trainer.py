@@ -59,21 +59,28 @@ class Diverged(Exception):
         self.phase, self.layer, self.quantity = phase, layer, quantity
 
 
+def seeded_parts(experiment: Experiment) -> tuple[data.Dataset, Network, BatchSampler]:
+    """What a run of ``experiment`` starts from, all drawn from its seed: the data, the
+    network with its initial weights, and the batch sampler with its random streams (its batch
+    size and shuffling still to configure). A Trainer starts from them, and so does each run of
+    ``sim.sweep``."""
+    seed = experiment.seed
+    dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
+                         np.random.default_rng([seed, SPLIT_STREAM]), experiment.base_dir)
+    check_data(experiment, dataset.facts)  # a data file may have changed since parse
+    network = Network(experiment.network, experiment.regularization.dropout, seed)
+    return dataset, network, BatchSampler(dataset, seed)
+
+
 class Trainer:
     """Owns the network, the data, the optimizer and the history of one experiment."""
 
     def __init__(self, experiment: Experiment) -> None:
         self.experiment = experiment
-        seed = experiment.seed
-        self.dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
-                                  np.random.default_rng([seed, SPLIT_STREAM]),
-                                  experiment.base_dir)
-        check_data(experiment, self.dataset.facts)  # a data file may have changed since parse
-        self.network = Network(experiment.network, experiment.regularization.dropout, seed)
+        self.dataset, self.network, self.sampler = seeded_parts(experiment)
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
         self.distributions = DistributionRecorder(self.network)
-        self.sampler = BatchSampler(self.dataset, seed)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
         self.phases = iteration_phases(self.network.depth)
