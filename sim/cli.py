@@ -319,8 +319,11 @@ def _paths(args: argparse.Namespace) -> int:
         trainer.run(steps=steps)
     network, dataset = trainer.network, trainer.dataset
     if np.isfinite(network.theta).all():  # weights that are not numbers have no paths to show
-        result = paths.sample_paths(network, dataset.x_train, dataset.t_train, experiment.loss,
-                                    address, sample)
+        try:
+            result = paths.sample_paths(network, dataset.x_train, dataset.t_train,
+                                        experiment.loss, address, sample)
+        except paths.CoupledSamples as problem:
+            raise CliError(f"--weight: {problem}") from None
         if args.json:
             print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
         else:

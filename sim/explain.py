@@ -276,7 +276,9 @@ def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
     elif n == 1:
         lines.append(f"{name.LOSS} = {number(value)}")
     else:
-        shares = loss.per_sample(out.computed("a"), out.computed("z"), targets)
+        logits = out.activation_input  # what the output's activation took
+        assert logits is not None  # the forward phases ran before the loss
+        shares = loss.per_sample(out.computed("a"), logits, targets)
         text = _batch_sum(f"{name.LOSS} = Σ of the {n} samples' shares", row,
                           [number(share) for share in shares]) + f" = {number(value)}"
         if n > name.MAX_LISTED_SAMPLES:

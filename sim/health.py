@@ -73,7 +73,8 @@ def activation_curve(snapshot: Snapshot, layer: int, followed_row: int | None
     definition = spec.definition
     if definition.derivative is None:
         return None
-    z_batch, f_batch = snapshot.layers[layer - 1].z, snapshot.layers[layer - 1].h
+    # What f took: after batch normalisation, z̃ = γ ẑ + β rather than z.
+    z_batch, f_batch = snapshot.layers[layer - 1].activation_input, snapshot.layers[layer - 1].h
     reach = Z_REACH
     if z_batch is not None and np.isfinite(z_batch).any():
         reach = min(MAX_Z_REACH, max(reach, float(np.abs(z_batch[np.isfinite(z_batch)]).max())

@@ -93,6 +93,16 @@ def parameter(layer: int, unit: int, source: int | None) -> str:
     return bias(layer, unit) if source is None else weight(layer, unit, source)
 
 
+def norm_scale(layer: Index, unit: Index) -> str:
+    """γ⁽ˡ⁾ⱼ, the scale batch normalisation multiplies a unit's normalised net input by."""
+    return f"γ{layer_mark(layer)}{units_mark(unit)}"
+
+
+def norm_shift(layer: Index, unit: Index) -> str:
+    """β⁽ˡ⁾ⱼ, the shift batch normalisation adds after scaling."""
+    return f"β{layer_mark(layer)}{units_mark(unit)}"
+
+
 def input_name(unit: Index) -> str:
     """xᵢ, an input of the network."""
     return f"x{units_mark(unit)}"

@@ -263,7 +263,9 @@ class Trainer:
 
     def _forward(self, number: int) -> None:
         if number == 1:
-            self._pass = Pass(*self.sampler.next_batch(), self.network.depth)
+            # Batch statistics, and the running ones follow (batch normalisation).
+            self._pass = Pass(*self.sampler.next_batch(), self.network.depth,
+                              update_running=True)
         p = self._pass
         assert p is not None
         self.network.forward_layer(p, number, self._dropout_rngs[number])

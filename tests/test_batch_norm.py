@@ -1,0 +1,263 @@
+"""Batch normalisation: exact gradients, running statistics in evaluation, checkpoints, and the
+file keys that describe it."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import numpy as np
+import pytest
+
+import sim
+from sim.address import NormAddress, ParameterAddress, address_at
+from sim.batch_norm import OneSampleBatch
+from sim.schema import ExperimentError
+
+TOLERANCE = 1e-6
+HIDDEN = ("sigmoid", "tanh", "relu", {"kind": "leaky_relu", "slope": 0.1}, "linear")
+OUTPUTS = [(loss, out) for loss in ("sse", "half_sse", "mse", "half_mse")
+           for out in ("sigmoid", "linear")] + [("bce", "sigmoid"), ("cross_entropy", "softmax")]
+
+
+def document(hidden="tanh", loss="mse", output="linear", samples=6, norm_output=True,
+             **extra) -> dict:
+    rng = np.random.default_rng(4)
+    outputs = 3 if output == "softmax" else 2
+    x = rng.normal(size=(samples, 3))
+    t = rng.uniform(size=(samples, outputs))
+    if loss == "cross_entropy":
+        t /= t.sum(axis=1, keepdims=True)
+    layers = [{"units": 4, "activation": hidden, "batch_norm": True},
+              {"units": 3, "activation": hidden, "batch_norm": {"momentum": 0.3}},
+              {"units": outputs, "activation": output, "batch_norm": norm_output}]
+    return {"seed": 2, "loss": loss,
+            "data": {"kind": "inline", "inputs": x.tolist(), "targets": t.tolist()},
+            "network": {"inputs": 3, "init": {"kind": "normal", "std": 0.8}, "layers": layers},
+            **extra}
+
+
+def trainer_of(**fields) -> sim.Trainer:
+    return sim.Trainer(sim.parse(document(**fields)))
+
+
+# ---------------------------------------------------------------------------- gradients
+
+CASES = list(itertools.product(range(len(HIDDEN)), OUTPUTS, (False, True)))
+
+
+@pytest.mark.parametrize("hidden, loss_output, norm_output", CASES)
+def test_backprop_through_batch_norm_matches_finite_differences(hidden, loss_output,
+                                                                norm_output):
+    loss, output = loss_output
+    trainer = trainer_of(hidden=HIDDEN[hidden], loss=loss, output=output,
+                         norm_output=norm_output)
+    trainer.run(steps=2)  # gamma and beta away from 1 and 0
+    result = trainer.gradcheck()
+    assert result.checked + result.at_kinks == trainer.network.n_trainable
+    assert result.checked >= 0.9 * trainer.network.n_trainable
+    assert result.worst_relative_error < TOLERANCE, result
+
+
+@pytest.mark.parametrize("regularization", [{"l2": 0.3}, {"l1": 0.2}])
+def test_penalties_reach_the_weights_only(regularization):
+    trainer = trainer_of(regularization=regularization)
+    assert trainer.gradcheck().worst_relative_error < TOLERANCE
+    network = trainer.network
+    before = network.penalty(0.2, 0.3)
+    for layer in network.layers:
+        layer.norm.gamma[...] = 5.0
+        layer.norm.beta[...] = -3.0
+    assert network.penalty(0.2, 0.3) == before
+
+
+def test_a_bias_before_batch_norm_gets_no_gradient():
+    """The batch mean takes any constant added to z away again."""
+    doc = document()
+    for layer in doc["network"]["layers"]:
+        layer["bias"] = True
+    trainer = sim.Trainer(sim.parse(doc))
+    trainer.step()
+    for layer in trainer.network.layers:
+        assert np.abs(layer.db).max() < 1e-15
+
+
+def test_gamma_and_beta_are_addressed_and_named():
+    network = trainer_of().network
+    for index in range(network.n_trainable):
+        address = address_at(network, index)
+        assert address.flat_index(network) == index
+    gamma = NormAddress(2, 1, "gamma")
+    assert gamma.label() == "γ⁽²⁾₂"
+    assert network.theta[gamma.flat_index(network)] == 1.0
+    assert network.theta[NormAddress(2, 1, "beta").flat_index(network)] == 0.0
+    assert gamma.describe() == "γ⁽²⁾₂, the scale of unit 2 of layer 2 after batch normalisation"
+    with pytest.raises(ValueError, match="is γ⁽¹⁾₁, not a weight or a bias"):
+        ParameterAddress.at_index(network, NormAddress(1, 0, "gamma").flat_index(network))
+    with pytest.raises(ValueError, match="running statistic"):
+        address_at(network, network.n_trainable)
+    plain = sim.Trainer(sim.parse(document(norm_output=False))).network
+    assert NormAddress(3, 0, "beta").problem(plain) == \
+        "layer 3 has no batch normalisation, so no beta"
+
+
+# ---------------------------------------------------------------------------- statistics
+
+def test_a_training_step_moves_the_running_statistics_with_the_unbiased_variance():
+    trainer = trainer_of()
+    layer = trainer.network.layers[1]
+    assert np.array_equal(layer.norm.running_mean, np.zeros(3))
+    assert np.array_equal(layer.norm.running_var, np.ones(3))
+    trainer.step_phase()
+    trainer.step_phase()  # forward layer 2
+    z = trainer.current_pass.computed("z", 2)
+    assert layer.norm.running_mean == pytest.approx(0.3 * z.mean(axis=0), rel=1e-14)
+    assert layer.norm.running_var == pytest.approx(0.7 + 0.3 * z.var(axis=0, ddof=1),
+                                                   rel=1e-14)
+    normalised = trainer.current_pass.norm[2]
+    assert normalised.variance == pytest.approx(z.var(axis=0), rel=1e-14)  # biased
+
+
+def test_evaluation_normalises_with_the_running_statistics():
+    trainer = trainer_of(samples=12, batch_size=4)
+    trainer.run(steps=9)
+    network = trainer.network
+    x, t = trainer.dataset.x_train, trainer.dataset.t_train
+    evaluated = network.forward(x)
+    layer = network.layers[0]
+    z = evaluated.computed("z", 1)
+    expected = layer.norm.gamma * (z - layer.norm.running_mean) / \
+        np.sqrt(layer.norm.running_var + 1e-5) + layer.norm.beta
+    assert evaluated.activation_input(1) == pytest.approx(expected, rel=1e-14)
+    # One sample alone is evaluated as it is in the whole set: no batch statistics.
+    assert network.predict(x[:1]) == pytest.approx(network.predict(x)[:1], rel=1e-14)
+    # The training-mode loss (batch statistics) is another number.
+    evaluation = network.loss_value(x, t, "mse")
+    training = network.loss_value(x, t, "mse", statistics="batch")
+    assert abs(evaluation - training) > 1e-4 * training
+
+
+def test_validation_loss_is_an_evaluation_with_the_running_statistics():
+    doc = document(samples=10)
+    doc["data"]["validation_fraction"] = 0.3
+    trainer = sim.Trainer(sim.parse(doc))
+    trainer.run(steps=3)
+    row = trainer.history.last()
+    network = trainer.network
+    dataset = trainer.dataset
+    assert row["val_loss"] == network.loss_value(dataset.x_val, dataset.t_val, "mse")
+    assert row["val_loss"] != network.loss_value(dataset.x_val, dataset.t_val, "mse",
+                                                 statistics="batch")
+    assert row["train_loss"] == network.loss_value(dataset.x_train, dataset.t_train, "mse")
+
+
+def test_early_stopping_restores_the_running_statistics_with_the_weights():
+    doc = document(samples=10, stopping={"early_stopping": {"patience": 2}},
+                   optimizer={"kind": "sgd", "learning_rate": 3.0})
+    doc["data"]["validation_fraction"] = 0.3
+    trainer = sim.Trainer(sim.parse(doc))
+    trainer.run(steps=200)
+    assert trainer.stopped and trainer.best is not None
+    assert np.array_equal(trainer.network.theta, trainer.best["theta"])
+    dataset = trainer.dataset
+    assert trainer.network.loss_value(dataset.x_val, dataset.t_val, "mse") == \
+        trainer.best["loss"]
+
+
+# ---------------------------------------------------------------------------- batches of one
+
+def test_a_batch_of_one_is_refused_naming_the_batch_size():
+    with pytest.raises(ExperimentError) as error:
+        sim.parse(document(batch_size=1))
+    assert str(error.value) == (
+        "batch_size: batch normalisation (network.layers[0].batch_norm) needs at least 2 "
+        "samples in every batch, but each batch has 1 sample: the variance of one sample is 0")
+
+
+def test_a_last_batch_of_one_is_refused_too():
+    with pytest.raises(ExperimentError, match=r"^batch_size: .* the last batch of each epoch "
+                                              r"has 1 \(7 training samples in batches of 3\)"):
+        sim.parse(document(samples=7, batch_size=3))
+    assert sim.parse(document(samples=8, batch_size=3)).batch_size == 3
+
+
+def test_a_pass_over_one_sample_with_batch_statistics_is_refused():
+    network = trainer_of().network
+    x = np.zeros((1, 3))
+    with pytest.raises(OneSampleBatch, match=r"^batch normalisation in layer 1 needs at least "
+                                             r"2 samples in a batch"):
+        network.forward(x, statistics="batch")
+
+
+# ---------------------------------------------------------------------------- the file
+
+def test_batch_norm_layers_have_no_bias_unless_asked():
+    layers = sim.parse(document()).network.layers
+    assert [layer.bias for layer in layers] == [False, False, False]
+    doc = document()
+    doc["network"]["layers"][0]["bias"] = True
+    assert sim.parse(doc).network.layers[0].bias
+
+
+def test_gamma_and_beta_set_the_start_and_round_trip():
+    doc = document()
+    doc["network"]["layers"][1].update(gamma=[2.0, 0.5, 1.0], beta=[0.1, 0.2, -0.3])
+    experiment = sim.parse(doc)
+    layer = sim.Trainer(experiment).network.layers[1]
+    assert layer.norm.gamma.tolist() == [2.0, 0.5, 1.0]
+    assert layer.norm.beta.tolist() == [0.1, 0.2, -0.3]
+    again = sim.parse(sim.experiment.decode_json(sim.dumps(experiment).encode(), "x"))
+    assert again.network == experiment.network
+    assert again.network.layers[1].batch_norm.momentum == 0.3
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"batch_norm": "yes"}, "network.layers[1].batch_norm: must be true, false or an object "
+                            "with momentum and epsilon, got the text \"yes\""),
+    ({"batch_norm": {"momentum": 1.5}}, "network.layers[1].batch_norm.momentum: must be "
+                                        "between 0 and 1, got 1.5"),
+    ({"batch_norm": {"epsilon": 0}}, "network.layers[1].batch_norm.epsilon: must be a "
+                                     "positive finite number, got 0"),
+    ({"batch_norm": {"momentm": 0.1}}, "network.layers[1].batch_norm.momentm: unknown key; "
+                                       "did you mean \"momentum\"?"),
+    ({"gamma": [1, 2]}, "network.layers[1].gamma: must have 3 numbers, got 2"),
+    ({"batch_norm": False, "beta": [0, 0, 0]}, "network.layers[1].beta: given for a layer "
+                                               "without batch_norm"),
+])
+def test_malformed_batch_norm_keys_are_refused_naming_the_field(change, message):
+    doc = document()
+    doc["network"]["layers"][1].update(change)
+    with pytest.raises(ExperimentError) as error:
+        sim.parse(doc)
+    assert str(error.value) == message
+
+
+# ---------------------------------------------------------------------------- checkpoints
+
+def test_the_state_holds_gamma_beta_and_the_running_statistics():
+    trainer = trainer_of()
+    trainer.run(steps=3)
+    saved = trainer.state()["parameters"]
+    for entry, layer in zip(saved, trainer.network.layers, strict=True):
+        assert entry["gamma"] == layer.norm.gamma.tolist()
+        assert entry["beta"] == layer.norm.beta.tolist()
+        assert entry["running_mean"] == layer.norm.running_mean.tolist()
+        assert entry["running_var"] == layer.norm.running_var.tolist()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda layer: layer.pop("running_var"), "state.parameters[1].running_var: is required"),
+    (lambda layer: layer.update(gamma=[1.0]), "state.parameters[1].gamma: must have 3 "
+                                               "numbers, got 1"),
+    (lambda layer: layer.update(running_var=[1.0, -1.0, 1.0]),
+     "state.parameters[1].running_var: a variance cannot be negative"),
+])
+def test_a_malformed_state_is_refused_naming_the_field(edit, message):
+    trainer = trainer_of()
+    trainer.run(steps=1)
+    state = copy.deepcopy(trainer.state())
+    edit(state["parameters"][1])
+    doc = document() | {"state": state}
+    with pytest.raises(ExperimentError) as error:
+        sim.Trainer(sim.parse(doc))
+    assert str(error.value) == message
