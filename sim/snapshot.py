@@ -95,6 +95,8 @@ class LayerSnapshot:
     dbeta: np.ndarray | None = None
     dgamma_clipped: np.ndarray | None = None
     dbeta_clipped: np.ndarray | None = None
+    update_gamma: np.ndarray | None = None  # the change of the last step
+    update_beta: np.ndarray | None = None
     running_mean: np.ndarray | None = None
     running_var: np.ndarray | None = None
     norm: NormPass | None = None
@@ -200,14 +202,16 @@ class Snapshot:
 
 
 def _norm_fields(layer: Layer, raw: NormViews | None, now: NormViews | None,
-                 p: Pass | None) -> dict[str, Any]:
-    """A layer's batch normalisation fields of its LayerSnapshot (none without it)."""
-    if layer.norm is None or raw is None or now is None:
+                 update: NormViews | None, p: Pass | None) -> dict[str, Any]:
+    """A layer's batch normalisation fields of its LayerSnapshot (none without it): ``raw``
+    its gradient's views before clipping, ``now`` its parameters', ``update`` the last step's."""
+    if layer.norm is None or raw is None or now is None or update is None:
         return {}
     record = None if p is None else p.norm[layer.number]
     return {"gamma": _frozen(now[0]), "beta": _frozen(now[1]), "dgamma": _frozen(raw[0]),
             "dbeta": _frozen(raw[1]), "dgamma_clipped": _frozen(layer.norm.dgamma),
-            "dbeta_clipped": _frozen(layer.norm.dbeta), "running_mean": _frozen(now[2]),
+            "dbeta_clipped": _frozen(layer.norm.dbeta), "update_gamma": _frozen(update[0]),
+            "update_beta": _frozen(update[1]), "running_mean": _frozen(now[2]),
             "running_var": _frozen(now[3]),
             "norm": None if record is None else _frozen_norm(record),
             "dE_dy": _from_pass(p, "dE_dy", layer.number)}
@@ -230,9 +234,9 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     update_views = network.layer_views(update)
     norms = trainer.layer_gradient_norms
     layers = []
-    for layer, (dW, db), (uW, ub), raw_norm, norm_now in zip(
+    for layer, (dW, db), (uW, ub), raw_norm, norm_now, norm_update in zip(
             network.layers, raw_views, update_views, network.norm_views(trainer.raw_gradient),
-            network.norm_views(network.theta), strict=True):
+            network.norm_views(network.theta), network.norm_views(update), strict=True):
         n = layer.number
         layers.append(LayerSnapshot(
             number=n, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.kind,
@@ -244,7 +248,7 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
             a=_from_pass(p, "a", n), keep=_from_pass(p, "keep", n),
             dE_da=_from_pass(p, "dE_da", n), fprime=_from_pass(p, "fprime", n),
             delta=_from_pass(p, "delta", n), grad_norm=float(norms[n - 1]),
-            **_norm_fields(layer, raw_norm, norm_now, p)))
+            **_norm_fields(layer, raw_norm, norm_now, norm_update, p)))
     clip = trainer.last_clip
     history = trainer.history
     series = {}

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim import batch_norm, explain, notation, paths
 from sim.address import NormAddress, ParameterAddress, address_at
 from sim.batch_norm import OneSampleBatch
 from sim.schema import ExperimentError
@@ -261,3 +262,97 @@ def test_a_malformed_state_is_refused_naming_the_field(edit, message):
     with pytest.raises(ExperimentError) as error:
         sim.Trainer(sim.parse(doc))
     assert str(error.value) == message
+
+
+# ---------------------------------------------------------------------------- captions
+
+def phases_until(trainer: sim.Trainer, kind: str, layer: int | None = None) -> sim.Snapshot:
+    while True:
+        phase = trainer.step_phase()
+        if phase.kind == kind and phase.layer == layer:
+            return trainer.snapshot(with_history=False)
+
+
+def test_the_three_paths_of_delta_add_up_to_the_engines_delta():
+    trainer = trainer_of()
+    snapshot = phases_until(trainer, "backward", 1)
+    layer = snapshot.layers[1]
+    for sample in range(layer.delta.shape[0]):
+        for unit in range(layer.units):
+            terms = batch_norm.paths(layer.norm, layer.dE_dy, layer.z, sample, unit)
+            assert terms.total == pytest.approx(layer.delta[sample, unit], rel=1e-12,
+                                                abs=1e-18)
+    with pytest.raises(ValueError, match="batch's statistics"):
+        batch_norm.paths(trainer.network.forward(trainer.dataset.x_train).norm[2],
+                         layer.dE_dy, layer.z, 0, 0)
+
+
+def test_the_forward_caption_writes_out_mean_variance_and_normalisation():
+    trainer = trainer_of(samples=4)
+    snapshot = phases_until(trainer, "forward", 2)
+    text = "\n".join(explain.caption(snapshot, 0).lines)
+    layer = snapshot.layers[1]
+    z = layer.z[:, 0]
+    mean = z.mean()
+    assert f"μ⁽²⁾₁ = Σ z⁽²⁾₁ / n = ([{notation.factor(z[0])}] + " in text
+    assert f"/ 4 = {notation.number(mean)}" in text
+    assert f"σ⁽²⁾₁² = Σ (z⁽²⁾₁ − μ⁽²⁾₁)² / n = ([{notation.factor(z[0] - mean)}²] + " in text
+    assert f"ẑ⁽²⁾₁ = (z⁽²⁾₁ − μ⁽²⁾₁) / √(σ⁽²⁾₁² + ε) = ({notation.difference(z[0], mean)}) / " \
+           f"√({notation.number(z.var())} + 1e−05) = {notation.number(layer.norm.zhat[0, 0])}" \
+        in text
+    assert "z̃⁽²⁾₁ = γ⁽²⁾₁ × ẑ⁽²⁾₁ + β⁽²⁾₁ = 1 × " in text
+    assert f"a⁽²⁾₁ = tanh({notation.number(layer.norm.y[0, 0])}) = " in text
+    assert "moved 0.3 of the way towards this batch's μ and n/(n − 1) × σ²" in text
+
+
+def test_the_backward_caption_writes_delta_through_the_batch_mean_and_variance():
+    trainer = trainer_of(samples=4)
+    snapshot = phases_until(trainer, "backward", 2)
+    lines = explain.caption(snapshot, 0).lines
+    layer = snapshot.layers[1]
+    terms = batch_norm.paths(layer.norm, layer.dE_dy, layer.z, 0, 0)
+    number, factor = notation.number, notation.factor
+    assert (f"δ⁽²⁾₁ = ∂E/∂z⁽²⁾₁ = ∂E/∂ẑ⁽²⁾₁ / √(σ⁽²⁾₁² + ε) + ∂E/∂σ⁽²⁾₁² × 2 (z⁽²⁾₁ − μ⁽²⁾₁) "
+            f"/ n + ∂E/∂μ⁽²⁾₁ / n = {factor(terms.dE_dzhat)} / {number(layer.norm.std[0])} + "
+            f"{factor(terms.dE_dvar)} × 2 × {factor(layer.z[0, 0] - layer.norm.mean[0])} / 4 + "
+            f"{factor(terms.dE_dmu)} / 4 = {factor(terms.direct)} + "
+            f"{factor(terms.through_variance)} + {factor(terms.through_mean)} = "
+            f"{number(layer.delta[0, 0])}") in lines
+    assert any(line.startswith("∂E/∂γ⁽²⁾₁ = Σ ∂E/∂z̃⁽²⁾₁ × ẑ⁽²⁾₁ = ") and
+               line.split("; ")[0].endswith(f"= {number(layer.dgamma[0])}") for line in lines)
+
+
+def test_the_update_caption_shows_gamma_and_beta_taking_their_step():
+    trainer = sim.Trainer(sim.parse({
+        "data": {"kind": "inline", "inputs": [[0.0], [1.0], [3.0]], "targets": [[0.0], [1.0],
+                                                                                [0.5]]},
+        "network": {"inputs": 1, "layers": [{"units": 1, "activation": "tanh",
+                                             "batch_norm": True},
+                                            {"units": 1, "activation": "linear"}]},
+        "optimizer": {"kind": "sgd", "learning_rate": 0.5}}))
+    snapshot = phases_until(trainer, "update")
+    lines = explain.caption(snapshot, 0).lines
+    layer = snapshot.layers[0]
+    number, factor = notation.number, notation.factor
+    for name, value, gradient in (("γ⁽¹⁾₁", layer.gamma[0], layer.dgamma[0]),
+                                  ("β⁽¹⁾₁", layer.beta[0], layer.dbeta[0])):
+        old = value + 0.5 * gradient
+        assert f"{name} ← {number(old)} − 0.5 × {factor(gradient)} = {number(value)}" in lines
+
+
+def test_the_chain_rule_of_a_normalised_layer_starts_from_delta():
+    trainer = trainer_of(samples=4)
+    phases_until(trainer, "backward", 1)
+    rule = trainer.chain_rule(ParameterAddress(2, 0, 1))
+    assert rule.normalised and rule.dE_da is None
+    assert rule.data_gradient == pytest.approx(rule.gradient, rel=1e-12)
+    assert any("came back through batch normalisation" in line for line in rule.lines(0, 0))
+
+
+def test_paths_are_refused_through_batch_normalisation():
+    trainer = trainer_of()
+    trainer.run(steps=1)
+    with pytest.raises(paths.CoupledSamples, match=r"^layer 2 has batch normalisation, which "
+                                                   r"couples the samples of a batch"):
+        paths.sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
+                           "mse", ParameterAddress(2, 0, 0), 0)
