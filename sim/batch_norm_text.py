@@ -129,3 +129,32 @@ def backward_note() -> str:
     return ("Batch normalisation: z reaches the loss directly through its own ẑ, through the "
             "batch mean μ and through the batch variance σ², which every sample's ẑ shares; "
             "δ adds the three, so each sample's δ depends on the whole batch.")
+
+
+def node_values(layer: LayerSnapshot, row: int | None, j: int) -> list[tuple[str, float]]:
+    """What the inspector lists for unit j of a normalised layer: the followed sample's ẑ, z̃
+    and ∂E/∂z̃ and the batch's μ and σ² once their phases ran, then γ, β and their gradients
+    (the batch's) and the running statistics; nothing for a layer without normalisation."""
+    gamma, beta, dgamma, dbeta = layer.gamma, layer.beta, layer.dgamma, layer.dbeta
+    mean, var = layer.running_mean, layer.running_var
+    if gamma is None or beta is None or dgamma is None or dbeta is None or mean is None or \
+            var is None:
+        return []
+    l = layer.number
+    values: list[tuple[str, float]] = []
+    record = layer.norm
+    if record is not None and row is not None:
+        values += [(f"{name.batch_mean(l, j)} (the batch's)", float(record.mean[j])),
+                   (f"{name.batch_variance(l, j)} (the batch's)", float(record.variance[j])),
+                   (name.normalised(l, j), float(record.zhat[row, j])),
+                   (f"{name.normalised_output(l, j)} = {name.norm_scale(l, j)} "
+                    f"{name.normalised(l, j)} + {name.norm_shift(l, j)}", float(record.y[row, j]))]
+    if layer.dE_dy is not None and row is not None:
+        values.append((name.gradient(name.normalised_output(l, j)), float(layer.dE_dy[row, j])))
+    values += [(name.norm_scale(l, j), float(gamma[j])),
+               (f"{name.gradient(name.norm_scale(l, j))} (the batch's)", float(dgamma[j])),
+               (name.norm_shift(l, j), float(beta[j])),
+               (f"{name.gradient(name.norm_shift(l, j))} (the batch's)", float(dbeta[j])),
+               ("running mean (for evaluation)", float(mean[j])),
+               ("running variance (for evaluation)", float(var[j]))]
+    return values

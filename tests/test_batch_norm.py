@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import batch_norm, explain, notation, paths
+from sim import batch_norm, batch_norm_text, explain, notation, paths
 from sim.address import NormAddress, ParameterAddress, address_at
 from sim.batch_norm import OneSampleBatch
 from sim.schema import ExperimentError
@@ -356,3 +356,21 @@ def test_paths_are_refused_through_batch_normalisation():
                                                    r"couples the samples of a batch"):
         paths.sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
                            "mse", ParameterAddress(2, 0, 0), 0)
+
+
+def test_the_inspectors_values_of_a_normalised_unit():
+    trainer = trainer_of()
+    snapshot = phases_until(trainer, "forward", 2)
+    layer = snapshot.layers[1]
+    values = dict(batch_norm_text.node_values(layer, 3, 1))
+    record = layer.norm
+    assert values == {
+        "μ⁽²⁾₂ (the batch's)": record.mean[1], "σ⁽²⁾₂² (the batch's)": record.variance[1],
+        "ẑ⁽²⁾₂": record.zhat[3, 1], "z̃⁽²⁾₂ = γ⁽²⁾₂ ẑ⁽²⁾₂ + β⁽²⁾₂": record.y[3, 1],
+        "γ⁽²⁾₂": 1.0, "∂E/∂γ⁽²⁾₂ (the batch's)": 0.0, "β⁽²⁾₂": 0.0,
+        "∂E/∂β⁽²⁾₂ (the batch's)": 0.0, "running mean (for evaluation)": layer.running_mean[1],
+        "running variance (for evaluation)": layer.running_var[1]}
+    # Layer 3's forward phase has not run: its parameters and running statistics only.
+    assert batch_norm_text.node_values(snapshot.layers[2], 3, 0)[0][0] == "γ⁽³⁾₁"
+    plain = sim.Trainer(sim.parse(document(norm_output=False))).snapshot()
+    assert batch_norm_text.node_values(plain.layers[2], 0, 0) == []
