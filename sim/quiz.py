@@ -374,6 +374,8 @@ def _worked(s: Snapshot, q: Quantity) -> bool:
         return s.experiment.optimizer.kind == "sgd" and not s.experiment.optimizer.momentum
     assert q.layer is not None  # chosen from a phase's layer
     layer = s.layers[q.layer - 1]
+    if layer.has_batch_norm and q.kind in ("a", "delta"):
+        return False  # through the whole batch's mean and variance: not a sum to work by hand
     if q.kind in ("z", "a"):
         return layer.fan_in <= explain.MAX_TERMS and not (
             q.kind == "a" and layer.activation == "softmax")

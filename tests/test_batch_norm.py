@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import batch_norm, batch_norm_text, explain, notation, paths
+from sim import batch_norm, batch_norm_text, explain, notation, paths, quiz
 from sim.address import NormAddress, ParameterAddress, address_at
 from sim.batch_norm import OneSampleBatch
 from sim.schema import ExperimentError
@@ -374,3 +374,19 @@ def test_the_inspectors_values_of_a_normalised_unit():
     assert batch_norm_text.node_values(snapshot.layers[2], 3, 0)[0][0] == "γ⁽³⁾₁"
     plain = sim.Trainer(sim.parse(document(norm_output=False))).snapshot()
     assert batch_norm_text.node_values(plain.layers[2], 0, 0) == []
+
+
+def test_the_quiz_asks_no_a_or_delta_of_a_normalised_layer():
+    """They come through the whole batch's mean and variance: no sum to work by hand."""
+    trainer = trainer_of(samples=4)
+    asked = []
+    for _ in range(2 * len(trainer.phases)):
+        trainer.step_phase()
+        snapshot = trainer.snapshot(with_history=False)
+        for kind in ("z", "a", "delta", "dE/dw"):
+            question = quiz.question(snapshot, (quiz.Quantity(kind),))
+            if question is not None:
+                asked.append(question.name)
+    assert any(name.startswith("z⁽") for name in asked)
+    assert any(name.startswith("∂E/∂w⁽") for name in asked)
+    assert not any(name.startswith(("a⁽", "δ⁽")) for name in asked)
