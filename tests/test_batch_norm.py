@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 
 import sim
-from sim import batch_norm, batch_norm_text, explain, notation, paths, quiz
+from sim import (
+    batch_norm,
+    batch_norm_text,
+    boundary,
+    explain,
+    held_out,
+    landscape,
+    neuron_maps,
+    notation,
+    paths,
+    quiz,
+)
 from sim.address import NormAddress, ParameterAddress, address_at
 from sim.batch_norm import OneSampleBatch
 from sim.schema import ExperimentError
@@ -390,3 +401,56 @@ def test_the_quiz_asks_no_a_or_delta_of_a_normalised_layer():
     assert any(name.startswith("z⁽") for name in asked)
     assert any(name.startswith("∂E/∂w⁽") for name in asked)
     assert not any(name.startswith(("a⁽", "δ⁽")) for name in asked)
+
+
+def by_hand_with_running_statistics(network, x: np.ndarray) -> np.ndarray:
+    """The network's output for each row of x alone, every normalisation written out with the
+    running statistics."""
+    a = x
+    for layer in network.layers:
+        z = a @ layer.W.T + (0.0 if layer.b is None else layer.b)
+        norm = layer.norm
+        if norm is not None:
+            z = norm.gamma * (z - norm.running_mean) / np.sqrt(norm.running_var +
+                                                               norm.spec.epsilon) + norm.beta
+        a = layer.activation.forward(z)
+    return a
+
+
+def test_every_evaluation_normalises_with_the_running_statistics():
+    trainer = sim.Trainer(sim.parse({
+        "seed": 5, "loss": "bce", "batch_size": 8,
+        "data": {"kind": "moons", "samples": 40, "validation_fraction": 0.2,
+                 "test_fraction": 0.2},
+        "network": {"inputs": 2, "layers": [{"units": 5, "activation": "tanh",
+                                             "batch_norm": True},
+                                            {"units": 1, "activation": "sigmoid"}]},
+        "optimizer": {"kind": "adam", "learning_rate": 0.05}}))
+    trainer.run(steps=12)
+    network, dataset = trainer.network, trainer.dataset
+    assert not np.array_equal(network.layers[0].norm.running_var, np.ones(5))
+    # the test set
+    result = held_out.held_out_result(trainer)
+    outputs = by_hand_with_running_statistics(network, dataset.x_test)
+    t = dataset.t_test
+    bce = -np.mean(t * np.log(outputs) + (1 - t) * np.log(1 - outputs))
+    assert result.loss == pytest.approx(bce, rel=1e-10)
+    # the decision boundary
+    _, _, grid = boundary.decision_grid(network, dataset, points=7)
+    raw = np.column_stack([np.tile(np.linspace(*boundary.plane_extent(dataset)[0], 7), 7),
+                           np.repeat(np.linspace(*boundary.plane_extent(dataset)[1], 7), 7)])
+    assert grid.reshape(-1, 1) == pytest.approx(
+        by_hand_with_running_statistics(network, dataset.to_network(raw)), rel=1e-12)
+    # the neuron maps (of the output layer)
+    maps = neuron_maps.neuron_maps(network, dataset, grid=5)
+    axes = [np.linspace(low, high, 5) for low, high in boundary.input_ranges(dataset)]
+    raw = np.column_stack([np.tile(axes[0], 5), np.repeat(axes[1], 5)])
+    assert maps.unit(2, 0).ravel() == pytest.approx(
+        by_hand_with_running_statistics(network, dataset.to_network(raw))[:, 0], rel=1e-12)
+    # the landscape, at the weights as they are
+    index = ParameterAddress(1, 2, 1).flat_index(network)
+    outputs = by_hand_with_running_statistics(network, dataset.x_train)
+    t = dataset.t_train
+    bce = -np.mean(t * np.log(outputs) + (1 - t) * np.log(1 - outputs))
+    assert landscape.loss_at(network, dataset.x_train, t, "bce", 0.0, 0.0, [index],
+                             network.theta[[index]][None, :])[0] == pytest.approx(bce, rel=1e-10)
