@@ -454,3 +454,14 @@ def test_every_evaluation_normalises_with_the_running_statistics():
     bce = -np.mean(t * np.log(outputs) + (1 - t) * np.log(1 - outputs))
     assert landscape.loss_at(network, dataset.x_train, t, "bce", 0.0, 0.0, [index],
                              network.theta[[index]][None, :])[0] == pytest.approx(bce, rel=1e-10)
+
+
+def test_batch_norm_beside_a_residual_link_and_a_frozen_bias_matches_finite_differences():
+    doc = document(hidden={"kind": "leaky_relu", "slope": 0.1})
+    layers = doc["network"]["layers"]
+    layers[1].update(units=4, residual=True, bias=True, train_bias=False)
+    trainer = sim.Trainer(sim.parse(doc))
+    trainer.run(steps=2)
+    result = trainer.gradcheck()
+    assert result.checked >= 0.9 * trainer.network.n_trainable
+    assert result.worst_relative_error < TOLERANCE, result

@@ -17,7 +17,8 @@ torch.set_default_dtype(torch.float64)
 MOMENTUM, EPSILON = 0.2, 1e-3  # not the defaults, so that both are seen to be read
 
 
-def build(optimizer: dict, clipping: dict | None, batch_size: int | None = 4) -> sim.Trainer:
+def build(optimizer: dict, clipping: dict | None, batch_size: int | None = 4,
+          regularization: dict | None = None) -> sim.Trainer:
     """Two normalised tanh layers, a normalised linear output (no biases), mse; 8 samples in
     batches of 4 without shuffling, so that torch sees the same batches."""
     rng = np.random.default_rng(11)
@@ -32,7 +33,8 @@ def build(optimizer: dict, clipping: dict | None, batch_size: int | None = 4) ->
                                 "gamma": [1.0, 0.5, 2.0, 1.5], "beta": [0.0, 0.1, -0.2, 0.3]},
                                {"units": 3, "activation": "tanh", "batch_norm": norm},
                                {"units": 2, "activation": "linear", "batch_norm": norm}]},
-        "optimizer": optimizer, "clipping": clipping or {"kind": "none"}}))
+        "optimizer": optimizer, "clipping": clipping or {"kind": "none"},
+        "regularization": regularization or {}}))
 
 
 class TorchModel:
@@ -66,7 +68,7 @@ class TorchModel:
 
 
 def torch_steps(model: TorchModel, trainer: sim.Trainer, make_optimizer, clipping: dict | None,
-                steps: int, batch: int = 4) -> None:
+                steps: int, batch: int = 4, l1: float = 0.0, l2: float = 0.0) -> None:
     x = torch.tensor(trainer.dataset.x_train)
     t = torch.tensor(trainer.dataset.t_train)
     optimizer = make_optimizer([p for group in model.groups for p in group])
@@ -74,6 +76,8 @@ def torch_steps(model: TorchModel, trainer: sim.Trainer, make_optimizer, clippin
         start = step * batch % x.shape[0]
         optimizer.zero_grad()
         loss = ((model(x[start:start + batch]) - t[start:start + batch]) ** 2).mean()
+        for linear in model.linears:  # the penalties: on the weights, never on gamma or beta
+            loss = loss + 0.5 * l2 * (linear.weight ** 2).sum() + l1 * linear.weight.abs().sum()
         loss.backward()
         if clipping and clipping["kind"] == "global_norm":
             torch.nn.utils.clip_grad_norm_([p for group in model.groups for p in group],
@@ -134,6 +138,17 @@ def test_ten_steps_equal_torch(optimizer, torch_optimizer, clipping):
     trainer = build(optimizer, clipping)
     model = TorchModel(trainer)
     torch_steps(model, trainer, torch_optimizer, clipping, 10)
+    trainer.run(steps=10)
+    assert_same(trainer, model)
+
+
+@pytest.mark.parametrize("optimizer, torch_optimizer", OPTIMIZERS[1::2])
+def test_penalties_on_the_weights_alone_equal_torch(optimizer, torch_optimizer):
+    regularization = {"l1": 0.01, "l2": 0.05}
+    clipping = {"kind": "global_norm", "threshold": 0.05}
+    trainer = build(optimizer, clipping, regularization=regularization)
+    model = TorchModel(trainer)
+    torch_steps(model, trainer, torch_optimizer, clipping, 10, **regularization)
     trainer.run(steps=10)
     assert_same(trainer, model)
 
