@@ -7,7 +7,7 @@ A layer with batch normalisation computes, for each unit j over the n samples of
     var = (1/n) sum_s (z_s - mu)^2         the biased batch variance
     zhat = (z - mu) / sqrt(var + eps)      eps inside the square root
     y = gamma * zhat + beta                trainable gamma (initially 1) and beta (initially 0)
-    h = f(y)
+    h = f(y)                               (the captions write y as z̃, sim.notation)
 
 While training, the running statistics follow the batches (starting at 0 and 1):
 

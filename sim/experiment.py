@@ -468,9 +468,10 @@ def live_compatible(old: Experiment, new: Experiment) -> bool:
 
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
-    """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
-    units and inputs, after an edit of the network's sizes; weights that fit are kept. A
-    lesson's view of a weight the network no longer has goes too (see `LessonView`)."""
+    """Remove each layer's explicit ``weights`` (``biases``, batch normalisation's ``gamma`` and
+    ``beta``) whose shape no longer matches its units and inputs, after an edit of the
+    network's sizes; weights that fit are kept. A lesson's view of a weight the network no
+    longer has goes too (see `LessonView`)."""
     network = document["network"]
     fan_in = network.get("inputs")
     for layer in network.get("layers", []):
@@ -480,9 +481,10 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
                                         and all(isinstance(row, list) and len(row) == fan_in
                                                 for row in weights)):
             del layer["weights"]
-        biases = layer.get("biases")
-        if biases is not None and not (isinstance(biases, list) and len(biases) == units):
-            del layer["biases"]
+        for key in ("biases", "gamma", "beta"):  # one number per unit
+            values = layer.get(key)
+            if values is not None and not (isinstance(values, list) and len(values) == units):
+                del layer[key]
         fan_in = units
     _drop_view_that_no_longer_fits(document)
     _drop_quiz_questions_that_no_longer_fit(document)

@@ -344,8 +344,9 @@ class Network:
                     assert skipped is not None  # set above: a residual layer is hidden
                     dE_da = dE_da + skipped
                 p.dE_da[number] = dE_da
-            h = p.computed("h", number)
-            fprime = layer.activation.derivative(p.activation_input(number), h)
+            z, h, record = p.z[number], p.h[number], p.norm[number]
+            assert z is not None and h is not None  # this layer's forward phase ran
+            fprime = layer.activation.derivative(z if record is None else record.y, h)
             p.fprime[number] = fprime
             keep = p.keep[number]
             error = dE_da if keep is None else dE_da * keep

@@ -465,3 +465,14 @@ def test_batch_norm_beside_a_residual_link_and_a_frozen_bias_matches_finite_diff
     result = trainer.gradcheck()
     assert result.checked >= 0.9 * trainer.network.n_trainable
     assert result.worst_relative_error < TOLERANCE, result
+
+
+def test_an_edit_of_a_layers_units_drops_gamma_and_beta_that_no_longer_fit():
+    doc = document()
+    doc["network"]["layers"][1].update(gamma=[2.0, 0.5, 1.0], beta=[0.1, 0.2, -0.3])
+    doc["network"]["layers"][0].update(gamma=[1.0] * 4)
+    doc["network"]["layers"][1]["units"] = 5
+    sim.experiment.drop_weights_that_no_longer_fit(doc)
+    assert "gamma" not in doc["network"]["layers"][1] and "beta" not in doc["network"]["layers"][1]
+    assert doc["network"]["layers"][0]["gamma"] == [1.0] * 4  # still fits: kept
+    assert sim.parse(doc).network.layers[1].units == 5
