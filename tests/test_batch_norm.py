@@ -25,6 +25,7 @@ from sim import (
 from sim.address import NormAddress, ParameterAddress, address_at
 from sim.batch_norm import OneSampleBatch
 from sim.schema import ExperimentError
+from tests.test_explain import equations
 
 TOLERANCE = 1e-6
 HIDDEN = ("sigmoid", "tanh", "relu", {"kind": "leaky_relu", "slope": 0.1}, "linear")
@@ -476,3 +477,18 @@ def test_an_edit_of_a_layers_units_drops_gamma_and_beta_that_no_longer_fit():
     assert "gamma" not in doc["network"]["layers"][1] and "beta" not in doc["network"]["layers"][1]
     assert doc["network"]["layers"][0]["gamma"] == [1.0] * 4  # still fits: kept
     assert sim.parse(doc).network.layers[1].units == 5
+
+
+@pytest.mark.parametrize("loss_output", OUTPUTS[-3:], ids="-".join)
+def test_every_caption_of_a_normalised_network_gives_each_name_one_value(loss_output):
+    """Fused outputs (sigmoid with bce, softmax with cross-entropy) normalised too."""
+    loss, output = loss_output
+    trainer = trainer_of(loss=loss, output=output, samples=4)
+    values: dict[str, str] = {}
+    for _ in range(len(trainer.phases)):
+        trainer.step_phase()
+        lines = explain.caption(trainer.snapshot(with_history=False), 1).lines
+        for name, value in equations("\n".join(lines)):
+            assert values.setdefault(name, value) == value, (name, value, values[name])
+    assert any(name.startswith("μ⁽³⁾") for name in values)
+    assert any(name.startswith("δ⁽³⁾") for name in values)
