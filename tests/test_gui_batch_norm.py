@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from gui.canvas import Selection
 from sim import lessons, notation
 from tests.test_gui import as_read, inspector_lines, wait_for_step
+from tests.test_gui_paths import show_paths_of
 
 LESSON = "vanishing-batch-norm.json"
 
@@ -50,3 +51,16 @@ def test_the_inspector_shows_gamma_beta_and_their_gradients(make_window, qtbot):
                          ("running variance (for evaluation)", ls.running_var[1])):
         assert f"{as_read(label)} {notation.exact(float(value))}" in lines, (label, lines)
     assert ls.dgamma[1] != 0.0 and ls.gamma[1] != 1.0  # trained: not the initial values
+
+
+def test_the_paths_panel_says_why_a_normalised_network_has_no_paths(make_window, qtbot):
+    window = make_window(lessons.load_lesson(LESSON))
+    window.run.worker.run_steps(1)
+    wait_for_step(qtbot, window, 1)
+    show_paths_of(qtbot, window, Selection("weight", 9, 0, 2))  # above every normalisation
+    assert window.paths.path_sum is not None
+    show_paths_of(qtbot, window, Selection("weight", 3, 0, 2))
+    assert window.paths.lines == [
+        "No paths to list: layer 3 has batch normalisation, which couples the samples of a "
+        "batch: a gradient through it is no sum over one sample's paths."]
+    assert window.canvas.paths.listed is None
