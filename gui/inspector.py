@@ -140,8 +140,9 @@ class Inspector(TextPanel):
         if ls.has_batch_norm:
             note += ("<p><i>Batch normalisation: z is normalised over the batch, "
                      f"{name.rich(name.normalised(l, j))} = (z − μ) / √(σ² + ε), and scaled "
-                     "and shifted by the trained γ and β before f. Evaluation uses the running "
-                     "mean and variance instead of the batch's.</i></p>")
+                     "and shifted by the trained γ and β before f; μ, σ² and the gradients of "
+                     "γ and β are the batch's. Evaluation uses the running mean and variance "
+                     "instead of the batch's.</i></p>")
         if not np.isfinite([value for _, value in values]).all():
             note += "<p><b>Some values are NaN (not a number) or infinite: training diverged." \
                     "</b></p>"
