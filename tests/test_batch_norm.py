@@ -492,3 +492,35 @@ def test_every_caption_of_a_normalised_network_gives_each_name_one_value(loss_ou
             assert values.setdefault(name, value) == value, (name, value, values[name])
     assert any(name.startswith("μ⁽³⁾") for name in values)
     assert any(name.startswith("δ⁽³⁾") for name in values)
+
+
+def test_a_quiz_list_is_checked_against_batch_normalisation():
+    doc = document() | {"quiz": {"on": True, "ask": ["a[2]_2"]}}
+    with pytest.raises(ExperimentError) as error:
+        sim.parse(doc)
+    assert str(error.value) == ("quiz.ask[0]: layer 2 has batch normalisation: its a depends on "
+                                "the whole batch's mean and variance, not a sum to work by hand")
+    assert sim.parse(document() | {"quiz": {"on": True, "ask": ["z[2]_2"]}}).quiz.on
+
+
+@pytest.mark.parametrize("batch_norm, refused", [(False, False), (True, True)])
+def test_the_update_caption_lists_gamma_and_beta_before_the_next_layers_weights(batch_norm,
+                                                                                refused):
+    """Layer 1's 3 weights, then (normalised) its 3 γ and 3 β: w⁽²⁾₁₁ is the update caption's
+    4th parameter, or its 10th, past the 8 it writes out."""
+    doc = {"data": {"kind": "inline", "inputs": [[0.0], [1.0], [2.0]],
+                    "targets": [[0.0], [1.0], [0.0]]},
+           "network": {"inputs": 1, "layers": [
+               {"units": 3, "activation": "tanh", "bias": False, "batch_norm": batch_norm},
+               {"units": 1, "activation": "linear"}]},
+           "quiz": {"on": True, "ask": ["w[2]_11"]}}
+    if refused:
+        with pytest.raises(ExperimentError, match="first 8 parameters"):
+            sim.parse(doc)
+    else:
+        assert sim.parse(doc).quiz.ask is not None
+    trainer = sim.Trainer(sim.parse(doc | {"quiz": {}}))
+    snapshot = phases_until(trainer, "update")
+    listed = [line.split(" ← ")[0] for line in explain.caption(snapshot, 0).lines
+              if " ← " in line]
+    assert ("w⁽²⁾₁₁" in listed) != refused
