@@ -731,6 +731,11 @@ def test_batch_norm_keeps_every_layers_gradient_and_the_deep_sigmoid_stack_learn
     assert accuracy[46:].min() == 1.0 and len(accuracy) == 200  # "from step 47" on
     text.says("2", 2)  # ln 2
     text.says("0.6931", math.log(2))
+    # Note: the seed's words.
+    text.names("000", "seed 000")
+    zhat = trainer.current_pass.norm[1].zhat
+    text.says("0", float(np.abs(zhat.mean(axis=0)).max()))  # ẑ has mean 0 over the batch
+    text.says("0.25", hidden[0].activation.max_derivative)
     text.done()
 
 
