@@ -312,6 +312,10 @@ def _paths(args: argparse.Namespace) -> int:
     except ValueError as problem:
         raise CliError(f"--weight: {problem}") from None
     trainer = Trainer(experiment)
+    try:
+        paths.check_one_sample_pass(trainer.network)  # before any training is spent
+    except paths.CoupledSamples as problem:
+        raise CliError(f"--weight: {problem}") from None
     samples = trainer.dataset.x_train.shape[0]
     if sample >= samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
@@ -319,11 +323,8 @@ def _paths(args: argparse.Namespace) -> int:
         trainer.run(steps=steps)
     network, dataset = trainer.network, trainer.dataset
     if np.isfinite(network.theta).all():  # weights that are not numbers have no paths to show
-        try:
-            result = paths.sample_paths(network, dataset.x_train, dataset.t_train,
-                                        experiment.loss, address, sample)
-        except paths.CoupledSamples as problem:
-            raise CliError(f"--weight: {problem}") from None
+        result = paths.sample_paths(network, dataset.x_train, dataset.t_train, experiment.loss,
+                                    address, sample)
         if args.json:
             print(json.dumps(paths.to_json(result), ensure_ascii=False, allow_nan=False))
         else:

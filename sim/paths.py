@@ -169,7 +169,8 @@ def snapshot_paths(s: Snapshot, address: ParameterAddress, row: int) -> PathSum:
     them (its dropout included); ValueError if the backward phase has not reached its layer."""
     address.check(s.layers)
     layer, unit, source = address
-    _check_no_batch_norm([ls.number for ls in s.layers[layer - 1:] if ls.has_batch_norm])
+    _check_no_batch_norm([ls.number for ls in s.layers[layer - 1:] if ls.has_batch_norm],
+                         "a gradient through it is no sum over one sample's paths")
     if s.layers[layer - 1].delta is None:  # the backward pass runs from the output down
         raise ValueError(f"the backward phase has not reached layer {layer} yet")
     above = [PassLayer(ls.number, s.weights_in_pass(ls.number)[0], ls.residual,
@@ -191,8 +192,7 @@ def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str,
     The pass runs on ``network`` itself and leaves its gradient in ``network.grad``.
     """
     address.check(network.layers)
-    _check_no_batch_norm([net_layer.number for net_layer in network.layers[address.layer - 1:]
-                          if net_layer.norm is not None])
+    check_one_sample_pass(network)
     one = Pass(x[sample:sample + 1], t[sample:sample + 1], None, network.depth)
     for number in range(1, network.depth + 1):
         network.forward_layer(one, number, None)
@@ -215,11 +215,17 @@ class CoupledSamples(ValueError):
     gives it."""
 
 
-def _check_no_batch_norm(normalised: list[int]) -> None:
+def check_one_sample_pass(network: Network) -> None:
+    """CoupledSamples if one sample cannot pass through ``network`` alone (as
+    ``sample_paths`` passes it): a layer normalises over the batch."""
+    _check_no_batch_norm([layer.number for layer in network.layers if layer.norm is not None],
+                         "one sample alone, a batch of one, cannot pass through it")
+
+
+def _check_no_batch_norm(normalised: list[int], why: str) -> None:
     if normalised:
         raise CoupledSamples(f"layer {normalised[0]} has batch normalisation, which couples the "
-                         f"samples of a batch: a gradient through it is no sum over one "
-                         f"sample's paths")
+                             f"samples of a batch: {why}")
 
 
 class PathLayer(LayerShape, Protocol):

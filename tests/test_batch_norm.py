@@ -14,6 +14,7 @@ from sim import (
     batch_norm,
     batch_norm_text,
     boundary,
+    cli,
     explain,
     held_out,
     landscape,
@@ -364,7 +365,7 @@ def test_the_chain_rule_of_a_normalised_layer_starts_from_delta():
 def test_paths_are_refused_through_batch_normalisation():
     trainer = trainer_of()
     trainer.run(steps=1)
-    with pytest.raises(paths.CoupledSamples, match=r"^layer 2 has batch normalisation, which "
+    with pytest.raises(paths.CoupledSamples, match=r"^layer 1 has batch normalisation, which "
                                                    r"couples the samples of a batch"):
         paths.sample_paths(trainer.network, trainer.dataset.x_train, trainer.dataset.t_train,
                            "mse", ParameterAddress(2, 0, 0), 0)
@@ -524,3 +525,14 @@ def test_the_update_caption_lists_gamma_and_beta_before_the_next_layers_weights(
     listed = [line.split(" ← ")[0] for line in explain.caption(snapshot, 0).lines
               if " ← " in line]
     assert ("w⁽²⁾₁₁" in listed) != refused
+
+
+@pytest.mark.parametrize("weight", ["3,1,2", "9,1,2"])
+def test_the_command_lines_paths_refuse_a_network_with_batch_normalisation(capsys, weight):
+    """They run a batch of the one sample, which no normalisation over the batch can take,
+    even for a weight above every normalised layer."""
+    lesson = sim.lessons.lesson_dir() / "vanishing-batch-norm.json"
+    assert cli.main(["paths", str(lesson), "--weight", weight]) == cli.EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "error: --weight: layer 1 has batch normalisation, which couples the samples of a "
+        "batch: one sample alone, a batch of one, cannot pass through it\n")
