@@ -15,7 +15,8 @@ So within one iteration no name is given two values.
 Units' values (x, z, a, δ, t, ∂E/∂a) are those of one sample of the batch, the followed one;
 a parameter's gradient ∂E/∂w is the batch's: the sum over its samples of δ × a, each sample's
 term written out for batches of up to notation.MAX_LISTED_SAMPLES. Numbers are shown to 4
-significant digits, with one minus sign.
+significant digits, with one minus sign. A layer with batch normalisation also gets its batch's
+μ and σ², ẑ and z̃ = γ ẑ + β forward, and δ through them backward (sim.batch_norm_text).
 """
 
 from __future__ import annotations
