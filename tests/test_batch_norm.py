@@ -536,3 +536,21 @@ def test_the_command_lines_paths_refuse_a_network_with_batch_normalisation(capsy
     assert capsys.readouterr().err == (
         "error: --weight: layer 1 has batch normalisation, which couples the samples of a "
         "batch: one sample alone, a batch of one, cannot pass through it\n")
+
+
+@pytest.mark.parametrize("first, second", [((1, 2, 1), (2, 0, 3)), ((2, 1, 0), (3, 0, 2)),
+                                           ((3, 1, 1), (1, 0, 0))])
+def test_the_landscape_of_a_normalised_network_is_its_evaluation_loss(first, second):
+    trainer = trainer_of(samples=8)
+    trainer.run(steps=4)
+    network, x, t = trainer.network, trainer.dataset.x_train, trainer.dataset.t_train
+    indices = [ParameterAddress(*first).flat_index(network),
+               ParameterAddress(*second).flat_index(network)]
+    values = network.theta[indices] + np.array([[-0.7, 0.2], [0.0, 0.0], [0.4, -1.1],
+                                                [1.3, 0.6]])
+    grid = landscape.loss_at(network, x, t, "mse", 0.0, 0.0, indices, values)
+    now = network.theta[indices].copy()
+    for row, expected in zip(values, grid, strict=True):
+        network.theta[indices] = row
+        assert expected == pytest.approx(network.loss_value(x, t, "mse"), rel=1e-12)
+    network.theta[indices] = now
