@@ -101,6 +101,9 @@ class NormPass:
     y: np.ndarray  # (samples, units)
     gamma: np.ndarray  # (units,) as the pass used them
     beta: np.ndarray
+    # The running mean and variance before this pass moved them (None: it did not), so that
+    # an iteration abandoned when training diverges can leave them as they were.
+    running_before: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class OneSampleBatch(ValueError):
@@ -124,17 +127,28 @@ def forward(norm: BatchNormLayer, z: np.ndarray, statistics: Statistics, update_
         mean = z.mean(axis=0)
         centred = z - mean
         variance = (centred * centred).mean(axis=0)
+        running_before = None
         if update_running:
+            running_before = (norm.running_mean.copy(), norm.running_var.copy())
             m = spec.momentum
             norm.running_mean[...] = (1.0 - m) * norm.running_mean + m * mean
             norm.running_var[...] = (1.0 - m) * norm.running_var + m * variance * (n / (n - 1))
     else:
         mean, variance = norm.running_mean.copy(), norm.running_var.copy()
         centred = z - mean
+        running_before = None
     std = np.sqrt(variance + spec.epsilon)
     zhat = centred / std
     gamma, beta = norm.gamma.copy(), norm.beta.copy()
-    return NormPass(statistics, mean, variance, std, zhat, gamma * zhat + beta, gamma, beta)
+    return NormPass(statistics, mean, variance, std, zhat, gamma * zhat + beta, gamma, beta,
+                    running_before)
+
+
+def undo_running_update(norm: BatchNormLayer, record: NormPass) -> None:
+    """Put the running statistics back as they were before the pass of ``record`` moved
+    them (nothing if it did not)."""
+    if record.running_before is not None:
+        norm.running_mean[...], norm.running_var[...] = record.running_before
 
 
 def evaluate(norm: BatchNormLayer, z: np.ndarray, unit: int | None = None) -> np.ndarray:

@@ -298,6 +298,14 @@ class Network:
             self.forward_layer(p, number, None)
         return p
 
+    def undo_running_updates(self, p: Pass) -> None:
+        """Put batch normalisation's running statistics back as they were before the pass
+        ``p`` moved them: an abandoned iteration leaves them as the last step left them."""
+        for layer in self.layers:
+            record = p.norm[layer.number]
+            if layer.norm is not None and record is not None:
+                batch_norm.undo_running_update(layer.norm, record)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).output
 

@@ -218,10 +218,11 @@ def _norm_fields(layer: Layer, raw: NormViews | None, now: NormViews | None,
 
 
 def _frozen_norm(record: NormPass) -> NormPass:
-    """A NormPass whose arrays are read-only copies."""
-    return NormPass(record.statistics, *(_frozen(getattr(record, name)) for name in
-                                         ("mean", "variance", "std", "zhat", "y", "gamma",
-                                          "beta")))
+    """A NormPass whose arrays are read-only copies (without the running statistics it moved,
+    which only the trainer needs)."""
+    return NormPass(record.statistics, _frozen(record.mean), _frozen(record.variance),
+                    _frozen(record.std), _frozen(record.zhat), _frozen(record.y),
+                    _frozen(record.gamma), _frozen(record.beta))
 
 
 def take(trainer: Trainer, with_history: bool = True) -> Snapshot:

@@ -422,6 +422,8 @@ class Trainer:
                    f"{self.step_count}. Lower the learning rate or turn on clipping, then reset.")
         self._stop(Event("diverged", step, message, {"phase": error.phase, "layer": error.layer,
                                                       "quantity": error.quantity}))
+        if self._pass is not None:  # its forward moved batch normalisation's running statistics
+            self.network.undo_running_updates(self._pass)
         self.cursor = 0  # the failed iteration is abandoned; its pass stays for inspection
 
     def _first_nonfinite_forward_layer(self, p: Pass) -> int:

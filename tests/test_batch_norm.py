@@ -554,3 +554,18 @@ def test_the_landscape_of_a_normalised_network_is_its_evaluation_loss(first, sec
         network.theta[indices] = row
         assert expected == pytest.approx(network.loss_value(x, t, "mse"), rel=1e-12)
     network.theta[indices] = now
+
+
+def test_an_iteration_abandoned_by_divergence_leaves_the_running_statistics_of_the_last_step():
+    trainer = sim.Trainer(sim.parse({
+        "seed": 1, "loss": "mse", "batch_size": 10, "data": {"kind": "moons", "samples": 40},
+        "network": {"inputs": 2, "layers": [
+            {"units": 6, "activation": "relu", "batch_norm": True},
+            {"units": 6, "activation": "relu", "batch_norm": True},
+            {"units": 1, "activation": "linear"}]},
+        "optimizer": {"kind": "sgd", "learning_rate": 1e6}}))
+    after: list[np.ndarray] = []
+    trainer.run(steps=100, on_step=lambda t: after.append(t.network.theta.copy()))
+    assert trainer.diverged and after  # a few steps, then the loss is not finite
+    assert "the weights are those after step" in trainer.stop_event.message
+    assert np.array_equal(trainer.network.theta, after[-1])  # running statistics included
