@@ -525,20 +525,6 @@ def _clip(s: Snapshot) -> tuple[str, list[str]]:
     return "Clip: measure the gradient, limit it if it is too large", lines
 
 
-def _norm_entries(layer: LayerSnapshot) -> list[tuple[str, float, float, float]]:
-    """(name, new value, change, gradient) of batch normalisation's γ and β of a layer."""
-    if not layer.has_batch_norm:
-        return []
-    values = (layer.gamma, layer.update_gamma, layer.dgamma_clipped, layer.beta,
-              layer.update_beta, layer.dbeta_clipped)
-    gamma, dgamma, ggamma, beta, dbeta, gbeta = values
-    assert gamma is not None and dgamma is not None and ggamma is not None  # normalised
-    assert beta is not None and dbeta is not None and gbeta is not None
-    l = layer.number
-    return [(name.norm_scale(l, j), gamma[j], dgamma[j], ggamma[j]) for j in range(layer.units)] \
-        + [(name.norm_shift(l, j), beta[j], dbeta[j], gbeta[j]) for j in range(layer.units)]
-
-
 def _update(s: Snapshot) -> tuple[str, list[str]]:
     spec = s.experiment.optimizer
     regularization = s.experiment.regularization
@@ -577,3 +563,17 @@ def _update(s: Snapshot) -> tuple[str, list[str]]:
     if total > shown:
         lines.append(f"… and {total - shown} more parameters, all at once")
     return "Update: every weight takes its step", lines
+
+
+def _norm_entries(layer: LayerSnapshot) -> list[tuple[str, float, float, float]]:
+    """(name, new value, change, gradient) of batch normalisation's γ and β of a layer."""
+    if not layer.has_batch_norm:
+        return []
+    values = (layer.gamma, layer.update_gamma, layer.dgamma_clipped, layer.beta,
+              layer.update_beta, layer.dbeta_clipped)
+    gamma, dgamma, ggamma, beta, dbeta, gbeta = values
+    assert gamma is not None and dgamma is not None and ggamma is not None  # normalised
+    assert beta is not None and dbeta is not None and gbeta is not None
+    l = layer.number
+    return [(name.norm_scale(l, j), gamma[j], dgamma[j], ggamma[j]) for j in range(layer.units)] \
+        + [(name.norm_shift(l, j), beta[j], dbeta[j], gbeta[j]) for j in range(layer.units)]
