@@ -31,6 +31,7 @@ class RunController(QObject):
     shown = Signal(object)  # the Snapshot of A to show: the newest, or a phase kept
     received = Signal(object)  # a new Snapshot of A (after `shown`)
     views_received = Signal(object)  # new side pictures of A (a gui.session.Views)
+    neuron_maps_received = Signal(object)  # A's new neuron maps (a gui.session.NeuronMapsUpdate)
     compared = Signal(object)  # a new Snapshot of B
     playing_changed = Signal(bool)
     walking_changed = Signal(bool)  # said again when unchanged: the captions follow it
@@ -68,7 +69,7 @@ class RunController(QObject):
         self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._after_read: dict[int, Callable[[sim.Experiment], object]] = {}  # by ticket
-        self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
+        self._seen = self._seen_b = self._views_seen = self._maps_seen = 0  # sequence numbers
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
         # What run A's worker is asked to compute beside the snapshots: the side pictures
         # (the data view's slice inputs, landscape addresses) and the neuron maps; each
@@ -104,9 +105,15 @@ class RunController(QObject):
         return self.trail.shown
 
     @property
+    def seen(self) -> int:
+        """The sequence number of A's snapshot taken last (see `TrainingWorker.published`)."""
+        return self._seen
+
+    @property
     def up_to_date(self) -> bool:
-        """Whether A's newest published snapshot has been taken."""
-        return self.worker.latest(self._seen) is None
+        """Whether A's newest published snapshot has been taken. Asking takes nothing: a
+        snapshot taken tells the training process to publish the next."""
+        return self.worker.published == self._seen
 
     @property
     def idle(self) -> bool:
@@ -309,7 +316,7 @@ class RunController(QObject):
     # ------------------------------------------------------------------ frames
 
     def tick(self) -> None:
-        """One frame: take B's newest snapshot, A's newest side pictures and A's newest
+        """One frame: take B's newest snapshot, A's newest side pictures, neuron maps and
         snapshot, and hand them on as signals; then call what waits for the runs to be idle,
         if they are."""
         self._take_b()
@@ -317,6 +324,10 @@ class RunController(QObject):
         if views is not None:
             self._views_seen, shown = views
             self.views_received.emit(shown)
+        maps = self.worker.neuron_maps(self._maps_seen)
+        if maps is not None:
+            self._maps_seen, update = maps
+            self.neuron_maps_received.emit(update)
         self._take_a()
         # idle first: a worker publishes its last snapshot before it says it is idle
         if self._when_idle and self.idle and self.up_to_date:

@@ -67,6 +67,8 @@ class ViewsPanel(QTabWidget):
         page = QWidget()
         self.landscape_plot = Plot("Loss landscape", style, log_y=False, steps=False)
         self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
+        for side in ("left", "bottom"):  # a loss of 0.45 reads 0.45, never 450 "(x0.001)"
+            self.landscape_plot.getAxis(side).enableAutoSIPrefix(False)
         self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))

@@ -63,7 +63,7 @@ from .commands import (
     Step,
     StepPhase,
 )
-from .session import Views, WorkerStatus
+from .session import NeuronMapsUpdate, Views, WorkerStatus
 
 RELAY_WAIT = 0.05  # seconds the relay waits for a message before it looks at its stop flag
 STOP_GRACE = 0.5  # seconds a process told to stop has before it is killed (a step may be long)
@@ -107,6 +107,11 @@ class _Mail:
     taken: bool = False
 
 
+def _newer(mail: _Mail | None, seen: int) -> tuple[int, Any] | None:
+    """A mailbox's sequence number and message, if newer than ``seen``."""
+    return None if mail is None or mail.sequence == seen else (mail.sequence, mail.value)
+
+
 class TrainingWorker(QThread):
     """Runs training in a process of its own, and relays for it.
 
@@ -144,6 +149,7 @@ class TrainingWorker(QThread):
         self._snapshot: _Mail | None = None
         self._history: dict[str, Series] = {}  # the newest series sent
         self._views: _Mail | None = None
+        self._neurons: _Mail | None = None
         # Guards what the worker reports about its commands, and wakes those who wait for it:
         self._state = threading.Condition()
         self._last_ticket = 0  # the ticket of the last command sent
@@ -303,14 +309,22 @@ class TrainingWorker(QThread):
                 self._commands.send(session.TAKEN)
         return newest
 
-    def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (data, landscape, neuron maps) if newer than sequence number
-        ``seen``."""
+    @property
+    def published(self) -> int:
+        """The sequence number of the newest snapshot published (0 before the first); looking
+        takes nothing (compare `latest`)."""
         with self._mail_lock:
-            mail = self._views
-            if mail is None or mail.sequence == seen:
-                return None
-            return mail.sequence, mail.value
+            return 0 if self._snapshot is None else self._snapshot.sequence
+
+    def views(self, seen: int) -> tuple[int, Views] | None:
+        """The newest views (data, landscape) if newer than sequence number ``seen``."""
+        with self._mail_lock:
+            return _newer(self._views, seen)
+
+    def neuron_maps(self, seen: int) -> tuple[int, NeuronMapsUpdate] | None:
+        """The newest neuron maps if newer than sequence number ``seen``."""
+        with self._mail_lock:
+            return _newer(self._neurons, seen)
 
     @property
     def process_id(self) -> int | None:
@@ -416,6 +430,10 @@ class TrainingWorker(QThread):
     def _on_views(self, views: Views) -> None:
         with self._mail_lock:
             self._views = _Mail(_next(self._views), views)
+
+    def _on_neurons(self, update: NeuronMapsUpdate) -> None:
+        with self._mail_lock:
+            self._neurons = _Mail(_next(self._neurons), update)
 
     def _on_signal(self, name: str, args: tuple[Any, ...]) -> None:
         if name == "loaded":

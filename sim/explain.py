@@ -33,6 +33,7 @@ from .activations import ACTIVATIONS
 from .notation import factor, number
 
 if TYPE_CHECKING:
+    from .optimizers import OptimizerSpec
     from .snapshot import LayerSnapshot, Snapshot
 
 MAX_UNITS = 6  # units written out per layer; the rest are summarised
@@ -525,13 +526,22 @@ def _clip(s: Snapshot) -> tuple[str, list[str]]:
     return "Clip: measure the gradient, limit it if it is too large", lines
 
 
+def _sgd_rule(spec: OptimizerSpec, g: str) -> str:
+    """Plain descent, the 1986 momentum rule, or Nesterov's, as sim.optimizers.SGD computes it."""
+    eta, momentum = name.LEARNING_RATE, number(spec.momentum)
+    if not spec.momentum:
+        return f"w ← w − {eta} × {g}"
+    if spec.nesterov:  # v holds the last plain momentum step; Δw adds its next push
+        return f"v ← {momentum} v − {eta} × {g};  Δw = {momentum} v − {eta} × {g};  w ← w + Δw"
+    return f"Δw = −{eta} × {g} + {momentum} × Δw(previous);  w ← w + Δw"
+
+
 def _update(s: Snapshot) -> tuple[str, list[str]]:
     spec = s.experiment.optimizer
     regularization = s.experiment.regularization
     g = name.gradient("w", penalised=bool(regularization.l1 or regularization.l2))
     eta = name.LEARNING_RATE
-    rule = {"sgd": f"w ← w − {eta} × {g}" if not spec.momentum else
-            f"Δw = −{eta} × {g} + {number(spec.momentum)} × Δw(previous);  w ← w + Δw",
+    rule = {"sgd": _sgd_rule(spec, g),
             "rmsprop": f"v ← ρ v + (1 − ρ) g²;  w ← w − {eta} × g / (√v + ε), g = {g}",
             "adam": "m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  "
                     f"w ← w − {eta} × m̂ / (√v̂ + ε), g = {g}"}[spec.kind]
