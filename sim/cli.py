@@ -445,6 +445,10 @@ def _paths(args: argparse.Namespace) -> int:
     except ValueError as problem:
         raise CliError(f"--weight: {problem}") from None
     trainer = Trainer(experiment)
+    try:
+        paths.check_one_sample_pass(trainer.network)  # before any training is spent
+    except paths.CoupledSamples as problem:
+        raise CliError(f"--weight: {problem}") from None
     samples = trainer.dataset.x_train.shape[0]
     if sample >= samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import augment, data, losses
 from .activations import Activation
+from .batch_norm import BatchNormSpec
 from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
 from .files import WriteError, output_target, path_text, read_regular, write_atomic
@@ -70,13 +71,18 @@ class LayerSpec:
     init: InitSpec | None = None  # None: network.init
     weights: tuple[tuple[float, ...], ...] | None = None
     biases: tuple[float, ...] | None = None
+    batch_norm: BatchNormSpec | None = None  # None: no batch normalisation (sim.batch_norm)
+    gamma: tuple[float, ...] | None = None  # batch normalisation's initial scale (None: 1)
+    beta: tuple[float, ...] | None = None  # and shift (None: 0)
 
     @classmethod
     def from_json(cls, value: Any, path: str, fan_in: int) -> LayerSpec:
         """Read one layer whose input has ``fan_in`` units (the shape of explicit weights)."""
         s = Section(value, path, LAYER_KEYS)
         units = s.integer("units", minimum=1, maximum=MAX_UNITS)
-        has_bias = s.boolean("bias", True)
+        norm = BatchNormSpec.from_json(s.raw("batch_norm", False), s.at("batch_norm"))
+        has_bias = s.boolean("bias", norm is None)  # beta plays the bias's part
+        gamma, beta = (_norm_vector(s, key, units, norm) for key in ("gamma", "beta"))
         weights = biases = None
         if s.has("weights"):
             weights = tuple(map(tuple, read_matrix(s.raw("weights"), s.at("weights"), units,
@@ -96,10 +102,14 @@ class LayerSpec:
             init=InitSpec.from_json(s.raw("init"), s.at("init")) if s.has("init") else None,
             weights=weights,
             biases=biases,
+            batch_norm=norm,
+            gamma=gamma,
+            beta=beta,
         )
 
     def to_json(self) -> dict[str, Any]:
-        """Every flag written out; dropout, init, weights and biases only when given."""
+        """Every flag written out; dropout, init, weights, biases and batch normalisation
+        (with gamma and beta) only when given."""
         out: dict[str, Any] = {"units": self.units, "activation": self.activation.to_json(),
                                "bias": self.bias, "train_bias": self.train_bias,
                                "residual": self.residual}
@@ -111,7 +121,22 @@ class LayerSpec:
             out["weights"] = [list(row) for row in self.weights]
         if self.biases is not None:
             out["biases"] = list(self.biases)
+        if self.batch_norm is not None:
+            out["batch_norm"] = self.batch_norm.to_json()
+        for key, values in (("gamma", self.gamma), ("beta", self.beta)):
+            if values is not None:
+                out[key] = list(values)
         return out
+
+
+def _norm_vector(s: Section, key: str, units: int,
+                 norm: BatchNormSpec | None) -> tuple[float, ...] | None:
+    """A layer's initial ``gamma`` or ``beta``: one number per unit, only with batch_norm."""
+    if not s.has(key):
+        return None
+    if norm is None:
+        raise ExperimentError(s.at(key), "given for a layer without batch_norm")
+    return tuple(read_vector(s.raw(key), s.at(key), units, MAX_UNITS))
 
 
 LAYER_KEYS = tuple(field.name for field in fields(LayerSpec))
@@ -469,9 +494,10 @@ def live_compatible(old: Experiment, new: Experiment) -> bool:
 
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
-    """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
-    units and inputs, after an edit of the network's sizes; weights that fit are kept. A
-    lesson's view of a weight the network no longer has goes too (see `LessonView`)."""
+    """Remove each layer's explicit ``weights`` (``biases``, batch normalisation's ``gamma`` and
+    ``beta``) whose shape no longer matches its units and inputs, after an edit of the
+    network's sizes; weights that fit are kept. A lesson's view of a weight the network no
+    longer has goes too (see `LessonView`)."""
     network = document["network"]
     fan_in = network.get("inputs")
     for layer in network.get("layers", []):
@@ -481,9 +507,10 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
                                         and all(isinstance(row, list) and len(row) == fan_in
                                                 for row in weights)):
             del layer["weights"]
-        biases = layer.get("biases")
-        if biases is not None and not (isinstance(biases, list) and len(biases) == units):
-            del layer["biases"]
+        for key in ("biases", "gamma", "beta"):  # one number per unit
+            values = layer.get(key)
+            if values is not None and not (isinstance(values, list) and len(values) == units):
+                del layer[key]
         fan_in = units
     _drop_view_that_no_longer_fits(document)
     _drop_quiz_questions_that_no_longer_fit(document)
@@ -595,6 +622,29 @@ def check_data(experiment: Experiment, facts: DataFacts) -> None:
     _check_data_fits(experiment, facts)
     if experiment.stopping.early_stopping:
         _check_validation_set(experiment, facts)
+    _check_batch_norm_batches(experiment, facts)
+
+
+def _check_batch_norm_batches(experiment: Experiment, facts: DataFacts) -> None:
+    # The variance of one sample is 0: batch normalisation needs two or more in every batch,
+    # the last of an epoch too (PyTorch refuses one in training as well).
+    normalised = [number for number, layer in enumerate(experiment.network.layers)
+                  if layer.batch_norm is not None]
+    if not normalised:
+        return
+    spec = experiment.data
+    training = facts.samples - data.validation_size(facts.samples, spec.validation_fraction) \
+        - data.held_out_size(facts.samples, spec.validation_fraction, spec.test_fraction)
+    batch = min(experiment.batch_size or training, training)
+    last = training - (-(-training // batch) - 1) * batch
+    if min(batch, last) < 2:
+        where = "each batch has 1 sample" if batch < 2 else \
+            f"the last batch of each epoch has 1 ({training} training samples in batches of " \
+            f"{batch})"
+        raise ExperimentError("batch_size", f"batch normalisation (network.layers"
+                                            f"[{normalised[0]}].batch_norm) needs at least 2 "
+                                            f"samples in every batch, but {where}: the "
+                                            f"variance of one sample is 0")
 
 
 def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:

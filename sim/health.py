@@ -77,7 +77,8 @@ def activation_curve(snapshot: Snapshot, layer: int, followed_row: int | None
     definition = spec.definition
     if definition.derivative is None:
         return None
-    z_batch, f_batch = snapshot.layers[layer - 1].z, snapshot.layers[layer - 1].h
+    # What f took: after batch normalisation, z̃ = γ ẑ + β rather than z.
+    z_batch, f_batch = snapshot.layers[layer - 1].activation_input, snapshot.layers[layer - 1].h
     low, high = z_range(z_batch)
     z = np.linspace(low, high, CURVE_POINTS)
     with np.errstate(over="ignore"):  # sigmoid's exp(-z) at z far below 0: its limit, 0

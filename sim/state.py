@@ -66,11 +66,20 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
     return state
 
 
+NORM_KEYS = ("gamma", "beta", "running_mean", "running_var")  # a layer's batch normalisation
+
+
 def parameters_json(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
     """Per-layer weights and biases read out of a flat parameter vector, as a state's
-    "parameters" holds them (also `python -m sim sweep --parameters`)."""
-    return [{"weights": W.tolist(), "biases": None if b is None else b.tolist()}
-            for W, b in network.layer_views(theta)]
+    "parameters" holds them (also `python -m sim sweep --parameters`), with batch
+    normalisation's gamma, beta and running statistics where a layer has it."""
+    layers = []
+    for (W, b), norm in zip(network.layer_views(theta), network.norm_views(theta), strict=True):
+        entry: dict[str, Any] = {"weights": W.tolist(), "biases": None if b is None else b.tolist()}
+        if norm is not None:
+            entry.update(zip(NORM_KEYS, (values.tolist() for values in norm), strict=True))
+        layers.append(entry)
+    return layers
 
 
 @dataclass(frozen=True)
@@ -135,9 +144,10 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
         raise ExperimentError(path, f"must list the {network.depth} layers' parameters")
     theta = np.zeros_like(network.theta)
     views = network.layer_views(theta)
-    for number, (layer, item, (W, b)) in enumerate(zip(network.layers, value, views,
-                                                       strict=True)):
-        entry = Section(item, f"{path}[{number}]", ("weights", "biases"))
+    for number, (layer, item, (W, b), norm) in enumerate(zip(
+            network.layers, value, views, network.norm_views(theta), strict=True)):
+        entry = Section(item, f"{path}[{number}]",
+                        ("weights", "biases") + (NORM_KEYS if norm is not None else ()))
         W[...] = read_matrix(entry.raw("weights"), entry.at("weights"), layer.units,
                              layer.fan_in, layer.units, layer.fan_in)
         biases = entry.raw("biases", None)
@@ -145,6 +155,10 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
             raise ExperimentError(entry.at("biases"), "does not match the layer's bias")
         if b is not None:
             b[...] = read_vector(biases, entry.at("biases"), layer.units, layer.units)
+        for key, values in zip(NORM_KEYS, norm or (), strict=False):
+            values[...] = read_vector(entry.raw(key), entry.at(key), layer.units, layer.units)
+        if norm is not None and (norm[3] < 0.0).any():
+            raise ExperimentError(entry.at("running_var"), "a variance cannot be negative")
     return theta
 
 

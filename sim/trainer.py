@@ -271,7 +271,9 @@ class Trainer:
 
     def _forward(self, number: int) -> None:
         if number == 1:
-            self._pass = Pass(*self.sampler.next_batch(), self.network.depth)
+            # Batch statistics, and the running ones follow (batch normalisation).
+            self._pass = Pass(*self.sampler.next_batch(), self.network.depth,
+                              update_running=True)
         p = self._pass
         assert p is not None
         self.network.forward_layer(p, number, self._dropout_rngs[number])
@@ -428,6 +430,8 @@ class Trainer:
                    f"{self.step_count}. Lower the learning rate or turn on clipping, then reset.")
         self._stop(Event("diverged", step, message, {"phase": error.phase, "layer": error.layer,
                                                       "quantity": error.quantity}))
+        if self._pass is not None:  # its forward moved batch normalisation's running statistics
+            self.network.undo_running_updates(self._pass)
         self.cursor = 0  # the failed iteration is abandoned; its pass stays for inspection
 
     def _first_nonfinite_forward_layer(self, p: Pass) -> int:

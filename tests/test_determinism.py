@@ -43,6 +43,16 @@ CONFIGS = {
         loss="mse", batch_size=8, optimizer={"kind": "rmsprop", "learning_rate": 0.01},
         schedule={"kind": "exponential", "gamma": 0.9, "decay_steps": 5, "unit": "epochs"},
         stopping={"early_stopping": {"patience": 1000}}),
+    "batch norm, shuffled mini-batches, adam, clipping, early stopping": dict(
+        data={"kind": "moons", "samples": 40, "validation_fraction": 0.25},
+        network={"inputs": 2, "layers": [{"units": 6, "activation": "sigmoid",
+                                          "batch_norm": True},
+                                         {"units": 6, "activation": "relu",
+                                          "batch_norm": {"momentum": 0.3, "epsilon": 1e-3}},
+                                         {"units": 1, "activation": "sigmoid"}]},
+        loss="bce", batch_size=8, optimizer={"kind": "adam", "learning_rate": 0.05},
+        clipping={"kind": "global_norm", "threshold": 1.0},
+        stopping={"early_stopping": {"patience": 1000}}),
 }
 
 

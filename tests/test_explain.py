@@ -24,7 +24,9 @@ LESSON_FILES = sorted(path for path in LESSONS_DIR.glob("*.json") if path.name !
 # The names of docs/notation.md, written out here independently of sim.notation.
 SUPER, SUB = "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉"
 LAYER, UNITS = f"⁽[{SUPER}]+⁾", f"[{SUB}]+"
-UNIT_NAME = f"(?:[azδb]{LAYER}{UNITS}|w{LAYER}{UNITS}(?:,{UNITS})?|[xt]{UNITS})"
+# With batch normalisation: μ and σ² of the batch, ẑ, z̃ = γ ẑ + β.
+UNIT_NAME = (f"(?:[azδbμγβẑ]{LAYER}{UNITS}|z̃{LAYER}{UNITS}|σ{LAYER}{UNITS}²|"
+             f"w{LAYER}{UNITS}(?:,{UNITS})?|[xt]{UNITS})")
 NAME = f"(?:{UNIT_NAME}|f′\\(z{LAYER}{UNITS}\\)|∂(?:E|\\(E\\+P\\))/∂{UNIT_NAME}|E|P)"
 NUMBER = r"(?:−?\d+(?:\.\d+)?(?:e[+−]\d+)?|NaN \(not a number\)|[+−]infinity)"
 STARTS_WITH_A_NAME = re.compile(f"^({NAME}) = ")
