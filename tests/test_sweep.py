@@ -253,9 +253,9 @@ def test_schedules_validation_intervals_frozen_biases_and_given_weights_alone_to
 
 @dataclasses.dataclass(frozen=True)
 class _LayerWithANewOption(LayerSpec):
-    """A layer as a later version of the file format might have it (batch norm, say)."""
+    """A layer as a later version of the file format might have it."""
 
-    batch_norm: bool = False
+    future_option: bool = False
 
 
 def test_an_option_the_sweep_does_not_know_is_refused_naming_it():
@@ -264,7 +264,7 @@ def test_an_option_the_sweep_does_not_know_is_refused_naming_it():
     for used in (False, True):
         first = _LayerWithANewOption(**{f.name: getattr(layers[0], f.name)
                                         for f in dataclasses.fields(LayerSpec)},
-                                     batch_norm=used)
+                                     future_option=used)
         lesson = plain.replace(network=dataclasses.replace(plain.network,
                                                            layers=(first, *layers[1:])))
         if not used:  # at its default the option changes nothing: the sweep goes on
@@ -273,4 +273,14 @@ def test_an_option_the_sweep_does_not_know_is_refused_naming_it():
         with pytest.raises(sim.ExperimentError) as refused:
             sweep(lesson, 2, steps=1)
         assert str(refused.value).startswith(
-            "network.layers[0].batch_norm: is not supported by sweep")
+            "network.layers[0].future_option: is not supported by sweep")
+
+
+def test_batch_normalisation_is_refused_naming_the_layer():
+    normalised = experiment(network={"inputs": 2, "layers": [
+        {"units": 2, "activation": "sigmoid", "batch_norm": True},
+        {"units": 1, "activation": "sigmoid"}]})
+    with pytest.raises(sim.ExperimentError) as refused:
+        sweep(normalised, 2, steps=1)
+    assert str(refused.value).startswith(
+        "network.layers[0].batch_norm: is not supported by sweep")
