@@ -106,7 +106,7 @@ def _backward(snapshot: RecurrentSnapshot, row: int, t: int, lstm: bool) -> Capt
     elif t > 1:
         lines.append(f"∂E/∂h_{t - 1} gets (∂E/∂h_{t} · f′(a_{t})) W_hh: one more factor of W_hh "
                      "and f′ ≤ 1 for every step back")
-    return Caption(f"Backward through time, step {t} of {p.steps}", tuple(lines))
+    return Caption(f"Backward through time, time step {t} of {p.steps}", tuple(lines))
 
 
 def _clip_and_update(snapshot: RecurrentSnapshot) -> list[Caption]:

@@ -82,8 +82,8 @@ def test_the_click_through_goes_forward_along_time_then_backward(recurrent_windo
     titles = [text.splitlines()[0] for text in seen]
     assert titles[0].startswith("Forward, time step 1 of 4")
     assert titles[4].startswith("Loss")
-    assert titles[5].startswith("Backward through time, step 4 of 4")
-    assert titles[8].startswith("Backward through time, step 1 of 4")
+    assert titles[5].startswith("Backward through time, time step 4 of 4")
+    assert titles[8].startswith("Backward through time, time step 1 of 4")
     assert "∂c_3/∂c_2 = f_3 = sigmoid(a_f) = [" in seen[6]
     # numbers the caption writes are the picture's: the forget gate at t = 3
     forget = window.canvas.picture.forget[3]

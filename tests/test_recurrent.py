@@ -309,8 +309,8 @@ def test_command_line_on_a_recurrent_file(tmp_path):
     assert walk.returncode == 0, walk.stderr
     out = walk.stdout
     assert out.index("Forward, time step 1 of 6") < out.index("== Loss") < \
-        out.index("Backward through time, step 6 of 6") < \
-        out.index("Backward through time, step 1 of 6") < out.index("== Update")
+        out.index("Backward through time, time step 6 of 6") < \
+        out.index("Backward through time, time step 1 of 6") < out.index("== Update")
     assert "∂c_6/∂c_5 = f_6 = sigmoid(a_f) = [" in out
     refused = cli("paths", "r.json", "--weight", "1,1,1", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
