@@ -327,12 +327,27 @@ class ControlPanel(QScrollArea):
         residual.setChecked(layer.get("residual", False))
         residual.toggled.connect(lambda v: self._edit(
             lambda d: d["network"]["layers"][index].__setitem__("residual", v)))
+        norm = QCheckBox("BN")
+        norm.setToolTip("batch normalisation of z over the batch, then γ·ẑ + β "
+                        "(the layer's bias is dropped: β plays its part)")
+        norm.setChecked(bool(layer.get("batch_norm")))
+        norm.toggled.connect(lambda v: self._edit(
+            lambda d: _set_batch_norm(d["network"]["layers"][index], v)))
         remove = QPushButton("✕")
         remove.setToolTip("remove this layer")
         remove.setFixedWidth(32)
         remove.clicked.connect(lambda: self._edit(
             lambda d: d["network"]["layers"].pop(index)))
-        for widget in (units, kind, residual, remove):
+        for widget in (units, kind, residual, norm, remove):
             line.addWidget(widget)
         return row
 
+
+def _set_batch_norm(layer: dict, on: bool) -> None:
+    """Batch normalisation on or off for a layer of a document, with the bias the file format
+    gives each by default: none with it (β shifts instead), one without."""
+    for key in ("batch_norm", "gamma", "beta", "biases"):
+        layer.pop(key, None)
+    if on:
+        layer["batch_norm"] = True
+    layer["bias"] = not on

@@ -84,3 +84,28 @@ def test_removing_hidden_layers_one_after_another_never_removes_the_output(qtbot
         qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
         assert len(edited[-1].network.layers) == hidden + 1
         assert edited[-1].network.layers[-1].activation.kind == "sigmoid"
+
+
+def test_batch_normalisation_is_switched_per_layer_and_brings_its_default_bias(qtbot, tmp_path):
+    from PySide6.QtWidgets import QCheckBox
+
+    start = experiment(network={"inputs": 2, "layers": [
+        {"units": 3, "activation": "tanh"}, {"units": 3, "activation": "tanh"},
+        {"units": 1, "activation": "sigmoid"}]})
+    panel, edited = panel_on(qtbot, start)
+
+    def switch(row: int) -> None:
+        box = panel.layers_box.itemAt(row).widget()
+        check = next(c for c in box.findChildren(QCheckBox) if c.text() == "BN")
+        check.click()  # as a click on it does (the panel is not shown)
+        assert panel.error.text() == ""
+
+    switch(1)
+    layers = edited[-1].network.layers
+    assert layers[1].batch_norm is not None and not layers[1].bias
+    assert layers[0].batch_norm is None and layers[0].bias
+    path = tmp_path / "normalised.json"
+    sim.save(edited[-1], path)
+    assert sim.load(path).network.layers[1].batch_norm == layers[1].batch_norm
+    switch(1)  # and off again: a plain layer has its bias back
+    assert edited[-1].network.layers[1].batch_norm is None and edited[-1].network.layers[1].bias
