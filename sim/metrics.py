@@ -43,7 +43,8 @@ class MetricRecorder:
     of in preallocated buffers, one row per step: its per-layer sums of squares (of the
     gradient, the update and the weights after it, measured in the step as always), copies of
     its outputs and targets, and for each saturating or dying layer which of its f'(z) values
-    are on the flat part (or above 0). The square roots, update ratios, accuracies and
+    are on the flat part (or above 0); its scalar columns (step, epoch, loss, ...) wait in a
+    list. The square roots, update ratios, accuracies and
     saturated or dead fractions wait until the buffers are full or anything reads the history;
     then a few numpy calls finish the whole block instead of a dozen for every step (a small
     network's step costs a few dozen microseconds, most of them numpy's per-call overhead).
@@ -81,8 +82,15 @@ class MetricRecorder:
             elif activation.definition.dies:
                 self._health.append((layer.number, layer.units, index[f"dead_{layer.number}"],
                                      0.0))
+        # (position in _health, layer number, the test of f' against the threshold, threshold)
+        self._tests = [(i, number, np.less if threshold else np.greater, threshold)
+                       for i, (number, _, _, threshold) in enumerate(self._health)]
         self._depth, self._outputs = network.depth, network.layers[-1].units
         self.pending = 0  # steps recorded and not finished yet
+        # The step columns of each pending row (accuracy and the norms still NaN), written
+        # into the rows when they are finished: one list append per step instead of a row
+        # assignment, which converts its tuple to an array.
+        self._scalars: list[tuple[float | None, ...]] = []
         self._weight_sums_before = np.zeros(network.depth)  # of the first pending step
         self._clips: list[tuple[int, ClipResult]] = []  # (pending row, clip) of clipped steps
         self._allocate(0)
@@ -103,7 +111,12 @@ class MetricRecorder:
         # For each layer of _health: f' below the threshold (saturated), or above 0 (alive).
         self._flags = [np.zeros((rows, batch, units), dtype=bool)
                        for _, units, _, _ in self._health]
-        self._measured = np.zeros((rows, len(self._health)), dtype=bool)  # f' was computed
+        # Each row's views of the flags for a full batch, made once: a view costs as much as
+        # the test that writes into it.
+        self._full_rows = [tuple(flags[k] for flags in self._flags) for k in range(rows)]
+        # f' was computed (record_step clears the entry of a layer whose f' is None, complete
+        # sets it back): one write per step only where there is no f'.
+        self._measured = np.ones((rows, len(self._health)), dtype=bool)
 
     def accuracy(self, y: np.ndarray, t: np.ndarray) -> float:
         """Fraction of right predictions y for targets t (NaN for regression)."""
@@ -143,18 +156,20 @@ class MetricRecorder:
         if self.accuracy_rule is not None:
             self._y[k, :n] = p.output
             self._t[k, :n] = p.t
-        for i, ((number, _, _, threshold), flags) in enumerate(zip(self._health, self._flags,
-                                                                    strict=True)):
+        outs = self._full_rows[k] if n == self._batch else [flags[k, :n]
+                                                             for flags in self._flags]
+        for (i, number, test, threshold), out in zip(self._tests, outs, strict=True):
             fprime = p.fprime[number]
-            self._measured[k, i] = fprime is not None  # None: an output fused with its loss
-            if fprime is not None:
-                (np.less if threshold else np.greater)(fprime, threshold, out=flags[k, :n])
+            if fprime is None:  # an output fused with its loss
+                self._measured[k, i] = False
+            else:
+                test(fprime, threshold, out=out)
         if clip is not None:
             self._clips.append((k, clip))
         row = self.history.new_row()
-        # accuracy and the norms are written when the block is finished
-        row[self._step_columns] = (step, epoch, p.loss, p.penalty, math.nan, learning_rate,
-                                   math.nan, math.nan, clip is not None)
+        # written, with accuracy and the norms, when the block is finished
+        self._scalars.append((step, epoch, p.loss, p.penalty, math.nan, learning_rate,
+                              math.nan, math.nan, clip is not None))
         self.pending = k + 1
         if self.pending == self.block:
             self.complete()
@@ -166,6 +181,8 @@ class MetricRecorder:
         if not count:
             return
         rows = self.history.tail(count)
+        rows[:, self._step_columns] = self._scalars
+        self._scalars.clear()
         self._finish_norms(rows, count)
         sizes = self._batch_sizes[:count]
         # A short batch (an epoch's last) leaves the rest of its buffer row as it was.
@@ -182,6 +199,7 @@ class MetricRecorder:
             else:  # relu: units no sample of the batch activates, so no gradient reaches them
                 fraction = 1.0 - np.count_nonzero(chosen.any(axis=1), axis=1) / chosen.shape[2]
             rows[:, column] = np.where(self._measured[:count, i], fraction, np.nan)
+        self._measured[:count] = True
         self._clips.clear()
         self.pending = 0
 
