@@ -84,6 +84,12 @@ class QuizPanel(QWidget):
         self.answer.setFont(style.font(1.15))
         self.answer.setMinimumWidth(int(style.body_px * 12))
         self.score.setFont(style.font(bold=True))
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """On a slide the row shows only while quiz mode is on (Q turns it on): off, its
+        line goes to the caption and the network above it."""
+        self.setVisible(self.on or not self.style_.presenting)
 
     def set_on(self, on: bool) -> None:
         """Show the toggle's state without saying it was toggled."""
@@ -92,6 +98,7 @@ class QuizPanel(QWidget):
         self.toggle.blockSignals(False)
         if not on:
             self.clear()
+        self._show_row()
 
     @property
     def on(self) -> bool:

@@ -251,3 +251,26 @@ def test_the_selected_edge_its_units_and_its_chain_rule_are_shown(make_window, q
     window.presentation.set_on(False)  # at the desk the inspector explains it instead
     painted_labels(canvas)
     assert canvas.chain_overlay_lines() == [] and canvas.chain_overlay_rect is None
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_seed_003_keeps_its_network_large_above_the_whole_backward_1_caption(make_window, qtbot,
+                                                                            size):
+    window = make_window(sim.load(SEED_003), size=size)
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    assert not window.captions.caption_cut()
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    geometry = canvas.geometry_for_paint()
+    number_height = QFontMetricsF(window.style_.number_font).height()
+    # the nodes are no smaller than the numbers printed on the network ...
+    assert 2 * geometry.radius >= number_height
+    # ... every node's value is printed (δ in the backward pass, the inputs' x) ...
+    nodes = {(column, j) for column, points in enumerate(geometry.nodes)
+             for j in range(len(points))}
+    assert {label.key for label in labels if label.kind == "node"} == nodes
+    # ... and the network is the main picture: its nodes span a good part of the slide
+    ys = [y for points in geometry.nodes for _, y in points.tolist()]
+    assert max(ys) - min(ys) + 2 * geometry.radius >= 0.15 * size[1]
+    assert_labels_apart(canvas, labels)
