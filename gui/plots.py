@@ -90,15 +90,57 @@ class MinusAxis(pg.AxisItem):
 
 
 class DecadeAxis(MinusAxis):
-    """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
-    stay, but their labels crowd each other when a plot spans a decade or two."""
+    """A log axis that labels whole powers of ten only where it spans two or more: the ticks
+    between (0.2, 0.3, ...) stay, but their labels would crowd each other. Inside a decade or
+    two it labels the ticks between too, as many as the axis's length holds apart: the
+    roundest first (1, then 5, then 2, then the rest), never two closer than a label's
+    height (a small plot, or large type on a slide)."""
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         labels = super().logTickStrings(values, scale, spacing)
         decades = [abs(value - round(value)) < 1e-9 for value in values]
-        if sum(decades) < 2:  # a range inside a decade or two: every label is needed
-            return labels
-        return [label if decade else "" for decade, label in zip(decades, labels, strict=True)]
+        if sum(decades) >= 2:
+            return [label if decade else "" for decade, label in zip(decades, labels,
+                                                                      strict=True)]
+        kept = spaced_apart(self.tick_pixels(values), [roundness(value) for value in values],
+                            self.label_room())
+        return [label if keep else "" for keep, label in zip(kept, labels, strict=True)]
+
+    def tick_pixels(self, values: list[float]) -> list[float]:
+        """Where along the axis each tick lies, in pixels from its low end."""
+        low, high = self.range
+        vertical = self.orientation in ("left", "right")
+        length = self.geometry().height() if vertical else self.geometry().width()
+        span = high - low if high != low else 1.0
+        return [(value - low) / span * length for value in values]
+
+    def label_room(self) -> float:
+        """How far apart two labels' centres must be: a label's height on a vertical axis (a
+        little more), a wide label's width on a horizontal one."""
+        font = self.style["tickFont"] or self.font()
+        metrics = QFontMetricsF(font)
+        if self.orientation in ("left", "right"):
+            return metrics.height() * 1.2
+        return metrics.horizontalAdvance("0.0000") * 1.2
+
+
+def roundness(log_value: float) -> int:
+    """How round a log axis's tick is, 0 the roundest: a power of ten, then 5 and 2 times
+    one, then the other multiples."""
+    mantissa = round(10 ** (log_value - math.floor(log_value + 1e-9)), 6)
+    return {1.0: 0, 5.0: 1, 2.0: 2}.get(mantissa, 3)
+
+
+def spaced_apart(positions: list[float], ranks: list[int], room: float) -> list[bool]:
+    """Which labels to keep: the best ranked first (then in order), each kept only if no
+    kept one lies within ``room`` of it."""
+    kept: list[float] = []
+    keep = [False] * len(positions)
+    for k in sorted(range(len(positions)), key=lambda k: (ranks[k], k)):
+        if all(abs(positions[k] - other) >= room for other in kept):
+            kept.append(positions[k])
+            keep[k] = True
+    return keep
 
 
 MIN_PLOT_HEIGHT = 150  # pixels at the desk
