@@ -31,6 +31,7 @@ from .style import (
 )
 
 DATA_TAB, LANDSCAPE_TAB = 0, 1
+COLOUR_BAR_WIDTH = 18  # pixels at the desk, times the presentation scale
 PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
 
@@ -108,7 +109,7 @@ class ViewsPanel(QTabWidget):
         # The loss over two weights: what a colour means, on a bar beside the map (the map
         # holds log10 of the loss; the bar's axis labels the loss itself).
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False,
-                                          width=18, label="loss (log scale)")
+                                          width=COLOUR_BAR_WIDTH, label="loss (log scale)")
         self.colour_bar.axis.setLogMode(True)
         self.colour_bar.setImageItem(self.surface, insert_in=self.landscape_plot.getPlotItem())
         self.colour_bar.setVisible(False)
@@ -159,6 +160,16 @@ class ViewsPanel(QTabWidget):
         self.data_panel.apply_style(style)
         for plot in (self.landscape_plot, self.steps_plot):
             plot.apply_style(style)
+        # The colour bar's numbers and title at the plots' size, its bar as wide as it scales
+        # (a slide's bar of the desk's size could not be read from the back of the room).
+        bar, font = self.colour_bar, style.small_font
+        bar.layout.setColumnFixedWidth(1, COLOUR_BAR_WIDTH * style.scale)
+        bar.axis.setTickFont(font)
+        bar.axis.setTextPen(style.foreground)
+        titled = bar.getAxis("left")  # a vertical bar's title sits on its left
+        titled.setLabel(titled.labelText, color=style.foreground.name(),
+                        **{"font-size": f"{font.pointSizeF():.1f}pt"})
+        bar.axis.setWidth(None)  # as wide as its numbers and title now are
 
     # ------------------------------------------------------------------ choosing weights
 
