@@ -38,6 +38,10 @@ class AnswerBox(QLineEdit):
             self.skipped.emit()
             return
         super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # The answer is taken here: the key goes no further (a text box passes Enter on
+            # to its window, where it would complete at once the motion its reveal set off).
+            event.accept()
 
 
 class QuizPanel(QWidget):
