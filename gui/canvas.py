@@ -52,7 +52,8 @@ MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
 # numbers above the bar, and above them the note of whose numbers are drawn.
 LEGEND_BAR_BOTTOM, LEGEND_BAR_HEIGHT = 20, 14
 LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' and note's foot
-LABEL_GAP = 8  # pixels between two labels, or a label and a node
+VALUE_ROOM = 12  # between two nodes, besides a value's height: the gaps above and below it
+LABEL_GAP = 2  # pixels between two labels, or a label and a node
 WIDE_NODE_VALUE = "δ −0.0001234"  # as wide as a node's number gets (sim.notation.number)
 HEADER_TOP = 18  # the layers' headers start this far down
 # Between the headers and the top nodes: room for the "+1" boxes of the biases, which sit
@@ -138,7 +139,13 @@ class _Geometry:
         self.x = [left + span * c / max(self.columns - 1, 1) for c in range(self.columns)]
         tallest = max(widths)
         spacing = min((bottom - top) / max(tallest, 1), 90 * scale)
-        self.radius = max(2.0, min(spacing * 0.32, 26 * scale)) * zoom
+        radius = min(spacing * 0.32, 26 * scale)
+        # Nodes a little smaller where that makes room for their values under them (a short
+        # slide above a long caption), never smaller than a number is high.
+        room = (spacing - label_height - VALUE_ROOM * scale) / 2
+        if label_height / 2 + 2 * scale <= room < radius:
+            radius = room
+        self.radius = max(2.0, radius) * zoom
         centre = (top + bottom) / 2
         self.nodes: list[np.ndarray] = []  # per column: (units, 2) screen positions
         for c, n in enumerate(widths):
