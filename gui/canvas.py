@@ -54,6 +54,7 @@ LEGEND_BAR_BOTTOM, LEGEND_BAR_HEIGHT = 20, 14
 LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' and note's foot
 VALUE_ROOM = 12  # between two nodes, besides a value's height: the gaps above and below it
 LABEL_GAP = 2  # pixels between two labels, or a label and a node
+BESIDE_UNITS = 4  # a column of at most this many units may print its values beside them
 WIDE_NODE_VALUE = "δ −0.0001234"  # as wide as a node's number gets (sim.notation.number)
 HEADER_TOP = 18  # the layers' headers start this far down
 # Between the headers and the top nodes: room for the "+1" boxes of the biases, which sit
@@ -894,8 +895,8 @@ class NetworkCanvas(QWidget):
 
     def _values_readable(self, geometry: _Geometry) -> bool:
         """Whether the nodes' values are printed: few enough nodes (or zoomed in), and room for
-        a number between one node and the next, under it or beside it (a small network on a
-        short, wide canvas: a slide above a long caption)."""
+        a number between one node and the next, or, in a small network drawn as discs,
+        beside it (a short, wide canvas: a slide above a long caption)."""
         nodes = sum(len(points) for points in geometry.nodes)
         if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
             return False
@@ -903,6 +904,9 @@ class NetworkCanvas(QWidget):
         metrics = self._metrics(self.style_.number_font)
         if not gaps or min(gaps) - 2 * geometry.radius >= metrics.height() + 4:
             return True
+        small = max(len(points) for points in geometry.nodes) <= BESIDE_UNITS
+        if not small or (self.node_pictures is not None and self.walking_phase() is None):
+            return False
         apart = min(np.diff(geometry.x)) if geometry.columns > 1 else self.width()
         return apart - 2 * geometry.radius >= metrics.horizontalAdvance(WIDE_NODE_VALUE) + 8
 

@@ -1,0 +1,103 @@
+"""The side pictures as a slide needs them: a log axis labels only the ticks its length holds
+apart, a two-weight landscape fills its plot at one scale, and the landscape's colour bar
+scales with the presentation."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
+
+import sim
+from gui.plots import Plot, roundness, spaced_apart
+from gui.style import light_style
+from gui.views_panel import surface_range
+from tests.conftest import LESSONS
+from tests.test_gui_presentation import present, settle
+
+MOMENTUM = LESSONS / "optimizer-momentum.json"
+
+
+def test_the_roundest_ticks_are_kept_first():
+    assert [roundness(math.log10(v)) for v in (1, 100, 0.01, 5, 0.5, 2, 20, 3, 0.7)] == \
+        [0, 0, 0, 1, 1, 2, 2, 3, 3]
+    # 1 first, then 5 and 2 where they are far enough from it, never the crowded rest
+    assert spaced_apart([0.0, 10.0, 40.0, 45.0, 100.0], [3, 0, 2, 3, 1], 20.0) == \
+        [False, True, True, False, True]
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_a_small_log_axis_labels_only_what_its_length_holds_apart(qtbot, scale):
+    plot = Plot("Gradient norm per layer (log)", light_style(scale), log_y=True)
+    qtbot.addWidget(plot)
+    plot.resize(500, 200)
+    plot.show()
+    plot.plot([1.0, 2.0, 3.0], [0.3, 1.0, 4.0])  # a decade and a bit: 0.2 … 4 all ticked
+    plot.setYRange(math.log10(0.3), math.log10(4.0), padding=0)
+    qtbot.waitExposed(plot)
+    qtbot.wait(50)
+    axis = plot.getAxis("left")
+    low, high = axis.range
+    labelled: dict[float, str] = {}
+    ticks = 0
+    for spacing, values in axis.tickValues(low, high, axis.geometry().height()):
+        ticks += len(values)
+        strings = axis.tickStrings(values, 1.0, spacing)
+        for position, text in zip(axis.tick_pixels(values), strings, strict=True):
+            if text:
+                labelled[round(position, 6)] = text
+    assert "1" in labelled.values()  # the decade is named ...
+    assert 2 <= len(labelled) < ticks  # ... and some ticks between, not all
+    positions = sorted(labelled)
+    assert all(b - a >= axis.label_room() for a, b in itertools.pairwise(positions))
+
+
+def test_the_surface_range_fills_a_wide_and_a_tall_plot_around_the_path():
+    window = QRectF(-2.0, -4.0, 8.0, 8.0)  # a square window: u from -2 to 6, v from -4 to 4
+    path = QRectF(0.0, -0.2, 2.0, 0.6)  # a ravine's path, long in u and low in v
+    (x0, x1), (y0, y1) = surface_range(window, path, 4.0)  # a wide slide's plot
+    assert (x0, x1) == (-2.0, 6.0) and (y1 - y0) == pytest.approx(2.0)
+    assert y0 <= path.top() and path.bottom() <= y1  # the path in view
+    (x0, x1), (y0, y1) = surface_range(window, path, 0.5)  # a tall panel
+    assert (y0, y1) == (-4.0, 4.0) and (x1 - x0) == pytest.approx(4.0)
+    assert x0 <= path.left() and path.right() <= x1
+    # near the window's edge the range stays inside it
+    (x0, x1), _ = surface_range(window, QRectF(5.5, 0.0, 0.5, 0.1), 0.5)
+    assert (x0, x1) == (2.0, 6.0)
+
+
+@pytest.mark.parametrize(("size", "presenting"), [((1600, 1000), False), ((1920, 1080), True)])
+def test_the_ravine_fills_its_plot_at_one_scale(make_window, qtbot, size, presenting):
+    window = make_window(sim.load(MOMENTUM), size=size)
+    if presenting:
+        present(qtbot, window)
+    window.run.run_steps(30)
+    qtbot.waitUntil(lambda: window.snapshot.step == 30, timeout=20000)
+    views = window.views
+    qtbot.waitUntil(lambda: views.shown_surface is not None, timeout=20000)
+    settle(qtbot, window)
+    box = views.landscape_plot.getPlotItem().getViewBox()
+    (x0, x1), (y0, y1) = box.viewRange()
+    surface = views.shown_surface
+    # no empty band beside the picture: the view lies within the surface ...
+    tolerance = 1e-6 * surface.width()
+    assert surface.left() - tolerance <= x0 and x1 <= surface.right() + tolerance
+    assert surface.top() - tolerance <= y0 and y1 <= surface.bottom() + tolerance
+    # ... spans the whole of it along one axis, and one unit is as long on both
+    assert math.isclose(x1 - x0, surface.width(), rel_tol=1e-3) or \
+        math.isclose(y1 - y0, surface.height(), rel_tol=1e-3)
+    assert (x1 - x0) / box.width() == pytest.approx((y1 - y0) / box.height(), rel=0.02)
+
+
+def test_the_landscapes_colour_bar_scales_with_the_presentation(make_window, qtbot):
+    window = make_window(sim.load(MOMENTUM), size=(1920, 1080))
+    bar = window.views.colour_bar
+    desk = QFontMetricsF(bar.axis.style["tickFont"]).height()
+    present(qtbot, window)
+    ticks = QFontMetricsF(bar.axis.style["tickFont"]).height()
+    assert ticks >= 24 and ticks > desk
+    title = bar.getAxis("left").labelStyle["font-size"]
+    assert float(title.removesuffix("pt")) * 96 / 72 >= 24
