@@ -9,6 +9,7 @@ drawn as their min/max envelope so a spike in the distant past stays visible.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import sys
 
@@ -89,12 +90,43 @@ class MinusAxis(pg.AxisItem):
                 for value in values]
 
 
+MAX_TEXT_LEVEL = 2  # pyqtgraph's own: the levels of ticks an axis may label
+
+
 class DecadeAxis(MinusAxis):
-    """A log axis that labels whole powers of ten only where it spans two or more: the ticks
-    between (0.2, 0.3, ...) stay, but their labels would crowd each other. Inside a decade or
-    two it labels the ticks between too, as many as the axis's length holds apart: the
-    roundest first (1, then 5, then 2, then the rest), never two closer than a label's
-    height (a small plot, or large type on a slide)."""
+    """An axis whose labels never crowd each other, however small the plot or large the type
+    (a slide): no two closer than a label's height, the roundest kept first.
+
+    On a log axis that spans two or more powers of ten, only those are labelled: the ticks
+    between (0.2, 0.3, ...) stay, unlabelled. Inside a decade or two the ticks between are
+    labelled as far as the axis's length holds them apart: 1, then 5, then 2, then the rest.
+    On a linear axis, evenly spaced ticks: every second, fifth or tenth one as room asks."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self._label_levels()
+
+    def setLogMode(self, *args: bool | None, **kwargs: bool | None) -> None:
+        super().setLogMode(*args, **kwargs)
+        self._label_levels()
+
+    def _label_levels(self) -> None:
+        """A linear axis labels its coarsest ticks alone (pyqtgraph would add the finer ones
+        between, unaware of their labels' height); a log axis its decades and the ticks
+        inside them, on one list that logTickStrings thins."""
+        self.setStyle(maxTextLevel=MAX_TEXT_LEVEL if self.logMode else 0)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        labels = super().tickStrings(values, scale, spacing)
+        if self.logMode or len(values) < 2 or spacing <= 0:
+            return labels  # logTickStrings below has thinned them
+        low, high = self.tick_pixels([0.0, spacing])
+        room = self.label_room()
+        every = label_stride(abs(high - low), room)
+        aligned = [round(value / spacing) % every == 0 for value in values]
+        if sum(aligned) < 2:  # one label tells no scale: another one as far as room allows
+            aligned = spaced_apart(self.tick_pixels(values), [not a for a in aligned], room)
+        return [label if keep else "" for keep, label in zip(aligned, labels, strict=True)]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         labels = super().logTickStrings(values, scale, spacing)
@@ -129,6 +161,16 @@ def roundness(log_value: float) -> int:
     one, then the other multiples."""
     mantissa = round(10 ** (log_value - math.floor(log_value + 1e-9)), 6)
     return {1.0: 0, 5.0: 1, 2.0: 2}.get(mantissa, 3)
+
+
+def label_stride(apart: float, room: float) -> int:
+    """Label every how-many-th tick of a linear axis whose ticks lie ``apart`` pixels apart,
+    so that labels are at least ``room`` apart: 1, 2, 5, 10, 20, ... (evenly spaced round
+    numbers)."""
+    stride, factors = 1, itertools.cycle((2, 2.5, 2))  # 1, 2, 5, 10, 20, 50, ...
+    while apart * stride < room and stride < 10**6:
+        stride = round(stride * next(factors))
+    return stride
 
 
 def spaced_apart(positions: list[float], ranks: list[int], room: float) -> list[bool]:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF
 
 import sim
-from gui.plots import Plot, roundness, spaced_apart
+from gui.plots import Plot, label_stride, roundness, spaced_apart
 from gui.style import light_style
 from gui.views_panel import surface_range
 from tests.conftest import LESSONS
@@ -29,30 +29,52 @@ def test_the_roundest_ticks_are_kept_first():
         [False, True, True, False, True]
 
 
-@pytest.mark.parametrize("scale", [1.0, 2.0])
-def test_a_small_log_axis_labels_only_what_its_length_holds_apart(qtbot, scale):
-    plot = Plot("Gradient norm per layer (log)", light_style(scale), log_y=True)
+def test_a_linear_axis_labels_every_first_second_fifth_or_tenth_tick():
+    assert [label_stride(apart, 30.0) for apart in (40, 20, 10, 5, 3, 1)] == \
+        [1, 2, 5, 10, 10, 50]
+
+
+def labels_of(qtbot, scale: float, log: bool, low: float, high: float, height: int
+              ) -> tuple[dict[float, str], int, float]:
+    """The labels a small plot's y axis draws, by their place along it in pixels; how many
+    ticks it has; how far apart two labels must be."""
+    plot = Plot("Gradient norm per layer (log)", light_style(scale), log_y=log)
     qtbot.addWidget(plot)
-    plot.resize(500, 200)
+    plot.resize(500, height)
     plot.show()
-    plot.plot([1.0, 2.0, 3.0], [0.3, 1.0, 4.0])  # a decade and a bit: 0.2 … 4 all ticked
-    plot.setYRange(math.log10(0.3), math.log10(4.0), padding=0)
+    plot.plot([1.0, 2.0], [low, high])
+    plot.setYRange(*((math.log10(low), math.log10(high)) if log else (low, high)), padding=0)
     qtbot.waitExposed(plot)
     qtbot.wait(50)
     axis = plot.getAxis("left")
-    low, high = axis.range
     labelled: dict[float, str] = {}
     ticks = 0
-    for spacing, values in axis.tickValues(low, high, axis.geometry().height()):
+    levels = axis.tickValues(*axis.range, axis.geometry().height())
+    for spacing, values in levels[:axis.style["maxTextLevel"] + 1]:  # the levels labelled
         ticks += len(values)
         strings = axis.tickStrings(values, 1.0, spacing)
         for position, text in zip(axis.tick_pixels(values), strings, strict=True):
             if text:
                 labelled[round(position, 6)] = text
+    return labelled, ticks, axis.label_room()
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_a_small_log_axis_labels_only_what_its_length_holds_apart(qtbot, scale):
+    # a decade and a bit: 0.3 … 4, every 0.1, 1, 2, … ticked
+    labelled, ticks, room = labels_of(qtbot, scale, True, 0.3, 4.0, 200)
     assert "1" in labelled.values()  # the decade is named ...
     assert 2 <= len(labelled) < ticks  # ... and some ticks between, not all
     positions = sorted(labelled)
-    assert all(b - a >= axis.label_room() for a, b in itertools.pairwise(positions))
+    assert all(b - a >= room for a, b in itertools.pairwise(positions))
+
+
+@pytest.mark.parametrize("height", [150, 400])
+def test_a_small_linear_axis_keeps_its_labels_apart_and_at_least_two(qtbot, height):
+    labelled, _, room = labels_of(qtbot, 2.0, False, 0.69, 0.78, height)
+    positions = sorted(labelled)
+    assert len(positions) >= 2  # one label would tell no scale
+    assert all(b - a >= room for a, b in itertools.pairwise(positions))
 
 
 def test_the_surface_range_fills_a_wide_and_a_tall_plot_around_the_path():
