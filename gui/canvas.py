@@ -56,6 +56,7 @@ VALUE_ROOM = 12  # between two nodes, besides a value's height: the gaps above a
 LABEL_GAP = 2  # pixels between two labels, or a label and a node
 BESIDE_UNITS = 4  # a column of at most this many units may print its values beside them
 WIDE_NODE_VALUE = "δ −0.0001234"  # as wide as a node's number gets (sim.notation.number)
+BANNER_GAP = 6  # between the stop banner and the legend under it
 HEADER_TOP = 18  # the layers' headers start this far down
 # Between the headers and the top nodes: room for the "+1" boxes of the biases, which sit
 # above their columns, or else a small gap.
@@ -442,7 +443,10 @@ class NetworkCanvas(QWidget):
         s = self._drawn()
         widths = [s.layers[0].fan_in] + [l.units for l in s.layers]
         has_bias = [l.has_bias for l in s.layers]
-        legend_band = self.legend_band()
+        # under the network: the legend and, once training has stopped, the reason why
+        banner = self.stop_banner_rect()
+        legend_band = self.legend_band() + (0.0 if banner is None else
+                                            banner.height() + BANNER_GAP * self.style_.scale)
         key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
                self.pan.x(), self.pan.y(), self.style_.scale, self.style_.presenting,
                legend_band)
@@ -481,9 +485,9 @@ class NetworkCanvas(QWidget):
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_labels(painter, geometry, heat)
             self._draw_chain_overlay(painter)
-            legend_right = self._draw_legend(painter, scale)
+            self._draw_legend(painter, scale)
             if snapshot.stop_event is not None:
-                self._draw_stop_banner(painter, snapshot.stop_event, legend_right)
+                self._draw_stop_banner(painter, snapshot.stop_event)
         finally:
             painter.end()
             self.paint_times.append((time.perf_counter() - started) * 1000.0)
@@ -831,6 +835,9 @@ class NetworkCanvas(QWidget):
         obstacles.append(QRectF(0, 0, self.width(), self.header_bottom()))
         legend_top = self.height() - self.legend_band()
         obstacles.append(QRectF(0, legend_top, self.width(), self.height() - legend_top))
+        banner = self.stop_banner_rect()
+        if banner is not None:
+            obstacles.append(banner)
         placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale)
         self._place_node_values(placer, geometry)
         self._place_names(placer, geometry)
@@ -1096,8 +1103,8 @@ class NetworkCanvas(QWidget):
         return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * st.scale + \
             self._metrics(st.small_font).height()
 
-    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> float:
-        """The colour bar with its numbers and title, bottom left; returns its right edge."""
+    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
+        """The colour bar with its numbers and title, bottom left."""
         st = self.style_
         width, height = min(260 * st.scale, self.width() * 0.4), LEGEND_BAR_HEIGHT * st.scale
         x, y = 14 * st.scale, self.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT) * st.scale
@@ -1127,7 +1134,6 @@ class NetworkCanvas(QWidget):
             scale, fixed=self.range_fixed())
         self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
                    st.label_font, st.foreground)
-        right = x + width + 12 * st.scale + self._metrics(st.label_font).horizontalAdvance(title)
         if self._shows_nan():
             self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
                        "magenta: NaN (not a number) or infinite", st.small_font,
@@ -1136,7 +1142,6 @@ class NetworkCanvas(QWidget):
             self._text(painter, QPointF(x, y - LEGEND_NOTE_GAP * st.scale),
                        explain.legend(self._drawn(), self.sample), st.small_font, st.muted,
                        above=True)
-        return right
 
     def _shows_nan(self) -> bool:
         """Whether any weight or bias drawn is NaN or infinite (drawn in magenta)."""
@@ -1196,27 +1201,35 @@ class NetworkCanvas(QWidget):
             return role
         return f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
 
-    def _draw_stop_banner(self, painter: QPainter, event: Event, legend_right: float) -> None:
-        """Why training stopped: bottom right, beside the legend, where it hides no node (at
-        the top if the canvas is too narrow for both)."""
+    def stop_banner_rect(self) -> QRectF | None:
+        """Where the reason training stopped is drawn: across the canvas above the colour
+        legend, in a band the network is laid out above (so that it hides no node); None
+        while training goes on."""
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.stop_event is None:
+            return None
         st = self.style_
-        colour = st.danger if event.kind == "diverged" else st.muted
-        text = event.message
-        font = st.label_font
-        left = legend_right + 24 * st.scale
-        beside = self.width() - 12 * st.scale - left >= 220 * st.scale
-        width = self.width() - 12 * st.scale - left if beside else self.width() - 24 * st.scale
-        needed = self._metrics(font).boundingRect(QRectF(0, 0, width - 20, 10000),
-                                                  Qt.TextFlag.TextWordWrap, text)
+        width = self.width() - 24 * st.scale
+        needed = self._metrics(st.label_font).boundingRect(
+            QRectF(0, 0, width - 20, 10000), Qt.TextFlag.TextWordWrap,
+            snapshot.stop_event.message)
         height = needed.height() + 10
-        top = self.height() - 10 * st.scale - height if beside else 44 * st.scale
-        rect = QRectF(left if beside else 12 * st.scale, top, width, height)
+        top = self.height() - self.legend_band() - BANNER_GAP * st.scale - height
+        return QRectF(12 * st.scale, top, width, height)
+
+    def _draw_stop_banner(self, painter: QPainter, event: Event) -> None:
+        """Why training stopped, above the legend (see `stop_banner_rect`)."""
+        st = self.style_
+        rect = self.stop_banner_rect()
+        if rect is None:
+            return
+        colour = st.danger if event.kind == "diverged" else st.muted
         painter.setPen(QPen(colour, 1.0))
         painter.setBrush(_tint(st.background, colour, 0.12))  # opaque: readable
         painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(colour)
-        painter.setFont(font)
-        painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, text)
+        painter.setFont(st.label_font)
+        painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, event.message)
 
     def _draw_message(self, painter: QPainter, text: str) -> None:
         painter.setPen(self.style_.muted)

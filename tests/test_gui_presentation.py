@@ -274,3 +274,24 @@ def test_seed_003_keeps_its_network_large_above_the_whole_backward_1_caption(mak
     ys = [y for points in geometry.nodes for _, y in points.tolist()]
     assert max(ys) - min(ys) + 2 * geometry.radius >= 0.15 * size[1]
     assert_labels_apart(canvas, labels)
+
+
+@pytest.mark.parametrize(("presenting", "size"), [(True, (1280, 720)), (False, (1366, 768))])
+def test_why_training_stopped_hides_no_node(make_window, qtbot, presenting, size):
+    window = make_window(sim.load(LESSONS / "exploding-gradients.json"), size=size)
+    if presenting:
+        present(qtbot, window)
+    window.run.run_steps(10)  # it diverges at step 4
+    qtbot.waitUntil(lambda: window.snapshot.stop_event is not None, timeout=20000)
+    settle(qtbot, window)
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    banner = canvas.stop_banner_rect()
+    assert banner is not None and QRectF(canvas.rect()).contains(banner)
+    geometry = canvas.geometry_for_paint()
+    halves = canvas.picture_half_sizes(geometry)  # nodes drawn as their neuron maps
+    for points, half in zip(geometry.nodes, halves, strict=True):
+        reach = max(geometry.radius, half)
+        for x, y in points.tolist():
+            assert not banner.intersects(QRectF(x - reach, y - reach, 2 * reach, 2 * reach))
+    assert not any(label.rect.intersects(banner) for label in labels)
