@@ -295,3 +295,19 @@ def test_why_training_stopped_hides_no_node(make_window, qtbot, presenting, size
         for x, y in points.tolist():
             assert not banner.intersects(QRectF(x - reach, y - reach, 2 * reach, 2 * reach))
     assert not any(label.rect.intersects(banner) for label in labels)
+
+
+def test_a_quiz_question_and_the_caption_before_it_show_whole(make_window, qtbot):
+    window = make_window(lessons.load_lesson("seed003-quiz.json"), size=(1920, 1080))
+    present(qtbot, window)
+    quiz = window.quiz
+    assert quiz.on and window.captions.quiz.isVisible()  # on a slide, the row while it is on
+    for _ in range(2):  # forward 1, skipped; then forward 2 asks below forward 1's caption
+        quiz.skip()
+        window.run.step_phase()
+        qtbot.waitUntil(lambda: quiz.pending is not None, timeout=10000)
+    settle(qtbot, window)
+    assert window.captions.quiz.question.isVisible()
+    assert not window.captions.caption_cut()
+    quiz.set_on(False)  # off, the row goes: its line is the caption's and the network's
+    assert not window.captions.quiz.isVisible()
