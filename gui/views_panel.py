@@ -31,6 +31,7 @@ from .style import (
 )
 
 DATA_TAB, LANDSCAPE_TAB = 0, 1
+LARGEST_RANGE = 1e150  # a surface window past this is left to pyqtgraph's own ranging
 COLOUR_BAR_WIDTH = 18  # pixels at the desk, times the presentation scale
 PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
@@ -340,5 +341,10 @@ class ViewsPanel(QTabWidget):
         box = self.landscape_plot.getPlotItem().getViewBox()
         if window is None or box.width() <= 0 or box.height() <= 0:
             return
+        extent = (window.left(), window.right(), window.top(), window.bottom(),
+                  window.width(), window.height())
+        if not (all(abs(number) < LARGEST_RANGE for number in extent) and
+                window.width() > 0 and window.height() > 0):
+            return  # a diverging network's window: its range would overflow the view's sums
         x, y = surface_range(window, self._path_box, box.width() / box.height())
         box.setRange(xRange=x, yRange=y, padding=0.0)

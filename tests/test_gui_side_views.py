@@ -123,3 +123,26 @@ def test_the_landscapes_colour_bar_scales_with_the_presentation(make_window, qtb
     assert ticks >= 24 and ticks > desk
     title = bar.getAxis("left").labelStyle["font-size"]
     assert float(title.removesuffix("pt")) * 96 / 72 >= 24
+
+
+def test_a_diverging_networks_huge_surface_is_left_to_pyqtgraphs_own_ranging(qtbot):
+    import numpy as np
+
+    from gui.views_panel import ViewsPanel
+    from sim.address import ParameterAddress
+    from sim.views import LandscapeView
+
+    panel = ViewsPanel(light_style())
+    qtbot.addWidget(panel)
+    panel.resize(400, 600)
+    panel.setCurrentIndex(1)
+    panel.show()
+    qtbot.waitExposed(panel)
+    values = np.linspace(-1e307, 1e307, 5)  # weights past any sum of two of them
+    view = LandscapeView(addresses=(ParameterAddress(1, 0, 0), ParameterAddress(1, 0, 1)),
+                         u=values, v=values, losses=np.ones((5, 5)), current=(0.0, 0.0),
+                         current_loss=1.0, path=np.zeros((0, 2)), path_losses=np.zeros(0))
+    panel.show_views(None, view, "")
+    qtbot.wait(50)
+    (x0, x1), (y0, y1) = panel.landscape_plot.getPlotItem().getViewBox().viewRange()
+    assert not any(math.isnan(number) for number in (x0, x1, y0, y1))
