@@ -1,6 +1,8 @@
 """Canvas paint time per network size and colour mode (offscreen, antialiased), side by side
 with a plain binned ``drawLines`` of the same edges; and the spiral's 2-16-16-1 network with
-its neuron maps drawn on the nodes (the baseline draws its edges alone).
+its neuron maps drawn on the nodes (the baseline draws its edges alone), the same maps every
+frame, and new maps every frame (as while training runs: their images are built and scaled
+anew, up to 30 times a second).
 
 Each network is trained a few steps so every mode has values to show. For each mode, the
 canvas and the baseline are painted into an image of the same size through the same path
@@ -17,11 +19,13 @@ pixels, Qt's default pen cap; no nodes, labels or legend. Run:
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -43,6 +47,7 @@ NETWORKS = {  # label: (inputs, hidden widths, outputs)
     "10x64": (64, [64] * 9, 64),
 }
 WITH_MAPS = "2-16-16-1 + neuron maps"  # the spiral lesson's network, maps on every node
+NEW_MAPS = "2-16-16-1 + new neuron maps each frame"  # and the maps handed over before each
 SIZE = (1100, 800)
 # The baseline of 10x64 paints ~40k antialiased lines (about half a second a frame), so each
 # measurement stops after this long once it has a few frames.
@@ -50,8 +55,10 @@ FRAME_BUDGET_SECONDS = 2.0
 MIN_FRAMES = 3
 
 
-def with_neuron_maps(canvas: NetworkCanvas) -> None:
-    """The spiral lesson's network, trained a little, with its neuron maps on the canvas."""
+def with_neuron_maps(canvas: NetworkCanvas) -> Callable[[], Callable[[], None]]:
+    """The spiral lesson's network, trained a little, with its neuron maps on the canvas;
+    returns what makes new maps (the same numbers, a new object) and returns what hands them
+    to the canvas."""
     trainer = sim.Trainer(sim.load(Path(__file__).resolve().parents[1] / "assets" / "lessons"
                                    / "spiral.json"))
     trainer.run(steps=50)
@@ -62,6 +69,12 @@ def with_neuron_maps(canvas: NetworkCanvas) -> None:
     if not any(canvas.picture_half_sizes(canvas.geometry_for_paint())):
         raise RuntimeError(f"the neuron maps have no room at {canvas.width()}x"
                            f"{canvas.height()}: nothing would be measured")
+    maps = pictures.maps
+
+    def new_maps() -> Callable[[], None]:
+        fresh = copy.deepcopy(maps)
+        return lambda: pictures.set_maps(fresh)
+    return new_maps
 
 
 def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapshot.Snapshot:
@@ -118,14 +131,20 @@ class PlainBinnedLines(QWidget):
         painter.end()
 
 
-def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS) -> float:
+def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS,
+             before: Callable[[], Callable[[], None]] | None = None) -> float:
     """Median milliseconds to paint the widget into an image of its size (``frames`` frames,
-    or fewer, but at least MIN_FRAMES, once ``budget`` seconds are spent)."""
+    or fewer, but at least MIN_FRAMES, once ``budget`` seconds are spent). ``before``, if
+    given, is called before each paint, untimed (new neuron maps, as the worker thread
+    unpickles them), and what it returns is timed with the paint (handing them over)."""
     image = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
     times: list[float] = []
     deadline = time.perf_counter() + budget
     while len(times) < frames and (len(times) < MIN_FRAMES or time.perf_counter() < deadline):
+        handed = before() if before is not None else None  # not timed: made by the worker
         started = time.perf_counter()
+        if handed is not None:
+            handed()
         widget.render(image)
         times.append((time.perf_counter() - started) * 1000.0)
     return statistics.median(times)
@@ -134,11 +153,12 @@ def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS)
 def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dict]:
     """One row per network and mode: the canvas's and the baseline's median ms per paint."""
     rows = []
-    for label in [*NETWORKS, WITH_MAPS]:
+    for label in [*NETWORKS, WITH_MAPS, NEW_MAPS]:
         canvas = NetworkCanvas(light_style())
         canvas.resize(*size)
-        if label == WITH_MAPS:
-            with_neuron_maps(canvas)
+        new_maps = None
+        if label in (WITH_MAPS, NEW_MAPS):
+            new_maps = with_neuron_maps(canvas)
         else:
             canvas.set_snapshot(trained_snapshot(*NETWORKS[label]))
         for mode in sim.palette.MODES:
@@ -150,7 +170,8 @@ def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dic
             for repetition in range(repeats):  # interleaved, alternating which goes first
                 pair = [(canvas, ours), (baseline, plain)]
                 for widget, results in pair if repetition % 2 == 0 else pair[::-1]:
-                    results.append(paint_ms(widget, frames))
+                    results.append(paint_ms(widget, frames, before=new_maps if
+                                            widget is canvas and label == NEW_MAPS else None))
             canvas_ms, plain_ms = statistics.median(ours), statistics.median(plain)
             rows.append({"network": label, "mode": mode, "edges": baseline.edges,
                          "heat_map_layers": len(canvas.heat_map_layers()),

@@ -21,12 +21,13 @@ from sim import notation
 from sim.health import ActivationCurve, activation_curve
 from sim.snapshot import Snapshot
 
-from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html, scrolled_into
+from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html
 from .style import FIT_COLOUR, POINT_EDGE_COLOUR, VALIDATION_COLOUR, Style, layer_colour
 
 SHADE = (120, 120, 120, 45)  # the saturated or dead regions
 MAX_RUG = 4000  # at most this many (sample, unit) ticks in the rug: the batch's first rows
 FOLLOWED_SIZE = 12
+MIN_CURVE_HEIGHT = 110  # pixels at scale 1: the least height of the f and f′ plots
 
 
 class ActivationPanel(QWidget):
@@ -44,8 +45,8 @@ class ActivationPanel(QWidget):
         self.layer_box = QComboBox()
         self.layer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_box.currentIndexChanged.connect(self._layer_chosen)
-        self.f_plot = Plot("f(z)", style, log_y=False)
-        self.fprime_plot = Plot("f′(z)", style, log_y=False)
+        self.f_plot = Plot("f(z)", style, log_y=False, steps=False)
+        self.fprime_plot = Plot("f′(z)", style, log_y=False, steps=False)
         self.fprime_plot.setXLink(self.f_plot)
         for plot in (self.f_plot, self.fprime_plot):
             plot.setLabel("bottom", "z")
@@ -69,20 +70,20 @@ class ActivationPanel(QWidget):
         self.key.setWordWrap(True)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)  # notation.rich escapes its "<" and ">"
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Layer"))
         chooser.addWidget(self.layer_box)
         chooser.addStretch(1)
-        # In a scroll area: the panel shares its dock's column, and must not make it taller.
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
+        # No scroll area: f and f′ are read together, so both share the dock's height.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(chooser)
         layout.addWidget(self.key)
         layout.addWidget(self.f_plot, 1)
         layout.addWidget(self.fprime_plot, 1)
         layout.addWidget(self.note)
-        scrolled_into(self, inner)
+        self._fit_plots()
 
     def sizeHint(self) -> QSize:
         return QSize(int(420 * self.style_.scale), int(560 * self.style_.scale))
@@ -91,6 +92,13 @@ class ActivationPanel(QWidget):
         self.style_ = style
         for plot in (self.f_plot, self.fprime_plot):
             plot.apply_style(style)
+        self._fit_plots()
+
+    def _fit_plots(self) -> None:
+        """A smaller least height than a plot of the Plots tab: the two must fit one above the
+        other in the dock at 1366x768 (a curve over a fixed range reads at that size)."""
+        for plot in (self.f_plot, self.fprime_plot):
+            plot.setMinimumHeight(round(MIN_CURVE_HEIGHT * self.style_.scale))
 
     # ------------------------------------------------------------------ what to show
 
@@ -146,10 +154,13 @@ class ActivationPanel(QWidget):
             return
         self.f_line.setData(curve.z, curve.f)
         self.fprime_line.setData(curve.z, curve.fprime)
+        # The z axis is sim's (symmetric about 0, reaching every unit's z), not autoranged.
+        self.f_plot.setXRange(float(curve.z[0]), float(curve.z[-1]), padding=0.0)
         self._shade(curve)
         self.max_line.setPos(curve.max_derivative)
-        self.max_label.setText(f"largest f′ = {notation.number(curve.max_derivative)}")
-        self.max_label.setPos(float(curve.z[0]), curve.max_derivative)
+        self.max_label.setText(curve.max_label)
+        low, high = float(curve.z[0]), float(curve.z[-1])
+        self.max_label.setPos(low + 0.02 * (high - low), curve.max_derivative)  # clear of the axis
         # Room above the largest f′ for its label.
         low = min(0.0, float(np.nanmin(curve.fprime)))
         self.fprime_plot.setYRange(low, curve.max_derivative * 1.3, padding=0.02)

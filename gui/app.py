@@ -20,7 +20,9 @@ import numpy as np
 import sim
 from sim import lessons, palette, paths
 from sim.address import ParameterAddress
+from sim.experiment import network_kind, read_document
 from sim.files import WriteError, path_text, writable_target, write_atomic
+from sim.recurrent_experiment import RecurrentExperiment, parse_recurrent
 
 from .display import prepare_platform
 from .recording import DEFAULT_FPS, RecordingError, RecordingSpec, check
@@ -138,6 +140,11 @@ def main(argv: list[str] | None = None, on_show: OnShow | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
+        recurrent = _recurrent(args.file) if args.file else None
+        if recurrent is not None:
+            from .recurrent_app import run_recurrent
+
+            return run_recurrent(args, recurrent)
         experiment = _trainable(args.file) if args.file else lessons.load_lesson()
         other = _trainable(args.compare) if args.compare else None
         if args.screenshot is not None:
@@ -182,6 +189,17 @@ def _install_desktop_entry() -> int:
     for path in written:
         print(f"wrote {path_text(path)}")
     return 0
+
+
+def _recurrent(path: Path) -> RecurrentExperiment | None:
+    """The recurrent experiment in ``path`` (None if its network is dense), refused in one line
+    naming the file and the field as `_trainable` refuses a dense one."""
+    try:
+        document = read_document(path)
+        return parse_recurrent(document) if network_kind(document) == "recurrent" else None
+    except sim.ExperimentError as error:
+        line = f"{path_text(path)}: {error}" if error.path else str(error)
+        raise sim.ExperimentError("", line) from None
 
 
 def _trainable(path: Path) -> sim.Experiment:

@@ -38,6 +38,7 @@ from sim.events import Event, Phase
 from sim.paths import LayerEdges
 from sim.snapshot import LayerSnapshot, Snapshot
 
+from . import batch_norm_box
 from .canvas_labels import LabelPlacer, PlacedLabel, preferred_fraction, spots_along
 from .style import Style, layer_colour
 
@@ -481,6 +482,9 @@ class NetworkCanvas(QWidget):
             self._draw_selected_edge(painter, geometry, heat)
             if self.pulses is not None:
                 self._draw_pulses(painter, geometry, heat, self.pulses)
+            batch_norm_box.paint(painter, self.style_, self.norm_boxes(geometry),
+                                 [box for layer in range(1, geometry.columns)
+                                  if (box := self.bias_box(geometry, layer)) is not None])
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_labels(painter, geometry, heat)
@@ -702,6 +706,14 @@ class NetworkCanvas(QWidget):
                 self._text(painter, box.center(), "+1", font, self.style_.foreground,
                            centred=True)
         self._names_on_nodes = self._draw_node_names(painter, geometry)
+
+    def norm_boxes(self, geometry: _Geometry) -> list[QRectF | None]:
+        """Per column, its batch normalisation's BN box (None without one)."""
+        normalised = [layer.has_batch_norm for layer in self._drawn().layers]
+        if not any(normalised):
+            return [None] * geometry.columns
+        return batch_norm_box.boxes(geometry.nodes, self._node_reach(geometry),
+                                    geometry.radius, normalised)
 
     def bias_box(self, geometry: _Geometry, layer: int) -> QRectF | None:
         """The "+1" box that feeds layer ``layer``'s biases (None: the layer has none): as

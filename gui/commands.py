@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sim
 from sim.address import ParameterAddress
+from sim.lesson_view import ManySeedsSpec
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,21 @@ class ExportHistory:
 
 
 @dataclass(frozen=True)
+class SweepSeeds:
+    """Train ``experiment`` from ``spec.seeds`` seeds at once (from its start, its seed the
+    first; the trainer is left alone) and answer with the Many seeds view's numbers;
+    ``token`` names the request in the answer (``swept`` or ``sweep_failed``)."""
+
+    experiment: sim.Experiment
+    spec: ManySeedsSpec
+    token: int = 0
+
+
+@dataclass(frozen=True)
 class ReportStatus:
     """Answer with a `gui.session.WorkerStatus` (diagnostics; changes nothing)."""
 
 
 Command = (Play | Pause | Step | StepPhase | RunEpochs | RunSteps | Reset | Load | Read | Apply
-           | Edit | SetSpeed | SetViews | CheckGradients | Save | ExportHistory | ReportStatus)
+           | Edit | SetSpeed | SetViews | CheckGradients | Save | ExportHistory | SweepSeeds
+           | ReportStatus)

@@ -8,17 +8,14 @@ the engine would refuse. A refused edit shows the engine's one-line reason and c
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -29,36 +26,27 @@ from PySide6.QtWidgets import (
 )
 
 import sim
-from sim import activations, clipping, data, initializers, losses, optimizers, schedules
+from sim import activations, data, initializers, losses
 from sim.experiment import MAX_HIDDEN_LAYERS, MAX_UNITS, to_dict
 
+from .control_fields import (
+    AnyField,
+    Field,
+    FoldingGroup,
+    Setting,
+    combo,
+    int_spin,
+    show_value,
+    spin,
+    value_of,
+)
+from .control_settings import AUGMENTATION, DATA, REGULARISATION, STOPPING, TRAINING
 from .style import ERROR_COLOUR
 
 GENERATED = [kind for kind in data.KINDS if kind not in ("inline", "csv")]
-# The widgets that edit a field: a choice, a number or a switch.
-Field = TypeVar("Field", QComboBox, QSpinBox, QDoubleSpinBox, QCheckBox)
-
-
-def _combo(items: list[str]) -> QComboBox:
-    box = QComboBox()
-    box.addItems(items)
-    return box
-
-
-def _spin(minimum: float, maximum: float, decimals: int, step: float) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(minimum, maximum)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setKeyboardTracking(False)  # apply when typing is finished, not on every key
-    return box
-
-
-def _int_spin(minimum: int, maximum: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(minimum, maximum)
-    box.setKeyboardTracking(False)
-    return box
+# The groups of settings below the data's kind and the layers, each folding away by itself.
+GROUPS = (("Training", TRAINING), ("Regularisation", REGULARISATION),
+          ("Augmentation", AUGMENTATION), ("Stopping", STOPPING))
 
 
 class ControlPanel(QScrollArea):
@@ -75,6 +63,12 @@ class ControlPanel(QScrollArea):
         # data facts, so that no edit reads a data file on the GUI thread.
         self._experiment: sim.Experiment | None = None
         self._loading = False  # True while the widgets are being filled from a document
+        # Every setting of the tables (sim's engine settings), by name: its description, its
+        # widget and the form row it sits in.
+        self.settings: dict[str, Setting] = {}
+        self.fields: dict[str, Field] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        self.groups: dict[str, FoldingGroup] = {}
         self._inner = QWidget()
         self.column = QVBoxLayout(self._inner)
         self.error = QLabel()
@@ -84,8 +78,8 @@ class ControlPanel(QScrollArea):
         self.column.addWidget(self.error)
         self._build_data()
         self._build_network()
-        self._build_training()
-        self._build_regularisation()
+        for title, settings in GROUPS:
+            self._add_settings(self._group(title), settings)
         self.column.addStretch(1)
         self.setWidget(self._inner)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -94,7 +88,7 @@ class ControlPanel(QScrollArea):
     def _fit_width(self) -> None:
         """Wide enough for every field: a horizontal scroll bar would hide the values' ends."""
         # A row spanning a form does not raise the form's minimum, so the layer rows are
-        # measured themselves (plus the group box's and the column's margins).
+        # measured themselves (plus the group's and the column's margins).
         rows = self._layers_holder.minimumSizeHint().width() + 40
         content = max(self._inner.minimumSizeHint().width(), rows)
         self.setMinimumWidth(content + self.verticalScrollBar().sizeHint().width()
@@ -103,45 +97,51 @@ class ControlPanel(QScrollArea):
     # ------------------------------------------------------------------ building
 
     def _group(self, title: str) -> QFormLayout:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.column.addWidget(box)
-        return form
+        group = FoldingGroup(title)
+        self.groups[title] = group
+        self.column.addWidget(group)
+        return group.form
 
-    def _bind(self, widget: Field, edit: Callable[[dict, Any], None]) -> Field:
+    def _bind(self, widget: AnyField, edit: Callable[[dict, Any], None]) -> AnyField:
         """Connect a widget so that changing it edits the document through ``edit``."""
+        self._connect(widget, edit)
+        return widget
+
+    def _connect(self, widget: Field, edit: Callable[[dict, Any], None]) -> None:
         def changed(*_: Any) -> None:
             if not self._loading:
-                self._edit(lambda doc: edit(doc, _value(widget)))
+                self._edit(lambda doc: edit(doc, value_of(widget)))
         for signal in ("valueChanged", "currentTextChanged", "toggled"):
             if hasattr(widget, signal):
                 getattr(widget, signal).connect(changed)
                 break
-        return widget
+
+    def _add_settings(self, form: QFormLayout, settings: Sequence[Setting]) -> None:
+        for setting in settings:
+            widget = setting.make()
+            self._connect(widget, setting.write)
+            widget.setToolTip(setting.tip)
+            form.addRow(setting.label, widget)
+            self.settings[setting.name] = setting
+            self.fields[setting.name] = widget
+            self._forms[setting.name] = form
 
     def _build_data(self) -> None:
         form = self._group("Data")
-        self.data_kind = self._bind(_combo(GENERATED + ["inline", "csv"]), self._set_data_kind)
-        self.samples = self._bind(_int_spin(2, data.MAX_SAMPLES),
+        self.data_kind = self._bind(combo(GENERATED + ["inline", "csv"]), self._set_data_kind)
+        self.samples = self._bind(int_spin(2, data.MAX_SAMPLES),
                                   lambda d, v: self._data_option(d, "samples", v))
-        self.noise = self._bind(_spin(0.0, 5.0, 3, 0.01),
+        self.noise = self._bind(spin(0.0, 5.0, 3, 0.01),
                                 lambda d, v: self._data_option(d, "noise", v))
-        self.classes = self._bind(_int_spin(2, 5), lambda d, v: self._data_option(d, "classes", v))
-        self.validation = self._bind(_spin(0.0, 0.9, 2, 0.05),
-                                     lambda d, v: d["data"].__setitem__("validation_fraction", v))
-        self.test = self._bind(_spin(0.0, 0.9, 2, 0.05),
-                               lambda d, v: d["data"].__setitem__("test_fraction", v))
-        self.test.setToolTip("Share of the samples held out as a test set: never trained on, "
-                             "never validated on, looked at once at the end")
-        self.seed = self._bind(_int_spin(0, 2**31 - 1), lambda d, v: d.__setitem__("seed", v))
-        self.regenerate = QPushButton("New random data and weights")
-        self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
+        self.noise.setToolTip("the noise the data is generated with (drawn once)")
+        self.classes = self._bind(int_spin(2, 5), lambda d, v: self._data_option(d, "classes", v))
         for label, widget in (("kind", self.data_kind), ("samples", self.samples),
-                              ("noise", self.noise), ("classes", self.classes),
-                              ("validation fraction", self.validation),
-                              ("test fraction", self.test), ("seed", self.seed)):
+                              ("noise", self.noise), ("classes", self.classes)):
             form.addRow(label, widget)
+        self._add_settings(form, DATA)
+        self.regenerate = QPushButton("New random data and weights")
+        seed = self.fields["seed"]
+        self.regenerate.clicked.connect(lambda: show_value(seed, value_of(seed) + 1))
         form.addRow(self.regenerate)
 
     def _build_network(self) -> None:
@@ -155,47 +155,14 @@ class ControlPanel(QScrollArea):
         self.add_layer.clicked.connect(lambda: self._edit(self._add_layer))
         buttons.addWidget(self.add_layer)
         form.addRow(buttons)
-        self.output_activation = self._bind(_combo(list(activations.KINDS)),
+        self.output_activation = self._bind(combo(list(activations.KINDS)),
                                             self._set_output_activation)
         form.addRow("output activation", self.output_activation)
-        self.init_kind = self._bind(_combo(list(initializers.KINDS)),
+        self.init_kind = self._bind(combo(list(initializers.KINDS)),
                                     lambda d, v: d["network"]["init"].__setitem__("kind", v))
         form.addRow("initialisation", self.init_kind)
-        self.loss = self._bind(_combo(list(losses.KINDS)), self._set_loss)
+        self.loss = self._bind(combo(list(losses.KINDS)), self._set_loss)
         form.addRow("loss", self.loss)
-
-    def _build_training(self) -> None:
-        form = self._group("Training")
-        self.optimizer = self._bind(_combo(list(optimizers.KINDS)), self._set_optimizer)
-        self.learning_rate = self._bind(_spin(1e-6, 1e6, 6, 0.01),
-                                        lambda d, v: d["optimizer"].__setitem__(
-                                            "learning_rate", v))
-        self.momentum = self._bind(_spin(0.0, 0.999, 3, 0.05),
-                                   lambda d, v: self._optimizer_option(d, "momentum", v))
-        self.schedule = self._bind(_combo(list(schedules.KINDS)), self._set_schedule)
-        self.batch_size = self._bind(_int_spin(0, data.MAX_SAMPLES),
-                                     lambda d, v: d.__setitem__("batch_size", v or None))
-        self.batch_size.setSpecialValueText("full batch")
-        self.clipping = self._bind(_combo(list(clipping.KINDS)), self._set_clipping)
-        self.threshold = self._bind(_spin(1e-4, 1e6, 4, 0.1), self._set_threshold)
-        for label, widget in (("optimizer", self.optimizer),
-                              ("learning rate", self.learning_rate),
-                              ("momentum", self.momentum), ("schedule", self.schedule),
-                              ("batch size", self.batch_size), ("clipping", self.clipping),
-                              ("clip threshold", self.threshold)):
-            form.addRow(label, widget)
-
-    def _build_regularisation(self) -> None:
-        form = self._group("Regularisation")
-        self.l2 = self._bind(_spin(0.0, 10.0, 5, 0.001),
-                             lambda d, v: d["regularization"].__setitem__("l2", v))
-        self.l1 = self._bind(_spin(0.0, 10.0, 5, 0.001),
-                             lambda d, v: d["regularization"].__setitem__("l1", v))
-        self.dropout = self._bind(_spin(0.0, 0.9, 2, 0.05),
-                                  lambda d, v: d["regularization"].__setitem__("dropout", v))
-        form.addRow("L2", self.l2)
-        form.addRow("L1", self.l1)
-        form.addRow("dropout", self.dropout)
 
     # ------------------------------------------------------------------ document edits
 
@@ -218,6 +185,7 @@ class ControlPanel(QScrollArea):
             # A layer added or removed: the rows follow at once, so that no button of a row
             # that has gone (a second quick click on ✕) edits another layer.
             self._fill_layers(self.document["network"]["layers"])
+        self._show_which_apply(self.document)
         self.experiment_edited.emit(experiment)
 
     def _fit_network_to_data(self, document: dict) -> str | None:
@@ -230,6 +198,10 @@ class ControlPanel(QScrollArea):
             return None  # the full parse will name the problem
         document["network"]["inputs"] = facts.inputs
         document["network"]["layers"][-1]["units"] = facts.outputs
+        if facts.inputs != 2 and "augment" in document["data"]:
+            # Flips and rotations move 2-D points: data of another kind keeps only the noise.
+            noise = document["data"]["augment"].get("noise", 0.0)
+            document["data"]["augment"] = {"noise": noise}
         return sim.experiment.drop_followed_sample_beyond_data(document, spec, facts)
 
     @staticmethod
@@ -237,15 +209,10 @@ class ControlPanel(QScrollArea):
         if key in data.DATA_KINDS[document["data"]["kind"]].keys:
             document["data"][key] = value
 
-    @staticmethod
-    def _optimizer_option(document: dict, key: str, value: Any) -> None:
-        if document["optimizer"]["kind"] == "sgd":
-            document["optimizer"][key] = value
-
     def _set_data_kind(self, document: dict, kind: str) -> None:
-        common = {k: v for k, v in document["data"].items()
-                  if k in ("validation_fraction", "test_fraction")}
-        document["data"] = {"kind": kind, **common}
+        kept = {k: v for k, v in document["data"].items()
+                if k in ("validation_fraction", "test_fraction", "standardize", "augment")}
+        document["data"] = {"kind": kind, **kept}
         if kind in ("gaussians", "spiral") and self.classes.value() > 2:
             document["data"]["classes"] = self.classes.value()
 
@@ -262,21 +229,6 @@ class ControlPanel(QScrollArea):
         needed = losses.FUSED.get(loss)
         if needed:
             document["network"]["layers"][-1]["activation"] = needed
-
-    def _set_optimizer(self, document: dict, kind: str) -> None:
-        rate = document["optimizer"]["learning_rate"]
-        document["optimizer"] = {"kind": kind, "learning_rate": rate}
-
-    def _set_schedule(self, document: dict, kind: str) -> None:
-        document["schedule"] = {"kind": kind}
-
-    def _set_clipping(self, document: dict, kind: str) -> None:
-        document["clipping"] = {"kind": kind} if kind == "none" else \
-            {"kind": kind, "threshold": self.threshold.value()}
-
-    def _set_threshold(self, document: dict, value: float) -> None:
-        if document["clipping"]["kind"] != "none":
-            document["clipping"]["threshold"] = value
 
     def _add_layer(self, document: dict) -> None:
         layers = document["network"]["layers"]
@@ -304,6 +256,10 @@ class ControlPanel(QScrollArea):
         finally:
             self._loading = False
 
+    def applies(self, name: str) -> bool:
+        """Whether the setting ``name`` applies to the experiment shown (else it is hidden)."""
+        return not self.fields[name].isHidden()
+
     def _show_samples(self, section: dict) -> None:
         """The number of samples the data has: editable where the kind takes a count, else
         read-only, as the data (inline, a CSV table, all the patterns of a kind) fixes it."""
@@ -328,27 +284,20 @@ class ControlPanel(QScrollArea):
             if key in d["data"]:
                 widget.setValue(d["data"][key])
         self._show_samples(d["data"])
-        self.validation.setValue(d["data"].get("validation_fraction", 0.0))
-        self.test.setValue(d["data"].get("test_fraction", 0.0))
-        self.seed.setValue(d["seed"])
         self._fill_layers(d["network"]["layers"])
         output = d["network"]["layers"][-1]["activation"]
         self.output_activation.setCurrentText(output if isinstance(output, str)
                                               else output["kind"])
         self.init_kind.setCurrentText(d["network"]["init"]["kind"])
         self.loss.setCurrentText(d["loss"])
-        self.optimizer.setCurrentText(d["optimizer"]["kind"])
-        self.learning_rate.setValue(d["optimizer"]["learning_rate"])
-        self.momentum.setEnabled(d["optimizer"]["kind"] == "sgd")
-        self.momentum.setValue(d["optimizer"].get("momentum", 0.0))
-        self.schedule.setCurrentText(d["schedule"]["kind"])
-        self.batch_size.setValue(d["batch_size"] or 0)
-        self.clipping.setCurrentText(d["clipping"]["kind"])
-        self.threshold.setEnabled(d["clipping"]["kind"] != "none")
-        if "threshold" in d["clipping"]:
-            self.threshold.setValue(d["clipping"]["threshold"])
-        for widget, key in ((self.l1, "l1"), (self.l2, "l2"), (self.dropout, "dropout")):
-            widget.setValue(d["regularization"][key])
+        for name, setting in self.settings.items():
+            show_value(self.fields[name], setting.read(d))
+        self._show_which_apply(d)
+
+    def _show_which_apply(self, d: dict) -> None:
+        """Show the settings that apply to the document; hide the others (β₁ with SGD)."""
+        for name, setting in self.settings.items():
+            self._forms[name].setRowVisible(self.fields[name], setting.applies(d))
 
     def _fill_layers(self, layers: list[dict]) -> None:
         while (item := self.layers_box.takeAt(0)) is not None:
@@ -366,12 +315,12 @@ class ControlPanel(QScrollArea):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(QLabel(f"hidden {index + 1}"))
-        units = _int_spin(1, MAX_UNITS)
+        units = int_spin(1, MAX_UNITS)
         units.setValue(layer["units"])
         units.valueChanged.connect(lambda v: self._edit(
             lambda d: d["network"]["layers"][index].__setitem__("units", v)))
         activation = layer["activation"]
-        kind = _combo([k for k in activations.KINDS if k != "softmax"])
+        kind = combo([k for k in activations.KINDS if k != "softmax"])
         kind.setCurrentText(activation if isinstance(activation, str) else activation["kind"])
         kind.currentTextChanged.connect(lambda v: self._edit(
             lambda d: d["network"]["layers"][index].__setitem__("activation", v)))
@@ -380,19 +329,27 @@ class ControlPanel(QScrollArea):
         residual.setChecked(layer.get("residual", False))
         residual.toggled.connect(lambda v: self._edit(
             lambda d: d["network"]["layers"][index].__setitem__("residual", v)))
+        norm = QCheckBox("BN")
+        norm.setToolTip("batch normalisation of z over the batch, then γ·ẑ + β "
+                        "(the layer's bias is dropped: β plays its part)")
+        norm.setChecked(bool(layer.get("batch_norm")))
+        norm.toggled.connect(lambda v: self._edit(
+            lambda d: _set_batch_norm(d["network"]["layers"][index], v)))
         remove = QPushButton("✕")
         remove.setToolTip("remove this layer")
         remove.setFixedWidth(32)
         remove.clicked.connect(lambda: self._edit(
             lambda d: d["network"]["layers"].pop(index)))
-        for widget in (units, kind, residual, remove):
+        for widget in (units, kind, residual, norm, remove):
             line.addWidget(widget)
         return row
 
 
-def _value(widget: QComboBox | QSpinBox | QDoubleSpinBox | QCheckBox) -> Any:
-    if isinstance(widget, QComboBox):
-        return widget.currentText()
-    if isinstance(widget, QCheckBox):
-        return widget.isChecked()
-    return widget.value()
+def _set_batch_norm(layer: dict, on: bool) -> None:
+    """Batch normalisation on or off for a layer of a document, with the bias the file format
+    gives each by default: none with it (β shifts instead), one without."""
+    for key in ("batch_norm", "gamma", "beta", "biases"):
+        layer.pop(key, None)
+    if on:
+        layer["batch_norm"] = True
+    layer["bias"] = not on

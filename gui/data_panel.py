@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -45,6 +48,12 @@ SHAPE_NAMES = dict(zip(SPLITS, ("circles", "squares", "diamonds"), strict=True))
 MAX_BARS = 24  # up to this many (sample, output) pairs, outputs and targets are drawn as bars
 MAX_CLASS_VALUES = 10  # targets taking at most this many values are spread sideways
 OUTPUTS_AGAINST_TARGETS, SLICE = 0, 1
+# A panel wider than this many times its height holds its choices and key beside the plot
+# (a lecture slide's side column at 1280x720 left a plot 60 pixels high under them); the plot
+# then takes about its height in width, at most this many per cent of the panel's width.
+WIDE_PANEL = 1.3
+WIDE_PLOT_SHARE = 60
+UNLIMITED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no largest size
 
 
 class DataPanel(QWidget):
@@ -84,11 +93,18 @@ class DataPanel(QWidget):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_label, 1)
         test_row.addWidget(self.test_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.controls)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.note)
-        layout.addLayout(test_row)
+        # The choices above the plot and the key under it; in a wide, low panel (the side
+        # column of a lecture slide) both beside it, so that the plot has the panel's height.
+        self.choices_box, self.key_box = QWidget(), QWidget()
+        self.choices_box.setLayout(self.controls)
+        key = QVBoxLayout(self.key_box)
+        key.setContentsMargins(0, 0, 0, 0)
+        key.addWidget(self.note)
+        key.addLayout(test_row)
+        key.addStretch(1)
+        self.grid = QGridLayout(self)
+        self.wide = False
+        self._arrange(wide=False)
 
     def _build_controls(self) -> None:
         self.equal_aspect = QCheckBox("Equal aspect")
@@ -125,12 +141,47 @@ class DataPanel(QWidget):
             box.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(6)
+        self.options = options  # beside the plot, one above the other
         self.controls = QVBoxLayout()
+        self.controls.setContentsMargins(0, 0, 0, 0)
         self.controls.addLayout(choices)
         self.controls.addLayout(options)
 
     def apply_style(self, style: Style) -> None:
         self.plot.apply_style(style)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        width, height = event.size().width(), event.size().height()
+        wide = width > WIDE_PANEL * height
+        if wide != self.wide:
+            self._arrange(wide)
+        if wide:  # the plot about as wide as high: an equal-aspect plane is square
+            side = max(width - height, width * (100 - WIDE_PLOT_SHARE) // 100)
+            for box in (self.choices_box, self.key_box):
+                box.setMaximumWidth(side)
+
+    def _arrange(self, wide: bool) -> None:
+        """The choices and the key above and under the plot, or (``wide``) beside it."""
+        self.wide = wide
+        grid = self.grid
+        for widget in (self.choices_box, self.plot, self.key_box):
+            grid.removeWidget(widget)
+        self.options.setDirection(QBoxLayout.Direction.TopToBottom if wide else
+                                  QBoxLayout.Direction.LeftToRight)
+        if wide:  # resizeEvent sets the side column's width
+            grid.addWidget(self.plot, 0, 0, 2, 1)
+            grid.addWidget(self.choices_box, 0, 1)
+            grid.addWidget(self.key_box, 1, 1)
+        else:
+            for box in (self.choices_box, self.key_box):
+                box.setMaximumWidth(UNLIMITED)
+            grid.addWidget(self.choices_box, 0, 0)
+            grid.addWidget(self.plot, 1, 0)
+            grid.addWidget(self.key_box, 2, 0)
+        grid.setRowStretch(1, 1)  # the plot's row (wide: the key's, the plot spans both)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 0)
 
     # ------------------------------------------------------------------ choices
 

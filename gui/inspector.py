@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from sim import explain
+from sim import batch_norm_text, explain
 from sim import notation as name
 from sim.address import ParameterAddress
 from sim.notation import exact
@@ -117,13 +117,15 @@ class Inspector(TextPanel):
         l, j = sel.layer, sel.j
         ls = s.layers[l - 1]
         values: list[tuple[str, float]] = []
+        slope = f"f′({name.normalised_output(l, j)})" if ls.has_batch_norm else name.slope(l, j)
         for label, array in ((name.net_input(l, j), ls.z), (name.activation(l, j), ls.a),
                              (f"{name.delta(l, j)} = {name.gradient(name.net_input(l, j))}",
                               ls.delta),
                              (name.gradient(name.activation(l, j)), ls.dE_da),
-                             (name.slope(l, j), ls.fprime)):
+                             (slope, ls.fprime)):
             if array is not None and row is not None:
                 values.append((label, float(array[row, j])))
+        values += batch_norm_text.node_values(ls, row, j)
         biases = bias_arrays(ls)
         if biases is not None:
             b, db, _ = biases
@@ -135,6 +137,12 @@ class Inspector(TextPanel):
         note = "" if row is None else (
             f"<p><i>Values of the followed sample, sample {explain.sample_number(s, row) + 1};"
             " the bias's gradient is the batch's.</i></p>")
+        if ls.has_batch_norm:
+            note += ("<p><i>Batch normalisation: z is normalised over the batch, "
+                     f"{name.rich(name.normalised(l, j))} = (z − μ) / √(σ² + ε), and scaled "
+                     "and shifted by the trained γ and β before f; μ, σ² and the gradients of "
+                     "γ and β are the batch's. Evaluation uses the running mean and variance "
+                     "instead of the batch's.</i></p>")
         if not np.isfinite([value for _, value in values]).all():
             note += "<p><b>Some values are NaN (not a number) or infinite: training diverged." \
                     "</b></p>"

@@ -1,12 +1,13 @@
 """Neuron maps on the canvas and enlarged in a side panel (issue 11, item 1).
 
-The worker computes `sim.neuron_maps.NeuronMaps` beside its snapshots (requested like the
-decision boundary, at most every `gui.worker.VIEW_INTERVAL` while training runs); this module
-only draws them. For two inputs each hidden and output node is drawn as its activation over
-the input plane, a small heat map on the decision boundary's colour map and range; for one
-input as its curve over the input's range. Maps are drawn when the nodes have room for a
-readable picture (level of detail); a big network keeps its discs. Hovering a node, or
-clicking it, shows its map large in the Neuron map panel, with the training points.
+The training process computes `sim.neuron_maps.NeuronMaps` with its snapshots, as often as
+the window takes them, at most every `gui.session.NEURON_MAP_SECONDS` while training runs;
+this module only draws them. For two inputs each hidden and output node is drawn as its
+activation over the input plane, a small heat map on the decision boundary's colour map and
+range, the training points optionally over it; for one input as its curve over the input's
+range. Maps are drawn when the nodes have room for a readable picture (level of detail); a
+big network keeps its discs. Hovering a node, or clicking it, shows its map large in the
+Neuron map panel, with the training points.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sim.snapshot import Snapshot
 from .canvas import NetworkCanvas, Selection, rgb_image
 from .plots import Plot
 from .run import RunController
-from .session import Views
+from .session import NeuronMapsUpdate
 from .style import CURVE_COLOUR, POINT_EDGE_COLOUR, Style
 
 # Pixels, whatever the style's scale (a picture is read by its pixels, not by the size of the
@@ -36,6 +37,8 @@ COLUMN_SHARE = 0.4  # of the gap between two columns: the edges stay visible
 CURVE_WIDTH = 2.0  # pixels (at scale 1)
 DOT_RADIUS = 2.0  # pixels (at scale 1): a training point on an output's curve
 FOLLOWED_RING = 3.0  # pixels (at scale 1): the followed sample's ring on a map
+MAP_POINT_SHARE = 0.03  # a training point's radius over a node's map, of the map's side
+MIN_MAP_POINT = 1.5  # pixels: the smallest radius of a training point over a map
 OFF = ("Neuron maps are off: View > Neuron maps (M) draws every unit's activation over the "
        "inputs on its node.")
 
@@ -52,6 +55,11 @@ class NodeMaps:
         self._scaled: dict[tuple[int, int], list[QImage]] = {}
         self._curves: list[np.ndarray] = []  # one input: per layer (units, G, 2) in 0..1
         self._targets = np.zeros((0, 2))  # one input: the training points (x, t) in 0..1
+        # Two inputs: the training points over every map, if shown (`show_points`): their
+        # places in 0..1 (y upwards) and colours, and their image by the side of a map.
+        self.show_points = False
+        self._points: tuple[np.ndarray, np.ndarray] | None = None
+        self._points_images: dict[int, QImage] = {}
         self.drawn = 0  # maps drawn by the last paint (0: the nodes kept their discs)
         # The followed sample's place on the maps (0..1 per input), marked on every map (the
         # node's number is its a in the last pass, before that step's update; the map is of
@@ -67,6 +75,50 @@ class NodeMaps:
         self.scheme = scheme
         self._prepare()
 
+    def set_show_points(self, shown: bool) -> None:
+        """Draw the training points over every map (two inputs; one input's output curve
+        always shows them)."""
+        self.show_points = shown
+
+    def _prepare_points(self, maps: NeuronMaps) -> None:
+        """The training points' places on the maps and colours; their images are drawn anew
+        only when these change (a new data set or colour scheme), not with every new map."""
+        x0, x1 = maps.x[0], maps.x[-1]
+        assert maps.y is not None  # two inputs
+        y0, y1 = maps.y[0], maps.y[-1]
+        places = np.column_stack([(maps.train[:, 0] - x0) / (x1 - x0),
+                                  (maps.train[:, 1] - y0) / (y1 - y0)])
+        points = places, maps.point_colours(self.scheme)
+        shown = self._points
+        if shown is None or not (np.array_equal(shown[0], points[0]) and
+                                 np.array_equal(shown[1], points[1])):
+            self._points, self._points_images = points, {}
+
+    def points_image(self, side: int) -> QImage:
+        """The training points over a map ``side`` pixels square, on a transparent image
+        (drawn once per size: every map of a network shows the same points)."""
+        image = self._points_images.get(side)
+        if image is None:
+            assert self._points is not None
+            places, colours = self._points
+            image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(QColor(POINT_EDGE_COLOUR), 0.8))
+            radius = max(MIN_MAP_POINT, MAP_POINT_SHARE * side)
+            inside = np.isfinite(places).all(axis=1) & (places >= 0).all(axis=1) & \
+                (places <= 1).all(axis=1)
+            for (x, y), rgb in zip(places[inside].tolist(), colours[inside].tolist(),
+                                   strict=True):
+                painter.setBrush(QColor(*rgb))
+                painter.drawEllipse(QPointF(x * side, (1.0 - y) * side), radius, radius)
+            painter.end()
+            if len(self._points_images) > len(self._images) + 4:  # sizes of earlier frames
+                self._points_images.clear()
+            self._points_images[side] = image
+        return image
+
     def _prepare(self) -> None:
         """Images (two inputs) or curves (one input) of every unit, once per new maps."""
         maps = self.maps
@@ -79,6 +131,8 @@ class NodeMaps:
             x0, x1 = maps.x[0], maps.x[-1]
             self._targets = np.column_stack([(maps.train[:, 0] - x0) / (x1 - x0),
                                              (maps.train_targets[:, 0] - low) / (high - low)])
+        if maps.inputs == 2:
+            self._prepare_points(maps)
         for number, values in enumerate(maps.layers, start=1):
             if maps.inputs == 2:
                 colours = maps.colours(number, scheme=self.scheme)
@@ -134,11 +188,15 @@ class NodeMaps:
             side = max(1, round(2 * halves[column]))
             half = side / 2.0
             images = self._scaled_images(column, side) if maps.inputs == 2 else []
+            data = self.points_image(side) if maps.inputs == 2 and self.show_points \
+                else None
             for unit, (x, y) in enumerate(points.tolist()):
                 # Whole pixels: an image is then copied, not resampled.
                 rect = QRectF(round(x - half), round(y - half), side, side)
                 if maps.inputs == 2:
                     painter.drawImage(rect.topLeft(), images[unit])
+                    if data is not None:
+                        painter.drawImage(rect.topLeft(), data)
                 else:
                     output = column == len(nodes) - 1 and unit == 0
                     self._paint_curve(painter, rect, self._curves[column - 1][unit],
@@ -239,7 +297,7 @@ class NeuronMapPanel(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.plot = Plot("Neuron map", style, log_y=False)
+        self.plot = Plot("Neuron map", style, log_y=False, steps=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.curve = self.plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2.5))
@@ -251,11 +309,17 @@ class NeuronMapPanel(QWidget):
         self.show_points = QCheckBox("Show the training points")
         self.show_points.setChecked(True)
         self.show_points.toggled.connect(lambda _: self._draw())
+        # Over the small maps on the network too: off by default, as a thumbnail with a few
+        # hundred points says less than one without (TensorFlow Playground shows neither).
+        self.points_on_nodes = QCheckBox("Show them over every map on the network too")
+        self.points_on_nodes.setToolTip("Two inputs: the training points, coloured by their "
+                                        "targets, over each node's map")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.key)
         layout.addWidget(self.show_points)
+        layout.addWidget(self.points_on_nodes)
         self.show_message(OFF)
 
     def apply_style(self, style: Style) -> None:
@@ -387,10 +451,11 @@ class NeuronMapsView(QObject):
         self.pictures = NodeMaps(style, canvas.scheme)
         self.shown = False
         self.step: int | None = None  # the step of the maps on show (None: none)
-        run.views_received.connect(self._received)
+        run.neuron_maps_received.connect(self._received)
         run.shown.connect(self._follow)
         canvas.hover_changed.connect(self._pointed_at)
         canvas.selection_changed.connect(self._pointed_at)
+        panel.points_on_nodes.toggled.connect(self._points_on_nodes)
 
     def set_shown(self, shown: bool) -> None:
         """Draw the maps on the nodes and in the panel (asks the worker for them), or not."""
@@ -413,12 +478,17 @@ class NeuronMapsView(QObject):
         self.panel.set_scheme(scheme)
         self.canvas.update()
 
+    @Slot(bool)
+    def _points_on_nodes(self, shown: bool) -> None:
+        self.pictures.set_show_points(shown)
+        self.canvas.update()
+
     @Slot(object)
-    def _received(self, views: Views) -> None:
+    def _received(self, update: NeuronMapsUpdate) -> None:
         if not self.shown:
             return
-        maps = views.neurons
-        self.step = None if maps is None else views.step
+        maps = update.maps
+        self.step = None if maps is None else update.step
         self.pictures.set_maps(maps)
         self._follow(self.run.snapshot)
         self.canvas.update()

@@ -196,7 +196,7 @@ PICTURES, GRADIENTS, PLOTS, COMPARISON = "pictures", "gradients", "plots", "comp
 DEEP_LAYERS = 4  # from this many layers, vanishing or exploding gradients are the lesson
 MIN_BOUNDARY_SAMPLES = 4  # fewer points (a worked example's one) make no boundary worth a look
 SIDE_WIDTH = 36  # per cent of the window's width the side column takes
-PICTURE_HEIGHT = 62  # per cent of the side column the picture takes, above the plots
+PICTURE_HEIGHT = 60  # per cent of the side column the picture takes, above the plots
 
 
 def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:

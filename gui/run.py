@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 import sim
 from sim.address import ParameterAddress
+from sim.experiment import is_recurrent_refusal
+from sim.lesson_view import ManySeedsSpec
 from sim.snapshot import Snapshot
 
 from .commands import Command, Pause, Play, Reset, RunEpochs, RunSteps, SetSpeed, Step
@@ -31,6 +33,7 @@ class RunController(QObject):
     shown = Signal(object)  # the Snapshot of A to show: the newest, or a phase kept
     received = Signal(object)  # a new Snapshot of A (after `shown`)
     views_received = Signal(object)  # new side pictures of A (a gui.session.Views)
+    neuron_maps_received = Signal(object)  # A's new neuron maps (a gui.session.NeuronMapsUpdate)
     compared = Signal(object)  # a new Snapshot of B
     playing_changed = Signal(bool)
     walking_changed = Signal(bool)  # said again when unchanged: the captions follow it
@@ -44,7 +47,10 @@ class RunController(QObject):
     written = Signal(object)  # the path of a file saved or exported
     write_failed = Signal(object, str)  # (path, why): also said by `error`
     checked = Signal(str)  # a gradient check's result, one line
+    swept = Signal(int, object)  # (token, sim.many_seeds.ManySeeds): A's experiment, many seeds
+    sweep_failed = Signal(int, str)  # (token, why that experiment cannot be swept)
     error = Signal(str)  # what went wrong, for the user
+    recurrent_opened = Signal(object)  # the path of a file opened whose network is recurrent
 
     def __init__(self, experiment: sim.Experiment, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +64,8 @@ class RunController(QObject):
         self.worker.written.connect(self._written)
         self.worker.write_failed.connect(self._write_failed)
         self.worker.checked.connect(self._checked)
+        self.worker.swept.connect(self.swept)
+        self.worker.sweep_failed.connect(self.sweep_failed)
         self.worker.run_ended.connect(self._run_ended)
         self.worker_b: TrainingWorker | None = None  # side by side run B
         self.snapshot_b: Snapshot | None = None  # B's newest
@@ -68,7 +76,7 @@ class RunController(QObject):
         self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._after_read: dict[int, Callable[[sim.Experiment], object]] = {}  # by ticket
-        self._seen = self._seen_b = self._views_seen = 0  # sequence numbers taken
+        self._seen = self._seen_b = self._views_seen = self._maps_seen = 0  # sequence numbers
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
         # What run A's worker is asked to compute beside the snapshots: the side pictures
         # (the data view's slice inputs, landscape addresses) and the neuron maps; each
@@ -104,9 +112,15 @@ class RunController(QObject):
         return self.trail.shown
 
     @property
+    def seen(self) -> int:
+        """The sequence number of A's snapshot taken last (see `TrainingWorker.published`)."""
+        return self._seen
+
+    @property
     def up_to_date(self) -> bool:
-        """Whether A's newest published snapshot has been taken."""
-        return self.worker.latest(self._seen) is None
+        """Whether A's newest published snapshot has been taken. Asking takes nothing: a
+        snapshot taken tells the training process to publish the next."""
+        return self.worker.published == self._seen
 
     @property
     def idle(self) -> bool:
@@ -270,6 +284,11 @@ class RunController(QObject):
     def check_gradients(self) -> int:
         return self.worker.check_gradients()
 
+    def sweep_seeds(self, experiment: sim.Experiment, spec: ManySeedsSpec, token: int) -> int:
+        """Train ``experiment`` from many seeds at once, in A's training process (which
+        answers ``swept`` or ``sweep_failed`` with the token)."""
+        return self.worker.sweep_seeds(experiment, spec, token)
+
     def save(self, path: Path, replace_read_only: bool = False) -> int:
         return self.worker.save(path, replace_read_only)
 
@@ -309,7 +328,7 @@ class RunController(QObject):
     # ------------------------------------------------------------------ frames
 
     def tick(self) -> None:
-        """One frame: take B's newest snapshot, A's newest side pictures and A's newest
+        """One frame: take B's newest snapshot, A's newest side pictures, neuron maps and
         snapshot, and hand them on as signals; then call what waits for the runs to be idle,
         if they are."""
         self._take_b()
@@ -317,6 +336,10 @@ class RunController(QObject):
         if views is not None:
             self._views_seen, shown = views
             self.views_received.emit(shown)
+        maps = self.worker.neuron_maps(self._maps_seen)
+        if maps is not None:
+            self._maps_seen, update = maps
+            self.neuron_maps_received.emit(update)
         self._take_a()
         # idle first: a worker publishes its last snapshot before it says it is idle
         if self._when_idle and self.idle and self.up_to_date:
@@ -372,7 +395,10 @@ class RunController(QObject):
     @Slot(int, object, object)
     def _read_failed(self, ticket: int, path: Path, error: sim.ExperimentError) -> None:
         if self._after_read.pop(ticket, None) is not None:
-            self.error.emit(f"{path.name}: {error}")
+            if is_recurrent_refusal(error):  # opens in a window of its own
+                self.recurrent_opened.emit(path)
+            else:
+                self.error.emit(f"{path.name}: {error}")
 
     @Slot(object)
     def _written(self, path: Path) -> None:

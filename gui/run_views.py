@@ -189,6 +189,10 @@ class RunViews(QObject):
         every = paths.edges_of_every_path(snapshot.layers, address)
         try:
             found = paths.snapshot_paths(snapshot, address, row)
+        except paths.CoupledSamples as problem:  # batch normalisation: no per-sample paths
+            self.canvas.set_paths(PathHighlight(every))
+            self.paths_panel.show_message(f"No paths to list: {problem}.")
+            return
         except ValueError:  # the backward phase has not reached the weight's layer yet
             self.canvas.set_paths(PathHighlight(every))
             name = notation.gradient(notation.parameter(*address))

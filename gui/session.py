@@ -36,8 +36,10 @@ from typing import Any, ClassVar
 
 import sim
 from sim.landscape import SURFACE_POINTS, ParameterTrace
+from sim.many_seeds import many_seeds_sweeper, summarise
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
 from sim.snapshot import Snapshot
+from sim.sweep import Sweeper
 from sim.trainer import Trainer
 from sim.views import DataView, LandscapeView, data_view, landscape_view
 
@@ -60,6 +62,7 @@ from .commands import (
     SetViews,
     Step,
     StepPhase,
+    SweepSeeds,
 )
 
 # While training runs, the session looks at its pipe (and publishes, if the app took the last
@@ -70,6 +73,10 @@ IDLE_WAIT = 0.1  # how long an idle session waits for a command before looking a
 GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
 RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
 VIEW_INTERVAL = 0.2  # seconds between side-picture updates while training runs
+# The neuron maps go with the snapshots, as often as the window takes them (its frame rate),
+# but at most this often while training runs: 30 a second is as smooth as a map needs. A
+# 2-16-16-1 network's maps at 48 x 48 cost about 0.5 ms to compute and 2 ms to draw (bench/).
+NEURON_MAP_SECONDS = 1.0 / 30.0
 STOP = "stop"  # the message that ends the session
 TAKEN = "taken"  # the message saying the app has taken the last snapshot sent
 
@@ -97,7 +104,15 @@ class Views:
     data: DataView | None
     landscape: LandscapeView | None
     problem: str = ""
-    neurons: NeuronMaps | None = None  # None: not asked for, or not one or two inputs
+
+
+@dataclass(frozen=True)
+class NeuronMapsUpdate:
+    """The neuron maps of the trainer at ``step``; None for a network without one or two
+    inputs."""
+
+    step: int
+    maps: NeuronMaps | None
 
 
 class Outbox:
@@ -107,6 +122,7 @@ class Outbox:
       series (a dict of `sim.history.Series`) as they were at that snapshot, or None when
       they are not due (the last ones sent stand);
     - ``("views", views)``: new `Views`;
+    - ``("neurons", update)``: new neuron maps (a `NeuronMapsUpdate`);
     - ``("signal", name, args)``: a `TrainingWorker` signal to emit with these arguments;
     - ``("status", ticket, WorkerStatus)``: the answer to a ReportStatus;
     - ``("save", path, experiment, replace_read_only)`` and
@@ -155,12 +171,16 @@ class TrainingSession:
         self._want_neurons = False  # the canvas draws the neuron maps
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
+        self._neurons_at = 0.0
         self._history_at = 0.0  # when the history's series were last sent
         # The trainer whose series were last sent: the app shows the last series it was sent
         # with every snapshot, so a new trainer (a load, a reset, a rebuild) sends its own at
         # once, never a snapshot of one network beside the series of another.
         self._history_of: Trainer | None = None
         self._taken = True  # the app has taken the last snapshot sent (or none was sent)
+        # The Many seeds view's sweep under way, taken a frame at a time between the others'
+        # work (a newer request replaces it), with the request it answers
+        self._sweeping: tuple[SweepSeeds, Sweeper] | None = None
         self._unpublished = False  # steps were taken since the last snapshot sent
 
     # ------------------------------------------------------------------ the loop
@@ -169,10 +189,13 @@ class TrainingSession:
         """Until told to stop; EOFError or OSError when the app has gone."""
         self._guarded(self._start)
         while True:
-            if not self._busy() and not self._commands.poll(IDLE_WAIT):
+            if not self._busy() and self._sweeping is None and \
+                    not self._commands.poll(IDLE_WAIT):
                 continue
             if not self._handle_commands():
                 return
+            if self._sweeping is not None:
+                self._guarded(self._sweep_one_frame)
             if self._busy():
                 self._guarded(self._train_one_frame)
 
@@ -189,7 +212,8 @@ class TrainingSession:
                 self._taken = True
                 continue
             self._in_hand, command = message
-            if self._current is None and not isinstance(command, (Load, Read, SetSpeed)):
+            if self._current is None and not isinstance(command, (Load, Read, SetSpeed,
+                                                                  SweepSeeds)):
                 continue
             changed |= self._guarded(partial(self._run_command, command))
         if changed and self._current is not None:
@@ -307,19 +331,33 @@ class TrainingSession:
         if self._trace is not None:
             self._trace.record(snapshot)
         self._publish_views()
+        self._publish_neurons()
 
     def _publish_views(self, force: bool = False) -> None:
-        """The data view, the landscape and the neuron maps, if the window shows them, at most
-        every VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
-        if not (self._want_data is not None or self._want_neurons or self._trace is not None):
+        """The data view and the landscape, if the window shows them, at most every
+        VIEW_INTERVAL while training runs (each costs about a step's time or a few)."""
+        if not (self._want_data is not None or self._trace is not None):
             return
         now = time.perf_counter()
         if not force and self._busy() and now - self._views_at < VIEW_INTERVAL:
             return
         self._views_at = now
-        views = compute_views(self._trainer, self._want_data, self._trace,
-                              small=self._busy(), neurons=self._want_neurons)
+        views = compute_views(self._trainer, self._want_data, self._trace, small=self._busy())
         self._outbox.send("views", views)
+
+    def _publish_neurons(self, force: bool = False) -> None:
+        """The neuron maps, if the window draws them, with the snapshot just published (at
+        most every NEURON_MAP_SECONDS while training runs)."""
+        if not self._want_neurons:
+            return
+        now = time.perf_counter()
+        if not force and self._busy() and now - self._neurons_at < NEURON_MAP_SECONDS:
+            return
+        self._neurons_at = now
+        trainer = self._trainer
+        maps = neuron_maps(trainer.network, trainer.dataset) \
+            if trainer.network.inputs in DEFAULT_GRID else None
+        self._outbox.send("neurons", NeuronMapsUpdate(trainer.step_count, maps))
 
     # ------------------------------------------------------------------ commands
     # Each returns whether the trainer's state changed (then a snapshot is published).
@@ -434,6 +472,7 @@ class TrainingSession:
             # landscape shows its first step from the initial value.
             self._trace.record_layers(self._trainer.step_count, self._trainer.network.layers)
         self._publish_views(force=True)
+        self._publish_neurons(force=True)
         return False
 
     def _check_gradients(self, command: CheckGradients) -> bool:
@@ -463,6 +502,30 @@ class TrainingSession:
                           command.replace_read_only)
         return False
 
+    def _sweep_seeds(self, command: SweepSeeds) -> bool:
+        """Start the Many seeds view's runs (trained a frame at a time, see _sweep_one_frame,
+        in place of any sweep under way); an experiment the sweep refuses is answered at once
+        with its one-line reason."""
+        self._sweeping = None
+        try:
+            sweeper = many_seeds_sweeper(command.experiment, command.spec)
+        except sim.ExperimentError as error:
+            self._signal("sweep_failed", command.token, str(error))
+        else:
+            self._sweeping = (command, sweeper)
+        return False
+
+    def _sweep_one_frame(self) -> None:
+        """A frame's time of the sweep under way; its numbers go to the app when it ends."""
+        assert self._sweeping is not None
+        command, sweeper = self._sweeping
+        self._sweeping = None  # an error ends it (and is reported by _guarded)
+        sweeper.advance(FRAME_SECONDS)
+        if not sweeper.done:
+            self._sweeping = command, sweeper
+            return
+        self._signal("swept", command.token, summarise(sweeper.result(), command.spec))
+
     def _report_status(self, command: ReportStatus) -> bool:
         status = WorkerStatus(
             snapshot=self._trainer.snapshot(), playing=self._playing, training=self._busy(),
@@ -477,17 +540,15 @@ class TrainingSession:
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
         Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
         CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
-        ReportStatus: _report_status,
+        SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
     }
 
 
 def compute_views(trainer: Trainer, data: tuple[int, int] | None,
-                  trace: ParameterTrace | None, small: bool, neurons: bool = False) -> Views:
+                  trace: ParameterTrace | None, small: bool) -> Views:
     """``small``: training runs, so a surface takes a coarser grid (four times cheaper)."""
     problem = ""
     shown_data = None if data is None else data_view(trainer, data)
-    shown_neurons = neuron_maps(trainer.network, trainer.dataset) \
-        if neurons and trainer.network.inputs in DEFAULT_GRID else None
     shown_landscape = None
     if trace is not None:
         try:
@@ -495,7 +556,7 @@ def compute_views(trainer: Trainer, data: tuple[int, int] | None,
                                              RUNNING_SURFACE_POINTS if small else SURFACE_POINTS)
         except ValueError as error:  # the chosen weight is not in this network any more
             problem = str(error)
-    return Views(trainer.step_count, shown_data, shown_landscape, problem, shown_neurons)
+    return Views(trainer.step_count, shown_data, shown_landscape, problem)
 
 
 class UnexpectedError(Exception):

@@ -103,6 +103,8 @@ class ViewsPanel(QTabWidget):
         self._path_box: QRectF | None = None  # what of it the plot keeps in view
         self.landscape_plot.getPlotItem().getViewBox().sigResized.connect(self.fit_surface)
         self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
+        for side in ("left", "bottom"):  # a loss of 0.45 reads 0.45, never 450 "(x0.001)"
+            self.landscape_plot.getAxis(side).enableAutoSIPrefix(False)
         self.curve = self.landscape_plot.plot(pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.surface = pg.ImageItem(axisOrder="row-major")
         self.surface.setColorMap(pg.colormap.get("viridis"))

@@ -39,6 +39,7 @@ import sim
 from sim import lessons, notation, palette
 from sim.address import ParameterAddress
 from sim.lesson_view import play_speed
+from sim.recurrent_experiment import load_any
 from sim.snapshot import Snapshot
 
 from .actions import ActionSpec, Entries, fill, make_actions
@@ -52,6 +53,7 @@ from .health_plots import HealthPlots
 from .health_views import HealthViews
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
+from .many_seeds import ManySeedsPanel, ManySeedsView
 from .motion import PhaseMotion
 from .neuron_maps import NeuronMapPanel, NeuronMapsView
 from .paths_panel import PathsPanel
@@ -60,6 +62,7 @@ from .plots import LivePlots
 from .presentation import CaptionRoom, LectureLayout, Presentation
 from .quiz import Quiz
 from .recorder import RecordingControl
+from .recurrent_window import RecurrentWindow
 from .run import RunController
 from .run_views import RunViews
 from .shortcuts import ShortcutSheet
@@ -80,7 +83,8 @@ MENUS: tuple[tuple[str, Entries], ...] = (
     ("&View", ("mode", "lock_colours", "paths", "neuron_maps", "compare", "stop_comparing", None,
                "presentation", "larger", "smaller", "full_screen", "reduced_motion", None,
                "themes", "colour_maps", None, "Controls", "Data and landscape", "Neuron map",
-               "Plots", "Health", "Inspector", "Activation", "Lesson", "Step by step", "Paths")),
+               "Plots", "Health", "Inspector", "Activation", "Many seeds", "Lesson", "Step by step",
+               "Paths")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -94,6 +98,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(icon_path())))
         self.settings = settings or QSettings()
         self.force_close = False  # close without asking about unsaved changes (quit-after)
+        self.recurrent_windows: list[RecurrentWindow] = []  # recurrent files opened from here
         self.last_gradient_check = ""  # the last "check gradients" result, as shown
         self.confirm_rebuild = self._ask_rebuild  # tests replace this to answer at once
         self.opened_view = experiment.view  # the view the window last opened on (open_view)
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
                                   self.plots, self.views, self.paths, self.quiz, self)
         self.health_views = HealthViews(self.run, self.canvas, self.health, self.activations,
                                         self)
+        self.many_seeds = ManySeedsView(self.run, self.many_seeds_panel, self)
         self.neuron_maps = NeuronMapsView(self.run, self.canvas, self.neuron_map_panel,
                                           self.style_, self)
         self.document = Document(self, self.settings, self.run,
@@ -122,7 +128,7 @@ class MainWindow(QMainWindow):
         self.comparison_dock.hide()
         self.lecture_layout = LectureLayout(
             self, [self.controls_dock, self.inspector_dock, self.lesson_dock, self.health_dock,
-                   self.activation_dock, self.neuron_map_dock],
+                   self.activation_dock, self.neuron_map_dock, self.many_seeds_dock],
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
         self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
@@ -184,6 +190,7 @@ class MainWindow(QMainWindow):
         self.captions = CaptionPanel(self.style_)
         self.paths = PathsPanel(self.style_)
         self.neuron_map_panel = NeuronMapPanel(self.style_)
+        self.many_seeds_panel = ManySeedsPanel(self.style_)
         self.controls = ControlPanel()
         self.controls.set_experiment(experiment)
 
@@ -219,6 +226,9 @@ class MainWindow(QMainWindow):
         # Beside the plots, not the inspector: its two curves need a plot's height to be read.
         self.activation_dock = self._dock("Activation", self.activations, right)
         self.tabifyDockWidget(self.health_dock, self.activation_dock)
+        self.many_seeds_dock = self._dock("Many seeds", self.many_seeds_panel, right)
+        self.tabifyDockWidget(self.activation_dock, self.many_seeds_dock)
+        self.many_seeds_dock.visibilityChanged.connect(self.many_seeds.set_on_screen)
         self.plots_dock.raise_()
         self.lesson_dock.raise_()  # what to do comes first; a click raises the inspector
         # The side docks run to the bottom edge; the captions sit under the canvas only.
@@ -344,8 +354,8 @@ class MainWindow(QMainWindow):
         themes.addActions(p.theme_actions.actions())
         schemes.addActions(p.scheme_actions.actions())
         docks = (self.controls_dock, self.views_dock, self.neuron_map_dock, self.plots_dock,
-                 self.health_dock, self.inspector_dock, self.activation_dock, self.lesson_dock,
-                 self.captions_dock, self.paths_dock)
+                 self.health_dock, self.inspector_dock, self.activation_dock,
+                 self.many_seeds_dock, self.lesson_dock, self.captions_dock, self.paths_dock)
         named: dict[str, QAction | QMenu] = {
             **self._actions, "recent": self.document.recent_menu, "themes": themes,
             "colour_maps": schemes, **{d.objectName(): d.toggleViewAction() for d in docks}}
@@ -353,7 +363,7 @@ class MainWindow(QMainWindow):
             fill(self.menuBar().addMenu(title), entries, named)
         lesson_menu = self.menuBar().addMenu("&Lessons")
         keys = {path: number for number, path in enumerate(lessons.lesson_files()[:9], start=1)}
-        for title, paths in lessons.lesson_sections():
+        for title, paths in [*lessons.lesson_sections(), lessons.recurrent_section()]:
             section = lesson_menu.addMenu(title)
             for path in paths:
                 section.addAction(self._lesson_action(path, keys.get(path)))
@@ -361,7 +371,7 @@ class MainWindow(QMainWindow):
     def _lesson_action(self, path: Path, key: int | None) -> QAction:
         """A Lessons menu entry; the first nine lessons also open with the keys 1 to 9."""
         try:
-            title = sim.load(path).name
+            title = load_any(path).name
         except sim.ExperimentError as error:
             title = f"{path.name} (broken: {error})"
         action = QAction(title, self)
@@ -371,6 +381,16 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _=False, p=path: self.run.open(p))
         self.addAction(action)
         return action
+
+    def _open_recurrent(self, path: Path) -> None:
+        """A recurrent network opens in a window of its own (gui.recurrent_window); this one
+        keeps its experiment."""
+        window = RecurrentWindow(path)
+        window.resize(self.size())
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.recurrent_windows.append(window)
+        window.destroyed.connect(lambda _=None, w=window: self.recurrent_windows.remove(w))
+        window.show()
 
     def _connect(self) -> None:
         run = self.run
@@ -389,6 +409,7 @@ class MainWindow(QMainWindow):
         run.comparison_stopped.connect(self._rearrange)
         run.checked.connect(self._gradient_checked)
         run.error.connect(self.show_error)
+        run.recurrent_opened.connect(self._open_recurrent)
         self.recording.recording_changed.connect(
             lambda on: self.action("record").setText("Stop recording" if on else "Record…"))
         self.recording.ended.connect(lambda result: self.statusBar().showMessage(result, 30000))
@@ -630,12 +651,31 @@ class MainWindow(QMainWindow):
         for name in view.panels:
             self.panel_docks[name].show()
             self.panel_docks[name].raise_()
+        if view.many_seeds is not None:  # the lesson is about many seeds: their view in front
+            self.many_seeds_dock.show()
+            self.many_seeds_dock.raise_()
 
     def _rearrange(self) -> None:
         """In presentation mode, the slide for the lesson and the comparison now shown."""
         if self.presentation.on:
-            self.presentation.rearrange(lambda: self.lecture_layout.arrange(
-                self.run.experiment, self.run.comparing))
+            self.presentation.rearrange(self._arrange_slide)
+
+    def _arrange_slide(self) -> None:
+        self.lecture_layout.arrange(self.run.experiment, self.run.comparing)
+        self._many_seeds_on_slide()
+
+    def _many_seeds_on_slide(self) -> None:
+        """On a slide (where the lecture layout hides the Many seeds view with the other
+        panels), a lesson about many seeds shows their view where the side picture goes, in
+        front of it."""
+        if self.presentation.on and self.run.experiment.view.many_seeds is not None \
+                and not self.run.comparing:
+            self.tabifyDockWidget(self.views_dock, self.many_seeds_dock)
+            self.many_seeds_dock.show()
+            self.many_seeds_dock.raise_()
+            # Its curves and histogram take the whole column: the live plots of one run are
+            # what the view is there to go beyond.
+            self.plots_dock.hide()
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:
@@ -658,6 +698,7 @@ class MainWindow(QMainWindow):
     def _presentation_toggled(self, on: bool) -> None:
         self.action("presentation").setChecked(on)
         self.lecture_layout.apply(on, self.run.experiment, self.run.comparing)
+        self._many_seeds_on_slide()
 
     @Slot(object)
     def apply_style(self, style: Style) -> None:
@@ -679,6 +720,7 @@ class MainWindow(QMainWindow):
         self.comparison.apply_style(style)
         self.views.apply_style(style)
         self.neuron_maps.apply_style(style)
+        self.many_seeds_panel.apply_style(style)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -40,6 +40,7 @@ import sim
 from sim.address import ParameterAddress
 from sim.files import WriteError, write_atomic
 from sim.history import Series
+from sim.lesson_view import ManySeedsSpec
 from sim.snapshot import Snapshot
 
 from . import session
@@ -62,14 +63,15 @@ from .commands import (
     SetViews,
     Step,
     StepPhase,
+    SweepSeeds,
 )
-from .session import Views, WorkerStatus
+from .session import NeuronMapsUpdate, Views, WorkerStatus
 
 RELAY_WAIT = 0.05  # seconds the relay waits for a message before it looks at its stop flag
 STOP_GRACE = 0.5  # seconds a process told to stop has before it is killed (a step may be long)
 
 
-def _start_process(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+def start_process(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     """A process started safely from an app with threads (never forked from it): forked from
     a fork server that has no thread of Qt's (its first start imports numpy and sim once, and
     every training process after it starts in milliseconds), or spawned afresh where there is
@@ -107,6 +109,11 @@ class _Mail:
     taken: bool = False
 
 
+def _newer(mail: _Mail | None, seen: int) -> tuple[int, Any] | None:
+    """A mailbox's sequence number and message, if newer than ``seen``."""
+    return None if mail is None or mail.sequence == seen else (mail.sequence, mail.value)
+
+
 class TrainingWorker(QThread):
     """Runs training in a process of its own, and relays for it.
 
@@ -128,6 +135,8 @@ class TrainingWorker(QThread):
     # (path, one line saying why): nothing was written, an old file is intact
     write_failed = Signal(object, str)
     checked = Signal(str)  # the result of CheckGradients, one line
+    swept = Signal(int, object)  # (token of SweepSeeds, its sim.many_seeds.ManySeeds)
+    sweep_failed = Signal(int, str)  # (token of SweepSeeds, why the sweep was refused)
     # A run of epochs or steps ended (done, or training stopped by itself): the run's token,
     # as the window gave it, so that the end of an earlier run cannot end a later one
     run_ended = Signal(int)
@@ -144,6 +153,7 @@ class TrainingWorker(QThread):
         self._snapshot: _Mail | None = None
         self._history: dict[str, Series] = {}  # the newest series sent
         self._views: _Mail | None = None
+        self._neurons: _Mail | None = None
         # Guards what the worker reports about its commands, and wakes those who wait for it:
         self._state = threading.Condition()
         self._last_ticket = 0  # the ticket of the last command sent
@@ -224,6 +234,10 @@ class TrainingWorker(QThread):
     def check_gradients(self) -> int:
         return self.send(CheckGradients())
 
+    def sweep_seeds(self, experiment: sim.Experiment, spec: ManySeedsSpec,
+                    token: int = 0) -> int:
+        return self.send(SweepSeeds(experiment, spec, token))
+
     def save(self, path: Path, replace_read_only: bool = False) -> int:
         return self.send(Save(path, replace_read_only))
 
@@ -303,14 +317,22 @@ class TrainingWorker(QThread):
                 self._commands.send(session.TAKEN)
         return newest
 
-    def views(self, seen: int) -> tuple[int, Views] | None:
-        """The newest views (data, landscape, neuron maps) if newer than sequence number
-        ``seen``."""
+    @property
+    def published(self) -> int:
+        """The sequence number of the newest snapshot published (0 before the first); looking
+        takes nothing (compare `latest`)."""
         with self._mail_lock:
-            mail = self._views
-            if mail is None or mail.sequence == seen:
-                return None
-            return mail.sequence, mail.value
+            return 0 if self._snapshot is None else self._snapshot.sequence
+
+    def views(self, seen: int) -> tuple[int, Views] | None:
+        """The newest views (data, landscape) if newer than sequence number ``seen``."""
+        with self._mail_lock:
+            return _newer(self._views, seen)
+
+    def neuron_maps(self, seen: int) -> tuple[int, NeuronMapsUpdate] | None:
+        """The newest neuron maps if newer than sequence number ``seen``."""
+        with self._mail_lock:
+            return _newer(self._neurons, seen)
 
     @property
     def process_id(self) -> int | None:
@@ -364,7 +386,7 @@ class TrainingWorker(QThread):
         """Start a training process on the experiment last loaded (with the pipes' far
         ends, which this process then closes: the process alone holds them)."""
         commands_end, messages_end = self._process_ends
-        self._process = _start_process(session.serve,
+        self._process = start_process(session.serve,
                                        (commands_end, messages_end, self._experiment))
         commands_end.close()
         messages_end.close()
@@ -416,6 +438,10 @@ class TrainingWorker(QThread):
     def _on_views(self, views: Views) -> None:
         with self._mail_lock:
             self._views = _Mail(_next(self._views), views)
+
+    def _on_neurons(self, update: NeuronMapsUpdate) -> None:
+        with self._mail_lock:
+            self._neurons = _Mail(_next(self._neurons), update)
 
     def _on_signal(self, name: str, args: tuple[Any, ...]) -> None:
         if name == "loaded":

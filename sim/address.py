@@ -1,4 +1,5 @@
-"""Where a parameter lives: weight w_ji of a layer (into unit j from unit i below), or bias b_j.
+"""Where a parameter lives: weight w_ji of a layer (into unit j from unit i below), or bias b_j;
+and (``NormAddress``) the scale gamma_j or shift beta_j of a layer's batch normalisation.
 
 One address type serves every place that finds, checks or names a parameter: its index in a
 network's flat parameter vector (``sim.network``), whether a network or a snapshot of one has
@@ -9,7 +10,7 @@ input); j and i count from 0, as in ``W[j, i]``, and names count units from 1 as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -108,7 +109,10 @@ class ParameterAddress(NamedTuple):
                 return cls(layer.number, j, i)
             if layer.has_bias and 0 <= index - layer.bias_start < layer.units:
                 return cls(layer.number, index - layer.bias_start, None)
-        raise AssertionError(f"parameter {index} lies in no layer")  # the layout covers theta
+        found = NormAddress.at_index(network, index)
+        raise ValueError(f"parameter {index} is {found.label()}, not a weight or a bias"
+                         if found else f"theta[{index}] is a running statistic of batch "
+                                       f"normalisation, not a parameter")
 
     def label(self) -> str:
         """The parameter's name, its layer always shown: w⁽²⁾₁₂, b⁽³⁾₁ (see sim.notation)."""
@@ -123,6 +127,70 @@ class ParameterAddress(NamedTuple):
         source = f"input {notation.input_name(i)}" if layer == 1 else \
             f"unit {i + 1} of layer {layer - 1}"
         return f"{self.label()}, the weight into unit {j + 1} of layer {layer} from {source}"
+
+
+NormSource = Literal["gamma", "beta"]
+NORM_SOURCES: tuple[NormSource, ...] = ("gamma", "beta")
+
+
+class NormAddress(NamedTuple):
+    """gamma_j (``which`` "gamma") or beta_j ("beta") of ``layer``'s batch normalisation."""
+
+    layer: int
+    unit: int
+    which: NormSource
+
+    def problem(self, network: Network) -> str | None:
+        """Why ``network`` has no parameter at this address (None: it has)."""
+        layer, j, which = self
+        if not (is_whole(layer) and is_whole(j) and which in NORM_SOURCES):
+            return (f"layer and j must be whole numbers and which gamma or beta, got {layer!r}, "
+                    f"{j!r}, {which!r}")
+        if not 1 <= layer <= network.depth:
+            return f"layer {layer} does not exist; the network has layers 1 to {network.depth}"
+        target = network.layers[layer - 1]
+        if target.norm is None:
+            return f"layer {layer} has no batch normalisation, so no {which}"
+        if not 0 <= j < target.units:
+            return f"layer {layer} has units 0 to {target.units - 1}, not {j}"
+        return None
+
+    def flat_index(self, network: Network) -> int:
+        """The index of the parameter in ``network.theta`` (and ``grad``), checked first."""
+        problem = self.problem(network)
+        if problem is not None:
+            raise ValueError(problem)
+        norm = network.layers[self.layer - 1].norm
+        assert norm is not None  # checked
+        shift = network.layers[self.layer - 1].units if self.which == "beta" else 0
+        return norm.gamma_start + shift + self.unit
+
+    @classmethod
+    def at_index(cls, network: Network, index: int) -> NormAddress | None:
+        """The address of ``network.theta[index]`` if it is a gamma or a beta, else None."""
+        index = checked_index(network, index)
+        for layer in network.layers:
+            if layer.norm is not None:
+                which, unit = divmod(index - layer.norm.gamma_start, layer.units)
+                if which in (0, 1):
+                    return cls(layer.number, unit, NORM_SOURCES[which])
+        return None
+
+    def label(self) -> str:
+        """γ⁽²⁾₁ or β⁽²⁾₁ (see sim.notation)."""
+        name = notation.norm_scale if self.which == "gamma" else notation.norm_shift
+        return name(self.layer, self.unit)
+
+    def describe(self) -> str:
+        """"γ⁽²⁾₁, the scale of unit 1 of layer 2 after batch normalisation"."""
+        role = "scale" if self.which == "gamma" else "shift"
+        return (f"{self.label()}, the {role} of unit {self.unit + 1} of layer {self.layer} after "
+                f"batch normalisation")
+
+
+def address_at(network: Network, index: int) -> ParameterAddress | NormAddress:
+    """The address of ``network.theta[index]``, whichever kind of parameter it is."""
+    return NormAddress.at_index(network, index) or ParameterAddress.at_index(network, index)
 
 
 def checked_index(network: Network, index: int) -> int:

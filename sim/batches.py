@@ -1,10 +1,11 @@
-"""Mini-batches: each epoch's order and input jitter, drawn from seeded random streams.
+"""Mini-batches: each epoch's order and augmented inputs, drawn from seeded random streams.
 
 The sampler owns the random streams that training draws from after initialisation (shuffling,
-jitter and dropout), the position in the current epoch and the count of finished epochs. Its
-``state()`` holds what a resumed run needs to draw exactly the same batches: the streams now,
-and the shuffle and jitter streams as the current epoch began, from which that epoch's order
-and jitter are drawn again.
+augmentation and dropout), the position in the current epoch and the count of finished
+epochs. Its ``state()`` holds what a resumed run needs to draw exactly the same batches: the
+streams now, and the shuffle and augmentation streams as the current epoch began, from which
+that epoch's order and augmented inputs are drawn again. The augmentation stream keeps its
+older name, "jitter", in a saved state, so that older checkpoints resume.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from .augment import AugmentSpec, augmented
 from .data import Dataset
 
 # Random stream ids (the data streams are in sim.trainer, the initialisation streams in
 # sim.network).
 SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM = 4, 5, 6
 STREAMS = ("shuffle", "dropout", "jitter")
-EPOCH_STREAMS = ("shuffle", "jitter")  # the streams an epoch's order and jitter come from
+EPOCH_STREAMS = ("shuffle", "jitter")  # the streams an epoch's order and augmentation come from
 
 
 @dataclass(frozen=True)
@@ -38,29 +40,32 @@ class SamplerState:
 class BatchSampler:
     """Cuts the training set into batches, epoch after epoch, in a seeded order."""
 
-    def __init__(self, dataset: Dataset, seed: int, jitter: float) -> None:
+    def __init__(self, dataset: Dataset, seed: int) -> None:
         self.streams = {name: np.random.default_rng([seed, stream]) for name, stream in
                         zip(STREAMS, (SHUFFLE_STREAM, DROPOUT_STREAM, JITTER_STREAM),
                             strict=True)}
+        self.dataset = dataset
         self.x_train, self.t_train = dataset.x_train, dataset.t_train
         self.samples = dataset.x_train.shape[0]
-        self.jitter = jitter
+        self.augment = AugmentSpec()
         self.epoch_count = 0  # epochs completed
         self.position = 0  # index of the next batch's first sample in this epoch's order
         self.batch_size = self.samples
         self.steps_per_epoch = 1
-        self._settings: tuple[int | None, bool] | None = None  # (batch size, shuffle) as asked
+        # (batch size, shuffle, augmentation) as asked
+        self._settings: tuple[int | None, bool, AugmentSpec] | None = None
         self._shuffle = False
         self._order: np.ndarray | None = None  # this epoch's order; None: the data's order
-        self._x_epoch = self.x_train  # this epoch's inputs, jittered if asked
+        self._x_epoch = self.x_train  # this epoch's inputs, augmented if asked
         self._epoch_streams: dict[str, Mapping[str, Any]] = {}
 
-    def configure(self, batch_size: int | None, shuffle: bool) -> None:
-        """Batch size (None: the whole training set) and shuffling; changing either starts the
-        epoch in progress over with the new batching."""
-        if (batch_size, shuffle) != self._settings:
+    def configure(self, batch_size: int | None, shuffle: bool, augment: AugmentSpec) -> None:
+        """Batch size (None: the whole training set), shuffling and augmentation; changing any
+        starts the epoch in progress over with the new batches."""
+        if (batch_size, shuffle, augment) != self._settings:
             self.position = 0
-        self._settings = (batch_size, shuffle)
+        self._settings = (batch_size, shuffle, augment)
+        self.augment = augment
         self.batch_size = min(batch_size or self.samples, self.samples)
         self.steps_per_epoch = -(-self.samples // self.batch_size)
         # A full batch sums the same samples in any order; keeping the order keeps the sum's
@@ -71,7 +76,7 @@ class BatchSampler:
         """Inputs, targets and training-set rows of the next batch (rows None: the whole set,
         in order). The position moves on only in ``advance``."""
         if self.position == 0:
-            self._begin_epoch()
+            self.begin_epoch()
         start, stop = self.position, self.position + self.batch_size
         x_all, t_all = self._x_epoch, self.t_train
         if self._order is None:
@@ -91,15 +96,30 @@ class BatchSampler:
             return True
         return False
 
-    def _begin_epoch(self) -> None:
-        """Draw this epoch's order and jitter, remembering the streams' states to resume."""
+    def begin_epoch(self) -> None:
+        """Draw this epoch's order and augmentation, remembering the streams' states to
+        resume.
+
+        ``next_batch`` calls it at each epoch's start; ``sim.sweep`` calls it directly and
+        reads ``epoch_order`` and ``epoch_inputs``, to cut the batches of many runs at once."""
         streams = self.streams
         if self.steps_per_epoch > 1:  # a checkpoint can then fall inside this epoch
             self._epoch_streams = {name: streams[name].bit_generator.state
                                    for name in EPOCH_STREAMS}
         self._order = streams["shuffle"].permutation(self.samples) if self._shuffle else None
-        x, jitter = self.x_train, self.jitter
-        self._x_epoch = x + streams["jitter"].normal(0.0, jitter, x.shape) if jitter else x
+        self._x_epoch = augmented(self.x_train, self.augment, streams["jitter"],
+                                  self.dataset.to_raw, self.dataset.to_network)
+
+    @property
+    def epoch_order(self) -> np.ndarray | None:
+        """The training-set rows of this epoch in the order they are taken (None: the data's
+        order)."""
+        return self._order
+
+    @property
+    def epoch_inputs(self) -> np.ndarray:
+        """This epoch's training inputs (augmented if asked), in the data's order."""
+        return self._x_epoch
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -110,7 +130,8 @@ class BatchSampler:
             epoch_streams=self._epoch_streams if self.position else None)
 
     def restore(self, state: SamplerState) -> None:
-        """Continue from a saved state, drawing the current epoch's order and jitter again.
+        """Continue from a saved state, drawing the current epoch's order and augmentation
+        again.
 
         ``state.epoch_streams`` is required when ``state.position`` is not 0; a stream's state
         that its generator refuses raises ValueError (or TypeError, KeyError, OverflowError).
@@ -120,7 +141,7 @@ class BatchSampler:
             if state.epoch_streams is None:
                 raise ValueError("a state inside an epoch needs the streams as the epoch began")
             self._set_streams(state.epoch_streams)
-            self._begin_epoch()
+            self.begin_epoch()
         self._set_streams(state.streams)
 
     def _set_streams(self, states: Mapping[str, Mapping[str, Any]]) -> None:

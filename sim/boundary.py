@@ -75,6 +75,13 @@ def line_extent(dataset: Dataset, margin: float = DEFAULT_MARGIN) -> tuple[float
     return low, high
 
 
+def view_ranges(dataset: Dataset) -> tuple[tuple[float, float], ...]:
+    """(low, high) in raw units of every input as the pictures of the data show it: one
+    input's ``line_extent`` (the data view's curve and every unit's neuron-map curve), more
+    inputs' ``input_ranges`` (the decision boundary and the neuron maps over the plane)."""
+    return (line_extent(dataset),) if dataset.inputs == 1 else input_ranges(dataset)
+
+
 def _range(values: np.ndarray, margin: float) -> tuple[float, float]:
     low, high = float(values.min()), float(values.max())
     pad = margin * (high - low) if high > low else EMPTY_PAD

@@ -8,7 +8,9 @@ For the weight w⁽ˡ⁾ⱼᵢ (into unit j of layer l from unit i of the layer 
 and the optimizer receives that gradient after clipping. With dropout the factor keep
 (0 or 1/(1 − p)) stands between ∂E/∂a and f′(z). For a bias, a⁽ˡ⁻¹⁾ᵢ is 1. For the fused
 outputs (softmax + cross_entropy, sigmoid + bce) the loss gives ∂E/∂z⁽ˡ⁾ⱼ directly and the
-first two factors are replaced by it.
+first two factors are replaced by it. With batch normalisation in the layer, ∂E/∂z⁽ˡ⁾ⱼ (δ)
+comes back through the batch mean and variance, which every sample of the batch shares: δ
+stands in for the first factors, and the backward caption (sim.explain) shows how it was found.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class ChainRule:
     clipped_gradient: float  # what the optimizer received
     fused: str | None  # the fused output formula, if this is a fused output unit
     penalised: bool  # the loss has an L1 or L2 penalty on the weights
+    normalised: bool = False  # the layer has batch normalisation: delta comes through it
 
     @property
     def clip_factor(self) -> float:
@@ -66,7 +69,7 @@ class ChainRule:
         keep = "" if self.keep is None else " × keep"
         keep_value = "" if self.keep is None else f" × {factor(self.keep[row])}"
         dE_da, fprime = self.dE_da, self.fprime
-        if dE_da is None or fprime is None:  # a fused output: the loss gave ∂E/∂z at once
+        if dE_da is None or fprime is None:  # fused, or batch normalised: δ = ∂E/∂z is given
             symbols = f"{name.gradient(name.net_input(layer, j))} × {source}"
             values = f"{factor(self.delta[row])} × {factor(self.a_i[row])}"
         else:
@@ -77,8 +80,12 @@ class ChainRule:
         batch = self.delta.shape[0]
         head = f"{gradient} =" if batch == 1 else f"sample {sample + 1}'s term of {gradient}:"
         lines = [f"{head} {symbols}", f"= {values} = {number(self.per_sample[row])}"]
-        if self.fused is not None:
+        if self.fused is not None and not self.normalised:
             lines.append(f"({self.fused})")
+        if self.normalised:
+            lines.append(f"({name.delta(layer, j)} = {name.gradient(name.net_input(layer, j))} "
+                         f"came back through batch normalisation, through the batch's mean and "
+                         f"variance: see the backward caption)")
         if batch > 1:
             text = f"{gradient} = Σ over the batch of {batch}"
             if batch <= name.MAX_LISTED_SAMPLES:
@@ -108,6 +115,7 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
     if delta is None:
         raise ValueError(f"the backward phase has not reached layer {layer_number} yet")
     fused = s.fused_delta and layer_number == s.depth
+    normalised = layer.has_batch_norm
     W, b = s.weights_in_pass(layer_number)
     if i is None:
         db, db_clipped = layer.db, layer.db_clipped
@@ -124,12 +132,12 @@ def breakdown(s: Snapshot, address: ParameterAddress) -> ChainRule:
     per_sample = delta[:, j] * a_i
     return ChainRule(
         address=address, value=value,
-        dE_da=None if fused else layer.computed("dE_da")[:, j].copy(),
+        dE_da=None if fused or normalised else layer.computed("dE_da")[:, j].copy(),
         keep=None if layer.keep is None else layer.keep[:, j].copy(),
-        fprime=None if fused else layer.computed("fprime")[:, j].copy(),
+        fprime=None if fused or normalised else layer.computed("fprime")[:, j].copy(),
         delta=delta[:, j].copy(), a_i=a_i, per_sample=per_sample,
         data_gradient=math.fsum(per_sample.tolist()), penalty_gradient=penalty,
         gradient=gradient, clipped_gradient=clipped,
         fused=losses.LOSSES[s.experiment.loss].fused_formula if fused else None,
-        penalised=bool(regularization.l1 or regularization.l2),
+        penalised=bool(regularization.l1 or regularization.l2), normalised=normalised,
     )

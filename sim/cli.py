@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|check|gradcheck|explain|paths|views FILE``.
+"""The command line: ``python -m sim run|check|gradcheck|explain|paths|views|sweep FILE``.
 
 Exit codes: 0 success, 1 a gradient check found a mismatch, 2 invalid input or a file that
 cannot be written (one line on stderr naming the file, no traceback; invalid input writes
@@ -19,15 +19,18 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from . import data, explain, neuron_maps, notation, paths
+from . import data, explain, neuron_maps, notation, paths, recurrent_cli
 from .experiment import Experiment, load, save
-from .files import WriteError, path_text, same_file, writable_target
+from .files import WriteError, path_text, same_file, writable_target, write_atomic
 from .held_out import WHY_ONCE, held_out_result
+from .recurrent_experiment import RecurrentExperiment, load_any
+from .recurrent_trainer import RecurrentTrainer
 from .schema import ExperimentError, one_line
+from .sweep import check_sweepable, sweep
 from .trainer import Trainer
 
 EXIT_OK, EXIT_GRADCHECK_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
@@ -58,9 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (usage is one --help away), as every other
+    error of the command line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"error: {self.prog}: {one_line(message)} (see {self.prog} "
+                                f"--help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim",
-                                     description="Backprop Studio's engine on the command line")
+    parser = _OneLineParser(prog="python -m sim",
+                            description="Backprop Studio's engine on the command line")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="train an experiment")
     run.add_argument("file", type=Path)
@@ -115,6 +127,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="grid points per input (default 48 for two inputs, 120 for one)")
     views.add_argument("--json", action="store_true", help="print one JSON object")
     views.set_defaults(handler=_views)
+    many = commands.add_parser("sweep", help="train N copies that differ only in their seed "
+                                             "(seed, seed + 1, ...) at once, each exactly the "
+                                             "run its seed gives alone")
+    many.add_argument("file", type=Path)
+    many.add_argument("--seeds", type=_positive_int, required=True, metavar="N",
+                      help="how many runs")
+    sweep_limit = many.add_mutually_exclusive_group()
+    sweep_limit.add_argument("--steps", type=_positive_int, help="optimizer steps each run "
+                                                                "takes at most")
+    sweep_limit.add_argument("--epochs", type=_positive_int, help="epochs each run trains "
+                                                                  "at most")
+    many.add_argument("--json", type=Path, required=True, metavar="OUT",
+                      help="write the runs here as JSON")
+    many.add_argument("--parameters", action="store_true",
+                      help="also write each run's trained weights and biases")
+    many.set_defaults(handler=_sweep)
     return parser
 
 
@@ -130,8 +158,21 @@ def _positive_int(text: str) -> int:
 
 # ---------------------------------------------------------------------------- commands
 
+def _load_dense(path: Path, command: str) -> Experiment:
+    """A dense experiment; a recurrent one is refused for the commands it has no meaning in."""
+    experiment = load_any(path)
+    if isinstance(experiment, RecurrentExperiment):
+        raise CliError(f"{command}: {path_text(path)} holds a recurrent network; {command} "
+                       "works on dense networks (run, explain, check and gradcheck take both)")
+    return experiment
+
+
 def _check(args: argparse.Namespace) -> int:
-    trainer = Trainer(load(args.file))
+    experiment = load_any(args.file)
+    if isinstance(experiment, RecurrentExperiment):
+        print(recurrent_cli.check_line(args.file, experiment))
+        return EXIT_OK
+    trainer = Trainer(experiment)
     network = trainer.network
     shape = "-".join(str(n) for n in [network.inputs] + [layer.units for layer in network.layers])
     print(f"{path_text(args.file)}: valid; network {shape}, "
@@ -147,8 +188,10 @@ def _count(n: int, noun: str) -> str:
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
-    trainer = Trainer(load(args.file))
-    result = trainer.gradcheck(args.max_parameters)
+    experiment = load_any(args.file)
+    result = recurrent_cli.gradcheck(experiment, args.max_parameters) \
+        if isinstance(experiment, RecurrentExperiment) \
+        else Trainer(experiment).gradcheck(args.max_parameters)
     print(result.summary())
     if not result.finite:
         return EXIT_DIVERGED
@@ -156,14 +199,11 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    experiment = load(args.file)
+    experiment = load_any(args.file)
+    if isinstance(experiment, RecurrentExperiment):
+        return _run_recurrent(args, experiment)
     trainer = Trainer(experiment)
-    stopping = experiment.stopping
-    if args.steps is None and args.epochs is None and not any(
-            (stopping.max_steps, stopping.max_epochs, stopping.loss_below,
-             stopping.early_stopping, stopping.time_limit)):
-        raise CliError("nothing says when to stop: give --steps or --epochs, or a stopping "
-                       "rule in the file")
+    _check_stopping(args, experiment)
     _check_outputs(args, experiment)
     trace = _Trace(args.trace) if args.trace else None
     progress = _Progress(sys.stderr, trainer, args.steps) if sys.stderr.isatty() else None
@@ -202,13 +242,86 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_outputs(args: argparse.Namespace, experiment: Experiment) -> None:
+def _run_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
+    """``run`` for a recurrent network: the same options, its own trace records."""
+    _check_stopping(args, experiment)
+    _check_outputs(args, experiment)
+    trainer = RecurrentTrainer(experiment)
+    trace = _Trace(args.trace) if args.trace else None
+    try:
+        def on_step(t: RecurrentTrainer) -> None:
+            if trace is not None and t.last_record is not None:
+                trace.write(t.last_record.to_json())
+
+        trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
+        if trainer.stop_event is not None and trace is not None:
+            trace.write(trainer.stop_event.to_json())
+    except _TraceFailed:
+        pass  # training stops where the trace could not go on; what was trained is saved
+    finally:
+        if trace is not None:
+            trace.close()
+    if args.save is not None:
+        recurrent_cli.save(trainer.to_experiment(), args.save)
+    if trace is not None and trace.failure is not None:
+        saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
+        raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
+    if not args.quiet:
+        for line in recurrent_cli.summary(trainer):
+            print(line)
+    stop = trainer.stop_event
+    if stop is not None and trainer.diverged:
+        print(one_line(stop.message), file=sys.stderr)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _check_stopping(args: argparse.Namespace,
+                    experiment: Experiment | RecurrentExperiment) -> None:
+    """Refuse a run that nothing would stop: no --steps, no --epochs, no stopping rule."""
+    stopping = experiment.stopping
+    if args.steps is None and args.epochs is None and not any(
+            (stopping.max_steps, stopping.max_epochs, stopping.loss_below,
+             stopping.early_stopping, stopping.time_limit)):
+        raise CliError("nothing says when to stop: give --steps or --epochs, or a stopping "
+                       "rule in the file")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    experiment = load(args.file)
+    check_sweepable(experiment, args.seeds)
+    _check_stopping(args, experiment)
+    writable_target(args.json)
+    for what, source in [("the experiment being swept", args.file), *_data_table(experiment)]:
+        if same_file(args.json, source):
+            raise CliError(f"--json {path_text(args.json)} is {what}: it would be overwritten")
+    result = sweep(experiment, args.seeds, steps=args.steps, epochs=args.epochs)
+    text = json.dumps(result.to_json(args.parameters), allow_nan=False)
+    write_atomic(args.json, (text + "\n").encode("utf-8"))
+    runs = result.runs
+    stopped = sum(run.stopped for run in runs)
+    diverged = sum(run.diverged for run in runs)
+    print(f"{_count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
+          f"{stopped} stopped by a rule of the file, {diverged} diverged, "
+          f"{len(runs) - stopped - diverged} reached the limit; written to "
+          f"{path_text(args.json)}")
+    return EXIT_OK
+
+
+def _data_table(experiment: Experiment) -> list[tuple[str, Path]]:
+    """The experiment's data table, if it reads one, as an input no output may replace."""
+    if experiment.data.kind != "csv":
+        return []
+    return [("the experiment's data table (data.path)",
+             data.csv_path(experiment.data, experiment.base_dir))]
+
+
+def _check_outputs(args: argparse.Namespace,
+                   experiment: Experiment | RecurrentExperiment) -> None:
     """Refuse, before training, a --trace or --save that could not be written or would
     overwrite an input (the experiment, its data table) or each other. A --save may name the
     experiment itself: that updates it in place."""
-    table = [("the experiment's data table (data.path)",
-              data.csv_path(experiment.data, experiment.base_dir))] \
-        if experiment.data.kind == "csv" else []
+    table = _data_table(experiment) if isinstance(experiment, Experiment) else []
     inputs = {"--trace": [("the experiment being run", args.file), *table], "--save": table}
     if args.trace is not None:
         _check_trace_target(args.trace)
@@ -280,7 +393,10 @@ class _Trace:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    trainer = Trainer(load(args.file))
+    experiment = load_any(args.file)
+    if isinstance(experiment, RecurrentExperiment):
+        return _explain_recurrent(args, experiment)
+    trainer = Trainer(experiment)
     samples = trainer.dataset.x_train.shape[0]
     if args.sample is not None and not 0 <= args.sample < samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
@@ -303,15 +419,36 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _explain_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
+    trainer = RecurrentTrainer(experiment)
+    samples = trainer.dataset.x_train.shape[0]
+    if args.sample is not None and not 0 <= args.sample < samples:
+        raise CliError(f"--sample must be from 0 to {samples - 1}")
+    for _ in range(args.steps):
+        if not trainer.step():
+            break
+        for line in recurrent_cli.explain_step(trainer, args.sample):
+            print(line)
+        stop = trainer.stop_event
+        if stop is not None:
+            print(one_line(stop.message))
+            return EXIT_DIVERGED if trainer.diverged else EXIT_OK
+    return EXIT_OK
+
+
 def _paths(args: argparse.Namespace) -> int:
     steps = _whole_argument("--steps", args.steps)
     sample = _whole_argument("--sample", args.sample)
-    experiment = load(args.file)
+    experiment = _load_dense(args.file, "paths")
     try:
         address = paths.weight_address(args.weight, experiment.network)
     except ValueError as problem:
         raise CliError(f"--weight: {problem}") from None
     trainer = Trainer(experiment)
+    try:
+        paths.check_one_sample_pass(trainer.network)  # before any training is spent
+    except paths.CoupledSamples as problem:
+        raise CliError(f"--weight: {problem}") from None
     samples = trainer.dataset.x_train.shape[0]
     if sample >= samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
@@ -339,7 +476,7 @@ def _views(args: argparse.Namespace) -> int:
     grid: Any = args.grid  # a whole number, or the text that check_grid names as wrong
     if grid is not None and grid.strip().isdigit():
         grid = int(grid)
-    experiment = load(args.file)
+    experiment = _load_dense(args.file, "views")
     inputs = experiment.network.inputs
     if inputs not in neuron_maps.DEFAULT_GRID:
         raise CliError(f"--neurons needs a network with one or two inputs; this one has "

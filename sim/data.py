@@ -12,12 +12,13 @@ import csv
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .augment import AugmentSpec, read_noise
 from .file_cache import FileCache
 from .files import path_text, read_regular
 from .schema import (
@@ -41,8 +42,8 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_DATA_NUMBERS = 1_000_000
 MAX_CSV_CELLS = 1_000_000
 
-COMMON_KEYS = ("kind", "validation_fraction", "test_fraction", "standardize", "jitter",
-               "input_names", "output_names")
+COMMON_KEYS = ("kind", "validation_fraction", "test_fraction", "standardize", "augment",
+               "jitter", "input_names", "output_names")
 SPAM_FEATURES = ("FREE", "MONEY", "CLICK", "!", "ALL CAPS")
 SPAM_EXAMPLE = (2.0, 1.0, 1.0, 3.0, 4.0)  # seed 000's "FREE MONEY CLICK NOW!!!"
 _CSV_KEYS = {"target_columns": "targets", "input_columns": "inputs"}  # field -> key in the file
@@ -71,7 +72,7 @@ class DataSpec:
     validation_fraction: float = 0.0
     test_fraction: float = 0.0
     standardize: bool = False
-    jitter: float = 0.0  # std of Gaussian noise added to training inputs each epoch
+    augment: AugmentSpec = AugmentSpec()  # what each epoch does to the training inputs
     input_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
 
@@ -89,7 +90,7 @@ class DataSpec:
                                   "test_fraction together may hold out at most 0.9 of the "
                                   "samples")
         chosen["standardize"] = s.boolean("standardize", False)
-        chosen["jitter"] = s.number("jitter", 0.0, minimum=0.0, maximum=100.0)
+        chosen["augment"] = _augment(s)
         chosen["input_names"] = _names(s, "input_names")
         chosen["output_names"] = _names(s, "output_names")
         return cls(**chosen)
@@ -103,6 +104,9 @@ class DataSpec:
             name = _CSV_KEYS.get(key, key) if self.kind == "csv" else key
             value = getattr(self, key)
             if key == "kind" or value is None or (name not in keys and key not in COMMON_KEYS):
+                continue
+            if key == "augment":
+                out[key] = value.to_json()
                 continue
             out[name] = [list(row) for row in value] if key in ("inputs", "targets") else \
                 list(value) if isinstance(value, tuple) else value
@@ -163,6 +167,11 @@ def facts(spec: DataSpec, base_dir: Path | None = None) -> DataFacts:
     """Inputs, outputs and samples the data will have, found without generating it (a CSV
     file's table is read, through the cache of `read_table`)."""
     return DATA_KINDS[spec.kind].facts(spec, base_dir)
+
+
+def same_samples(first: DataSpec, second: DataSpec) -> bool:
+    """Whether the two specs give the same data, whatever each epoch's augmentation does."""
+    return replace(first, augment=AugmentSpec()) == replace(second, augment=AugmentSpec())
 
 
 def count_is_chosen(spec: DataSpec) -> bool:
@@ -462,6 +471,16 @@ def _column_names(s: Section, key: str) -> tuple[str, ...]:
 def _listed_names(s: Section, key: str) -> tuple[str, ...]:
     items = s.list(key, max_length=2 * MAX_FEATURES)
     return tuple(read_text(v, f"{s.at(key)}[{i}]", MAX_NAME) for i, v in enumerate(items))
+
+
+def _augment(s: Section) -> AugmentSpec:
+    """The ``augment`` object, or the older ``jitter`` key: the noise of augmentation alone."""
+    if s.has("jitter"):
+        if s.has("augment"):
+            raise ExperimentError(s.at("jitter"), "is the older name of augment.noise: give "
+                                                  "the noise in augment only")
+        return AugmentSpec(noise=read_noise(s, "jitter"))
+    return AugmentSpec.from_json(s.raw("augment", {}), s.at("augment"))
 
 
 def _allowed_keys(value: Any, path: str) -> tuple[str, ...]:

@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from . import data, losses
+from . import augment, data, losses
 from .activations import Activation
+from .batch_norm import BatchNormSpec
 from .clipping import ClippingSpec
 from .data import DataFacts, DataSpec
 from .files import WriteError, output_target, path_text, read_regular, write_atomic
@@ -70,13 +71,18 @@ class LayerSpec:
     init: InitSpec | None = None  # None: network.init
     weights: tuple[tuple[float, ...], ...] | None = None
     biases: tuple[float, ...] | None = None
+    batch_norm: BatchNormSpec | None = None  # None: no batch normalisation (sim.batch_norm)
+    gamma: tuple[float, ...] | None = None  # batch normalisation's initial scale (None: 1)
+    beta: tuple[float, ...] | None = None  # and shift (None: 0)
 
     @classmethod
     def from_json(cls, value: Any, path: str, fan_in: int) -> LayerSpec:
         """Read one layer whose input has ``fan_in`` units (the shape of explicit weights)."""
         s = Section(value, path, LAYER_KEYS)
         units = s.integer("units", minimum=1, maximum=MAX_UNITS)
-        has_bias = s.boolean("bias", True)
+        norm = BatchNormSpec.from_json(s.raw("batch_norm", False), s.at("batch_norm"))
+        has_bias = s.boolean("bias", norm is None)  # beta plays the bias's part
+        gamma, beta = (_norm_vector(s, key, units, norm) for key in ("gamma", "beta"))
         weights = biases = None
         if s.has("weights"):
             weights = tuple(map(tuple, read_matrix(s.raw("weights"), s.at("weights"), units,
@@ -96,10 +102,14 @@ class LayerSpec:
             init=InitSpec.from_json(s.raw("init"), s.at("init")) if s.has("init") else None,
             weights=weights,
             biases=biases,
+            batch_norm=norm,
+            gamma=gamma,
+            beta=beta,
         )
 
     def to_json(self) -> dict[str, Any]:
-        """Every flag written out; dropout, init, weights and biases only when given."""
+        """Every flag written out; dropout, init, weights, biases and batch normalisation
+        (with gamma and beta) only when given."""
         out: dict[str, Any] = {"units": self.units, "activation": self.activation.to_json(),
                                "bias": self.bias, "train_bias": self.train_bias,
                                "residual": self.residual}
@@ -111,7 +121,22 @@ class LayerSpec:
             out["weights"] = [list(row) for row in self.weights]
         if self.biases is not None:
             out["biases"] = list(self.biases)
+        if self.batch_norm is not None:
+            out["batch_norm"] = self.batch_norm.to_json()
+        for key, values in (("gamma", self.gamma), ("beta", self.beta)):
+            if values is not None:
+                out[key] = list(values)
         return out
+
+
+def _norm_vector(s: Section, key: str, units: int,
+                 norm: BatchNormSpec | None) -> tuple[float, ...] | None:
+    """A layer's initial ``gamma`` or ``beta``: one number per unit, only with batch_norm."""
+    if not s.has(key):
+        return None
+    if norm is None:
+        raise ExperimentError(s.at(key), "given for a layer without batch_norm")
+    return tuple(read_vector(s.raw(key), s.at(key), units, MAX_UNITS))
 
 
 LAYER_KEYS = tuple(field.name for field in fields(LayerSpec))
@@ -252,6 +277,12 @@ class Experiment:
 
 def load(path: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file; raises ExperimentError naming the bad field."""
+    return parse(read_document(path), base_dir=Path(path).resolve().parent)
+
+
+def read_document(path: str | os.PathLike) -> dict[str, Any]:
+    """An experiment file's JSON object, read within the size limits and decoded strictly
+    (not yet validated); ExperimentError naming the file if it cannot be."""
     path = Path(path)
     name = path_text(path)
     try:
@@ -267,7 +298,7 @@ def load(path: str | os.PathLike) -> Experiment:
     del raw  # the decoded document is all that is needed from here
     if not isinstance(document, dict):  # a problem of the file as a whole: name the file
         raise ExperimentError("", f"{name}: {_NOT_AN_OBJECT}, got {describe(document)}")
-    return parse(document, base_dir=path.resolve().parent)
+    return document
 
 
 def values_bound(raw: bytes) -> int:
@@ -387,6 +418,8 @@ def parse(document: Any, base_dir: Path | None = None,
     if version != VERSION or isinstance(version, bool):
         raise ExperimentError("version", f"this program reads version {VERSION}, got "
                                          f"{version!r:.30}")
+    if network_kind(document) == "recurrent":
+        raise ExperimentError("network.kind", RECURRENT_ELSEWHERE)
     data_spec = DataSpec.from_json(top.raw("data"), top.at("data"))
     network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
     optimizer = OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer"))
@@ -425,27 +458,46 @@ def parse(document: Any, base_dir: Path | None = None,
     return replace(experiment, data_facts=facts)
 
 
+RECURRENT_ELSEWHERE = ('"recurrent" is read by sim.recurrent_experiment, not here: open the file '
+                       "with backprop-studio FILE, or train it with python -m sim run FILE")
+
+
+def is_recurrent_refusal(error: ExperimentError) -> bool:
+    """Whether ``error`` is `parse`'s refusal of a recurrent network (to be read elsewhere)."""
+    return error.path == "network.kind" and error.problem == RECURRENT_ELSEWHERE
+
+
+def network_kind(document: dict[str, Any]) -> str:
+    """The network section's ``kind``: "recurrent" (read by `sim.recurrent_experiment`), or
+    "dense" (the default, read here)."""
+    network = document.get("network")
+    kind = network.get("kind", "dense") if isinstance(network, dict) else "dense"
+    return "recurrent" if kind == "recurrent" else "dense"
+
+
 def data_facts(spec: DataSpec, base_dir: Path | None,
                previous: Experiment | None = None) -> DataFacts:
     """Inputs, outputs and samples of the data ``spec`` describes (relative paths starting at
     ``base_dir``): those ``previous`` recorded if it has the same data and base_dir, without
     touching any file; otherwise found (a CSV file is read, or taken from the table cache)."""
     if previous is not None and previous.data_facts is not None and \
-            previous.data == spec and previous.base_dir == base_dir:
+            data.same_samples(previous.data, spec) and previous.base_dir == base_dir:
         return previous.data_facts
     return data.facts(spec, base_dir)
 
 
 def live_compatible(old: Experiment, new: Experiment) -> bool:
-    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt."""
-    return (old.data, old.network, old.loss, old.seed) == (new.data, new.network, new.loss,
-                                                           new.seed)
+    """Whether ``new`` differs from ``old`` only in settings a running trainer can adopt (the
+    augmentation among them: it changes what each epoch draws, not the data)."""
+    return data.same_samples(old.data, new.data) and \
+        (old.network, old.loss, old.seed) == (new.network, new.loss, new.seed)
 
 
 def drop_weights_that_no_longer_fit(document: dict) -> None:
-    """Remove each layer's explicit ``weights`` (``biases``) whose shape no longer matches its
-    units and inputs, after an edit of the network's sizes; weights that fit are kept. A
-    lesson's view of a weight the network no longer has goes too (see `LessonView`)."""
+    """Remove each layer's explicit ``weights`` (``biases``, batch normalisation's ``gamma`` and
+    ``beta``) whose shape no longer matches its units and inputs, after an edit of the
+    network's sizes; weights that fit are kept. A lesson's view of a weight the network no
+    longer has goes too (see `LessonView`)."""
     network = document["network"]
     fan_in = network.get("inputs")
     for layer in network.get("layers", []):
@@ -455,9 +507,10 @@ def drop_weights_that_no_longer_fit(document: dict) -> None:
                                         and all(isinstance(row, list) and len(row) == fan_in
                                                 for row in weights)):
             del layer["weights"]
-        biases = layer.get("biases")
-        if biases is not None and not (isinstance(biases, list) and len(biases) == units):
-            del layer["biases"]
+        for key in ("biases", "gamma", "beta"):  # one number per unit
+            values = layer.get(key)
+            if values is not None and not (isinstance(values, list) and len(values) == units):
+                del layer[key]
         fan_in = units
     _drop_view_that_no_longer_fits(document)
     _drop_quiz_questions_that_no_longer_fit(document)
@@ -596,6 +649,29 @@ def check_data(experiment: Experiment, facts: DataFacts) -> None:
     _check_data_fits(experiment, facts)
     if experiment.stopping.early_stopping:
         _check_validation_set(experiment, facts)
+    _check_batch_norm_batches(experiment, facts)
+
+
+def _check_batch_norm_batches(experiment: Experiment, facts: DataFacts) -> None:
+    # The variance of one sample is 0: batch normalisation needs two or more in every batch,
+    # the last of an epoch too (PyTorch refuses one in training as well).
+    normalised = [number for number, layer in enumerate(experiment.network.layers)
+                  if layer.batch_norm is not None]
+    if not normalised:
+        return
+    spec = experiment.data
+    training = facts.samples - data.validation_size(facts.samples, spec.validation_fraction) \
+        - data.held_out_size(facts.samples, spec.validation_fraction, spec.test_fraction)
+    batch = min(experiment.batch_size or training, training)
+    last = training - (-(-training // batch) - 1) * batch
+    if min(batch, last) < 2:
+        where = "each batch has 1 sample" if batch < 2 else \
+            f"the last batch of each epoch has 1 ({training} training samples in batches of " \
+            f"{batch})"
+        raise ExperimentError("batch_size", f"batch normalisation (network.layers"
+                                            f"[{normalised[0]}].batch_norm) needs at least 2 "
+                                            f"samples in every batch, but {where}: the "
+                                            f"variance of one sample is 0")
 
 
 def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:
@@ -626,6 +702,7 @@ def _check_data_fits(experiment: Experiment, facts: DataFacts) -> None:
         names = getattr(spec, key)
         if names is not None and len(names) != count:
             raise ExperimentError(f"data.{key}", f"must name {count} columns, got {len(names)}")
+    augment.check_fits(spec.augment, n_in, "data.augment")
 
 
 # ---------------------------------------------------------------------------- saving
@@ -660,7 +737,12 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
 def dumps(experiment: Experiment) -> str:
     """The experiment as JSON text, one key per line and a row of numbers on one line; floats
     are written so they read back bit for bit."""
-    return _json_text(to_dict(experiment), "") + "\n"
+    return document_text(to_dict(experiment))
+
+
+def document_text(document: dict[str, Any]) -> str:
+    """A document as `dumps` writes an experiment's."""
+    return _json_text(document, "") + "\n"
 
 
 def _json_text(value: Any, indent: str) -> str:
@@ -687,7 +769,13 @@ def save(experiment: Experiment, path: str | os.PathLike, *,
     What is written always loads again: a text beyond the loader's limits is refused.
     """
     target = output_target(path)
-    content = dumps(rebased(experiment, target.parent, path)).encode("utf-8")
+    write_document(dumps(rebased(experiment, target.parent, path)), path,
+                   replace_read_only=replace_read_only)
+
+
+def write_document(text: str, path: str | os.PathLike, *, replace_read_only: bool) -> None:
+    """Write an experiment's text as `save` does, refusing one its loader would refuse."""
+    content = text.encode("utf-8")
     problem = _size_problem(content)
     if problem:
         raise WriteError(path, f"the experiment {problem}")

@@ -15,7 +15,8 @@ So within one iteration no name is given two values.
 Units' values (x, z, a, δ, t, ∂E/∂a) are those of one sample of the batch, the followed one;
 a parameter's gradient ∂E/∂w is the batch's: the sum over its samples of δ × a, each sample's
 term written out for batches of up to notation.MAX_LISTED_SAMPLES. Numbers are shown to 4
-significant digits, with one minus sign.
+significant digits, with one minus sign. A layer with batch normalisation also gets its batch's
+μ and σ², ẑ and z̃ = γ ẑ + β forward, and δ through them backward (sim.batch_norm_text).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import losses
+from . import batch_norm_text, losses
 from . import notation as name
 from .activations import ACTIVATIONS
 from .notation import factor, number
 
 if TYPE_CHECKING:
+    from .optimizers import OptimizerSpec
     from .snapshot import LayerSnapshot, Snapshot
 
 MAX_UNITS = 6  # units written out per layer; the rest are summarised
@@ -91,14 +93,16 @@ def following(s: Snapshot, sample: int | None) -> str:
     row, _ = followed_row(s, sample)
     n = s.batch()[0].shape[0]
     shown = _sample_values(s, row)
+    augmented = " Its inputs are this epoch's augmented version of the sample (data.augment), " \
+        "not the point the data holds." if s.experiment.data.augment.changes_inputs else ""
     if n == 1:
         return (f"The batch is one sample, sample {sample_number(s, row) + 1} ({shown}): "
-                "nodes, edges and captions all show its numbers.")
+                f"nodes, edges and captions all show its numbers.{augmented}")
     combine = "mean" if losses.named(s.experiment.loss).mean else "sum"
     return (f"Batch of {n} samples. Nodes and the captions' x, z, a, δ follow sample "
             f"{sample_number(s, row) + 1} ({shown}); the gradients ∂E/∂w, on the edges from "
             f"the backward pass on, are the whole batch's (E is the {combine} of the samples' "
-            f"losses).")
+            f"losses).{augmented}")
 
 
 def legend(s: Snapshot, sample: int | None) -> str:
@@ -171,14 +175,18 @@ def _forward(s: Snapshot, l: int, row: int) -> tuple[str, list[str]]:
     z_j, a_j = name.net_input(l, "j"), name.activation(l, "j")
     weighted = f"Σᵢ {name.activation(below, 'i')} × {name.weight(l, 'j', 'i')}"
     bias = f" + {name.bias(l, 'j')}" if b is not None else ""
-    output = "e^" + z_j + " / Σₖ e^" + name.net_input(l, "k") if kind == "softmax" else \
-        f"{kind}({z_j})"
+    spec = s.experiment.network.layers[l - 1].batch_norm
+    into = name.normalised_output(l, "j") if spec else z_j  # what the activation takes
+    output = "e^" + into + " / Σₖ e^" + (name.normalised_output(l, "k") if spec else
+                                         name.net_input(l, "k")) if kind == "softmax" else \
+        f"{kind}({into})"
     if layer.keep is not None:
         output += " × keep"
     if layer.residual:
         output += f" + {name.activation(below, 'j')}"
+    normalise = f", then {batch_norm_text.title(l)}" if spec else ""
     title = (f"Forward · layer {l} ({_role(s, layer)}, {kind}): "
-             f"{z_j} = {weighted}{bias}, then {a_j} = {output}")
+             f"{z_j} = {weighted}{bias}{normalise}, then {a_j} = {output}")
     lines = []
     a_prev = s.computed("a", below)[row]
     if l == 1:
@@ -194,10 +202,16 @@ def _forward(s: Snapshot, l: int, row: int) -> tuple[str, list[str]]:
         if b is not None:
             terms.append(factor(b[j]))
         z_text = f"{name.net_input(l, j)} = {name.total(terms)} = {number(z_row[j])}"
-        lines.append(z_text + SEPARATOR + _activation_text(layer, row, j, h_row[j], a_row[j],
-                                                          a_prev))
+        activation = _activation_text(layer, row, j, h_row[j], a_row[j], a_prev)
+        if spec:  # z, its batch's mean and variance; then ẑ, z̃ and a
+            statistics, normalised = batch_norm_text.forward_lines(layer, row, j, spec.epsilon)
+            lines += [z_text + SEPARATOR + statistics, normalised + SEPARATOR + activation]
+        else:
+            lines.append(z_text + SEPARATOR + activation)
     if layer.units > MAX_UNITS:
         lines.append(f"… and {layer.units - MAX_UNITS} more units")
+    if spec:
+        lines.append(batch_norm_text.running_line(layer, spec.momentum))
     if l == 1 and _is_chain(s):
         lines.append("Every layer has one unit, so the layer mark tells the names apart: "
                      "seed 004's w₁, b₁, a₁ are w⁽¹⁾₁₁, b⁽¹⁾₁, a⁽¹⁾₁ here, its w₂, a₂ are "
@@ -228,9 +242,11 @@ def _activation_text(layer: LayerSnapshot, row: int, j: int, h: float, a: float,
     l, kind = layer.number, layer.activation
     a_name = name.activation(l, j)
     if kind == "softmax":
-        k = name.net_input(l, "k")
-        return f"{a_name} = e^{name.net_input(l, j)} / Σₖ e^{k} = {number(a)}"
-    z = layer.computed("z")[row, j]
+        takes = name.normalised_output if layer.has_batch_norm else name.net_input
+        return f"{a_name} = e^{takes(l, j)} / Σₖ e^{takes(l, 'k')} = {number(a)}"
+    into = layer.activation_input  # z, or z̃ after batch normalisation
+    assert into is not None  # this layer's forward phase ran
+    z = into[row, j]
     symbols, values = [f"{kind}({number(z)})"], [number(h)]
     dropped = False
     if layer.keep is not None:
@@ -276,7 +292,9 @@ def _loss(s: Snapshot, row: int) -> tuple[str, list[str]]:
     elif n == 1:
         lines.append(f"{name.LOSS} = {number(value)}")
     else:
-        shares = loss.per_sample(out.computed("a"), out.computed("z"), targets)
+        logits = out.activation_input  # what the output's activation took
+        assert logits is not None  # the forward phases ran before the loss
+        shares = loss.per_sample(out.computed("a"), logits, targets)
         text = _batch_sum(f"{name.LOSS} = Σ of the {n} samples' shares", row,
                           [number(share) for share in shares]) + f" = {number(value)}"
         if n > name.MAX_LISTED_SAMPLES:
@@ -323,15 +341,26 @@ def _backward(s: Snapshot, l: int, row: int) -> tuple[str, list[str]]:
     samples = s.batch()[0].shape[0]
     fused = l == s.depth and s.fused_delta
     delta_j = name.delta(l, "j")
-    error = name.gradient(name.net_input(l, "j")) if fused else \
-        f"{name.gradient(name.activation(l, 'j'))} × {name.slope(l, 'j')}"
+    into = name.normalised_output(l, "j") if layer.has_batch_norm else name.net_input(l, "j")
+    error = name.gradient(into) if fused else \
+        f"{name.gradient(name.activation(l, 'j'))} × f′({into})"
     over = "Σ " if samples > 1 else ""
-    title = (f"Backward · layer {l} ({_role(s, layer)}): {delta_j} = {error}, then "
+    head = f"{delta_j} = {error}"
+    if layer.has_batch_norm:
+        head = f"{name.gradient(into)} {'from the loss' if fused else '= ' + error}, back " \
+               f"through batch normalisation to {delta_j}"
+    title = (f"Backward · layer {l} ({_role(s, layer)}): {head}, then "
              f"{name.gradient(name.weight(l, 'j', 'i'))} = {over}{delta_j} × "
              f"{name.activation(l - 1, 'i')}")
-    lines = [_delta_line(s, layer, j, row, fused) for j in range(min(layer.units, MAX_UNITS))]
+    lines = []
+    for j in range(min(layer.units, MAX_UNITS)):
+        lines.append(_delta_line(s, layer, j, row, fused))
+        if layer.has_batch_norm:
+            lines += batch_norm_text.backward_lines(layer, row, j)
     if layer.units > MAX_UNITS:
         lines.append(f"… and {layer.units - MAX_UNITS} more units")
+    if layer.has_batch_norm:
+        lines.append(batch_norm_text.backward_note())
     lines += _gradient_lines(s, layer, row)
     if 1 < samples <= name.MAX_LISTED_SAMPLES:
         order = ", ".join(str(sample_number(s, r) + 1) for r in range(samples))
@@ -354,6 +383,11 @@ def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool
                               name.target(j))
     delta_name = name.delta(l, j)
     delta = layer.computed("delta")[row, j]
+    if layer.has_batch_norm:  # the error at z̃, which the normalisation then takes back to z
+        z_name = name.normalised_output(l, j)
+        delta_name = name.gradient(z_name)
+        assert layer.dE_dy is not None  # set with delta, in this layer's backward phase
+        delta = layer.dE_dy[row, j]
     if fused:
         loss = losses.named(s.experiment.loss)
         assert loss.fused_text is not None  # fused: the loss gives dE/dz, whose text it has
@@ -363,8 +397,8 @@ def _delta_line(s: Snapshot, layer: LayerSnapshot, j: int, row: int, fused: bool
             "softmax" else (f"{a_name} × Σt", f"{factor(a)} × {number(mass)}")
         source = loss.fused_text.format(a=a_symbol, t=t_name, n="n", nk="(n k)")
         numbers = loss.fused_text.format(a=a_value, t=factor(targets[row, j]), n=n, nk=n * k)
-        return (f"{delta_name} = {name.gradient(z_name)} = {source} = {numbers} = "
-                f"{number(delta)}")
+        named = "" if layer.has_batch_norm else f" = {name.gradient(z_name)}"
+        return f"{delta_name}{named} = {source} = {numbers} = {number(delta)}"
     fprime = layer.computed("fprime")[row, j]
     derivative_text = ACTIVATIONS[layer.activation].derivative_text
     assert derivative_text is not None  # not fused, so elementwise: softmax is always fused
@@ -426,6 +460,24 @@ def _gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
             if not layer.train_bias:
                 text += SEPARATOR + "frozen: not updated"
             lines.append(text)
+    if layer.has_batch_norm:
+        lines += _norm_gradient_lines(s, layer, row)
+    return lines
+
+
+def _norm_gradient_lines(s: Snapshot, layer: LayerSnapshot, row: int) -> list[str]:
+    """∂E/∂γ = Σ ∂E/∂z̃ × ẑ and ∂E/∂β = Σ ∂E/∂z̃ of the units shown."""
+    l, record, errors = layer.number, layer.norm, layer.dE_dy
+    assert record is not None and errors is not None  # the backward phase went through it
+    assert layer.dgamma is not None and layer.dbeta is not None  # a normalised layer's
+    lines = []
+    for j in range(min(layer.units, MAX_UNITS)):
+        error = name.gradient(name.normalised_output(l, j))
+        lines.append(SEPARATOR.join((
+            _gradient_text(s, row, name.norm_scale(l, j), error, name.normalised(l, j),
+                           errors[:, j], record.zhat[:, j], float(layer.dgamma[j])),
+            _gradient_text(s, row, name.norm_shift(l, j), error, None, errors[:, j], None,
+                           float(layer.dbeta[j])))))
     return lines
 
 
@@ -476,13 +528,22 @@ def _clip(s: Snapshot) -> tuple[str, list[str]]:
     return "Clip: measure the gradient, limit it if it is too large", lines
 
 
+def _sgd_rule(spec: OptimizerSpec, g: str) -> str:
+    """Plain descent, the 1986 momentum rule, or Nesterov's, as sim.optimizers.SGD computes it."""
+    eta, momentum = name.LEARNING_RATE, number(spec.momentum)
+    if not spec.momentum:
+        return f"w ← w − {eta} × {g}"
+    if spec.nesterov:  # v holds the last plain momentum step; Δw adds its next push
+        return f"v ← {momentum} v − {eta} × {g};  Δw = {momentum} v − {eta} × {g};  w ← w + Δw"
+    return f"Δw = −{eta} × {g} + {momentum} × Δw(previous);  w ← w + Δw"
+
+
 def _update(s: Snapshot) -> tuple[str, list[str]]:
     spec = s.experiment.optimizer
     regularization = s.experiment.regularization
     g = name.gradient("w", penalised=bool(regularization.l1 or regularization.l2))
     eta = name.LEARNING_RATE
-    rule = {"sgd": f"w ← w − {eta} × {g}" if not spec.momentum else
-            f"Δw = −{eta} × {g} + {number(spec.momentum)} × Δw(previous);  w ← w + Δw",
+    rule = {"sgd": _sgd_rule(spec, g),
             "rmsprop": f"v ← ρ v + (1 − ρ) g²;  w ← w − {eta} × g / (√v + ε), g = {g}",
             "adam": "m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  "
                     f"w ← w − {eta} × m̂ / (√v̂ + ε), g = {g}"}[spec.kind]
@@ -500,6 +561,7 @@ def _update(s: Snapshot) -> tuple[str, list[str]]:
             assert b is not None and update_b is not None and db_clipped is not None  # trained
             entries += [(name.bias(layer.number, j), b[j], update_b[j], db_clipped[j])
                         for j in range(layer.units)]
+        entries += _norm_entries(layer)
         total += len(entries)
         for parameter, new, dw, gradient in entries[:max(0, MAX_WEIGHTS - shown)]:
             old = new - dw
@@ -513,3 +575,17 @@ def _update(s: Snapshot) -> tuple[str, list[str]]:
     if total > shown:
         lines.append(f"… and {total - shown} more parameters, all at once")
     return "Update: every weight takes its step", lines
+
+
+def _norm_entries(layer: LayerSnapshot) -> list[tuple[str, float, float, float]]:
+    """(name, new value, change, gradient) of batch normalisation's γ and β of a layer."""
+    if not layer.has_batch_norm:
+        return []
+    values = (layer.gamma, layer.update_gamma, layer.dgamma_clipped, layer.beta,
+              layer.update_beta, layer.dbeta_clipped)
+    gamma, dgamma, ggamma, beta, dbeta, gbeta = values
+    assert gamma is not None and dgamma is not None and ggamma is not None  # normalised
+    assert beta is not None and dbeta is not None and gbeta is not None
+    l = layer.number
+    return [(name.norm_scale(l, j), gamma[j], dgamma[j], ggamma[j]) for j in range(layer.units)] \
+        + [(name.norm_shift(l, j), beta[j], dbeta[j], gbeta[j]) for j in range(layer.units)]

@@ -2,7 +2,9 @@
 
 For each parameter w, nudge it by +h and -h, measure the loss E each time, and compare
 ``(E(w + h) - E(w - h)) / 2h`` with the gradient backpropagation computed. The loss is the
-whole training set's data loss plus the penalty, without dropout, so it is a fixed function.
+whole training set's data loss plus the penalty, without dropout, so it is a fixed function;
+batch normalisation normalises with the training set's own statistics, as training does (the
+running statistics are not the function's: no gradient flows into them).
 
 The check uses the fourth-order form of the same idea,
 ``(E(w - 2h) - 8 E(w - h) + 8 E(w + h) - E(w + 2h)) / 12h``: its error shrinks as h^4, so h
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import notation
-from .address import ParameterAddress
+from .address import address_at
 from .network import Network
 
 DEFAULT_STEP = 1e-4
@@ -115,7 +117,7 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
         losses = []
         for offset in (-2.0, -1.0, 1.0, 2.0):
             theta[index] = original + offset * h
-            losses.append(network.loss_value(x, t, loss, l1, l2))
+            losses.append(network.loss_value(x, t, loss, l1, l2, statistics="batch"))
             smooth[position] &= _kink_pattern(network, x) == pattern
         theta[index] = original
         # Differences of nearby losses first: exact when they are equal (Sterbenz), so a
@@ -132,17 +134,18 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
     return GradcheckResult(
         worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
-        worst_parameter=ParameterAddress.at_index(network, int(indices[worst])).label(),
+        worst_parameter=address_at(network, int(indices[worst])).label(),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
         checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
         loss=float(base_loss))
 
 
 def _kink_pattern(network: Network, x: np.ndarray) -> bytes:
-    """Which side of 0 every ReLU-family unit's z is on, for every sample."""
+    """Which side of 0 every ReLU-family unit's activation input is on, for every sample."""
     kinked = [layer.number for layer in network.layers
               if layer.activation.definition.kink]
     if not kinked:
         return b""
-    p = network.forward(x)
-    return b"".join(np.packbits(p.computed("z", number) > 0.0).tobytes() for number in kinked)
+    p = network.forward(x, statistics="batch")
+    return b"".join(np.packbits(p.activation_input(number) > 0.0).tobytes()
+                    for number in kinked)

@@ -21,7 +21,10 @@ from .snapshot import Snapshot
 UPDATE_RATIO_RULE = 1e-3
 Z_REACH = 6.0  # the curve runs over at least −6 to 6: past it sigmoid and tanh are flat
 MAX_Z_REACH = 60.0  # and at most this far, however far a diverging z lies
+Z_MARGIN = 1.05  # the farthest z of the batch stands a little inside the curve's end
 CURVE_POINTS = 481
+# How f′ is written in the label of its largest value ("max sigma′ = 0.25").
+DERIVATIVE_SYMBOLS = {"sigmoid": "\N{GREEK SMALL LETTER SIGMA}′", "tanh": "tanh′"}
 
 
 def layer_condition(activation: str) -> str | None:
@@ -57,6 +60,7 @@ class ActivationCurve:
     f: np.ndarray
     fprime: np.ndarray
     max_derivative: float  # the largest f′ takes, at z = 0 (sigmoid, tanh) or z > 0
+    max_label: str  # "max sigma′ = 0.25", sigma as the Greek letter
     saturated_beyond: float | None  # |z| beyond this: f′ below SATURATION_FRACTION of its max
     dead_below: float | None  # z at or below this: f′ = 0 (ReLU)
     batch_z: np.ndarray | None  # (samples, units) of the batch's pass; None before forward
@@ -73,12 +77,10 @@ def activation_curve(snapshot: Snapshot, layer: int, followed_row: int | None
     definition = spec.definition
     if definition.derivative is None:
         return None
-    z_batch, f_batch = snapshot.layers[layer - 1].z, snapshot.layers[layer - 1].h
-    reach = Z_REACH
-    if z_batch is not None and np.isfinite(z_batch).any():
-        reach = min(MAX_Z_REACH, max(reach, float(np.abs(z_batch[np.isfinite(z_batch)]).max())
-                                     * 1.05))
-    z = np.linspace(-reach, reach, CURVE_POINTS)
+    # What f took: after batch normalisation, z̃ = γ ẑ + β rather than z.
+    z_batch, f_batch = snapshot.layers[layer - 1].activation_input, snapshot.layers[layer - 1].h
+    low, high = z_range(z_batch)
+    z = np.linspace(low, high, CURVE_POINTS)
     with np.errstate(over="ignore"):  # sigmoid's exp(-z) at z far below 0: its limit, 0
         f = definition.forward(z, spec.slope)
         fprime = definition.derivative(z, f, spec.slope)
@@ -90,9 +92,23 @@ def activation_curve(snapshot: Snapshot, layer: int, followed_row: int | None
         not 0 <= followed_row < z_batch.shape[0] else followed_row
     return ActivationCurve(layer=layer, activation=spec.kind, formula=definition.formula.format(
         slope=spec.slope), z=z, f=f, fprime=fprime, max_derivative=definition.max_derivative,
+        max_label=f"max {DERIVATIVE_SYMBOLS.get(spec.kind, 'f′')} = "
+                  f"{notation.number(definition.max_derivative)}",
         saturated_beyond=saturated, dead_below=dead, batch_z=z_batch, batch_f=f_batch,
         batch_fprime=batch_fprime,
         followed_row=row, note=_note(spec, saturated))
+
+
+def z_range(z: np.ndarray | None) -> tuple[float, float]:
+    """The z axis of the activation panel: symmetric about 0 (so that f′'s peak, and
+    sigmoid's and tanh's two flat tails, are where they belong), at least ±Z_REACH, and
+    reaching every finite z of ``z`` (the batch's) with a margin, up to ±MAX_Z_REACH."""
+    reach = Z_REACH
+    if z is not None:
+        finite = z[np.isfinite(z)]
+        if len(finite):
+            reach = min(MAX_Z_REACH, max(reach, float(np.abs(finite).max()) * Z_MARGIN))
+    return -reach, reach
 
 
 def _saturated_beyond(spec: Activation) -> float:

@@ -2,7 +2,9 @@
 
 For chosen parameters p, q and offsets d, e the curve is E(theta + d e_p) and the surface
 E(theta + d e_p + e e_q), where E is exactly what ``Network.loss_value`` computes: the data loss
-of a deterministic forward pass (no dropout) plus the L1/L2 penalty on the weights.
+of a deterministic forward pass (no dropout) plus the L1/L2 penalty on the weights. Batch
+normalisation there uses the running statistics: a fixed affine map of each unit's net input,
+so everything below holds with it in place between z and f.
 
 A grid of G points is not G forward passes. Changing w_ji of layer l by d (or b_j by d)
 changes only unit j's net input, and only by a multiple of the unit's input,
@@ -36,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import losses
+from . import batch_norm, losses
 from .address import ParameterAddress, ParameterLayer, checked_index, is_whole
 from .network import Layer, Network, Pass
 
@@ -215,6 +217,7 @@ def _data_losses(network: Network, base: Pass, changes: list[_Change], offsets: 
             assert a_below is not None  # made above, as there are changes here
             step = offsets[:, change.column, None]
             z[change.j] += step if change.i is None else step * a_below[change.i]
+        z = _normalised(layer, z)  # what the activation takes
         a_grid = _activate(layer, z)
         if layer.residual:
             assert a_below is not None  # made above for a residual layer
@@ -237,6 +240,8 @@ def _moved_units(layer: Layer, base: Pass, here: list[_Change],
             offsets[:, change.column, None] * (1.0 if change.i is None else a_below[:, change.i])
             for change in here if change.j == j)
         # With a residual connection a_j = h_j + a_below_j, and a_below does not move.
+        if layer.norm is not None:
+            z_j = batch_norm.evaluate(layer.norm, z_j, j)
         moved[position] = layer.activation.forward(z_j) - h[:, j]
     return units, moved
 
@@ -255,6 +260,14 @@ def _product(W: np.ndarray, a: np.ndarray) -> np.ndarray:
 def _rows(a: np.ndarray) -> np.ndarray:
     """(units, G, n) seen as (G n, units), one row per sample per grid point."""
     return a.reshape(a.shape[0], -1).T
+
+
+def _normalised(layer: Layer, z: np.ndarray) -> np.ndarray:
+    """Net inputs (units, G, n) through the layer's batch normalisation with its running
+    statistics, as evaluation normalises (z itself without batch normalisation)."""
+    if layer.norm is None:
+        return z
+    return np.moveaxis(batch_norm.evaluate(layer.norm, np.moveaxis(z, 0, -1)), -1, 0)
 
 
 def _activate(layer: Layer, z: np.ndarray) -> np.ndarray:

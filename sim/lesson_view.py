@@ -7,11 +7,14 @@ A lesson about one weight (gradient descent on z = 2x) is best watched on the lo
 the curve E(w), with the path the weight takes step by step. When the course text prints a
 path that the arithmetic contradicts, the lesson can give it as ``printed_path``; the
 landscape then draws it beside the path the run really takes, so the two can be compared.
-A lesson about a ravine names two weights: the landscape is then the loss over both.
+A lesson about a ravine names two weights: the landscape is then the loss over both. A lesson
+whose story lies in one part of a weight's loss curve (two valleys side by side) can fix the
+curve's window with ``landscape_window``; otherwise it follows the weight.
 
     "view": {"landscape": [L, J, I],
              "printed_path": {"label": "seed 004's path", "values": [0, 0.8, 1.4, 2],
                               "steps": [0, 1, 2, 4]},
+             "landscape_window": [-1, 3],
              "speed": 5, "colour": "gradient", "colour_ranges": {"gradient": 1},
              "side_view": "landscape", "panels": ["plots"], "sample": 2}
 
@@ -39,8 +42,11 @@ from .schema import (
     read_vector,
 )
 
-VIEW_KEYS = ("landscape", "printed_path", "speed", "colour", "colour_ranges", "side_view",
-             "panels", "sample")
+VIEW_KEYS = ("landscape", "printed_path", "landscape_window", "speed", "colour",
+             "colour_ranges", "side_view", "panels", "sample", "many_seeds")
+MANY_SEEDS_KEYS = ("seeds", "steps", "target_loss")
+MAX_VIEW_SEEDS = 200  # runs the Many seeds view trains (in a few seconds on a small network)
+MAX_VIEW_STEPS = 20_000
 PRINTED_PATH_KEYS = ("label", "values", "steps")
 COLOUR_RANGE_KEYS = palette.MODES
 SIDE_VIEWS = ("boundary", "landscape")
@@ -91,6 +97,29 @@ class PrintedPath:
 
 
 @dataclass(frozen=True)
+class ManySeedsSpec:
+    """The Many seeds view: how many seeds it trains (the experiment's seed and the next
+    ones), for how many steps at most, and the loss a run must get below to count as having
+    learnt (its histogram counts the steps each run takes to get there)."""
+
+    seeds: int = 20
+    steps: int = 1000
+    target_loss: float = 0.05
+
+    @classmethod
+    def from_json(cls, value: Any, path: str) -> ManySeedsSpec:
+        s = Section(value, path, MANY_SEEDS_KEYS)
+        default = cls()
+        return cls(seeds=s.integer("seeds", default.seeds, minimum=2, maximum=MAX_VIEW_SEEDS),
+                   steps=s.integer("steps", default.steps, minimum=1, maximum=MAX_VIEW_STEPS),
+                   target_loss=s.number("target_loss", default.target_loss, positive=True,
+                                        maximum=MAX_RANGE))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seeds": self.seeds, "steps": self.steps, "target_loss": self.target_loss}
+
+
+@dataclass(frozen=True)
 class LessonView:
     """What a lesson opens on; the default opens the usual way (see docs/experiment-format.md).
 
@@ -106,6 +135,10 @@ class LessonView:
     side_view: str | None = None  # "boundary" or "landscape"; None: chosen as usual
     panels: tuple[str, ...] = ()  # brought to the front, in this order
     sample: int | None = None  # the training sample followed, from 0; None: sim's choice
+    # The values the one landscape weight's curve spans (lowest, highest); None: it follows
+    # the weight (sim.landscape.default_half_width).
+    landscape_window: tuple[float, float] | None = None
+    many_seeds: ManySeedsSpec | None = None  # None: the lesson does not open the Many seeds view
 
     def colour_range(self, mode: str) -> float | None:
         """The fixed top of a colour mode's range (None: the lesson fixes none)."""
@@ -139,12 +172,22 @@ class LessonView:
                                                          'weights (view.landscape)')
         panels = _read_panels(s.raw("panels", None), s.at("panels"), side_view)
         sample = s.raw("sample", None)
+        many_seeds = s.raw("many_seeds", None)
+        window = None
+        if s.raw("landscape_window", None) is not None:
+            if landscape is None or second is not None:
+                raise ExperimentError(s.at("landscape_window"), "is the window of one weight's "
+                                                                "loss curve: view.landscape must "
+                                                                "name one weight")
+            window = _read_window(s.raw("landscape_window"), s.at("landscape_window"))
         return cls(landscape, printed, second, _read_speed(s.raw("speed", None), s.at("speed")),
                    s.choice("colour", palette.MODES, "weight"),
                    _read_colour_ranges(s.raw("colour_ranges", None), s.at("colour_ranges")),
                    side_view, panels,
                    None if sample is None else read_integer(sample, s.at("sample"), 1,
-                                                            MAX_SAMPLE) - 1)
+                                                            MAX_SAMPLE) - 1, window,
+                   None if many_seeds is None else ManySeedsSpec.from_json(
+                       many_seeds, s.at("many_seeds")))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -153,6 +196,8 @@ class LessonView:
                 else [counted_from_one(weight) for weight in self.weights]
         if self.printed_path is not None:
             out["printed_path"] = self.printed_path.to_json()
+        if self.landscape_window is not None:
+            out["landscape_window"] = list(self.landscape_window)
         if self.speed is not None:
             out["speed"] = FASTEST if math.isinf(self.speed) else self.speed
         if self.colour != "weight":
@@ -165,6 +210,8 @@ class LessonView:
             out["panels"] = list(self.panels)
         if self.sample is not None:
             out["sample"] = self.sample + 1
+        if self.many_seeds is not None:
+            out["many_seeds"] = self.many_seeds.to_json()
         return out
 
     def problem(self, layers: Sequence[LayerShape]) -> str | None:
@@ -247,6 +294,14 @@ def _read_weights(value: Any, path: str) -> tuple[ParameterAddress, ParameterAdd
         raise ExperimentError(path, "names the same weight twice; a landscape over two weights "
                                     "needs two different ones")
     return first, second
+
+
+def _read_window(value: Any, path: str) -> tuple[float, float]:
+    """[lowest, highest]: two numbers, the first below the second."""
+    low, high = read_vector(value, path, 2, 2)
+    if not low < high:
+        raise ExperimentError(path, f"must rise from lowest to highest, got [{low:g}, {high:g}]")
+    return low, high
 
 
 def _read_speed(value: Any, path: str) -> float | None:

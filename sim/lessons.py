@@ -34,5 +34,12 @@ def lesson_sections() -> list[tuple[str, list[Path]]]:
             for section in _index()["sections"]]
 
 
+def recurrent_section() -> tuple[str, list[Path]]:
+    """The recurrent lessons' section of the Lessons menu: they open in a window of their own
+    (gui.recurrent_window), so they are not among `lesson_files`."""
+    section = _index()["recurrent"]
+    return section["title"], [lesson_dir() / name for name in section["lessons"]]
+
+
 def load_lesson(name: str = DEFAULT_LESSON) -> Experiment:
     return load(lesson_dir() / name)

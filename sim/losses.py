@@ -9,6 +9,9 @@ n is the number of samples in the batch and k the number of outputs:
 ``half_mse``   1/2 of mse
 ``bce``        mean over all n*k elements of -[t log y + (1-t) log(1-y)], sigmoid output
 ``cross_entropy``  (1/n) sum over samples of -sum_j t_j log softmax(z)_j, softmax output
+``huber``      mean over all n*k elements of h(y - t), h(d) = d^2/2 for |d| <= 1, |d| - 1/2
+               beyond (PyTorch's HuberLoss with delta 1): squared near the target, linear far
+               from it, so a far outlier pulls with a force of 1, not with its distance
 =============  ===========================================================
 
 For bce and cross_entropy the loss is computed from the output's z, never from log(y), so a
@@ -116,6 +119,29 @@ def _squares_per_sample(scale: Callable[[int, int], float]) -> PerSample:
     return shares
 
 
+HUBER_DELTA = 1.0  # where the Huber loss turns from squared to linear
+
+
+def _huber_elements(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h(y - t) and h'(y - t) of each element."""
+    diff = y - t
+    size = np.abs(diff)
+    squared = size <= HUBER_DELTA
+    value = np.where(squared, 0.5 * diff * diff, HUBER_DELTA * (size - 0.5 * HUBER_DELTA))
+    return value, np.clip(diff, -HUBER_DELTA, HUBER_DELTA)
+
+
+def _huber(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
+    n, k = y.shape
+    value, slope = _huber_elements(y, t)
+    return LossResult(float(np.sum(value)) / (n * k), slope * (1.0 / (n * k)), None)
+
+
+def _huber_per_sample(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    n, k = y.shape
+    return _huber_elements(y, t)[0].sum(axis=1) / (n * k)
+
+
 def _bce(y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossResult:
     n, k = y.shape
     value = float(np.sum(_bce_elements(z, t))) / (n * k)
@@ -164,6 +190,9 @@ LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
     Loss("cross_entropy", _cross_entropy, _cross_entropy_per_sample,
          "E = −1/n Σ over the samples of Σⱼ tⱼ log aⱼ", mean=True, fused_output="softmax",
          fused_text="({a} − {t})/{n}"),
+    Loss("huber", _huber, _huber_per_sample,
+         "E = 1/(n k) Σ h(a − t), h(d) = d²/2 for |d| ≤ 1, |d| − 1/2 beyond", mean=True,
+         gradient_text="clip({a} − {t}, −1, 1)/{nk}"),
 )}
 KINDS = tuple(LOSSES)
 FUSED = {loss.name: loss.fused_output for loss in LOSSES.values() if loss.fused_output}

@@ -13,8 +13,14 @@ and backwards, with dE/da^L supplied by the loss,
     dE/dW^l  = delta^l^T a^(l-1),   dE/db^l = sum over samples of delta^l
     dE/da^(l-1) = delta^l W^l (+ dE/da^l if layer l is residual)
 
+A layer with batch normalisation (``sim.batch_norm``) puts y = gamma zhat + beta between z and
+f: h^l = f(y^l), and delta^l = dE/dz^l comes back through the normalisation.
+
 All parameters live in one flat vector ``theta`` (and their gradients in ``grad``), laid out
-layer by layer as [W^1, b^1, W^2, b^2, ...] for the trainable ones, followed by frozen biases.
+layer by layer as [W^1, b^1, gamma^1, beta^1, W^2, ...] for the trainable ones (gamma and beta
+only where there is batch normalisation), followed by frozen biases and then the running
+means and variances of batch normalisation (state that no gradient trains, kept with the
+parameters so that a checkpoint or early stopping's best restores them together).
 Each layer's W and b are views into it, so the optimizer, the norms and clipping work on one
 vector while the maths above reads layer by layer.
 """
@@ -25,8 +31,9 @@ from typing import Literal, TypedDict
 
 import numpy as np
 
-from . import losses
+from . import batch_norm, losses
 from .activations import Activation
+from .batch_norm import BatchNormLayer, NormPass, Statistics
 from .experiment import LayerSpec, NetworkSpec
 
 INIT_STREAM = 1  # the random stream id for initialisation; one child stream per layer
@@ -46,6 +53,8 @@ class PassErrors(TypedDict):
 # right limit, 0) for z below -709, and weights on their way to diverging give inf and NaN,
 # which the loss then shows. The trainer's phases call the layer methods under the same scope.
 EXPECTED_IN_A_PASS: PassErrors = {"over": "ignore", "invalid": "ignore"}
+# gamma, beta, running mean and running variance of a layer's batch normalisation (views).
+NormViews = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 # The names of the per-layer lists of a Pass whose None means "not computed yet" (a None in
 # ``keep`` means "no dropout" and stays None).
 PassValue = Literal["z", "h", "a", "dE_da", "fprime", "delta"]
@@ -55,7 +64,7 @@ class Layer:
     """One dense layer: its shape, activation and views of its parameters and gradients."""
 
     __slots__ = ("number", "fan_in", "units", "activation", "has_bias", "train_bias", "residual",
-                 "dropout", "W", "b", "dW", "db", "segment", "bias_start")
+                 "dropout", "W", "b", "dW", "db", "segment", "bias_start", "norm")
 
     def __init__(self, number: int, fan_in: int, spec: LayerSpec, dropout: float) -> None:
         self.number = number
@@ -71,6 +80,8 @@ class Layer:
         self.db: np.ndarray | None = None
         self.segment = slice(0, 0)  # this layer's part of the trainable vector
         self.bias_start = -1  # index of b[0] in the flat parameter vector; -1 without bias
+        # Batch normalisation between z and the activation (sim.batch_norm); None: none.
+        self.norm = None if spec.batch_norm is None else BatchNormLayer(spec.batch_norm)
 
 
 class Pass:
@@ -80,10 +91,12 @@ class Pass:
     """
 
     __slots__ = ("x", "t", "indices", "z", "h", "a", "keep", "dE_da", "fprime", "delta",
-                 "loss", "penalty", "fused_delta", "updated")
+                 "loss", "penalty", "fused_delta", "updated", "norm", "dE_dy", "statistics",
+                 "update_running")
 
     def __init__(self, x: np.ndarray, t: np.ndarray, indices: np.ndarray | None,
-                 depth: int) -> None:
+                 depth: int, statistics: Statistics = "batch",
+                 update_running: bool = False) -> None:
         self.x = x
         self.t = t
         self.indices = indices
@@ -100,6 +113,12 @@ class Pass:
         self.penalty: float = 0.0
         self.fused_delta: np.ndarray | None = None
         self.updated = False  # whether the parameters have since taken this pass's step
+        # Batch normalisation: what each normalised layer's forward computed (None elsewhere),
+        # and dE/dy, the error at its output y = gamma zhat + beta, once backward reached it.
+        self.norm: list[NormPass | None] = [None] * (depth + 1)
+        self.dE_dy = list(empty)
+        self.statistics: Statistics = statistics  # batch: training; running: evaluation
+        self.update_running = update_running  # whether the running statistics follow it
 
     @property
     def output(self) -> np.ndarray:
@@ -108,6 +127,12 @@ class Pass:
         if output is None:
             raise ValueError("the forward pass has not reached the output layer yet")
         return output
+
+    def activation_input(self, number: int) -> np.ndarray:
+        """What layer ``number``'s activation took: y = gamma zhat + beta after batch
+        normalisation, else z; ValueError before its forward phase ran."""
+        record = self.norm[number]
+        return self.computed("z", number) if record is None else record.y
 
     def computed(self, name: PassValue, number: int) -> np.ndarray:
         """Layer ``number``'s entry of the list ``name`` (a of layer 0 is the input);
@@ -154,12 +179,19 @@ class Network:
             if layer.train_bias:
                 layer.bias_start = offset
                 offset += layer.units
+            if layer.norm is not None:  # gamma, then beta
+                layer.norm.gamma_start = offset
+                offset += 2 * layer.units
             layer.segment = slice(start, offset)
         self.n_trainable = offset
         for layer in self.layers:  # frozen biases go after all trainable parameters
             if layer.has_bias and not layer.train_bias:
                 layer.bias_start = offset
                 offset += layer.units
+        for layer in self.layers:  # then the running statistics: kept, restored, never trained
+            if layer.norm is not None:
+                layer.norm.running_start = offset
+                offset += 2 * layer.units
         self.theta = np.zeros(offset)
         self.grad = np.zeros(offset)
         self.segment_starts = np.array([layer.segment.start for layer in self.layers],
@@ -167,6 +199,28 @@ class Network:
         for layer, (W, b), (dW, db) in zip(self.layers, self.layer_views(self.theta),
                                            self.layer_views(self.grad), strict=True):
             layer.W, layer.b, layer.dW, layer.db = W, b, dW, db
+        for layer, values, gradients in zip(self.layers, self.norm_views(self.theta),
+                                            self.norm_views(self.grad), strict=True):
+            if layer.norm is not None:
+                assert values is not None and gradients is not None  # the layer has them
+                norm = layer.norm
+                norm.gamma, norm.beta, norm.running_mean, norm.running_var = values
+                norm.dgamma, norm.dbeta = gradients[:2]
+
+    def norm_views(self, vector: np.ndarray) -> list[NormViews | None]:
+        """(gamma, beta, running_mean, running_var) of each layer with batch normalisation, as
+        views into any vector laid out like ``theta``; None for a layer without."""
+        views: list[NormViews | None] = []
+        for layer in self.layers:
+            norm = layer.norm
+            if norm is None:
+                views.append(None)
+                continue
+            units, start, running = layer.units, norm.gamma_start, norm.running_start
+            views.append((vector[start:start + units], vector[start + units:start + 2 * units],
+                          vector[running:running + units],
+                          vector[running + units:running + 2 * units]))
+        return views
 
     def layer_views(self, vector: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """(W, b) of each layer as views into any vector laid out like ``theta``."""
@@ -189,6 +243,12 @@ class Network:
             layer.W[...] = weights if spec.weights is None else np.array(spec.weights)
             if layer.b is not None:
                 layer.b[...] = biases if spec.biases is None else np.array(spec.biases)
+            if layer.norm is not None:
+                norm = layer.norm
+                norm.gamma[...] = 1.0 if spec.gamma is None else np.array(spec.gamma)
+                norm.beta[...] = 0.0 if spec.beta is None else np.array(spec.beta)
+                norm.running_mean[...] = 0.0
+                norm.running_var[...] = 1.0
 
     @property
     def trainable_theta(self) -> np.ndarray:
@@ -212,7 +272,12 @@ class Network:
         z = a_prev @ layer.W.T
         if layer.b is not None:
             z += layer.b
-        h = layer.activation.forward(z)
+        pre = z  # what the activation takes
+        if layer.norm is not None:
+            record = batch_norm.forward(layer.norm, z, p.statistics, p.update_running, number)
+            p.norm[number] = record
+            pre = record.y
+        h = layer.activation.forward(pre)
         a = h
         if dropout_rng is not None and layer.dropout > 0.0:
             # Inverted dropout: kept units are scaled by 1/(1-p) so evaluation needs no change.
@@ -224,12 +289,22 @@ class Network:
         p.z[number], p.h[number], p.a[number] = z, h, a
 
     @np.errstate(**EXPECTED_IN_A_PASS)  # as a decorator it costs half of a with-block
-    def forward(self, x: np.ndarray) -> Pass:
-        """A full forward pass without dropout (evaluation)."""
-        p = Pass(x, x[:, :0], None, self.depth)
+    def forward(self, x: np.ndarray, statistics: Statistics = "running") -> Pass:
+        """A full forward pass without dropout: evaluation, normalising with the running
+        statistics; with "batch", with the batch's own (the function training differentiates),
+        the running statistics left as they are."""
+        p = Pass(x, x[:, :0], None, self.depth, statistics)
         for number in range(1, self.depth + 1):
             self.forward_layer(p, number, None)
         return p
+
+    def undo_running_updates(self, p: Pass) -> None:
+        """Put batch normalisation's running statistics back as they were before the pass
+        ``p`` moved them: an abandoned iteration leaves them as the last step left them."""
+        for layer in self.layers:
+            record = p.norm[layer.number]
+            if layer.norm is not None and record is not None:
+                batch_norm.undo_running_update(layer.norm, record)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).output
@@ -239,8 +314,7 @@ class Network:
     def compute_loss(self, p: Pass, kind: str, l1: float, l2: float) -> float:
         """The batch's data loss, the penalty, and the error entering the output layer, kept
         in ``p``; returns the loss with the penalty. The forward pass must be complete."""
-        y, z = p.a[self.depth], p.z[self.depth]
-        assert y is not None and z is not None  # the output layer's forward phase ran
+        y, z = p.output, p.activation_input(self.depth)
         result = losses.evaluate(kind, y, z, p.t)
         p.loss = result.value
         p.dE_da[self.depth] = result.dE_da
@@ -263,7 +337,7 @@ class Network:
         """delta, dE/dW and dE/db of one layer; the layer above must already be done."""
         layer = self.layers[number - 1]
         if number == self.depth and p.fused_delta is not None:
-            delta = p.fused_delta  # softmax + cross-entropy, sigmoid + bce: dE/dz directly
+            dE_dpre = p.fused_delta  # softmax + cross-entropy, sigmoid + bce: dE/dz directly
         else:
             if number == self.depth:
                 dE_da = p.dE_da[number]
@@ -278,13 +352,19 @@ class Network:
                     assert skipped is not None  # set above: a residual layer is hidden
                     dE_da = dE_da + skipped
                 p.dE_da[number] = dE_da
-            z, h = p.z[number], p.h[number]
+            z, h, record = p.z[number], p.h[number], p.norm[number]
             assert z is not None and h is not None  # this layer's forward phase ran
-            fprime = layer.activation.derivative(z, h)
+            fprime = layer.activation.derivative(z if record is None else record.y, h)
             p.fprime[number] = fprime
             keep = p.keep[number]
             error = dE_da if keep is None else dE_da * keep
-            delta = error * fprime
+            dE_dpre = error * fprime
+        record = p.norm[number]
+        if layer.norm is not None and record is not None:  # back through the normalisation
+            p.dE_dy[number] = dE_dpre
+            delta = batch_norm.backward(layer.norm, record, dE_dpre)
+        else:
+            delta = dE_dpre
         p.delta[number] = delta
         a_prev = p.a[number - 1]
         assert a_prev is not None  # set by the forward phases
@@ -301,8 +381,10 @@ class Network:
     @np.errstate(**EXPECTED_IN_A_PASS)
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
                           l2: float = 0.0) -> float:
-        """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``."""
-        p = Pass(x, t, None, self.depth)
+        """Loss (data + penalty) of a deterministic pass, leaving its gradient in ``grad``;
+        batch normalisation uses the batch's statistics, as training does, and leaves the
+        running statistics as they are."""
+        p = Pass(x, t, None, self.depth)  # batch statistics, running ones left as they are
         for number in range(1, self.depth + 1):
             self.forward_layer(p, number, None)
         loss = self.compute_loss(p, kind, l1, l2)
@@ -311,15 +393,16 @@ class Network:
         return loss
 
     def loss_value(self, x: np.ndarray, t: np.ndarray, kind: str, l1: float = 0.0,
-                   l2: float = 0.0) -> float:
-        """Loss (data + penalty) of a deterministic forward pass, without touching ``grad``."""
-        return self.loss_of(self.forward(x), t, kind, l1, l2)
+                   l2: float = 0.0, statistics: Statistics = "running") -> float:
+        """Loss (data + penalty) of a deterministic forward pass, without touching ``grad``:
+        an evaluation, or with "batch" the loss ``loss_and_gradient`` differentiates."""
+        return self.loss_of(self.forward(x, statistics), t, kind, l1, l2)
 
     @np.errstate(**EXPECTED_IN_A_PASS)  # the outputs of a diverging network are inf or NaN
     def loss_of(self, p: Pass, t: np.ndarray, kind: str, l1: float = 0.0,
                 l2: float = 0.0) -> float:
         """Loss (data + penalty) of the pass ``p`` from ``forward`` against the targets ``t``."""
-        value = losses.value(kind, p.output, p.computed("z", self.depth), t)
+        value = losses.value(kind, p.output, p.activation_input(self.depth), t)
         return value + (self.penalty(l1, l2) if (l1 or l2) else 0.0)
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray | None]]:

@@ -2,10 +2,11 @@
 
 For a network with two inputs, each unit's activation a⁽ˡ⁾ⱼ on a G x G grid over the input
 plane (TensorFlow Playground's thumbnails); for one input, each unit's curve of G points over
-the input's range. The range is the decision boundary's (`sim.boundary.input_ranges`: the
-data's raw range with a margin), every grid point passes through the dataset's
-standardisation as the training samples did, and all of them go through one batched forward
-pass in evaluation mode (no dropout) on the current weights. The network is only read.
+the input's range. The range is the data view's (`sim.boundary.view_ranges`: the data's raw
+range with a margin, for one input reaching 0 as the data view's curve does), every grid
+point passes through the dataset's standardisation as the training samples did, and all of
+them go through one batched forward pass in evaluation mode (no dropout) on the current
+weights. The network is only read.
 
 The value of a unit is the one the canvas shows on its node: a⁽ˡ⁾ⱼ, which is f(z⁽ˡ⁾ⱼ), plus the
 unit below for a residual layer. Colours use the decision boundary's map and range: sigmoid and
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .address import is_whole
-from .boundary import boundary_colours, chunk_rows, input_ranges
+from .boundary import boundary_colours, chunk_rows, view_ranges
 from .data import Dataset
 from .landscape import MAX_POINTS, MIN_POINTS
 from .network import Network
@@ -122,7 +123,7 @@ def neuron_maps(network: Network, dataset: Dataset, grid: int | None = None) -> 
         check_grid(points, inputs, sum(layer.units for layer in network.layers))
     except ValueError as problem:
         raise ValueError(f"the grid {problem}") from None
-    axes = [np.linspace(low, high, points) for low, high in input_ranges(dataset)]
+    axes = [np.linspace(low, high, points) for low, high in view_ranges(dataset)]
     if inputs == 2:  # row r * G + c is (x[c], y[r])
         raw = np.column_stack([np.tile(axes[0], points), np.repeat(axes[1], points)])
     else:

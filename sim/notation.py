@@ -93,6 +93,36 @@ def parameter(layer: int, unit: int, source: int | None) -> str:
     return bias(layer, unit) if source is None else weight(layer, unit, source)
 
 
+def batch_mean(layer: Index, unit: Index) -> str:
+    """μ⁽ˡ⁾ⱼ, the mean of a unit's net input over the batch (batch normalisation)."""
+    return f"μ{layer_mark(layer)}{units_mark(unit)}"
+
+
+def batch_variance(layer: Index, unit: Index) -> str:
+    """σ⁽ˡ⁾ⱼ², the (biased) variance of a unit's net input over the batch."""
+    return f"σ{layer_mark(layer)}{units_mark(unit)}²"
+
+
+def normalised(layer: Index, unit: Index) -> str:
+    """ẑ⁽ˡ⁾ⱼ = (z − μ) / √(σ² + ε), a unit's normalised net input."""
+    return f"ẑ{layer_mark(layer)}{units_mark(unit)}"
+
+
+def normalised_output(layer: Index, unit: Index) -> str:
+    """z̃⁽ˡ⁾ⱼ = γ ẑ + β, what a unit's activation takes after batch normalisation."""
+    return f"z̃{layer_mark(layer)}{units_mark(unit)}"
+
+
+def norm_scale(layer: Index, unit: Index) -> str:
+    """γ⁽ˡ⁾ⱼ, the scale batch normalisation multiplies a unit's normalised net input by."""
+    return f"γ{layer_mark(layer)}{units_mark(unit)}"
+
+
+def norm_shift(layer: Index, unit: Index) -> str:
+    """β⁽ˡ⁾ⱼ, the shift batch normalisation adds after scaling."""
+    return f"β{layer_mark(layer)}{units_mark(unit)}"
+
+
 def input_name(unit: Index) -> str:
     """xᵢ, an input of the network."""
     return f"x{units_mark(unit)}"

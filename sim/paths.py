@@ -169,6 +169,8 @@ def snapshot_paths(s: Snapshot, address: ParameterAddress, row: int) -> PathSum:
     them (its dropout included); ValueError if the backward phase has not reached its layer."""
     address.check(s.layers)
     layer, unit, source = address
+    _check_no_batch_norm([ls.number for ls in s.layers[layer - 1:] if ls.has_batch_norm],
+                         "a gradient through it is no sum over one sample's paths")
     if s.layers[layer - 1].delta is None:  # the backward pass runs from the output down
         raise ValueError(f"the backward phase has not reached layer {layer} yet")
     above = [PassLayer(ls.number, s.weights_in_pass(ls.number)[0], ls.residual,
@@ -190,6 +192,7 @@ def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str,
     The pass runs on ``network`` itself and leaves its gradient in ``network.grad``.
     """
     address.check(network.layers)
+    check_one_sample_pass(network)
     one = Pass(x[sample:sample + 1], t[sample:sample + 1], None, network.depth)
     for number in range(1, network.depth + 1):
         network.forward_layer(one, number, None)
@@ -204,6 +207,25 @@ def sample_paths(network: Network, x: np.ndarray, t: np.ndarray, loss: str,
              for net_layer in network.layers[layer - 1:]]
     gradient = float(network.grad[address.flat_index(network)])
     return path_sum(above, one.computed("a", layer - 1)[0], address, sample, gradient)
+
+
+class CoupledSamples(ValueError):
+    """A layer on the paths normalises over the batch: there a sample's error depends on every
+    other sample of the batch, and no sum of products of one sample's slopes and weights
+    gives it."""
+
+
+def check_one_sample_pass(network: Network) -> None:
+    """CoupledSamples if one sample cannot pass through ``network`` alone (as
+    ``sample_paths`` passes it): a layer normalises over the batch."""
+    _check_no_batch_norm([layer.number for layer in network.layers if layer.norm is not None],
+                         "one sample alone, a batch of one, cannot pass through it")
+
+
+def _check_no_batch_norm(normalised: list[int], why: str) -> None:
+    if normalised:
+        raise CoupledSamples(f"layer {normalised[0]} has batch normalisation, which couples the "
+                             f"samples of a batch: {why}")
 
 
 class PathLayer(LayerShape, Protocol):

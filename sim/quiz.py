@@ -154,6 +154,7 @@ class LayerPlan(NamedTuple):
     fan_in: int
     bias: bool
     bias_trained: bool
+    normalised: bool = False  # batch normalisation: γ and β follow the biases in the update
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,9 @@ def _missing(q: Quantity, layers: Sequence[LayerPlan]) -> str | None:
         return f"layer {q.layer} has no bias"
     if q.kind == "b" and not shape.bias_trained:
         return f"the biases of layer {q.layer} are frozen: the update does not change them"
+    through_batch = _through_the_batch(q, shape.normalised)
+    if through_batch is not None:
+        return through_batch
     listed = f"the captions write out the first {explain.MAX_UNITS} units of a layer"
     if q.kind in (*UNIT_KINDS, "dE/db") and q.unit >= explain.MAX_UNITS:
         return f"{listed}, not unit {q.unit + 1}"
@@ -226,11 +230,21 @@ def _missing(q: Quantity, layers: Sequence[LayerPlan]) -> str | None:
     return None
 
 
+def _through_the_batch(q: Quantity, normalised: bool) -> str | None:
+    """Why ``q`` of a layer with batch normalisation is not asked (None: it may be): its a and
+    δ come through the whole batch's mean and variance."""
+    if normalised and q.kind in ("a", "delta"):
+        return f"layer {q.layer} has batch normalisation: its {q.kind} depends on the whole " \
+               f"batch's mean and variance, not a sum to work by hand"
+    return None
+
+
 def _update_position(q: Quantity, layers: Sequence[LayerPlan]) -> int:
-    """Where the update's caption lists a parameter: layer by layer, weights then biases."""
+    """Where the update's caption lists a parameter: layer by layer, weights, biases, then
+    batch normalisation's γ and β."""
     assert q.layer is not None  # a named parameter
-    before = sum(s.units * s.fan_in + (s.units if s.bias_trained else 0)
-                 for s in layers[:q.layer - 1])
+    before = sum(s.units * s.fan_in + (s.units if s.bias_trained else 0) +
+                 (2 * s.units if s.normalised else 0) for s in layers[:q.layer - 1])
     shape = layers[q.layer - 1]
     within = q.unit * shape.fan_in + q.source if q.kind == "w" else \
         shape.units * shape.fan_in + q.unit
@@ -374,6 +388,8 @@ def _worked(s: Snapshot, q: Quantity) -> bool:
         return s.experiment.optimizer.kind == "sgd" and not s.experiment.optimizer.momentum
     assert q.layer is not None  # chosen from a phase's layer
     layer = s.layers[q.layer - 1]
+    if _through_the_batch(q, layer.has_batch_norm) is not None:
+        return False
     if q.kind in ("z", "a"):
         return layer.fan_in <= explain.MAX_TERMS and not (
             q.kind == "a" and layer.activation == "softmax")
@@ -530,5 +546,6 @@ class Score:
 def plans(network: NetworkSpec) -> list[LayerPlan]:
     """What the quantities of a network (its spec) are checked against, layer by layer."""
     fan_ins = [network.inputs] + [layer.units for layer in network.layers[:-1]]
-    return [LayerPlan(layer.units, fan_in, layer.bias, layer.bias and layer.train_bias)
+    return [LayerPlan(layer.units, fan_in, layer.bias, layer.bias and layer.train_bias,
+                      layer.batch_norm is not None)
             for layer, fan_in in zip(network.layers, fan_ins, strict=True)]

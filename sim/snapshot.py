@@ -9,15 +9,16 @@ snapshot's own arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batch_norm import NormPass
 from .distributions import Bands
 from .events import Event, Phase
 from .experiment import Experiment
 from .history import Series
-from .network import Pass, PassValue, not_computed
+from .network import Layer, NormViews, Pass, PassValue, not_computed
 
 if TYPE_CHECKING:
     from .address import ParameterAddress
@@ -85,6 +86,31 @@ class LayerSnapshot:
     fprime: np.ndarray | None
     delta: np.ndarray | None
     grad_norm: float  # this layer's gradient norm in the last clip phase (before clipping)
+    # Batch normalisation (all None without it): gamma and beta now, their gradients before
+    # and after clipping, the running statistics now, what the pass's normalisation computed,
+    # and dE/dy at its output, once the backward phase reached it.
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    dgamma: np.ndarray | None = None
+    dbeta: np.ndarray | None = None
+    dgamma_clipped: np.ndarray | None = None
+    dbeta_clipped: np.ndarray | None = None
+    update_gamma: np.ndarray | None = None  # the change of the last step
+    update_beta: np.ndarray | None = None
+    running_mean: np.ndarray | None = None
+    running_var: np.ndarray | None = None
+    norm: NormPass | None = None
+    dE_dy: np.ndarray | None = None
+
+    @property
+    def has_batch_norm(self) -> bool:
+        return self.gamma is not None
+
+    @property
+    def activation_input(self) -> np.ndarray | None:
+        """What the activation took for the batch: y = gamma zhat + beta after batch
+        normalisation, else z (None before the forward phase)."""
+        return self.z if self.norm is None else self.norm.y
 
     def computed(self, name: PassValue) -> np.ndarray:
         """The batch array ``name`` (z, h, a, dE_da, fprime or delta) of this layer; ValueError
@@ -175,6 +201,30 @@ class Snapshot:
         return breakdown(self, address)
 
 
+def _norm_fields(layer: Layer, raw: NormViews | None, now: NormViews | None,
+                 update: NormViews | None, p: Pass | None) -> dict[str, Any]:
+    """A layer's batch normalisation fields of its LayerSnapshot (none without it): ``raw``
+    its gradient's views before clipping, ``now`` its parameters', ``update`` the last step's."""
+    if layer.norm is None or raw is None or now is None or update is None:
+        return {}
+    record = None if p is None else p.norm[layer.number]
+    return {"gamma": _frozen(now[0]), "beta": _frozen(now[1]), "dgamma": _frozen(raw[0]),
+            "dbeta": _frozen(raw[1]), "dgamma_clipped": _frozen(layer.norm.dgamma),
+            "dbeta_clipped": _frozen(layer.norm.dbeta), "update_gamma": _frozen(update[0]),
+            "update_beta": _frozen(update[1]), "running_mean": _frozen(now[2]),
+            "running_var": _frozen(now[3]),
+            "norm": None if record is None else _frozen_norm(record),
+            "dE_dy": _from_pass(p, "dE_dy", layer.number)}
+
+
+def _frozen_norm(record: NormPass) -> NormPass:
+    """A NormPass whose arrays are read-only copies (without the running statistics it moved,
+    which only the trainer needs)."""
+    return NormPass(record.statistics, _frozen(record.mean), _frozen(record.variance),
+                    _frozen(record.std), _frozen(record.zhat), _frozen(record.y),
+                    _frozen(record.gamma), _frozen(record.beta))
+
+
 def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     """Copy the trainer's state into a Snapshot."""
     network = trainer.network
@@ -185,7 +235,9 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     update_views = network.layer_views(update)
     norms = trainer.layer_gradient_norms
     layers = []
-    for layer, (dW, db), (uW, ub) in zip(network.layers, raw_views, update_views, strict=True):
+    for layer, (dW, db), (uW, ub), raw_norm, norm_now, norm_update in zip(
+            network.layers, raw_views, update_views, network.norm_views(trainer.raw_gradient),
+            network.norm_views(network.theta), network.norm_views(update), strict=True):
         n = layer.number
         layers.append(LayerSnapshot(
             number=n, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.kind,
@@ -196,7 +248,8 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
             update_b=_frozen_if_any(ub), z=_from_pass(p, "z", n), h=_from_pass(p, "h", n),
             a=_from_pass(p, "a", n), keep=_from_pass(p, "keep", n),
             dE_da=_from_pass(p, "dE_da", n), fprime=_from_pass(p, "fprime", n),
-            delta=_from_pass(p, "delta", n), grad_norm=float(norms[n - 1])))
+            delta=_from_pass(p, "delta", n), grad_norm=float(norms[n - 1]),
+            **_norm_fields(layer, raw_norm, norm_now, norm_update, p)))
     clip = trainer.last_clip
     history = trainer.history
     series = {}

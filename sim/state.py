@@ -2,7 +2,7 @@
 
 A state holds what makes a resumed run continue bit for bit as if never interrupted: the
 trained parameters, the optimizer's buffers, the counters, the random streams' states (and
-their states at the start of the current epoch, from which the epoch's order and jitter are
+their states at the start of the current epoch, from which the epoch's order and augmentation are
 drawn again), and the early-stopping record. The rest of the file still describes how the run
 started, so a reset goes back to the beginning.
 
@@ -21,6 +21,7 @@ import numpy as np
 from .batches import EPOCH_STREAMS, STREAMS, SamplerState
 from .events import Event
 from .network import Network
+from .optimizers import Optimizer
 from .schema import ExperimentError, Section, one_line, read_matrix, read_vector
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "position": sampler.position,
         "train_seconds": trainer.train_seconds,
         "clip_count": trainer.clip_count,
-        "parameters": _parameters(network, network.theta),
+        "parameters": parameters_json(network, network.theta),
         "optimizer": {"kind": trainer.optimizer.spec.kind,
                       **{name: value.tolist() if isinstance(value, np.ndarray) else value
                          for name, value in trainer.optimizer.state().items()}},
@@ -58,17 +59,27 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "epoch_rng": sampler.epoch_streams,
         "early_stopping": None if best is None else {
             "loss": best["loss"], "step": best["step"], "wait": best["wait"],
-            "parameters": _parameters(network, best["theta"])},
+            "parameters": parameters_json(network, best["theta"])},
         "stopped": None if stop is None else stop.to_json(),
     }
     read_state(trainer, state)
     return state
 
 
-def _parameters(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
-    """Per-layer weights and biases read out of a flat parameter vector."""
-    return [{"weights": W.tolist(), "biases": None if b is None else b.tolist()}
-            for W, b in network.layer_views(theta)]
+NORM_KEYS = ("gamma", "beta", "running_mean", "running_var")  # a layer's batch normalisation
+
+
+def parameters_json(network: Network, theta: np.ndarray) -> list[dict[str, Any]]:
+    """Per-layer weights and biases read out of a flat parameter vector, as a state's
+    "parameters" holds them (also `python -m sim sweep --parameters`), with batch
+    normalisation's gamma, beta and running statistics where a layer has it."""
+    layers = []
+    for (W, b), norm in zip(network.layer_views(theta), network.norm_views(theta), strict=True):
+        entry: dict[str, Any] = {"weights": W.tolist(), "biases": None if b is None else b.tolist()}
+        if norm is not None:
+            entry.update(zip(NORM_KEYS, (values.tolist() for values in norm), strict=True))
+        layers.append(entry)
+    return layers
 
 
 @dataclass(frozen=True)
@@ -111,16 +122,17 @@ def read_state(trainer: Trainer, state: dict[str, Any]) -> SavedState:
     train_seconds = s.number("train_seconds", 0.0, minimum=0.0)
     clip_count = s.integer("clip_count", 0, maximum=MAX_COUNT)
     theta = _read_parameters(network, s.raw("parameters"), "state.parameters")
-    optimizer_state = _read_optimizer(trainer, s.raw("optimizer"))
+    optimizer_state = read_optimizer(trainer.optimizer, network.n_trainable,
+                                     s.raw("optimizer"))
     rng = s.section("rng", STREAMS)
     epoch_streams = None
     if position:
         epoch_rng = s.section("epoch_rng", EPOCH_STREAMS)
-        epoch_streams = _read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
-    streams = _read_streams(rng, STREAMS, sampler.streams)
+        epoch_streams = read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
+    streams = read_streams(rng, STREAMS, sampler.streams)
     best = _read_early_stopping(network, s.raw("early_stopping", None))
     stopped = s.raw("stopped", None)
-    stop = None if stopped is None else _read_event(Section(stopped, "state.stopped",
+    stop = None if stopped is None else read_event(Section(stopped, "state.stopped",
                                                             STOPPED_KEYS))
     return SavedState(step, train_seconds, clip_count, theta, optimizer_state,
                       SamplerState(epochs, position, streams, epoch_streams), best, stop)
@@ -132,9 +144,10 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
         raise ExperimentError(path, f"must list the {network.depth} layers' parameters")
     theta = np.zeros_like(network.theta)
     views = network.layer_views(theta)
-    for number, (layer, item, (W, b)) in enumerate(zip(network.layers, value, views,
-                                                       strict=True)):
-        entry = Section(item, f"{path}[{number}]", ("weights", "biases"))
+    for number, (layer, item, (W, b), norm) in enumerate(zip(
+            network.layers, value, views, network.norm_views(theta), strict=True)):
+        entry = Section(item, f"{path}[{number}]",
+                        ("weights", "biases") + (NORM_KEYS if norm is not None else ()))
         W[...] = read_matrix(entry.raw("weights"), entry.at("weights"), layer.units,
                              layer.fan_in, layer.units, layer.fan_in)
         biases = entry.raw("biases", None)
@@ -142,19 +155,22 @@ def _read_parameters(network: Network, value: Any, path: str) -> np.ndarray:
             raise ExperimentError(entry.at("biases"), "does not match the layer's bias")
         if b is not None:
             b[...] = read_vector(biases, entry.at("biases"), layer.units, layer.units)
+        for key, values in zip(NORM_KEYS, norm or (), strict=False):
+            values[...] = read_vector(entry.raw(key), entry.at(key), layer.units, layer.units)
+        if norm is not None and (norm[3] < 0.0).any():
+            raise ExperimentError(entry.at("running_var"), "a variance cannot be negative")
     return theta
 
 
-def _read_optimizer(trainer: Trainer, value: Any) -> dict[str, Any]:
-    """The optimizer's buffers and counters, for its ``load_state``."""
-    optimizer = trainer.optimizer
+def read_optimizer(optimizer: Optimizer, size: int, value: Any) -> dict[str, Any]:
+    """The buffers and counters of ``optimizer`` (over ``size`` parameters), for its
+    ``load_state``."""
     kind = optimizer.spec.kind
     saved = value.get("kind") if isinstance(value, dict) else None
     if saved != kind:
         raise ExperimentError("state.optimizer.kind", f'the state was saved with "{saved!s:.20}" '
                                                       f'but the experiment uses "{kind}"')
     s = Section(value, "state.optimizer", ("kind",) + optimizer.state_names)
-    size = trainer.network.n_trainable
     values: dict[str, Any] = {}
     for name, current in optimizer.state().items():
         if isinstance(current, np.ndarray):
@@ -164,7 +180,7 @@ def _read_optimizer(trainer: Trainer, value: Any) -> dict[str, Any]:
     return values
 
 
-def _read_streams(s: Section, names: tuple[str, ...],
+def read_streams(s: Section, names: tuple[str, ...],
                   streams: dict[str, np.random.Generator]) -> dict[str, dict[str, Any]]:
     """Saved states of the named random streams, each tried on a generator of its kind."""
     return {name: _read_stream(s.raw(name), s.at(name), streams[name]) for name in names}
@@ -192,7 +208,7 @@ def _read_early_stopping(network: Network, value: Any) -> dict[str, Any] | None:
             "theta": _read_parameters(network, e.raw("parameters"), e.at("parameters"))}
 
 
-def _read_event(s: Section) -> Event:
+def read_event(s: Section) -> Event:
     details = {key: s.raw(key) for key in ("reason", "phase", "layer", "quantity")
                if s.has(key)}
     kind = s.choice("event", ("stopped", "diverged"))

@@ -4,11 +4,11 @@
 call the same phase methods, so stepping phase by phase gives bit-identical numbers.
 
 Randomness comes from separate seeded streams (data, validation split, shuffling, dropout,
-jitter, and one per layer for initialisation), so changing dropout never changes the initial
+augmentation, and one per layer for initialisation), so changing dropout never changes the initial
 weights, and a checkpoint that stores the streams' states resumes exactly.
 
 The trainer runs the phases and composes three parts that keep their own books: the batch
-sampler (``sim.batches``: epoch order, jitter, the random streams), the metric recorder
+sampler (``sim.batches``: epoch order, augmentation, the random streams), the metric recorder
 (``sim.metrics``: the history row of each step) and the stopping rules (``sim.stopping``).
 """
 
@@ -43,7 +43,7 @@ from .state import restore_state, save_state
 from .stopping import StoppingRules
 
 # Random stream ids of the data (the initialisation streams are network.INIT_STREAM and one
-# per layer; shuffling, dropout and jitter are the sampler's, in sim.batches).
+# per layer; shuffling, dropout and augmentation are the sampler's, in sim.batches).
 DATA_STREAM, SPLIT_STREAM = 2, 3
 MAX_EVENTS = 2000
 # ndarray.sum() without its Python-level wrapper: the same pairwise sum, a few hundred
@@ -59,21 +59,28 @@ class Diverged(Exception):
         self.phase, self.layer, self.quantity = phase, layer, quantity
 
 
+def seeded_parts(experiment: Experiment) -> tuple[data.Dataset, Network, BatchSampler]:
+    """What a run of ``experiment`` starts from, all drawn from its seed: the data, the
+    network with its initial weights, and the batch sampler with its random streams (its batch
+    size and shuffling still to configure). A Trainer starts from them, and so does each run of
+    ``sim.sweep``."""
+    seed = experiment.seed
+    dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
+                         np.random.default_rng([seed, SPLIT_STREAM]), experiment.base_dir)
+    check_data(experiment, dataset.facts)  # a data file may have changed since parse
+    network = Network(experiment.network, experiment.regularization.dropout, seed)
+    return dataset, network, BatchSampler(dataset, seed)
+
+
 class Trainer:
     """Owns the network, the data, the optimizer and the history of one experiment."""
 
     def __init__(self, experiment: Experiment) -> None:
         self.experiment = experiment
-        seed = experiment.seed
-        self.dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
-                                  np.random.default_rng([seed, SPLIT_STREAM]),
-                                  experiment.base_dir)
-        check_data(experiment, self.dataset.facts)  # a data file may have changed since parse
-        self.network = Network(experiment.network, experiment.regularization.dropout, seed)
+        self.dataset, self.network, self.sampler = seeded_parts(experiment)
         self.metrics = MetricRecorder(self.network, accuracy_rule(
             self.network.output_activation.kind, self._checked_targets()))
         self.distributions = DistributionRecorder(self.network)
-        self.sampler = BatchSampler(self.dataset, seed, experiment.data.jitter)
         self.stopping = StoppingRules(experiment.stopping)
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
         self.phases = iteration_phases(self.network.depth)
@@ -108,7 +115,8 @@ class Trainer:
     def _configure(self, experiment: Experiment) -> None:
         """Settings that may change while training runs (see ``apply_live``)."""
         self.experiment = experiment
-        self.sampler.configure(experiment.batch_size, experiment.shuffle)
+        self.sampler.configure(experiment.batch_size, experiment.shuffle,
+                               experiment.data.augment)
         self.stopping.spec = experiment.stopping
         self.validation_interval = experiment.validation_interval  # None: each epoch's end
         regularization = experiment.regularization
@@ -263,7 +271,9 @@ class Trainer:
 
     def _forward(self, number: int) -> None:
         if number == 1:
-            self._pass = Pass(*self.sampler.next_batch(), self.network.depth)
+            # Batch statistics, and the running ones follow (batch normalisation).
+            self._pass = Pass(*self.sampler.next_batch(), self.network.depth,
+                              update_running=True)
         p = self._pass
         assert p is not None
         self.network.forward_layer(p, number, self._dropout_rngs[number])
@@ -420,6 +430,8 @@ class Trainer:
                    f"{self.step_count}. Lower the learning rate or turn on clipping, then reset.")
         self._stop(Event("diverged", step, message, {"phase": error.phase, "layer": error.layer,
                                                       "quantity": error.quantity}))
+        if self._pass is not None:  # its forward moved batch normalisation's running statistics
+            self.network.undo_running_updates(self._pass)
         self.cursor = 0  # the failed iteration is abandoned; its pass stays for inspection
 
     def _first_nonfinite_forward_layer(self, p: Pass) -> int:
@@ -517,8 +529,9 @@ class Trainer:
     def apply_live(self, experiment: Experiment) -> None:
         """Adopt changed hyperparameters without losing the trained weights.
 
-        Optimizer settings, schedule, batch size, shuffling, clipping, regularisation,
-        stopping and the validation interval may change; anything else needs a new Trainer.
+        Optimizer settings, schedule, batch size, shuffling, augmentation, clipping,
+        regularisation, stopping and the validation interval may change; anything else needs
+        a new Trainer.
         """
         if not live_compatible(self.experiment, experiment):
             raise ValueError("data, network, loss or seed changed: build a new Trainer")

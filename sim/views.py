@@ -161,11 +161,12 @@ def boundary_view(trainer: Trainer, points: int = BOUNDARY_POINTS,
 
 
 def curve_view(trainer: Trainer, points: int = CURVE_POINTS) -> CurveView:
-    """A one-input network's outputs over the data's range (see ``boundary.line_extent``)."""
+    """A one-input network's outputs over the data's range (``boundary.view_ranges``, as the
+    units' neuron-map curves)."""
     network, dataset = trainer.network, trainer.dataset
     if network.inputs != 1:
         raise ValueError(f"a curve needs one input; this network has {network.inputs}")
-    low, high = boundary.line_extent(dataset)
+    ((low, high),) = boundary.view_ranges(dataset)
     xs = np.linspace(low, high, points)
     outputs = boundary.outputs_at(network, dataset.to_network(xs[:, None]))
     return CurveView(xs=xs, outputs=outputs, splits=split_points(trainer),
@@ -224,7 +225,11 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
         # picture fills a square of its panel instead of a strip (a ravine's window would
         # be many times wider than high) and shows the valley's true shape.
         widths = (max(widths),) * 2
-    if len(indices) == 1:
+    window = view.landscape_window if trace.addresses == (view.landscape,) else None
+    if window is not None:  # the lesson's own part of the curve
+        u = np.linspace(*window, landscape.CURVE_POINTS)
+        losses, v = landscape.loss_at(network, x, t, loss, l1, l2, indices, u[:, None]), None
+    elif len(indices) == 1:
         u, losses = landscape.loss_curve(network, x, t, loss, l1, l2, indices[0], widths[0])
         v = None
     else:

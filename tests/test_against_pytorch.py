@@ -26,6 +26,8 @@ def torch_loss(kind, z, y, t):
         return ((y - t) ** 2).mean()
     if kind == "half_mse":
         return 0.5 * ((y - t) ** 2).mean()
+    if kind == "huber":
+        return torch.nn.functional.huber_loss(y, t, delta=1.0)
     if kind == "bce":
         return torch.nn.functional.binary_cross_entropy_with_logits(z, t)
     return -(t * torch.log_softmax(z, dim=1)).sum() / z.shape[0]
@@ -69,7 +71,7 @@ def torch_model(trainer: sim.Trainer):
 
 CASES = [(h, l, o) for h in ("sigmoid", "tanh", "relu") for l, o in
          [("sse", "linear"), ("half_mse", "sigmoid"), ("bce", "sigmoid"),
-          ("cross_entropy", "softmax")]]
+          ("cross_entropy", "softmax"), ("huber", "linear")]]
 
 
 @pytest.mark.parametrize("hidden, loss, output", CASES)

@@ -136,8 +136,8 @@ def test_show_brings_a_panel_to_the_front_and_an_unknown_one_is_refused(tmp_path
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
         "backprop-studio: --show: no panel is called 'Nothing'; the panels are Activation, "
-        "Controls, Data and landscape, Health, Inspector, Lesson, Neuron map, Paths, Plots, "
-        "Side by side, Step by step"]
+        "Controls, Data and landscape, Health, Inspector, Lesson, Many seeds, Neuron map, "
+        "Paths, Plots, Side by side, Step by step"]
 
 
 def test_a_screenshot_waits_for_the_steps_asked_for(tmp_path: Path):

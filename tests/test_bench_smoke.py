@@ -52,13 +52,18 @@ def fake_results(report) -> dict:
                "rss_mb_before": 42.0, "rss_mb_after": 43.0, "history_bytes_before": 1572864,
                "history_bytes_after": 1572864, "history_points": 5248,
                "history_steps": 1_000_000}]
+    sweep = [{"case": "XOR", "runs": 100, "limit": "1000 steps", "sweep_s": 0.5,
+              "one_by_one_s": 15.0, "speed_up": 30.0},
+             {"case": "dropout", "runs": 50, "limit": "200 steps", "sweep_s": 1.0,
+              "one_by_one_s": 8.0, "speed_up": 8.0}]
     machine = {"date": "2025-01-02 03:04 UTC", "cpu": "Test CPU 9000", "cores": 8,
                "load_before": 0.1, "load_after": 0.2, "python": "3.11.7", "numpy": "2.0",
                "pyside6": "6.11.3", "pyqtgraph": "0.14.0", "torch": None}
     return {"machine": machine, "settings": report.FULL.__dict__,
             "engine": {"rows": engine, "error": None}, "canvas": {"rows": canvas, "error": None},
             "pictures": {"rows": pictures, "error": None},
-            "app": {"rows": app, "error": None}, "memory": {"rows": memory, "error": None}}
+            "app": {"rows": app, "error": None}, "sweep": {"rows": sweep, "error": None},
+            "memory": {"rows": memory, "error": None}}
 
 
 def table_row(text: str, starts: str) -> str:
@@ -90,6 +95,10 @@ def test_report_renders_every_figure_and_names_missed_targets(report):
     assert table_row(text, "| painted frames per second").endswith("| 60 | yes |")  # 600 / 10 s
     assert table_row(text, "| UI latency p99").endswith("| 12.5 ms | yes |")
     assert table_row(text, "| history in bounded memory").endswith("| yes |")
+    assert table_row(text, "| many seeds as one sweep >= 10x").endswith(
+        "| 8.0x (worst case) | **NO, missed** |")
+    assert table_row(text, "| XOR | 100 | 1000 steps |") == \
+        "| XOR | 100 | 1000 steps | 0.50 | 15.00 | 30.0x |"
     assert "| spiral | 3,000 | 8,000 | 0.38x | n/a (not in `--stats`) | 12.5 ms |" in text
     assert "### Memory after a million steps" in text
 

@@ -61,8 +61,8 @@ def test_the_sample_count_is_that_of_the_data_loaded_and_fixed_data_is_read_only
 def test_the_test_fraction_is_a_control_beside_the_validation_fraction(qtbot):
     panel, edited = panel_on(qtbot, experiment(data={"kind": "xor_cloud", "samples": 40,
                                                      "test_fraction": 0.25}))
-    assert panel.test.value() == 0.25
-    panel.test.setValue(0.1)
+    assert panel.fields["test_fraction"].value() == 0.25
+    panel.fields["test_fraction"].setValue(0.1)
     assert edited[-1].data.test_fraction == 0.1
     panel.data_kind.setCurrentText("moons")  # another kind keeps the held-out shares
     assert edited[-1].data.test_fraction == 0.1
@@ -99,3 +99,28 @@ def test_fewer_samples_than_the_lessons_followed_one_drop_it_with_a_notice(qtbot
     assert "sample 60 is no longer followed" in notice and "\n" not in notice
     panel.samples.setValue(50)  # the next edit says nothing more
     assert edited[-1].data.samples == 50 and panel.error.text() == ""
+
+
+def test_batch_normalisation_is_switched_per_layer_and_brings_its_default_bias(qtbot, tmp_path):
+    from PySide6.QtWidgets import QCheckBox
+
+    start = experiment(network={"inputs": 2, "layers": [
+        {"units": 3, "activation": "tanh"}, {"units": 3, "activation": "tanh"},
+        {"units": 1, "activation": "sigmoid"}]})
+    panel, edited = panel_on(qtbot, start)
+
+    def switch(row: int) -> None:
+        box = panel.layers_box.itemAt(row).widget()
+        check = next(c for c in box.findChildren(QCheckBox) if c.text() == "BN")
+        check.click()  # as a click on it does (the panel is not shown)
+        assert panel.error.text() == ""
+
+    switch(1)
+    layers = edited[-1].network.layers
+    assert layers[1].batch_norm is not None and not layers[1].bias
+    assert layers[0].batch_norm is None and layers[0].bias
+    path = tmp_path / "normalised.json"
+    sim.save(edited[-1], path)
+    assert sim.load(path).network.layers[1].batch_norm == layers[1].batch_norm
+    switch(1)  # and off again: a plain layer has its bias back
+    assert edited[-1].network.layers[1].batch_norm is None and edited[-1].network.layers[1].bias

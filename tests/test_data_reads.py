@@ -191,8 +191,8 @@ def test_a_control_edit_of_a_csv_experiment_reads_no_file(tmp_path, qtbot):
     before = data.CSV_TABLES.reads
     edited: list[sim.Experiment] = []
     panel.experiment_edited.connect(edited.append)
-    panel.learning_rate.setValue(0.25)
-    panel.l2.setValue(0.01)
+    panel.fields["learning_rate"].setValue(0.25)
+    panel.fields["l2"].setValue(0.01)
     assert panel.error.text() == ""
     assert [e.optimizer.learning_rate for e in edited] == [0.25, 0.25]
     assert edited[-1].regularization.l2 == 0.01

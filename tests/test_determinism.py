@@ -21,6 +21,12 @@ CONFIGS = {
                                           {"units": 1, "activation": "sigmoid"}]},
         loss="bce", optimizer={"kind": "adam", "learning_rate": 0.01}, batch_size=7,
         regularization={"dropout": 0.3, "l2": 0.001}),
+    "mini-batch, standardised, flips, rotations and noise": dict(
+        data={"kind": "moons", "samples": 60, "validation_fraction": 0.2, "standardize": True,
+              "augment": {"noise": 0.05, "flip": ["x", "y"], "rotate_degrees": 20}},
+        network={"inputs": 2, "layers": [{"units": 6, "activation": "tanh"},
+                                          {"units": 1, "activation": "sigmoid"}]},
+        loss="bce", optimizer={"kind": "adam", "learning_rate": 0.01}, batch_size=7),
     "stochastic, nesterov, step schedule, clipping": dict(
         data={"kind": "spiral", "samples": 30, "classes": 3},
         network={"inputs": 2, "layers": [{"units": 5, "activation": "relu"},
@@ -36,6 +42,16 @@ CONFIGS = {
                                           {"units": 1, "activation": "sigmoid"}]},
         loss="mse", batch_size=8, optimizer={"kind": "rmsprop", "learning_rate": 0.01},
         schedule={"kind": "exponential", "gamma": 0.9, "decay_steps": 5, "unit": "epochs"},
+        stopping={"early_stopping": {"patience": 1000}}),
+    "batch norm, shuffled mini-batches, adam, clipping, early stopping": dict(
+        data={"kind": "moons", "samples": 40, "validation_fraction": 0.25},
+        network={"inputs": 2, "layers": [{"units": 6, "activation": "sigmoid",
+                                          "batch_norm": True},
+                                         {"units": 6, "activation": "relu",
+                                          "batch_norm": {"momentum": 0.3, "epsilon": 1e-3}},
+                                         {"units": 1, "activation": "sigmoid"}]},
+        loss="bce", batch_size=8, optimizer={"kind": "adam", "learning_rate": 0.05},
+        clipping={"kind": "global_norm", "threshold": 1.0},
         stopping={"early_stopping": {"patience": 1000}}),
 }
 
@@ -160,18 +176,18 @@ def draws(sampler: BatchSampler, batches: int) -> list[tuple[np.ndarray, ...]]:
     return taken
 
 
-def jittered_sampler() -> BatchSampler:
-    sampler = BatchSampler(sim.Trainer(experiment(**CONFIGS[
-        "mini-batch, shuffled, dropout, jitter, adam"])).dataset, seed=5, jitter=0.05)
-    sampler.configure(batch_size=7, shuffle=True)
+def augmenting_sampler() -> BatchSampler:
+    augmenting = experiment(**CONFIGS["mini-batch, standardised, flips, rotations and noise"])
+    sampler = BatchSampler(sim.Trainer(augmenting).dataset, seed=5)
+    sampler.configure(batch_size=7, shuffle=True, augment=augmenting.data.augment)
     return sampler
 
 
 def test_a_sampler_restored_mid_epoch_draws_the_same_batches():
-    original = jittered_sampler()
+    original = augmenting_sampler()
     draws(original, 10)  # into the second epoch (48 training samples, 7 per batch)
     assert original.epoch_count == 1 and original.position == 21
-    restored = jittered_sampler()
+    restored = augmenting_sampler()
     restored.restore(original.state())
     assert (restored.epoch_count, restored.position) == (1, 21)
     ahead, behind = draws(original, 12), draws(restored, 12)

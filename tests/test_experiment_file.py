@@ -27,6 +27,8 @@ import pytest
 
 import sim
 from sim.experiment import to_dict
+from sim.recurrent_experiment import parse_recurrent
+from sim.recurrent_trainer import RecurrentTrainer
 from sim.schema import ExperimentError, one_line
 from tests.conftest import experiment
 
@@ -593,4 +595,7 @@ def test_the_examples_in_the_documentation_are_valid():
     assert len(examples) >= 3
     for example in examples:
         document = sim.experiment.decode_json(example.split("```")[0].encode(), "example")
-        sim.Trainer(sim.parse(document))
+        if sim.experiment.network_kind(document) == "recurrent":  # read by its own module
+            RecurrentTrainer(parse_recurrent(document))
+        else:
+            sim.Trainer(sim.parse(document))

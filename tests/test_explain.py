@@ -24,7 +24,9 @@ LESSON_FILES = sorted(path for path in LESSONS_DIR.glob("*.json") if path.name !
 # The names of docs/notation.md, written out here independently of sim.notation.
 SUPER, SUB = "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉"
 LAYER, UNITS = f"⁽[{SUPER}]+⁾", f"[{SUB}]+"
-UNIT_NAME = f"(?:[azδb]{LAYER}{UNITS}|w{LAYER}{UNITS}(?:,{UNITS})?|[xt]{UNITS})"
+# With batch normalisation: μ and σ² of the batch, ẑ, z̃ = γ ẑ + β.
+UNIT_NAME = (f"(?:[azδbμγβẑ]{LAYER}{UNITS}|z̃{LAYER}{UNITS}|σ{LAYER}{UNITS}²|"
+             f"w{LAYER}{UNITS}(?:,{UNITS})?|[xt]{UNITS})")
 NAME = f"(?:{UNIT_NAME}|f′\\(z{LAYER}{UNITS}\\)|∂(?:E|\\(E\\+P\\))/∂{UNIT_NAME}|E|P)"
 NUMBER = r"(?:−?\d+(?:\.\d+)?(?:e[+−]\d+)?|NaN \(not a number\)|[+−]infinity)"
 STARTS_WITH_A_NAME = re.compile(f"^({NAME}) = ")
@@ -228,3 +230,21 @@ def test_the_gradient_before_clipping_is_this_passes_during_the_backward_phases(
     a = snapshot.layers[0].a[0, 0]
     np.testing.assert_array_equal(snapshot.layers[0].dW, [[12.0 * (a + 1.0), -8.0 * (a + 1.0),
                                                           15.0 * (a + 1.0)]])
+
+
+@pytest.mark.parametrize("lesson, rule", [
+    ("optimizer-momentum.json", "Δw = −η × ∂E/∂w + 0.9 × Δw(previous);  w ← w + Δw"),
+    ("optimizer-nesterov.json", "v ← 0.9 v − η × ∂E/∂w;  Δw = 0.9 v − η × ∂E/∂w;  w ← w + Δw")])
+def test_the_update_caption_states_the_momentum_rule_the_optimizer_uses(lesson, rule):
+    """Nesterov's step adds the next push of the momentum to the one it just took; the caption
+    states that rule, and the step it shows is 0.9 v − η ∂E/∂w with the optimizer's own v."""
+    trainer = sim.Trainer(sim.load(LESSONS_DIR / lesson))
+    trainer.run(steps=1)
+    snapshot = phases_until(trainer, "update")
+    caption = explain.caption(snapshot)
+    assert rule in caption.lines[0]
+    velocity = trainer.optimizer.state()["velocity"]
+    layer = snapshot.layers[0]
+    push = -trainer.experiment.optimizer.learning_rate * layer.dW_clipped.ravel()
+    expected = 0.9 * velocity + push if trainer.experiment.optimizer.nesterov else velocity
+    np.testing.assert_allclose(layer.update_W.ravel(), expected, rtol=1e-12)

@@ -16,7 +16,7 @@ TOLERANCE = 1e-6
 HIDDEN = ("sigmoid", "tanh", "relu", {"kind": "leaky_relu", "slope": 0.1}, "linear")
 SQUARED = ("sse", "half_sse", "mse", "half_mse")
 OUTPUTS = [(loss, out) for loss in SQUARED for out in ("sigmoid", "tanh", "linear")] + \
-    [("bce", "sigmoid"), ("cross_entropy", "softmax")]
+    [("bce", "sigmoid"), ("cross_entropy", "softmax"), ("huber", "linear"), ("huber", "tanh")]
 BIAS_MODES = ({"bias": True}, {"bias": False}, {"bias": True, "train_bias": False})
 
 
@@ -54,6 +54,17 @@ def test_backprop_matches_finite_differences(hidden, loss_output, bias, residual
     assert result.checked + result.at_kinks == trainer.network.n_trainable
     assert result.checked >= 0.9 * trainer.network.n_trainable  # kinks are rare, not the rule
     assert result.worst_relative_error < TOLERANCE, result
+
+
+def test_the_huber_cases_check_both_its_squared_and_its_linear_part():
+    """The finite differences above see errors on both sides of |a − t| = 1, where the Huber
+    loss turns from squared to linear."""
+    for output in ("linear", "tanh"):
+        experiment = regression_experiment("tanh", "huber", output, BIAS_MODES[0], False)
+        trainer = sim.Trainer(experiment)
+        dataset = trainer.dataset
+        errors = np.abs(trainer.network.predict(dataset.x_train) - dataset.t_train)
+        assert (errors < 1).any() and (errors > 1).any()
 
 
 @pytest.mark.parametrize("penalty", [{"l2": 0.3}, {"l1": 0.2}, {"l1": 0.1, "l2": 0.05}])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import sim
 from gui.views_panel import DATA_TAB
 from sim import data, lessons
@@ -27,3 +29,24 @@ def shows_data(window, samples: int) -> bool:
     window.views.setCurrentIndex(DATA_TAB)
     panel = window.views.data_panel
     return panel.samples_shown() == samples and panel.fit_shown()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_on_a_slide_the_decision_boundary_has_real_height(make_window, qtbot, size):
+    """In presentation mode the side column is wide and low: the boundary's choices and key
+    stand beside the plot, whose plane (equal aspect) is then about square and takes most of
+    the panel's height (at 1280x720 it was once 60 pixels high under them, 19% of it)."""
+    window = make_window(sim.load(lessons.lesson_dir() / "spiral.json"), size=size)
+    window.presentation.set_on(True)
+    qtbot.wait(150)
+    window.layout().activate()
+    qtbot.wait(50)
+    panel = window.views.data_panel
+    qtbot.waitUntil(panel.fit_shown, timeout=20000)
+    assert panel.wide
+    plane = panel.plot.getViewBox().sceneBoundingRect()
+    # The equal-aspect plane fills the smaller side of the plot's box.
+    assert min(plane.width(), plane.height()) >= 0.45 * panel.height()
+    window.presentation.set_on(False)  # at the desk the column is narrow: key under the plot
+    qtbot.wait(150)
+    assert not panel.wide

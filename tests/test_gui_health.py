@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim import lessons
@@ -49,7 +50,7 @@ def test_the_activation_panel_draws_f_and_its_largest_slope_with_the_units(make_
     qtbot.waitUntil(lambda: panel.curve is not None and panel.curve.layer == 3, timeout=10000)
     curve = panel.curve
     assert curve.max_derivative == 0.25 and np.max(curve.fprime) == 0.25
-    assert "largest f′ = 0.25" in panel.max_label.toPlainText()
+    assert panel.max_label.toPlainText() == "max \N{GREEK SMALL LETTER SIGMA}′ = 0.25"
     assert curve.saturated_beyond is not None and 4.3 < curve.saturated_beyond < 4.4
     layer = window.snapshot.layers[2]
     row = window.canvas.sample_row()
@@ -57,3 +58,24 @@ def test_the_activation_panel_draws_f_and_its_largest_slope_with_the_units(make_
     assert np.array_equal(panel.f_units.data["y"], layer.h[row])
     assert len(panel.f_rug.data) == layer.z.size
     assert len(panel.regions) == 4  # both tails shaded, on f and on f′
+
+
+def test_the_activation_panel_shows_f_and_fprime_whole_at_a_small_screen(make_window, qtbot):
+    """At 1366x768 both curves are on screen at once, over a z axis symmetric about 0 that
+    holds every unit's z (the axis once ran from 0 to 13, and f′ lay below a scroll)."""
+    window = make_window(sim.load(VANISHING), size=(1366, 768))
+    window.activation_dock.show()
+    window.activation_dock.raise_()
+    window.run.worker.run_steps(1)
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=20000)
+    panel = window.activations
+    qtbot.waitUntil(lambda: panel.curve is not None, timeout=10000)
+    curve = panel.curve
+    for plot in (panel.f_plot, panel.fprime_plot):
+        low, high = plot.getViewBox().viewRange()[0]
+        assert (low, high) == pytest.approx((curve.z[0], curve.z[-1]))
+        assert low == pytest.approx(-high) and high >= 6.0
+        assert high >= np.abs(curve.batch_z).max()
+        top_left = plot.mapTo(panel, plot.rect().topLeft())
+        assert plot.isVisible() and plot.height() >= 100
+        assert top_left.y() >= 0 and top_left.y() + plot.height() <= panel.height()

@@ -155,6 +155,9 @@ class Monkey:
         run, worker = self.window.run, self.window.run.worker
         sent = worker.last_ticket  # everything sent so far
         answered: dict[int, bool] = {}  # last ticket found handled: its answers arrived
+        # last ticket found handled: the newest snapshot published by then, which shows
+        # what its commands did (the worker publishes before it reports a command handled)
+        published: dict[int, int] = {}
 
         def check() -> bool:
             if not (worker.handled(sent) and (self.playing or not worker.training)):
@@ -168,10 +171,13 @@ class Monkey:
             # signals before it counted the command handled, and the window may send more
             # when they arrive: a call posted now arrives after them.
             if last not in answered:
-                answered[last] = False
+                answered[last], published[last] = False, worker.published
                 QTimer.singleShot(0, lambda: answered.__setitem__(last, True))
                 return False
-            return answered[last] and run.up_to_date and condition()
+            # Taken what the commands published; while playing, newer snapshots keep coming,
+            # so "the newest is taken" holds only between two frames and is not waited for.
+            shown = run.seen >= published[last] and (self.playing or run.up_to_date)
+            return answered[last] and shown and condition()
         return check
 
     def paused(self) -> Check:
@@ -351,7 +357,7 @@ class Monkey:
 
     def learning_rate(self) -> Check | None:
         self.show_controls()
-        box = self.window.controls.learning_rate
+        box = self.window.controls.fields["learning_rate"]
         exponent = self.rng.uniform(2, 4) if self.rng.random() < 0.05 else \
             self.rng.uniform(-3, 0.5)  # now and then a rate that makes the run diverge
         old, edited = box.value(), self.edited

@@ -123,3 +123,52 @@ def test_one_input_units_are_drawn_as_curves_and_walking_phases_shows_the_discs(
     window.run.step_phase()  # walking: the nodes show the followed sample's a and δ
     qtbot.waitUntil(lambda: window.run.walking, timeout=WAIT_MS)
     assert half_sizes(window) == [0.0] * 4
+
+
+def test_the_training_points_can_be_drawn_over_every_map_on_the_network(make_window, qtbot):
+    window = make_window(sim.load(SPIRAL), size=(1600, 1000))
+    window.run.run_steps(2)
+    maps = maps_at(qtbot, window, 2)
+    pictures, canvas = window.neuron_maps.pictures, window.canvas
+    assert not pictures.show_points  # off by default: the maps alone
+    before = image_colours(canvas.grab().toImage())
+    window.neuron_map_panel.points_on_nodes.setChecked(True)
+    assert pictures.show_points
+    after = image_colours(canvas.grab().toImage())
+    # Each point sits where sim's grid places it, in its target's colour: over the output
+    # unit's map, the pixel under the last point drawn (on top of any other) is its colour.
+    nodes, halves = canvas.geometry_for_paint().nodes, half_sizes(window)
+    side = max(1, round(2 * halves[3]))
+    x, y = nodes[3][0]
+    left, top = round(x - side / 2), round(y - side / 2)
+    followed = maps.grid_position(window.snapshot.x[canvas.sample_row()])
+    places = np.column_stack([(maps.train[:, 0] - maps.x[0]) / (maps.x[-1] - maps.x[0]),
+                              (maps.train[:, 1] - maps.y[0]) / (maps.y[-1] - maps.y[0])])
+    last = max(k for k in range(len(places))  # clear of the followed sample's ring
+               if np.abs(places[k] - followed).max() > 0.1)
+    later = places[last + 1:]
+    assert not len(later) or np.abs(later - places[last]).max(axis=1).min() > 0.05
+    column = left + int(places[last, 0] * side)
+    row = top + int((1.0 - places[last, 1]) * side)
+    assert np.array_equal(after[row, column], maps.point_colours()[last])
+    assert not np.array_equal(before[row, column], after[row, column])
+    # one image of the points per size, drawn over all 33 maps
+    assert (image_colours(pictures.points_image(side)) != 0).any()
+    window.neuron_map_panel.points_on_nodes.setChecked(False)
+    assert np.array_equal(image_colours(canvas.grab().toImage()), before)
+
+
+def test_the_maps_follow_training_live(make_window, qtbot):
+    """While training plays the maps come with the snapshots (at most 30 a second), each
+    the maps of a step the window was shown, not once per side picture."""
+    window = make_window(sim.load(SPIRAL), size=(1600, 1000))
+    steps: list[int] = []
+    window.run.neuron_maps_received.connect(lambda update: steps.append(update.step))
+    shown: set[int] = set()
+    window.run.shown.connect(lambda snapshot: shown.add(snapshot.step))
+    window.run.set_playing(True)
+    qtbot.waitUntil(lambda: len(set(steps)) >= 4, timeout=20000)
+    window.run.set_playing(False)
+    qtbot.waitUntil(lambda: worker_idle(window), timeout=WAIT_MS)
+    assert steps == sorted(steps) and len(set(steps)) >= 4
+    assert set(steps) <= shown | {0}

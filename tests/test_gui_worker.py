@@ -19,6 +19,7 @@ from gui import commands
 from gui.worker import TrainingWorker
 from sim import lessons
 from sim.address import ParameterAddress
+from sim.lesson_view import ManySeedsSpec
 from tests.conftest import experiment
 from tests.test_gui_close import CLOSE_SECONDS
 from tests.test_gui_lecture import theta_of
@@ -51,6 +52,7 @@ def every_command(tmp_path: Path) -> list[commands.Command]:
             commands.SetViews((0, 1), (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))),
             commands.CheckGradients(),
             commands.Save(tmp_path / "x.json"), commands.ExportHistory(tmp_path / "x.csv"),
+            commands.SweepSeeds(lesson, ManySeedsSpec(seeds=3, steps=10), 4),
             commands.ReportStatus()]
 
 
@@ -205,3 +207,20 @@ def test_shutdown_stops_a_worker_training_flat_out_without_terminate(qtbot, monk
     assert worker.shutdown(5000)
     assert time.perf_counter() - started < CLOSE_SECONDS
     assert terminated == [] and worker.isFinished()
+
+
+def test_commands_are_handled_while_a_sweep_goes_on_and_a_newer_sweep_replaces_it(
+        worker, qtbot):
+    answers: list[tuple[int, object]] = []
+    worker.swept.connect(lambda token, result: answers.append((token, result)))
+    lesson = lessons.load_lesson()
+    first = worker.sweep_seeds(lesson, ManySeedsSpec(seeds=100, steps=20000), 1)
+    assert worker.wait_handled(first, WAIT_S)  # under way, a frame at a time
+    worker.run_steps(5)
+    assert worker.wait_idle(WAIT_S)  # handled between the sweep's frames
+    assert published_step(worker) == 5
+    worker.sweep_seeds(lesson, ManySeedsSpec(seeds=3, steps=50), 2)  # replaces the first
+    qtbot.waitUntil(lambda: bool(answers), timeout=20000)
+    qtbot.wait(200)
+    assert [token for token, _ in answers] == [2]
+    assert answers[0][1].seeds == (0, 1, 2)

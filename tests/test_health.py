@@ -9,7 +9,14 @@ import pytest
 
 import sim
 from sim.activations import SATURATION_FRACTION
-from sim.health import accuracy_readout, activation_curve, layer_condition
+from sim.health import (
+    MAX_Z_REACH,
+    Z_REACH,
+    accuracy_readout,
+    activation_curve,
+    layer_condition,
+    z_range,
+)
 from tests.conftest import LESSONS, experiment
 
 
@@ -47,6 +54,8 @@ def test_a_sigmoid_layers_curve_its_saturation_and_the_units_of_the_batch():
     assert np.array_equal(curve.batch_z, snapshot.layers[1].z)
     assert np.array_equal(curve.batch_f, snapshot.layers[1].h)
     assert curve.followed_row == 3 and "at most 0.25" in curve.note
+    assert curve.max_label == "max \N{GREEK SMALL LETTER SIGMA}′ = 0.25"
+    assert (curve.z[0], curve.z[-1]) == z_range(snapshot.layers[1].z)
 
 
 def test_relu_shades_its_dead_side_and_softmax_has_no_curve():
@@ -67,3 +76,21 @@ def test_the_curve_reaches_the_batchs_largest_z():
     trainer.step()
     curve = activation_curve(trainer.snapshot(), 1, followed_row=0)
     assert curve is not None and curve.z[-1] >= np.abs(curve.batch_z).max() == 18.0
+    assert curve.z[0] == -curve.z[-1] and curve.max_label == "max tanh′ = 1"
+
+
+def test_the_z_range_is_symmetric_covers_every_z_and_shows_saturation():
+    assert z_range(None) == (-Z_REACH, Z_REACH) == (-6.0, 6.0)  # before the first pass
+    assert z_range(np.array([[0.0, 1.0, 5.0]])) == (-6.0, 6.0)  # small z: still ±6
+    low, high = z_range(np.array([[0.5, 9.0], [2.0, np.nan]]))  # only positive z, one NaN
+    assert low == -high and high > 9.0
+    low, high = z_range(np.array([[-20.0, 3.0], [np.inf, 1.0]]))  # the farthest is below 0
+    assert low == -high and low < -20.0
+    assert z_range(np.array([[1e6]])) == (-MAX_Z_REACH, MAX_Z_REACH)  # a diverging z
+
+
+def test_relu_and_tanh_label_their_largest_slope():
+    relu = sim.Trainer(sim.load(LESSONS / "dying-relu.json"))
+    curve = activation_curve(relu.snapshot(), 1, followed_row=0)
+    assert curve is not None and curve.max_label == "max f′ = 1"
+    assert (curve.z[0], curve.z[-1]) == (-6.0, 6.0)

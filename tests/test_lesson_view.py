@@ -130,6 +130,30 @@ def test_the_printed_path_belongs_to_its_weight_only():
     assert len(view.printed) == 0 and len(view.printed_losses) == 0 and view.printed_label == ""
 
 
+def test_a_lessons_window_fixes_its_weights_curve_and_no_other():
+    trainer = sim.Trainer(sim.load(LESSONS / "momentum-two-valleys.json"))
+    view = trainer.experiment.view
+    assert view.landscape_window is not None
+    low, high = view.landscape_window
+    trace = ParameterTrace([view.landscape])
+    for _ in range(3):
+        trainer.step()
+        trace.record_layers(trainer.step_count, trainer.network.layers)
+    shown = landscape_view(trainer, trace)
+    assert (shown.u[0], shown.u[-1]) == (low, high)
+    network = trainer.network
+    for value, loss in zip(shown.u[::25], shown.losses[::25], strict=True):
+        network.layers[0].W[0, 0] = value  # the curve is the loss with the weight set there
+        assert network.loss_value(trainer.dataset.x_train, trainer.dataset.t_train,
+                                  trainer.experiment.loss) == pytest.approx(loss, rel=1e-12)
+    document = to_dict(trainer.experiment)
+    document["view"] = {"landscape": [1, 1, 1], "landscape_window": [-3, 3]}
+    document["network"]["layers"][0]["bias"] = True
+    other = sim.Trainer(sim.parse(document))
+    bias = landscape_view(other, ParameterTrace([ParameterAddress(1, 0, None)]))
+    assert bias.u[0] != -3  # the bias's curve follows the bias, as usual
+
+
 def test_a_trace_records_every_step_it_is_given_from_the_trainer():
     trainer = sim.Trainer(sim.load(LESSONS / "gradient-descent-z2x-too-large.json"))
     trace = ParameterTrace([ParameterAddress(1, 0, 0)])
@@ -153,6 +177,9 @@ def test_a_table_imported_into_a_lesson_leaves_its_view_behind(tmp_path):
 # ------------------------------------------------------------------ what a lesson opens on
 
 def test_every_key_of_the_view_reads_back_as_written():
+    one = {"landscape": [1, 1, 1], "landscape_window": [-1.5, 4]}
+    assert sim.parse(document_with(one)).view.landscape_window == (-1.5, 4.0)
+    assert to_dict(sim.parse(document_with(one)))["view"] == one
     view = {"landscape": [[1, 1, 1], [1, 2, 2]], "speed": 7.5, "colour": "gradient",
             "colour_ranges": {"gradient": 0.3, "update": 1e-3}, "side_view": "landscape",
             "panels": ["plots", "step_by_step"], "sample": 3}
@@ -198,6 +225,16 @@ def test_every_key_of_the_view_reads_back_as_written():
     ({"landscape": [[1, 1, 1], [1, 1]]}, "view.landscape[1]: must be [layer, unit, unit below]"),
     ({"landscape": [[1, 1, 1], [1, 1, 2]], "printed_path": {"label": "x", "values": [1]}},
      "view.printed_path: is drawn on the loss curve of one weight; the landscape names two"),
+    ({"landscape_window": [0, 1]}, "view.landscape_window: is the window of one weight's loss "
+                                   "curve: view.landscape must name one weight"),
+    ({"landscape": [[1, 1, 1], [1, 1, 2]], "landscape_window": [0, 1]},
+     "view.landscape_window: is the window of one weight's loss curve"),
+    ({"landscape": [1, 1, 1], "landscape_window": [1]},
+     "view.landscape_window: must have 2 numbers, got 1"),
+    ({"landscape": [1, 1, 1], "landscape_window": [2, 1]},
+     "view.landscape_window: must rise from lowest to highest, got [2, 1]"),
+    ({"landscape": [1, 1, 1], "landscape_window": [0, math.inf]},
+     "view.landscape_window[1]: must be a finite number"),
 ])
 def test_a_bad_view_key_is_refused_in_one_line_naming_it(view, problem):
     with pytest.raises(sim.ExperimentError) as caught:

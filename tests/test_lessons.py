@@ -22,6 +22,7 @@ import pytest
 import sim
 from sim import explain, lessons, quiz
 from sim.address import ParameterAddress
+from sim.augment import AugmentSpec
 from sim.cli import main as cli_main
 from sim.data import SPAM_EXAMPLE
 from sim.held_out import held_out_result
@@ -695,6 +696,50 @@ def test_relu_and_residual_keep_the_first_layer_gradient_and_learn(name):
     assert ratios[0] > 1000 * first_to_last_layer_ratio(sigmoid)[0]
 
 
+def test_batch_norm_keeps_every_layers_gradient_and_the_deep_sigmoid_stack_learns():
+    text = LessonText("vanishing-batch-norm.json")
+    trainer = lesson("vanishing-batch-norm.json")
+    sigmoid = lesson("vanishing-sigmoid.json")
+    hidden = trainer.network.layers[:-1]
+    text.says("8", len(hidden), times=3)  # title, the plain lesson's title, "8 hidden layers"
+    text.says("6", hidden[0].units)
+    assert all(layer.units == 6 and layer.activation.kind == "sigmoid" and layer.norm is not None
+               for layer in hidden)
+    for ours, plain in zip(trainer.network.layers, sigmoid.network.layers, strict=True):
+        assert np.array_equal(ours.W, plain.W)  # "the same initial weights"
+    trainer.step()
+    sigmoid.step()
+    norms = grad_norms_of_first_step(trainer)
+    text.says("0.13", min(norms))
+    text.says("0.85", max(norms))
+    text.says("0.19", norms[0])
+    text.says("2.1 × 10⁻⁶", grad_norms_of_first_step(sigmoid)[0])
+    text.says("0.25", hidden[0].activation.max_derivative)
+    spreads = np.concatenate([trainer.current_pass.norm[number].std
+                              for number in range(2, len(hidden) + 1)])
+    text.says("0.036", spreads.min())
+    text.says("0.43", spreads.max())
+    text.says("2", 2)  # layers 2 to 8
+    text.says("8", len(hidden))
+    trainer.run(steps=99)
+    loss = trainer.history.column("loss")
+    text.says("0.7455", loss[0])
+    text.says("100", len(loss))
+    text.says("0.038", loss[-1])
+    trainer.run()  # to the lesson's end
+    accuracy = trainer.history.column("accuracy")
+    text.says("47", first_step("batch norm", accuracy == 1.0))
+    assert accuracy[46:].min() == 1.0 and len(accuracy) == 200  # "from step 47" on
+    text.says("2", 2)  # ln 2
+    text.says("0.6931", math.log(2))
+    # Note: the seed's words.
+    text.names("000", "seed 000")
+    zhat = trainer.current_pass.norm[1].zhat
+    text.says("0", float(np.abs(zhat.mean(axis=0)).max()))  # ẑ has mean 0 over the batch
+    text.says("0.25", hidden[0].activation.max_derivative)
+    text.done()
+
+
 # ---------------------------------------------------------------- 6. exploding gradients
 
 def test_without_clipping_the_gradient_explodes_and_the_run_diverges():
@@ -1147,6 +1192,41 @@ def test_dropout_lesson(unregularised):
     text.done()
 
 
+
+def test_augmentation_lesson():
+    text = LessonText("overfitting-augmentation.json")
+    says_architecture(text)
+    spec = text.experiment.data
+    augment = spec.augment
+    assert augment.flip == ("x", "y") and augment.noise == 0.0
+    text.says("30", augment.rotate_degrees)
+    text.names("002", "seed 002")
+    trainer = run("overfitting-augmentation.json")
+    dataset = trainer.dataset
+    text.says("100", spec.samples)
+    text.says("30", len(dataset.x_train))
+    text.says("70", len(dataset.x_val))
+    text.says("304", sum(layer.W.size for layer in trainer.network.layers))
+    plain = changed("overfitting-augmentation.json", data=dataclasses.replace(
+        spec, augment=AugmentSpec()))
+    text.says("0", plain.experiment.data.augment.rotate_degrees)  # "set rotation to 0"
+    plain.run()
+    assert trainer.step_count == plain.step_count
+    text.says("2000", trainer.step_count)
+    val, plain_val = trainer.history.column("val_loss"), plain.history.column("val_loss")
+    # The claim: the validation loss is lower with augmentation than without, at the end and
+    # at its best.
+    assert val[-1] < plain_val[-1] and np.nanmin(val) < np.nanmin(plain_val)
+    text.says("0.086", val[-1])
+    text.says("0.12", trainer.history.column("loss")[-1])
+    text.says("0.00038", plain.history.column("loss")[-1])
+    best = int(np.nanargmin(plain_val))
+    text.says("235", best + 1)
+    text.says("0.19", plain_val[best])
+    text.says("1.68", plain_val[-1])
+    text.says("20", plain_val[-1] / val[-1])
+    text.done()
+
 # ---------------------------------------------------------------- 10. initialisation
 
 def test_zero_initialisation_keeps_the_hidden_units_identical():
@@ -1466,7 +1546,8 @@ def test_softmax_classifies_three_spiral_arms():
 
 
 def test_every_lesson_has_a_claim_test_that_reads_its_text():
-    source = Path(__file__).read_text(encoding="utf-8")
+    source = "".join(path.read_text(encoding="utf-8")
+                     for path in Path(__file__).parent.glob("test_lessons*.py"))
     checked = set(re.findall(r'LessonText\("([^"]+)"\)', source))
     checked |= set(re.findall(r'name = "([^"]+\.json)"\n    text = LessonText\(name\)', source))
     assert checked == {path.name for path in lessons.lesson_files()}

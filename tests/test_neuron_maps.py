@@ -13,6 +13,7 @@ import pytest
 import sim
 from sim import boundary
 from sim.neuron_maps import DEFAULT_GRID, neuron_maps
+from sim.views import curve_view
 from tests.conftest import LESSONS
 from tests.test_cli import run_sim
 
@@ -80,13 +81,25 @@ def test_one_input_curves_are_the_line_w_x_over_the_data():
     trainer = trained(Z2X, 2)
     maps = neuron_maps(trainer.network, trainer.dataset)
     assert maps.inputs == 1 and maps.y is None and maps.grid == DEFAULT_GRID[1]
-    ((low, high),) = boundary.input_ranges(trainer.dataset)
+    ((low, high),) = boundary.view_ranges(trainer.dataset)
     assert (maps.x[0], maps.x[-1]) == (low, high)
     raw = trainer.dataset.to_raw(trainer.dataset.x_train)[:, 0]
     assert low < raw.min() and raw.max() < high  # the data with a margin
     w = float(trainer.network.layers[0].W[0, 0])
     assert w != 0.0
     np.testing.assert_allclose(maps.unit(1, 0), w * maps.x, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["gradient-descent-z2x.json", "dying-relu.json"])
+def test_one_input_node_curves_and_the_data_view_share_one_x_range(name):
+    """The curves on the nodes and the data view's curve run over the same inputs (the
+    nodes' once stopped short of 0, where the data view's line z = w·x passes)."""
+    trainer = trained(LESSONS / name, 2)
+    view = curve_view(trainer)
+    maps = neuron_maps(trainer.network, trainer.dataset, len(view.xs))
+    np.testing.assert_array_equal(maps.x, view.xs)
+    np.testing.assert_allclose(maps.unit(trainer.network.depth, 0), view.outputs[:, 0],
+                               rtol=1e-13, atol=1e-15)
 
 
 def test_maps_are_evaluation_mode_without_dropout():
@@ -167,7 +180,7 @@ def test_views_json_one_input_is_one_curve_per_unit():
     assert list(record) == ["inputs", "x", "grid", "layers"]
     assert record["inputs"] == 1 and record["grid"] == 11
     trainer = trained(Z2X, 3)
-    ((low, high),) = boundary.input_ranges(trainer.dataset)
+    ((low, high),) = boundary.view_ranges(trainer.dataset)
     assert record["x"] == [low, high]
     (layer,) = record["layers"]
     (curve,) = layer
@@ -198,8 +211,8 @@ def test_views_default_grid_and_text_summary():
     result = run_sim("views", Z2X, "--neurons", "--steps", 4, "--grid", 5)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Every unit's activation at 5 points: x₁ from 0.4 to 1.6, after 4 steps (evaluation "
-        "mode: no dropout)", "a⁽¹⁾₁ (linear): from 0.8 to 3.2, mean 2"]
+        "Every unit's activation at 5 points: x₁ from 0 to 1.6, after 4 steps (evaluation "
+        "mode: no dropout)", "a⁽¹⁾₁ (linear): from 0 to 3.2, mean 1.6"]  # w = 2: the line 2x
 
 
 @pytest.mark.parametrize(("args", "message"), [

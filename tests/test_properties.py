@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import sim
 from sim import activations, clipping, data, initializers, optimizers, schedules
 from sim.activations import Activation
+from sim.augment import AugmentSpec
 from sim.clipping import ClippingSpec
 from sim.data import DataSpec
 from sim.experiment import (
@@ -168,6 +169,8 @@ def clipping_specs(draw) -> ClippingSpec:
         ClippingSpec(kind, draw(numbers(0.0, 1e12, exclude_low=True)))
 
 
+AUGMENT_SPECS = st.builds(AugmentSpec, numbers(0.0, 100.0),
+                          st.sampled_from([(), ("x",), ("y",), ("x", "y")]), numbers(0.0, 180.0))
 REGULARIZATION_SPECS = st.builds(RegularizationSpec, numbers(0.0, 1e3), numbers(0.0, 1e3),
                                  numbers(0.0, 0.95))
 EARLY_STOPPING_SPECS = st.builds(EarlyStoppingSpec, st.integers(1, 10**6), numbers(0.0, 1e6),
@@ -246,7 +249,7 @@ def data_specs(draw) -> DataSpec:
                                               .filter(bool)))
     names = maybe(st.lists(NAMES, max_size=3).map(tuple))
     return DataSpec(kind, validation_fraction=draw(numbers(0.0, 0.9)),
-                    standardize=draw(st.booleans()), jitter=draw(numbers(0.0, 100.0)),
+                    standardize=draw(st.booleans()), augment=draw(AUGMENT_SPECS),
                     input_names=draw(names), output_names=draw(names), **options)
 
 
@@ -266,6 +269,7 @@ SPEC_KINDS = {
     "stopping": (STOPPING_SPECS, StoppingSpec.from_json),
     "network": (network_specs(), NetworkSpec.from_json),
     "data": (data_specs(), DataSpec.from_json),
+    "augment": (AUGMENT_SPECS, AugmentSpec.from_json),
 }
 
 

@@ -16,6 +16,8 @@ app "$lessons/seed003-walkthrough.json" --phases 2 --presentation --size 1600x10
     --screenshot "$out/notation.png"
 app "$lessons/vanishing-sigmoid.json" --colour gradient --steps 1 --size 1600x1000 \
     --screenshot "$out/vanishing.png"
+app "$lessons/vanishing-sigmoid.json" --steps 3 --phases 7 --show Activation --size 1600x1000 \
+    --screenshot "$out/activation.png"
 app "$lessons/vanishing-sigmoid.json" --phases 19 --paths 1,2,1 --size 1600x1000 \
     --screenshot "$out/paths.png"
 app "$lessons/seed003-quiz.json" --phases 5 --size 1600x1000 --screenshot "$out/quiz.png"
@@ -25,3 +27,5 @@ app "$lessons/dying-relu.json" --steps 300 --show Health --quit-after 15 --size 
     --screenshot "$out/health.png"
 app "$lessons/overfitting-test-set.json" --play --quit-after 20 --size 1600x1000 \
     --screenshot "$out/test-set.png"
+app "$lessons/recurrent/lstm-remembers.json" --steps 100 --phases 55 --size 1600x1000 \
+    --screenshot "$out/recurrent-lstm.png"

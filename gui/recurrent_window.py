@@ -1,0 +1,280 @@
+"""The window of a recurrent experiment: the network unrolled in time, the gradient through
+time, and a click-through of one step, forward along time and backward through it.
+
+The app opens it instead of the main window when the file's network is recurrent. Its trainer
+runs in a process of its own (`gui.recurrent_session`), as a dense one's does; the window asks
+for steps and draws the frames that come back. The dense window's side pictures (neuron maps,
+paths, the loss landscape) are drawn for dense networks and do not apply here; the caption
+panel says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTextBrowser, QToolBar, QWidget
+
+from sim.recurrent_experiment import RecurrentExperiment
+from sim.unrolled import WalkPoint, walk
+
+from .recurrent_session import RecurrentFrame, serve
+from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
+from .worker import start_process
+
+POLL_MS = 15  # how often the window looks for the training process's answer
+FASTEST = (20, 10)  # without a lesson's speed: 10 steps a request, every 20 ms at most
+NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
+                  "networks; they do not apply to a recurrent one.")
+
+
+def play_rate(speed: float | None) -> tuple[int, int]:
+    """(milliseconds between requests, steps a request) that play ``speed`` steps a second."""
+    if speed is None:
+        return FASTEST
+    interval = max(FASTEST[0], round(1000.0 / speed))
+    return interval, max(1, round(speed * interval / 1000.0))
+
+
+class RecurrentRunner(QObject):
+    """Starts the training process and relays: one request out, one frame back."""
+
+    received = Signal(object)  # a RecurrentFrame
+    failed = Signal(str)  # one line: the file could not be trained, or the process ended
+
+    def __init__(self, source: RecurrentExperiment | Path,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        import multiprocessing
+
+        self._connection, child = multiprocessing.Pipe()
+        self._process: BaseProcess | None = start_process(serve, (child, source))
+        child.close()
+        self.waiting = True  # the process sends its first frame unasked
+        self._pending: tuple[Any, ...] | None = None  # to send once the answer comes
+        self.ended = False  # the process has ended (or refused the file): nothing to ask
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start(POLL_MS)
+
+    def request(self, *request: Any) -> bool:
+        """Send a request, or if one is still unanswered keep it to send once the answer
+        comes (replacing any kept before: the newest wins); False if the process has gone."""
+        if self.ended:
+            return False
+        if self.waiting:
+            self._pending = request
+            return True
+        self._connection.send(request)
+        self.waiting = True
+        return True
+
+    def cancel_pending(self) -> None:
+        """Forget a request kept to be sent (a step asked for by Play, once paused)."""
+        self._pending = None
+
+    def _poll(self) -> None:
+        connection: Connection = self._connection
+        try:
+            while connection.poll():
+                message = connection.recv()
+                self.waiting = False
+                if isinstance(message, str):  # the file could not be trained
+                    self._timer.stop()
+                    self.ended = True
+                    self.failed.emit(message)
+                    return
+                pending, self._pending = self._pending, None
+                if pending is not None:
+                    self.request(*pending)
+                self.received.emit(message)
+        except (EOFError, OSError):
+            self._timer.stop()
+            self.ended = True
+            self.failed.emit("the training process ended unexpectedly")
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self.ended = True
+        with contextlib.suppress(OSError):  # already gone
+            self._connection.send(("stop",))
+        process.join(0.5)
+        if process.is_alive():
+            process.kill()
+            process.join(0.5)
+        self._connection.close()
+
+
+class RecurrentWindow(QMainWindow):
+    """The unrolled canvas, the time-gradient plot and the captions of a click-through."""
+
+    def __init__(self, source: RecurrentExperiment | Path,
+                 parent: QWidget | None = None) -> None:
+        """``source``: an experiment, or a file its training process reads."""
+        super().__init__(parent)
+        self.setWindowTitle(f"Backprop Studio — {source.name}")
+        self.frame: RecurrentFrame | None = None
+        self.walk_index: int | None = None  # the click-through's point; None: the whole step
+        self.playing = False
+        self._walk_next_frame = False
+        self._steps_per_request = 1  # while playing
+        self.canvas = UnrolledCanvas()
+        self.plot = TimeGradientPlot()
+        self.captions = QTextBrowser()
+        self.captions.setMinimumWidth(360)
+        self.status = QLabel("starting the training process…")
+        self.statusBar().addWidget(self.status, 1)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.plot)
+        lower.addWidget(self.captions)
+        lower.setSizes([500, 600])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.canvas)
+        main.addWidget(lower)
+        main.setStretchFactor(0, 3)
+        main.setStretchFactor(1, 2)
+        self.setCentralWidget(main)
+        self._build_toolbar()
+        self.failure: str | None = None  # why the file could not be trained
+        self.runner = RecurrentRunner(source, self)
+        self.runner.received.connect(self._show_frame)
+        self.runner.failed.connect(self._failed)
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._play_tick)
+        self._show_captions()
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Training")
+        self.addToolBar(bar)
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, keys, slot in (
+                ("play", "Play", "Space", self.toggle_play),
+                ("step", "Step", "S", self.step),
+                ("next_phase", "Next phase", "N", self.next_phase),
+                ("reset", "Reset", "Ctrl+R", self.reset)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            bar.addAction(action)
+            self.actions_by_name[name] = action
+
+    # ------------------------------------------------------------------ what a user does
+
+    def toggle_play(self) -> None:
+        self.playing = not self.playing
+        self.actions_by_name["play"].setText("Pause" if self.playing else "Play")
+        if self.playing:
+            self.walk_index = None
+            interval, self._steps_per_request = play_rate(
+                None if self.frame is None else self.frame.speed)
+            self._play_timer.start(interval)
+        else:
+            self._play_timer.stop()
+            self.runner.cancel_pending()
+
+    def step(self) -> None:
+        """One whole step, shown whole."""
+        if self.runner.request("steps", 1):
+            self.walk_index = None
+
+    def next_phase(self) -> None:
+        """The click-through's next point; past the last (or before any), a new step."""
+        frame = self.frame
+        points = self._points()
+        if frame is None or frame.picture is None or self.walk_index is None or \
+                self.walk_index + 1 >= len(points):
+            # a new step to walk through; a press while one is computed waits for nothing
+            if not self.runner.waiting and self.runner.request("steps", 1):
+                self._walk_next_frame = True
+            return
+        self.walk_index += 1
+        self._show_walk()
+
+    def reset(self) -> None:
+        if self.playing:
+            self.toggle_play()
+        if self.runner.request("reset"):
+            self.walk_index = None
+
+    def _play_tick(self) -> None:
+        frame = self.frame
+        if frame is not None and frame.stopped:
+            self.toggle_play()
+            return
+        if not self.runner.waiting:
+            self.runner.request("steps", self._steps_per_request)
+
+    # ------------------------------------------------------------------ showing
+
+    def _points(self) -> list[WalkPoint]:
+        frame = self.frame
+        if frame is None or frame.picture is None:
+            return []
+        return walk(frame.picture.steps)
+
+    def _failed(self, message: str) -> None:
+        self.failure = message
+        self.status.setText(message)
+        self.captions.setPlainText(message)
+
+    def _show_frame(self, frame: RecurrentFrame) -> None:
+        self.frame = frame
+        self.setWindowTitle(f"Backprop Studio — {frame.name}")
+        self.status.setText(frame.status)
+        if self._walk_next_frame:
+            self._walk_next_frame = False
+            self.walk_index = 0 if frame.picture is not None else None
+        self._show_walk()
+
+    def _show_walk(self) -> None:
+        frame = self.frame
+        if frame is None:
+            return
+        points = self._points()
+        point = None if self.walk_index is None or not points else points[self.walk_index]
+        self.canvas.set_picture(frame.picture, point)
+        if frame.picture is not None:
+            self.plot.set_norms(frame.picture.time_grad_norms, frame.picture.cell_grad_norms,
+                                point)
+        self._show_captions()
+
+    def _show_captions(self) -> None:
+        frame = self.frame
+        parts: list[str] = []
+        if frame is None or not frame.captions:
+            parts.append("<p>Press <b>Step</b> (S) to train one step and see the network "
+                         "unrolled in time, or <b>Next phase</b> (N) to walk through a step: "
+                         "forward along time, the loss, then backward through time.</p>")
+        elif self.walk_index is None:
+            first = frame.captions[0]
+            parts.append(f"<p><b>{html.escape(first.title)}</b><br>"
+                         f"{'<br>'.join(map(html.escape, first.lines))}</p>")
+            parts.append("<p>Press <b>Next phase</b> (N) to walk through the next step: forward "
+                         "along time, the loss, then backward through time, each with its "
+                         "numbers.</p>")
+        else:
+            caption = frame.captions[self.walk_index]
+            parts.append(f"<p><b>{html.escape(caption.title)}</b> "
+                         f"({self.walk_index + 1} of {len(frame.captions)})</p>")
+            parts.extend(f"<p>{html.escape(line)}</p>" for line in caption.lines)
+        parts.append(f"<p style='color:#777'>{NOT_APPLICABLE}</p>")
+        self.captions.setHtml("".join(parts))
+
+    @property
+    def caption_text(self) -> str:
+        """The caption panel's text, as a reader sees it."""
+        return self.captions.toPlainText()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._play_timer.stop()
+        self.runner.shutdown()
+        super().closeEvent(event)

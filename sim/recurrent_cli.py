@@ -1,0 +1,80 @@
+"""What ``python -m sim`` prints for a recurrent experiment (sim.cli dispatches here)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from .files import WriteError, path_text
+from .gradcheck import GradcheckResult
+from .notation import number
+from .recurrent_experiment import RecurrentExperiment
+from .recurrent_experiment import save as save_experiment
+from .recurrent_explain import step_captions
+from .recurrent_trainer import RecurrentTrainer
+from .schema import ExperimentError, one_line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def check_line(path: Path, experiment: RecurrentExperiment) -> str:
+    """``check``'s line: the network, its parameters, the sequences."""
+    trainer = RecurrentTrainer(experiment)
+    network, dataset = trainer.network, trainer.dataset
+    return (f"{path_text(path)}: valid; recurrent network, {network.cell} cell: "
+            f"{_count(network.inputs, 'input')}, {_count(network.hidden, 'hidden unit')}, "
+            f"{_count(experiment.network.output_units, 'output')}, "
+            f"{_count(network.n_trainable, 'trainable parameter')}, "
+            f"{_count(dataset.x_train.shape[0], 'training sequence')} of "
+            f"{_count(dataset.steps, 'time step')}, "
+            f"{_count(dataset.x_val.shape[0], 'validation sequence')}, "
+            f"{_count(dataset.x_test.shape[0], 'test sequence')}")
+
+
+def gradcheck(experiment: RecurrentExperiment, max_parameters: int) -> GradcheckResult:
+    return RecurrentTrainer(experiment).gradcheck(max_parameters)
+
+
+def save(experiment: RecurrentExperiment, path: str | os.PathLike) -> None:
+    """Save, or WriteError naming the file (a state no file can hold included)."""
+    try:
+        save_experiment(experiment, path)
+    except ExperimentError as error:
+        raise WriteError(path, str(error)) from None
+
+
+def summary(trainer: RecurrentTrainer) -> list[str]:
+    """The end-of-run lines: where the run ended, and the gradient through time."""
+    record = trainer.last_record
+    name = one_line(trainer.experiment.name)
+    if record is None:
+        return [f"{name}: no steps taken"]
+    parts = [f"{name}: step {trainer.step_count}, epoch {trainer.epoch_count}",
+             f"loss {record.loss:.10g} (before the last update)"]
+    if math.isfinite(record.accuracy):
+        parts.append(f"accuracy {record.accuracy:.1%}")
+    if math.isfinite(record.val_loss):
+        parts.append(f"validation loss {record.val_loss:.6g}")
+    if math.isfinite(record.val_accuracy):
+        parts.append(f"validation accuracy {record.val_accuracy:.1%}")
+    lines = [", ".join(parts)]
+    norms = record.time_grad_norms
+    steps = len(norms)
+    lines.append(f"‖∂E/∂h_t‖ in the last step (before clipping): t = 1: "
+                 f"{number(norms[0], 4)}, t = {steps}: {number(norms[-1], 4)}"
+                 + (f", ratio {number(norms[0] / norms[-1], 3)}" if norms[-1] > 0.0 else ""))
+    if trainer.stop_event is not None and not trainer.diverged:
+        lines.append(one_line(trainer.stop_event.message))
+    return lines
+
+
+def explain_step(trainer: RecurrentTrainer, sample: int | None) -> list[str]:
+    """The captions of the step just taken, as ``explain`` prints them."""
+    lines = []
+    for index, caption in enumerate(step_captions(trainer.snapshot(), sample)):
+        lines.append(f"=== {caption.title}" if index == 0 else f"== {caption.title}")
+        lines.extend(f"   {line}" for line in caption.lines)
+    return lines

@@ -1,0 +1,180 @@
+"""The recurrent window: the unrolled canvas, the time-gradient plot, the click-through through
+time, and how the app opens a recurrent file (its own window, or a one-line refusal)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from gui.app import main
+from gui.recurrent_window import FASTEST, RecurrentWindow, play_rate
+from sim import lessons
+from sim import recurrent_experiment as rx
+from sim.unrolled import walk
+
+RECURRENT = lessons.lesson_dir() / "recurrent"
+WAIT_MS = 30_000  # generous: the training process starts on a busy machine
+
+
+@pytest.fixture
+def recurrent_window(qtbot):
+    windows = []
+
+    def make(source):
+        window = RecurrentWindow(source)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        windows.append(window)
+        qtbot.waitUntil(lambda: window.frame is not None or window.failure is not None,
+                        timeout=WAIT_MS)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def small(cell: str, steps: int = 6) -> rx.RecurrentExperiment:
+    experiment = rx.load(RECURRENT / ("lstm-remembers.json" if cell == "lstm"
+                                      else "elman-forgets.json"))
+    return experiment.replace(data=experiment.data.__class__(
+        kind="remember_first", samples=16, steps=steps, noise=1.0))
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm"])
+def test_a_step_shows_the_unrolled_network_and_its_gradient_through_time(recurrent_window,
+                                                                         qtbot, cell):
+    window = recurrent_window(small(cell))
+    assert window.frame.step == 0 and window.canvas.picture is None
+    window.step()
+    qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
+    picture = window.canvas.picture
+    assert picture is not None and picture.steps == 6 and window.canvas.detailed
+    assert (picture.forget is not None) == (cell == "lstm")
+    xs, ys = window.plot.hidden_curve.getOriginalDataset()
+    assert list(xs) == list(range(1, 7))
+    np.testing.assert_allclose(ys, picture.time_grad_norms)
+    cell_xs, _ = window.plot.cell_curve.getOriginalDataset()
+    assert (0 if cell_xs is None else len(cell_xs)) == (6 if cell == "lstm" else 0)
+    assert window.canvas.grab().width() > 0  # paints without error
+    assert "do not apply to a recurrent one" in window.caption_text
+
+
+def test_the_click_through_goes_forward_along_time_then_backward(recurrent_window, qtbot):
+    window = recurrent_window(small("lstm", steps=4))
+    window.next_phase()  # the first press takes a step and shows its first point
+    qtbot.waitUntil(lambda: window.walk_index == 0, timeout=WAIT_MS)
+    points = walk(4)
+    seen = []
+    for index in range(1, len(points)):
+        window.next_phase()
+        assert window.walk_index == index
+        assert window.canvas.point == points[index]
+        seen.append(window.caption_text)
+        window.canvas.grab()
+        xs, _ = window.plot.hidden_curve.getOriginalDataset()
+        # the plot shows the gradient through time as far as the backward pass has come
+        assert ([] if xs is None else list(xs)) == [
+            t for t in range(1, 5) if points[index].backward_reached(t)]
+    titles = [text.splitlines()[0] for text in seen]
+    assert titles[0].startswith("Forward, time step 1 of 4")
+    assert titles[4].startswith("Loss")
+    assert titles[5].startswith("Backward through time, time step 4 of 4")
+    assert titles[8].startswith("Backward through time, time step 1 of 4")
+    assert "∂c_3/∂c_2 = f_3 = sigmoid(a_f) = [" in seen[6]
+    # numbers the caption writes are the picture's: the forget gate at t = 3
+    forget = window.canvas.picture.forget[3]
+    assert f"{forget[0]:.4g}".replace("-", "−") in seen[6]
+    step = window.frame.step
+    window.next_phase()  # past the update: the next step
+    qtbot.waitUntil(lambda: window.frame.step == step + 1 and window.walk_index == 0,
+                    timeout=WAIT_MS)
+
+
+def test_play_trains_until_paused_and_reset_goes_back(recurrent_window, qtbot):
+    window = recurrent_window(small("elman"))
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.frame.step >= 3, timeout=WAIT_MS)
+    window.toggle_play()
+    assert not window.playing
+    window.reset()
+    qtbot.waitUntil(lambda: window.frame.step == 0, timeout=WAIT_MS)
+
+
+def test_a_large_network_is_drawn_one_column_a_step(recurrent_window, qtbot):
+    experiment = small("lstm", steps=120)
+    window = recurrent_window(experiment)
+    window.step()
+    qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
+    assert not window.canvas.detailed and not window.canvas.picture.detailed
+    assert window.canvas.grab().width() > 0
+
+
+def test_a_file_that_cannot_be_trained_is_refused_in_one_line(recurrent_window, tmp_path):
+    document = json.loads((RECURRENT / "elman-forgets.json").read_text())
+    document["data"]["kind"] = "inline"
+    document["data"]["inputs"] = [[[0.0]], [[1.0]]]
+    document["data"]["targets"] = [[0.5], [2.0]]  # bce needs targets between 0 and 1
+    for key in ("samples", "steps", "noise", "validation_fraction"):
+        del document["data"][key]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    window = recurrent_window(path)
+    assert window.failure is not None and "\n" not in window.failure
+    assert window.failure.startswith(f"{path}: loss: ")
+
+
+def test_the_main_window_opens_a_recurrent_file_in_its_own_window(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    name = window.run.experiment.name
+    window.run.open(RECURRENT / "elman-forgets.json")
+    qtbot.waitUntil(lambda: len(window.recurrent_windows) == 1, timeout=WAIT_MS)
+    opened = window.recurrent_windows[0]
+    qtbot.waitUntil(lambda: opened.frame is not None, timeout=WAIT_MS)
+    assert opened.frame.name == "An Elman network forgets the first symbol"
+    assert window.run.experiment.name == name  # the main window keeps its experiment
+    opened.close()
+    qtbot.waitUntil(lambda: not window.recurrent_windows, timeout=WAIT_MS)
+
+
+def test_the_app_refuses_options_that_do_not_apply_in_one_line(capsys):
+    path = str(RECURRENT / "elman-forgets.json")
+    assert main([path, "--compare", path, "--quit-after", "1"]) == 2
+    error = capsys.readouterr().err
+    assert error == "backprop-studio: --compare does not apply to a recurrent network (this " \
+                    "file's network is recurrent)\n"
+
+
+def test_the_app_takes_a_screenshot_of_a_recurrent_lesson(tmp_path):
+    shot = tmp_path / "r.png"
+    assert main([str(RECURRENT / "lstm-remembers.json"), "--steps", "2", "--phases", "3",
+                 "--screenshot", str(shot), "--size", "1280x720"]) == 0
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_recurrent_lessons_open_from_the_lessons_menu(make_window, qtbot):
+    window = make_window(lessons.load_lesson())
+    title, paths = lessons.recurrent_section()
+    menu = next(action.menu() for action in window.menuBar().actions()
+                if action.text() == "&Lessons")
+    section = next(action.menu() for action in menu.actions() if action.text() == title)
+    entries = section.actions()
+    assert [action.text() for action in entries] == [rx.load(path).name for path in paths]
+    assert len(entries) == 5
+    entries[1].trigger()
+    qtbot.waitUntil(lambda: len(window.recurrent_windows) == 1, timeout=WAIT_MS)
+    opened = window.recurrent_windows[0]
+    qtbot.waitUntil(lambda: opened.frame is not None, timeout=WAIT_MS)
+    assert opened.frame.name == entries[1].text() and opened.frame.cell == "lstm"
+    opened.close()
+    qtbot.waitUntil(lambda: not window.recurrent_windows, timeout=WAIT_MS)
+
+
+def test_play_goes_at_the_lessons_speed():
+    assert rx.load(RECURRENT / "elman-forgets.json").view.speed == 25
+    assert play_rate(25) == (40, 1)  # a step every 40 ms
+    assert play_rate(200) == (20, 4)
+    assert play_rate(None) == FASTEST

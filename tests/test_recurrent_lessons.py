@@ -1,0 +1,163 @@
+"""The recurrent lessons (assets/lessons/recurrent): every number their texts state, measured."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim import lessons
+from sim import recurrent_experiment as rx
+from sim.recurrent_trainer import RecurrentTrainer
+from tests.lesson_text import TextClaims
+
+
+class RecurrentLessonText(TextClaims):
+    def __init__(self, name: str) -> None:
+        self.experiment = rx.load(lessons.lesson_dir() / "recurrent" / name)
+        super().__init__(f"{self.experiment.name}\n{self.experiment.description}")
+
+
+def run(experiment: rx.RecurrentExperiment) -> RecurrentTrainer:
+    trainer = RecurrentTrainer(experiment)
+    trainer.run()
+    return trainer
+
+
+def validations(trainer: RecurrentTrainer) -> list:
+    return [r for r in trainer.records if math.isfinite(r.val_loss)]
+
+
+def first_step_ratio(trainer: RecurrentTrainer, cell: bool = False) -> float:
+    norms = trainer.records[0].cell_grad_norms if cell else trainer.records[0].time_grad_norms
+    return norms[0] / norms[-1]
+
+
+def test_the_elman_network_forgets_the_first_symbol():
+    text = RecurrentLessonText("elman-forgets.json")
+    trainer = run(text.experiment)
+    data, network = text.experiment.data, text.experiment.network
+    text.says("30", data.steps)
+    assert set(np.unique(trainer.dataset.x_train[:, 0, 0])) == {-1.0, 1.0}
+    text.names("−1", "the symbol −1")
+    text.names("1", "the symbol +1")
+    text.says("29", data.steps - 1, times=2)  # "the other 29", "29 steps ago"
+    text.says("1", data.noise)
+    text.says("8", network.hidden)
+    text.says("32", text.experiment.batch_size)
+    text.says("300", trainer.dataset.x_train.shape[0])
+    text.says("100", trainer.dataset.x_val.shape[0])
+    ratio = first_step_ratio(trainer)
+    text.says("1.5 × 10⁻⁵", ratio)
+    assert ratio < 1e-3  # orders of magnitude
+    text.bound("1")  # tanh′ ≤ 1
+    text.says("500", trainer.step_count)
+    last = validations(trainer)[-1]
+    text.says("49%", last.val_accuracy)
+    assert max(r.val_accuracy for r in validations(trainer)) < 0.6  # never above chance
+    text.done()
+
+
+def test_the_lstm_remembers_the_first_symbol():
+    text = RecurrentLessonText("lstm-remembers.json")
+    trainer = run(text.experiment)
+    network = text.experiment.network
+    text.says("30", text.experiment.data.steps)
+    text.says("8", network.hidden)
+    text.says("1", network.init.forget_bias)
+    ratio = first_step_ratio(trainer)
+    text.says("2.2 × 10⁻³", ratio)
+    elman = run(rx.load(lessons.lesson_dir() / "recurrent" / "elman-forgets.json"))
+    text.says("146", ratio / first_step_ratio(elman))
+    text.says("0.011", first_step_ratio(trainer, cell=True))
+    checked = validations(trainer)
+    high = text.bound("95%")
+    first = next(r for r in checked if r.val_accuracy >= high)
+    text.says("110", first.step)
+    text.says("100%", checked[-1].val_accuracy)
+    text.says("500", checked[-1].step)
+    text.says("0.0016", checked[-1].val_loss)
+    text.done()
+
+
+def test_a_forget_gate_bias_of_zero_lets_the_cell_gradient_vanish():
+    text = RecurrentLessonText("lstm-forget-bias-zero.json")
+    trainer = run(text.experiment)
+    remembering = rx.load(lessons.lesson_dir() / "recurrent" / "lstm-remembers.json")
+    assert text.experiment.network.init.forget_bias == 0.0
+    assert text.experiment.replace(network=remembering.network, name=remembering.name,
+                                   description=remembering.description) == remembering
+    # "a forget-gate bias of 0", "starts at 0", "sigmoid(0)"
+    text.says("0", text.experiment.network.init.forget_bias, times=3)
+    # "instead of 1", "a bias of 1 gives", "sigmoid(1)", "with the bias of 1", "set to 1"
+    text.says("1", remembering.network.init.forget_bias, times=5)
+    sigmoid = lambda v: 1.0 / (1.0 + math.exp(-v))  # noqa: E731
+    text.says("0.5", sigmoid(0.0), times=3)
+    steps = text.experiment.data.steps - 1
+    text.says("29", steps)
+    text.says("1.9 × 10⁻⁹", sigmoid(0.0) ** steps)
+    text.says("0.73", sigmoid(1.0), times=2)
+    text.says("1.1 × 10⁻⁴", sigmoid(1.0) ** steps)
+    first = RecurrentTrainer(text.experiment)  # its forget gates start near 0.5
+    first.step()
+    assert abs(float(np.mean(first.snapshot().gate_values("f"))) - 0.5) < 0.1
+    text.says("1.1 × 10⁻⁵", first_step_ratio(trainer, cell=True))
+    text.says("0.011", first_step_ratio(run(remembering.replace(
+        stopping=remembering.stopping.__class__(max_steps=1))), cell=True))
+    text.says("500", trainer.step_count)
+    text.says("50%", validations(trainer)[-1].val_accuracy)
+    text.names("2015", "the year of Jozefowicz, Zaremba and Sutskever's paper")
+    text.done()
+
+
+def test_an_elman_network_whose_gradient_explodes():
+    text = RecurrentLessonText("elman-exploding.json")
+    trainer = run(text.experiment)
+    data, network = text.experiment.data, text.experiment.network
+    text.says("20", data.steps)
+    text.says("0", 0.0)
+    text.says("1", 1.0)  # numbers between 0 and 1
+    assert trainer.dataset.x_train[:, :, 0].min() >= 0 and \
+        trainer.dataset.x_train[:, :, 0].max() <= 1
+    assert (trainer.dataset.x_train[:, :, 1].sum(axis=1) == 2).all()  # two marked steps
+    text.says("8", network.hidden)
+    text.says("0.6", network.init.weights.std)
+    ratio = first_step_ratio(trainer)
+    text.says("8.0", ratio)
+    norms = [r.grad_norm for r in trainer.records]
+    text.says("7384", norms[0])
+    text.says("4", int(np.argmax(norms)) + 1)
+    text.says("2.8 × 10¹⁰⁰", norms[3])
+    assert all(r.loss > 1e50 for r in trainer.records[4:])  # astronomically large from then on
+    text.says("5 × 10⁸³", trainer.records[-1].loss)
+    text.says("300", trainer.step_count)
+    text.done()
+
+
+def test_clipping_tames_the_exploding_elman_network():
+    text = RecurrentLessonText("elman-exploding-clipped.json")
+    trainer = run(text.experiment)
+    exploding = rx.load(lessons.lesson_dir() / "recurrent" / "elman-exploding.json")
+    assert text.experiment.replace(clipping=exploding.clipping, name=exploding.name,
+                                   description=exploding.description) == exploding
+    threshold = text.experiment.clipping.threshold
+    text.says("1", threshold, times=2)  # clipping at 1, length 1
+    norms = np.array([r.grad_norm for r in trainer.records])
+    text.says("7384", norms[0])
+    clipped = [r.step for r in trainer.records if r.clipped]
+    assert clipped == list(range(1, 9))
+    text.says("1", clipped[0])
+    text.says("8", clipped[-1])
+    assert (norms[8:] < threshold).all()
+    text.says("165", trainer.records[0].loss)
+    text.says("0.092", trainer.records[-1].loss)
+    text.says("300", trainer.step_count)
+    last = validations(trainer)[-1]
+    text.says("0.077", last.val_loss)
+    t_val = trainer.dataset.t_val
+    text.says("1", float(np.mean(trainer.dataset.t_train)))  # the targets' mean
+    mean_answer = 0.5 * float(np.mean((t_val - 1.0) ** 2))
+    text.says("0.076", mean_answer)
+    assert last.val_loss > mean_answer - 0.002  # no better than the mean
+    text.says("300", trainer.step_count)
+    text.done()
