@@ -49,7 +49,19 @@ LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
 STRIP_UNITS = 32  # a column of more units is drawn as a strip of coloured cells, not circles
 NAME_GAP = 10  # pixels (at scale 1) between an output's picture and its name, and after it
 MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
-LEGEND_BAND = 80  # the colour legend and the note above it fill this much of the bottom
+# The colour legend, bottom left: its bar this far above the bottom and this high; its
+# numbers above the bar, and above them the note of whose numbers are drawn.
+LEGEND_BAR_BOTTOM, LEGEND_BAR_HEIGHT = 20, 14
+LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' and note's foot
+VALUE_ROOM = 12  # between two nodes, besides a value's height: the gaps above and below it
+LABEL_GAP = 2  # pixels between two labels, or a label and a node
+BESIDE_UNITS = 4  # a column of at most this many units may print its values beside them
+WIDE_NODE_VALUE = "δ −0.0001234"  # as wide as a node's number gets (sim.notation.number)
+BANNER_GAP = 6  # between the stop banner and the legend under it
+HEADER_TOP = 18  # the layers' headers start this far down
+# Between the headers and the top nodes: room for the "+1" boxes of the biases, which sit
+# above their columns, or else a small gap.
+BIAS_ROOM, HEADER_GAP = 36, 12
 
 
 @dataclass(frozen=True)
@@ -117,17 +129,26 @@ class _Geometry:
     """Screen positions for one widget size, zoom and pan; rebuilt when any of them change."""
 
     def __init__(self, widths: list[int], has_bias: list[bool], rect: QRectF, zoom: float,
-                 pan: QPointF, scale: float, label_height: float) -> None:
+                 pan: QPointF, scale: float, label_height: float,
+                 header_bottom: float, legend_band: float) -> None:
         self.columns = len(widths)
         left, right = rect.left() + 90 * scale, rect.right() - 60 * scale
+        # Under the headers (``header_bottom``), the biases' boxes if there are any: a small
+        # network on a short canvas (a slide above a long caption) keeps its height for nodes.
+        top = rect.top() + header_bottom + (BIAS_ROOM if any(has_bias) else HEADER_GAP) * scale
         # below the lowest nodes: room for their values above the colour legend
-        top = rect.top() + 70 * scale
-        bottom = rect.bottom() - max(90 * scale, LEGEND_BAND * scale + label_height + 6 * scale)
+        bottom = rect.bottom() - max(90 * scale, legend_band + label_height + 6 * scale)
         span = max(right - left, 1.0)
         self.x = [left + span * c / max(self.columns - 1, 1) for c in range(self.columns)]
         tallest = max(widths)
         spacing = min((bottom - top) / max(tallest, 1), 90 * scale)
-        self.radius = max(2.0, min(spacing * 0.32, 26 * scale)) * zoom
+        radius = min(spacing * 0.32, 26 * scale)
+        # Nodes a little smaller where that makes room for their values under them (a short
+        # slide above a long caption), never smaller than a number is high.
+        room = (spacing - label_height - VALUE_ROOM * scale) / 2
+        if label_height / 2 + 2 * scale <= room < radius:
+            radius = room
+        self.radius = max(2.0, radius) * zoom
         centre = (top + bottom) / 2
         self.nodes: list[np.ndarray] = []  # per column: (units, 2) screen positions
         for c, n in enumerate(widths):
@@ -423,12 +444,18 @@ class NetworkCanvas(QWidget):
         s = self._drawn()
         widths = [s.layers[0].fan_in] + [l.units for l in s.layers]
         has_bias = [l.has_bias for l in s.layers]
+        # under the network: the legend and, once training has stopped, the reason why
+        banner = self.stop_banner_rect()
+        legend_band = self.legend_band() + (0.0 if banner is None else
+                                            banner.height() + BANNER_GAP * self.style_.scale)
         key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
-               self.pan.x(), self.pan.y(), self.style_.scale, self.style_.presenting)
+               self.pan.x(), self.pan.y(), self.style_.scale, self.style_.presenting,
+               legend_band)
         if self._geometry is None or key != self._geometry_key:
             self._geometry = _Geometry(widths, has_bias, QRectF(self.rect()), self.zoom,
                                        self.pan, self.style_.scale,
-                                       self._metrics(self.style_.number_font).height())
+                                       self._metrics(self.style_.number_font).height(),
+                                       self.header_bottom(), legend_band)
             self._geometry_key = key
         return self._geometry
 
@@ -462,9 +489,9 @@ class NetworkCanvas(QWidget):
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_labels(painter, geometry, heat)
             self._draw_chain_overlay(painter)
-            legend_right = self._draw_legend(painter, scale)
+            self._draw_legend(painter, scale)
             if snapshot.stop_event is not None:
-                self._draw_stop_banner(painter, snapshot.stop_event, legend_right)
+                self._draw_stop_banner(painter, snapshot.stop_event)
         finally:
             painter.end()
             self.paint_times.append((time.perf_counter() - started) * 1000.0)
@@ -817,11 +844,13 @@ class NetworkCanvas(QWidget):
                       if (box := self.bias_box(geometry, layer)) is not None]
         st = self.style_
         # the layers' headers above, the colour legend and its notes below
-        obstacles.append(QRectF(0, 0, self.width(), 18 * st.scale
-                                + self._metrics(st.label_font).height()))
-        legend_top = self.height() - LEGEND_BAND * st.scale
+        obstacles.append(QRectF(0, 0, self.width(), self.header_bottom()))
+        legend_top = self.height() - self.legend_band()
         obstacles.append(QRectF(0, legend_top, self.width(), self.height() - legend_top))
-        placer = LabelPlacer(QRectF(self.rect()), obstacles)
+        banner = self.stop_banner_rect()
+        if banner is not None:
+            obstacles.append(banner)
+        placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale)
         self._place_node_values(placer, geometry)
         self._place_names(placer, geometry)
         self._place_edge_values(placer, geometry, heat)
@@ -885,13 +914,20 @@ class NetworkCanvas(QWidget):
 
     def _values_readable(self, geometry: _Geometry) -> bool:
         """Whether the nodes' values are printed: few enough nodes (or zoomed in), and room for
-        a number between one node and the next."""
+        a number between one node and the next, or, in a small network drawn as discs,
+        beside it (a short, wide canvas: a slide above a long caption)."""
         nodes = sum(len(points) for points in geometry.nodes)
         if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
             return False
         gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
-        height = self._metrics(self.style_.number_font).height()
-        return not gaps or min(gaps) - 2 * geometry.radius >= height + 4
+        metrics = self._metrics(self.style_.number_font)
+        if not gaps or min(gaps) - 2 * geometry.radius >= metrics.height() + 4:
+            return True
+        small = max(len(points) for points in geometry.nodes) <= BESIDE_UNITS
+        if not small or (self.node_pictures is not None and self.walking_phase() is None):
+            return False
+        apart = min(np.diff(geometry.x)) if geometry.columns > 1 else self.width()
+        return apart - 2 * geometry.radius >= metrics.horizontalAdvance(WIDE_NODE_VALUE) + 8
 
     def _place_names(self, placer: LabelPlacer, geometry: _Geometry) -> None:
         """The inputs' names (x₁, with the data's own name where it says more) and the
@@ -1032,9 +1068,13 @@ class NetworkCanvas(QWidget):
         regularization = self._drawn().experiment.regularization
         return bool(regularization.l1 or regularization.l2)
 
+    def header_bottom(self) -> float:
+        """Where the layers' headers end, from the canvas's top."""
+        return HEADER_TOP * self.style_.scale + self._metrics(self.style_.label_font).height()
+
     def _draw_layer_labels(self, painter: QPainter, geometry: _Geometry, heat: set[int]) -> None:
         font = self.style_.label_font
-        top = 18 * self.style_.scale
+        top = HEADER_TOP * self.style_.scale
         metrics = self._metrics(font)
         room = (geometry.x[1] - geometry.x[0]) * 0.92 if geometry.columns > 1 else self.width()
         for column, x in enumerate(geometry.nodes):
@@ -1061,11 +1101,25 @@ class NetworkCanvas(QWidget):
             painter.setPen(st.muted)
             painter.drawText(box, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignBottom, note)
 
-    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> float:
-        """The colour bar with its numbers and title, bottom left; returns its right edge."""
+    def legend_notes(self) -> bool:
+        """Whether the legend says whose numbers are drawn: not on a slide while phases are
+        walked, where the caption's line under it says so and the network needs the room."""
+        return self._drawn().x is not None and not (
+            self.style_.presenting and self.walking_phase() is not None)
+
+    def legend_band(self) -> float:
+        """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
+        and, if drawn, its note."""
         st = self.style_
-        width, height = min(260 * st.scale, self.width() * 0.4), 14 * st.scale
-        x, y = 14 * st.scale, self.height() - 34 * st.scale
+        above = LEGEND_NOTE_GAP if self.legend_notes() else LEGEND_TICK_GAP
+        return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * st.scale + \
+            self._metrics(st.small_font).height()
+
+    def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
+        """The colour bar with its numbers and title, bottom left."""
+        st = self.style_
+        width, height = min(260 * st.scale, self.width() * 0.4), LEGEND_BAR_HEIGHT * st.scale
+        x, y = 14 * st.scale, self.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT) * st.scale
         if scale.kind == "log":  # a grey box for "zero" (below TINY) left of the ramp
             box = 2.0 * height
             painter.fillRect(QRectF(x, y, box, height), QColor(*palette.ZERO_COLOUR))
@@ -1085,23 +1139,21 @@ class NetworkCanvas(QWidget):
         if widest * len(ticks) > width * 0.9:  # long numbers (1.5e+40): the ends and the middle
             ticks = [ticks[0], ticks[len(ticks) // 2], ticks[-1]]
         for position, label in ticks:
-            self._text(painter, QPointF(x + position * width, y - 2 * st.scale), label,
+            self._text(painter, QPointF(x + position * width, y - LEGEND_TICK_GAP * st.scale),
+                       label,
                        st.small_font, st.foreground, centred=True, above=True)
         title = palette.MODE_TITLES[self.shown_mode] + palette.scale_note(
             scale, fixed=self.range_fixed())
         self._text(painter, QPointF(x + width + 12 * st.scale, y + height / 2), title,
                    st.label_font, st.foreground)
-        right = x + width + 12 * st.scale + self._metrics(st.label_font).horizontalAdvance(title)
         if self._shows_nan():
             self._text(painter, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
                        "magenta: NaN (not a number) or infinite", st.small_font,
                        QColor(*palette.NAN_COLOUR))
-        snapshot = self._drawn()
-        if snapshot.x is not None:  # whose numbers are drawn: one sample's, or the batch's
-            self._text(painter, QPointF(x, y - 24 * st.scale),
-                       explain.legend(snapshot, self.sample), st.small_font, st.muted,
+        if self.legend_notes():  # whose numbers are drawn: one sample's, or the batch's
+            self._text(painter, QPointF(x, y - LEGEND_NOTE_GAP * st.scale),
+                       explain.legend(self._drawn(), self.sample), st.small_font, st.muted,
                        above=True)
-        return right
 
     def _shows_nan(self) -> bool:
         """Whether any weight or bias drawn is NaN or infinite (drawn in magenta)."""
@@ -1161,27 +1213,35 @@ class NetworkCanvas(QWidget):
             return role
         return f"{role} · {ls.activation}" + (" · skip" if ls.residual else "")
 
-    def _draw_stop_banner(self, painter: QPainter, event: Event, legend_right: float) -> None:
-        """Why training stopped: bottom right, beside the legend, where it hides no node (at
-        the top if the canvas is too narrow for both)."""
+    def stop_banner_rect(self) -> QRectF | None:
+        """Where the reason training stopped is drawn: across the canvas above the colour
+        legend, in a band the network is laid out above (so that it hides no node); None
+        while training goes on."""
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.stop_event is None:
+            return None
         st = self.style_
-        colour = st.danger if event.kind == "diverged" else st.muted
-        text = event.message
-        font = st.label_font
-        left = legend_right + 24 * st.scale
-        beside = self.width() - 12 * st.scale - left >= 220 * st.scale
-        width = self.width() - 12 * st.scale - left if beside else self.width() - 24 * st.scale
-        needed = self._metrics(font).boundingRect(QRectF(0, 0, width - 20, 10000),
-                                                  Qt.TextFlag.TextWordWrap, text)
+        width = self.width() - 24 * st.scale
+        needed = self._metrics(st.label_font).boundingRect(
+            QRectF(0, 0, width - 20, 10000), Qt.TextFlag.TextWordWrap,
+            snapshot.stop_event.message)
         height = needed.height() + 10
-        top = self.height() - 10 * st.scale - height if beside else 44 * st.scale
-        rect = QRectF(left if beside else 12 * st.scale, top, width, height)
+        top = self.height() - self.legend_band() - BANNER_GAP * st.scale - height
+        return QRectF(12 * st.scale, top, width, height)
+
+    def _draw_stop_banner(self, painter: QPainter, event: Event) -> None:
+        """Why training stopped, above the legend (see `stop_banner_rect`)."""
+        st = self.style_
+        rect = self.stop_banner_rect()
+        if rect is None:
+            return
+        colour = st.danger if event.kind == "diverged" else st.muted
         painter.setPen(QPen(colour, 1.0))
         painter.setBrush(_tint(st.background, colour, 0.12))  # opaque: readable
         painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(colour)
-        painter.setFont(font)
-        painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, text)
+        painter.setFont(st.label_font)
+        painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, event.message)
 
     def _draw_message(self, painter: QPainter, text: str) -> None:
         painter.setPen(self.style_.muted)

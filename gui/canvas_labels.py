@@ -35,16 +35,21 @@ class PlacedLabel:
 
 
 class LabelPlacer:
-    """Hands out free boxes inside ``bounds``, none overlapping another or an obstacle."""
+    """Hands out free boxes inside ``bounds``, none overlapping an obstacle or another label,
+    and each at least ``gap`` pixels from the others (two numbers side by side must not read
+    as one)."""
 
-    def __init__(self, bounds: QRectF, obstacles: Iterable[QRectF]) -> None:
+    def __init__(self, bounds: QRectF, obstacles: Iterable[QRectF], gap: float = 0.0) -> None:
         self.bounds = bounds
         self.taken = list(obstacles)
+        self.gap = gap
         self.placed: list[PlacedLabel] = []
 
     def free(self, rect: QRectF) -> bool:
-        return self.bounds.contains(rect) and not any(rect.intersects(other)
-                                                      for other in self.taken)
+        if not self.bounds.contains(rect) or any(rect.intersects(other) for other in self.taken):
+            return False
+        around = rect.adjusted(-self.gap, -self.gap, self.gap, self.gap)
+        return not any(around.intersects(label.rect) for label in self.placed)
 
     def place(self, kind: str, text: str, size: QSizeF, centres: Iterable[QPointF],
               named: bool = False, key: tuple[int, ...] = (),

@@ -169,7 +169,7 @@ class ControlPanel(QScrollArea):
     def _edit(self, change: Callable[[dict], None]) -> None:
         document = copy.deepcopy(self.document)
         change(document)
-        self._fit_network_to_data(document)
+        notice = self._fit_network_to_data(document)
         sim.experiment.drop_weights_that_no_longer_fit(document)  # sizes edited or fitted
         try:
             experiment = sim.parse(document, self._base_dir, previous=self._experiment)
@@ -177,7 +177,7 @@ class ControlPanel(QScrollArea):
             self.error.setText(str(error))
             self.set_experiment_document(self.document)  # show what is still in force
             return
-        self.error.setText("")
+        self.error.setText(notice or "")
         self._experiment = experiment
         layers_before = len(self.document["network"]["layers"])
         self.document = to_dict(experiment)
@@ -188,19 +188,21 @@ class ControlPanel(QScrollArea):
         self._show_which_apply(self.document)
         self.experiment_edited.emit(experiment)
 
-    def _fit_network_to_data(self, document: dict) -> None:
-        """Inputs and output units follow the data (one-hot classes, features)."""
+    def _fit_network_to_data(self, document: dict) -> str | None:
+        """Inputs and output units follow the data (one-hot classes, features), and so does
+        the lesson's followed sample; a notice if the sample was dropped."""
         try:
             spec = data.DataSpec.from_json(document["data"], "data")
             facts = sim.experiment.data_facts(spec, self._base_dir, self._experiment)
         except sim.ExperimentError:
-            return  # the full parse will name the problem
+            return None  # the full parse will name the problem
         document["network"]["inputs"] = facts.inputs
         document["network"]["layers"][-1]["units"] = facts.outputs
         if facts.inputs != 2 and "augment" in document["data"]:
             # Flips and rotations move 2-D points: data of another kind keeps only the noise.
             noise = document["data"]["augment"].get("noise", 0.0)
             document["data"]["augment"] = {"noise": noise}
+        return sim.experiment.drop_followed_sample_beyond_data(document, spec, facts)
 
     @staticmethod
     def _data_option(document: dict, key: str, value: Any) -> None:

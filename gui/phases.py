@@ -258,6 +258,7 @@ class CaptionPanel(QWidget):
         self.body.setText(f"<i>{HELD}</i>{self._before}")
         self.lines = ()
         self.marked_line = None
+        self.captioned.emit()  # the question and the caption before it need their room
 
     def _strip_html(self, snapshot: Snapshot, walking: bool) -> str:
         """The iteration's phases in order, the shown one marked. In a deep network the

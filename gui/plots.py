@@ -9,6 +9,7 @@ drawn as their min/max envelope so a spike in the distant past stays visible.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import sys
 
@@ -89,16 +90,99 @@ class MinusAxis(pg.AxisItem):
                 for value in values]
 
 
+MAX_TEXT_LEVEL = 2  # pyqtgraph's own: the levels of ticks an axis may label
+
+
 class DecadeAxis(MinusAxis):
-    """A log axis that labels whole powers of ten only: the ticks between (0.2, 0.3, ...)
-    stay, but their labels crowd each other when a plot spans a decade or two."""
+    """An axis whose labels never crowd each other, however small the plot or large the type
+    (a slide): no two closer than a label's height, the roundest kept first.
+
+    On a log axis that spans two or more powers of ten, only those are labelled: the ticks
+    between (0.2, 0.3, ...) stay, unlabelled. Inside a decade or two the ticks between are
+    labelled as far as the axis's length holds them apart: 1, then 5, then 2, then the rest.
+    On a linear axis, evenly spaced ticks: every second, fifth or tenth one as room asks."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self._label_levels()
+
+    def setLogMode(self, *args: bool | None, **kwargs: bool | None) -> None:
+        super().setLogMode(*args, **kwargs)
+        self._label_levels()
+
+    def _label_levels(self) -> None:
+        """A linear axis labels its coarsest ticks alone (pyqtgraph would add the finer ones
+        between, unaware of their labels' height); a log axis its decades and the ticks
+        inside them, on one list that logTickStrings thins."""
+        self.setStyle(maxTextLevel=MAX_TEXT_LEVEL if self.logMode else 0)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        labels = super().tickStrings(values, scale, spacing)
+        if self.logMode or len(values) < 2 or spacing <= 0:
+            return labels  # logTickStrings below has thinned them
+        low, high = self.tick_pixels([0.0, spacing])
+        room = self.label_room()
+        every = label_stride(abs(high - low), room)
+        aligned = [round(value / spacing) % every == 0 for value in values]
+        if sum(aligned) < 2:  # one label tells no scale: another one as far as room allows
+            aligned = spaced_apart(self.tick_pixels(values), [not a for a in aligned], room)
+        return [label if keep else "" for keep, label in zip(aligned, labels, strict=True)]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         labels = super().logTickStrings(values, scale, spacing)
         decades = [abs(value - round(value)) < 1e-9 for value in values]
-        if sum(decades) < 2:  # a range inside a decade or two: every label is needed
-            return labels
-        return [label if decade else "" for decade, label in zip(decades, labels, strict=True)]
+        if sum(decades) >= 2:
+            return [label if decade else "" for decade, label in zip(decades, labels,
+                                                                      strict=True)]
+        kept = spaced_apart(self.tick_pixels(values), [roundness(value) for value in values],
+                            self.label_room())
+        return [label if keep else "" for keep, label in zip(kept, labels, strict=True)]
+
+    def tick_pixels(self, values: list[float]) -> list[float]:
+        """Where along the axis each tick lies, in pixels from its low end."""
+        low, high = self.range
+        vertical = self.orientation in ("left", "right")
+        length = self.geometry().height() if vertical else self.geometry().width()
+        span = high - low if high != low else 1.0
+        return [(value - low) / span * length for value in values]
+
+    def label_room(self) -> float:
+        """How far apart two labels' centres must be: a label's height on a vertical axis (a
+        little more), a wide label's width on a horizontal one."""
+        font = self.style["tickFont"] or self.font()
+        metrics = QFontMetricsF(font)
+        if self.orientation in ("left", "right"):
+            return metrics.height() * 1.2
+        return metrics.horizontalAdvance("0.0000") * 1.2
+
+
+def roundness(log_value: float) -> int:
+    """How round a log axis's tick is, 0 the roundest: a power of ten, then 5 and 2 times
+    one, then the other multiples."""
+    mantissa = round(10 ** (log_value - math.floor(log_value + 1e-9)), 6)
+    return {1.0: 0, 5.0: 1, 2.0: 2}.get(mantissa, 3)
+
+
+def label_stride(apart: float, room: float) -> int:
+    """Label every how-many-th tick of a linear axis whose ticks lie ``apart`` pixels apart,
+    so that labels are at least ``room`` apart: 1, 2, 5, 10, 20, ... (evenly spaced round
+    numbers)."""
+    stride, factors = 1, itertools.cycle((2, 2.5, 2))  # 1, 2, 5, 10, 20, 50, ...
+    while apart * stride < room and stride < 10**6:
+        stride = round(stride * next(factors))
+    return stride
+
+
+def spaced_apart(positions: list[float], ranks: list[int], room: float) -> list[bool]:
+    """Which labels to keep: the best ranked first (then in order), each kept only if no
+    kept one lies within ``room`` of it."""
+    kept: list[float] = []
+    keep = [False] * len(positions)
+    for k in sorted(range(len(positions)), key=lambda k: (ranks[k], k)):
+        if all(abs(positions[k] - other) >= room for other in kept):
+            kept.append(positions[k])
+            keep[k] = True
+    return keep
 
 
 MIN_PLOT_HEIGHT = 150  # pixels at the desk

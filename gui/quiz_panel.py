@@ -38,6 +38,10 @@ class AnswerBox(QLineEdit):
             self.skipped.emit()
             return
         super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # The answer is taken here: the key goes no further (a text box passes Enter on
+            # to its window, where it would complete at once the motion its reveal set off).
+            event.accept()
 
 
 class QuizPanel(QWidget):
@@ -84,6 +88,12 @@ class QuizPanel(QWidget):
         self.answer.setFont(style.font(1.15))
         self.answer.setMinimumWidth(int(style.body_px * 12))
         self.score.setFont(style.font(bold=True))
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """On a slide the row shows only while quiz mode is on (Q turns it on): off, its
+        line goes to the caption and the network above it."""
+        self.setVisible(self.on or not self.style_.presenting)
 
     def set_on(self, on: bool) -> None:
         """Show the toggle's state without saying it was toggled."""
@@ -92,6 +102,7 @@ class QuizPanel(QWidget):
         self.toggle.blockSignals(False)
         if not on:
             self.clear()
+        self._show_row()
 
     @property
     def on(self) -> bool:

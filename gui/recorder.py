@@ -143,6 +143,17 @@ class RecordingControl(QObject):
         self._finished(encoder, problem)
         return problem
 
+    def record_frame(self) -> bool:
+        """Offer what shows now as the next frame at once, not waiting for the clock: for a
+        recording driven frame by frame (the motion moved on by one frame per frame
+        recorded, `PhaseMotion.driven_by_timer` off). False if nothing is being recorded or
+        the encoder, being behind, dropped it."""
+        if self._encoder is None:
+            return False
+        taken = self._encoder.frames
+        self._grab(last=True)
+        return self._encoder is not None and self._encoder.frames > taken
+
     @Slot()
     def _grab(self, last: bool = False) -> None:
         encoder, spec, widget = self._encoder, self.spec, self._widget

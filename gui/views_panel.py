@@ -31,8 +31,41 @@ from .style import (
 )
 
 DATA_TAB, LANDSCAPE_TAB = 0, 1
+LARGEST_RANGE = 1e150  # a surface window past this is left to pyqtgraph's own ranging
+COLOUR_BAR_WIDTH = 18  # pixels at the desk, times the presentation scale
 PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
+
+
+def path_box(view: LandscapeView) -> QRectF | None:
+    """The smallest box holding the weights now and the finite points of their path (None:
+    no point is finite)."""
+    points = np.vstack([view.path[:, :2], np.array(view.current[:2])[None, :]])
+    points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
+        return None
+    low, high = points.min(axis=0), points.max(axis=0)
+    return QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
+
+
+def surface_range(window: QRectF, around: QRectF | None, aspect: float
+                  ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The x and y ranges that show ``window`` at one scale in a plot ``aspect`` times as wide
+    as high: the whole window along one axis, and along the other a stretch of it centred on
+    ``around`` (the path; None: the window's centre), kept inside the window."""
+    width, height = window.width(), window.height()
+    if width / height < aspect:  # wider plot: all of x, a band of y
+        height = width / aspect
+    else:
+        width = height * aspect
+
+    def stretch(low: float, size: float, centre: float, shown: float) -> tuple[float, float]:
+        start = min(max(centre - shown / 2, low), low + size - shown)
+        return start, start + shown
+
+    centre = (around or window).center()
+    return (stretch(window.left(), window.width(), centre.x(), width),
+            stretch(window.top(), window.height(), centre.y(), height))
 
 
 def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,6 +99,9 @@ class ViewsPanel(QTabWidget):
     def _build_landscape(self, style: Style) -> None:
         page = QWidget()
         self.landscape_plot = Plot("Loss landscape", style, log_y=False, steps=False)
+        self.shown_surface: QRectF | None = None  # the two-weight surface's window, if shown
+        self._path_box: QRectF | None = None  # what of it the plot keeps in view
+        self.landscape_plot.getPlotItem().getViewBox().sigResized.connect(self.fit_surface)
         self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
         for side in ("left", "bottom"):  # a loss of 0.45 reads 0.45, never 450 "(x0.001)"
             self.landscape_plot.getAxis(side).enableAutoSIPrefix(False)
@@ -76,7 +112,7 @@ class ViewsPanel(QTabWidget):
         # The loss over two weights: what a colour means, on a bar beside the map (the map
         # holds log10 of the loss; the bar's axis labels the loss itself).
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False,
-                                          width=18, label="loss (log scale)")
+                                          width=COLOUR_BAR_WIDTH, label="loss (log scale)")
         self.colour_bar.axis.setLogMode(True)
         self.colour_bar.setImageItem(self.surface, insert_in=self.landscape_plot.getPlotItem())
         self.colour_bar.setVisible(False)
@@ -127,6 +163,16 @@ class ViewsPanel(QTabWidget):
         self.data_panel.apply_style(style)
         for plot in (self.landscape_plot, self.steps_plot):
             plot.apply_style(style)
+        # The colour bar's numbers and title at the plots' size, its bar as wide as it scales
+        # (a slide's bar of the desk's size could not be read from the back of the room).
+        bar, font = self.colour_bar, style.small_font
+        bar.layout.setColumnFixedWidth(1, COLOUR_BAR_WIDTH * style.scale)
+        bar.axis.setTickFont(font)
+        bar.axis.setTextPen(style.foreground)
+        titled = bar.getAxis("left")  # a vertical bar's title sits on its left
+        titled.setLabel(titled.labelText, color=style.foreground.name(),
+                        **{"font-size": f"{font.pointSizeF():.1f}pt"})
+        bar.axis.setWidth(None)  # as wide as its numbers and title now are
 
     # ------------------------------------------------------------------ choosing weights
 
@@ -213,6 +259,7 @@ class ViewsPanel(QTabWidget):
 
     def _draw_landscape(self, view: LandscapeView | None, problem: str) -> None:
         if view is None:
+            self.shown_surface = None
             for item in (self.curve, self.path, self.printed, self.steps_path,
                          self.steps_printed):
                 item.setData([], [])
@@ -229,6 +276,8 @@ class ViewsPanel(QTabWidget):
             self._draw_surface(view, view.v)
 
     def _draw_curve(self, view: LandscapeView) -> None:
+        self.shown_surface = None
+        self.landscape_plot.enableAutoRange()
         self.surface.setVisible(False)  # hidden items do not stretch the axes
         self.colour_bar.setVisible(False)
         self.landscape_plot.setAspectLocked(False)  # a weight against a loss: no common unit
@@ -279,3 +328,25 @@ class ViewsPanel(QTabWidget):
         self.path.setData(*finite_points(view.path[:, 0], view.path[:, 1]))
         self.now.setData(*finite_points(np.array(view.current[:1]),
                                         np.array(view.current[1:2])))
+        self.shown_surface = QRectF(u0, v0, u1 - u0, v1 - v0)
+        self._path_box = path_box(view)
+        self.fit_surface()
+
+    @Slot()
+    def fit_surface(self) -> None:
+        """Fill the plot with the surface at one scale on both axes: sim computes a square
+        window, of which the plot shows as much as its own shape holds, all of the window
+        along its shorter side and, along its longer one, the part around the path (a wide
+        slide shows a ravine long and low, a tall panel high and narrow; neither leaves a
+        strip of picture in an empty panel)."""
+        window = self.shown_surface
+        box = self.landscape_plot.getPlotItem().getViewBox()
+        if window is None or box.width() <= 0 or box.height() <= 0:
+            return
+        extent = (window.left(), window.right(), window.top(), window.bottom(),
+                  window.width(), window.height())
+        if not (all(abs(number) < LARGEST_RANGE for number in extent) and
+                window.width() > 0 and window.height() > 0):
+            return  # a diverging network's window: its range would overflow the view's sums
+        x, y = surface_range(window, self._path_box, box.width() / box.height())
+        box.setRange(xRange=x, yRange=y, padding=0.0)

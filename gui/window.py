@@ -396,7 +396,8 @@ class MainWindow(QMainWindow):
         run = self.run
         run.playing_changed.connect(self._playing_changed)
         run.playing_changed.connect(self.caption_room.set_playing)
-        run.shown.connect(self._follow_motion)
+        run.shown.connect(self._follow_motion)  # after the views: the quiz has decided
+        self.quiz.release.connect(self._follow_motion)  # a phase held back, revealed
         run.walking_changed.connect(self.lecture_layout.set_walking)
         run.walking_changed.connect(self.caption_room.set_walking)
         self.motion.changed.connect(self.canvas.set_pulses)
@@ -538,6 +539,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _follow_motion(self, snapshot: Snapshot) -> None:
+        """Set the pulses of a phase stepped to off, when it is shown: a phase the quiz holds
+        back behind its question sets off when the answer reveals it."""
+        if self.quiz.holding(snapshot):
+            self.motion.finish()
+            return
         self.motion.follow(snapshot, self.run.walking and not self.run.playing)
 
     @Slot(object)

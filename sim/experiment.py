@@ -541,12 +541,39 @@ def _check_view(experiment: Experiment) -> None:
         raise ExperimentError("view.side_view", problem)
 
 
+def training_samples(spec: DataSpec, facts: DataFacts) -> int:
+    """How many samples the training set holds: those left after the validation and test
+    splits."""
+    return facts.samples - data.validation_size(facts.samples, spec.validation_fraction) - \
+        data.held_out_size(facts.samples, spec.validation_fraction, spec.test_fraction)
+
+
 def _check_view_sample(experiment: Experiment, facts: DataFacts) -> None:
-    training = facts.samples - data.validation_size(facts.samples,
-                                                    experiment.data.validation_fraction)
-    problem = experiment.view.sample_problem(training)
+    """A followed sample past the training set the file itself describes is refused. A CSV
+    table is not the file's own: one that has shrunk since the lesson was written leaves the
+    lesson valid, and the app follows the batch's own sample instead, saying so."""
+    if experiment.data.kind == "csv":
+        return
+    problem = experiment.view.sample_problem(training_samples(experiment.data, facts))
     if problem is not None:
         raise ExperimentError("view.sample", problem)
+
+
+def drop_followed_sample_beyond_data(document: dict, spec: DataSpec,
+                                     facts: DataFacts) -> str | None:
+    """After an edit of the data (``spec``, with ``facts``) that leaves the training set
+    without the lesson's followed sample (fewer samples, a larger held-out share): drop it
+    from the document's view, so that the edit is taken and the numbers follow the batch's
+    own sample; a one-line notice says so (None: nothing was dropped)."""
+    view = document.get("view")
+    sample = view.get("sample") if isinstance(view, dict) else None
+    training = training_samples(spec, facts)
+    if not isinstance(sample, int) or isinstance(sample, bool) or sample <= training:
+        return None
+    assert isinstance(view, dict)  # a sample was read from it
+    del view["sample"]
+    return (f"view.sample: the training set now has samples 1 to {training}, so the "
+            f"lesson's sample {sample} is no longer followed (automatic instead)")
 
 
 def _drop_view_that_no_longer_fits(document: dict) -> None:

@@ -220,6 +220,11 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     widths = tuple(landscape.default_half_width(
         value, np.concatenate([path[:, k], printed]) if len(path) or len(printed) else None)
         for k, value in enumerate(current))
+    if len(widths) == 2:
+        # Two weights share a unit and are drawn at one scale: a square window, so that the
+        # picture fills a square of its panel instead of a strip (a ravine's window would
+        # be many times wider than high) and shows the valley's true shape.
+        widths = (max(widths),) * 2
     window = view.landscape_window if trace.addresses == (view.landscape,) else None
     if window is not None:  # the lesson's own part of the curve
         u = np.linspace(*window, landscape.CURVE_POINTS)

@@ -86,6 +86,21 @@ def test_removing_hidden_layers_one_after_another_never_removes_the_output(qtbot
         assert edited[-1].network.layers[-1].activation.kind == "sigmoid"
 
 
+def test_fewer_samples_than_the_lessons_followed_one_drop_it_with_a_notice(qtbot):
+    from sim.experiment import to_dict
+    document = to_dict(sim.load(LESSONS / "batch-full.json"))
+    document["view"] = {"sample": 60, "speed": 20}
+    panel, edited = panel_on(qtbot, sim.parse(document))
+    panel.samples.setValue(40)  # the sample the lesson follows is gone: the edit is taken
+    assert edited[-1].data.samples == 40
+    assert edited[-1].view.sample is None and edited[-1].view.speed == 20
+    notice = panel.error.text()
+    assert notice.startswith("view.sample: the training set now has samples 1 to ")
+    assert "sample 60 is no longer followed" in notice and "\n" not in notice
+    panel.samples.setValue(50)  # the next edit says nothing more
+    assert edited[-1].data.samples == 50 and panel.error.text() == ""
+
+
 def test_batch_normalisation_is_switched_per_layer_and_brings_its_default_bias(qtbot, tmp_path):
     from PySide6.QtWidgets import QCheckBox
 

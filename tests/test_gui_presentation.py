@@ -251,3 +251,63 @@ def test_the_selected_edge_its_units_and_its_chain_rule_are_shown(make_window, q
     window.presentation.set_on(False)  # at the desk the inspector explains it instead
     painted_labels(canvas)
     assert canvas.chain_overlay_lines() == [] and canvas.chain_overlay_rect is None
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_seed_003_keeps_its_network_large_above_the_whole_backward_1_caption(make_window, qtbot,
+                                                                            size):
+    window = make_window(sim.load(SEED_003), size=size)
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    assert not window.captions.caption_cut()
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    geometry = canvas.geometry_for_paint()
+    number_height = QFontMetricsF(window.style_.number_font).height()
+    # the nodes are no smaller than the numbers printed on the network ...
+    assert 2 * geometry.radius >= number_height
+    # ... every node's value is printed (δ in the backward pass, the inputs' x) ...
+    nodes = {(column, j) for column, points in enumerate(geometry.nodes)
+             for j in range(len(points))}
+    assert {label.key for label in labels if label.kind == "node"} == nodes
+    # ... and the network is the main picture: its nodes span a good part of the slide
+    ys = [y for points in geometry.nodes for _, y in points.tolist()]
+    assert max(ys) - min(ys) + 2 * geometry.radius >= 0.15 * size[1]
+    assert_labels_apart(canvas, labels)
+
+
+@pytest.mark.parametrize(("presenting", "size"), [(True, (1280, 720)), (False, (1366, 768))])
+def test_why_training_stopped_hides_no_node(make_window, qtbot, presenting, size):
+    window = make_window(sim.load(LESSONS / "exploding-gradients.json"), size=size)
+    if presenting:
+        present(qtbot, window)
+    window.run.run_steps(10)  # it diverges at step 4
+    qtbot.waitUntil(lambda: window.snapshot.stop_event is not None, timeout=20000)
+    settle(qtbot, window)
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    banner = canvas.stop_banner_rect()
+    assert banner is not None and QRectF(canvas.rect()).contains(banner)
+    geometry = canvas.geometry_for_paint()
+    halves = canvas.picture_half_sizes(geometry)  # nodes drawn as their neuron maps
+    for points, half in zip(geometry.nodes, halves, strict=True):
+        reach = max(geometry.radius, half)
+        for x, y in points.tolist():
+            assert not banner.intersects(QRectF(x - reach, y - reach, 2 * reach, 2 * reach))
+    assert not any(label.rect.intersects(banner) for label in labels)
+
+
+def test_a_quiz_question_and_the_caption_before_it_show_whole(make_window, qtbot):
+    window = make_window(lessons.load_lesson("seed003-quiz.json"), size=(1920, 1080))
+    present(qtbot, window)
+    quiz = window.quiz
+    assert quiz.on and window.captions.quiz.isVisible()  # on a slide, the row while it is on
+    for _ in range(2):  # forward 1, skipped; then forward 2 asks below forward 1's caption
+        quiz.skip()
+        window.run.step_phase()
+        qtbot.waitUntil(lambda: quiz.pending is not None, timeout=10000)
+    settle(qtbot, window)
+    assert window.captions.quiz.question.isVisible()
+    assert not window.captions.caption_cut()
+    quiz.set_on(False)  # off, the row goes: its line is the caption's and the network's
+    assert not window.captions.quiz.isVisible()

@@ -156,3 +156,39 @@ def test_following_another_sample_asks_about_that_samples_number(make_window, qt
     line = window.captions.lines[window.captions.marked_line]
     statement = next(part for part in line.split("; ") if part.startswith(f"{asked.name} = "))
     assert statement.endswith(f"= {asked.printed}")
+
+
+def test_the_quiz_and_the_pulses_of_a_stepped_phase_go_together(make_window, qtbot):
+    window = make_window(lessons.load_lesson(QUIZ_LESSON))
+    window.activateWindow()
+    motion, quiz, canvas = window.motion, window.quiz, window.canvas
+    motion.driven_by_timer = False  # frames are counted here, not timed
+    # forward 1 asks first: nothing travels while its result is held back ...
+    held, _ = step_and_wait_for_question(qtbot, window)
+    assert not motion.running and canvas.pulses is None
+    answer(qtbot, window, "0.34")
+    # ... and the answer reveals it with its pulses on their way into layer 1
+    assert canvas.snapshot is held
+    qtbot.waitUntil(lambda: motion.running, timeout=5000)
+    assert (canvas.pulses.source, canvas.pulses.target) == (0, 1)
+    motion.advance(2)
+    # stepping on while the pulses run completes them, then asks about forward 2
+    held, question = step_and_wait_for_question(qtbot, window)
+    assert question.name == "a⁽²⁾₁" and quiz.pending is not None
+    assert not motion.running and canvas.pulses is None
+    assert canvas.snapshot.last_phase == sim.events.Phase("forward", 1)
+    # typing the answer while nothing travels types every character
+    box = window.captions.quiz.answer
+    qtbot.keyClicks(box, "0.65")
+    assert box.text() == "0.65"
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert canvas.snapshot is held and quiz.score.asked == 2
+    qtbot.waitUntil(lambda: motion.running, timeout=5000)
+    # Esc during a pulse: the pulse completes; no question is up, so nothing is skipped
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not motion.running and quiz.score.asked == 2
+    # the loss asks next; Esc skips it and reveals it (nothing travels in the loss phase)
+    held, _ = step_and_wait_for_question(qtbot, window)
+    qtbot.keyClick(window.captions.quiz.answer, Qt.Key.Key_Escape)
+    assert quiz.pending is None and canvas.snapshot is held and quiz.score.skipped == 1
+    assert not motion.running

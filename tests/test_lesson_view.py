@@ -291,3 +291,44 @@ def test_a_landscape_of_two_weights_is_a_surface_over_both():
     view = landscape_view(trainer, trace, surface_points=9)
     assert view.addresses == weights and view.v is not None
     assert view.losses.shape == (9, 9) and len(view.printed) == 0
+
+
+def test_the_followed_sample_is_not_one_of_the_test_samples_either():
+    document = document_with({"sample": 4})
+    document["data"]["test_fraction"] = 0.25  # one of the 4 XOR points held out for testing
+    with pytest.raises(sim.ExperimentError, match=r"^view\.sample: the training set has "
+                                                  r"samples 1 to 3, not 4$"):
+        sim.parse(document)
+
+
+def test_an_edit_that_shrinks_the_data_drops_the_followed_sample_with_a_notice():
+    from sim.data import DataSpec
+    from sim.experiment import data_facts, drop_followed_sample_beyond_data
+    document = to_dict(sim.load(LESSONS / "spiral.json"))
+    document["view"] = {"sample": 50, "speed": 20}
+    assert sim.parse(document).view.sample == 49
+    document["data"]["samples"] = 40  # the user lowers the sample count
+    spec = DataSpec.from_json(document["data"], "data")
+    notice = drop_followed_sample_beyond_data(document, spec, data_facts(spec, None))
+    assert notice is not None and "\n" not in notice
+    assert notice.startswith("view.sample: the training set now has samples 1 to ")
+    assert "sample 50 is no longer followed" in notice
+    edited = sim.parse(document)  # the edit is taken; the rest of the view stays
+    assert edited.view.sample is None and edited.view.speed == 20
+    # a sample the smaller set still holds stays, and nothing is said
+    document["view"]["sample"] = 3
+    assert drop_followed_sample_beyond_data(document, spec, data_facts(spec, None)) is None
+    assert sim.parse(document).view.sample == 2
+
+
+def test_a_lesson_whose_csv_table_shrank_still_opens(tmp_path):
+    table = tmp_path / "points.csv"
+    table.write_text("x,y\n" + "".join(f"{k},{2 * k}\n" for k in range(6)))
+    document = {"format": "backprop-studio.experiment", "version": 1,
+                "data": {"kind": "csv", "path": "points.csv", "targets": ["y"]},
+                "network": {"inputs": 1, "layers": [{"units": 1, "activation": "linear"}]},
+                "loss": "mse", "view": {"sample": 6}}
+    assert sim.parse(document, base_dir=tmp_path).view.sample == 5
+    table.write_text("x,y\n0,0\n1,2\n2,4\n")  # edited since: three rows left
+    # the lesson is still valid; the app follows the batch's own sample and says so
+    assert sim.parse(document, base_dir=tmp_path).view.sample == 5

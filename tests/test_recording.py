@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+import sim
 from gui.recording import (
     QUEUED_FRAMES,
     FrameEncoder,
@@ -228,3 +229,27 @@ def test_file_record_refuses_a_bad_path_in_one_line(make_window, tmp_path):
     assert sorted(tmp_path.iterdir()) == before
     dialog.format.setCurrentIndex(dialog.format.findData("mp4"))  # the ending follows
     assert dialog.path.text() == str(tmp_path / "film.mp4")
+
+
+def test_a_phase_walk_recorded_with_motion_moves_within_each_phase(make_window, qtbot, tmp_path):
+    window = make_window(sim.load(LESSONS / "seed003-walkthrough.json"), size=WINDOW)
+    motion = window.motion
+    motion.driven_by_timer = False  # the motion moves on as the frames are recorded
+    path = tmp_path / "pulses.gif"
+    window.recording.start(RecordingSpec(path, fps=10, scale=0.5, canvas_only=True))
+    phases, frames_per_phase = 2, 6  # forward 1 and forward 2: pulses into layers 1 and 2
+    for cursor in range(1, phases + 1):
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c and motion.running,
+                        timeout=10000)
+        step = motion.frames // frames_per_phase  # the pulses' way in frames_per_phase frames
+        for _ in range(frames_per_phase - 1):
+            motion.advance(step)
+            assert motion.running
+            # offered again while the encoder is behind: no frame of the motion is dropped
+            qtbot.waitUntil(window.recording.record_frame, timeout=10000)
+    assert window.recording.wait() is None
+    _, frames = frames_of(path)
+    # Stepped without motion, a walk of two phases shows at most three pictures (before,
+    # forward 1, forward 2); with it the pulses move on from frame to frame within a phase.
+    assert distinct(frames) >= phases * 4

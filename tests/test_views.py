@@ -110,3 +110,18 @@ def test_a_regression_boundary_whose_outputs_overflow_still_has_colours():
     # not-a-number colour.
     shades = np.unique(view.colours.reshape(-1, 3), axis=0)
     assert len(shades) > 1 and not (shades == NAN_COLOUR).all(axis=1).any(), shades
+
+
+def test_a_ravines_two_weight_window_is_square_and_keeps_the_path():
+    trainer = sim.Trainer(sim.load(LESSONS / "optimizer-momentum.json"))
+    trace = ParameterTrace(list(trainer.experiment.view.weights))
+    for _ in range(30):
+        trainer.step()
+        trace.record(trainer.snapshot(with_history=False))
+    view = landscape_view(trainer, trace, surface_points=9)
+    assert view.v is not None
+    # one scale on both axes, and as wide as high: the picture fills a square, not a strip
+    assert view.u[-1] - view.u[0] == pytest.approx(view.v[-1] - view.v[0])
+    for k, values in enumerate((view.u, view.v)):
+        assert values[0] <= view.path[:, k].min() and view.path[:, k].max() <= values[-1]
+        assert (values[0] + values[-1]) / 2 == pytest.approx(view.current[k])
