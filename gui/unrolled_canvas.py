@@ -28,6 +28,7 @@ from sim import notation, palette
 from sim.unrolled import UnrolledPicture, WalkPoint
 
 from . import style
+from .plots import DecadeAxis
 
 BACKGROUND = QColor(255, 255, 255)
 INK = QColor(30, 30, 30)
@@ -321,11 +322,15 @@ class TimeGradientPlot(pg.PlotWidget):
     """‖∂E/∂hₜ‖ over the batch against t, log scale (the LSTM's ‖∂E/∂cₜ‖ beside it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        # The plots' own axis: over many decades only powers of ten are labelled, uncrowded.
+        super().__init__(parent, background="w", axisItems={"left": DecadeAxis("left")})
         self.setLogMode(x=False, y=True)
-        self.setTitle("gradient through time, before clipping")
-        self.setLabel("bottom", "time step t")
-        self.setLabel("left", "‖∂E/∂hₜ‖ (log scale)")
+        ink = style.light_style().foreground
+        self.setTitle("gradient through time, before clipping", color=ink.name())
+        for axis, title in (("bottom", "time step t"), ("left", "‖∂E/∂hₜ‖ (log scale)")):
+            item = self.getAxis(axis)
+            item.setTextPen(ink)
+            item.setLabel(title, color=ink.name())
         self.getAxis("left").enableAutoSIPrefix(False)
         self.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.addLegend(offset=(10, 10))
