@@ -29,6 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .schema import ExperimentError
+
 # Each sample's share of a batch's loss, from (y, z, t) as ``Loss.evaluate`` takes them.
 PerSample = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -219,3 +221,13 @@ def value(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> float:
 def per_sample(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Each sample's share of the loss, so that they sum to the batch loss."""
     return named(kind).per_sample(y, z, t)
+
+
+def checked_targets(loss: str, *target_sets: np.ndarray) -> np.ndarray:
+    """Every target of the data (training, validation, test) in one array; ExperimentError
+    naming ``loss`` if it cannot take them (a loss that needs targets between 0 and 1)."""
+    targets = np.concatenate(target_sets)
+    if LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or targets.max() > 1.0):
+        raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
+                                      f"has {targets.min():g} to {targets.max():g}")
+    return targets

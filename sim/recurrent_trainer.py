@@ -28,7 +28,6 @@ from .optimizers import make_optimizer
 from .recurrent import GATES, RecurrentNetwork, RecurrentPass, parameter_label
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_state import read_recurrent_state, recurrent_state
-from .schema import ExperimentError
 from .sequences import build
 from .stopping import StoppingRules
 
@@ -125,13 +124,9 @@ class RecurrentTrainer:
             self._restore(experiment.state)
 
     def _checked_targets(self) -> np.ndarray:
-        loss, dataset = self.experiment.loss, self.dataset
-        targets = np.concatenate([dataset.t_train, dataset.t_val, dataset.t_test])
-        if losses.LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or
-                                                       targets.max() > 1.0):
-            raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
-                                          f"has {targets.min():g} to {targets.max():g}")
-        return targets
+        dataset = self.dataset
+        return losses.checked_targets(self.experiment.loss, dataset.t_train, dataset.t_val,
+                                      dataset.t_test)
 
     # ------------------------------------------------------------------ stepping
 

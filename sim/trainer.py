@@ -37,7 +37,6 @@ from .history import History
 from .metrics import MetricRecorder, accuracy_rule
 from .network import EXPECTED_IN_A_PASS, Network, Pass
 from .optimizers import make_optimizer
-from .schema import ExperimentError
 from .snapshot import Snapshot, take
 from .state import restore_state, save_state
 from .stopping import StoppingRules
@@ -134,15 +133,9 @@ class Trainer:
             self._raw_grad = self.network.grad.copy()
 
     def _checked_targets(self) -> np.ndarray:
-        """All targets, training, validation and test; ExperimentError if the loss cannot take
-        them."""
-        loss, dataset = self.experiment.loss, self.dataset
-        targets = np.concatenate([dataset.t_train, dataset.t_val, dataset.t_test])
-        if losses.LOSSES[loss].needs_unit_targets and (targets.min() < 0.0 or
-                                                       targets.max() > 1.0):
-            raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
-                                          f"has {targets.min():g} to {targets.max():g}")
-        return targets
+        dataset = self.dataset
+        return losses.checked_targets(self.experiment.loss, dataset.t_train, dataset.t_val,
+                                      dataset.t_test)
 
     def _bind_phases(self) -> list[Callable[[], None]]:
         calls: list[Callable[[], None]] = []
