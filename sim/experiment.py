@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import augment, data, losses
 from .activations import Activation
@@ -34,6 +34,9 @@ from .schema import (
     read_matrix,
     read_vector,
 )
+
+if TYPE_CHECKING:  # recurrent_experiment imports this module
+    from .recurrent_experiment import RecurrentExperiment
 
 FORMAT = "backprop-studio.experiment"
 VERSION = 1
@@ -709,6 +712,13 @@ def _check_data_fits(experiment: Experiment, facts: DataFacts) -> None:
 
 def to_dict(experiment: Experiment) -> dict[str, Any]:
     """The canonical JSON document of an experiment, every default written out."""
+    return run_document(experiment, quiz=experiment.quiz.to_json())
+
+
+def run_document(experiment: Experiment | RecurrentExperiment,
+                 **network_keys: Any) -> dict[str, Any]:
+    """The canonical document of a dense or a recurrent experiment: the keys both kinds have,
+    then ``network_keys`` (what only one kind has), then its saved state if it has one."""
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -727,7 +737,7 @@ def to_dict(experiment: Experiment) -> dict[str, Any]:
         "stopping": experiment.stopping.to_json(),
         "validation_interval": experiment.validation_interval,
         "view": experiment.view.to_json(),
-        "quiz": experiment.quiz.to_json(),
+        **network_keys,
     }
     if experiment.state:
         document["state"] = experiment.state

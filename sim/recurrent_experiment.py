@@ -26,6 +26,7 @@ from .experiment import (
     network_kind,
     parse,
     read_document,
+    run_document,
     write_document,
 )
 from .lesson_view import LessonView
@@ -156,28 +157,7 @@ def _check(experiment: RecurrentExperiment) -> None:
 
 def to_dict(experiment: RecurrentExperiment) -> dict[str, Any]:
     """The canonical JSON document, every default written out."""
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": experiment.name,
-        "description": experiment.description,
-        "seed": experiment.seed,
-        "data": experiment.data.to_json(),
-        "network": experiment.network.to_json(),
-        "loss": experiment.loss,
-        "optimizer": experiment.optimizer.to_json(),
-        "schedule": experiment.schedule.to_json(),
-        "batch_size": experiment.batch_size,
-        "shuffle": experiment.shuffle,
-        "clipping": experiment.clipping.to_json(),
-        "regularization": experiment.regularization.to_json(),
-        "stopping": experiment.stopping.to_json(),
-        "validation_interval": experiment.validation_interval,
-        "view": experiment.view.to_json(),
-    }
-    if experiment.state:
-        document["state"] = experiment.state
-    return document
+    return run_document(experiment)
 
 
 def dumps(experiment: RecurrentExperiment) -> str:
