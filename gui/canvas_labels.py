@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSizeF
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QFont, QPainter
+
+from .canvas_geometry import STRIP_UNITS, Geometry
+from .canvas_text import Texts
+from .style import Style
 
 # Fractions of an edge where its label may sit, and how far from the ends it keeps.
 EDGE_STEP = 0.05
@@ -88,3 +93,108 @@ def overlapping(labels: list[PlacedLabel]) -> list[tuple[PlacedLabel, PlacedLabe
     """Pairs of labels whose boxes overlap (none, when they were placed by a LabelPlacer)."""
     return [(a, b) for k, a in enumerate(labels) for b in labels[k + 1:]
             if a.rect.intersects(b.rect)]
+
+
+@dataclass(frozen=True)
+class EdgeNumber:
+    """A weight's or bias's number to print on its edge: its key ((layer, j, i) or
+    (layer, j)), its name and number as text, its edge (x1, y1, x2, y2) and where along it
+    its label would best sit."""
+
+    key: tuple[int, ...]
+    name: str
+    number: str
+    segment: tuple[float, float, float, float]
+    preferred: float
+
+
+class LabelSizes:
+    """The size of a label's box in the canvas's style: the text and a little room on either
+    side."""
+
+    def __init__(self, style: Style, texts: Texts) -> None:
+        self.style = style
+        self.texts = texts
+
+    def size(self, text: str, font: QFont, named: bool) -> QSizeF:
+        if named:
+            size = self.texts.named(text, font, self.style.foreground).size()
+            return QSizeF(size.width() + 6, size.height())
+        metrics = self.texts.metrics(font)
+        return QSizeF(metrics.horizontalAdvance(text) + 6, metrics.height())
+
+
+def place_node_values(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
+                      reach: list[float], numbers: list[list[str] | None]) -> None:
+    """Each node's number (``numbers``: per column, None for none) below it, or above or
+    beside where below is taken; ``reach``: per column, how far a node's drawing reaches."""
+    font = sizes.style.number_font
+    gap = 4 * sizes.style.scale
+    for column, (points, texts) in enumerate(zip(geometry.nodes, numbers, strict=True)):
+        if texts is None:
+            continue
+        r = reach[column]
+        for j, ((x, y), text) in enumerate(zip(points.tolist(), texts, strict=True)):
+            size = sizes.size(text, font, named=False)
+            half = size.height() / 2
+            beside = r + gap + size.width() / 2
+            placer.place("node", text, size, (QPointF(x, y + r + gap + half),
+                                               QPointF(x, y - r - gap - half),
+                                               QPointF(x + beside, y),
+                                               QPointF(x - beside, y)), key=(column, j))
+
+
+def place_names(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
+                reach: list[float], inputs: list[str], outputs: list[str]) -> None:
+    """The inputs' names left of their nodes and the outputs' right of theirs, where they
+    fit."""
+    font = sizes.style.small_font
+    gap = sizes.style.scale * 6
+    for column, names, side in ((0, inputs, -1.0), (geometry.columns - 1, outputs, 1.0)):
+        points = geometry.nodes[column]
+        r = reach[column]
+        if len(points) > STRIP_UNITS:
+            continue
+        for j, (x, y) in enumerate(points.tolist()[:len(names)]):
+            size = sizes.size(names[j], font, named=True)
+            centre = QPointF(x + side * (r + gap + size.width() / 2), y)
+            placer.place("name", names[j], size, (centre,), named=True, key=(column, j))
+
+
+def place_edge_values(placer: LabelPlacer, sizes: LabelSizes, wanted: list[EdgeNumber],
+                      named: bool) -> None:
+    """Each edge's number, in order: with its name (if ``named``) in the large font, then in
+    the small one, then the number alone (large, then small): the first that finds room."""
+    large, small = sizes.style.number_font, sizes.style.small_font
+    tries = [(True, large), (True, small), (False, large), (False, small)]
+    if not named:
+        tries = tries[2:]
+    for edge in wanted:
+        kind = "edge" if len(edge.key) == 3 else "bias"
+        spots = spots_along(edge.segment, edge.preferred)
+        for with_name, font in tries:
+            text = f"{edge.name} = {edge.number}" if with_name else edge.number
+            if placer.place(kind, text, sizes.size(text, font, with_name), spots,
+                            named=with_name, key=edge.key, small=font is small):
+                break
+
+
+def draw_label(painter: QPainter, style: Style, texts: Texts, label: PlacedLabel) -> None:
+    """A placed label: a number on a box (edges never cross it), or a name."""
+    font = style.small_font if label.kind == "name" or label.small else style.number_font
+    rect = label.rect
+    if label.kind != "name":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.label_box)
+        painter.drawRoundedRect(rect, 3, 3)
+    if label.named:
+        laid_out = texts.named(label.text, font, style.foreground)
+        painter.save()
+        painter.translate(rect.left() + (rect.width() - laid_out.size().width()) / 2,
+                          rect.top() + (rect.height() - laid_out.size().height()) / 2)
+        laid_out.drawContents(painter)
+        painter.restore()
+        return
+    painter.setFont(font)
+    painter.setPen(style.foreground)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label.text)

@@ -22,7 +22,8 @@ from sim import notation
 from sim.neuron_maps import NeuronMaps
 from sim.snapshot import Snapshot
 
-from .canvas import NetworkCanvas, Selection, rgb_image
+from .canvas import NetworkCanvas, Selection
+from .canvas_edges import rgb_image
 from .plots import Plot
 from .run import RunController
 from .session import NeuronMapsUpdate

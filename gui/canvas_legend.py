@@ -1,0 +1,101 @@
+"""What the canvas draws under the network: the colour legend (its bar, numbers, title and
+note) and, once training has stopped, the banner that says why."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from sim import palette
+from sim.events import Event
+
+from .canvas_text import Texts
+from .style import Style
+
+# The colour legend, bottom left: its bar this far above the bottom and this high; its
+# numbers above the bar, and above them the note of whose numbers are drawn.
+LEGEND_BAR_BOTTOM, LEGEND_BAR_HEIGHT = 20, 14
+LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' and note's foot
+BANNER_GAP = 6  # between the stop banner and the legend under it
+
+
+def legend_band(style: Style, texts: Texts, notes: bool) -> float:
+    """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
+    and, if ``notes``, the note of whose numbers are drawn."""
+    above = LEGEND_NOTE_GAP if notes else LEGEND_TICK_GAP
+    return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * style.scale + \
+        texts.metrics(style.small_font).height()
+
+
+def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,
+                 scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
+                 note: str | None) -> None:
+    """The colour bar of ``ramp`` with its numbers and title, bottom left of a canvas of
+    ``size``; the NaN line if ``nan``; the note above it, if any."""
+    st = style
+    canvas_width = size.width()
+    width, height = min(260 * st.scale, canvas_width * 0.4), LEGEND_BAR_HEIGHT * st.scale
+    x, y = 14 * st.scale, size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT) * st.scale
+    if scale.kind == "log":  # a grey box for "zero" (below TINY) left of the ramp
+        box = 2.0 * height
+        painter.fillRect(QRectF(x, y, box, height), QColor(*palette.ZERO_COLOUR))
+        texts.draw(painter, canvas_width, QPointF(x + box / 2, y + height / 2), "0",
+                   st.small_font, QColor(*palette.ZERO_INK), centred=True)
+        x += box + 14 * st.scale
+        width -= box + 14 * st.scale
+    step = width / len(ramp)
+    for k, rgb in enumerate(ramp):
+        painter.fillRect(QRectF(x + k * step, y, step + 0.5, height), QColor(*rgb.tolist()))
+    painter.setPen(QPen(st.muted, 1.0))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(QRectF(x, y, width, height))
+    ticks = palette.legend_ticks(scale)
+    metrics = texts.metrics(st.small_font)
+    widest = max(metrics.horizontalAdvance(label) for _, label in ticks)
+    if widest * len(ticks) > width * 0.9:  # long numbers (1.5e+40): the ends and the middle
+        ticks = [ticks[0], ticks[len(ticks) // 2], ticks[-1]]
+    for position, label in ticks:
+        texts.draw(painter, canvas_width,
+                   QPointF(x + position * width, y - LEGEND_TICK_GAP * st.scale), label,
+                   st.small_font, st.foreground, centred=True, above=True)
+    texts.draw(painter, canvas_width, QPointF(x + width + 12 * st.scale, y + height / 2), title,
+               st.label_font, st.foreground)
+    if nan:
+        texts.draw(painter, canvas_width, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
+                   "magenta: NaN (not a number) or infinite", st.small_font,
+                   QColor(*palette.NAN_COLOUR))
+    if note is not None:  # whose numbers are drawn: one sample's, or the batch's
+        texts.draw(painter, canvas_width, QPointF(x, y - LEGEND_NOTE_GAP * st.scale), note,
+                   st.small_font, st.muted, above=True)
+
+
+def stop_banner_rect(style: Style, texts: Texts, size: QSize, band: float,
+                     message: str) -> QRectF:
+    """Where the reason training stopped is drawn on a canvas of ``size``: across it, above
+    the legend's ``band``, as high as the wrapped message needs."""
+    width = size.width() - 24 * style.scale
+    needed = texts.metrics(style.label_font).boundingRect(
+        QRectF(0, 0, width - 20, 10000), Qt.TextFlag.TextWordWrap, message)
+    height = needed.height() + 10
+    top = size.height() - band - BANNER_GAP * style.scale - height
+    return QRectF(12 * style.scale, top, width, height)
+
+
+def paint_stop_banner(painter: QPainter, style: Style, rect: QRectF, event: Event) -> None:
+    """Why training stopped, in ``rect`` (see `stop_banner_rect`)."""
+    colour = style.danger if event.kind == "diverged" else style.muted
+    painter.setPen(QPen(colour, 1.0))
+    painter.setBrush(_tint(style.background, colour, 0.12))  # opaque: readable
+    painter.drawRoundedRect(rect, 6, 6)
+    painter.setPen(colour)
+    painter.setFont(style.label_font)
+    painter.drawText(rect.adjusted(10, 4, -10, -4), Qt.TextFlag.TextWordWrap, event.message)
+
+
+def _tint(background: QColor, colour: QColor, amount: float) -> QColor:
+    """``background`` moved ``amount`` of the way towards ``colour``, fully opaque."""
+    def mix(b: int, c: int) -> int:
+        return round(b + (c - b) * amount)
+    return QColor(mix(background.red(), colour.red()), mix(background.green(), colour.green()),
+                  mix(background.blue(), colour.blue()))
