@@ -4,8 +4,13 @@ its neuron maps drawn on the nodes (the baseline draws its edges alone), the sam
 frame, and new maps every frame (as while training runs: their images are built and scaled
 anew, up to 30 times a second).
 
-Each network is trained a few steps so every mode has values to show. For each mode, the
-canvas and the baseline are painted into an image of the same size through the same path
+Each network is trained a few steps so every mode has values to show. The canvas keeps what it
+drew while what it shows is unchanged (a layer's edges while their colour bins are the same,
+text, node discs), so repainting one snapshot measures a paused or hovered canvas; the rows
+"new snapshot each frame" measure it while training runs: before each frame the canvas is
+handed the next of a series of snapshots STEPS_PER_FRAME training steps apart (new objects,
+as the worker unpickles them), and handing it over is timed with the paint. For each mode,
+the canvas and the baseline are painted into an image of the same size through the same path
 (``QWidget.render``), interleaved: every repetition paints both. Medians are printed.
 
 The baseline is what a straightforward painter does: every edge of the network (weights and
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import json
 import os
 import statistics
@@ -46,8 +52,12 @@ NETWORKS = {  # label: (inputs, hidden widths, outputs)
     "6x8": (8, [8] * 5, 8),
     "10x64": (64, [64] * 9, 64),
 }
+NEW_SNAPSHOTS = {f"{label}, new snapshot each frame": label for label in ("2-4-1", "6x8")}
 WITH_MAPS = "2-16-16-1 + neuron maps"  # the spiral lesson's network, maps on every node
-NEW_MAPS = "2-16-16-1 + new neuron maps each frame"  # and the maps handed over before each
+# and a new snapshot with its new maps handed over before each frame, as while training runs
+NEW_MAPS = "2-16-16-1 + new snapshot and neuron maps each frame"
+STEPS_PER_FRAME = 50  # training steps between two snapshots of a series
+SERIES = 20  # snapshots in a series, handed over in turn (and again from the first)
 SIZE = (1100, 800)
 # The baseline of 10x64 paints ~40k antialiased lines (about half a second a frame), so each
 # measurement stops after this long once it has a few frames.
@@ -55,10 +65,13 @@ FRAME_BUDGET_SECONDS = 2.0
 MIN_FRAMES = 3
 
 
-def with_neuron_maps(canvas: NetworkCanvas) -> Callable[[], Callable[[], None]]:
+Handing = Callable[[], Callable[[], None]]  # makes a frame's input, returns what hands it over
+
+
+def with_neuron_maps(canvas: NetworkCanvas) -> Handing:
     """The spiral lesson's network, trained a little, with its neuron maps on the canvas;
-    returns what makes new maps (the same numbers, a new object) and returns what hands them
-    to the canvas."""
+    returns what makes the next frame of training (a series of snapshots and their maps,
+    STEPS_PER_FRAME steps apart, as new objects) and returns what hands it to the canvas."""
     trainer = sim.Trainer(sim.load(Path(__file__).resolve().parents[1] / "assets" / "lessons"
                                    / "spiral.json"))
     trainer.run(steps=50)
@@ -69,15 +82,40 @@ def with_neuron_maps(canvas: NetworkCanvas) -> Callable[[], Callable[[], None]]:
     if not any(canvas.picture_half_sizes(canvas.geometry_for_paint())):
         raise RuntimeError(f"the neuron maps have no room at {canvas.width()}x"
                            f"{canvas.height()}: nothing would be measured")
-    maps = pictures.maps
+    series = []
+    for _ in range(SERIES):
+        trainer.run(steps=STEPS_PER_FRAME)
+        series.append((trainer.snapshot(),
+                       sim.neuron_maps.neuron_maps(trainer.network, trainer.dataset)))
+    frames = itertools.cycle(series)
 
-    def new_maps() -> Callable[[], None]:
-        fresh = copy.deepcopy(maps)
-        return lambda: pictures.set_maps(fresh)
-    return new_maps
+    def next_frame() -> Callable[[], None]:
+        snapshot, maps = copy.deepcopy(next(frames))
+
+        def hand() -> None:
+            canvas.set_snapshot(snapshot)
+            pictures.set_maps(maps)
+        return hand
+    return next_frame
 
 
-def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapshot.Snapshot:
+def with_new_snapshots(canvas: NetworkCanvas, trainer: sim.Trainer) -> Handing:
+    """Returns what makes the next snapshot of a training run (a series STEPS_PER_FRAME steps
+    apart, as new objects) and returns what hands it to the canvas."""
+    series = []
+    for _ in range(SERIES):
+        trainer.run(steps=STEPS_PER_FRAME)
+        series.append(trainer.snapshot())
+    frames = itertools.cycle(series)
+
+    def next_frame() -> Callable[[], None]:
+        snapshot = copy.deepcopy(next(frames))
+        return lambda: canvas.set_snapshot(snapshot)
+    return next_frame
+
+
+def trainer_for(inputs: int, hidden: list[int], outputs: int) -> sim.Trainer:
+    """A small tanh network on random data, trained 3 steps: every mode has values to show."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, inputs))
     t = rng.uniform(size=(16, outputs))
@@ -88,7 +126,7 @@ def trained_snapshot(inputs: int, hidden: list[int], outputs: int) -> sim.snapsh
         "network": {"inputs": inputs, "layers": layers}, "loss": "mse",
         "optimizer": {"kind": "sgd", "learning_rate": 0.1}}))
     trainer.run(steps=3)
-    return trainer.snapshot()
+    return trainer
 
 
 class PlainBinnedLines(QWidget):
@@ -132,11 +170,12 @@ class PlainBinnedLines(QWidget):
 
 
 def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS,
-             before: Callable[[], Callable[[], None]] | None = None) -> float:
+             before: Handing | None = None) -> float:
     """Median milliseconds to paint the widget into an image of its size (``frames`` frames,
     or fewer, but at least MIN_FRAMES, once ``budget`` seconds are spent). ``before``, if
-    given, is called before each paint, untimed (new neuron maps, as the worker thread
-    unpickles them), and what it returns is timed with the paint (handing them over)."""
+    given, is called before each paint, untimed (a new snapshot or new neuron maps, as the
+    worker thread unpickles them), and what it returns is timed with the paint (handing them
+    over)."""
     image = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
     times: list[float] = []
     deadline = time.perf_counter() + budget
@@ -153,16 +192,24 @@ def paint_ms(widget: QWidget, frames: int, budget: float = FRAME_BUDGET_SECONDS,
 def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dict]:
     """One row per network and mode: the canvas's and the baseline's median ms per paint."""
     rows = []
-    for label in [*NETWORKS, WITH_MAPS, NEW_MAPS]:
+    for label in [*NETWORKS, *NEW_SNAPSHOTS, WITH_MAPS, NEW_MAPS]:
         canvas = NetworkCanvas(light_style())
         canvas.resize(*size)
-        new_maps = None
+        new_frame: Handing | None = None  # what each frame hands the canvas, if anything
         if label in (WITH_MAPS, NEW_MAPS):
-            new_maps = with_neuron_maps(canvas)
+            new_frame = with_neuron_maps(canvas)
         else:
-            canvas.set_snapshot(trained_snapshot(*NETWORKS[label]))
+            trainer = trainer_for(*NETWORKS[NEW_SNAPSHOTS.get(label, label)])
+            canvas.set_snapshot(trainer.snapshot())
+            if label in NEW_SNAPSHOTS:
+                new_frame = with_new_snapshots(canvas, trainer)
+        if label not in NEW_SNAPSHOTS and label != NEW_MAPS:
+            new_frame = None  # the same snapshot (and maps) every frame
+        first = canvas.snapshot
         for mode in sim.palette.MODES:
             canvas.set_mode(mode)
+            if first is not None:
+                canvas.set_snapshot(first)  # the baseline draws the first of a series
             baseline = PlainBinnedLines(canvas)
             for widget in (canvas, baseline):  # warm up: geometry, fonts, glyph caches
                 widget.render(QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied))
@@ -170,8 +217,8 @@ def measure(repeats: int, frames: int, size: tuple[int, int] = SIZE) -> list[dic
             for repetition in range(repeats):  # interleaved, alternating which goes first
                 pair = [(canvas, ours), (baseline, plain)]
                 for widget, results in pair if repetition % 2 == 0 else pair[::-1]:
-                    results.append(paint_ms(widget, frames, before=new_maps if
-                                            widget is canvas and label == NEW_MAPS else None))
+                    results.append(paint_ms(widget, frames, before=new_frame if
+                                            widget is canvas else None))
             canvas_ms, plain_ms = statistics.median(ours), statistics.median(plain)
             rows.append({"network": label, "mode": mode, "edges": baseline.edges,
                          "heat_map_layers": len(canvas.heat_map_layers()),
@@ -196,10 +243,11 @@ def main() -> None:
     else:
         print(f"canvas {width}x{height}, antialiased; median ms per paint "
               f"(canvas / plain binned drawLines of the same edges)")
-        print(f"{'network':<10}{'mode':<10}{'edges':>7}{'canvas ms':>11}{'plain ms':>10}"
+        wide = max(len(row["network"]) for row in rows) + 2
+        print(f"{'network':<{wide}}{'mode':<10}{'edges':>7}{'canvas ms':>11}{'plain ms':>10}"
               f"{'ratio':>7}")
         for row in rows:
-            print(f"{row['network']:<10}{row['mode']:<10}{row['edges']:>7}"
+            print(f"{row['network']:<{wide}}{row['mode']:<10}{row['edges']:>7}"
                   f"{row['canvas_ms']:>11.2f}{row['plain_ms']:>10.2f}{row['ratio']:>7.2f}")
     app.quit()
 
