@@ -16,7 +16,7 @@ import time
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -115,6 +115,7 @@ class NetworkCanvas(QWidget):
         self._drag_start: QPointF | None = None
         self.paint_times: list[float] = []  # milliseconds, read by --stats
         self._texts = Texts()
+        self.edge_layers = canvas_edges.EdgeLayers()  # each layer's edges, kept while unchanged
         self._placed: list[PlacedLabel] = []  # the labels of the last paint
         self._names_on_nodes = False  # the last paint named the units on their nodes
         self.chain_overlay_rect: QRectF | None = None  # where the last paint put it
@@ -386,24 +387,21 @@ class NetworkCanvas(QWidget):
 
     def _draw_edges(self, painter: QPainter, geometry: Geometry, scale: palette.Scale,
                     heat: set[int]) -> None:
-        lines: list[QLineF] = []
-        bins: list[np.ndarray] = []
+        """Each layer's edges (not those drawn as a matrix), from its kept image while its
+        bins are unchanged (canvas_edges.EdgeLayers)."""
+        look = canvas_edges.EdgeLook(self.shown_mode, self.scheme, self._base_line_width(),
+                                     self.style_.muted.rgba(), self.devicePixelRatioF())
+        self.edge_layers.forget(range(1, geometry.columns))
         for l in range(1, geometry.columns):
             if l in heat:
                 continue  # its weights and biases are drawn as a matrix
-            if self.pending(l):
-                canvas_edges.draw_pending(painter, self.style_,
-                                          geometry.lines[l] + geometry.bias_lines[l])
-                continue
-            lines += geometry.lines[l]
-            bins.append(palette.bins(self.edge_values(l), scale).ravel())
-            biases = self.bias_values(l)  # a layer has bias lines exactly when it has biases
-            if biases is not None:
-                lines += geometry.bias_lines[l]
-                bins.append(palette.bins(biases, scale))
-        if lines:
-            canvas_edges.draw_binned(painter, lines, np.concatenate(bins), self.shown_mode,
-                                     self.scheme, self._base_line_width())
+            bins = None  # pending: the backward pass has not reached it
+            if not self.pending(l):
+                bins = palette.bins(self.edge_values(l), scale).ravel()
+                biases = self.bias_values(l)  # a layer has bias lines exactly when it has biases
+                if biases is not None:
+                    bins = np.concatenate([bins, palette.bins(biases, scale)])
+            self.edge_layers.paint(painter, l, geometry, bins, look)
 
     def _base_line_width(self) -> float:
         """The width of the weakest edges: the style's, a little wider when zoomed in."""

@@ -3,18 +3,21 @@
 drawn as their weight matrix, an image of one pixel per weight.
 
 Painting is batched: the lines are grouped by bin and each group is drawn with one
-``drawLines`` call, weakest first, so that strong edges lie on top.
+``drawLines`` call, weakest first, so that strong edges lie on top. Each layer's edges are
+drawn into an image of their own, kept while what they show is unchanged (`EdgeLayers`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from PySide6.QtCore import QLineF, Qt
+from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from sim import palette
 
-from .style import Style
+from .canvas_geometry import Geometry
 
 # Drawing rank of each bin in strength order; ZERO_BIN = -2 and NAN_BIN = -1 index the last
 # two entries: "zero" under everything, NaN over it.
@@ -61,10 +64,91 @@ def draw_binned(painter: QPainter, lines: list[QLineF], bins: np.ndarray, mode: 
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
 
-def draw_pending(painter: QPainter, style: Style, lines: list[QLineF]) -> None:
-    """Edges the backward pass has not reached yet: thin, grey and dotted."""
-    painter.setPen(QPen(style.muted, 1.0, Qt.PenStyle.DotLine))
+def draw_pending(painter: QPainter, colour: QColor, lines: list[QLineF]) -> None:
+    """Edges the backward pass has not reached yet: thin, dotted, in a muted colour."""
+    painter.setPen(QPen(colour, 1.0, Qt.PenStyle.DotLine))
     painter.drawLines(lines)
+
+
+@dataclass(frozen=True)
+class EdgeLook:
+    """How the edges are drawn, besides each one's bin: the mode and scheme of the colours,
+    the weakest edges' width, the pending edges' colour (QColor.rgba()) and the device's
+    pixels per canvas pixel."""
+
+    mode: str
+    scheme: str
+    base_width: float
+    pending_rgba: int
+    device_pixel_ratio: float
+
+    def widest(self) -> float:
+        """The widest line drawn in this look (the strongest bin, or NaN)."""
+        return max(line_width(self.base_width, self.mode, index)
+                   for index in (0, palette.BINS - 1, palette.NAN_BIN))
+
+
+class EdgeLayers:
+    """Each layer's edges drawn into an image of their own and kept while what they show is
+    unchanged (the same geometry, mode, scheme, widths and every edge's bin): a repaint of
+    the same snapshot (a hover, a pulse, a selection) or a new one whose bins did not move
+    blits the image instead of stroking hundreds of antialiased lines again. A layer's edges
+    run between its two columns only, so its image overlaps its neighbours' only under the
+    nodes, which are drawn over them."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[tuple[object, ...], QImage, QPointF]] = {}
+        self.drawn = 0  # layers stroked anew since the canvas was made (the rest were blitted)
+
+    def paint(self, painter: QPainter, layer: int, geometry: Geometry, bins: np.ndarray | None,
+              look: EdgeLook) -> None:
+        """Layer ``layer``'s weights and biases, in the colours of ``bins`` (weights in W's
+        row-major order, then biases; None: pending, drawn thin, grey and dotted)."""
+        key = (geometry, look, None if bins is None else bins.tobytes())
+        kept = self._kept.get(layer)
+        if kept is None or kept[0] != key:
+            kept = (key, *self._draw(layer, geometry, bins, look))
+            self._kept[layer] = kept
+        _, image, origin = kept
+        painter.drawImage(origin, image)
+
+    def forget(self, layers: range) -> None:
+        """Drop the images of layers not in ``layers`` (the network was rebuilt smaller)."""
+        for layer in [l for l in self._kept if l not in layers]:
+            del self._kept[layer]
+
+    def _draw(self, layer: int, geometry: Geometry, bins: np.ndarray | None,
+              look: EdgeLook) -> tuple[QImage, QPointF]:
+        lines = geometry.lines[layer] + geometry.bias_lines[layer]
+        segments = geometry.segments[layer]
+        bias_segments = geometry.bias_segments[layer]
+        if bias_segments is not None:
+            segments = np.concatenate([segments, bias_segments])
+        ends = segments.reshape(-1, 2)
+        # Whole device pixels from the canvas's origin, so that every line falls on the same
+        # pixels as drawn straight onto the canvas; room for the widest line's half and its
+        # antialiased fringe.
+        pad = look.widest() / 2 + 2.0
+        dpr = look.device_pixel_ratio
+        left, top = np.floor((ends.min(axis=0) - pad) * dpr)
+        right, bottom = np.ceil((ends.max(axis=0) + pad) * dpr)
+        image = QImage(int(right - left), int(bottom - top),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(Qt.GlobalColor.transparent)
+        origin = QPointF(left / dpr, top / dpr)
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as on the canvas
+            painter.translate(-origin)
+            if bins is None:
+                draw_pending(painter, QColor.fromRgba(look.pending_rgba), lines)
+            else:
+                draw_binned(painter, lines, bins, look.mode, look.scheme, look.base_width)
+        finally:
+            painter.end()
+        self.drawn += 1
+        return image, origin
 
 
 def bins_image(ramp: np.ndarray, bins: np.ndarray) -> QImage:

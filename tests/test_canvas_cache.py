@@ -1,0 +1,120 @@
+"""The canvas keeps what it drew while it is unchanged (each layer's edges while their colour
+bins are the same, ...): a canvas that has painted other states before must draw exactly what a
+new canvas draws for the same state, and a repaint of an unchanged state strokes no edge anew."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+import sim
+from gui.canvas import NetworkCanvas, Pulses, Selection
+from gui.style import Style, dark_style, light_style
+from tests.conftest import experiment
+
+SIZE = (640, 480)
+
+
+def trainer() -> sim.Trainer:
+    return sim.Trainer(experiment(network={
+        "inputs": 2, "layers": [{"units": 3, "activation": "tanh"},
+                                {"units": 2, "activation": "sigmoid"}]},
+        data={"kind": "inline", "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]],
+              "targets": [[0, 1], [1, 0], [1, 0], [0, 1]]}))
+
+
+def picture(canvas: NetworkCanvas) -> np.ndarray:
+    image = QImage(canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    canvas.render(image)
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1).copy()
+
+
+def fresh(style: Style, state: dict) -> NetworkCanvas:
+    """A new canvas showing ``state`` (what the canvas under test was given last)."""
+    canvas = NetworkCanvas(style)
+    canvas.resize(*state["size"])
+    canvas.set_phase_view(state["phase_view"])
+    canvas.set_snapshot(state["snapshot"])
+    canvas.set_mode(state["mode"])
+    canvas.set_scheme(state["scheme"])
+    canvas.select(state["selection"])
+    canvas.set_pulses(state["pulses"])
+    return canvas
+
+
+def test_a_canvas_that_painted_before_draws_what_a_new_one_draws(qapp) -> None:
+    run = trainer()
+    run.run(steps=5)
+    style = light_style()
+    canvas = NetworkCanvas(style)
+    state = {"size": SIZE, "phase_view": False, "snapshot": run.snapshot(), "mode": "weight",
+             "scheme": "orange-blue", "selection": None, "pulses": None}
+
+    def change(**fields: object) -> None:
+        state.update(fields)
+        canvas.resize(*state["size"])
+        canvas.set_phase_view(state["phase_view"])
+        canvas.set_snapshot(state["snapshot"])
+        canvas.set_mode(state["mode"])
+        canvas.set_scheme(state["scheme"])
+        canvas.select(state["selection"])
+        canvas.set_pulses(state["pulses"])
+        assert np.array_equal(picture(canvas), picture(fresh(style, state))), fields
+
+    change()
+    run.run(steps=40)
+    change(snapshot=run.snapshot())  # new values: the bins move
+    change(mode="gradient")
+    change(mode="update")
+    change(scheme=next(s for s in sim.palette.SCHEMES if s != "orange-blue"))  # same bins
+    change(selection=Selection("weight", 2, 1, 0))
+    change(pulses=Pulses(0, 1, 0.5))
+    change(size=(800, 500), pulses=None)
+    run.step_phase()  # forward of layer 1
+    change(phase_view=True, snapshot=run.snapshot())
+    while (phase := run.step_phase()) is not None and phase.kind != "backward":
+        pass
+    change(snapshot=run.snapshot())  # the backward pass of the last layer: layer 1 pending
+    change(phase_view=False)
+
+
+def test_repainting_the_same_snapshot_strokes_no_edge_anew(qapp) -> None:
+    run = trainer()
+    run.run(steps=5)
+    canvas = NetworkCanvas(light_style())
+    canvas.resize(*SIZE)
+    canvas.set_snapshot(run.snapshot())
+    first = picture(canvas)
+    stroked = canvas.edge_layers.drawn
+    assert stroked == 2  # both layers, once
+    canvas.select(Selection("node", 1, 0))
+    canvas.set_pulses(Pulses(1, 2, 0.25))
+    picture(canvas)
+    canvas.select(None)
+    canvas.set_pulses(None)
+    assert np.array_equal(picture(canvas), first)
+    assert canvas.edge_layers.drawn == stroked
+    canvas.set_mode("gradient")  # every layer's colours change
+    picture(canvas)
+    assert canvas.edge_layers.drawn == stroked + 2
+
+
+@pytest.mark.parametrize("style", [dark_style(), dataclasses.replace(light_style(2.0),
+                                                                     presenting=True)])
+def test_zoomed_and_panned_in_any_style_the_kept_edges_match_a_new_canvas(qapp, style) -> None:
+    run = trainer()
+    run.run(steps=5)
+    canvas = NetworkCanvas(style)
+    canvas.resize(*SIZE)
+    canvas.set_snapshot(run.snapshot())
+    picture(canvas)
+    canvas.zoom, canvas.pan = 1.7, QPointF(-40.0, 25.0)  # as the wheel and a drag set them
+    again = fresh(style, {"size": SIZE, "phase_view": False, "snapshot": run.snapshot(),
+                          "mode": "weight", "scheme": "orange-blue", "selection": None,
+                          "pulses": None})
+    again.zoom, again.pan = canvas.zoom, canvas.pan
+    assert np.array_equal(picture(canvas), picture(again))
