@@ -45,6 +45,7 @@ from . import (
 )
 from .canvas_geometry import STRIP_UNITS, Geometry
 from .canvas_hits import Selection
+from .canvas_kept import KeptDrawing
 from .canvas_labels import LabelPlacer, PlacedLabel, preferred_fraction
 from .canvas_overlays import PathHighlight, Pulses
 from .canvas_text import Texts
@@ -116,6 +117,12 @@ class NetworkCanvas(QWidget):
         self.paint_times: list[float] = []  # milliseconds, read by --stats
         self._texts = Texts()
         self.edge_layers = canvas_edges.EdgeLayers()  # each layer's edges, kept while unchanged
+        self._discs = canvas_nodes.DiscSprites()
+        self._legend = canvas_legend.Legend()
+        self._labels = KeptDrawing()  # the labels, kept while the same
+        self._placement = canvas_labels.PlacementMemo()  # where they went, to replay
+        self._nodes = KeptDrawing()  # the discs and strips, kept while the same
+        self._followed_row: tuple[Snapshot, int | None, int] | None = None  # see sample_row
         self._placed: list[PlacedLabel] = []  # the labels of the last paint
         self._names_on_nodes = False  # the last paint named the units on their nodes
         self.chain_overlay_rect: QRectF | None = None  # where the last paint put it
@@ -289,7 +296,11 @@ class NetworkCanvas(QWidget):
         s = self.snapshot
         if s is None or s.x is None:
             return None
-        return explain.followed_row(s, self.sample)[0]
+        found = self._followed_row
+        if found is None or found[0] is not s or found[1] != self.sample:
+            # asked for by every column's values: found once per snapshot and sample
+            found = self._followed_row = (s, self.sample, explain.followed_row(s, self.sample)[0])
+        return found[2]
 
     def node_values(self, column: int) -> np.ndarray | None:
         """A column's values for the followed sample: a (column 0: the inputs), or delta
@@ -455,17 +466,33 @@ class NetworkCanvas(QWidget):
         st = self.style_
         marked = self.chain_units()
         halves = self.picture_half_sizes(geometry)
+        # per column drawn as discs or a strip (not pictures): its fills and the chosen units
+        columns = [(column, self._node_colours(column),
+                    tuple(self._is_node(self.selection, column, j) or (column, j) in marked
+                          for j in range(len(points))))
+                   for column, points in enumerate(geometry.nodes) if not halves[column]]
         pens = canvas_nodes.NodePens(st)
-        for column, points in enumerate(geometry.nodes):
-            if halves[column]:
-                continue  # drawn as pictures, below
-            colours = self._node_colours(column)
-            if len(points) > STRIP_UNITS:
-                canvas_nodes.draw_strip(painter, st, points, geometry.radius, colours)
-                continue
-            chosen = [self._is_node(self.selection, column, j) or (column, j) in marked
-                      for j in range(len(points))]
-            canvas_nodes.draw_discs(painter, st, pens, points, geometry.radius, colours, chosen)
+        dpr = self.devicePixelRatioF()
+
+        def draw(on: QPainter) -> None:
+            for column, colours, chosen in columns:
+                points = geometry.nodes[column]
+                if len(points) > STRIP_UNITS:
+                    canvas_nodes.draw_strip(on, st, points, geometry.radius, colours)
+                else:
+                    canvas_nodes.draw_discs(on, st, pens, self._discs, points, geometry.radius,
+                                            colours, list(chosen), dpr)
+
+        def bounds() -> QRectF:
+            ends = np.concatenate([geometry.nodes[column] for column, _, _ in columns])
+            reach = geometry.radius + pens.highlight.widthF() + 2.0
+            (left, top), (right, bottom) = ends.min(axis=0) - reach, ends.max(axis=0) + reach
+            return QRectF(left, top, right - left, bottom - top)
+
+        if columns:
+            key = (geometry, st, tuple((column, None if colours is None else colours.tobytes(),
+                                        chosen) for column, colours, chosen in columns))
+            self._nodes.paint(painter, key, bounds, dpr, draw)
         selected = self.selection
         if any(halves) and self.node_pictures is not None:
             self.node_pictures.paint(painter, geometry.nodes, halves, None if selected is None
@@ -566,7 +593,8 @@ class NetworkCanvas(QWidget):
         banner = self.stop_banner_rect()
         if banner is not None:
             obstacles.append(banner)
-        placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale)
+        placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale,
+                             self._placement)
         sizes = canvas_labels.LabelSizes(st, self._texts)
         if self._values_readable(geometry):
             canvas_labels.place_node_values(placer, sizes, geometry, reach,
@@ -575,8 +603,14 @@ class NetworkCanvas(QWidget):
         inputs = [name.input_label(j, s.input_names) for j in range(len(geometry.nodes[0]))]
         canvas_labels.place_names(placer, sizes, geometry, reach, inputs, list(s.output_names))
         self._place_edge_values(placer, sizes, geometry, heat)
-        for label in placer.placed:
-            canvas_labels.draw_label(painter, st, self._texts, label)
+        placed = placer.placed
+
+        def draw(on: QPainter) -> None:
+            for label in placed:
+                canvas_labels.draw_label(on, st, self._texts, label)
+        self._labels.paint(painter, (tuple(placed), st),
+                           lambda: canvas_labels.labels_bounds(placed), self.devicePixelRatioF(),
+                           draw)
         self._placed = placer.placed
 
     def _node_numbers(self, geometry: Geometry) -> list[list[str] | None]:
@@ -798,8 +832,9 @@ class NetworkCanvas(QWidget):
         title = palette.MODE_TITLES[self.shown_mode] + palette.scale_note(
             scale, fixed=self.range_fixed())
         note = explain.legend(self._drawn(), self.sample) if self.legend_notes() else None
-        canvas_legend.paint_legend(painter, self.style_, self._texts, self.size(), scale,
-                                   self.palette_colours(), title, self._shows_nan(), note)
+        self._legend.paint(painter, self.style_, self._texts, self.size(), scale,
+                           self.palette_colours(), title, self._shows_nan(), note,
+                           self.devicePixelRatioF())
 
     def _draw_message(self, painter: QPainter, text: str) -> None:
         painter.setPen(self.style_.muted)

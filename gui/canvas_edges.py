@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from sim import palette
 
 from .canvas_geometry import Geometry
+from .canvas_kept import KeptDrawing
 
 # Drawing rank of each bin in strength order; ZERO_BIN = -2 and NAN_BIN = -1 index the last
 # two entries: "zero" under everything, NaN over it.
@@ -89,66 +90,57 @@ class EdgeLook:
 
 
 class EdgeLayers:
-    """Each layer's edges drawn into an image of their own and kept while what they show is
-    unchanged (the same geometry, mode, scheme, widths and every edge's bin): a repaint of
-    the same snapshot (a hover, a pulse, a selection) or a new one whose bins did not move
-    blits the image instead of stroking hundreds of antialiased lines again. A layer's edges
-    run between its two columns only, so its image overlaps its neighbours' only under the
-    nodes, which are drawn over them."""
+    """Each layer's edges, kept as an image while they are unchanged (canvas_kept: the same
+    geometry, look and every edge's bin): a repaint of the same snapshot (a hover, a pulse,
+    a selection, a paused run) or a new one whose bins did not move blits the image instead
+    of stroking hundreds of antialiased lines again. A layer's edges run between its two
+    columns only, so its image overlaps its neighbours' only under the nodes, which are
+    drawn over them."""
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[tuple[object, ...], QImage, QPointF]] = {}
-        self.drawn = 0  # layers stroked anew since the canvas was made (the rest were blitted)
+        self._layers: dict[int, KeptDrawing] = {}
+
+    @property
+    def drawn(self) -> int:
+        """Layers stroked since the canvas was made (the rest were blitted)."""
+        return sum(kept.drawn for kept in self._layers.values())
 
     def paint(self, painter: QPainter, layer: int, geometry: Geometry, bins: np.ndarray | None,
               look: EdgeLook) -> None:
         """Layer ``layer``'s weights and biases, in the colours of ``bins`` (weights in W's
         row-major order, then biases; None: pending, drawn thin, grey and dotted)."""
-        key = (geometry, look, None if bins is None else bins.tobytes())
-        kept = self._kept.get(layer)
-        if kept is None or kept[0] != key:
-            kept = (key, *self._draw(layer, geometry, bins, look))
-            self._kept[layer] = kept
-        _, image, origin = kept
-        painter.drawImage(origin, image)
+        lines = geometry.lines[layer] + geometry.bias_lines[layer]
+        kept = self._layers.setdefault(layer, KeptDrawing())
+        kept.paint(painter, (geometry, look, None if bins is None else bins.tobytes()),
+                   lambda: _bounds(geometry, layer, look), look.device_pixel_ratio,
+                   lambda on: _stroke(on, lines, bins, look))
 
     def forget(self, layers: range) -> None:
-        """Drop the images of layers not in ``layers`` (the network was rebuilt smaller)."""
-        for layer in [l for l in self._kept if l not in layers]:
-            del self._kept[layer]
+        """Drop what is kept of layers not in ``layers`` (the network was rebuilt smaller)."""
+        for layer in [l for l in self._layers if l not in layers]:
+            del self._layers[layer]
 
-    def _draw(self, layer: int, geometry: Geometry, bins: np.ndarray | None,
-              look: EdgeLook) -> tuple[QImage, QPointF]:
-        lines = geometry.lines[layer] + geometry.bias_lines[layer]
-        segments = geometry.segments[layer]
-        bias_segments = geometry.bias_segments[layer]
-        if bias_segments is not None:
-            segments = np.concatenate([segments, bias_segments])
-        ends = segments.reshape(-1, 2)
-        # Whole device pixels from the canvas's origin, so that every line falls on the same
-        # pixels as drawn straight onto the canvas; room for the widest line's half and its
-        # antialiased fringe.
-        pad = look.widest() / 2 + 2.0
-        dpr = look.device_pixel_ratio
-        left, top = np.floor((ends.min(axis=0) - pad) * dpr)
-        right, bottom = np.ceil((ends.max(axis=0) + pad) * dpr)
-        image = QImage(int(right - left), int(bottom - top),
-                       QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        image.fill(Qt.GlobalColor.transparent)
-        origin = QPointF(left / dpr, top / dpr)
-        painter = QPainter(image)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as on the canvas
-            painter.translate(-origin)
-            if bins is None:
-                draw_pending(painter, QColor.fromRgba(look.pending_rgba), lines)
-            else:
-                draw_binned(painter, lines, bins, look.mode, look.scheme, look.base_width)
-        finally:
-            painter.end()
-        self.drawn += 1
-        return image, origin
+
+def _bounds(geometry: Geometry, layer: int, look: EdgeLook) -> QRectF:
+    """Where a layer's edges lie: around their ends, with room for the widest line's half
+    and its antialiased fringe."""
+    segments = geometry.segments[layer]
+    bias_segments = geometry.bias_segments[layer]
+    if bias_segments is not None:
+        segments = np.concatenate([segments, bias_segments])
+    ends = segments.reshape(-1, 2)
+    pad = look.widest() / 2 + 2.0
+    (left, top), (right, bottom) = ends.min(axis=0) - pad, ends.max(axis=0) + pad
+    return QRectF(left, top, right - left, bottom - top)
+
+
+def _stroke(painter: QPainter, lines: list[QLineF], bins: np.ndarray | None,
+            look: EdgeLook) -> None:
+    """A layer's lines in the colours of their bins (None: pending)."""
+    if bins is None:
+        draw_pending(painter, QColor.fromRgba(look.pending_rgba), lines)
+    else:
+        draw_binned(painter, lines, bins, look.mode, look.scheme, look.base_width)
 
 
 def bins_image(ramp: np.ndarray, bins: np.ndarray) -> QImage:

@@ -1,5 +1,6 @@
 """What the canvas draws under the network: the colour legend (its bar, numbers, title and
-note) and, once training has stopped, the banner that says why."""
+note), kept as an image while it is unchanged, and, once training has stopped, the banner that
+says why."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from sim import palette
 from sim.events import Event
 
+from .canvas_kept import KeptDrawing
 from .canvas_text import Texts
 from .style import Style
 
@@ -26,6 +28,29 @@ def legend_band(style: Style, texts: Texts, notes: bool) -> float:
     above = LEGEND_NOTE_GAP if notes else LEGEND_TICK_GAP
     return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * style.scale + \
         texts.metrics(style.small_font).height()
+
+
+class Legend:
+    """The colour legend, kept as an image while everything it shows is the same (canvas_kept:
+    the canvas's size and style, the scale, ramp, title and notes): the scale follows the
+    values on show rounded up, so that it changes seldom while training runs."""
+
+    def __init__(self) -> None:
+        self._kept = KeptDrawing()
+
+    def paint(self, painter: QPainter, style: Style, texts: Texts, size: QSize,
+              scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
+              note: str | None, device_pixel_ratio: float) -> None:
+        """As `paint_legend`, from the kept image where it is unchanged."""
+        def bounds() -> QRectF:  # from above the highest text (the note, or NaN's) down
+            text = texts.metrics(style.label_font).height()
+            top = size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + LEGEND_NOTE_GAP
+                                   + 24) * style.scale - 2 * text
+            return QRectF(0, top, size.width(), size.height() - top)
+
+        self._kept.paint(painter, (style, size, scale, ramp.tobytes(), title, nan, note), bounds,
+                         device_pixel_ratio, lambda on: paint_legend(
+                             on, style, texts, size, scale, ramp, title, nan, note))
 
 
 def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,

@@ -4,9 +4,11 @@ cells, and the "+1" boxes that feed the biases."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
 from .canvas_edges import rgb_image
 from .canvas_text import Texts
@@ -21,17 +23,55 @@ class NodePens:
         self.highlight = QPen(style.accent, self.outline.widthF() * 2.5)
 
 
-def draw_discs(painter: QPainter, style: Style, pens: NodePens, points: np.ndarray,
-               radius: float, colours: np.ndarray | None, chosen: list[bool]) -> None:
+class DiscSprites:
+    """Node discs, each drawn once into a small image per (fill, outline, radius, where its
+    centre falls within a device pixel) and blitted from then on: an antialiased ellipse
+    with an outline costs several times a blit, and a 6x8 network has 56 of them. The same
+    sub-pixel position gives the same pixels as drawing the disc on the canvas."""
+
+    KEPT = 4096  # sprites kept before the cache starts afresh
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[object, ...], QImage] = {}
+
+    def draw(self, painter: QPainter, x: float, y: float, radius: float, fill: QColor,
+             pen: QPen, device_pixel_ratio: float) -> None:
+        dpr = device_pixel_ratio
+        reach = (radius + pen.widthF() / 2) * dpr + 2.0  # device pixels, with the AA fringe
+        left, top = math.floor(x * dpr - reach), math.floor(y * dpr - reach)
+        centre_x, centre_y = x * dpr - left, y * dpr - top  # in the sprite, device pixels
+        key = (fill.rgba(), pen.color().rgba(), pen.widthF(), radius, dpr, centre_x, centre_y)
+        sprite = self._kept.get(key)
+        if sprite is None:
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()
+            side = math.ceil(2 * reach) + 2
+            sprite = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+            sprite.setDevicePixelRatio(dpr)
+            sprite.fill(Qt.GlobalColor.transparent)
+            sprite_painter = QPainter(sprite)
+            try:
+                sprite_painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                sprite_painter.setPen(pen)
+                sprite_painter.setBrush(fill)
+                sprite_painter.drawEllipse(QPointF(centre_x / dpr, centre_y / dpr), radius,
+                                           radius)
+            finally:
+                sprite_painter.end()
+            self._kept[key] = sprite
+        painter.drawImage(QPointF(left / dpr, top / dpr), sprite)
+
+
+def draw_discs(painter: QPainter, style: Style, pens: NodePens, sprites: DiscSprites,
+               points: np.ndarray, radius: float, colours: np.ndarray | None,
+               chosen: list[bool], device_pixel_ratio: float) -> None:
     """A column's units as discs at ``points``, filled with ``colours`` (RGB rows; None:
     empty), the ``chosen`` ones outlined in the accent colour."""
-    empty = QBrush(style.node_empty)
-    brushes = [empty] * len(points) if colours is None else \
-        [QBrush(QColor(*rgb)) for rgb in colours.tolist()]
-    for (x, y), brush, marked in zip(points.tolist(), brushes, chosen, strict=True):
-        painter.setPen(pens.highlight if marked else pens.outline)
-        painter.setBrush(brush)
-        painter.drawEllipse(QPointF(x, y), radius, radius)
+    fills = [style.node_empty] * len(points) if colours is None else \
+        [QColor(*rgb) for rgb in colours.tolist()]
+    for (x, y), fill, marked in zip(points.tolist(), fills, chosen, strict=True):
+        sprites.draw(painter, x, y, radius, fill, pens.highlight if marked else pens.outline,
+                     device_pixel_ratio)
 
 
 def draw_strip(painter: QPainter, style: Style, points: np.ndarray, r: float,
