@@ -122,6 +122,7 @@ class NetworkCanvas(QWidget):
         self._labels = KeptDrawing()  # the labels, kept while the same
         self._placement = canvas_labels.PlacementMemo()  # where they went, to replay
         self._nodes = KeptDrawing()  # the discs and strips, kept while the same
+        self._headers = KeptDrawing()  # the columns' headers, kept while the same
         self._followed_row: tuple[Snapshot, int | None, int] | None = None  # see sample_row
         self._placed: list[PlacedLabel] = []  # the labels of the last paint
         self._names_on_nodes = False  # the last paint named the units on their nodes
@@ -720,23 +721,33 @@ class NetworkCanvas(QWidget):
         return HEADER_TOP * self.style_.scale + self._texts.metrics(self.style_.label_font).height()
 
     def _draw_layer_labels(self, painter: QPainter, geometry: Geometry, heat: set[int]) -> None:
-        font = self.style_.label_font
-        top = HEADER_TOP * self.style_.scale
+        """Each column's header (the longest form that fits) over its colour chip, kept as
+        an image while they are the same; the note on layers drawn as matrices."""
+        st = self.style_
+        font = st.label_font
+        top = HEADER_TOP * st.scale
         metrics = self._texts.metrics(font)
         room = (geometry.x[1] - geometry.x[0]) * 0.92 if geometry.columns > 1 else self.width()
+        headers = []  # (column, its x, its header, whether its phase is shown)
         for column, x in enumerate(geometry.nodes):
-            cx = x[0, 0]
             for brevity in (0, 1, 2):
                 name, active = self._header(column, brevity)
                 if metrics.horizontalAdvance(name) <= room:
                     break
-            self._texts.draw(painter, self.width(), QPointF(cx, top), name, font,
-                       self.style_.accent if active else self.style_.foreground,
-                       centred=True, below=True)
-            if column:
-                chip = QRectF(cx - 14 * self.style_.scale, top - 6 * self.style_.scale,
-                              28 * self.style_.scale, 4 * self.style_.scale)
-                painter.fillRect(chip, layer_colour(column))
+            headers.append((column, float(x[0, 0]), name, active))
+        width = self.width()
+
+        def draw(on: QPainter) -> None:
+            for column, cx, name, active in headers:
+                self._texts.draw(on, width, QPointF(cx, top), name, font,
+                                 st.accent if active else st.foreground, centred=True, below=True)
+                if column:
+                    chip = QRectF(cx - 14 * st.scale, top - 6 * st.scale, 28 * st.scale,
+                                  4 * st.scale)
+                    on.fillRect(chip, layer_colour(column))
+        self._headers.paint(painter, (tuple(headers), st, width),
+                            lambda: QRectF(0, 0, width, self.header_bottom() + 4),
+                            self.devicePixelRatioF(), draw)
         if heat:
             note = (f"Layers {', '.join(map(str, sorted(heat)))} have too many weights to draw "
                     f"as lines: each is shown as its weight matrix (rows: units, columns: "

@@ -49,13 +49,15 @@ class PlacementMemo:
     def __init__(self) -> None:
         self.setup: tuple[object, ...] | None = None
         self.calls: list[tuple[tuple[object, ...], PlacedLabel | None]] = []
+        self.obstacles: _Boxes | None = None  # the set-up's obstacles, filed once
 
 
 class LabelPlacer:
     """Hands out free boxes inside ``bounds``, none overlapping an obstacle or another label,
     and each at least ``gap`` pixels from the others (two numbers side by side must not read
-    as one). With a ``memo``, the answers of the last placer with the same set-up are given
-    again while the requests are the same (see PlacementMemo)."""
+    as one; ``gap`` >= 0). With a ``memo``, the answers of the last placer with the same
+    set-up are given again while the requests are the same (see PlacementMemo), and its
+    obstacles are filed once."""
 
     def __init__(self, bounds: QRectF, obstacles: Iterable[QRectF], gap: float = 0.0,
                  memo: PlacementMemo | None = None) -> None:
@@ -63,20 +65,28 @@ class LabelPlacer:
         self.gap = gap
         self.placed: list[PlacedLabel] = []
         self._obstacles = list(obstacles)
-        self._taken: _Boxes | None = None  # the obstacles and the labels placed, once needed
-        self._labels = _Boxes()  # the labels placed
+        self._filed: _Boxes | None = None  # the obstacles, once needed
+        self._labels: _Boxes | None = None  # the labels placed, once needed
         self._memo = memo
         self._asked = 0  # requests so far
         setup = (bounds, self._obstacles, gap)
         self._replaying = memo is not None and memo.setup == setup
-        if memo is not None and not self._replaying:
-            memo.setup, memo.calls = setup, []
+        if memo is not None:
+            if self._replaying:
+                self._filed = memo.obstacles
+            else:
+                memo.setup, memo.calls, memo.obstacles = setup, [], None
 
     def free(self, rect: QRectF) -> bool:
-        if self._taken is None:
-            self._taken = _Boxes(self._obstacles + [label.rect for label in self.placed])
+        """Whether a box lies inside the bounds, off every obstacle and ``gap`` from every
+        label (a label overlapping it would be within the gap too)."""
+        if self._filed is None:
+            self._filed = _Boxes(self._obstacles)
+            if self._memo is not None:
+                self._memo.obstacles = self._filed
+        if self._labels is None:
             self._labels = _Boxes(label.rect for label in self.placed)
-        if not self.bounds.contains(rect) or self._taken.meets(rect):
+        if not self.bounds.contains(rect) or self._filed.meets(rect):
             return False
         return not self._labels.meets(rect.adjusted(-self.gap, -self.gap, self.gap, self.gap))
 
@@ -110,8 +120,7 @@ class LabelPlacer:
             rect = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
             if self.free(rect):
                 label = PlacedLabel(kind, text, rect, named, key, small)
-                assert self._taken is not None  # made by free
-                self._taken.add(rect)
+                assert self._labels is not None  # made by free
                 self._labels.add(rect)
                 self.placed.append(label)
                 return label

@@ -13,11 +13,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF, QSizeF
 from PySide6.QtGui import QImage
 
 import sim
 from gui.canvas import NetworkCanvas, Pulses, Selection
+from gui.canvas_labels import LabelPlacer, PlacementMemo, overlapping
 from gui.style import Style, dark_style, light_style
 from tests.conftest import experiment
 
@@ -131,3 +132,28 @@ def test_zoomed_and_panned_in_any_style_the_kept_edges_match_a_new_canvas(qapp, 
                           "pulses": None})
     again.zoom, again.pan = canvas.zoom, canvas.pan
     assert np.array_equal(kept_picture(canvas), kept_picture(again))
+
+
+def test_a_placement_replayed_from_memory_is_the_placement_made_afresh(qapp) -> None:
+    bounds = QRectF(0, 0, 300, 200)
+    obstacles = [QRectF(40, 40, 30, 30), QRectF(0, 0, 300, 20)]
+    centres = [QPointF(60 + 70 * i, 60 + 40 * j) for i in range(3) for j in range(3)]
+
+    def requests(text_of_third: str) -> list[tuple[str, QSizeF, tuple[QPointF, ...]]]:
+        return [(f"{k}" if k != 2 else text_of_third, QSizeF(36 + 4 * k, 14),
+                 tuple(centres[k:] + centres[:k])) for k in range(6)]
+
+    def place(memo: PlacementMemo | None, wanted: list) -> list:
+        placer = LabelPlacer(bounds, obstacles, 2.0, memo)
+        for text, size, spots in wanted:
+            placer.place("node", text, size, spots)
+        return placer.placed
+
+    memo = PlacementMemo()
+    first = place(None, requests("2"))
+    assert place(memo, requests("2")) == first
+    assert place(memo, requests("2")) == first  # replayed
+    changed = requests("a wider 2")
+    assert place(memo, changed) == place(None, changed)  # replayed up to the change
+    assert place(memo, requests("2")) == first
+    assert not overlapping(first) and len(first) >= 3
