@@ -123,6 +123,7 @@ class NetworkCanvas(QWidget):
         self._placement = canvas_labels.PlacementMemo()  # where they went, to replay
         self._nodes = KeptDrawing()  # the discs and strips, kept while the same
         self._headers = KeptDrawing()  # the columns' headers, kept while the same
+        self._heat_maps = KeptDrawing()  # the layers drawn as matrices, kept while the same
         self._followed_row: tuple[Snapshot, int | None, int] | None = None  # see sample_row
         self._placed: list[PlacedLabel] = []  # the labels of the last paint
         self._names_on_nodes = False  # the last paint named the units on their nodes
@@ -421,23 +422,42 @@ class NetworkCanvas(QWidget):
 
     def _draw_heat_maps(self, painter: QPainter, geometry: Geometry, scale: palette.Scale,
                         heat: set[int]) -> None:
+        """The layers in ``heat`` as their weight matrices (and biases as one more column),
+        kept as an image while their bins are the same."""
         if not heat:
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp cells
-        painter.setPen(QPen(self.style_.muted, 1.0))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        st = self.style_
         ramp = self.palette_colours()
+        layers = []  # (layer, its weights' bins, its biases' as a column or None)
         for l in sorted(heat):
-            rect = geometry.heat_rect(l)
-            cells = palette.bins(self.edge_values(l), scale)
-            painter.drawImage(rect, canvas_edges.bins_image(ramp, cells))
-            painter.drawRect(rect)
             biases = self.bias_values(l)
-            if biases is not None:  # the biases as one more column, just right of the matrix
-                strip = geometry.bias_strip(l)
-                column = palette.bins(biases, scale)[:, None]
-                painter.drawImage(strip, canvas_edges.bins_image(ramp, column))
-                painter.drawRect(strip)
+            layers.append((l, palette.bins(self.edge_values(l), scale),
+                           None if biases is None else palette.bins(biases, scale)[:, None]))
+
+        def draw(on: QPainter) -> None:
+            on.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp cells
+            on.setPen(QPen(st.muted, 1.0))
+            on.setBrush(Qt.BrushStyle.NoBrush)
+            for l, cells, column in layers:
+                rect = geometry.heat_rect(l)
+                on.drawImage(rect, canvas_edges.bins_image(ramp, cells))
+                on.drawRect(rect)
+                if column is not None:  # just right of the matrix
+                    strip = geometry.bias_strip(l)
+                    on.drawImage(strip, canvas_edges.bins_image(ramp, column))
+                    on.drawRect(strip)
+
+        def bounds() -> QRectF:
+            rects = [geometry.heat_rect(l).united(geometry.bias_strip(l)) for l, _, _ in layers]
+            united = rects[0]
+            for rect in rects[1:]:
+                united = united.united(rect)
+            return united.adjusted(-2, -2, 2, 2)
+
+        key = (geometry, st, ramp.tobytes(),
+               tuple((l, cells.tobytes(), None if column is None else column.tobytes())
+                     for l, cells, column in layers))
+        self._heat_maps.paint(painter, key, bounds, self.devicePixelRatioF(), draw)
 
     def _draw_selected_edge(self, painter: QPainter, geometry: Geometry,
                             heat: set[int]) -> None:
@@ -469,6 +489,7 @@ class NetworkCanvas(QWidget):
         halves = self.picture_half_sizes(geometry)
         # per column drawn as discs or a strip (not pictures): its fills and the chosen units
         columns = [(column, self._node_colours(column),
+                    () if len(points) > STRIP_UNITS else  # a strip marks none
                     tuple(self._is_node(self.selection, column, j) or (column, j) in marked
                           for j in range(len(points))))
                    for column, points in enumerate(geometry.nodes) if not halves[column]]
@@ -580,6 +601,14 @@ class NetworkCanvas(QWidget):
 
     def _draw_labels(self, painter: QPainter, geometry: Geometry, heat: set[int]) -> None:
         """The numbers on the network, each boxed, where there is room (gui.canvas_labels)."""
+        s = self._drawn()
+        numbers = self._node_numbers(geometry) if self._values_readable(geometry) else None
+        inputs = [name.input_label(j, s.input_names) for j in range(len(geometry.nodes[0]))]
+        wanted = self._edge_numbers(geometry, heat)
+        if numbers is None and not wanted and all(
+                len(geometry.nodes[column]) > STRIP_UNITS for column in (0, -1)):
+            self._placed = []  # nothing to place (a dense network): no obstacles to lay out
+            return
         reach = self._node_reach(geometry)
         obstacles = [QRectF(x - r, y - r, 2 * r, 2 * r)
                      for points, r in zip(geometry.nodes, reach, strict=True)
@@ -597,13 +626,11 @@ class NetworkCanvas(QWidget):
         placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale,
                              self._placement)
         sizes = canvas_labels.LabelSizes(st, self._texts)
-        if self._values_readable(geometry):
-            canvas_labels.place_node_values(placer, sizes, geometry, reach,
-                                            self._node_numbers(geometry))
-        s = self._drawn()
-        inputs = [name.input_label(j, s.input_names) for j in range(len(geometry.nodes[0]))]
+        if numbers is not None:
+            canvas_labels.place_node_values(placer, sizes, geometry, reach, numbers)
         canvas_labels.place_names(placer, sizes, geometry, reach, inputs, list(s.output_names))
-        self._place_edge_values(placer, sizes, geometry, heat)
+        canvas_labels.place_edge_values(placer, sizes, wanted,
+                                        named=self.walking_phase() is not None)
         placed = placer.placed
 
         def draw(on: QPainter) -> None:
@@ -644,15 +671,14 @@ class NetworkCanvas(QWidget):
         apart = min(np.diff(geometry.x)) if geometry.columns > 1 else self.width()
         return apart - 2 * geometry.radius >= metrics.horizontalAdvance(WIDE_NODE_VALUE) + 8
 
-    def _place_edge_values(self, placer: LabelPlacer, sizes: canvas_labels.LabelSizes,
-                           geometry: Geometry, heat: set[int]) -> None:
-        """Each weight's and bias's number on its edge, named as the captions name them
-        while phases are walked (just the number where the name does not fit). A dense
+    def _edge_numbers(self, geometry: Geometry, heat: set[int]) -> list[canvas_labels.EdgeNumber]:
+        """Each weight's and bias's number to print on its edge, named as the captions name
+        them while phases are walked (just the number where the name does not fit). A dense
         network prints none (level of detail); the selected edge's goes first."""
         edges = sum(len(lines) + len(bias) for lines, bias in
                     zip(geometry.lines, geometry.bias_lines, strict=True))
         if edges > LABEL_EDGE_LIMIT and self.zoom < 2.0:
-            return
+            return []
         wanted: list[canvas_labels.EdgeNumber] = []
         for l in range(1, geometry.columns):
             if l in heat or self.pending(l):
@@ -675,8 +701,7 @@ class NetworkCanvas(QWidget):
         first = () if chosen is None or chosen.kind == "node" else \
             (chosen.layer, chosen.j) + (() if chosen.i is None else (chosen.i,))
         wanted.sort(key=lambda entry: entry.key != first)
-        canvas_labels.place_edge_values(placer, sizes, wanted,
-                                        named=self.walking_phase() is not None)
+        return wanted
 
     def bias_name(self, layer: int, j: int) -> str:
         """What a bias's number is in the shown mode: b⁽ˡ⁾ⱼ, its gradient or its change."""

@@ -1,11 +1,11 @@
 """A part of the canvas kept as an image while it is unchanged.
 
-While training runs, most parts change from one paint to the next (new numbers, new colour
-bins), and drawing them into an image first would only add work; a paused run, a hover, a
-pulse or a selection repaints the same parts again and again. So a part is drawn straight onto
-the canvas while it changes, drawn into an image once it is the same in two paints running,
-and blitted from that image while it stays so. What it shows is named by a key: equal keys
-must mean equal drawings.
+A paused run, a hover, a pulse or a selection repaints the same parts again and again; each
+part (a layer's edges, the discs, the labels, the legend, ...) is drawn into an image of its
+own and blitted from it while it is the same. What it shows is named by a key: equal keys must
+mean equal drawings. A part is always drawn through its image, never straight onto the
+canvas, so that the same state gives the same pixels whatever was painted before (drawn
+straight, antialiased ink would differ from the image's by rounding).
 """
 
 from __future__ import annotations
@@ -21,37 +21,31 @@ class KeptDrawing:
     """One part of the canvas (a layer's edges, the labels, the discs, the legend)."""
 
     def __init__(self) -> None:
-        self._last: object = None  # the key the last paint drew
-        self._kept: object = None  # the key of the image, if there is one
+        self._kept: object = None  # the key of the image
         self._image = QImage()
         self._origin = QPointF()
-        self.drawn = 0  # times drawn (onto the canvas or into the image) rather than blitted
+        self.drawn = 0  # times drawn into the image rather than blitted
 
     def paint(self, painter: QPainter, key: object, bounds: Callable[[], QRectF],
               device_pixel_ratio: float, draw: Callable[[QPainter], None]) -> None:
         """Draw the part that ``key`` names with ``draw`` (on a painter in the canvas's
-        coordinates, antialiasing on), or blit it. ``bounds``: where all its ink lies."""
+        coordinates, antialiasing on) into the image, unless it holds that part already, and
+        blit it. ``bounds``: where all its ink lies."""
         key = (key, device_pixel_ratio)
         if key != self._kept:
-            if key != self._last:  # changed since the last paint: drawn as it is
-                self._last = key
-                painter.save()
-                draw(painter)
-                painter.restore()
-                self.drawn += 1
-                return
             self._keep(key, bounds(), device_pixel_ratio, draw)
         painter.drawImage(self._origin, self._image)
 
     def _keep(self, key: object, bounds: QRectF, dpr: float,
               draw: Callable[[QPainter], None]) -> None:
         # Whole device pixels from the canvas's origin, so that everything falls on the
-        # same pixels as drawn straight onto the canvas (antialiased edges differ by
-        # rounding: a level of colour here and there).
+        # same pixels as drawn straight onto the canvas.
         left, top = math.floor(bounds.left() * dpr), math.floor(bounds.top() * dpr)
         right, bottom = math.ceil(bounds.right() * dpr), math.ceil(bounds.bottom() * dpr)
-        image = QImage(max(right - left, 1), max(bottom - top, 1),
-                       QImage.Format.Format_ARGB32_Premultiplied)
+        width, height = max(right - left, 1), max(bottom - top, 1)
+        image = self._image  # the last one's memory, when it is the same size
+        if image.width() != width or image.height() != height:
+            image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(dpr)
         image.fill(Qt.GlobalColor.transparent)
         origin = QPointF(left / dpr, top / dpr)
