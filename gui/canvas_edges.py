@@ -9,6 +9,7 @@ drawn into an image of their own, kept while what they show is unchanged (`EdgeL
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ DRAW_RANK = {mode: np.array([palette.bin_strength(b, mode) for b in range(palett
                             + [-1.0, 2.0]) for mode in palette.MODES}
 
 
+@functools.lru_cache(maxsize=1024)
 def line_width(base: float, mode: str, index: int) -> float:
     """1 to 6 pixels (at ``base`` 1), growing with the bin's strength; whole pixels, because
     fractional antialiased widths take Qt's slowest stroking path (measured twice as slow)."""
@@ -34,8 +36,10 @@ def line_width(base: float, mode: str, index: int) -> float:
     return float(max(1, round(base * (1.0 + extra * strength))))
 
 
+@functools.lru_cache(maxsize=1024)
 def edge_pen(mode: str, scheme: str, index: int, width: float) -> QPen:
-    """The pen of a bin: its colour, or the NaN colour dashed."""
+    """The pen of a bin: its colour, or the NaN colour dashed. Made once per bin and width
+    (a painter copies the pen it is given, so one pen serves every paint)."""
     if index == palette.NAN_BIN:
         pen = QPen(QColor(*palette.NAN_COLOUR), width, Qt.PenStyle.DashLine)
     else:
