@@ -11,6 +11,7 @@ sending node), then ever farther from it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -179,13 +180,16 @@ def preferred_fraction(index: int, count: int) -> float:
     return 0.3 + 0.4 * index / (count - 1)
 
 
-def spots_along(segment: tuple[float, float, float, float], preferred: float) -> list[QPointF]:
-    """Points along an edge (x1, y1, x2, y2), nearest the ``preferred`` fraction first."""
+@functools.lru_cache(maxsize=4096)
+def spots_along(segment: tuple[float, float, float, float],
+                preferred: float) -> tuple[QPointF, ...]:
+    """Points along an edge (x1, y1, x2, y2), nearest the ``preferred`` fraction first
+    (the same edges ask every paint: kept)."""
     steps = round((1 - 2 * EDGE_MARGIN) / EDGE_STEP)
     fractions = [EDGE_MARGIN + k * EDGE_STEP for k in range(steps + 1)]
     fractions.sort(key=lambda t: (abs(t - preferred), t))
     x1, y1, x2, y2 = segment
-    return [QPointF(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t) for t in fractions]
+    return tuple(QPointF(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t) for t in fractions)
 
 
 def overlapping(labels: list[PlacedLabel]) -> list[tuple[PlacedLabel, PlacedLabel]]:

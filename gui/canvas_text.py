@@ -17,10 +17,19 @@ class Texts:
 
     def __init__(self) -> None:
         self._font_metrics: dict[str, QFontMetricsF] = {}
-        self._rich_texts: dict[tuple[str, str, str], QTextDocument] = {}  # see named
+        self._rich_texts: dict[tuple[str, str, int], QTextDocument] = {}  # see named
+        # QFont.key() costs more than the look-up it serves; a style's fonts are made once
+        # (gui.style), so each font object's key is kept (with the font, so its id stays its)
+        self._font_keys: dict[int, tuple[QFont, str]] = {}
+
+    def font_key(self, font: QFont) -> str:
+        known = self._font_keys.get(id(font))
+        if known is None or known[0] is not font:
+            known = self._font_keys[id(font)] = (font, font.key())
+        return known[1]
 
     def metrics(self, font: QFont) -> QFontMetricsF:
-        key = font.key()
+        key = self.font_key(font)
         metrics = self._font_metrics.get(key)
         if metrics is None:
             metrics = self._font_metrics[key] = QFontMetricsF(font)
@@ -29,7 +38,7 @@ class Texts:
     def named(self, text: str, font: QFont, colour: QColor) -> QTextDocument:
         """Text holding names, laid out once as rich text (sim.notation.rich) on one line: the
         layer and the units as real super- and subscripts, larger than the Unicode forms."""
-        key = (text, font.key(), colour.name())
+        key = (text, self.font_key(font), colour.rgba())
         laid_out = self._rich_texts.get(key)
         if laid_out is None:
             if len(self._rich_texts) > RICH_TEXTS_KEPT:
