@@ -29,7 +29,7 @@ class DiscSprites:
     with an outline costs several times a blit, and a 6x8 network has 56 of them. The same
     sub-pixel position gives the same pixels as drawing the disc on the canvas."""
 
-    KEPT = 4096  # sprites kept before the cache starts afresh
+    KEPT = 1024  # sprites kept before the cache starts afresh (~14 kB each at scale 1)
 
     def __init__(self) -> None:
         self._kept: dict[tuple[object, ...], QImage] = {}
