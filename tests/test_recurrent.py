@@ -254,6 +254,31 @@ def test_broken_recurrent_files_are_refused_naming_the_field(path, value, field)
     assert "\n" not in str(error.value)
 
 
+def parity(**data: object) -> dict:
+    """A recurrent experiment on 20 parity sequences of 3 steps, with ``data`` keys added."""
+    doc = document(data={"kind": "parity", "samples": 20, "steps": 3, **data})
+    doc["network"]["inputs"] = 1
+    return doc
+
+
+def test_sequences_split_off_validation_then_test_as_dense_data_does():
+    dataset = trainer_for(parity(validation_fraction=0.25, test_fraction=0.25)).dataset
+    assert [part.shape[0] for part in (dataset.x_train, dataset.x_val, dataset.x_test)] == \
+        [10, 5, 5]
+    whole = trainer_for(parity()).dataset
+    parts = np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test])
+    assert sorted(map(bytes, parts)) == sorted(map(bytes, whole.x_train))  # a partition
+    for x, t in ((dataset.x_train, dataset.t_train), (dataset.x_test, dataset.t_test)):
+        np.testing.assert_array_equal(t[:, 0], x.sum(axis=(1, 2)) % 2.0)  # targets kept
+
+
+def test_sequences_holding_out_too_much_are_refused_as_dense_data_is():
+    with pytest.raises(ExperimentError, match=r"^data\.test_fraction: validation_fraction and "
+                                              r"test_fraction together may hold out at most "
+                                              r"0\.9 of the samples$"):
+        rx.parse_recurrent(parity(validation_fraction=0.5, test_fraction=0.5))
+
+
 def test_the_issues_example_network_reads_and_lstm_refuses_another_activation():
     doc = document("lstm")
     doc["network"] = {"kind": "recurrent", "inputs": 2, "cell": "lstm", "hidden": 8,
