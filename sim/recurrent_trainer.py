@@ -29,6 +29,7 @@ from .recurrent import GATES, RecurrentNetwork, RecurrentPass, parameter_label
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_state import read_recurrent_state, recurrent_state
 from .sequences import build
+from .state import load_saved
 from .stopping import StoppingRules
 
 DATA_STREAM, SPLIT_STREAM = 2, 3  # as sim.trainer's
@@ -121,7 +122,7 @@ class RecurrentTrainer:
         self.last_clip: ClipResult | None = None
         self._update = np.zeros(self.network.n_trainable)
         if experiment.state:
-            self._restore(experiment.state)
+            load_saved(self, read_recurrent_state(self, experiment.state))
 
     def _checked_targets(self) -> np.ndarray:
         dataset = self.dataset
@@ -265,15 +266,10 @@ class RecurrentTrainer:
     def to_experiment(self) -> RecurrentExperiment:
         return self.experiment.replace(state=self.state())
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        saved = read_recurrent_state(self, state)
-        self.step_count, self.train_seconds, self.clip_count = saved.step, \
-            saved.train_seconds, saved.clip_count
-        self.network.theta[...] = saved.theta
-        self.optimizer.load_state(saved.optimizer)
-        self.sampler.restore(saved.sampler)
-        self.stopping.restore(saved.best)
-        self.stop_event = saved.stop
+    def set_parameters(self, theta: np.ndarray) -> None:
+        """Replace all parameters (a flat vector laid out like ``network.theta``); the next
+        step starts from them."""
+        self.network.theta[...] = theta
 
 
 def _gate_means(p: RecurrentPass) -> dict[str, tuple[float, ...]]:

@@ -49,6 +49,13 @@ def trainer_for(doc: dict) -> RecurrentTrainer:
     return RecurrentTrainer(rx.parse_recurrent(doc))
 
 
+def parity(**data: object) -> dict:
+    """A recurrent experiment on 20 parity sequences of 3 steps, with ``data`` keys added."""
+    doc = document(data={"kind": "parity", "samples": 20, "steps": 3, **data})
+    doc["network"]["inputs"] = 1
+    return doc
+
+
 @pytest.mark.parametrize("cell", ["elman", "lstm"])
 @pytest.mark.parametrize("loss", sorted(OUTPUT_FOR_LOSS))
 def test_bptt_agrees_with_finite_differences(cell, loss):
@@ -170,6 +177,25 @@ def test_save_and_resume_are_bit_exact(tmp_path, optimizer):
     assert resumed_state == straight_state
 
 
+def test_early_stopping_and_its_stop_are_saved_and_read_back():
+    doc = parity(validation_fraction=0.25)
+    doc["stopping"] = {"early_stopping": {"patience": 1, "min_delta": 1e6}}
+    doc["validation_interval"] = 1
+    trainer = trainer_for(doc)
+    trainer.run(steps=50)
+    assert trainer.stop_event is not None and trainer.stop_event.kind == "stopped"
+    state = trainer.state()
+    assert set(state["early_stopping"]["parameters"]) == set(state["parameters"])
+    resumed = trainer_for({**doc, "state": state})
+    assert resumed.stop_event == trainer.stop_event
+    assert resumed.network.theta.tobytes() == trainer.network.theta.tobytes()
+    assert resumed.state() == state
+    state["early_stopping"]["parameters"]["output_bias"] = [0.0, 0.0]
+    with pytest.raises(ExperimentError, match=r"^state\.early_stopping\.parameters\."
+                                              r"output_bias: "):
+        trainer_for({**doc, "state": state})
+
+
 def test_a_file_round_trips_through_save_and_load(tmp_path):
     doc = document("lstm", "bce")
     doc["network"]["init"] = {"kind": "xavier_uniform", "forget_bias": 1.0}
@@ -252,13 +278,6 @@ def test_broken_recurrent_files_are_refused_naming_the_field(path, value, field)
         rx.parse_recurrent(_with(document(), path, value))
     assert error.value.path == field
     assert "\n" not in str(error.value)
-
-
-def parity(**data: object) -> dict:
-    """A recurrent experiment on 20 parity sequences of 3 steps, with ``data`` keys added."""
-    doc = document(data={"kind": "parity", "samples": 20, "steps": 3, **data})
-    doc["network"]["inputs"] = 1
-    return doc
 
 
 def test_sequences_split_off_validation_then_test_as_dense_data_does():
