@@ -21,7 +21,7 @@ from .augment import AugmentSpec
 from .batches import BatchSampler
 from .clipping import ClipResult, clip
 from .events import Event
-from .gradcheck import DEFAULT_STEP, GradcheckResult, noise_floor, relative_error
+from .gradcheck import GradcheckResult, check_gradients
 from .metrics import accuracy, accuracy_rule
 from .network import EXPECTED_IN_A_PASS
 from .optimizers import make_optimizer
@@ -255,8 +255,9 @@ class RecurrentTrainer:
         """Finite differences against BPTT on the whole training set (see sim.gradcheck)."""
         copy = RecurrentNetwork(self.experiment.network, self.experiment.seed)
         copy.theta[...] = self.network.theta
-        return recurrent_gradcheck(copy, self.dataset.x_train, self.dataset.t_train,
-                                   self.experiment.loss, self.l1, self.l2, max_parameters)
+        return check_gradients(RecurrentLoss(copy, self.dataset.x_train, self.dataset.t_train,
+                                             self.experiment.loss, self.l1, self.l2),
+                               max_parameters)
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -284,53 +285,43 @@ def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def recurrent_gradcheck(network: RecurrentNetwork, x: np.ndarray, t: np.ndarray, loss: str,
-                        l1: float = 0.0, l2: float = 0.0, max_parameters: int | None = None,
-                        step: float = DEFAULT_STEP, seed: int = 0) -> GradcheckResult:
-    """``sim.gradcheck.gradcheck`` for a recurrent network: the fourth-order central
-    difference of the loss (data + penalty) for each parameter (a seeded sample of
-    ``max_parameters`` of them), against BPTT; nudges that move a ReLU-family unit's
-    pre-activation across 0 at any time step are counted as kinks and not compared."""
-    with np.errstate(**EXPECTED_IN_A_PASS):
-        base = network.loss_and_gradient(x, t, loss, l1, l2)
-        analytic_all = network.grad.copy()
-        total = network.n_trainable
-        indices = np.arange(total)
-        if max_parameters is not None and max_parameters < total:
-            indices = np.sort(np.random.default_rng(seed).choice(total, max_parameters,
-                                                                 replace=False))
-        pattern = _kink_pattern(network, x)
-        theta = network.theta
-        numeric, steps = np.empty(len(indices)), np.empty(len(indices))
-        smooth = np.ones(len(indices), dtype=bool)
-        for position, index in enumerate(indices):
-            original = theta[index]
-            h = steps[position] = step * max(1.0, abs(original))
-            values = []
-            for offset in (-2.0, -1.0, 1.0, 2.0):
-                theta[index] = original + offset * h
-                values.append(network.loss_value(x, t, loss, l1, l2))
-                smooth[position] &= _kink_pattern(network, x) == pattern
-            theta[index] = original
-            inner, outer = values[2] - values[1], values[3] - values[0]
-            numeric[position] = (8.0 * inner - outer) / (12.0 * h)
-    analytic = analytic_all[indices]
-    base_loss = base.loss if base.loss is not None else math.nan
-    unusable = smooth & ~(np.isfinite(analytic) & np.isfinite(numeric))
-    with np.errstate(invalid="ignore"):
-        floor = noise_floor(base_loss, steps)
-        errors = np.where(smooth & ~unusable, relative_error(analytic, numeric, floor), 0.0)
-    worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
-    return GradcheckResult(
-        worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
-        worst_parameter=parameter_label(network, int(indices[worst])),
-        analytic=float(analytic[worst]), numeric=float(numeric[worst]),
-        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
-        loss=float(base_loss))
+@dataclass(frozen=True)
+class RecurrentLoss:
+    """A recurrent network's loss on ``x`` and ``t`` for sim.gradcheck.check_gradients; a
+    nudge that moves a ReLU-family unit's pre-activation across 0 at any time step is a kink."""
 
+    network: RecurrentNetwork
+    x: np.ndarray
+    t: np.ndarray
+    kind: str
+    l1: float = 0.0
+    l2: float = 0.0
 
-def _kink_pattern(network: RecurrentNetwork, x: np.ndarray) -> bytes:
-    if network.cell != "elman" or not network.activation.definition.kink:
-        return b""
-    p = network.forward(x)
-    return b"".join(np.packbits(a > 0.0).tobytes() for a in p.a[1:] if a is not None)
+    @property
+    def theta(self) -> np.ndarray:
+        return self.network.theta
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self.network.grad
+
+    @property
+    def n_trainable(self) -> int:
+        return self.network.n_trainable
+
+    def loss_and_gradient(self) -> float:
+        loss = self.network.loss_and_gradient(self.x, self.t, self.kind, self.l1, self.l2).loss
+        return math.nan if loss is None else loss
+
+    def loss(self) -> float:
+        return self.network.loss_value(self.x, self.t, self.kind, self.l1, self.l2)
+
+    def kink_pattern(self) -> bytes:
+        network = self.network
+        if network.cell != "elman" or not network.activation.definition.kink:
+            return b""
+        p = network.forward(self.x)
+        return b"".join(np.packbits(a > 0.0).tobytes() for a in p.a[1:] if a is not None)
+
+    def parameter_name(self, index: int) -> str:
+        return parameter_label(self.network, index)
