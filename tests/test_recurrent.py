@@ -15,6 +15,7 @@ import pytest
 import sim
 from sim import recurrent_experiment as rx
 from sim.clipping import NORM_EPSILON
+from sim.recurrent import parameter_label
 from sim.recurrent_trainer import RecurrentTrainer
 from sim.schema import ExperimentError
 
@@ -70,6 +71,26 @@ def test_relu_elman_cell_agrees_away_from_its_kinks():
     doc["network"]["activation"] = "relu"
     result = trainer_for(doc).gradcheck()
     assert result.passed, result.summary()
+
+
+def test_parameter_names_count_rows_and_columns_from_1_as_the_dense_names_do():
+    doc = document("lstm")
+    doc["network"]["hidden"] = 10
+    network = trainer_for(doc).network
+
+    def name_of(key: str, *position: int) -> str:
+        flat = np.zeros(network.n_trainable)
+        network.view(key, flat)[position] = 1.0
+        return parameter_label(network, int(np.flatnonzero(flat)[0]))
+
+    assert name_of("input", 0, 0) == "W_ih[i]₁₁"
+    assert name_of("input", 11, 1) == "W_ih[f]₂₂"  # row 11: the f block's second unit
+    assert name_of("recurrent", 19, 0) == "W_hh[f]₁₀,₁"  # two digits: a comma, as w⁽¹⁾₁₀,₂
+    assert name_of("bias", 39) == "b[o]₁₀"
+    assert name_of("output", 0, 9) == "W_out₁,₁₀"
+    assert name_of("output_bias", 0) == "b_out₁"
+    elman = trainer_for(document("elman")).network
+    assert [parameter_label(elman, index) for index in (0, 6)] == ["W_ih₁₁", "W_hh₁₁"]
 
 
 def numeric_gradient(trainer: RecurrentTrainer, x: np.ndarray, t: np.ndarray) -> np.ndarray:
