@@ -18,8 +18,9 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target, write_atomic
 from .held_out import WHY_ONCE, held_out_result
 from .recurrent_experiment import RecurrentExperiment, load_any
+from .recurrent_experiment import save as save_recurrent
 from .recurrent_trainer import RecurrentTrainer
 from .schema import ExperimentError, one_line
 from .sweep import check_sweepable, sweep
@@ -201,18 +203,33 @@ def _gradcheck(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
     if isinstance(experiment, RecurrentExperiment):
-        return _run_recurrent(args, experiment)
+        return _train(args, RecurrentTrainer(experiment), recurrent_cli.trace_record,
+                      recurrent_cli.summary)
     trainer = Trainer(experiment)
-    _check_stopping(args, experiment)
-    _check_outputs(args, experiment)
-    trace = _Trace(args.trace) if args.trace else None
     progress = _Progress(sys.stderr, trainer, args.steps) if sys.stderr.isatty() else None
+    return _train(args, trainer, _trace_record, _summary, progress)
+
+
+# The trainers ``run`` trains: the checks are the same for both kinds (one body per kind).
+RunTrainer = TypeVar("RunTrainer", Trainer, RecurrentTrainer)
+
+
+def _train(args: argparse.Namespace, trainer: RunTrainer,
+           trace_record: Callable[[RunTrainer], dict[str, Any] | None],
+           summary: Callable[[RunTrainer], list[str]], progress: _Progress | None = None) -> int:
+    """``run``: train as the options say, writing the trace (each step's ``trace_record``),
+    saving, printing the ``summary`` lines; the exit code."""
+    _check_stopping(args, trainer.experiment)
+    _check_outputs(args, trainer.experiment)
+    trace = _Trace(args.trace) if args.trace else None
     try:
-        def on_step(t: Trainer) -> None:
+        def on_step(t: RunTrainer) -> None:
             if trace is not None:
-                trace.write(_trace_record(t))
+                record = trace_record(t)
+                if record is not None:
+                    trace.write(record)
             if progress is not None:
-                progress.update(t)
+                progress.update()
 
         trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
         if trainer.stop_event is not None and trace is not None:
@@ -223,57 +240,33 @@ def _run(args: argparse.Namespace) -> int:
         if trace is not None:
             trace.close()
         if progress is not None:
-            progress.close(trainer)
+            progress.close()
     if args.save is not None:
-        try:
-            trained = trainer.to_experiment()
-        except ExperimentError as error:  # a state no file can hold: see sim.state.save_state
-            raise WriteError(args.save, str(error)) from None
-        save(trained, args.save)
+        _save(trainer, args.save)
     if trace is not None and trace.failure is not None:
         saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
         raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
     if not args.quiet:
-        _summary(trainer, sys.stdout)
-    stop = trainer.stop_event
-    if stop is not None and trainer.diverged:
-        print(one_line(stop.message), file=sys.stderr)
-        return EXIT_DIVERGED
-    return EXIT_OK
-
-
-def _run_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
-    """``run`` for a recurrent network: the same options, its own trace records."""
-    _check_stopping(args, experiment)
-    _check_outputs(args, experiment)
-    trainer = RecurrentTrainer(experiment)
-    trace = _Trace(args.trace) if args.trace else None
-    try:
-        def on_step(t: RecurrentTrainer) -> None:
-            if trace is not None and t.last_record is not None:
-                trace.write(t.last_record.to_json())
-
-        trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
-        if trainer.stop_event is not None and trace is not None:
-            trace.write(trainer.stop_event.to_json())
-    except _TraceFailed:
-        pass  # training stops where the trace could not go on; what was trained is saved
-    finally:
-        if trace is not None:
-            trace.close()
-    if args.save is not None:
-        recurrent_cli.save(trainer.to_experiment(), args.save)
-    if trace is not None and trace.failure is not None:
-        saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
-        raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
-    if not args.quiet:
-        for line in recurrent_cli.summary(trainer):
+        for line in summary(trainer):
             print(line)
     stop = trainer.stop_event
     if stop is not None and trainer.diverged:
         print(one_line(stop.message), file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+def _save(trainer: Trainer | RecurrentTrainer, path: Path) -> None:
+    """Save the trained run, or WriteError naming the file (a state no file can hold too: see
+    sim.state.state_json)."""
+    try:
+        trained = trainer.to_experiment()
+        if isinstance(trained, RecurrentExperiment):
+            save_recurrent(trained, path)
+        else:
+            save(trained, path)
+    except ExperimentError as error:
+        raise WriteError(path, str(error)) from None
 
 
 def _check_stopping(args: argparse.Namespace,
@@ -569,30 +562,32 @@ def _trace_record(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def _summary(trainer: Trainer, out: TextIO) -> None:
+def _summary(trainer: Trainer) -> list[str]:
+    """The end-of-run lines: where the run ended, the held-out result, a small network's
+    weights."""
     row = trainer.history.last()
     name = one_line(trainer.experiment.name)
     if row is None:
-        print(f"{name}: no steps taken", file=out)
-        return
+        return [f"{name}: no steps taken"]
     parts = [f"{name}: step {trainer.step_count}, epoch {trainer.epoch_count}",
              f"loss {row['loss']:.10g} (before the last update)"]
     if math.isfinite(row["accuracy"]):
         parts.append(f"accuracy {row['accuracy']:.1%}")
     if math.isfinite(row["val_loss"]):
         parts.append(f"validation loss {row['val_loss']:.6g}")
-    print(", ".join(parts), file=out)
+    lines = [", ".join(parts)]
     if trainer.stop_event is not None and not trainer.diverged:
-        print(one_line(trainer.stop_event.message), file=out)
+        lines.append(one_line(trainer.stop_event.message))
     held_out = held_out_result(trainer)
     if held_out is not None:
-        print(f"{held_out.summary()}. {WHY_ONCE}", file=out)
+        lines.append(f"{held_out.summary()}. {WHY_ONCE}")
     if trainer.network.n_trainable <= SMALL_NETWORK:
         for layer in trainer.network.layers:
             line = f"layer {layer.number}: W = {_one_line_array(layer.W)}"
             if layer.b is not None:
                 line += f", b = {_one_line_array(layer.b)}"
-            print(line, file=out)
+            lines.append(line)
+    return lines
 
 
 def _one_line_array(values: np.ndarray) -> str:
@@ -610,15 +605,16 @@ class _Progress:
     """
 
     def __init__(self, stream: TextIO, trainer: Trainer, total: int | None) -> None:
-        self.stream, self.total, self.shown = stream, total, 0.0
+        self.stream, self.trainer, self.total, self.shown = stream, trainer, total, 0.0
         self.steps_before = trainer.step_count  # a resumed run's steps before this run
         self.width = 0  # of the longest line drawn, to be covered by the next
 
-    def update(self, trainer: Trainer, force: bool = False) -> None:
+    def update(self, force: bool = False) -> None:
         now = time.monotonic()
         if now - self.shown < 0.1 and not force:
             return
         self.shown = now
+        trainer = self.trainer
         if self.total:
             done = trainer.step_count - self.steps_before
             bar = "#" * (30 * done // self.total)
@@ -632,8 +628,8 @@ class _Progress:
         self.stream.write(f"\r{line:<{self.width}}")
         self.stream.flush()
 
-    def close(self, trainer: Trainer) -> None:
+    def close(self) -> None:
         """Show where the run ended and finish the line."""
         if self.shown:
-            self.update(trainer, force=True)
+            self.update(force=True)
             self.stream.write("\n")

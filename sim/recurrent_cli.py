@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
+from typing import Any
 
-from .files import WriteError, path_text
+from .files import path_text
 from .gradcheck import GradcheckResult
 from .notation import number
 from .recurrent_experiment import RecurrentExperiment
-from .recurrent_experiment import save as save_experiment
 from .recurrent_explain import step_captions
 from .recurrent_trainer import RecurrentTrainer
-from .schema import ExperimentError, one_line
+from .schema import one_line
 
 
 def _count(n: int, noun: str) -> str:
@@ -38,12 +37,10 @@ def gradcheck(experiment: RecurrentExperiment, max_parameters: int) -> Gradcheck
     return RecurrentTrainer(experiment).gradcheck(max_parameters)
 
 
-def save(experiment: RecurrentExperiment, path: str | os.PathLike) -> None:
-    """Save, or WriteError naming the file (a state no file can hold included)."""
-    try:
-        save_experiment(experiment, path)
-    except ExperimentError as error:
-        raise WriteError(path, str(error)) from None
+def trace_record(trainer: RecurrentTrainer) -> dict[str, Any] | None:
+    """The step just taken as ``run --trace`` writes it (see StepRecord)."""
+    record = trainer.last_record
+    return None if record is None else record.to_json()
 
 
 def summary(trainer: RecurrentTrainer) -> list[str]:
