@@ -60,7 +60,7 @@ def summary(trainer: RecurrentTrainer) -> list[str]:
     lines = [", ".join(parts)]
     norms = record.time_grad_norms
     steps = len(norms)
-    lines.append(f"‖∂E/∂h_t‖ in the last step (before clipping): t = 1: "
+    lines.append(f"‖∂E/∂hₜ‖ in the last step (before clipping): t = 1: "
                  f"{number(norms[0], 4)}, t = {steps}: {number(norms[-1], 4)}"
                  + (f", ratio {number(norms[0] / norms[-1], 3)}" if norms[-1] > 0.0 else ""))
     if trainer.stop_event is not None and not trainer.diverged:

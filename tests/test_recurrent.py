@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import sim
 from sim import recurrent_experiment as rx
 from sim.clipping import NORM_EPSILON
 from sim.recurrent import parameter_label
+from sim.recurrent_explain import step_captions
 from sim.recurrent_trainer import RecurrentTrainer
 from sim.schema import ExperimentError
 
@@ -376,7 +378,7 @@ def test_command_line_on_a_recurrent_file(tmp_path):
     assert out.index("Forward, time step 1 of 6") < out.index("== Loss") < \
         out.index("Backward through time, time step 6 of 6") < \
         out.index("Backward through time, time step 1 of 6") < out.index("== Update")
-    assert "∂c_6/∂c_5 = f_6 = sigmoid(a_f) = [" in out
+    assert "∂c₆/∂c₅ = f₆ = sigmoid(a_f) = [" in out
     refused = cli("paths", "r.json", "--weight", "1,1,1", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert "holds a recurrent network" in refused.stderr
@@ -408,3 +410,15 @@ def test_explain_numbers_are_the_pass_numbers():
     np.testing.assert_allclose(dc2 - p.dh[2] * p.gates[2]["o"] * (1 - tanh_c ** 2),
                                dc3 * p.gates[3]["f"], rtol=1e-12, atol=1e-15)
     assert math.isfinite(snapshot.time_grad_norms.sum())
+
+
+def test_captions_write_time_steps_as_subscripts_as_the_names_write_units():
+    trainer = trainer_for(parity(steps=12))
+    trainer.step()
+    lines = [line for caption in step_captions(trainer.snapshot()) for line in caption.lines]
+    text = "\n".join(lines)
+    assert "a₁ = W_ih x₁ + W_hh h₀ + b = [" in text
+    assert "a₁₂ = W_ih x₁₂ + W_hh h₁₁ + b = [" in text
+    assert "∂E/∂h₁₁ gets (∂E/∂h₁₂ · f′(a₁₂)) W_hh" in text
+    assert "z = W_out h₁₂ + b_out = [" in text
+    assert not re.search(r"_\d|_\{", text)  # no step written with an underscore
