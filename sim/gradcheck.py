@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -96,21 +96,25 @@ def noise_floor(loss: float, h: float | np.ndarray) -> float | np.ndarray:
     return rounding / RESOLUTION
 
 
-class Differentiable(Protocol):
-    """A loss on fixed data as a function of a network's flat parameter vector: what the check
-    nudges and measures. ``DenseLoss`` is a dense network's; sim.recurrent_trainer has the
-    recurrent one's."""
+class FlatGradient(Protocol):
+    """A network's parameters as one flat vector (the first ``n_trainable`` of them trained),
+    and the gradient laid out like them, as dense and recurrent networks keep them.
+    ``theta`` is nudged in place."""
 
     @property
-    def theta(self) -> np.ndarray:
-        """The parameters, nudged in place; the first ``n_trainable`` are checked."""
+    def theta(self) -> np.ndarray: ...
 
     @property
-    def grad(self) -> np.ndarray:
-        """Where ``loss_and_gradient`` leaves the gradient, laid out like ``theta``."""
+    def grad(self) -> np.ndarray: ...
 
     @property
     def n_trainable(self) -> int: ...
+
+
+class Differentiable(FlatGradient, Protocol):
+    """A loss on fixed data as a function of a network's flat parameter vector: what the check
+    nudges and measures. ``DenseLoss`` is a dense network's; sim.recurrent_trainer has the
+    recurrent one's."""
 
     def loss_and_gradient(self) -> float:
         """The loss (with the penalty), its gradient left in ``grad``."""
@@ -125,12 +129,15 @@ class Differentiable(Protocol):
         """The name of ``theta[index]`` the result gives, e.g. "w⁽²⁾₁₂"."""
 
 
-@dataclass(frozen=True)
-class DenseLoss:
-    """A dense network's loss on ``x`` and ``t``, batch normalisation with the batch's own
-    statistics (the function training differentiates)."""
+NetworkT = TypeVar("NetworkT", bound=FlatGradient)
 
-    network: Network
+
+@dataclass(frozen=True)
+class NetworkLoss(Generic[NetworkT]):
+    """The part of a network's ``Differentiable`` loss every kind shares: the network, the data
+    and the loss, and the network's parameters and gradient."""
+
+    network: NetworkT
     x: np.ndarray
     t: np.ndarray
     kind: str
@@ -148,6 +155,12 @@ class DenseLoss:
     @property
     def n_trainable(self) -> int:
         return self.network.n_trainable
+
+
+@dataclass(frozen=True)
+class DenseLoss(NetworkLoss[Network]):
+    """A dense network's loss on ``x`` and ``t``, batch normalisation with the batch's own
+    statistics (the function training differentiates)."""
 
     def loss_and_gradient(self) -> float:
         return self.network.loss_and_gradient(self.x, self.t, self.kind, self.l1, self.l2)

@@ -21,7 +21,7 @@ from .augment import AugmentSpec
 from .batches import BatchSampler
 from .clipping import ClipResult, clip
 from .events import Event
-from .gradcheck import GradcheckResult, check_gradients
+from .gradcheck import GradcheckResult, NetworkLoss, check_gradients
 from .metrics import accuracy, accuracy_rule
 from .network import EXPECTED_IN_A_PASS
 from .optimizers import make_optimizer
@@ -286,28 +286,9 @@ def _finite_or_none(value: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class RecurrentLoss:
+class RecurrentLoss(NetworkLoss[RecurrentNetwork]):
     """A recurrent network's loss on ``x`` and ``t`` for sim.gradcheck.check_gradients; a
     nudge that moves a ReLU-family unit's pre-activation across 0 at any time step is a kink."""
-
-    network: RecurrentNetwork
-    x: np.ndarray
-    t: np.ndarray
-    kind: str
-    l1: float = 0.0
-    l2: float = 0.0
-
-    @property
-    def theta(self) -> np.ndarray:
-        return self.network.theta
-
-    @property
-    def grad(self) -> np.ndarray:
-        return self.network.grad
-
-    @property
-    def n_trainable(self) -> int:
-        return self.network.n_trainable
 
     def loss_and_gradient(self) -> float:
         loss = self.network.loss_and_gradient(self.x, self.t, self.kind, self.l1, self.l2).loss
