@@ -292,6 +292,14 @@ BROKEN = [
     ("view", {"colour": "gradient"}, "view.colour"),  # only the speed applies
     ("view", {"speed": -1}, "view.speed"),
     ("loss", "cross_entropy", "loss"),
+    # the settings a dense file has too, read by the same code (sim.experiment)
+    ("format", "other", "format"),
+    ("version", 2, "version"),
+    ("optimizer", {"kind": "nesterov"}, "optimizer.kind"),
+    ("batch_size", 0, "batch_size"),
+    ("stopping", {"max_steps": 0}, "stopping.max_steps"),
+    ("validation_interval", 0, "validation_interval"),
+    ("state", [1], "state"),
 ]
 
 
