@@ -31,7 +31,7 @@ from .held_out import WHY_ONCE, held_out_result
 from .recurrent_experiment import RecurrentExperiment, load_any
 from .recurrent_experiment import save as save_recurrent
 from .recurrent_trainer import RecurrentTrainer
-from .schema import ExperimentError, one_line
+from .schema import ExperimentError, finite_or_none, one_line
 from .sweep import check_sweepable, sweep
 from .trainer import Trainer
 
@@ -178,15 +178,12 @@ def _check(args: argparse.Namespace) -> int:
     network = trainer.network
     shape = "-".join(str(n) for n in [network.inputs] + [layer.units for layer in network.layers])
     print(f"{path_text(args.file)}: valid; network {shape}, "
-          f"{_count(network.n_trainable, 'trainable parameter')}, "
-          f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
-          f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}, "
-          f"{_count(trainer.dataset.x_test.shape[0], 'test sample')}")
+          f"{notation.count(network.n_trainable, 'trainable parameter')}, "
+          f"{notation.count(trainer.dataset.x_train.shape[0], 'training sample')}, "
+          f"{notation.count(trainer.dataset.x_val.shape[0], 'validation sample')}, "
+          f"{notation.count(trainer.dataset.x_test.shape[0], 'test sample')}")
     return EXIT_OK
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
@@ -294,7 +291,7 @@ def _sweep(args: argparse.Namespace) -> int:
     runs = result.runs
     stopped = sum(run.stopped for run in runs)
     diverged = sum(run.diverged for run in runs)
-    print(f"{_count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
+    print(f"{notation.count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
           f"{stopped} stopped by a rule of the file, {diverged} diverged, "
           f"{len(runs) - stopped - diverged} reached the limit; written to "
           f"{path_text(args.json)}")
@@ -505,7 +502,7 @@ def _print_neuron_maps(maps: neuron_maps.NeuronMaps, trainer: Trainer, out: Text
     shape = f"on a {maps.grid} x {maps.grid} grid" if maps.y is not None else \
         f"at {maps.grid} points"
     print(f"Every unit's activation {shape}: {where}, after "
-          f"{_count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
+          f"{notation.count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
     for number, (values, activation) in enumerate(zip(maps.layers, maps.activations,
                                                       strict=True), start=1):
         for unit, unit_values in enumerate(values):
@@ -524,7 +521,8 @@ def _whole_argument(option: str, text: str) -> int:
 def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
     name = notation.gradient(notation.parameter(*result.address))
     print(f"{name} for sample {result.sample} alone (the loss {trainer.experiment.loss} of "
-          f"a batch of that one sample), after {_count(trainer.step_count, 'step')}:", file=out)
+          f"a batch of that one sample), after {notation.count(trainer.step_count, 'step')}:",
+          file=out)
     print("the sum over the paths from it to the outputs of the products of their factors, "
           "largest |product| first", file=out)
     width = len(str(len(result.paths)))
@@ -541,9 +539,6 @@ def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
 
 # ---------------------------------------------------------------------------- output
 
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
 
 def _trace_record(trainer: Trainer) -> dict[str, Any]:
     """One step as the trace documents it; norms are before clipping, loss before the update."""
@@ -558,7 +553,7 @@ def _trace_record(trainer: Trainer) -> dict[str, Any]:
         "layer_grad_norms": [row[f"grad_norm_{number}"] for number in range(1, depth + 1)],
         "clipped": bool(row["clipped"]),
         "learning_rate": row["learning_rate"],
-        "val_loss": _finite_or_none(row["val_loss"]),
+        "val_loss": finite_or_none(row["val_loss"]),
     }
 
 

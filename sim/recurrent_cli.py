@@ -8,15 +8,11 @@ from typing import Any
 
 from .files import path_text
 from .gradcheck import GradcheckResult
-from .notation import number
+from .notation import count, number
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_explain import step_captions
 from .recurrent_trainer import RecurrentTrainer
 from .schema import one_line
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def check_line(path: Path, experiment: RecurrentExperiment) -> str:
@@ -24,13 +20,13 @@ def check_line(path: Path, experiment: RecurrentExperiment) -> str:
     trainer = RecurrentTrainer(experiment)
     network, dataset = trainer.network, trainer.dataset
     return (f"{path_text(path)}: valid; recurrent network, {network.cell} cell: "
-            f"{_count(network.inputs, 'input')}, {_count(network.hidden, 'hidden unit')}, "
-            f"{_count(experiment.network.output_units, 'output')}, "
-            f"{_count(network.n_trainable, 'trainable parameter')}, "
-            f"{_count(dataset.x_train.shape[0], 'training sequence')} of "
-            f"{_count(dataset.steps, 'time step')}, "
-            f"{_count(dataset.x_val.shape[0], 'validation sequence')}, "
-            f"{_count(dataset.x_test.shape[0], 'test sequence')}")
+            f"{count(network.inputs, 'input')}, {count(network.hidden, 'hidden unit')}, "
+            f"{count(experiment.network.output_units, 'output')}, "
+            f"{count(network.n_trainable, 'trainable parameter')}, "
+            f"{count(dataset.x_train.shape[0], 'training sequence')} of "
+            f"{count(dataset.steps, 'time step')}, "
+            f"{count(dataset.x_val.shape[0], 'validation sequence')}, "
+            f"{count(dataset.x_test.shape[0], 'test sequence')}")
 
 
 def gradcheck(experiment: RecurrentExperiment, max_parameters: int) -> GradcheckResult:

@@ -28,6 +28,7 @@ from .optimizers import make_optimizer
 from .recurrent import GATES, RecurrentNetwork, RecurrentPass, parameter_label
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_state import read_recurrent_state, recurrent_state
+from .schema import finite_or_none
 from .sequences import build
 from .state import load_saved
 from .stopping import StoppingRules
@@ -60,8 +61,8 @@ class StepRecord:
             "penalty": self.penalty, "grad_norm": self.grad_norm, "clipped": self.clipped,
             "learning_rate": self.learning_rate,
             "time_grad_norms": list(self.time_grad_norms),
-            "val_loss": _finite_or_none(self.val_loss),
-            "val_accuracy": _finite_or_none(self.val_accuracy)}
+            "val_loss": finite_or_none(self.val_loss),
+            "val_accuracy": finite_or_none(self.val_accuracy)}
         if self.cell_grad_norms:
             record["cell_grad_norms"] = list(self.cell_grad_norms)
         if self.gate_means:
@@ -280,9 +281,6 @@ def _gate_means(p: RecurrentPass) -> dict[str, tuple[float, ...]]:
         return {}
     return {name: tuple(float(np.mean(gates[name])) for gates in steps) for name in GATES}
 
-
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
