@@ -663,18 +663,8 @@ def _check_network(experiment: Experiment) -> None:
                 raise ExperimentError(path, f"needs as many units as its input ({fan_in}), "
                                             f"got {layer.units}")
         fan_in = layer.units
-    out_path = f"network.layers[{len(layers) - 1}].activation"
-    if output.activation.kind == "softmax":
-        if experiment.loss != "cross_entropy":
-            raise ExperimentError(out_path, 'softmax output needs loss "cross_entropy", got '
-                                            f'"{experiment.loss}"')
-        if output.units < 2:
-            raise ExperimentError(f"network.layers[{len(layers) - 1}].units",
-                                  "a softmax output needs at least 2 units")
-    needed = losses.FUSED.get(experiment.loss)
-    if needed and output.activation.kind != needed:
-        raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
-                                      f'got {output.activation.kind}')
+    losses.check_output_layer(experiment.loss, output.activation.kind, output.units,
+                              f"network.layers[{len(layers) - 1}]")
 
 
 def check_data(experiment: Experiment, facts: DataFacts) -> None:

@@ -109,18 +109,8 @@ def _check(experiment: RecurrentExperiment) -> None:
         raise ExperimentError("network.output.units", f"the data has {data.outputs} targets, "
                                                       f"the output layer {network.output_units}"
                                                       " units")
-    output = network.output_activation.kind
-    if output == "softmax":
-        if experiment.loss != "cross_entropy":
-            raise ExperimentError("network.output.activation", 'softmax output needs loss '
-                                  f'"cross_entropy", got "{experiment.loss}"')
-        if network.output_units < 2:
-            raise ExperimentError("network.output.units", "a softmax output needs at least 2 "
-                                                          "units")
-    needed = losses.FUSED.get(experiment.loss)
-    if needed and output != needed:
-        raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, got '
-                                      f"{output}")
+    losses.check_output_layer(experiment.loss, network.output_activation.kind,
+                              network.output_units, "network.output")
     if experiment.stopping.early_stopping and data.training_samples() == data.sample_count:
         raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
                                                          "data.validation_fraction above 0 "

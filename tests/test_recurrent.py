@@ -430,3 +430,29 @@ def test_captions_write_time_steps_as_subscripts_as_the_names_write_units():
     assert "∂E/∂h₁₁ gets (∂E/∂h₁₂ · f′(a₁₂)) W_hh" in text
     assert "z = W_out h₁₂ + b_out = [" in text
     assert not re.search(r"_\d|_\{", text)  # no step written with an underscore
+
+
+OUTPUT_REFUSALS = [  # loss, output activation, units; the field and the problem
+    ("bce", "softmax", 2, "activation", 'softmax output needs loss "cross_entropy", got "bce"'),
+    ("cross_entropy", "softmax", 1, "units", "a softmax output needs at least 2 units"),
+    ("cross_entropy", "sigmoid", 2, "", '"cross_entropy" needs a softmax output layer, got '
+                                        "sigmoid"),
+]
+
+
+@pytest.mark.parametrize("loss, activation, units, field, problem", OUTPUT_REFUSALS)
+def test_an_output_layer_the_loss_cannot_train_is_refused_alike_in_both_kinds_of_file(
+        loss, activation, units, field, problem):
+    targets = [[0.5] * units] * 5
+    recurrent = document(loss=loss)
+    recurrent["data"]["targets"] = targets
+    recurrent["network"]["output"] = {"units": units, "activation": activation}
+    dense = {"data": {"kind": "inline", "inputs": [[0.0, 1.0]] * 5, "targets": targets},
+             "network": {"inputs": 2, "layers": [{"units": units, "activation": activation}]},
+             "loss": loss}
+    for parse, doc, layer in ((rx.parse_recurrent, recurrent, "network.output"),
+                              (sim.parse, dense, "network.layers[0]")):
+        with pytest.raises(ExperimentError) as error:
+            parse(doc)
+        assert (error.value.path, error.value.problem) == \
+            (f"{layer}.{field}" if field else "loss", problem)
