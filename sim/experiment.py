@@ -676,7 +676,7 @@ def check_data(experiment: Experiment, facts: DataFacts) -> None:
     """
     _check_data_fits(experiment, facts)
     if experiment.stopping.early_stopping:
-        _check_validation_set(experiment, facts)
+        check_validation_set(experiment.data.validation_fraction, facts.samples)
     _check_batch_norm_batches(experiment, facts)
 
 
@@ -702,16 +702,15 @@ def _check_batch_norm_batches(experiment: Experiment, facts: DataFacts) -> None:
                                             f"variance of one sample is 0")
 
 
-def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:
-    # Without a validation sample early stopping never fires, and a run relying on it never ends.
-    spec = experiment.data
-    if spec.validation_fraction <= 0.0:
+def check_validation_set(validation_fraction: float, samples: int) -> None:
+    """ExperimentError if early stopping has no validation sample to watch (dense or sequence
+    data): without one it never fires, and a run relying on it never ends."""
+    if validation_fraction <= 0.0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
                                                          "data.validation_fraction above 0")
-    samples = facts.samples
-    if data.validation_size(samples, spec.validation_fraction) == 0:
+    if data.validation_size(samples, validation_fraction) == 0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set, but "
-                              f"data.validation_fraction {spec.validation_fraction:g} of "
+                              f"data.validation_fraction {validation_fraction:g} of "
                               f"{samples} samples rounds to none")
 
 

@@ -19,6 +19,7 @@ from .experiment import (
     RegularizationSpec,
     StoppingSpec,
     check_format,
+    check_validation_set,
     document_text,
     network_kind,
     parse,
@@ -111,10 +112,8 @@ def _check(experiment: RecurrentExperiment) -> None:
                                                       " units")
     losses.check_output_layer(experiment.loss, network.output_activation.kind,
                               network.output_units, "network.output")
-    if experiment.stopping.early_stopping and data.training_samples() == data.sample_count:
-        raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
-                                                         "data.validation_fraction above 0 "
-                                                         "(large enough to hold a sample)")
+    if experiment.stopping.early_stopping:
+        check_validation_set(data.validation_fraction, data.sample_count)
 
 
 def to_dict(experiment: RecurrentExperiment) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from .data import (
     Dataset,
     read_held_out_fractions,
     split_samples,
-    validation_size,
 )
 from .schema import ExperimentError, Section, describe, read_list, read_matrix
 
@@ -117,11 +116,6 @@ class SequenceDataSpec:
             assert self.inputs is not None
             return len(self.inputs)
         return self.samples
-
-    def training_samples(self) -> int:
-        """Samples left to train on after the validation split (the test split comes later)."""
-        n = self.sample_count
-        return n - validation_size(n, self.validation_fraction)
 
 
 def features(kind: str) -> int:

@@ -456,3 +456,16 @@ def test_an_output_layer_the_loss_cannot_train_is_refused_alike_in_both_kinds_of
             parse(doc)
         assert (error.value.path, error.value.problem) == \
             (f"{layer}.{field}" if field else "loss", problem)
+
+
+@pytest.mark.parametrize("fraction, problem", [
+    (0.0, "needs a validation set: set data.validation_fraction above 0"),
+    (0.02, "needs a validation set, but data.validation_fraction 0.02 of 20 samples rounds to "
+           "none")])
+def test_early_stopping_without_a_validation_sample_is_refused_as_in_a_dense_file(fraction,
+                                                                                 problem):
+    doc = parity(validation_fraction=fraction)
+    doc["stopping"] = {"early_stopping": {"patience": 2}}
+    with pytest.raises(ExperimentError) as error:
+        rx.parse_recurrent(doc)
+    assert (error.value.path, error.value.problem) == ("stopping.early_stopping", problem)
