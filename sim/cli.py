@@ -18,7 +18,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
@@ -385,45 +385,43 @@ class _Trace:
 def _explain(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
     if isinstance(experiment, RecurrentExperiment):
-        return _explain_recurrent(args, experiment)
+        recurrent = RecurrentTrainer(experiment)
+        return _walk(args, recurrent, lambda: recurrent_cli.explain_next_step(recurrent,
+                                                                              args.sample))
     trainer = Trainer(experiment)
+    return _walk(args, trainer, lambda: _explain_next_step(trainer, args.sample))
+
+
+def _walk(args: argparse.Namespace, trainer: Trainer | RecurrentTrainer,
+          next_step: Callable[[], Iterable[str]]) -> int:
+    """``explain``: ``--steps`` steps, each printed by ``next_step`` as it goes, until training
+    stops (then its message and the exit code)."""
     samples = trainer.dataset.x_train.shape[0]
     if args.sample is not None and not 0 <= args.sample < samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
     for _ in range(args.steps):
-        for index in range(len(trainer.phases)):
-            phase = trainer.step_phase()
-            if phase is None:
-                break
-            snapshot = trainer.snapshot(with_history=False)
-            if index == 0:  # the batch is drawn: say whose numbers follow
-                print(f"=== Step {snapshot.step + 1}. {explain.following(snapshot, args.sample)}")
-            caption = explain.caption(snapshot, args.sample)
-            print(f"== {caption.title}")
-            for line in caption.lines:
-                print(f"   {line}")
-        stop = trainer.stop_event
-        if stop is not None:
-            print(one_line(stop.message))
-            return EXIT_DIVERGED if trainer.diverged else EXIT_OK
-    return EXIT_OK
-
-
-def _explain_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
-    trainer = RecurrentTrainer(experiment)
-    samples = trainer.dataset.x_train.shape[0]
-    if args.sample is not None and not 0 <= args.sample < samples:
-        raise CliError(f"--sample must be from 0 to {samples - 1}")
-    for _ in range(args.steps):
-        if not trainer.step():
-            break
-        for line in recurrent_cli.explain_step(trainer, args.sample):
+        for line in next_step():
             print(line)
         stop = trainer.stop_event
         if stop is not None:
             print(one_line(stop.message))
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
+
+
+def _explain_next_step(trainer: Trainer, sample: int | None) -> Iterator[str]:
+    """The next step, phase by phase, each phase's caption as it is run; nothing once training
+    has stopped."""
+    for index in range(len(trainer.phases)):
+        phase = trainer.step_phase()
+        if phase is None:
+            return
+        snapshot = trainer.snapshot(with_history=False)
+        if index == 0:  # the batch is drawn: say whose numbers follow
+            yield f"=== Step {snapshot.step + 1}. {explain.following(snapshot, sample)}"
+        caption = explain.caption(snapshot, sample)
+        yield f"== {caption.title}"
+        yield from (f"   {line}" for line in caption.lines)
 
 
 def _paths(args: argparse.Namespace) -> int:

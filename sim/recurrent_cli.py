@@ -64,8 +64,11 @@ def summary(trainer: RecurrentTrainer) -> list[str]:
     return lines
 
 
-def explain_step(trainer: RecurrentTrainer, sample: int | None) -> list[str]:
-    """The captions of the step just taken, as ``explain`` prints them."""
+def explain_next_step(trainer: RecurrentTrainer, sample: int | None) -> list[str]:
+    """The next step's captions, as ``explain`` prints them; nothing once training has
+    stopped."""
+    if not trainer.step():
+        return []
     lines = []
     for index, caption in enumerate(step_captions(trainer.snapshot(), sample)):
         lines.append(f"=== {caption.title}" if index == 0 else f"== {caption.title}")

@@ -15,11 +15,12 @@ import pytest
 
 import sim
 from sim import recurrent_experiment as rx
+from sim.cli import main as cli_main
 from sim.clipping import NORM_EPSILON
 from sim.recurrent import parameter_label
 from sim.recurrent_explain import step_captions
 from sim.recurrent_trainer import RecurrentTrainer
-from sim.schema import ExperimentError
+from sim.schema import ExperimentError, one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -200,12 +201,18 @@ def test_save_and_resume_are_bit_exact(tmp_path, optimizer):
     assert resumed_state == straight_state
 
 
-def test_early_stopping_and_its_stop_are_saved_and_read_back():
+def stopped_early() -> tuple[dict, RecurrentTrainer]:
+    """A parity experiment with early stopping, and its trainer run until that stopped it."""
     doc = parity(validation_fraction=0.25)
     doc["stopping"] = {"early_stopping": {"patience": 1, "min_delta": 1e6}}
     doc["validation_interval"] = 1
     trainer = trainer_for(doc)
     trainer.run(steps=50)
+    return doc, trainer
+
+
+def test_early_stopping_and_its_stop_are_saved_and_read_back():
+    doc, trainer = stopped_early()
     assert trainer.stop_event is not None and trainer.stop_event.kind == "stopped"
     state = trainer.state()
     assert set(state["early_stopping"]["parameters"]) == set(state["parameters"])
@@ -217,6 +224,13 @@ def test_early_stopping_and_its_stop_are_saved_and_read_back():
     with pytest.raises(ExperimentError, match=r"^state\.early_stopping\.parameters\."
                                               r"output_bias: "):
         trainer_for({**doc, "state": state})
+
+
+def test_explain_on_a_run_that_has_stopped_says_so_as_for_a_dense_file(tmp_path, capsys):
+    _, trainer = stopped_early()
+    rx.save(trainer.to_experiment(), tmp_path / "stopped.json")
+    assert cli_main(["explain", str(tmp_path / "stopped.json")]) == 0
+    assert capsys.readouterr().out == one_line(trainer.stop_event.message) + "\n"
 
 
 def test_a_file_round_trips_through_save_and_load(tmp_path):
