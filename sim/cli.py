@@ -188,9 +188,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _gradcheck(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
-    result = recurrent_cli.gradcheck(experiment, args.max_parameters) \
-        if isinstance(experiment, RecurrentExperiment) \
-        else Trainer(experiment).gradcheck(args.max_parameters)
+    trainer = RecurrentTrainer(experiment) if isinstance(experiment, RecurrentExperiment) \
+        else Trainer(experiment)
+    result = trainer.gradcheck(args.max_parameters)
     print(result.summary())
     if not result.finite:
         return EXIT_DIVERGED

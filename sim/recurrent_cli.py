@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from .files import path_text
-from .gradcheck import GradcheckResult
 from .notation import count, number
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_explain import step_captions
@@ -27,10 +26,6 @@ def check_line(path: Path, experiment: RecurrentExperiment) -> str:
             f"{count(dataset.steps, 'time step')}, "
             f"{count(dataset.x_val.shape[0], 'validation sequence')}, "
             f"{count(dataset.x_test.shape[0], 'test sequence')}")
-
-
-def gradcheck(experiment: RecurrentExperiment, max_parameters: int) -> GradcheckResult:
-    return RecurrentTrainer(experiment).gradcheck(max_parameters)
 
 
 def trace_record(trainer: RecurrentTrainer) -> dict[str, Any] | None:
