@@ -32,8 +32,7 @@ from .schema import finite_or_none
 from .sequences import build
 from .state import load_saved
 from .stopping import StoppingRules
-
-DATA_STREAM, SPLIT_STREAM = 2, 3  # as sim.trainer's
+from .trainer import DATA_STREAM, SPLIT_STREAM  # the same streams as a dense run's
 
 
 @dataclass(frozen=True)
