@@ -36,6 +36,7 @@ import numpy as np
 from . import notation
 from .address import address_at
 from .network import EXPECTED_IN_A_PASS, Network
+from .state import FlatParameters
 
 DEFAULT_STEP = 1e-4
 TOLERANCE = 1e-5  # a relative error above this is reported as a mismatch
@@ -96,19 +97,12 @@ def noise_floor(loss: float, h: float | np.ndarray) -> float | np.ndarray:
     return rounding / RESOLUTION
 
 
-class FlatGradient(Protocol):
-    """A network's parameters as one flat vector (the first ``n_trainable`` of them trained),
-    and the gradient laid out like them, as dense and recurrent networks keep them.
-    ``theta`` is nudged in place."""
-
-    @property
-    def theta(self) -> np.ndarray: ...
+class FlatGradient(FlatParameters, Protocol):
+    """A network's flat parameters (sim.state.FlatParameters) and the gradient laid out like
+    them, as dense and recurrent networks keep them; ``theta`` is nudged in place."""
 
     @property
     def grad(self) -> np.ndarray: ...
-
-    @property
-    def n_trainable(self) -> int: ...
 
 
 class Differentiable(FlatGradient, Protocol):
