@@ -106,7 +106,7 @@ def test_a_copy_of_some_columns_kept_up_to_date_by_new_rows_folds_exactly_as_the
     copy = history.copy(columns)
     sent = len(history)
     for count in (1, 3, 8, 2, 7, 8, 5, 8, 8, 1, 6):  # across many folds and bucket merges
-        for step in range(count):
+        for _ in range(count):
             row = history.new_row()
             row[:] = (len(history), rng.normal(), rng.normal(), np.nan)
         rows = history.rows_since(sent, columns)
