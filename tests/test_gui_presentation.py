@@ -13,6 +13,7 @@ from gui.canvas import Selection
 from gui.canvas_labels import overlapping
 from gui.plots import MIN_LECTURE_PLOT_HEIGHT
 from gui.presentation import GRADIENTS, PICTURES, PLOTS, side_view
+from gui.status import SEPARATOR
 from sim import lessons, notation
 from sim.address import ParameterAddress
 
@@ -311,3 +312,28 @@ def test_a_quiz_question_and_the_caption_before_it_show_whole(make_window, qtbot
     assert not window.captions.caption_cut()
     quiz.set_on(False)  # off, the row goes: its line is the caption's and the network's
     assert not window.captions.quiz.isVisible()
+
+
+def test_the_status_line_leaves_out_what_does_not_fit_rather_than_cutting_it(make_window,
+                                                                             qtbot):
+    """With a validation set the readout is long: on a 1280x720 slide the line keeps the
+    loss and both accuracies whole and leaves the speed out; at the desk it says it all."""
+    window = make_window(sim.load(LESSONS / "overfitting-dropout.json"), size=(1280, 720))
+    window.run.run_steps(150)
+    qtbot.waitUntil(lambda: window.snapshot.step == 150, timeout=20000)
+    label = window.run_status.label
+    present(qtbot, window)
+
+    def readout() -> str:
+        qtbot.waitUntil(lambda: QFontMetricsF(label.font()).horizontalAdvance(label.text())
+                        <= label.width(), timeout=5000)
+        return label.text()
+
+    text = readout()
+    assert text.startswith("epoch 150   loss ") and ", validation " in text
+    assert "steps/s" not in text
+    window.presentation.set_on(False)
+    window.resize(1600, 1000)
+    settle(qtbot, window)
+    everything = SEPARATOR.join(part for part in window.run_status.parts.values() if part)
+    assert readout() == everything
