@@ -446,6 +446,13 @@ def plotted_series(snapshot: Snapshot | None, name: str, pixels: int) -> Series 
     return snapshot.history[name].decimated(max(64, pixels // 2))
 
 
+def on_screen(widget: QWidget) -> bool:
+    """Whether any of ``widget`` can be seen. A dock behind another in a tabbed dock area
+    stays "visible" to Qt (isVisible), only clipped to nothing: a panel that redraws on the
+    frame tick asks this, or it keeps drawing (and costing the GUI thread) for no one."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def mini_batches(snapshot: Snapshot) -> bool:
     """Whether each step sees a different batch, so that the metrics are noisy."""
     return snapshot.batch_size < snapshot.train_size
@@ -561,16 +568,21 @@ class LivePlots(QWidget):
         self._dirty = list(self._order)
 
     def refresh_next(self) -> bool:
-        """Redraw the next plot whose data changed; False when all are up to date."""
+        """Redraw the next plot whose data changed, if the plots are on screen; False when
+        none was drawn."""
+        return on_screen(self) and self._redraw_next()
+
+    def refresh_all(self) -> None:
+        """Redraw every plot whose data changed, on screen or not (a picture of them)."""
+        while self._redraw_next():
+            pass
+
+    def _redraw_next(self) -> bool:
         if not self._dirty or self.snapshot is None:
             return False
         self._dirty.pop(0)(self.snapshot)
         self.redraws += 1
         return True
-
-    def refresh_all(self) -> None:
-        while self.refresh_next():
-            pass
 
     def _series(self, snapshot: Snapshot, name: str) -> Series | None:
         return plotted_series(snapshot, name, self.width())
