@@ -228,6 +228,7 @@ class Plot(pg.PlotWidget):
         self.key.setParentItem(self.getPlotItem().getViewBox())
         self.key.setVisible(False)
         self._key_entries: list[tuple[str, str]] = []
+        self._shorter_entries: list[tuple[str, str]] | None = None
         self.built = True  # pyqtgraph resizes the view while it is built: no title yet
         self.apply_style(style)
 
@@ -300,16 +301,26 @@ class Plot(pg.PlotWidget):
         """The title as drawn (elided if the plot is narrow)."""
         return str(self.getPlotItem().titleLabel.text)
 
-    def set_key(self, entries: list[tuple[str, str]], force: bool = False) -> None:
+    def set_key(self, entries: list[tuple[str, str]], force: bool = False,
+                shorter: list[tuple[str, str]] | None = None) -> None:
         """The key inside the plot: (colour, name) per curve, in as few rows as the plot's
-        width allows (up to KEY_COLUMNS a row)."""
-        if entries == self._key_entries and not force:
+        width allows (up to KEY_COLUMNS a row); ``shorter``: the same entries with shorter
+        names, taken when the full ones need more than one row."""
+        if entries == self._key_entries and shorter == self._shorter_entries and not force:
             return
-        self._key_entries = list(entries)
+        self._key_entries, self._shorter_entries = list(entries), shorter
         self._lay_out_key()
 
     def _lay_out_key(self) -> None:
-        entries = self._key_entries
+        for entries in (self._key_entries, self._shorter_entries):
+            if entries is not None:
+                self._fill_key(entries)
+                if self.key.layout.rowCount() <= 1:
+                    break
+        self._place_key()
+
+    def _fill_key(self, entries: list[tuple[str, str]]) -> None:
+        """The key holding these entries in as many columns as the room allows."""
         width = max(2.0, 2.0 * self.style_.scale)
         room = self._room() - 12
         for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
@@ -319,7 +330,6 @@ class Plot(pg.PlotWidget):
                 self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)), text)
             if self.key.layout.preferredWidth() <= room:
                 break
-        self._place_key()
 
     def _place_key(self) -> None:
         """A key of one row sits in the view's top right corner; a larger one (a layer per
@@ -446,6 +456,13 @@ def plotted_series(snapshot: Snapshot | None, name: str, pixels: int) -> Series 
     return snapshot.history[name].decimated(max(64, pixels // 2))
 
 
+def on_screen(widget: QWidget) -> bool:
+    """Whether any of ``widget`` can be seen. A dock behind another in a tabbed dock area
+    stays "visible" to Qt (isVisible), only clipped to nothing: a panel that redraws on the
+    frame tick asks this, or it keeps drawing (and costing the GUI thread) for no one."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def mini_batches(snapshot: Snapshot) -> bool:
     """Whether each step sees a different batch, so that the metrics are noisy."""
     return snapshot.batch_size < snapshot.train_size
@@ -561,16 +578,21 @@ class LivePlots(QWidget):
         self._dirty = list(self._order)
 
     def refresh_next(self) -> bool:
-        """Redraw the next plot whose data changed; False when all are up to date."""
+        """Redraw the next plot whose data changed, if the plots are on screen; False when
+        none was drawn."""
+        return on_screen(self) and self._redraw_next()
+
+    def refresh_all(self) -> None:
+        """Redraw every plot whose data changed, on screen or not (a picture of them)."""
+        while self._redraw_next():
+            pass
+
+    def _redraw_next(self) -> bool:
         if not self._dirty or self.snapshot is None:
             return False
         self._dirty.pop(0)(self.snapshot)
         self.redraws += 1
         return True
-
-    def refresh_all(self) -> None:
-        while self.refresh_next():
-            pass
 
     def _series(self, snapshot: Snapshot, name: str) -> Series | None:
         return plotted_series(snapshot, name, self.width())
@@ -616,10 +638,10 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
         self.norm_key.setText(legend_html(entries))
-        # On a slide the key stands in the plot: "layer 1", then the numbers alone, so that
-        # nine layers take two rows, not four.
-        self.norm_plot.set_key(entries[:2] + [(colour, name.removeprefix("layer "))
-                                              for colour, name in entries[2:]])
+        # On a slide the key stands in the plot: if the names need more than a row, "layer
+        # 1", then the numbers alone, so that nine layers take two rows, not four.
+        self.norm_plot.set_key(entries, shorter=entries[:2] + [
+            (colour, name.removeprefix("layer ")) for colour, name in entries[2:]])
         clipped = self._series(snapshot, "clipped")
         if clipped is not None and norms is not None:  # None: no steps taken yet
             self._show_clips(snapshot, clipped, norms)

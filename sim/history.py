@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -172,6 +173,69 @@ class History:
         lines.extend(_csv_line(int(row[step]), int(row[step]), "value", row)
                      for row in self._rows[:self._count])
         return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------ a copy kept elsewhere
+    # The app's training process sends its window a copy of the plotted columns once, then
+    # only the rows appended since (a few kB), not every series anew (megabytes, ten times a
+    # second): the copy folds them exactly as this history did, so its series are the same.
+
+    def copy(self, columns: Sequence[str]) -> History:
+        """A history of these columns only (``step`` among them), as this one holds them now."""
+        self._completed()
+        picked = [self.index[name] for name in columns]
+        copy = History(columns, self._recent_capacity, len(self._low))
+        copy._rows[:self._count] = self._rows[:self._count, picked]
+        copy._count = self._count
+        copy._low[:self._buckets] = self._low[:self._buckets, picked]
+        copy._high[:self._buckets] = self._high[:self._buckets, picked]
+        copy._buckets, copy._width = self._buckets, self._width
+        copy._open_low[...] = self._open_low[picked]
+        copy._open_high[...] = self._open_high[picked]
+        copy._open_count = self._open_count
+        copy.total = self.total
+        return copy
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled, a history keeps the parts in use only (a new one is megabytes of NaN),
+        and never its ``complete`` (a recorder's method: a copy is complete already)."""
+        self._completed()
+        state = dict(self.__dict__, complete=None)
+        state["_rows"] = self._rows[:self._count]
+        state["_low"], state["_high"] = self._low[:self._buckets], self._high[:self._buckets]
+        state["_bucket_capacity"] = len(self._low)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        capacity = state.pop("_bucket_capacity")
+        width = len(state["columns"])
+        for name, rows in (("_rows", 2 * state["_recent_capacity"]), ("_low", capacity),
+                           ("_high", capacity)):
+            kept = state[name]
+            state[name] = np.full((rows, width), np.nan)
+            state[name][:len(kept)] = kept
+        self.__dict__.update(state)
+
+    def rows_since(self, total: int, columns: Sequence[str]) -> np.ndarray | None:
+        """A copy of these columns of the rows appended after the first ``total``, oldest
+        first; None if some of them are no longer kept at full resolution (folded)."""
+        self._completed()
+        new = self.total - total
+        if new < 0 or new > self._count:
+            return None
+        picked = [self.index[name] for name in columns]
+        return self._rows[self._count - new:self._count][:, picked]
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append rows (one per step, every column), folding old ones exactly as appending
+        them one at a time with `new_row` would."""
+        while len(rows):
+            if self._count == self._rows.shape[0]:
+                self._retire_oldest()
+            take = min(len(rows), self._rows.shape[0] - self._count)
+            self._rows[self._count:self._count + take] = rows[:take]
+            self._count += take
+            self.total += take
+            rows = rows[take:]
 
     def _completed(self) -> None:
         if self.complete is not None:

@@ -33,6 +33,11 @@ LAYER_PLOTTED = ("grad_norm", "grad_norm_clipped", "weight_norm", "update_ratio"
 RECENT_EVENTS = 200
 
 
+def plotted_columns(depth: int) -> list[str]:
+    """The history columns a snapshot's series hold, for a network of ``depth`` layers."""
+    return list(PLOTTED) + [f"{name}_{l}" for name in LAYER_PLOTTED for l in range(1, depth + 1)]
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     """A read-only float64 copy."""
     copy = np.array(array, dtype=np.float64, copy=True)
@@ -142,6 +147,9 @@ class Snapshot:
     fused_delta: bool  # the output delta came straight from the loss (softmax/sigmoid fused)
     pass_updated: bool  # the parameters have already taken this pass's step
     learning_rate: float
+    # The optimizer's count of its updates, this step's included once it ran, where its rule
+    # uses one (Adam's t); it starts again when the optimizer is changed.
+    optimizer_updates: int | None
     clipped: bool
     clip_norm_before: float
     clip_norm_after: float
@@ -254,9 +262,7 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     history = trainer.history
     series = {}
     if with_history and len(history):
-        names = list(PLOTTED) + [f"{name}_{l}" for name in LAYER_PLOTTED
-                                 for l in range(1, network.depth + 1)]
-        series = {name: history.series(name) for name in names}
+        series = {name: history.series(name) for name in plotted_columns(network.depth)}
     return Snapshot(
         experiment=trainer.experiment, step=trainer.step_count, epoch=trainer.epoch_count,
         steps_per_epoch=trainer.steps_per_epoch, batch_size=trainer.batch_size,
@@ -267,6 +273,7 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
         loss=None if p is None else p.loss, penalty=0.0 if p is None else p.penalty,
         fused_delta=p is not None and p.fused_delta is not None,
         pass_updated=p is not None and p.updated, learning_rate=trainer.learning_rate,
+        optimizer_updates=trainer.optimizer.updates,
         clipped=bool(clip and clip.clipped),
         clip_norm_before=clip.norm_before if clip else float("nan"),
         clip_norm_after=clip.norm_after if clip else float("nan"),
