@@ -2,7 +2,9 @@
 painting against headless `sim` on the same experiment.
 
 For each experiment and repetition the app runs as a subprocess, offscreen, exactly as a user
-can run it (``python -m gui FILE --play --quit-after SECONDS --stats --size 1600x1000``); its
+can run it (``python -m gui FILE --play --quit-after SECONDS --stats --size 1600x1000``, with
+the decision boundary and the live plots on show: ``--show "Data and landscape" --show
+Plots``, which both experiments open on anyway); its
 ``--stats`` line gives steps/s, paint times and UI latency measured inside the app. Then the
 same file trains headless in this process with ``sim.Trainer`` for the same wall time. The two
 alternate, so both see the same machine load, and medians of the repetitions are reported.
@@ -37,6 +39,7 @@ from sim.experiment import StoppingSpec  # noqa: E402
 
 SPIRAL = Path(__file__).resolve().parent / "spiral.json"
 WINDOW_SIZE = "1600x1000"
+SHOWN = ("--show", "Data and landscape", "--show", "Plots")  # the app's features on show
 STARTUP_ALLOWANCE = 60.0  # seconds a slow machine may take to start and close the app
 STATS_KEYS = ("steps", "frames", "steps_per_s", "paint_ms_p50", "paint_ms_p99",
               "ui_latency_ms_p50", "ui_latency_ms_p99", "max_rss_mb")
@@ -62,7 +65,7 @@ def app_stats(path: Path, seconds: float) -> dict:
     """Run the app on a file, playing, and return its ``--stats`` figures."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     command = [sys.executable, "-m", "gui", str(path), "--play", "--quit-after", f"{seconds:g}",
-               "--stats", "--size", WINDOW_SIZE]
+               "--stats", "--size", WINDOW_SIZE, *SHOWN]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=seconds + STARTUP_ALLOWANCE, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

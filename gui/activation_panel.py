@@ -21,7 +21,7 @@ from sim import notation
 from sim.health import ActivationCurve, activation_curve
 from sim.snapshot import Snapshot
 
-from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html
+from .plots import PLOT_INTERVAL_SECONDS, Plot, legend_html, on_screen
 from .style import FIT_COLOUR, POINT_EDGE_COLOUR, VALIDATION_COLOUR, Style, layer_colour
 
 SHADE = (120, 120, 120, 45)  # the saturated or dead regions
@@ -126,7 +126,7 @@ class ActivationPanel(QWidget):
         """Draw the newest snapshot if on show and changed, at most every
         PLOT_INTERVAL_SECONDS; True if drawn."""
         snapshot = self.snapshot
-        if snapshot is None or not self.isVisible():
+        if snapshot is None or not on_screen(self):
             return False
         wanted = (snapshot, self.layer(), self.followed_row)
         now = time.perf_counter()

@@ -9,10 +9,14 @@ test set's loss and accuracy are shown when asked for, or when the run has ended
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
@@ -277,17 +281,25 @@ class DataPanel(QWidget):
             self.points[name].clear()
         self._show_test_result()
 
-    def _set_points(self, name: str, arrays: tuple[np.ndarray, ...], **data: object) -> None:
-        """Give a split's scatter its points, unless it shows these already: the points change
-        only with the data, while the picture changes five times a second as training runs,
-        and giving a scatter its points again draws every symbol again (30 ms for 300)."""
+    def _set_points(self, name: str, arrays: tuple[np.ndarray, ...],
+                    data: Callable[[], dict[str, Any]]) -> None:
+        """Give a split's scatter its points (``data()``, the scatter's arguments), unless it
+        shows these already: the points change only with the data, while the picture changes
+        five times a second as training runs, and giving a scatter its points again draws
+        every symbol again (30 ms for 300); making a brush per point costs a few ms more."""
         self._points_drawn.add(name)
         shown = self._points_shown.get(name)
         if shown is not None and len(shown) == len(arrays) and all(
                 np.array_equal(new, old) for new, old in zip(arrays, shown, strict=True)):
             return
         self._points_shown[name] = tuple(np.array(a, copy=True) for a in arrays)
-        self.points[name].setData(**data)
+        self.points[name].setData(**data())
+
+    def _set_labels(self, bottom: str, left: str) -> None:
+        """The axes' titles, set only when they change: setting one lays the plot out anew."""
+        for side, text in (("bottom", bottom), ("left", left)):
+            if self.plot.getAxis(side).labelText != text:
+                self.plot.setLabel(side, text)
 
     def _clear(self) -> None:
         self.image.clear()
@@ -327,16 +339,16 @@ class DataPanel(QWidget):
             x = np.repeat(split.x[:, 0], outputs)
             self._scatter(split, x, split.t.reshape(-1))
         name = view.output_names[0] if outputs == 1 else "outputs"
-        self.plot.setLabel("bottom", notation.rich(notation.input_label(0, (view.input_name,))))
-        self.plot.setLabel("left", name)
+        self._set_labels(notation.rich(notation.input_label(0, (view.input_name,))), name)
         fit = [(FIT_COLOUR, f"the network's output {name} along {view.input_name}")]
         self.note.setText(legend_html(fit, keep_together=False) + "<br>" +
                           self._split_key(view.splits, "Points, each sample's target"))
 
     def _scatter(self, split: SplitPoints, x: np.ndarray, y: np.ndarray) -> None:
         colour = SPLIT_COLOURS[split.name]
-        self._set_points(split.name, (x, y), x=x, y=y, brush=pg.mkBrush(colour),
-                         pen=pg.mkPen(POINT_EDGE_COLOUR, width=1))
+        self._set_points(split.name, (x, y), lambda: {
+            "x": x, "y": y, "brush": pg.mkBrush(colour),
+            "pen": pg.mkPen(POINT_EDGE_COLOUR, width=1)})
 
     def _split_key(self, splits: tuple[SplitPoints, ...], what: str, shapes: bool = True
                    ) -> str:
@@ -363,13 +375,11 @@ class DataPanel(QWidget):
             if not len(where):
                 continue
             edge = pg.mkPen("w" if name == SPLITS[0] else POINT_EDGE_COLOUR, width=1.5)
-            self._set_points(name, (where, brushes), pos=where.copy(), pen=edge, brush=[
-                pg.mkBrush(*rgb) for rgb in brushes.tolist()])
+            self._set_points(name, (where, brushes), partial(_plane_points, where, brushes,
+                                                              edge))
             shapes.append(f"{SHAPE_NAMES[name]}: {name} ({len(where)})")
-        self.plot.setLabel("bottom", notation.rich(notation.input_label(view.inputs[0],
-                                                                        _names(view))))
-        self.plot.setLabel("left", notation.rich(notation.input_label(view.inputs[1],
-                                                                      _names(view))))
+        self._set_labels(notation.rich(notation.input_label(view.inputs[0], _names(view))),
+                         notation.rich(notation.input_label(view.inputs[1], _names(view))))
         held = f" Slice: {view.held}." if view.held else ""
         self.note.setText(f"{view.meaning}. Points coloured by their targets; "
                           f"{', '.join(shapes)}.{held}")
@@ -392,8 +402,7 @@ class DataPanel(QWidget):
                 low, high = min(low, finite.min()), max(high, finite.max())
         if np.isfinite(low):
             self.diagonal.setData([low, high], [low, high])
-        self.plot.setLabel("bottom", f"target {name}")
-        self.plot.setLabel("left", f"the network's output {name}")
+        self._set_labels(f"target {name}", f"the network's output {name}")
         spread_note = " Targets that share a value are spread sideways a little to be seen." \
             if spread else ""
         self.note.setText("Each sample's output against its target: on the dashed line the "
@@ -419,9 +428,8 @@ class DataPanel(QWidget):
         axis.setTicks([[(k, str(k + 1)) for k in range(len(x))]])
         axis.enableAutoSIPrefix(False)  # sample numbers, never "(x0.001)"
         self.plot.setXRange(-0.7, len(x) - 0.3, padding=0)
-        self.plot.setLabel("bottom", "sample" if len(view.output_names) == 1
-                           else "sample and output, in order")
-        self.plot.setLabel("left", name)
+        self._set_labels("sample" if len(view.output_names) == 1
+                         else "sample and output, in order", name)
         missing = "" if finite.all() else " Outputs that are not numbers have no bar."
         self.note.setText(f"Each sample's target {name} (hollow bar) and the network's output "
                           f"(filled bar).{missing} " +
@@ -461,3 +469,9 @@ def _names(view: BoundaryView) -> tuple[str, ...]:
     names = [""] * (max(view.inputs) + 1)
     names[view.inputs[0]], names[view.inputs[1]] = view.input_names
     return tuple(names)
+
+
+def _plane_points(where: np.ndarray, brushes: np.ndarray, edge: QPen) -> dict[str, Any]:
+    """A split's scatter over the plane: each point filled with its target's colour."""
+    return {"pos": where.copy(), "pen": edge,
+            "brush": [pg.mkBrush(*rgb) for rgb in brushes.tolist()]}

@@ -28,6 +28,7 @@ from .plots import (
     Plot,
     legend_html,
     mini_batches,
+    on_screen,
     plotted_series,
     scrolled_into,
 )
@@ -133,7 +134,7 @@ class HealthPlots(QWidget):
     def refresh_next(self) -> bool:
         """Redraw the next plot whose data changed, if on show; False when none was drawn.
         A newer snapshot is taken up at most every PLOT_INTERVAL_SECONDS."""
-        if self.snapshot is None or not self.isVisible():
+        if self.snapshot is None or not on_screen(self):
             return False
         now = time.perf_counter()
         if not self._dirty and self.snapshot is not self._drawn and \

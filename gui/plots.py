@@ -188,6 +188,8 @@ def spaced_apart(positions: list[float], ranks: list[int], room: float) -> list[
 MIN_PLOT_HEIGHT = 150  # pixels at the desk
 MIN_LECTURE_PLOT_HEIGHT = 90  # times the scale, in presentation mode: readable from the back
 KEY_COLUMNS = 5  # entries in a row of a key inside a plot, at most
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's largest size: no limit
+TOP_AXIS_ROW = 1  # the row of pyqtgraph's PlotItem layout between the title and the view
 NO_LIMIT = -1e307  # pyqtgraph's own lower limit of a view box: none
 LOG_SWITCH_DECADES = 2.0  # a loss plot turns logarithmic when its curves span more than this
 
@@ -317,11 +319,35 @@ class Plot(pg.PlotWidget):
                 self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)), text)
             if self.key.layout.preferredWidth() <= room:
                 break
-        # Anchored again: the key's own size changed, and it stays in the top right corner.
-        self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+        self._place_key()
+
+    def _place_key(self) -> None:
+        """A key of one row sits in the view's top right corner; a larger one (a layer per
+        entry) would hide the curves there, so it stands above the view, in the plot's row
+        between the title and the view (the hidden top axis's), kept as tall as the key."""
+        item = self.getPlotItem()
+        above = self.key.isVisible() and self.key.layout.rowCount() > 1
+        parent = item if above else item.getViewBox()  # the view clips what it holds
+        if self.key.parentItem() is not parent:
+            self.key.setParentItem(parent)
+        if above:
+            item.layout.setRowFixedHeight(TOP_AXIS_ROW, self.key.layout.preferredHeight() + 4)
+            title = item.titleLabel.geometry().bottom() if item.titleLabel.isVisible() else 0.0
+            self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, title + 2))
+        else:  # the row as pyqtgraph leaves it: as tall as its (hidden) top axis
+            item.layout.setRowMinimumHeight(TOP_AXIS_ROW, 0)
+            item.layout.setRowMaximumHeight(TOP_AXIS_ROW, QWIDGETSIZE_MAX)
+            self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
 
     def show_key_inside(self, inside: bool) -> None:
         self.key.setVisible(inside)
+        self._place_key()
+
+    def key_covers_view(self) -> bool:
+        """Whether the key inside the plot lies over the view's data area."""
+        key = self.key.sceneBoundingRect()
+        view = self.getPlotItem().getViewBox().sceneBoundingRect()
+        return self.key.isVisible() and key.intersects(view)
 
     def key_rect(self) -> QRectF:
         """Where the key inside the plot lies, in the plot widget's pixels."""
@@ -418,6 +444,13 @@ def plotted_series(snapshot: Snapshot | None, name: str, pixels: int) -> Series 
     if snapshot is None or not snapshot.history:
         return None
     return snapshot.history[name].decimated(max(64, pixels // 2))
+
+
+def on_screen(widget: QWidget) -> bool:
+    """Whether any of ``widget`` can be seen. A dock behind another in a tabbed dock area
+    stays "visible" to Qt (isVisible), only clipped to nothing: a panel that redraws on the
+    frame tick asks this, or it keeps drawing (and costing the GUI thread) for no one."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
 def mini_batches(snapshot: Snapshot) -> bool:
@@ -535,16 +568,21 @@ class LivePlots(QWidget):
         self._dirty = list(self._order)
 
     def refresh_next(self) -> bool:
-        """Redraw the next plot whose data changed; False when all are up to date."""
+        """Redraw the next plot whose data changed, if the plots are on screen; False when
+        none was drawn."""
+        return on_screen(self) and self._redraw_next()
+
+    def refresh_all(self) -> None:
+        """Redraw every plot whose data changed, on screen or not (a picture of them)."""
+        while self._redraw_next():
+            pass
+
+    def _redraw_next(self) -> bool:
         if not self._dirty or self.snapshot is None:
             return False
         self._dirty.pop(0)(self.snapshot)
         self.redraws += 1
         return True
-
-    def refresh_all(self) -> None:
-        while self.refresh_next():
-            pass
 
     def _series(self, snapshot: Snapshot, name: str) -> Series | None:
         return plotted_series(snapshot, name, self.width())
@@ -590,7 +628,10 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
         self.norm_key.setText(legend_html(entries))
-        self.norm_plot.set_key(entries)
+        # On a slide the key stands in the plot: "layer 1", then the numbers alone, so that
+        # nine layers take two rows, not four.
+        self.norm_plot.set_key(entries[:2] + [(colour, name.removeprefix("layer "))
+                                              for colour, name in entries[2:]])
         clipped = self._series(snapshot, "clipped")
         if clipped is not None and norms is not None:  # None: no steps taken yet
             self._show_clips(snapshot, clipped, norms)

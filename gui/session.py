@@ -5,17 +5,23 @@ commands (`gui.commands`) come in through one pipe, in ticket order; everything 
 show goes out through another, as messages (see `Outbox`). The process imports no Qt, so the
 app's painting and the training never share an interpreter lock: each has a core of its own.
 
-While training runs, the session trains for a short frame's time, then says which commands it
-has handled and, if the app has taken the last snapshot it sent (the worker says `TAKEN`),
-publishes a new one (the newest wins on the other side). So it publishes as often as the
-window paints, however fast or slow that is, and a snapshot is ready whenever the window looks:
-taking and pickling one costs about two small steps, and published at a fixed rate either
-most went unseen or the two clocks beat. It looks at its pipe between frames, so a command
-waits at most a frame (or one step, if a step takes longer). The history's series, which cost
-far more to copy than the rest of a snapshot, go out at most every HISTORY_SECONDS while
-training runs, and with every snapshot otherwise. Whatever changes the trainer while it does
-not train (a command, the end of a run) is published at once. Files are read here, but
-written by the app's process (`Save` and `ExportHistory` send what to write).
+While training runs, the session trains for a short frame's time, then, if the app has taken
+the last snapshot it sent (the worker says `TAKEN`), publishes a new one (the newest wins on
+the other side). So it publishes as often as the window paints, however fast or slow that is,
+and a snapshot is ready whenever the window looks: taking and pickling one costs about two
+small steps, and published at a fixed rate either most went unseen or the two clocks beat. It
+looks at its pipe between frames, so a command waits at most a frame (or one step, if a step
+takes longer). Whatever changes the trainer while it does not train (a command, the end of a
+run) is published at once. Files are read here, but written by the app's process (`Save` and
+`ExportHistory` send what to write).
+
+What goes to the app is kept small, since every byte is copied twice and the app's side reads
+it with its interpreter lock (docs/hazards.md): the history's plotted columns cross once, as a
+`sim.history.History` of their own, and after that only the rows appended since (the app's copy
+folds them exactly as the trainer's history did); its series are made anew in the app at most
+every HISTORY_SECONDS while training runs. The messages of one round of work (a snapshot, its
+history rows, the neuron maps, the report of what was handled) cross as one batch, and a
+report goes only when it has news.
 
 The session survives any error in a command: it is reported (``failed``), training pauses,
 and the next command is handled as usual. An experiment that cannot be trained at the start
@@ -26,6 +32,7 @@ its pipe closes because the app has gone, however the app went.
 from __future__ import annotations
 
 import contextlib
+import pickle
 import time
 import traceback
 from collections.abc import Callable
@@ -38,7 +45,7 @@ import sim
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.many_seeds import many_seeds_sweeper, summarise
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
-from sim.snapshot import Snapshot
+from sim.snapshot import Snapshot, plotted_columns
 from sim.sweep import Sweeper
 from sim.trainer import Trainer
 from sim.views import DataView, LandscapeView, data_view, landscape_view
@@ -69,6 +76,10 @@ from .commands import (
 # snapshot) this often: about twice the window's frame rate.
 FRAME_SECONDS = 1.0 / 120.0
 HISTORY_SECONDS = 0.1  # the history's series at most this often while training runs
+# The rows appended since the app's copy of the history was last brought up to date are sent
+# once there are this many, snapshot or not: half the 2,048 rows a history keeps at full
+# resolution at the least, so they are never folded before they are sent.
+HISTORY_ROWS = 1024
 IDLE_WAIT = 0.1  # how long an idle session waits for a command before looking again
 GRADCHECK_PARAMETERS = 2000  # a larger network is checked on a seeded sample of its weights
 RUNNING_SURFACE_POINTS = 32  # a 64 x 64 surface of a first-layer weight costs up to 50 ms
@@ -118,9 +129,13 @@ class NeuronMapsUpdate:
 class Outbox:
     """The messages a session sends, each a tuple whose first item names its kind:
 
-    - ``("snapshot", snapshot, history)``: a Snapshot without its history's series, and those
-      series (a dict of `sim.history.Series`) as they were at that snapshot, or None when
-      they are not due (the last ones sent stand);
+    - ``("history", update)``: the plotted columns of the trainer's history (`history_columns`)
+      as a `sim.history.History` of their own, which replaces the app's copy; or a (rows,
+      columns) array of the rows appended since the last update, which the copy appends;
+    - ``("snapshot", snapshot, series_due)``: a Snapshot without its history's series; with
+      ``series_due`` the app's copy of the history, as the updates before it left it, gives
+      its series, and ``snapshot.distributions`` its percentile bands (otherwise None: the
+      last ones stand);
     - ``("views", views)``: new `Views`;
     - ``("neurons", update)``: new neuron maps (a `NeuronMapsUpdate`);
     - ``("signal", name, args)``: a `TrainingWorker` signal to emit with these arguments;
@@ -130,16 +145,32 @@ class Outbox:
     - ``("report", ticket, training, steps_done)``: every command up to ``ticket`` is handled
       and what it changed is published; whether the session trains by itself.
 
-    The pipe pickles them: only the app's own messages cross it, between its own processes
-    (no file is ever unpickled). A snapshot goes only when the app has taken the last one, so
-    the app's process unpickles no more snapshots than its window shows.
+    Messages wait in the outbox until `flush`, which sends them as one list of pickles: one
+    write, and one wake of the app's relay thread, for a round of work. Only the app's own
+    messages cross the pipe, between its own processes (no file is ever unpickled). A snapshot
+    goes only when the app has taken the last one, so the app's process unpickles no more
+    snapshots than its window shows.
     """
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._waiting: list[bytes] = []
 
     def send(self, *message: Any) -> None:
-        self._connection.send(message)
+        """Queue a message, pickled now: one that cannot be pickled raises here, and nothing
+        of it is queued."""
+        self._waiting.append(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @property
+    def waiting(self) -> bool:
+        """Whether messages wait to be sent."""
+        return bool(self._waiting)
+
+    def flush(self) -> None:
+        """Send the messages waiting, in the order they were queued, as one."""
+        if self._waiting:
+            batch, self._waiting = self._waiting, []
+            self._connection.send(batch)
 
 
 def serve(commands: Connection, outbox: Connection, experiment: sim.Experiment) -> None:
@@ -172,11 +203,14 @@ class TrainingSession:
         self._trace: ParameterTrace | None = None  # the landscape's parameters, and their path
         self._views_at = 0.0
         self._neurons_at = 0.0
-        self._history_at = 0.0  # when the history's series were last sent
-        # The trainer whose series were last sent: the app shows the last series it was sent
-        # with every snapshot, so a new trainer (a load, a reset, a rebuild) sends its own at
-        # once, never a snapshot of one network beside the series of another.
+        self._history_at = 0.0  # when the app last made its series anew
+        # The trainer whose history the app's copy follows, and the rows that copy holds: the
+        # app shows the last series it made with every snapshot, so a new trainer (a load, a
+        # reset, a rebuild) sends its history whole at once, never a snapshot of one network
+        # beside the series of another.
         self._history_of: Trainer | None = None
+        self._history_sent = 0
+        self._reported: tuple[int, bool] | None = None  # the last report's ticket and busy
         self._taken = True  # the app has taken the last snapshot sent (or none was sent)
         # The Many seeds view's sweep under way, taken a frame at a time between the others'
         # work (a newer request replaces it), with the request it answers
@@ -188,16 +222,19 @@ class TrainingSession:
     def run(self) -> None:
         """Until told to stop; EOFError or OSError when the app has gone."""
         self._guarded(self._start)
+        self._flush()
         while True:
             if not self._busy() and self._sweeping is None and \
                     not self._commands.poll(IDLE_WAIT):
                 continue
             if not self._handle_commands():
                 return
+            self._flush()  # what the commands changed, and that they are handled, at once
             if self._sweeping is not None:
                 self._guarded(self._sweep_one_frame)
             if self._busy():
                 self._guarded(self._train_one_frame)
+            self._flush()
 
     def _handle_commands(self) -> bool:
         """Handle every command waiting, publish what they changed, then say so; False when
@@ -218,7 +255,6 @@ class TrainingSession:
             changed |= self._guarded(partial(self._run_command, command))
         if changed and self._current is not None:
             self._guarded(self._publish)
-        self._report()
         return True
 
     def _run_command(self, command: Command) -> bool:
@@ -232,7 +268,6 @@ class TrainingSession:
             self._signal("load_failed", None, error)
             return False
         self._publish()
-        self._report()
         return True
 
     @property
@@ -259,8 +294,15 @@ class TrainingSession:
             return False
         return self._playing or self._pending_steps > 0 or self._target_epoch is not None
 
-    def _report(self) -> None:
-        self._outbox.send("report", self._in_hand, self._busy(), self._steps_done)
+    def _flush(self) -> None:
+        """Send what this round of work has to say, ending with a report of the commands
+        handled and whether the session trains, if anything else is said or those changed
+        (the steps taken ride along: they change at every step)."""
+        report = (self._in_hand, self._busy())
+        if self._outbox.waiting or report != self._reported:
+            self._outbox.send("report", *report, self._steps_done)
+            self._reported = report
+        self._outbox.flush()
 
     def _signal(self, name: str, *args: Any) -> None:
         self._outbox.send("signal", name, args)
@@ -295,7 +337,9 @@ class TrainingSession:
                 break
         if self._unpublished and (self._taken or not self._busy()):
             self._publish()
-        self._report()
+        if self._history_of is trainer and \
+                len(trainer.history) - self._history_sent >= HISTORY_ROWS:
+            self._send_history()
 
     def _advance(self) -> None:
         trainer = self._trainer
@@ -314,24 +358,33 @@ class TrainingSession:
             self._signal("run_ended", self._run_token)
 
     def _publish(self) -> None:
-        """A snapshot, the history's series if due, and the side pictures if due."""
+        """A snapshot (the history's series and bands if due), and the side pictures if due."""
         trainer = self._trainer
         now = time.perf_counter()
-        with_history = not self._busy() or now - self._history_at >= HISTORY_SECONDS \
+        series_due = not self._busy() or now - self._history_at >= HISTORY_SECONDS \
             or self._history_of is not trainer
-        snapshot = trainer.snapshot(with_history)
-        history = None
-        if with_history:
+        snapshot = trainer.snapshot(with_history=False)
+        if series_due:
             self._history_at = now
-            self._history_of = trainer
-            history = snapshot.history
-            snapshot = replace(snapshot, history={})
-        self._outbox.send("snapshot", snapshot, history)
+            self._send_history()
+            snapshot = replace(snapshot, distributions=trainer.distributions.bands())
+        self._outbox.send("snapshot", snapshot, series_due)
         self._taken = self._unpublished = False
         if self._trace is not None:
             self._trace.record(snapshot)
         self._publish_views()
         self._publish_neurons()
+
+    def _send_history(self) -> None:
+        """Bring the app's copy of the history up to date: the rows appended since its last
+        update, or, for a new trainer (or rows folded already), its plotted columns whole."""
+        trainer = self._trainer
+        history = trainer.history
+        columns = history_columns(trainer)
+        rows = history.rows_since(self._history_sent, columns) \
+            if self._history_of is trainer else None
+        self._outbox.send("history", history.copy(columns) if rows is None else rows)
+        self._history_of, self._history_sent = trainer, len(history)
 
     def _publish_views(self, force: bool = False) -> None:
         """The data view and the landscape, if the window shows them, at most every
@@ -542,6 +595,12 @@ class TrainingSession:
         CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
         SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
     }
+
+
+def history_columns(trainer: Trainer) -> list[str]:
+    """The columns of the trainer's history that the app keeps a copy of: the snapshots'
+    series, and their steps."""
+    return ["step", *plotted_columns(trainer.network.depth)]
 
 
 def compute_views(trainer: Trainer, data: tuple[int, int] | None,

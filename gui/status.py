@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import Qt
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
 
 from sim.health import accuracy_readout
 from sim.schema import one_line
@@ -20,6 +20,9 @@ from .run import RunController
 from .style import Style
 
 STEP_SIZE = 1.7  # the step's type, times the body text
+SEPARATOR = "   "
+# What the status line keeps when it cannot hold everything: most important first.
+IMPORTANCE = ("loss", "accuracy", "phase", "epoch", "speed")
 
 
 def step_text(snapshot: Snapshot) -> str:
@@ -39,7 +42,11 @@ class RunStatus(QObject):
         self.step_label = QLabel()
         bar.addPermanentWidget(self.step_label)
         self.label = QLabel()
+        # As wide as the line leaves it, whatever its text: _fit makes the text fit the width.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addPermanentWidget(self.label, 1)
+        self.parts: dict[str, str] = {}  # the readout's parts by name
+        self.label.installEventFilter(self)  # a wider or narrower line fits the parts again
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(240)
         self.cancel = QPushButton("Cancel")
@@ -58,16 +65,36 @@ class RunStatus(QObject):
         if s.loss is not None and self.held(s):
             loss = "? (quiz)"
         seconds = s.train_seconds
-        rate = f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else ""
-        phase = "" if s.at_boundary or s.last_phase is None else f"   phase: {s.last_phase}"
         self.step_label.setText(f"{step_text(s)}  ")
-        accuracy = accuracy_readout(s)
-        accuracy = f"   {accuracy}" if accuracy else ""
-        self.label.setText(f"epoch {s.epoch}   loss {loss}{accuracy}   {rate}{phase}")
+        self.parts = {  # in reading order; what has no value yet is left out
+            "epoch": f"epoch {s.epoch}", "loss": f"loss {loss}", "accuracy": accuracy_readout(s),
+            "speed": f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else "",
+            "phase": "" if s.at_boundary or s.last_phase is None else f"phase: {s.last_phase}"}
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show as many parts as the label's width holds, leaving out the least important
+        first (IMPORTANCE), rather than letting the window's edge cut one mid-word (a slide
+        at 1280x720 cut "769 steps/s" to "769 step")."""
+        metrics, room = self.label.fontMetrics(), self.label.width()
+        kept = [key for key in IMPORTANCE if self.parts.get(key)]
+        while True:
+            text = SEPARATOR.join(part for key, part in self.parts.items() if key in kept)
+            if len(kept) <= 1 or metrics.horizontalAdvance(text) <= room:
+                break
+            kept.pop()
+        self.label.setText(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.parts:
+            self._fit()
+        return False
 
     def apply_style(self, style: Style) -> None:
         self.step_label.setFont(style.font(STEP_SIZE, bold=True))
         self.label.setFont(style.font(1.2, bold=True))
+        if self.parts:
+            self._fit()
 
     @Slot(int, int)
     def _run_started(self, start: int, target: int) -> None:

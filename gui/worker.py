@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -34,12 +36,14 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 import sim
 from sim.address import ParameterAddress
+from sim.distributions import Bands
 from sim.files import WriteError, write_atomic
-from sim.history import Series
+from sim.history import History, Series
 from sim.lesson_view import ManySeedsSpec
 from sim.snapshot import Snapshot
 
@@ -68,6 +72,10 @@ from .commands import (
 from .session import NeuronMapsUpdate, Views, WorkerStatus
 
 RELAY_WAIT = 0.05  # seconds the relay waits for a message before it looks at its stop flag
+# The pipe from the training process holds this much (Linux; elsewhere the system's size): a
+# round of messages (a snapshot, neuron maps of a few hundred kB) is written at once, and the
+# trainer does not wait for the app's relay thread to read it 64 kB at a time.
+PIPE_BYTES = 1 << 20
 STOP_GRACE = 0.5  # seconds a process told to stop has before it is killed (a step may be long)
 
 
@@ -151,7 +159,11 @@ class TrainingWorker(QThread):
         self._process: BaseProcess | None = None
         self._mail_lock = threading.Lock()  # guards the mailboxes
         self._snapshot: _Mail | None = None
-        self._history: dict[str, Series] = {}  # the newest series sent
+        # The process's history, plotted columns only, kept up to date by its messages; and
+        # the series and percentile bands last made of it, which go with every snapshot
+        self._history_copy: History | None = None
+        self._history: dict[str, Series] = {}
+        self._bands: Bands | None = None
         self._views: _Mail | None = None
         self._neurons: _Mail | None = None
         # Guards what the worker reports about its commands, and wakes those who wait for it:
@@ -172,6 +184,7 @@ class TrainingWorker(QThread):
         """(commands' sending end, messages' receiving end, the process's two ends)."""
         commands_in, commands_out = multiprocessing.Pipe(duplex=False)
         messages_in, messages_out = multiprocessing.Pipe(duplex=False)
+        _enlarge(messages_out)
         return commands_out, messages_in, (commands_in, messages_out)
 
     # ------------------------------------------------------------------ any thread
@@ -299,8 +312,9 @@ class TrainingWorker(QThread):
     def latest(self, seen: int) -> tuple[int, Snapshot] | None:
         """The newest snapshot if it is newer than sequence number ``seen``.
 
-        While training runs, its history's series may be up to `session.HISTORY_SECONDS`
-        older than the rest of it (they cost far more to copy); otherwise they are its own.
+        While training runs, its history's series and percentile bands may be up to
+        `session.HISTORY_SECONDS` older than the rest of it (they cost far more to make);
+        otherwise they are its own.
         Taking a snapshot asks the training process for the next one (see `gui.session`).
         """
         with self._mail_lock:
@@ -309,7 +323,8 @@ class TrainingWorker(QThread):
                 return None
             first_take = not mail.taken
             if first_take:
-                mail.value = replace(mail.value, history=self._history)
+                mail.value = replace(mail.value, history=self._history,
+                                     distributions=self._bands)
                 mail.taken = True
             newest = mail.sequence, mail.value
         if first_take:
@@ -365,17 +380,13 @@ class TrainingWorker(QThread):
                 if not self._messages.poll(RELAY_WAIT):
                     continue
                 try:
-                    message = self._messages.recv()
+                    batch: list[bytes] = self._messages.recv()
                 except (EOFError, OSError):
                     if not self._stopping.is_set():
                         self._relaunch()
                     continue
-                except Exception as error:  # an error of the process that cannot be rebuilt
-                    self.failed.emit(RuntimeError(
-                        f"the training process reported an error that cannot be shown here "
-                        f"({type(error).__name__}: {error})"))
-                    continue
-                self._dispatch(message)
+                for pickled in batch:
+                    self._dispatch_pickled(pickled)
         finally:
             self._end_process()
             with self._state:
@@ -424,16 +435,34 @@ class TrainingWorker(QThread):
         for connection in (self._commands, self._messages):
             connection.close()
 
-    def _dispatch(self, message: tuple[Any, ...]) -> None:
+    def _dispatch_pickled(self, pickled: bytes) -> None:
+        try:
+            message = pickle.loads(pickled)
+        except Exception as error:  # an error of the process that cannot be rebuilt
+            self.failed.emit(RuntimeError(
+                f"the training process reported an error that cannot be shown here "
+                f"({type(error).__name__}: {error})"))
+            return
         kind, *content = message
         getattr(self, f"_on_{kind}")(*content)
 
+    def _on_history(self, update: History | np.ndarray) -> None:
+        if isinstance(update, History):
+            self._history_copy = update
+        elif self._history_copy is not None:
+            self._history_copy.extend(update)
+
     # Sequence numbers are the worker's: they go on counting across a replaced process.
-    def _on_snapshot(self, snapshot: Snapshot, history: dict[str, Series] | None) -> None:
+    def _on_snapshot(self, snapshot: Snapshot, series_due: bool) -> None:
+        series = None
+        if series_due and self._history_copy is not None:
+            copy = self._history_copy
+            series = {name: copy.series(name) for name in copy.columns[1:]} if len(copy) \
+                else {}
         with self._mail_lock:
             self._snapshot = _Mail(_next(self._snapshot), snapshot)
-            if history is not None:
-                self._history = history
+            if series is not None:
+                self._history, self._bands = series, snapshot.distributions
 
     def _on_views(self, views: Views) -> None:
         with self._mail_lock:
@@ -479,6 +508,14 @@ class TrainingWorker(QThread):
                                    else str(WriteError(path, _reason(error))))
             return
         self.written.emit(path)
+
+
+def _enlarge(connection: Connection) -> None:
+    """Give a pipe PIPE_BYTES (on Linux; a size over the system's limit leaves it as it was)."""
+    if sys.platform == "linux":
+        import fcntl
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _next(mail: _Mail | None) -> int:

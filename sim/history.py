@@ -173,6 +173,49 @@ class History:
                      for row in self._rows[:self._count])
         return "\n".join(lines) + "\n"
 
+    # ------------------------------------------------------------------ a copy kept elsewhere
+    # The app's training process sends its window a copy of the plotted columns once, then
+    # only the rows appended since (a few kB), not every series anew (megabytes, ten times a
+    # second): the copy folds them exactly as this history did, so its series are the same.
+
+    def copy(self, columns: Sequence[str]) -> History:
+        """A history of these columns only (``step`` among them), as this one holds them now."""
+        self._completed()
+        picked = [self.index[name] for name in columns]
+        copy = History(columns, self._recent_capacity, len(self._low))
+        copy._rows[:self._count] = self._rows[:self._count, picked]
+        copy._count = self._count
+        copy._low[:self._buckets] = self._low[:self._buckets, picked]
+        copy._high[:self._buckets] = self._high[:self._buckets, picked]
+        copy._buckets, copy._width = self._buckets, self._width
+        copy._open_low[...] = self._open_low[picked]
+        copy._open_high[...] = self._open_high[picked]
+        copy._open_count = self._open_count
+        copy.total = self.total
+        return copy
+
+    def rows_since(self, total: int, columns: Sequence[str]) -> np.ndarray | None:
+        """A copy of these columns of the rows appended after the first ``total``, oldest
+        first; None if some of them are no longer kept at full resolution (folded)."""
+        self._completed()
+        new = self.total - total
+        if new < 0 or new > self._count:
+            return None
+        picked = [self.index[name] for name in columns]
+        return self._rows[self._count - new:self._count][:, picked]
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append rows (one per step, every column), folding old ones exactly as appending
+        them one at a time with `new_row` would."""
+        while len(rows):
+            if self._count == self._rows.shape[0]:
+                self._retire_oldest()
+            take = min(len(rows), self._rows.shape[0] - self._count)
+            self._rows[self._count:self._count + take] = rows[:take]
+            self._count += take
+            self.total += take
+            rows = rows[take:]
+
     def _completed(self) -> None:
         if self.complete is not None:
             self.complete()

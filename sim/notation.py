@@ -34,15 +34,16 @@ MAX_LISTED_SAMPLES = 8  # a sum over a batch up to this size is written term by 
 
 Index = int | str  # a unit counted from 0, or a letter for the generic form
 
-_SUPERSCRIPT = str.maketrans("0123456789()l−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻")
-_SUBSCRIPT = str.maketrans("0123456789ijkn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ")
-_FROM_SUPERSCRIPT = {ord(raised): plain for plain, raised in
-                     zip("0123456789()l−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻", strict=True)}
-_FROM_SUBSCRIPT = {ord(lowered): plain for plain, lowered in
-                   zip("0123456789ijkn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ", strict=True)}
+# Characters written raised or lowered, and their plain forms (t: Adam's update count, β₁ᵗ).
+_PLAIN_RAISED, _RAISED_FORMS = "0123456789()l−t", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻ᵗ"
+_PLAIN_LOWERED, _LOWERED_FORMS = "0123456789ijkn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ"
+_SUPERSCRIPT = str.maketrans(_PLAIN_RAISED, _RAISED_FORMS)
+_SUBSCRIPT = str.maketrans(_PLAIN_LOWERED, _LOWERED_FORMS)
+_FROM_SUPERSCRIPT = str.maketrans(_RAISED_FORMS, _PLAIN_RAISED)
+_FROM_SUBSCRIPT = str.maketrans(_LOWERED_FORMS, _PLAIN_LOWERED)
 # A run of raised characters, or of lowered ones (with the comma between two-digit units).
-_RAISED = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ⁻]+")
-_LOWERED = re.compile("[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ]+(?:,[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ]+)*")
+_RAISED = re.compile(f"[{_RAISED_FORMS}]+")
+_LOWERED = re.compile(f"[{_LOWERED_FORMS}]+(?:,[{_LOWERED_FORMS}]+)*")
 
 
 def layer_mark(layer: Index) -> str:

@@ -33,6 +33,11 @@ LAYER_PLOTTED = ("grad_norm", "grad_norm_clipped", "weight_norm", "update_ratio"
 RECENT_EVENTS = 200
 
 
+def plotted_columns(depth: int) -> list[str]:
+    """The history columns a snapshot's series hold, for a network of ``depth`` layers."""
+    return list(PLOTTED) + [f"{name}_{l}" for name in LAYER_PLOTTED for l in range(1, depth + 1)]
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     """A read-only float64 copy."""
     copy = np.array(array, dtype=np.float64, copy=True)
@@ -254,9 +259,7 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
     history = trainer.history
     series = {}
     if with_history and len(history):
-        names = list(PLOTTED) + [f"{name}_{l}" for name in LAYER_PLOTTED
-                                 for l in range(1, network.depth + 1)]
-        series = {name: history.series(name) for name in names}
+        series = {name: history.series(name) for name in plotted_columns(network.depth)}
     return Snapshot(
         experiment=trainer.experiment, step=trainer.step_count, epoch=trainer.epoch_count,
         steps_per_epoch=trainer.steps_per_epoch, batch_size=trainer.batch_size,

@@ -248,3 +248,23 @@ def test_the_update_caption_states_the_momentum_rule_the_optimizer_uses(lesson, 
     push = -trainer.experiment.optimizer.learning_rate * layer.dW_clipped.ravel()
     expected = 0.9 * velocity + push if trainer.experiment.optimizer.nesterov else velocity
     np.testing.assert_allclose(layer.update_W.ravel(), expected, rtol=1e-12)
+
+
+def test_the_adam_caption_writes_out_the_bias_correction_its_update_takes():
+    """Adam divides m and v by 1 − β₁ᵗ and 1 − β₂ᵗ. The caption writes that out rather than
+    as m̂ and v̂, whose combining hats Qt's text layout drops (it showed m / (√v + ε)); the
+    rule as written, evaluated with the optimizer's own m, v and t, gives the update shown."""
+    trainer = sim.Trainer(sim.load(LESSONS_DIR / "optimizer-adam.json"))
+    trainer.run(steps=2)
+    snapshot = phases_until(trainer, "update")
+    rule = explain.caption(snapshot).lines[0]
+    assert "w ← w − η × (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)" in rule
+    assert "\N{COMBINING CIRCUMFLEX ACCENT}" not in rule
+    state, spec = trainer.optimizer.state(), trainer.experiment.optimizer
+    t = state["t"]
+    assert t == 3  # the update shown is the third
+    m = state["m"][:snapshot.layers[0].W.size]
+    v = state["v"][:snapshot.layers[0].W.size]
+    written = -spec.learning_rate * (m / (1 - spec.beta1 ** t)) / (
+        np.sqrt(v / (1 - spec.beta2 ** t)) + spec.epsilon)
+    np.testing.assert_allclose(snapshot.layers[0].update_W.ravel(), written, rtol=1e-12)

@@ -13,6 +13,7 @@ from gui.canvas import Selection
 from gui.canvas_labels import overlapping
 from gui.plots import MIN_LECTURE_PLOT_HEIGHT
 from gui.presentation import GRADIENTS, PICTURES, PLOTS, side_view
+from gui.status import SEPARATOR
 from sim import lessons, notation
 from sim.address import ParameterAddress
 
@@ -43,6 +44,20 @@ def walk(qtbot, window, phases: int) -> None:
         window.run.step_phase()
         qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c, timeout=10000)
     settle(qtbot, window)
+
+
+def settled_height(qtbot, widget, checks: int = 3) -> int:
+    """The widget's height once it stays the same over a few checks 100 ms apart (a busy
+    machine delivers the snapshot, and with it the layout it asks for, late)."""
+    heights = [widget.height()]
+
+    def unchanged() -> bool:
+        qtbot.wait(100)
+        heights.append(widget.height())
+        return len(set(heights[-checks:])) == 1 and len(heights) >= checks
+
+    qtbot.waitUntil(unchanged, timeout=10000)
+    return heights[-1]
 
 
 def digit_height(font) -> float:
@@ -88,7 +103,8 @@ def test_spiral_keeps_its_decision_boundary_beside_a_readable_loss_plot(make_win
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
-def test_vanishing_gradients_plot_is_large_and_its_key_inside(make_window, qtbot, size):
+def test_vanishing_gradients_plot_is_large_and_its_key_above_the_curves(make_window, qtbot,
+                                                                         size):
     window = make_window(sim.load(VANISHING), size=size)
     window.run.run_steps(20)
     qtbot.waitUntil(lambda: window.snapshot.step == 20, timeout=20000)
@@ -102,6 +118,8 @@ def test_vanishing_gradients_plot_is_large_and_its_key_inside(make_window, qtbot
     assert not plots.norm_key.isVisible() and norms.key.isVisible()
     key = norms.key_rect()
     assert key.left() >= 0 and key.right() <= norms.width()
+    # nine layers' key takes two rows: it stands above the curves, not over them
+    assert not norms.key_covers_view()
     # a title too long for the plot is elided, and the plot is not widened to hold it
     assert norms.width() <= window.plots_dock.width()
     title = norms.shown_title()
@@ -163,13 +181,14 @@ def test_seed_003_backward_1_caption_shows_whole(make_window, qtbot, size, prese
 def test_the_caption_steps_aside_while_playing(make_window, qtbot):
     window = make_window(sim.load(SEED_003), size=(1600, 1000))
     walk(qtbot, window, 2)
-    shown = window.captions_dock.height()
+    dock = window.captions_dock
+    shown = settled_height(qtbot, dock)  # the dock grows once the phase's caption arrives
     assert window.captions.body_scroll.isVisible()
     window.run.set_playing(True)
     qtbot.waitUntil(lambda: window.run.playing, timeout=5000)
     settle(qtbot, window)
     assert not window.captions.body_scroll.isVisible()
-    assert window.captions_dock.height() < shown
+    qtbot.waitUntil(lambda: dock.height() < shown, timeout=5000)
     window.run.set_playing(False)
     settle(qtbot, window)
     assert window.captions.body_scroll.isVisible()
@@ -311,3 +330,28 @@ def test_a_quiz_question_and_the_caption_before_it_show_whole(make_window, qtbot
     assert not window.captions.caption_cut()
     quiz.set_on(False)  # off, the row goes: its line is the caption's and the network's
     assert not window.captions.quiz.isVisible()
+
+
+def test_the_status_line_leaves_out_what_does_not_fit_rather_than_cutting_it(make_window,
+                                                                             qtbot):
+    """With a validation set the readout is long: on a 1280x720 slide the line keeps the
+    loss and both accuracies whole and leaves the speed out; at the desk it says it all."""
+    window = make_window(sim.load(LESSONS / "overfitting-dropout.json"), size=(1280, 720))
+    window.run.run_steps(150)
+    qtbot.waitUntil(lambda: window.snapshot.step == 150, timeout=20000)
+    label = window.run_status.label
+    present(qtbot, window)
+
+    def readout() -> str:
+        qtbot.waitUntil(lambda: QFontMetricsF(label.font()).horizontalAdvance(label.text())
+                        <= label.width(), timeout=5000)
+        return label.text()
+
+    text = readout()
+    assert text.startswith("epoch 150   loss ") and ", validation " in text
+    assert "steps/s" not in text
+    window.presentation.set_on(False)
+    window.resize(1600, 1000)
+    settle(qtbot, window)
+    everything = SEPARATOR.join(part for part in window.run_status.parts.values() if part)
+    assert readout() == everything

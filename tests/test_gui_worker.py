@@ -19,6 +19,7 @@ from gui import commands
 from gui.worker import TrainingWorker
 from sim import lessons
 from sim.address import ParameterAddress
+from sim.experiment import StoppingSpec
 from sim.lesson_view import ManySeedsSpec
 from tests.conftest import experiment
 from tests.test_gui_close import CLOSE_SECONDS
@@ -145,6 +146,30 @@ def test_a_snapshot_never_carries_the_series_of_another_network(worker, qtbot):
                 assert f"grad_norm_{snapshot.depth + 1}" not in snapshot.history
                 reached = snapshot.depth == depth and snapshot.step > 0
         assert reached, f"round {round_}: no trained snapshot of the loaded network"
+
+
+def test_the_series_and_bands_a_snapshot_carries_are_the_trainers_own_after_many_folds(worker):
+    """The history crosses as rows appended since the last update; the worker's copy folds
+    them as the trainer's history did (6,200 steps: old rows fold into buckets twice, and
+    the buckets merge in pairs), so the series are the ones the trainer itself gives, bit for
+    bit."""
+    endless = lessons.load_lesson().replace(stopping=StoppingSpec())
+    worker.load(endless)
+    worker.run_steps(6200)
+    assert worker.wait_idle(4 * WAIT_S)
+    _, published = worker.latest(0)
+    reference = sim.Trainer(endless)
+    reference.run(steps=6200)
+    assert published.step == reference.step_count == 6200
+    expected = reference.snapshot()
+    assert set(published.history) == set(expected.history)
+    for name, series in expected.history.items():
+        got = published.history[name]
+        for mine, theirs in ((got.steps, series.steps), (got.low, series.low),
+                             (got.high, series.high)):
+            assert np.array_equal(mine, theirs, equal_nan=True), name
+    assert published.distributions is not None and expected.distributions is not None
+    assert np.array_equal(published.distributions.weights, expected.distributions.weights)
 
 
 def test_a_file_is_read_on_the_worker_and_a_broken_one_says_why(worker, qtbot, tmp_path):

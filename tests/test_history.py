@@ -96,3 +96,35 @@ def test_csv_writes_an_overflowed_value_as_inf_and_an_unmeasured_one_as_empty():
     row = history.new_row()
     row[:] = (1.0, np.inf, np.nan)
     assert history.csv_text().splitlines()[1] == "1,1,value,1.0,inf,"
+
+
+def test_a_copy_of_some_columns_kept_up_to_date_by_new_rows_folds_exactly_as_the_original():
+    rng = np.random.default_rng(1)
+    history = History(["step", "loss", "norm", "rate"], recent=8, buckets=4)
+    columns = ["step", "norm", "loss"]
+    filled(history, rng.normal(size=5))
+    copy = history.copy(columns)
+    sent = len(history)
+    for count in (1, 3, 8, 2, 7, 8, 5, 8, 8, 1, 6):  # across many folds and bucket merges
+        for _ in range(count):
+            row = history.new_row()
+            row[:] = (len(history), rng.normal(), rng.normal(), np.nan)
+        rows = history.rows_since(sent, columns)
+        assert rows is not None and rows.shape == (count, 3)
+        copy.extend(rows)
+        sent = len(history)
+        assert len(copy) == len(history)
+        for name in columns:
+            mine, theirs = copy.series(name), history.series(name)
+            for a, b in ((mine.steps, theirs.steps), (mine.low, theirs.low),
+                         (mine.high, theirs.high)):
+                assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_rows_already_folded_cannot_be_sent_as_rows():
+    history = History(["step", "loss"], recent=4, buckets=4)
+    filled(history, np.arange(8.0))  # a full buffer: the next row folds the oldest four
+    assert history.rows_since(0, ["loss"]) is not None
+    filled(history, np.arange(1.0))
+    assert history.rows_since(0, ["loss"]) is None  # the first four are a bucket now
+    assert history.rows_since(5, ["loss"]).tolist() == [[5.0], [6.0], [7.0], [0.0]]
