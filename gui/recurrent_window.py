@@ -11,7 +11,6 @@ panel says so.
 from __future__ import annotations
 
 import contextlib
-import html
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -21,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTextBrowser, QToolBar, QWidget
 
+from sim.notation import rich
 from sim.recurrent_experiment import RecurrentExperiment
 from sim.unrolled import WalkPoint, walk
 
@@ -248,6 +248,8 @@ class RecurrentWindow(QMainWindow):
         self._show_captions()
 
     def _show_captions(self) -> None:
+        """The caption of the click-through's point, names' subscripts as real subscripts (as
+        the main window's captions draw them)."""
         frame = self.frame
         parts: list[str] = []
         if frame is None or not frame.captions:
@@ -256,16 +258,16 @@ class RecurrentWindow(QMainWindow):
                          "forward along time, the loss, then backward through time.</p>")
         elif self.walk_index is None:
             first = frame.captions[0]
-            parts.append(f"<p><b>{html.escape(first.title)}</b><br>"
-                         f"{'<br>'.join(map(html.escape, first.lines))}</p>")
+            parts.append(f"<p><b>{rich(first.title)}</b><br>"
+                         f"{'<br>'.join(map(rich, first.lines))}</p>")
             parts.append("<p>Press <b>Next phase</b> (N) to walk through the next step: forward "
                          "along time, the loss, then backward through time, each with its "
                          "numbers.</p>")
         else:
             caption = frame.captions[self.walk_index]
-            parts.append(f"<p><b>{html.escape(caption.title)}</b> "
+            parts.append(f"<p><b>{rich(caption.title)}</b> "
                          f"({self.walk_index + 1} of {len(frame.captions)})</p>")
-            parts.extend(f"<p>{html.escape(line)}</p>" for line in caption.lines)
+            parts.extend(f"<p>{rich(line)}</p>" for line in caption.lines)
         parts.append(f"<p style='color:#777'>{NOT_APPLICABLE}</p>")
         self.captions.setHtml("".join(parts))
 

@@ -18,8 +18,9 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import numpy as np
 
@@ -28,8 +29,9 @@ from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target, write_atomic
 from .held_out import WHY_ONCE, held_out_result
 from .recurrent_experiment import RecurrentExperiment, load_any
+from .recurrent_experiment import save as save_recurrent
 from .recurrent_trainer import RecurrentTrainer
-from .schema import ExperimentError, one_line
+from .schema import ExperimentError, finite_or_none, one_line
 from .sweep import check_sweepable, sweep
 from .trainer import Trainer
 
@@ -176,22 +178,19 @@ def _check(args: argparse.Namespace) -> int:
     network = trainer.network
     shape = "-".join(str(n) for n in [network.inputs] + [layer.units for layer in network.layers])
     print(f"{path_text(args.file)}: valid; network {shape}, "
-          f"{_count(network.n_trainable, 'trainable parameter')}, "
-          f"{_count(trainer.dataset.x_train.shape[0], 'training sample')}, "
-          f"{_count(trainer.dataset.x_val.shape[0], 'validation sample')}, "
-          f"{_count(trainer.dataset.x_test.shape[0], 'test sample')}")
+          f"{notation.count(network.n_trainable, 'trainable parameter')}, "
+          f"{notation.count(trainer.dataset.x_train.shape[0], 'training sample')}, "
+          f"{notation.count(trainer.dataset.x_val.shape[0], 'validation sample')}, "
+          f"{notation.count(trainer.dataset.x_test.shape[0], 'test sample')}")
     return EXIT_OK
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
-    result = recurrent_cli.gradcheck(experiment, args.max_parameters) \
-        if isinstance(experiment, RecurrentExperiment) \
-        else Trainer(experiment).gradcheck(args.max_parameters)
+    trainer = RecurrentTrainer(experiment) if isinstance(experiment, RecurrentExperiment) \
+        else Trainer(experiment)
+    result = trainer.gradcheck(args.max_parameters)
     print(result.summary())
     if not result.finite:
         return EXIT_DIVERGED
@@ -201,18 +200,33 @@ def _gradcheck(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
     if isinstance(experiment, RecurrentExperiment):
-        return _run_recurrent(args, experiment)
+        return _train(args, RecurrentTrainer(experiment), recurrent_cli.trace_record,
+                      recurrent_cli.summary)
     trainer = Trainer(experiment)
-    _check_stopping(args, experiment)
-    _check_outputs(args, experiment)
-    trace = _Trace(args.trace) if args.trace else None
     progress = _Progress(sys.stderr, trainer, args.steps) if sys.stderr.isatty() else None
+    return _train(args, trainer, _trace_record, _summary, progress)
+
+
+# The trainers ``run`` trains: the checks are the same for both kinds (one body per kind).
+RunTrainer = TypeVar("RunTrainer", Trainer, RecurrentTrainer)
+
+
+def _train(args: argparse.Namespace, trainer: RunTrainer,
+           trace_record: Callable[[RunTrainer], dict[str, Any] | None],
+           summary: Callable[[RunTrainer], list[str]], progress: _Progress | None = None) -> int:
+    """``run``: train as the options say, writing the trace (each step's ``trace_record``),
+    saving, printing the ``summary`` lines; the exit code."""
+    _check_stopping(args, trainer.experiment)
+    _check_outputs(args, trainer.experiment)
+    trace = _Trace(args.trace) if args.trace else None
     try:
-        def on_step(t: Trainer) -> None:
+        def on_step(t: RunTrainer) -> None:
             if trace is not None:
-                trace.write(_trace_record(t))
+                record = trace_record(t)
+                if record is not None:
+                    trace.write(record)
             if progress is not None:
-                progress.update(t)
+                progress.update()
 
         trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
         if trainer.stop_event is not None and trace is not None:
@@ -223,57 +237,33 @@ def _run(args: argparse.Namespace) -> int:
         if trace is not None:
             trace.close()
         if progress is not None:
-            progress.close(trainer)
+            progress.close()
     if args.save is not None:
-        try:
-            trained = trainer.to_experiment()
-        except ExperimentError as error:  # a state no file can hold: see sim.state.save_state
-            raise WriteError(args.save, str(error)) from None
-        save(trained, args.save)
+        _save(trainer, args.save)
     if trace is not None and trace.failure is not None:
         saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
         raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
     if not args.quiet:
-        _summary(trainer, sys.stdout)
-    stop = trainer.stop_event
-    if stop is not None and trainer.diverged:
-        print(one_line(stop.message), file=sys.stderr)
-        return EXIT_DIVERGED
-    return EXIT_OK
-
-
-def _run_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
-    """``run`` for a recurrent network: the same options, its own trace records."""
-    _check_stopping(args, experiment)
-    _check_outputs(args, experiment)
-    trainer = RecurrentTrainer(experiment)
-    trace = _Trace(args.trace) if args.trace else None
-    try:
-        def on_step(t: RecurrentTrainer) -> None:
-            if trace is not None and t.last_record is not None:
-                trace.write(t.last_record.to_json())
-
-        trainer.run(steps=args.steps, epochs=args.epochs, on_step=on_step)
-        if trainer.stop_event is not None and trace is not None:
-            trace.write(trainer.stop_event.to_json())
-    except _TraceFailed:
-        pass  # training stops where the trace could not go on; what was trained is saved
-    finally:
-        if trace is not None:
-            trace.close()
-    if args.save is not None:
-        recurrent_cli.save(trainer.to_experiment(), args.save)
-    if trace is not None and trace.failure is not None:
-        saved = f" (saved to {path_text(args.save)})" if args.save is not None else ""
-        raise CliError(f"{trace.failure}; training stopped at step {trainer.step_count}{saved}")
-    if not args.quiet:
-        for line in recurrent_cli.summary(trainer):
+        for line in summary(trainer):
             print(line)
     stop = trainer.stop_event
     if stop is not None and trainer.diverged:
         print(one_line(stop.message), file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+def _save(trainer: Trainer | RecurrentTrainer, path: Path) -> None:
+    """Save the trained run, or WriteError naming the file (a state no file can hold too: see
+    sim.state.state_json)."""
+    try:
+        trained = trainer.to_experiment()
+        if isinstance(trained, RecurrentExperiment):
+            save_recurrent(trained, path)
+        else:
+            save(trained, path)
+    except ExperimentError as error:
+        raise WriteError(path, str(error)) from None
 
 
 def _check_stopping(args: argparse.Namespace,
@@ -301,7 +291,7 @@ def _sweep(args: argparse.Namespace) -> int:
     runs = result.runs
     stopped = sum(run.stopped for run in runs)
     diverged = sum(run.diverged for run in runs)
-    print(f"{_count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
+    print(f"{notation.count(len(runs), 'run')} (seeds {runs[0].seed} to {runs[-1].seed}): "
           f"{stopped} stopped by a rule of the file, {diverged} diverged, "
           f"{len(runs) - stopped - diverged} reached the limit; written to "
           f"{path_text(args.json)}")
@@ -395,45 +385,43 @@ class _Trace:
 def _explain(args: argparse.Namespace) -> int:
     experiment = load_any(args.file)
     if isinstance(experiment, RecurrentExperiment):
-        return _explain_recurrent(args, experiment)
+        recurrent = RecurrentTrainer(experiment)
+        return _walk(args, recurrent, lambda: recurrent_cli.explain_next_step(recurrent,
+                                                                              args.sample))
     trainer = Trainer(experiment)
+    return _walk(args, trainer, lambda: _explain_next_step(trainer, args.sample))
+
+
+def _walk(args: argparse.Namespace, trainer: Trainer | RecurrentTrainer,
+          next_step: Callable[[], Iterable[str]]) -> int:
+    """``explain``: ``--steps`` steps, each printed by ``next_step`` as it goes, until training
+    stops (then its message and the exit code)."""
     samples = trainer.dataset.x_train.shape[0]
     if args.sample is not None and not 0 <= args.sample < samples:
         raise CliError(f"--sample must be from 0 to {samples - 1}")
     for _ in range(args.steps):
-        for index in range(len(trainer.phases)):
-            phase = trainer.step_phase()
-            if phase is None:
-                break
-            snapshot = trainer.snapshot(with_history=False)
-            if index == 0:  # the batch is drawn: say whose numbers follow
-                print(f"=== Step {snapshot.step + 1}. {explain.following(snapshot, args.sample)}")
-            caption = explain.caption(snapshot, args.sample)
-            print(f"== {caption.title}")
-            for line in caption.lines:
-                print(f"   {line}")
-        stop = trainer.stop_event
-        if stop is not None:
-            print(one_line(stop.message))
-            return EXIT_DIVERGED if trainer.diverged else EXIT_OK
-    return EXIT_OK
-
-
-def _explain_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> int:
-    trainer = RecurrentTrainer(experiment)
-    samples = trainer.dataset.x_train.shape[0]
-    if args.sample is not None and not 0 <= args.sample < samples:
-        raise CliError(f"--sample must be from 0 to {samples - 1}")
-    for _ in range(args.steps):
-        if not trainer.step():
-            break
-        for line in recurrent_cli.explain_step(trainer, args.sample):
+        for line in next_step():
             print(line)
         stop = trainer.stop_event
         if stop is not None:
             print(one_line(stop.message))
             return EXIT_DIVERGED if trainer.diverged else EXIT_OK
     return EXIT_OK
+
+
+def _explain_next_step(trainer: Trainer, sample: int | None) -> Iterator[str]:
+    """The next step, phase by phase, each phase's caption as it is run; nothing once training
+    has stopped."""
+    for index in range(len(trainer.phases)):
+        phase = trainer.step_phase()
+        if phase is None:
+            return
+        snapshot = trainer.snapshot(with_history=False)
+        if index == 0:  # the batch is drawn: say whose numbers follow
+            yield f"=== Step {snapshot.step + 1}. {explain.following(snapshot, sample)}"
+        caption = explain.caption(snapshot, sample)
+        yield f"== {caption.title}"
+        yield from (f"   {line}" for line in caption.lines)
 
 
 def _paths(args: argparse.Namespace) -> int:
@@ -512,7 +500,7 @@ def _print_neuron_maps(maps: neuron_maps.NeuronMaps, trainer: Trainer, out: Text
     shape = f"on a {maps.grid} x {maps.grid} grid" if maps.y is not None else \
         f"at {maps.grid} points"
     print(f"Every unit's activation {shape}: {where}, after "
-          f"{_count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
+          f"{notation.count(trainer.step_count, 'step')} (evaluation mode: no dropout)", file=out)
     for number, (values, activation) in enumerate(zip(maps.layers, maps.activations,
                                                       strict=True), start=1):
         for unit, unit_values in enumerate(values):
@@ -531,7 +519,8 @@ def _whole_argument(option: str, text: str) -> int:
 def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
     name = notation.gradient(notation.parameter(*result.address))
     print(f"{name} for sample {result.sample} alone (the loss {trainer.experiment.loss} of "
-          f"a batch of that one sample), after {_count(trainer.step_count, 'step')}:", file=out)
+          f"a batch of that one sample), after {notation.count(trainer.step_count, 'step')}:",
+          file=out)
     print("the sum over the paths from it to the outputs of the products of their factors, "
           "largest |product| first", file=out)
     width = len(str(len(result.paths)))
@@ -548,9 +537,6 @@ def _print_paths(result: paths.PathSum, trainer: Trainer, out: TextIO) -> None:
 
 # ---------------------------------------------------------------------------- output
 
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
 
 def _trace_record(trainer: Trainer) -> dict[str, Any]:
     """One step as the trace documents it; norms are before clipping, loss before the update."""
@@ -565,34 +551,36 @@ def _trace_record(trainer: Trainer) -> dict[str, Any]:
         "layer_grad_norms": [row[f"grad_norm_{number}"] for number in range(1, depth + 1)],
         "clipped": bool(row["clipped"]),
         "learning_rate": row["learning_rate"],
-        "val_loss": _finite_or_none(row["val_loss"]),
+        "val_loss": finite_or_none(row["val_loss"]),
     }
 
 
-def _summary(trainer: Trainer, out: TextIO) -> None:
+def _summary(trainer: Trainer) -> list[str]:
+    """The end-of-run lines: where the run ended, the held-out result, a small network's
+    weights."""
     row = trainer.history.last()
     name = one_line(trainer.experiment.name)
     if row is None:
-        print(f"{name}: no steps taken", file=out)
-        return
+        return [f"{name}: no steps taken"]
     parts = [f"{name}: step {trainer.step_count}, epoch {trainer.epoch_count}",
              f"loss {row['loss']:.10g} (before the last update)"]
     if math.isfinite(row["accuracy"]):
         parts.append(f"accuracy {row['accuracy']:.1%}")
     if math.isfinite(row["val_loss"]):
         parts.append(f"validation loss {row['val_loss']:.6g}")
-    print(", ".join(parts), file=out)
+    lines = [", ".join(parts)]
     if trainer.stop_event is not None and not trainer.diverged:
-        print(one_line(trainer.stop_event.message), file=out)
+        lines.append(one_line(trainer.stop_event.message))
     held_out = held_out_result(trainer)
     if held_out is not None:
-        print(f"{held_out.summary()}. {WHY_ONCE}", file=out)
+        lines.append(f"{held_out.summary()}. {WHY_ONCE}")
     if trainer.network.n_trainable <= SMALL_NETWORK:
         for layer in trainer.network.layers:
             line = f"layer {layer.number}: W = {_one_line_array(layer.W)}"
             if layer.b is not None:
                 line += f", b = {_one_line_array(layer.b)}"
-            print(line, file=out)
+            lines.append(line)
+    return lines
 
 
 def _one_line_array(values: np.ndarray) -> str:
@@ -610,15 +598,16 @@ class _Progress:
     """
 
     def __init__(self, stream: TextIO, trainer: Trainer, total: int | None) -> None:
-        self.stream, self.total, self.shown = stream, total, 0.0
+        self.stream, self.trainer, self.total, self.shown = stream, trainer, total, 0.0
         self.steps_before = trainer.step_count  # a resumed run's steps before this run
         self.width = 0  # of the longest line drawn, to be covered by the next
 
-    def update(self, trainer: Trainer, force: bool = False) -> None:
+    def update(self, force: bool = False) -> None:
         now = time.monotonic()
         if now - self.shown < 0.1 and not force:
             return
         self.shown = now
+        trainer = self.trainer
         if self.total:
             done = trainer.step_count - self.steps_before
             bar = "#" * (30 * done // self.total)
@@ -632,8 +621,8 @@ class _Progress:
         self.stream.write(f"\r{line:<{self.width}}")
         self.stream.flush()
 
-    def close(self, trainer: Trainer) -> None:
+    def close(self) -> None:
         """Show where the run ended and finish the line."""
         if self.shown:
-            self.update(trainer, force=True)
+            self.update(force=True)
             self.stream.write("\n")

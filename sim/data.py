@@ -82,13 +82,7 @@ class DataSpec:
         s = Section(value, path, _allowed_keys(value, path))
         kind = s.choice("kind", KINDS)
         chosen: dict[str, Any] = {"kind": kind, **DATA_KINDS[kind].read(s)}
-        chosen["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
-                                                 maximum=0.9)
-        chosen["test_fraction"] = s.number("test_fraction", 0.0, minimum=0.0, maximum=0.9)
-        if chosen["validation_fraction"] + chosen["test_fraction"] > 0.9:
-            raise ExperimentError(s.at("test_fraction"), "validation_fraction and "
-                                  "test_fraction together may hold out at most 0.9 of the "
-                                  "samples")
+        chosen.update(read_held_out_fractions(s))
         chosen["standardize"] = s.boolean("standardize", False)
         chosen["augment"] = _augment(s)
         chosen["input_names"] = _names(s, "input_names")
@@ -180,6 +174,19 @@ def count_is_chosen(spec: DataSpec) -> bool:
     return "samples" in DATA_KINDS[spec.kind].keys and spec.x is None
 
 
+def read_held_out_fractions(s: Section) -> dict[str, float]:
+    """A data section's ``validation_fraction`` and ``test_fraction`` (dense or sequences):
+    each at most 0.9, and at most 0.9 together."""
+    fractions = {"validation_fraction": s.number("validation_fraction", 0.0, minimum=0.0,
+                                                 maximum=0.9),
+                 "test_fraction": s.number("test_fraction", 0.0, minimum=0.0, maximum=0.9)}
+    if sum(fractions.values()) > 0.9:
+        raise ExperimentError(s.at("test_fraction"), "validation_fraction and "
+                              "test_fraction together may hold out at most 0.9 of the "
+                              "samples")
+    return fractions
+
+
 def validation_size(samples: int, fraction: float) -> int:
     """Samples split off for validation: the nearest whole number, leaving one to train on."""
     return min(samples - 1, round(samples * fraction)) if fraction > 0.0 else 0
@@ -196,7 +203,7 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
           base_dir: Path | None = None) -> Dataset:
     """Generate or read the samples, split off validation and test, standardise if asked."""
     x, t, names_in, names_out = DATA_KINDS[spec.kind].samples(spec, rng, base_dir)
-    x_train, t_train, x_val, t_val, x_test, t_test = _split(
+    x_train, t_train, x_val, t_val, x_test, t_test = split_samples(
         x, t, spec.validation_fraction, spec.test_fraction, split_rng)
     mean = np.zeros(x.shape[1])
     scale = np.ones(x.shape[1])
@@ -211,8 +218,8 @@ def build(spec: DataSpec, rng: np.random.Generator, split_rng: np.random.Generat
                    spec.input_names or names_in, spec.output_names or names_out, mean, scale)
 
 
-def _split(x: np.ndarray, t: np.ndarray, validation_fraction: float, test_fraction: float,
-           rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def split_samples(x: np.ndarray, t: np.ndarray, validation_fraction: float,
+                  test_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """(x_train, t_train, x_val, t_val, x_test, t_test). One permutation: its first samples
     validate, the next ones test (so a test split leaves the validation split as it was)."""
     n = x.shape[0]

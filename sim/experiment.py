@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import augment, data, losses
 from .activations import Activation
@@ -415,28 +415,73 @@ def parse(document: Any, base_dir: Path | None = None,
     if not isinstance(document, dict):
         raise ExperimentError("", f"{_NOT_AN_OBJECT}, got {describe(document)}")
     top = Section(document, "", TOP_KEYS)
+    check_format(top)
+    if network_kind(document) == "recurrent":
+        raise ExperimentError("network.kind", RECURRENT_ELSEWHERE)
+    data_spec = DataSpec.from_json(top.raw("data"), top.at("data"))
+    network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
+    experiment = Experiment(
+        data=data_spec,
+        network=network,
+        **read_run_settings(top, "half_sse"),
+        view=LessonView.from_json(top.raw("view", {}), top.at("view")),
+        quiz=QuizSpec.from_json(top.raw("quiz", {}), top.at("quiz")),
+        base_dir=base_dir,
+    )
+    _check_network(experiment)
+    _check_view(experiment)
+    _check_quiz(experiment)
+    facts = data_facts(data_spec, base_dir, previous)
+    check_data(experiment, facts)
+    _check_view_sample(experiment, facts)
+    return replace(experiment, data_facts=facts)
+
+
+def check_format(top: Section) -> None:
+    """A file's ``format`` and ``version`` (either may be left out), as this program reads
+    them."""
     if top.raw("format", FORMAT) != FORMAT:
         raise ExperimentError("format", f'must be "{FORMAT}", got {top.raw("format")!r:.60}')
     version = top.raw("version", VERSION)
     if version != VERSION or isinstance(version, bool):
         raise ExperimentError("version", f"this program reads version {VERSION}, got "
                                          f"{version!r:.30}")
-    if network_kind(document) == "recurrent":
-        raise ExperimentError("network.kind", RECURRENT_ELSEWHERE)
-    data_spec = DataSpec.from_json(top.raw("data"), top.at("data"))
-    network = NetworkSpec.from_json(top.raw("network"), top.at("network"))
+
+
+class RunSettings(TypedDict):
+    """The top-level settings a dense and a recurrent experiment share, as keyword arguments
+    of either's constructor."""
+
+    name: str
+    description: str
+    seed: int
+    loss: str
+    optimizer: OptimizerSpec
+    schedule: ScheduleSpec
+    batch_size: int | None
+    shuffle: bool
+    clipping: ClippingSpec
+    regularization: RegularizationSpec
+    stopping: StoppingSpec
+    validation_interval: int | None
+    state: dict[str, Any] | None
+
+
+def read_run_settings(top: Section, default_loss: str) -> RunSettings:
+    """The settings of how to train, checked, from a file's top level (``top``): the name,
+    description and seed, the loss (``default_loss`` when it is left out), optimizer, schedule,
+    batches, clipping, regularisation, stopping and validation interval, and the saved state
+    (checked against the network when a trainer loads it)."""
     optimizer = OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer"))
     stopping = StoppingSpec.from_json(top.raw("stopping", {}), top.at("stopping"))
     state = top.raw("state", None)
     if state is not None and not isinstance(state, dict):
         raise ExperimentError("state", f"must be an object, got {describe(state)}")
-    experiment = Experiment(
-        data=data_spec,
-        network=network,
+    return RunSettings(
         name=top.text("name", "untitled", max_length=200),
         description=top.text("description", "", max_length=MAX_TEXT),
         seed=top.integer("seed", 0, minimum=0, maximum=MAX_SEED),
-        loss=top.choice("loss", losses.KINDS, "half_sse"),
+        loss=top.choice("loss", losses.KINDS, default_loss),
         optimizer=optimizer,
         schedule=ScheduleSpec.from_json(top.raw("schedule", {}), top.at("schedule")),
         batch_size=top.optional_integer("batch_size", minimum=1, maximum=data.MAX_SAMPLES),
@@ -447,18 +492,8 @@ def parse(document: Any, base_dir: Path | None = None,
         stopping=stopping,
         validation_interval=top.optional_integer("validation_interval", minimum=1,
                                                  maximum=10**9),
-        view=LessonView.from_json(top.raw("view", {}), top.at("view")),
-        quiz=QuizSpec.from_json(top.raw("quiz", {}), top.at("quiz")),
         state=state or None,
-        base_dir=base_dir,
     )
-    _check_network(experiment)
-    _check_view(experiment)
-    _check_quiz(experiment)
-    facts = data_facts(data_spec, base_dir, previous)
-    check_data(experiment, facts)
-    _check_view_sample(experiment, facts)
-    return replace(experiment, data_facts=facts)
 
 
 RECURRENT_ELSEWHERE = ('"recurrent" is read by sim.recurrent_experiment, not here: open the file '
@@ -628,18 +663,8 @@ def _check_network(experiment: Experiment) -> None:
                 raise ExperimentError(path, f"needs as many units as its input ({fan_in}), "
                                             f"got {layer.units}")
         fan_in = layer.units
-    out_path = f"network.layers[{len(layers) - 1}].activation"
-    if output.activation.kind == "softmax":
-        if experiment.loss != "cross_entropy":
-            raise ExperimentError(out_path, 'softmax output needs loss "cross_entropy", got '
-                                            f'"{experiment.loss}"')
-        if output.units < 2:
-            raise ExperimentError(f"network.layers[{len(layers) - 1}].units",
-                                  "a softmax output needs at least 2 units")
-    needed = losses.FUSED.get(experiment.loss)
-    if needed and output.activation.kind != needed:
-        raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, '
-                                      f'got {output.activation.kind}')
+    losses.check_output_layer(experiment.loss, output.activation.kind, output.units,
+                              f"network.layers[{len(layers) - 1}]")
 
 
 def check_data(experiment: Experiment, facts: DataFacts) -> None:
@@ -651,7 +676,7 @@ def check_data(experiment: Experiment, facts: DataFacts) -> None:
     """
     _check_data_fits(experiment, facts)
     if experiment.stopping.early_stopping:
-        _check_validation_set(experiment, facts)
+        check_validation_set(experiment.data.validation_fraction, facts.samples)
     _check_batch_norm_batches(experiment, facts)
 
 
@@ -677,16 +702,15 @@ def _check_batch_norm_batches(experiment: Experiment, facts: DataFacts) -> None:
                                             f"variance of one sample is 0")
 
 
-def _check_validation_set(experiment: Experiment, facts: DataFacts) -> None:
-    # Without a validation sample early stopping never fires, and a run relying on it never ends.
-    spec = experiment.data
-    if spec.validation_fraction <= 0.0:
+def check_validation_set(validation_fraction: float, samples: int) -> None:
+    """ExperimentError if early stopping has no validation sample to watch (dense or sequence
+    data): without one it never fires, and a run relying on it never ends."""
+    if validation_fraction <= 0.0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
                                                          "data.validation_fraction above 0")
-    samples = facts.samples
-    if data.validation_size(samples, spec.validation_fraction) == 0:
+    if data.validation_size(samples, validation_fraction) == 0:
         raise ExperimentError("stopping.early_stopping", "needs a validation set, but "
-                              f"data.validation_fraction {spec.validation_fraction:g} of "
+                              f"data.validation_fraction {validation_fraction:g} of "
                               f"{samples} samples rounds to none")
 
 

@@ -19,18 +19,24 @@ error would compare noise with noise; there the difference is divided by that fl
 ReLU has a kink at z = 0 where no derivative exists. When a nudge moves some sample's z of a
 ReLU unit across 0, the finite difference measures the kink, not the slope; such parameters
 are counted in ``at_kinks`` and left out of the comparison.
+
+The check takes any network's loss that offers the ``Differentiable`` protocol: a dense one
+(``gradcheck``, ``DenseLoss``) or a recurrent one (``sim.recurrent_trainer``), whose ReLU
+units' pre-activations are watched at every time step.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
 from . import notation
 from .address import address_at
-from .network import Network
+from .network import EXPECTED_IN_A_PASS, Network
+from .state import FlatParameters
 
 DEFAULT_STEP = 1e-4
 TOLERANCE = 1e-5  # a relative error above this is reported as a mismatch
@@ -91,39 +97,112 @@ def noise_floor(loss: float, h: float | np.ndarray) -> float | np.ndarray:
     return rounding / RESOLUTION
 
 
+class FlatGradient(FlatParameters, Protocol):
+    """A network's flat parameters (sim.state.FlatParameters) and the gradient laid out like
+    them, as dense and recurrent networks keep them; ``theta`` is nudged in place."""
+
+    @property
+    def grad(self) -> np.ndarray: ...
+
+
+class Differentiable(FlatGradient, Protocol):
+    """A loss on fixed data as a function of a network's flat parameter vector: what the check
+    nudges and measures. ``DenseLoss`` is a dense network's; sim.recurrent_trainer has the
+    recurrent one's."""
+
+    def loss_and_gradient(self) -> float:
+        """The loss (with the penalty), its gradient left in ``grad``."""
+
+    def loss(self) -> float:
+        """The same loss, without touching ``grad``."""
+
+    def kink_pattern(self) -> bytes:
+        """Which side of its kink every kinked unit is on, for every sample (empty without)."""
+
+    def parameter_name(self, index: int) -> str:
+        """The name of ``theta[index]`` the result gives, e.g. "w⁽²⁾₁₂"."""
+
+
+NetworkT = TypeVar("NetworkT", bound=FlatGradient)
+
+
+@dataclass(frozen=True)
+class NetworkLoss(Generic[NetworkT]):
+    """The part of a network's ``Differentiable`` loss every kind shares: the network, the data
+    and the loss, and the network's parameters and gradient."""
+
+    network: NetworkT
+    x: np.ndarray
+    t: np.ndarray
+    kind: str
+    l1: float = 0.0
+    l2: float = 0.0
+
+    @property
+    def theta(self) -> np.ndarray:
+        return self.network.theta
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self.network.grad
+
+    @property
+    def n_trainable(self) -> int:
+        return self.network.n_trainable
+
+
+@dataclass(frozen=True)
+class DenseLoss(NetworkLoss[Network]):
+    """A dense network's loss on ``x`` and ``t``, batch normalisation with the batch's own
+    statistics (the function training differentiates)."""
+
+    def loss_and_gradient(self) -> float:
+        return self.network.loss_and_gradient(self.x, self.t, self.kind, self.l1, self.l2)
+
+    def loss(self) -> float:
+        return self.network.loss_value(self.x, self.t, self.kind, self.l1, self.l2,
+                                       statistics="batch")
+
+    def kink_pattern(self) -> bytes:
+        """Which side of 0 every ReLU-family unit's activation input is on, for every sample."""
+        network = self.network
+        kinked = [layer.number for layer in network.layers
+                  if layer.activation.definition.kink]
+        if not kinked:
+            return b""
+        p = network.forward(self.x, statistics="batch")
+        return b"".join(np.packbits(p.activation_input(number) > 0.0).tobytes()
+                        for number in kinked)
+
+    def parameter_name(self, index: int) -> str:
+        return address_at(self.network, index).label()
+
+
 def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: float = 0.0,
               l2: float = 0.0, max_parameters: int | None = None, step: float = DEFAULT_STEP,
               seed: int = 0) -> GradcheckResult:
-    """Compare analytic and numeric gradients of the trainable parameters.
+    """Compare analytic and numeric gradients of a dense network's trainable parameters (see
+    check_gradients)."""
+    return check_gradients(DenseLoss(network, x, t, loss, l1, l2), max_parameters, step, seed)
 
-    The network's weights are restored exactly afterwards; its gradient buffer is overwritten.
+
+def check_gradients(subject: Differentiable, max_parameters: int | None = None,
+                    step: float = DEFAULT_STEP, seed: int = 0) -> GradcheckResult:
+    """Compare analytic and numeric gradients of the subject's trainable parameters.
+
+    Its parameters are restored exactly afterwards; its gradient buffer is overwritten.
     With ``max_parameters`` a seeded random sample of that many parameters is checked.
     """
-    base_loss = network.loss_and_gradient(x, t, loss, l1, l2)
-    analytic_all = network.trainable_grad.copy()
-    total = network.n_trainable
-    indices = np.arange(total)
-    if max_parameters is not None and max_parameters < total:
-        indices = np.sort(np.random.default_rng(seed).choice(total, max_parameters,
-                                                             replace=False))
-    pattern = _kink_pattern(network, x)
-    theta = network.theta
-    numeric = np.empty(len(indices))
-    steps = np.empty(len(indices))
-    smooth = np.ones(len(indices), dtype=bool)
-    for position, index in enumerate(indices):
-        original = theta[index]
-        h = steps[position] = step * max(1.0, abs(original))
-        losses = []
-        for offset in (-2.0, -1.0, 1.0, 2.0):
-            theta[index] = original + offset * h
-            losses.append(network.loss_value(x, t, loss, l1, l2, statistics="batch"))
-            smooth[position] &= _kink_pattern(network, x) == pattern
-        theta[index] = original
-        # Differences of nearby losses first: exact when they are equal (Sterbenz), so a
-        # parameter that does not move the loss gets exactly 0.
-        inner, outer = losses[2] - losses[1], losses[3] - losses[0]
-        numeric[position] = (8.0 * inner - outer) / (12.0 * h)
+    # The losses of a diverging network are inf or NaN: the result names them (not finite).
+    with np.errstate(**EXPECTED_IN_A_PASS):
+        base_loss = subject.loss_and_gradient()
+        total = subject.n_trainable
+        analytic_all = subject.grad[:total].copy()
+        indices = np.arange(total)
+        if max_parameters is not None and max_parameters < total:
+            indices = np.sort(np.random.default_rng(seed).choice(total, max_parameters,
+                                                                 replace=False))
+        numeric, steps, smooth = _finite_differences(subject, indices, step)
     analytic = analytic_all[indices]
     unusable = smooth & ~(np.isfinite(analytic) & np.isfinite(numeric))
     with np.errstate(invalid="ignore"):  # inf - inf where a gradient is not finite
@@ -134,18 +213,32 @@ def gradcheck(network: Network, x: np.ndarray, t: np.ndarray, loss: str, l1: flo
     worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
     return GradcheckResult(
         worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
-        worst_parameter=address_at(network, int(indices[worst])).label(),
+        worst_parameter=subject.parameter_name(int(indices[worst])),
         analytic=float(analytic[worst]), numeric=float(numeric[worst]),
         checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
         loss=float(base_loss))
 
 
-def _kink_pattern(network: Network, x: np.ndarray) -> bytes:
-    """Which side of 0 every ReLU-family unit's activation input is on, for every sample."""
-    kinked = [layer.number for layer in network.layers
-              if layer.activation.definition.kink]
-    if not kinked:
-        return b""
-    p = network.forward(x, statistics="batch")
-    return b"".join(np.packbits(p.activation_input(number) > 0.0).tobytes()
-                    for number in kinked)
+def _finite_differences(subject: Differentiable, indices: np.ndarray,
+                        step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fourth-order estimate of each indexed parameter's gradient, the step h it took,
+    and whether no nudge moved a unit across a kink."""
+    pattern = subject.kink_pattern()
+    theta = subject.theta
+    numeric = np.empty(len(indices))
+    steps = np.empty(len(indices))
+    smooth = np.ones(len(indices), dtype=bool)
+    for position, index in enumerate(indices):
+        original = theta[index]
+        h = steps[position] = step * max(1.0, abs(original))
+        losses = []
+        for offset in (-2.0, -1.0, 1.0, 2.0):
+            theta[index] = original + offset * h
+            losses.append(subject.loss())
+            smooth[position] &= subject.kink_pattern() == pattern
+        theta[index] = original
+        # Differences of nearby losses first: exact when they are equal (Sterbenz), so a
+        # parameter that does not move the loss gets exactly 0.
+        inner, outer = losses[2] - losses[1], losses[3] - losses[0]
+        numeric[position] = (8.0 * inner - outer) / (12.0 * h)
+    return numeric, steps, smooth

@@ -231,3 +231,19 @@ def checked_targets(loss: str, *target_sets: np.ndarray) -> np.ndarray:
         raise ExperimentError("loss", f'"{loss}" needs targets between 0 and 1; the data '
                                       f"has {targets.min():g} to {targets.max():g}")
     return targets
+
+
+def check_output_layer(loss: str, activation: str, units: int, path: str) -> None:
+    """ExperimentError if ``loss`` cannot train an output layer of ``units`` units with this
+    ``activation`` (a softmax output needs cross-entropy and two units; a fused loss its own
+    output); ``path`` is the layer's place in the file, e.g. "network.layers[1]"."""
+    if activation == "softmax":
+        if loss != "cross_entropy":
+            raise ExperimentError(f"{path}.activation", 'softmax output needs loss '
+                                                        f'"cross_entropy", got "{loss}"')
+        if units < 2:
+            raise ExperimentError(f"{path}.units", "a softmax output needs at least 2 units")
+    needed = FUSED.get(loss)
+    if needed and activation != needed:
+        raise ExperimentError("loss", f'"{loss}" needs a {needed} output layer, got '
+                                      f"{activation}")

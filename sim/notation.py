@@ -160,6 +160,11 @@ def input_label(unit: int, data_names: Sequence[str]) -> str:
     return f"{name}: {data_name}"
 
 
+def count(n: int, noun: str) -> str:
+    """n and its noun, the noun plural unless n is 1: "1 training sample", "3 hidden units"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def number(value: float, digits: int = SIGNIFICANT) -> str:
     """``digits`` significant digits, one minus sign; NaN and infinity say what they are."""
     if math.isnan(value):

@@ -33,6 +33,7 @@ from . import notation
 from .activations import ACTIVATIONS
 from .address import LayerShape, ParameterAddress
 from .network import Pass
+from .schema import finite_or_none
 
 if TYPE_CHECKING:
     from .experiment import NetworkSpec
@@ -394,17 +395,14 @@ def to_json(ps: PathSum) -> dict[str, Any]:
         "sample": ps.sample,
         "count": ps.count,
         "paths": [{"through": [list(step) for step in path.through],
-                   "factors": [_finite_or_none(f.value) for f in path.factors],
+                   "factors": [finite_or_none(f.value) for f in path.factors],
                    "names": [f.name for f in path.factors],
-                   "product": _finite_or_none(path.product)} for path in ps.paths],
-        "total": _finite_or_none(ps.total),
-        "rest": _finite_or_none(ps.rest),
-        "gradient": _finite_or_none(ps.gradient),
+                   "product": finite_or_none(path.product)} for path in ps.paths],
+        "total": finite_or_none(ps.total),
+        "rest": finite_or_none(ps.rest),
+        "gradient": finite_or_none(ps.gradient),
     }
 
-
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 def _path(input_factor: Factor, layer: int, unit: int, tail: tuple[Factor, ...]) -> Path:

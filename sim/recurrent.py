@@ -37,6 +37,7 @@ from . import losses
 from .activations import Activation
 from .initializers import KEYS as INIT_KEYS
 from .initializers import InitSpec
+from .notation import units_mark
 from .schema import ExperimentError, Section, read_matrix, read_vector
 
 CELLS = {"elman": 1, "lstm": 4}  # gates per hidden unit
@@ -390,7 +391,9 @@ class RecurrentNetwork:
 
 
 def parameter_label(network: RecurrentNetwork, index: int) -> str:
-    """A flat index's name, e.g. "W_hh[f][2, 1]" or "b_out[0]" (rows and columns from 0)."""
+    """A flat index's name: its matrix (an LSTM's gate block in brackets), then its row and
+    column counted from 1 as subscripts, as the dense names count units (sim.notation):
+    "W_hh[f]₃₂" is row 3 of W_hh's forget-gate block, column 2; "b_out₁"."""
     for key in WEIGHT_KEYS:
         part = network.slices[key]
         if part.start <= index < part.stop:
@@ -401,7 +404,7 @@ def parameter_label(network: RecurrentNetwork, index: int) -> str:
             if key in ("input", "recurrent", "bias") and network.cell == "lstm":
                 gate, row = GATES[row // network.hidden], row % network.hidden
                 name += f"[{gate}]"
-            return f"{name}[{', '.join(map(str, (row, *map(int, position[1:]))))}]"
+            return name + units_mark(row, *map(int, position[1:]))
     raise IndexError(f"no parameter {index}")
 
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
+from typing import Any
 
-from .files import WriteError, path_text
-from .gradcheck import GradcheckResult
-from .notation import number
+from .files import path_text
+from .notation import count, number
 from .recurrent_experiment import RecurrentExperiment
-from .recurrent_experiment import save as save_experiment
 from .recurrent_explain import step_captions
 from .recurrent_trainer import RecurrentTrainer
-from .schema import ExperimentError, one_line
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+from .schema import one_line
 
 
 def check_line(path: Path, experiment: RecurrentExperiment) -> str:
@@ -25,25 +19,19 @@ def check_line(path: Path, experiment: RecurrentExperiment) -> str:
     trainer = RecurrentTrainer(experiment)
     network, dataset = trainer.network, trainer.dataset
     return (f"{path_text(path)}: valid; recurrent network, {network.cell} cell: "
-            f"{_count(network.inputs, 'input')}, {_count(network.hidden, 'hidden unit')}, "
-            f"{_count(experiment.network.output_units, 'output')}, "
-            f"{_count(network.n_trainable, 'trainable parameter')}, "
-            f"{_count(dataset.x_train.shape[0], 'training sequence')} of "
-            f"{_count(dataset.steps, 'time step')}, "
-            f"{_count(dataset.x_val.shape[0], 'validation sequence')}, "
-            f"{_count(dataset.x_test.shape[0], 'test sequence')}")
+            f"{count(network.inputs, 'input')}, {count(network.hidden, 'hidden unit')}, "
+            f"{count(experiment.network.output_units, 'output')}, "
+            f"{count(network.n_trainable, 'trainable parameter')}, "
+            f"{count(dataset.x_train.shape[0], 'training sequence')} of "
+            f"{count(dataset.steps, 'time step')}, "
+            f"{count(dataset.x_val.shape[0], 'validation sequence')}, "
+            f"{count(dataset.x_test.shape[0], 'test sequence')}")
 
 
-def gradcheck(experiment: RecurrentExperiment, max_parameters: int) -> GradcheckResult:
-    return RecurrentTrainer(experiment).gradcheck(max_parameters)
-
-
-def save(experiment: RecurrentExperiment, path: str | os.PathLike) -> None:
-    """Save, or WriteError naming the file (a state no file can hold included)."""
-    try:
-        save_experiment(experiment, path)
-    except ExperimentError as error:
-        raise WriteError(path, str(error)) from None
+def trace_record(trainer: RecurrentTrainer) -> dict[str, Any] | None:
+    """The step just taken as ``run --trace`` writes it (see StepRecord)."""
+    record = trainer.last_record
+    return None if record is None else record.to_json()
 
 
 def summary(trainer: RecurrentTrainer) -> list[str]:
@@ -63,7 +51,7 @@ def summary(trainer: RecurrentTrainer) -> list[str]:
     lines = [", ".join(parts)]
     norms = record.time_grad_norms
     steps = len(norms)
-    lines.append(f"‖∂E/∂h_t‖ in the last step (before clipping): t = 1: "
+    lines.append(f"‖∂E/∂hₜ‖ in the last step (before clipping): t = 1: "
                  f"{number(norms[0], 4)}, t = {steps}: {number(norms[-1], 4)}"
                  + (f", ratio {number(norms[0] / norms[-1], 3)}" if norms[-1] > 0.0 else ""))
     if trainer.stop_event is not None and not trainer.diverged:
@@ -71,8 +59,11 @@ def summary(trainer: RecurrentTrainer) -> list[str]:
     return lines
 
 
-def explain_step(trainer: RecurrentTrainer, sample: int | None) -> list[str]:
-    """The captions of the step just taken, as ``explain`` prints them."""
+def explain_next_step(trainer: RecurrentTrainer, sample: int | None) -> list[str]:
+    """The next step's captions, as ``explain`` prints them; nothing once training has
+    stopped."""
+    if not trainer.step():
+        return []
     lines = []
     for index, caption in enumerate(step_captions(trainer.snapshot(), sample)):
         lines.append(f"=== {caption.title}" if index == 0 else f"== {caption.title}")

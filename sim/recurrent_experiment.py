@@ -1,7 +1,8 @@
 """A recurrent experiment file: the same format and version as a dense one (sim.experiment),
 with ``"network": {"kind": "recurrent", ...}`` (sim.recurrent) and sequence data
-(sim.sequences). The sections that mean the same thing (optimizer, schedule, clipping,
-regularization, stopping) are read by the same code; every problem is one line naming the field.
+(sim.sequences). The settings that mean the same thing (the loss, optimizer, schedule, batches,
+clipping, regularization, stopping, the saved state) are read by the same code,
+sim.experiment.read_run_settings; every problem is one line naming the field.
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ from typing import Any
 
 from . import losses
 from .clipping import ClippingSpec
-from .data import MAX_SAMPLES
 from .experiment import (
-    FORMAT,
-    MAX_SEED,
-    MAX_TEXT,
-    VERSION,
     Experiment,
     RegularizationSpec,
     StoppingSpec,
+    check_format,
+    check_validation_set,
     document_text,
     network_kind,
     parse,
     read_document,
+    read_run_settings,
     run_document,
     write_document,
 )
@@ -33,7 +32,7 @@ from .lesson_view import LessonView
 from .optimizers import OptimizerSpec
 from .recurrent import RecurrentSpec
 from .schedules import ScheduleSpec
-from .schema import ExperimentError, Section, describe
+from .schema import ExperimentError, Section
 from .sequences import SequenceDataSpec
 
 TOP_KEYS = ("format", "version", "name", "description", "seed", "data", "network", "loss",
@@ -82,40 +81,14 @@ def load_any(path: str | os.PathLike) -> Experiment | RecurrentExperiment:
 def parse_recurrent(document: dict[str, Any]) -> RecurrentExperiment:
     """Validate a decoded document whose network is recurrent."""
     top = Section(document, "", TOP_KEYS)
-    if top.raw("format", FORMAT) != FORMAT:
-        raise ExperimentError("format", f'must be "{FORMAT}", got {top.raw("format")!r:.60}')
-    version = top.raw("version", VERSION)
-    if version != VERSION or isinstance(version, bool):
-        raise ExperimentError("version", f"this program reads version {VERSION}, got "
-                                         f"{version!r:.30}")
+    check_format(top)
     data = SequenceDataSpec.from_json(top.raw("data"), top.at("data"))
     network = RecurrentSpec.from_json(top.raw("network"), top.at("network"))
-    regularization = RegularizationSpec.from_json(top.raw("regularization", {}),
-                                                  top.at("regularization"))
-    if regularization.dropout:
+    settings = read_run_settings(top, "bce")
+    if settings["regularization"].dropout:
         raise ExperimentError("regularization.dropout", "is not used by a recurrent network")
-    state = top.raw("state", None)
-    if state is not None and not isinstance(state, dict):
-        raise ExperimentError("state", f"must be an object, got {describe(state)}")
-    experiment = RecurrentExperiment(
-        data=data,
-        network=network,
-        name=top.text("name", "untitled", max_length=200),
-        description=top.text("description", "", max_length=MAX_TEXT),
-        seed=top.integer("seed", 0, minimum=0, maximum=MAX_SEED),
-        loss=top.choice("loss", losses.KINDS, "bce"),
-        optimizer=OptimizerSpec.from_json(top.raw("optimizer", {}), top.at("optimizer")),
-        schedule=ScheduleSpec.from_json(top.raw("schedule", {}), top.at("schedule")),
-        batch_size=top.optional_integer("batch_size", minimum=1, maximum=MAX_SAMPLES),
-        shuffle=top.boolean("shuffle", True),
-        clipping=ClippingSpec.from_json(top.raw("clipping", {}), top.at("clipping")),
-        regularization=regularization,
-        stopping=StoppingSpec.from_json(top.raw("stopping", {}), top.at("stopping")),
-        validation_interval=top.optional_integer("validation_interval", minimum=1,
-                                                 maximum=10**9),
-        view=_read_view(top.raw("view", {})),
-        state=state or None,
-    )
+    experiment = RecurrentExperiment(data=data, network=network, **settings,
+                                     view=_read_view(top.raw("view", {})))
     _check(experiment)
     return experiment
 
@@ -137,22 +110,10 @@ def _check(experiment: RecurrentExperiment) -> None:
         raise ExperimentError("network.output.units", f"the data has {data.outputs} targets, "
                                                       f"the output layer {network.output_units}"
                                                       " units")
-    output = network.output_activation.kind
-    if output == "softmax":
-        if experiment.loss != "cross_entropy":
-            raise ExperimentError("network.output.activation", 'softmax output needs loss '
-                                  f'"cross_entropy", got "{experiment.loss}"')
-        if network.output_units < 2:
-            raise ExperimentError("network.output.units", "a softmax output needs at least 2 "
-                                                          "units")
-    needed = losses.FUSED.get(experiment.loss)
-    if needed and output != needed:
-        raise ExperimentError("loss", f'"{experiment.loss}" needs a {needed} output layer, got '
-                                      f"{output}")
-    if experiment.stopping.early_stopping and data.training_samples() == data.sample_count:
-        raise ExperimentError("stopping.early_stopping", "needs a validation set: set "
-                                                         "data.validation_fraction above 0 "
-                                                         "(large enough to hold a sample)")
+    losses.check_output_layer(experiment.loss, network.output_activation.kind,
+                              network.output_units, "network.output")
+    if experiment.stopping.early_stopping:
+        check_validation_set(data.validation_fraction, data.sample_count)
 
 
 def to_dict(experiment: RecurrentExperiment) -> dict[str, Any]:

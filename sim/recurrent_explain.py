@@ -14,10 +14,16 @@ import math
 import numpy as np
 
 from .explain import Caption, telling_row
-from .notation import number
+from .notation import number, units_mark
 from .recurrent_trainer import RecurrentSnapshot
 
 SHOWN = 6  # numbers of a vector written out; the rest are counted
+
+
+def step_mark(t: int) -> str:
+    """Time step t (counted from 1) as a subscript, in the digits the units' names use
+    (sim.notation): h₂₃."""
+    return units_mark(t - 1)
 
 
 def vector(values: np.ndarray, digits: int = 4) -> str:
@@ -55,8 +61,8 @@ def step_captions(snapshot: RecurrentSnapshot, sample: int | None = None) -> lis
                                         "gradients are the whole batch's.",))]
     captions.extend(_forward(snapshot, row, t, lstm) for t in range(1, steps + 1))
     captions.append(Caption("Loss", (
-        f"z = W_out h_{steps} + b_out = {vector(p.z[row])}, y = f(z) = {vector(p.y[row])}, "
-        f"target {vector(p.t[row])}",
+        f"z = W_out h{step_mark(steps)} + b_out = {vector(p.z[row])}, "
+        f"y = f(z) = {vector(p.y[row])}, target {vector(p.t[row])}",
         f"E = {number(p.loss if p.loss is not None else math.nan, 6)} over the batch"
         + (f" (penalty {number(p.penalty, 4)} included)" if p.penalty else ""))))
     captions.extend(_backward(snapshot, row, t, lstm) for t in range(steps, 0, -1))
@@ -67,17 +73,18 @@ def step_captions(snapshot: RecurrentSnapshot, sample: int | None = None) -> lis
 def _forward(snapshot: RecurrentSnapshot, row: int, t: int, lstm: bool) -> Caption:
     p = snapshot.last_pass
     assert p is not None
-    lines = [f"x_{t} = {vector(p.x[row, t - 1])}"]
+    now, before = step_mark(t), step_mark(t - 1)
+    lines = [f"x{now} = {vector(p.x[row, t - 1])}"]
     gates = p.gates[t]
     if lstm and gates is not None:
-        lines += [f"{name}_{t} = {vector(gates[name][row])}" for name in ("i", "f", "g", "o")]
-        lines.append(f"c_{t} = f_{t} · c_{t - 1} + i_{t} · g_{t} = {vector(p.c[t][row])}")
-        lines.append(f"h_{t} = o_{t} · tanh(c_{t}) = {vector(p.h[t][row])}")
+        lines += [f"{name}{now} = {vector(gates[name][row])}" for name in ("i", "f", "g", "o")]
+        lines.append(f"c{now} = f{now} · c{before} + i{now} · g{now} = {vector(p.c[t][row])}")
+        lines.append(f"h{now} = o{now} · tanh(c{now}) = {vector(p.h[t][row])}")
     else:
         a = p.a[t]
         assert a is not None
-        lines.append(f"a_{t} = W_ih x_{t} + W_hh h_{t - 1} + b = {vector(a[row])}")
-        lines.append(f"h_{t} = f(a_{t}) = {vector(p.h[t][row])}")
+        lines.append(f"a{now} = W_ih x{now} + W_hh h{before} + b = {vector(a[row])}")
+        lines.append(f"h{now} = f(a{now}) = {vector(p.h[t][row])}")
     return Caption(f"Forward, time step {t} of {p.steps}", tuple(lines))
 
 
@@ -86,26 +93,27 @@ def _backward(snapshot: RecurrentSnapshot, row: int, t: int, lstm: bool) -> Capt
     assert p is not None
     dh = p.dh[t]
     assert dh is not None
+    now, before, after = step_mark(t), step_mark(t - 1), step_mark(t + 1)
     norms = p.time_grad_norms
     last = norms[-1]
     ratio = f" ({number(norms[t - 1] / last, 3)} × its size at t = {p.steps})" \
         if last > 0.0 and t < p.steps else ""
-    lines = [f"∂E/∂h_{t} (total, through every later step) = {vector(dh[row])}",
-             f"‖∂E/∂h_{t}‖ over the batch = {number(norms[t - 1], 4)}{ratio}"]
+    lines = [f"∂E/∂h{now} (total, through every later step) = {vector(dh[row])}",
+             f"‖∂E/∂h{now}‖ over the batch = {number(norms[t - 1], 4)}{ratio}"]
     gates = p.gates[t]
     dc = p.dc[t]
     if lstm and gates is not None and dc is not None:
-        lines.append(f"∂E/∂c_{t} = ∂E/∂h_{t} · o_{t} · (1 − tanh²(c_{t})) + ∂E/∂c_{t + 1} · "
-                     f"f_{t + 1} = {vector(dc[row])}" if t < p.steps else
-                     f"∂E/∂c_{t} = ∂E/∂h_{t} · o_{t} · (1 − tanh²(c_{t})) = {vector(dc[row])}")
+        own = f"∂E/∂c{now} = ∂E/∂h{now} · o{now} · (1 − tanh²(c{now}))"
+        lines.append(f"{own} + ∂E/∂c{after} · f{after} = {vector(dc[row])}" if t < p.steps
+                     else f"{own} = {vector(dc[row])}")
         if t > 1:
-            lines.append(f"∂c_{t}/∂c_{t - 1} = f_{t} = sigmoid(a_f) = {vector(gates['f'][row])}: "
-                         f"the cell state hands ∂E/∂c_{t} · f_{t} = "
+            lines.append(f"∂c{now}/∂c{before} = f{now} = sigmoid(a_f) = "
+                         f"{vector(gates['f'][row])}: the cell state hands ∂E/∂c{now} · f{now} = "
                          f"{vector(dc[row] * gates['f'][row])} back to step {t - 1}; a forget "
                          "gate near 1 passes it on undiminished")
     elif t > 1:
-        lines.append(f"∂E/∂h_{t - 1} gets (∂E/∂h_{t} · f′(a_{t})) W_hh: one more factor of W_hh "
-                     "and f′ ≤ 1 for every step back")
+        lines.append(f"∂E/∂h{before} gets (∂E/∂h{now} · f′(a{now})) W_hh: one more factor of "
+                     "W_hh and f′ ≤ 1 for every step back")
     return Caption(f"Backward through time, time step {t} of {p.steps}", tuple(lines))
 
 

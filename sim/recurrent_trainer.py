@@ -21,17 +21,18 @@ from .augment import AugmentSpec
 from .batches import BatchSampler
 from .clipping import ClipResult, clip
 from .events import Event
-from .gradcheck import DEFAULT_STEP, GradcheckResult, noise_floor, relative_error
+from .gradcheck import GradcheckResult, NetworkLoss, check_gradients
 from .metrics import accuracy, accuracy_rule
 from .network import EXPECTED_IN_A_PASS
 from .optimizers import make_optimizer
 from .recurrent import GATES, RecurrentNetwork, RecurrentPass, parameter_label
 from .recurrent_experiment import RecurrentExperiment
 from .recurrent_state import read_recurrent_state, recurrent_state
+from .schema import finite_or_none
 from .sequences import build
+from .state import load_saved
 from .stopping import StoppingRules
-
-DATA_STREAM, SPLIT_STREAM = 2, 3  # as sim.trainer's
+from .trainer import DATA_STREAM, SPLIT_STREAM  # the same streams as a dense run's
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ class StepRecord:
             "penalty": self.penalty, "grad_norm": self.grad_norm, "clipped": self.clipped,
             "learning_rate": self.learning_rate,
             "time_grad_norms": list(self.time_grad_norms),
-            "val_loss": _finite_or_none(self.val_loss),
-            "val_accuracy": _finite_or_none(self.val_accuracy)}
+            "val_loss": finite_or_none(self.val_loss),
+            "val_accuracy": finite_or_none(self.val_accuracy)}
         if self.cell_grad_norms:
             record["cell_grad_norms"] = list(self.cell_grad_norms)
         if self.gate_means:
@@ -121,7 +122,7 @@ class RecurrentTrainer:
         self.last_clip: ClipResult | None = None
         self._update = np.zeros(self.network.n_trainable)
         if experiment.state:
-            self._restore(experiment.state)
+            load_saved(self, read_recurrent_state(self, experiment.state))
 
     def _checked_targets(self) -> np.ndarray:
         dataset = self.dataset
@@ -254,8 +255,9 @@ class RecurrentTrainer:
         """Finite differences against BPTT on the whole training set (see sim.gradcheck)."""
         copy = RecurrentNetwork(self.experiment.network, self.experiment.seed)
         copy.theta[...] = self.network.theta
-        return recurrent_gradcheck(copy, self.dataset.x_train, self.dataset.t_train,
-                                   self.experiment.loss, self.l1, self.l2, max_parameters)
+        return check_gradients(RecurrentLoss(copy, self.dataset.x_train, self.dataset.t_train,
+                                             self.experiment.loss, self.l1, self.l2),
+                               max_parameters)
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -265,15 +267,10 @@ class RecurrentTrainer:
     def to_experiment(self) -> RecurrentExperiment:
         return self.experiment.replace(state=self.state())
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        saved = read_recurrent_state(self, state)
-        self.step_count, self.train_seconds, self.clip_count = saved.step, \
-            saved.train_seconds, saved.clip_count
-        self.network.theta[...] = saved.theta
-        self.optimizer.load_state(saved.optimizer)
-        self.sampler.restore(saved.sampler)
-        self.stopping.restore(saved.best)
-        self.stop_event = saved.stop
+    def set_parameters(self, theta: np.ndarray) -> None:
+        """Replace all parameters (a flat vector laid out like ``network.theta``); the next
+        step starts from them."""
+        self.network.theta[...] = theta
 
 
 def _gate_means(p: RecurrentPass) -> dict[str, tuple[float, ...]]:
@@ -284,57 +281,25 @@ def _gate_means(p: RecurrentPass) -> dict[str, tuple[float, ...]]:
     return {name: tuple(float(np.mean(gates[name])) for gates in steps) for name in GATES}
 
 
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
+@dataclass(frozen=True)
+class RecurrentLoss(NetworkLoss[RecurrentNetwork]):
+    """A recurrent network's loss on ``x`` and ``t`` for sim.gradcheck.check_gradients; a
+    nudge that moves a ReLU-family unit's pre-activation across 0 at any time step is a kink."""
 
-def recurrent_gradcheck(network: RecurrentNetwork, x: np.ndarray, t: np.ndarray, loss: str,
-                        l1: float = 0.0, l2: float = 0.0, max_parameters: int | None = None,
-                        step: float = DEFAULT_STEP, seed: int = 0) -> GradcheckResult:
-    """``sim.gradcheck.gradcheck`` for a recurrent network: the fourth-order central
-    difference of the loss (data + penalty) for each parameter (a seeded sample of
-    ``max_parameters`` of them), against BPTT; nudges that move a ReLU-family unit's
-    pre-activation across 0 at any time step are counted as kinks and not compared."""
-    with np.errstate(**EXPECTED_IN_A_PASS):
-        base = network.loss_and_gradient(x, t, loss, l1, l2)
-        analytic_all = network.grad.copy()
-        total = network.n_trainable
-        indices = np.arange(total)
-        if max_parameters is not None and max_parameters < total:
-            indices = np.sort(np.random.default_rng(seed).choice(total, max_parameters,
-                                                                 replace=False))
-        pattern = _kink_pattern(network, x)
-        theta = network.theta
-        numeric, steps = np.empty(len(indices)), np.empty(len(indices))
-        smooth = np.ones(len(indices), dtype=bool)
-        for position, index in enumerate(indices):
-            original = theta[index]
-            h = steps[position] = step * max(1.0, abs(original))
-            values = []
-            for offset in (-2.0, -1.0, 1.0, 2.0):
-                theta[index] = original + offset * h
-                values.append(network.loss_value(x, t, loss, l1, l2))
-                smooth[position] &= _kink_pattern(network, x) == pattern
-            theta[index] = original
-            inner, outer = values[2] - values[1], values[3] - values[0]
-            numeric[position] = (8.0 * inner - outer) / (12.0 * h)
-    analytic = analytic_all[indices]
-    base_loss = base.loss if base.loss is not None else math.nan
-    unusable = smooth & ~(np.isfinite(analytic) & np.isfinite(numeric))
-    with np.errstate(invalid="ignore"):
-        floor = noise_floor(base_loss, steps)
-        errors = np.where(smooth & ~unusable, relative_error(analytic, numeric, floor), 0.0)
-    worst = int(np.argmax(unusable)) if unusable.any() else int(np.argmax(errors))
-    return GradcheckResult(
-        worst_relative_error=math.nan if unusable[worst] else float(errors[worst]),
-        worst_parameter=parameter_label(network, int(indices[worst])),
-        analytic=float(analytic[worst]), numeric=float(numeric[worst]),
-        checked=int(smooth.sum()), total=total, at_kinks=int((~smooth).sum()),
-        loss=float(base_loss))
+    def loss_and_gradient(self) -> float:
+        loss = self.network.loss_and_gradient(self.x, self.t, self.kind, self.l1, self.l2).loss
+        return math.nan if loss is None else loss
 
+    def loss(self) -> float:
+        return self.network.loss_value(self.x, self.t, self.kind, self.l1, self.l2)
 
-def _kink_pattern(network: RecurrentNetwork, x: np.ndarray) -> bytes:
-    if network.cell != "elman" or not network.activation.definition.kink:
-        return b""
-    p = network.forward(x)
-    return b"".join(np.packbits(a > 0.0).tobytes() for a in p.a[1:] if a is not None)
+    def kink_pattern(self) -> bytes:
+        network = self.network
+        if network.cell != "elman" or not network.activation.definition.kink:
+            return b""
+        p = network.forward(self.x)
+        return b"".join(np.packbits(a > 0.0).tobytes() for a in p.a[1:] if a is not None)
+
+    def parameter_name(self, index: int) -> str:
+        return parameter_label(self.network, index)

@@ -120,6 +120,12 @@ class Section:
         return read_list(self.raw(key, default), self.at(key), max_length)
 
 
+def finite_or_none(value: float | None) -> float | None:
+    """A number as a JSON record writes it: None (null) where it is not finite, as JSON has no
+    NaN or infinity."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def join_path(path: str, key: Any) -> str:
     """The path of ``key`` inside the object at ``path``, an overlong key cut short."""
     name = str(key)

@@ -20,8 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .data import MAX_DATA_NUMBERS, MAX_SAMPLES, Dataset, validation_size
-from .data import _split as split_samples
+from .data import (
+    MAX_DATA_NUMBERS,
+    MAX_SAMPLES,
+    Dataset,
+    read_held_out_fractions,
+    split_samples,
+)
 from .schema import ExperimentError, Section, describe, read_list, read_matrix
 
 KINDS = ("inline", "remember_first", "adding", "parity")
@@ -66,13 +71,7 @@ class SequenceDataSpec:
                                       f"{MAX_DATA_NUMBERS // features(kind):,}")
         if kind == "remember_first":
             chosen["noise"] = s.number("noise", 0.0, minimum=0.0, maximum=100.0)
-        chosen["validation_fraction"] = s.number("validation_fraction", 0.0, minimum=0.0,
-                                                 maximum=0.9)
-        chosen["test_fraction"] = s.number("test_fraction", 0.0, minimum=0.0, maximum=0.9)
-        if chosen["validation_fraction"] + chosen["test_fraction"] > 0.9:
-            raise ExperimentError(s.at("test_fraction"), "validation_fraction and "
-                                  "test_fraction together may hold out at most 0.9 of the "
-                                  "samples")
+        chosen.update(read_held_out_fractions(s))
         return cls(**chosen)
 
     def to_json(self) -> dict[str, Any]:
@@ -117,11 +116,6 @@ class SequenceDataSpec:
             assert self.inputs is not None
             return len(self.inputs)
         return self.samples
-
-    def training_samples(self) -> int:
-        """Samples left to train on after the validation split (the test split comes later)."""
-        n = self.sample_count
-        return n - validation_size(n, self.validation_fraction)
 
 
 def features(kind: str) -> int:

@@ -8,13 +8,17 @@ started, so a reset goes back to the beginning.
 
 This module is only the codec: it reads the trainer through its public attributes and the
 ``state()`` of its parts (optimizer, batch sampler, stopping rules), checks a saved state
-field by field, and hands the values back through their ``restore`` methods.
+field by field, and hands the values back through their ``restore`` methods. A dense and a
+recurrent trainer share all of it but the parameters' layout: each kind gives its
+``ParameterCodec`` (sim.recurrent_state the recurrent one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -25,6 +29,8 @@ from .optimizers import Optimizer
 from .schema import ExperimentError, Section, one_line, read_matrix, read_vector
 
 if TYPE_CHECKING:
+    from .batches import BatchSampler
+    from .stopping import StoppingRules
     from .trainer import Trainer
 
 STATE_KEYS = ("step", "epoch", "position", "train_seconds", "clip_count", "parameters",
@@ -34,14 +40,55 @@ STOPPED_KEYS = ("event", "step", "message", "reason", "phase", "layer", "quantit
 MAX_COUNT = 10**15  # steps, epochs and clips a state may claim
 
 
-def save_state(trainer: Trainer) -> dict[str, Any]:
+class FlatParameters(Protocol):
+    """A network's parameters as one flat vector, the first ``n_trainable`` of them trained."""
+
+    @property
+    def theta(self) -> np.ndarray: ...
+
+    @property
+    def n_trainable(self) -> int: ...
+
+
+class Checkpointed(Protocol):
+    """What a state is read from and loaded into: a dense or a recurrent trainer."""
+
+    step_count: int
+    train_seconds: float
+    clip_count: int
+    stop_event: Event | None
+
+    @property
+    def network(self) -> FlatParameters: ...
+
+    @property
+    def optimizer(self) -> Optimizer: ...
+
+    @property
+    def sampler(self) -> BatchSampler: ...
+
+    @property
+    def stopping(self) -> StoppingRules: ...
+
+    def set_parameters(self, theta: np.ndarray) -> None: ...
+
+
+@dataclass(frozen=True)
+class ParameterCodec:
+    """How a kind of network writes its flat parameter vector into a state's "parameters"
+    (and early stopping's) and reads it back, shapes checked."""
+
+    write: Callable[[np.ndarray], Any]  # a flat vector -> JSON values
+    read: Callable[[Any, str], np.ndarray]  # (JSON values, their path) -> a flat vector
+
+
+def state_json(trainer: Checkpointed, codec: ParameterCodec) -> dict[str, Any]:
     """The trainer's state as plain JSON values (floats round-trip exactly through JSON).
 
     It is read back as a load would read it: a state that a file could not hold (a count past
     MAX_COUNT, reached by resuming a file near it) raises the ExperimentError its load would
     raise, so that nothing is saved that cannot be opened again.
     """
-    network = trainer.network
     sampler = trainer.sampler.state()
     best = trainer.stopping.state()
     stop = trainer.stop_event
@@ -51,7 +98,7 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "position": sampler.position,
         "train_seconds": trainer.train_seconds,
         "clip_count": trainer.clip_count,
-        "parameters": parameters_json(network, network.theta),
+        "parameters": codec.write(trainer.network.theta),
         "optimizer": {"kind": trainer.optimizer.spec.kind,
                       **{name: value.tolist() if isinstance(value, np.ndarray) else value
                          for name, value in trainer.optimizer.state().items()}},
@@ -59,11 +106,20 @@ def save_state(trainer: Trainer) -> dict[str, Any]:
         "epoch_rng": sampler.epoch_streams,
         "early_stopping": None if best is None else {
             "loss": best["loss"], "step": best["step"], "wait": best["wait"],
-            "parameters": parameters_json(network, best["theta"])},
+            "parameters": codec.write(best["theta"])},
         "stopped": None if stop is None else stop.to_json(),
     }
-    read_state(trainer, state)
+    read_saved(trainer, state, codec)
     return state
+
+
+def save_state(trainer: Trainer) -> dict[str, Any]:
+    """A dense trainer's state (see state_json)."""
+    return state_json(trainer, _dense_codec(trainer.network))
+
+
+def _dense_codec(network: Network) -> ParameterCodec:
+    return ParameterCodec(partial(parameters_json, network), partial(_read_parameters, network))
 
 
 NORM_KEYS = ("gamma", "beta", "running_mean", "running_var")  # a layer's batch normalisation
@@ -101,7 +157,11 @@ def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
 
     Every field is checked before anything is loaded.
     """
-    saved = read_state(trainer, state)
+    load_saved(trainer, read_state(trainer, state))
+
+
+def load_saved(trainer: Checkpointed, saved: SavedState) -> None:
+    """Load a state read (and so checked) by ``read_saved`` into the trainer it was read for."""
     trainer.step_count, trainer.train_seconds, trainer.clip_count = saved.step, \
         saved.train_seconds, saved.clip_count
     trainer.set_parameters(saved.theta)
@@ -112,17 +172,23 @@ def restore_state(trainer: Trainer, state: dict[str, Any]) -> None:
 
 
 def read_state(trainer: Trainer, state: dict[str, Any]) -> SavedState:
+    """A dense trainer's saved state, checked (see read_saved)."""
+    return read_saved(trainer, state, _dense_codec(trainer.network))
+
+
+def read_saved(trainer: Checkpointed, state: dict[str, Any],
+               codec: ParameterCodec) -> SavedState:
     """A saved state, every field checked against ``trainer``'s experiment; the trainer is left
     as it is. ExperimentError naming the first field that does not fit."""
     s = Section(state, "state", STATE_KEYS)
-    network, sampler = trainer.network, trainer.sampler
+    sampler = trainer.sampler
     step = s.integer("step", 0, maximum=MAX_COUNT)
     epochs = s.integer("epoch", 0, maximum=MAX_COUNT)
     position = s.integer("position", 0, maximum=max(0, sampler.samples - 1))
     train_seconds = s.number("train_seconds", 0.0, minimum=0.0)
     clip_count = s.integer("clip_count", 0, maximum=MAX_COUNT)
-    theta = _read_parameters(network, s.raw("parameters"), "state.parameters")
-    optimizer_state = read_optimizer(trainer.optimizer, network.n_trainable,
+    theta = codec.read(s.raw("parameters"), "state.parameters")
+    optimizer_state = read_optimizer(trainer.optimizer, trainer.network.n_trainable,
                                      s.raw("optimizer"))
     rng = s.section("rng", STREAMS)
     epoch_streams = None
@@ -130,7 +196,7 @@ def read_state(trainer: Trainer, state: dict[str, Any]) -> SavedState:
         epoch_rng = s.section("epoch_rng", EPOCH_STREAMS)
         epoch_streams = read_streams(epoch_rng, EPOCH_STREAMS, sampler.streams)
     streams = read_streams(rng, STREAMS, sampler.streams)
-    best = _read_early_stopping(network, s.raw("early_stopping", None))
+    best = _read_early_stopping(s.raw("early_stopping", None), codec)
     stopped = s.raw("stopped", None)
     stop = None if stopped is None else read_event(Section(stopped, "state.stopped",
                                                             STOPPED_KEYS))
@@ -198,14 +264,14 @@ def _read_stream(value: Any, path: str, stream: np.random.Generator) -> dict[str
     return value
 
 
-def _read_early_stopping(network: Network, value: Any) -> dict[str, Any] | None:
+def _read_early_stopping(value: Any, codec: ParameterCodec) -> dict[str, Any] | None:
     """Early stopping's best record, as ``StoppingRules.restore`` takes it."""
     if value is None:
         return None
     e = Section(value, "state.early_stopping", EARLY_STOPPING_KEYS)
     return {"loss": e.number("loss"), "step": e.integer("step", maximum=MAX_COUNT),
             "wait": e.integer("wait", maximum=10**9),
-            "theta": _read_parameters(network, e.raw("parameters"), e.at("parameters"))}
+            "theta": codec.read(e.raw("parameters"), e.at("parameters"))}
 
 
 def read_event(s: Section) -> Event:

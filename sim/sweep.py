@@ -42,7 +42,7 @@ from .data import DataSpec
 from .experiment import MAX_SEED, Experiment, LayerSpec, NetworkSpec
 from .network import EXPECTED_IN_A_PASS, Network
 from .optimizers import Optimizer, OptimizerSpec, make_optimizer
-from .schema import ExperimentError
+from .schema import ExperimentError, finite_or_none
 from .state import parameters_json
 from .stopping import StoppingRules
 from .trainer import Trainer, seeded_parts
@@ -82,7 +82,7 @@ class SweepRun:
     def to_json(self, network: Network, with_parameters: bool) -> dict[str, Any]:
         """The run as the sweep's JSON lists it; ``parameters`` in a state's layout."""
         out: dict[str, Any] = {"seed": self.seed, "steps": self.steps,
-                               "final_loss": _finite_or_none(self.final_loss),
+                               "final_loss": finite_or_none(self.final_loss),
                                "stopped": self.stopped, "diverged": self.diverged}
         if with_parameters:
             out["parameters"] = parameters_json(network, self.parameters)
@@ -572,6 +572,3 @@ def batch_loss(kind: str, y: np.ndarray, z: np.ndarray, t: np.ndarray) -> LossOf
         return 0.5 * squares / (n * k), diff * (1.0 / (n * k)), None
     raise ValueError(f"unknown loss {kind!r}")
 
-
-def _finite_or_none(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

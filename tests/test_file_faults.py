@@ -354,6 +354,25 @@ def test_13_6_a_run_past_what_a_file_holds_is_not_saved(field, tmp_path):
     assert (code, err) == (EXIT_OK, "") and sim.Trainer(sim.load(out))  # at the limit: saved
 
 
+def test_13_6_a_recurrent_run_past_what_a_file_holds_is_refused_the_same_way(tmp_path):
+    from sim import recurrent_experiment as rx
+    from sim.recurrent_trainer import RecurrentTrainer
+    trainer = RecurrentTrainer(rx.parse_recurrent({
+        "data": {"kind": "parity", "samples": 4, "steps": 2},
+        "network": {"kind": "recurrent", "inputs": 1, "hidden": 2,
+                    "output": {"units": 1}}}))
+    trainer.run(steps=1)
+    experiment = trainer.to_experiment()
+    near = tmp_path / "near.json"
+    rx.save(experiment.replace(state={**experiment.state, "step": MAX_COUNT - 1}), near)
+    out = tmp_path / "out.json"
+    code, stdout, err = run_command("run", near, "--steps", "2", "--save", out)
+    assert (code, stdout) == (EXIT_INVALID, "")
+    assert one_error_line(err) == (f"cannot write {out}: state.step: must be a whole number from "
+                                   f"0 to {MAX_COUNT}, got {MAX_COUNT + 1}")
+    assert not out.exists()
+
+
 # ---------------------------------------------------------------------------- 13.7
 
 def read_only_save(folder: Path) -> tuple[Path, bytes]:

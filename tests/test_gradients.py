@@ -192,3 +192,61 @@ def test_gradcheck_reports_a_wrong_gradient():
     result = gradcheck(network, trainer.dataset.x_train, trainer.dataset.t_train, "mse")
     assert result.worst_relative_error > 1e-3
     assert result.worst_parameter == "w⁽¹⁾₁₁"
+
+
+# ---------------------------------------------------------------------------- any network's loss
+
+class Bowl:
+    """E(θ) = Σ cᵢ θᵢ² / 2 + |θ₀|, a loss offering sim.gradcheck.Differentiable: its gradient
+    cᵢ θᵢ (+ sign θ₀), with ``error`` added to one parameter's to break it; |θ₀| has a kink at
+    θ₀ = 0, which its kink pattern (the sign of θ₀) reports."""
+
+    def __init__(self, theta: list[float], error: tuple[int, float] = (0, 0.0)) -> None:
+        self.theta = np.array(theta)
+        self.grad = np.zeros(len(theta) + 1)  # one more than is trained, as a dense network's
+        self.n_trainable = len(theta)
+        self.curvature = np.arange(1.0, len(theta) + 1.0)
+        self.error = error
+
+    def loss(self) -> float:
+        return float(0.5 * np.dot(self.curvature, self.theta ** 2) + abs(self.theta[0]))
+
+    def loss_and_gradient(self) -> float:
+        self.grad[:self.n_trainable] = self.curvature * self.theta
+        self.grad[0] += np.sign(self.theta[0])
+        index, error = self.error
+        self.grad[index] += error
+        return self.loss()
+
+    def kink_pattern(self) -> bytes:
+        return bytes([bool(self.theta[0] > 0.0)])
+
+    def parameter_name(self, index: int) -> str:
+        return f"θ{index}"
+
+
+def test_any_loss_offering_the_protocol_is_checked_and_left_as_it_was():
+    from sim.gradcheck import check_gradients
+    bowl = Bowl([0.5, -1.5, 2.0, 0.25])
+    before = bowl.theta.copy()
+    result = check_gradients(bowl)
+    assert result.passed and (result.checked, result.total, result.at_kinks) == (4, 4, 0)
+    assert result.loss == bowl.loss()
+    assert bowl.theta.tobytes() == before.tobytes()
+    sampled = check_gradients(bowl, max_parameters=2, seed=1)
+    assert (sampled.checked, sampled.total) == (2, 4)
+
+
+def test_the_check_names_the_parameter_whose_gradient_is_wrong():
+    from sim.gradcheck import check_gradients
+    result = check_gradients(Bowl([0.5, -1.5, 2.0, 0.25], error=(2, 0.01)))
+    assert result.worst_parameter == "θ2" and not result.passed
+    assert result.analytic == pytest.approx(3 * 2.0 + 0.01) and \
+        result.numeric == pytest.approx(6.0)
+    assert result.summary().endswith("MISMATCH")
+
+
+def test_a_nudge_across_the_protocols_kink_leaves_that_parameter_out():
+    from sim.gradcheck import check_gradients
+    result = check_gradients(Bowl([0.0, -1.5, 2.0]))
+    assert (result.checked, result.at_kinks) == (2, 1) and result.passed

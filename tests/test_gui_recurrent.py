@@ -68,12 +68,14 @@ def test_the_click_through_goes_forward_along_time_then_backward(recurrent_windo
     window.next_phase()  # the first press takes a step and shows its first point
     qtbot.waitUntil(lambda: window.walk_index == 0, timeout=WAIT_MS)
     points = walk(4)
-    seen = []
+    seen, shown, pages = [], [], []
     for index in range(1, len(points)):
         window.next_phase()
         assert window.walk_index == index
         assert window.canvas.point == points[index]
         seen.append(window.caption_text)
+        shown.append(window.frame.captions[index])
+        pages.append(window.captions.toHtml())
         window.canvas.grab()
         xs, _ = window.plot.hidden_curve.getOriginalDataset()
         # the plot shows the gradient through time as far as the backward pass has come
@@ -84,7 +86,10 @@ def test_the_click_through_goes_forward_along_time_then_backward(recurrent_windo
     assert titles[4].startswith("Loss")
     assert titles[5].startswith("Backward through time, time step 4 of 4")
     assert titles[8].startswith("Backward through time, time step 1 of 4")
-    assert "∂c_3/∂c_2 = f_3 = sigmoid(a_f) = [" in seen[6]
+    assert any(line.startswith("∂c₃/∂c₂ = f₃ = sigmoid(a_f) = [") for line in shown[6].lines)
+    # the panel draws those subscripts as the main window's captions do (real subscripts)
+    assert "∂c3/∂c2 = f3 = sigmoid(a_f) = [" in seen[6]
+    assert "vertical-align:sub" in pages[6]
     # numbers the caption writes are the picture's: the forget gate at t = 3
     forget = window.canvas.picture.forget[3]
     assert f"{forget[0]:.4g}".replace("-", "−") in seen[6]

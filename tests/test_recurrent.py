@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,12 @@ import pytest
 
 import sim
 from sim import recurrent_experiment as rx
+from sim.cli import main as cli_main
 from sim.clipping import NORM_EPSILON
+from sim.recurrent import parameter_label
+from sim.recurrent_explain import step_captions
 from sim.recurrent_trainer import RecurrentTrainer
-from sim.schema import ExperimentError
+from sim.schema import ExperimentError, one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +53,13 @@ def trainer_for(doc: dict) -> RecurrentTrainer:
     return RecurrentTrainer(rx.parse_recurrent(doc))
 
 
+def parity(**data: object) -> dict:
+    """A recurrent experiment on 20 parity sequences of 3 steps, with ``data`` keys added."""
+    doc = document(data={"kind": "parity", "samples": 20, "steps": 3, **data})
+    doc["network"]["inputs"] = 1
+    return doc
+
+
 @pytest.mark.parametrize("cell", ["elman", "lstm"])
 @pytest.mark.parametrize("loss", sorted(OUTPUT_FOR_LOSS))
 def test_bptt_agrees_with_finite_differences(cell, loss):
@@ -63,6 +74,26 @@ def test_relu_elman_cell_agrees_away_from_its_kinks():
     doc["network"]["activation"] = "relu"
     result = trainer_for(doc).gradcheck()
     assert result.passed, result.summary()
+
+
+def test_parameter_names_count_rows_and_columns_from_1_as_the_dense_names_do():
+    doc = document("lstm")
+    doc["network"]["hidden"] = 10
+    network = trainer_for(doc).network
+
+    def name_of(key: str, *position: int) -> str:
+        flat = np.zeros(network.n_trainable)
+        network.view(key, flat)[position] = 1.0
+        return parameter_label(network, int(np.flatnonzero(flat)[0]))
+
+    assert name_of("input", 0, 0) == "W_ih[i]₁₁"
+    assert name_of("input", 11, 1) == "W_ih[f]₂₂"  # row 11: the f block's second unit
+    assert name_of("recurrent", 19, 0) == "W_hh[f]₁₀,₁"  # two digits: a comma, as w⁽¹⁾₁₀,₂
+    assert name_of("bias", 39) == "b[o]₁₀"
+    assert name_of("output", 0, 9) == "W_out₁,₁₀"
+    assert name_of("output_bias", 0) == "b_out₁"
+    elman = trainer_for(document("elman")).network
+    assert [parameter_label(elman, index) for index in (0, 6)] == ["W_ih₁₁", "W_hh₁₁"]
 
 
 def numeric_gradient(trainer: RecurrentTrainer, x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -170,6 +201,38 @@ def test_save_and_resume_are_bit_exact(tmp_path, optimizer):
     assert resumed_state == straight_state
 
 
+def stopped_early() -> tuple[dict, RecurrentTrainer]:
+    """A parity experiment with early stopping, and its trainer run until that stopped it."""
+    doc = parity(validation_fraction=0.25)
+    doc["stopping"] = {"early_stopping": {"patience": 1, "min_delta": 1e6}}
+    doc["validation_interval"] = 1
+    trainer = trainer_for(doc)
+    trainer.run(steps=50)
+    return doc, trainer
+
+
+def test_early_stopping_and_its_stop_are_saved_and_read_back():
+    doc, trainer = stopped_early()
+    assert trainer.stop_event is not None and trainer.stop_event.kind == "stopped"
+    state = trainer.state()
+    assert set(state["early_stopping"]["parameters"]) == set(state["parameters"])
+    resumed = trainer_for({**doc, "state": state})
+    assert resumed.stop_event == trainer.stop_event
+    assert resumed.network.theta.tobytes() == trainer.network.theta.tobytes()
+    assert resumed.state() == state
+    state["early_stopping"]["parameters"]["output_bias"] = [0.0, 0.0]
+    with pytest.raises(ExperimentError, match=r"^state\.early_stopping\.parameters\."
+                                              r"output_bias: "):
+        trainer_for({**doc, "state": state})
+
+
+def test_explain_on_a_run_that_has_stopped_says_so_as_for_a_dense_file(tmp_path, capsys):
+    _, trainer = stopped_early()
+    rx.save(trainer.to_experiment(), tmp_path / "stopped.json")
+    assert cli_main(["explain", str(tmp_path / "stopped.json")]) == 0
+    assert capsys.readouterr().out == one_line(trainer.stop_event.message) + "\n"
+
+
 def test_a_file_round_trips_through_save_and_load(tmp_path):
     doc = document("lstm", "bce")
     doc["network"]["init"] = {"kind": "xavier_uniform", "forget_bias": 1.0}
@@ -243,6 +306,14 @@ BROKEN = [
     ("view", {"colour": "gradient"}, "view.colour"),  # only the speed applies
     ("view", {"speed": -1}, "view.speed"),
     ("loss", "cross_entropy", "loss"),
+    # the settings a dense file has too, read by the same code (sim.experiment)
+    ("format", "other", "format"),
+    ("version", 2, "version"),
+    ("optimizer", {"kind": "nesterov"}, "optimizer.kind"),
+    ("batch_size", 0, "batch_size"),
+    ("stopping", {"max_steps": 0}, "stopping.max_steps"),
+    ("validation_interval", 0, "validation_interval"),
+    ("state", [1], "state"),
 ]
 
 
@@ -252,6 +323,24 @@ def test_broken_recurrent_files_are_refused_naming_the_field(path, value, field)
         rx.parse_recurrent(_with(document(), path, value))
     assert error.value.path == field
     assert "\n" not in str(error.value)
+
+
+def test_sequences_split_off_validation_then_test_as_dense_data_does():
+    dataset = trainer_for(parity(validation_fraction=0.25, test_fraction=0.25)).dataset
+    assert [part.shape[0] for part in (dataset.x_train, dataset.x_val, dataset.x_test)] == \
+        [10, 5, 5]
+    whole = trainer_for(parity()).dataset
+    parts = np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test])
+    assert sorted(map(bytes, parts)) == sorted(map(bytes, whole.x_train))  # a partition
+    for x, t in ((dataset.x_train, dataset.t_train), (dataset.x_test, dataset.t_test)):
+        np.testing.assert_array_equal(t[:, 0], x.sum(axis=(1, 2)) % 2.0)  # targets kept
+
+
+def test_sequences_holding_out_too_much_are_refused_as_dense_data_is():
+    with pytest.raises(ExperimentError, match=r"^data\.test_fraction: validation_fraction and "
+                                              r"test_fraction together may hold out at most "
+                                              r"0\.9 of the samples$"):
+        rx.parse_recurrent(parity(validation_fraction=0.5, test_fraction=0.5))
 
 
 def test_the_issues_example_network_reads_and_lstm_refuses_another_activation():
@@ -311,7 +400,7 @@ def test_command_line_on_a_recurrent_file(tmp_path):
     assert out.index("Forward, time step 1 of 6") < out.index("== Loss") < \
         out.index("Backward through time, time step 6 of 6") < \
         out.index("Backward through time, time step 1 of 6") < out.index("== Update")
-    assert "∂c_6/∂c_5 = f_6 = sigmoid(a_f) = [" in out
+    assert "∂c₆/∂c₅ = f₆ = sigmoid(a_f) = [" in out
     refused = cli("paths", "r.json", "--weight", "1,1,1", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert "holds a recurrent network" in refused.stderr
@@ -343,3 +432,54 @@ def test_explain_numbers_are_the_pass_numbers():
     np.testing.assert_allclose(dc2 - p.dh[2] * p.gates[2]["o"] * (1 - tanh_c ** 2),
                                dc3 * p.gates[3]["f"], rtol=1e-12, atol=1e-15)
     assert math.isfinite(snapshot.time_grad_norms.sum())
+
+
+def test_captions_write_time_steps_as_subscripts_as_the_names_write_units():
+    trainer = trainer_for(parity(steps=12))
+    trainer.step()
+    lines = [line for caption in step_captions(trainer.snapshot()) for line in caption.lines]
+    text = "\n".join(lines)
+    assert "a₁ = W_ih x₁ + W_hh h₀ + b = [" in text
+    assert "a₁₂ = W_ih x₁₂ + W_hh h₁₁ + b = [" in text
+    assert "∂E/∂h₁₁ gets (∂E/∂h₁₂ · f′(a₁₂)) W_hh" in text
+    assert "z = W_out h₁₂ + b_out = [" in text
+    assert not re.search(r"_\d|_\{", text)  # no step written with an underscore
+
+
+OUTPUT_REFUSALS = [  # loss, output activation, units; the field and the problem
+    ("bce", "softmax", 2, "activation", 'softmax output needs loss "cross_entropy", got "bce"'),
+    ("cross_entropy", "softmax", 1, "units", "a softmax output needs at least 2 units"),
+    ("cross_entropy", "sigmoid", 2, "", '"cross_entropy" needs a softmax output layer, got '
+                                        "sigmoid"),
+]
+
+
+@pytest.mark.parametrize("loss, activation, units, field, problem", OUTPUT_REFUSALS)
+def test_an_output_layer_the_loss_cannot_train_is_refused_alike_in_both_kinds_of_file(
+        loss, activation, units, field, problem):
+    targets = [[0.5] * units] * 5
+    recurrent = document(loss=loss)
+    recurrent["data"]["targets"] = targets
+    recurrent["network"]["output"] = {"units": units, "activation": activation}
+    dense = {"data": {"kind": "inline", "inputs": [[0.0, 1.0]] * 5, "targets": targets},
+             "network": {"inputs": 2, "layers": [{"units": units, "activation": activation}]},
+             "loss": loss}
+    for parse, doc, layer in ((rx.parse_recurrent, recurrent, "network.output"),
+                              (sim.parse, dense, "network.layers[0]")):
+        with pytest.raises(ExperimentError) as error:
+            parse(doc)
+        assert (error.value.path, error.value.problem) == \
+            (f"{layer}.{field}" if field else "loss", problem)
+
+
+@pytest.mark.parametrize("fraction, problem", [
+    (0.0, "needs a validation set: set data.validation_fraction above 0"),
+    (0.02, "needs a validation set, but data.validation_fraction 0.02 of 20 samples rounds to "
+           "none")])
+def test_early_stopping_without_a_validation_sample_is_refused_as_in_a_dense_file(fraction,
+                                                                                 problem):
+    doc = parity(validation_fraction=fraction)
+    doc["stopping"] = {"early_stopping": {"patience": 2}}
+    with pytest.raises(ExperimentError) as error:
+        rx.parse_recurrent(doc)
+    assert (error.value.path, error.value.problem) == ("stopping.early_stopping", problem)
