@@ -42,12 +42,13 @@ class MetricRecorder:
     Most metrics are finished a block of steps at a time. Each step leaves what they are made
     of in preallocated buffers, one row per step: its per-layer sums of squares (of the
     gradient, the update and the weights after it, measured in the step as always), copies of
-    its outputs and targets, and for each saturating or dying layer which of its f'(z) values
-    are on the flat part (or above 0); its scalar columns (step, epoch, loss, ...) wait in a
-    list. The square roots, update ratios, accuracies and
-    saturated or dead fractions wait until the buffers are full or anything reads the history;
-    then a few numpy calls finish the whole block instead of a dozen for every step (a small
-    network's step costs a few dozen microseconds, most of them numpy's per-call overhead).
+    its outputs and targets, for each saturating layer which of its f'(z) values are on the
+    flat part, and for each dying (ReLU) layer each unit's sum of f'(z) over the batch; its
+    scalar columns (step, epoch, loss, ...) wait in a list. The square roots, update ratios,
+    accuracies and saturated or dead fractions wait until the buffers are full or anything
+    reads the history; then a few numpy calls finish the whole block instead of a dozen for
+    every step (a small network's step costs a few dozen microseconds, most of them numpy's
+    per-call overhead).
     Each number comes from the same operations on the same values as it would one step at a
     time, so it is the same to the bit, and no reader of the history sees an unfinished row.
     """
