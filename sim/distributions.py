@@ -26,7 +26,6 @@ from .network import Network
 PERCENTILES = (0.0, 10.0, 50.0, 90.0, 100.0)
 CAPACITY = 256
 WEIGHTS_PER_STEP = 20_000
-PARTITION_FROM = 256  # values in a layer from which np.partition beats np.sort (see percentiles)
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,6 @@ class Positions(NamedTuple):
     fraction: np.ndarray  # of the way from below to above
     rest: np.ndarray  # 1 − fraction
     upper: np.ndarray  # fraction >= 0.5: numpy's lerp then works from the upper end
-    used: np.ndarray  # every position read, in order (for np.partition)
 
 
 def positions_among(size: int) -> Positions:
@@ -112,8 +110,7 @@ def positions_among(size: int) -> Positions:
     below = np.floor(virtual).astype(np.intp)
     above = np.minimum(below + 1, size - 1)
     fraction = virtual - below
-    return Positions(below, above, fraction, 1.0 - fraction, fraction >= 0.5,
-                     np.union1d(below, above))
+    return Positions(below, above, fraction, 1.0 - fraction, fraction >= 0.5)
 
 
 def percentiles(values: np.ndarray, where: Positions) -> np.ndarray:
@@ -124,21 +121,16 @@ def percentiles(values: np.ndarray, where: Positions) -> np.ndarray:
 
 def row_percentiles(rows: np.ndarray, where: Positions) -> np.ndarray:
     """The PERCENTILES of each row of ``rows`` (one row per set of values, each of the size
-    ``where`` was made for), one row each; ``rows`` is reordered in place. A layer's weights
+    ``where`` was made for), one row each; ``rows`` is sorted in place. A layer's weights
     and gradient go together: the numpy calls per record halve, and on a small network these
-    calls, not the sorting, are the cost."""
-    # Only the values at the positions used need their sorted places: np.partition puts each
-    # there (the same values a sort would) for a third of a sort's time on a layer of 4,096
-    # weights; below a few hundred values a sort is the faster.
-    if rows.shape[1] < PARTITION_FROM:
-        rows.sort(axis=1)
-    else:
-        rows.partition(where.used, axis=1)
+    calls, not the sorting, are the cost. (np.partition at the positions used gives the same
+    values; on fresh values it is no faster than the sort: see docs/hazards.md.)"""
+    rows.sort(axis=1)
     low, high = rows.take(where.below, axis=1), rows.take(where.above, axis=1)
     gap = high - low
     # numpy's lerp: from the nearer end, so that a fraction of 0 or 1 gives that end exactly.
     result = np.where(where.upper, high - gap * where.rest, low + gap * where.fraction)
     for row, largest in enumerate(rows[:, -1].tolist()):
-        if math.isnan(largest):  # NaN sorts last, and the last position (the maximum) is used
+        if math.isnan(largest):  # NaN sorts last
             result[row] = np.nan
     return result
