@@ -228,6 +228,7 @@ class Plot(pg.PlotWidget):
         self.key.setParentItem(self.getPlotItem().getViewBox())
         self.key.setVisible(False)
         self._key_entries: list[tuple[str, str]] = []
+        self._shorter_entries: list[tuple[str, str]] | None = None
         self.built = True  # pyqtgraph resizes the view while it is built: no title yet
         self.apply_style(style)
 
@@ -300,16 +301,26 @@ class Plot(pg.PlotWidget):
         """The title as drawn (elided if the plot is narrow)."""
         return str(self.getPlotItem().titleLabel.text)
 
-    def set_key(self, entries: list[tuple[str, str]], force: bool = False) -> None:
+    def set_key(self, entries: list[tuple[str, str]], force: bool = False,
+                shorter: list[tuple[str, str]] | None = None) -> None:
         """The key inside the plot: (colour, name) per curve, in as few rows as the plot's
-        width allows (up to KEY_COLUMNS a row)."""
-        if entries == self._key_entries and not force:
+        width allows (up to KEY_COLUMNS a row); ``shorter``: the same entries with shorter
+        names, taken when the full ones need more than one row."""
+        if entries == self._key_entries and shorter == self._shorter_entries and not force:
             return
-        self._key_entries = list(entries)
+        self._key_entries, self._shorter_entries = list(entries), shorter
         self._lay_out_key()
 
     def _lay_out_key(self) -> None:
-        entries = self._key_entries
+        for entries in (self._key_entries, self._shorter_entries):
+            if entries is not None:
+                self._fill_key(entries)
+                if self.key.layout.rowCount() <= 1:
+                    break
+        self._place_key()
+
+    def _fill_key(self, entries: list[tuple[str, str]]) -> None:
+        """The key holding these entries in as many columns as the room allows."""
         width = max(2.0, 2.0 * self.style_.scale)
         room = self._room() - 12
         for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
@@ -319,7 +330,6 @@ class Plot(pg.PlotWidget):
                 self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)), text)
             if self.key.layout.preferredWidth() <= room:
                 break
-        self._place_key()
 
     def _place_key(self) -> None:
         """A key of one row sits in the view's top right corner; a larger one (a layer per
@@ -628,10 +638,10 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind != "none":
             entries.append((CLIP_COLOUR, "▼ clipped"))
         self.norm_key.setText(legend_html(entries))
-        # On a slide the key stands in the plot: "layer 1", then the numbers alone, so that
-        # nine layers take two rows, not four.
-        self.norm_plot.set_key(entries[:2] + [(colour, name.removeprefix("layer "))
-                                              for colour, name in entries[2:]])
+        # On a slide the key stands in the plot: if the names need more than a row, "layer
+        # 1", then the numbers alone, so that nine layers take two rows, not four.
+        self.norm_plot.set_key(entries, shorter=entries[:2] + [
+            (colour, name.removeprefix("layer ")) for colour, name in entries[2:]])
         clipped = self._series(snapshot, "clipped")
         if clipped is not None and norms is not None:  # None: no steps taken yet
             self._show_clips(snapshot, clipped, norms)

@@ -275,6 +275,13 @@ class RunController(QObject):
         self._pictures_wanted = (data, addresses)
         return self.worker.set_views(data, addresses, self.neuron_maps_wanted)
 
+    @property
+    def pictures_wanted(self) -> tuple[tuple[int, int] | None,
+                                       tuple[ParameterAddress, ...] | None]:
+        """The side pictures last asked of the worker: the data view's slice inputs and the
+        landscape's weights (None: that picture is not wanted)."""
+        return self._pictures_wanted
+
     def set_neuron_maps(self, wanted: bool) -> int:
         """Whether the worker computes the neuron maps (the side pictures stay as they are)."""
         self.neuron_maps_wanted = wanted

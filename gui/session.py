@@ -237,9 +237,9 @@ class TrainingSession:
             self._flush()
 
     def _handle_commands(self) -> bool:
-        """Handle every command waiting, publish what they changed, then say so; False when
-        told to stop. Without a trainer (the first experiment was refused) only the commands
-        that need none are handled."""
+        """Handle every command waiting and publish what they changed (`_flush` then says
+        they are handled); False when told to stop. Without a trainer (the first experiment
+        was refused) only the commands that need none are handled."""
         changed = False
         while self._commands.poll():
             message = self._commands.recv()
@@ -383,7 +383,8 @@ class TrainingSession:
         columns = history_columns(trainer)
         rows = history.rows_since(self._history_sent, columns) \
             if self._history_of is trainer else None
-        self._outbox.send("history", history.copy(columns) if rows is None else rows)
+        if rows is None or len(rows):  # no rows since (a phase stepped): nothing to say
+            self._outbox.send("history", history.copy(columns) if rows is None else rows)
         self._history_of, self._history_sent = trainer, len(history)
 
     def _publish_views(self, force: bool = False) -> None:

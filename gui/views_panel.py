@@ -85,6 +85,8 @@ class ViewsPanel(QTabWidget):
         super().__init__(parent)
         self.addresses: list[ParameterAddress] = []
         self.selected: ParameterAddress | None = None  # the weight selected on the canvas
+        # Its dock's tab is in front (a tab behind another stays isVisible() to Qt)
+        self.on_screen = True
         self._build_data(style)
         self._build_landscape(style)
         self.currentChanged.connect(lambda _: self._announce())
@@ -222,9 +224,14 @@ class ViewsPanel(QTabWidget):
         self._show_choice()
         self._announce()
 
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the panel can be seen: its dock's tab in front of the others."""
+        self.on_screen = on_screen
+        self._announce()
+
     def _announce(self) -> None:
         """Ask for the picture of the tab on show only: each costs the worker time."""
-        shown = self.isVisible()
+        shown = self.isVisible() and self.on_screen
         data = self.data_panel.slice_inputs() if shown and self.currentIndex() == DATA_TAB \
             else None
         landscape = tuple(self.addresses) if shown and self.addresses and \

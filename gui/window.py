@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.captions_dock.raise_()
         self.views_dock = self._dock("Data and landscape", self.views, left)
         self.tabifyDockWidget(self.controls_dock, self.views_dock)
+        self.views_dock.visibilityChanged.connect(self.views.set_on_screen)
         self.neuron_map_dock = self._dock("Neuron map", self.neuron_map_panel, left)
         self.tabifyDockWidget(self.views_dock, self.neuron_map_dock)
         self.neuron_map_dock.visibilityChanged.connect(self.neuron_map_panel.set_on_screen)

@@ -162,7 +162,7 @@ class TrainingWorker(QThread):
         # The process's history, plotted columns only, kept up to date by its messages; and
         # the series and percentile bands last made of it, which go with every snapshot
         self._history_copy: History | None = None
-        self._history: dict[str, Series] = {}
+        self._series: dict[str, Series] = {}
         self._bands: Bands | None = None
         self._views: _Mail | None = None
         self._neurons: _Mail | None = None
@@ -323,7 +323,7 @@ class TrainingWorker(QThread):
                 return None
             first_take = not mail.taken
             if first_take:
-                mail.value = replace(mail.value, history=self._history,
+                mail.value = replace(mail.value, history=self._series,
                                      distributions=self._bands)
                 mail.taken = True
             newest = mail.sequence, mail.value
@@ -436,19 +436,22 @@ class TrainingWorker(QThread):
             connection.close()
 
     def _dispatch_pickled(self, pickled: bytes) -> None:
+        """Hand a message to its handler. An error in either is reported, never raised: the
+        relay thread would end with it, and training would seem to freeze."""
         try:
-            message = pickle.loads(pickled)
+            kind, *content = pickle.loads(pickled)
+            getattr(self, f"_on_{kind}")(*content)
         except Exception as error:  # an error of the process that cannot be rebuilt
             self.failed.emit(RuntimeError(
                 f"the training process reported an error that cannot be shown here "
                 f"({type(error).__name__}: {error})"))
-            return
-        kind, *content = message
-        getattr(self, f"_on_{kind}")(*content)
 
     def _on_history(self, update: History | np.ndarray) -> None:
-        if isinstance(update, History):
+        if isinstance(update, History):  # a new trainer's: its series replace the old ones
             self._history_copy = update
+            series = _series_of(update)
+            with self._mail_lock:  # never the old network's beside a snapshot of the new
+                self._series, self._bands = series, None
         elif self._history_copy is not None:
             self._history_copy.extend(update)
 
@@ -456,13 +459,11 @@ class TrainingWorker(QThread):
     def _on_snapshot(self, snapshot: Snapshot, series_due: bool) -> None:
         series = None
         if series_due and self._history_copy is not None:
-            copy = self._history_copy
-            series = {name: copy.series(name) for name in copy.columns[1:]} if len(copy) \
-                else {}
+            series = _series_of(self._history_copy)
         with self._mail_lock:
             self._snapshot = _Mail(_next(self._snapshot), snapshot)
             if series is not None:
-                self._history, self._bands = series, snapshot.distributions
+                self._series, self._bands = series, snapshot.distributions
 
     def _on_views(self, views: Views) -> None:
         with self._mail_lock:
@@ -508,6 +509,12 @@ class TrainingWorker(QThread):
                                    else str(WriteError(path, _reason(error))))
             return
         self.written.emit(path)
+
+
+def _series_of(history: History) -> dict[str, Series]:
+    """The series of every plotted column of the worker's copy of the history."""
+    return {name: history.series(name) for name in history.columns[1:]} if len(history) \
+        else {}
 
 
 def _enlarge(connection: Connection) -> None:

@@ -541,8 +541,8 @@ def _sgd_rule(spec: OptimizerSpec, g: str) -> str:
 # Adam's bias correction written out: the usual m̂ and v̂ need combining hats, which Qt's
 # text layout drops (it drew "m / (√v + ε)", Adam without its correction).
 ADAM_RULE = ("m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  "
-             "w ← w − {eta} × (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε), t = this update's "
-             "number (1 the first), g = {g}")
+             "w ← w − {eta} × (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε), g = {g}, "
+             "t = {t} (Adam's updates so far, this one included)")
 
 
 def _update(s: Snapshot) -> tuple[str, list[str]]:
@@ -552,7 +552,7 @@ def _update(s: Snapshot) -> tuple[str, list[str]]:
     eta = name.LEARNING_RATE
     rule = {"sgd": _sgd_rule(spec, g),
             "rmsprop": f"v ← ρ v + (1 − ρ) g²;  w ← w − {eta} × g / (√v + ε), g = {g}",
-            "adam": ADAM_RULE.format(eta=eta, g=g)}[spec.kind]
+            "adam": ADAM_RULE.format(eta=eta, g=g, t=s.optimizer_updates)}[spec.kind]
     lines = [f"learning rate {eta} = {number(s.learning_rate)}{SEPARATOR}{rule}"]
     if s.clipped:
         lines.append("The gradients are the clipped ones.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -193,6 +194,26 @@ class History:
         copy._open_count = self._open_count
         copy.total = self.total
         return copy
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled, a history keeps the parts in use only (a new one is megabytes of NaN),
+        and never its ``complete`` (a recorder's method: a copy is complete already)."""
+        self._completed()
+        state = dict(self.__dict__, complete=None)
+        state["_rows"] = self._rows[:self._count]
+        state["_low"], state["_high"] = self._low[:self._buckets], self._high[:self._buckets]
+        state["_bucket_capacity"] = len(self._low)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        capacity = state.pop("_bucket_capacity")
+        width = len(state["columns"])
+        for name, rows in (("_rows", 2 * state["_recent_capacity"]), ("_low", capacity),
+                           ("_high", capacity)):
+            kept = state[name]
+            state[name] = np.full((rows, width), np.nan)
+            state[name][:len(kept)] = kept
+        self.__dict__.update(state)
 
     def rows_since(self, total: int, columns: Sequence[str]) -> np.ndarray | None:
         """A copy of these columns of the rows appended after the first ``total``, oldest

@@ -81,6 +81,12 @@ class Optimizer:
     def compute(self, g: np.ndarray, lr: float, out: np.ndarray) -> None:
         raise NotImplementedError
 
+    @property
+    def updates(self) -> int | None:
+        """How many updates this optimizer has computed, where its rule uses the count
+        (Adam's t); None where it does not."""
+        return None
+
     def state(self) -> dict[str, np.ndarray | int]:
         """The buffers that make a resumed run continue exactly (copies)."""
         return {name: _copy(getattr(self, name)) for name in self.state_names}
@@ -144,6 +150,10 @@ class Adam(Optimizer):
         self.m = np.zeros(size)
         self.v = np.zeros(size)
         self.t = 0
+
+    @property
+    def updates(self) -> int | None:
+        return self.t
 
     def compute(self, g: np.ndarray, lr: float, out: np.ndarray) -> None:
         b1, b2 = self.spec.beta1, self.spec.beta2

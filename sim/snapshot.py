@@ -147,6 +147,9 @@ class Snapshot:
     fused_delta: bool  # the output delta came straight from the loss (softmax/sigmoid fused)
     pass_updated: bool  # the parameters have already taken this pass's step
     learning_rate: float
+    # The optimizer's count of its updates, this step's included once it ran, where its rule
+    # uses one (Adam's t); it starts again when the optimizer is changed.
+    optimizer_updates: int | None
     clipped: bool
     clip_norm_before: float
     clip_norm_after: float
@@ -270,6 +273,7 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
         loss=None if p is None else p.loss, penalty=0.0 if p is None else p.penalty,
         fused_delta=p is not None and p.fused_delta is not None,
         pass_updated=p is not None and p.updated, learning_rate=trainer.learning_rate,
+        optimizer_updates=trainer.optimizer.updates,
         clipped=bool(clip and clip.clipped),
         clip_norm_before=clip.norm_before if clip else float("nan"),
         clip_norm_after=clip.norm_after if clip else float("nan"),

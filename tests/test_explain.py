@@ -253,7 +253,8 @@ def test_the_update_caption_states_the_momentum_rule_the_optimizer_uses(lesson, 
 def test_the_adam_caption_writes_out_the_bias_correction_its_update_takes():
     """Adam divides m and v by 1 − β₁ᵗ and 1 − β₂ᵗ. The caption writes that out rather than
     as m̂ and v̂, whose combining hats Qt's text layout drops (it showed m / (√v + ε)); the
-    rule as written, evaluated with the optimizer's own m, v and t, gives the update shown."""
+    rule as written, evaluated with the optimizer's own m, v and t (the t it states), gives
+    the update shown."""
     trainer = sim.Trainer(sim.load(LESSONS_DIR / "optimizer-adam.json"))
     trainer.run(steps=2)
     snapshot = phases_until(trainer, "update")
@@ -262,7 +263,7 @@ def test_the_adam_caption_writes_out_the_bias_correction_its_update_takes():
     assert "\N{COMBINING CIRCUMFLEX ACCENT}" not in rule
     state, spec = trainer.optimizer.state(), trainer.experiment.optimizer
     t = state["t"]
-    assert t == 3  # the update shown is the third
+    assert t == 3 and "t = 3 (Adam's updates so far, this one included)" in rule
     m = state["m"][:snapshot.layers[0].W.size]
     v = state["v"][:snapshot.layers[0].W.size]
     written = -spec.learning_rate * (m / (1 - spec.beta1 ** t)) / (

@@ -121,8 +121,8 @@ def presenting(window: MainWindow, qtbot) -> None:
 @pytest.mark.parametrize("get_there", [playing_at_full_speed, paused_mid_phase,
                                        long_run_with_progress, comparing_side_by_side,
                                        presenting], ids=lambda f: f.__name__)
-def test_closing_stops_every_worker_at_once(make_window, qtbot,
-                                            get_there: Callable) -> None:
+def test_closing_stops_every_worker_without_waiting_for_training(make_window, qtbot,
+                                                                get_there: Callable) -> None:
     window = make_window(experiment())  # endless XOR: training never ends by itself
     get_there(window, qtbot)
     workers = workers_of(window)
@@ -251,7 +251,7 @@ def wait_until_under_way(process: subprocess.Popen, dialog: bool) -> None:
     (["--play", "--presentation", "--compare", SECOND_LESSON], False),
     (["--play"], True),
 ], ids=["playing", "presenting and comparing", "run-epochs dialog open"])
-def test_sigterm_exits_0_at_once(state: list[str], dialog: bool) -> None:
+def test_sigterm_exits_0_without_waiting_for_training(state: list[str], dialog: bool) -> None:
     process = start_app(*state, "--quit-after", "30", code=app_under_way(dialog))
     try:
         wait_until_under_way(process, dialog)

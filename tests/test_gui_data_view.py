@@ -50,3 +50,15 @@ def test_on_a_slide_the_decision_boundary_has_real_height(make_window, qtbot, si
     window.presentation.set_on(False)  # at the desk the column is narrow: key under the plot
     qtbot.wait(150)
     assert not panel.wide
+
+
+def test_the_boundary_is_asked_for_only_while_its_tab_is_in_front(make_window, qtbot):
+    """Behind the Controls tab the data view is "visible" to Qt, only clipped to nothing: the
+    worker is not asked for pictures no one sees (each costs it a step's time or a few)."""
+    window = make_window(sim.load(lessons.lesson_dir() / "spiral.json"))
+    window.views_dock.raise_()
+    qtbot.waitUntil(lambda: window.run.pictures_wanted[0] is not None, timeout=5000)
+    window.controls_dock.raise_()
+    qtbot.waitUntil(lambda: window.run.pictures_wanted == (None, None), timeout=5000)
+    window.views_dock.raise_()
+    qtbot.waitUntil(lambda: window.run.pictures_wanted[0] is not None, timeout=5000)

@@ -228,9 +228,7 @@ def test_shutdown_stops_a_worker_training_flat_out_without_terminate(qtbot, monk
     worker.start()
     worker.play()
     qtbot.waitUntil(lambda: published_step(worker) > 5, timeout=10000)
-    started = time.perf_counter()
-    assert worker.shutdown(5000)
-    assert time.perf_counter() - started < CLOSE_SECONDS
+    assert worker.shutdown(int(CLOSE_SECONDS * 1000))  # in time, never by terminating
     assert terminated == [] and worker.isFinished()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 
 from sim.history import History
@@ -128,3 +130,21 @@ def test_rows_already_folded_cannot_be_sent_as_rows():
     filled(history, np.arange(1.0))
     assert history.rows_since(0, ["loss"]) is None  # the first four are a bucket now
     assert history.rows_since(5, ["loss"]).tolist() == [[5.0], [6.0], [7.0], [0.0]]
+
+
+def test_a_pickled_history_carries_only_what_it_holds_and_goes_on_as_the_original():
+    """The window is sent a copy of the history at every load and reset: a new one is
+    megabytes of NaN in its buffers, and pickled it is the few bytes it holds."""
+    rng = np.random.default_rng(2)
+    history = History(["step", "loss"], recent=1024, buckets=512)
+    assert len(pickle.dumps(history)) < history.nbytes // 20
+    filled(history, rng.normal(size=3000))  # two folds: buckets and an open one in use
+    copy = pickle.loads(pickle.dumps(history))
+    for more in (rng.normal(size=700), rng.normal(size=2500)):
+        for target in (history, copy):
+            filled(target, more)
+        assert len(copy) == len(history) and copy.nbytes == history.nbytes
+        mine, theirs = copy.series("loss"), history.series("loss")
+        for a, b in ((mine.steps, theirs.steps), (mine.low, theirs.low),
+                     (mine.high, theirs.high)):
+            assert np.array_equal(a, b, equal_nan=True)
