@@ -84,8 +84,7 @@ class Presentation(QObject):
         the window's height holds (`fitting_scale`), so that nothing grows it past the
         screen."""
         height = self.host.height() if height is None else height
-        chosen = self.scale if self.scale is not None else \
-            _clamp(round(height / FULL_HD_HEIGHT * DEFAULT_SCALE * 4) / 4)
+        chosen = self.scale if self.scale is not None else suggested_scale(height)
         return max(MIN_SCALE, min(chosen, fitting_scale(height), self._too_large - SCALE_STEP))
 
     def refit(self) -> None:
@@ -349,6 +348,13 @@ class CaptionRoom:
         room = self.host.height() * caption_share(self.shown()) // 100
         if wanted > self.dock.height():
             self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
+
+
+def suggested_scale(height: int) -> float:
+    """The scale that suits a window this many pixels high: 2x at 1080 (text 24 pixels and
+    more), in proportion below, in quarter steps, never more than `fitting_scale`."""
+    return max(MIN_SCALE, min(_clamp(round(height / FULL_HD_HEIGHT * DEFAULT_SCALE * 4) / 4),
+                              fitting_scale(height)))
 
 
 def fitting_scale(height: int) -> float:

@@ -1,6 +1,6 @@
 """``backprop-studio FILE`` for a recurrent experiment: its own window (gui.recurrent_window),
-with the app's options that apply to it: --size, --steps, --phases, --play, --quit-after and
---screenshot. The others are refused in one line."""
+with the app's options that apply to it: --size, --steps, --phases, --play, --presentation,
+--quit-after and --screenshot. The others are refused in one line."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sim.files import WriteError, write_atomic
 from sim.recurrent_experiment import RecurrentExperiment
 
 NOT_FOR_RECURRENT = ("compare", "paths", "quiz", "record", "colour", "phase_seconds", "stats",
-                     "presentation", "show")
+                     "show")
 SETTLE_MS = 300  # after the steps and phases: time for the plot to draw the last
 
 
@@ -41,6 +41,7 @@ def run_recurrent(args: argparse.Namespace, experiment: RecurrentExperiment) -> 
     app.setApplicationName("Backprop Studio")
     window = RecurrentWindow(experiment)
     window.resize(*args.size)
+    window.set_presentation(args.presentation)
     window.show()
     plan = Preparation(window, args.steps, args.phases)
     failures: list[str] = []

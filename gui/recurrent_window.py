@@ -17,19 +17,30 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTextBrowser, QToolBar, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QTextBrowser,
+    QToolBar,
+    QWidget,
+)
 
 from sim.notation import rich
 from sim.recurrent_experiment import RecurrentExperiment
 from sim.unrolled import WalkPoint, walk
 
+from .presentation import suggested_scale
 from .recurrent_session import RecurrentFrame, serve
 from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
 from .worker import start_process
 
 POLL_MS = 15  # how often the window looks for the training process's answer
 FASTEST = (20, 10)  # without a lesson's speed: 10 steps a request, every 20 ms at most
+BODY_POINTS = 10.0  # the captions' type at scale 1, as the main window's body text
+PICTURE_SHARE_OF_SCALE = 2.0 / 3.0  # the unrolled network scales less than the text
 NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
                   "networks; they do not apply to a recurrent one.")
 
@@ -131,7 +142,10 @@ class RecurrentWindow(QMainWindow):
         self.plot = TimeGradientPlot()
         self.captions = QTextBrowser()
         self.captions.setMinimumWidth(360)
-        self.status = QLabel("starting the training process…")
+        self.status = QLabel()
+        # As wide as the bar leaves it, whatever its text: _show_status elides the text.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_text = "starting the training process…"
         self.statusBar().addWidget(self.status, 1)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.plot)
@@ -143,6 +157,8 @@ class RecurrentWindow(QMainWindow):
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
         self.setCentralWidget(main)
+        self.presenting = False
+        self.text_scale = 1.0
         self._build_toolbar()
         self.failure: str | None = None  # why the file could not be trained
         self.runner = RecurrentRunner(source, self)
@@ -153,19 +169,59 @@ class RecurrentWindow(QMainWindow):
         self._show_captions()
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Training")
+        self.toolbar = bar = QToolBar("Training")
         self.addToolBar(bar)
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys, slot in (
                 ("play", "Play", "Space", self.toggle_play),
                 ("step", "Step", "S", self.step),
                 ("next_phase", "Next phase", "N", self.next_phase),
-                ("reset", "Reset", "Ctrl+R", self.reset)):
+                ("reset", "Reset", "Ctrl+R", self.reset),
+                ("presentation", "Presentation mode", "F5", self.toggle_presentation)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(slot)
             bar.addAction(action)
             self.actions_by_name[name] = action
+        self.actions_by_name["presentation"].setCheckable(True)
+
+    # ------------------------------------------------------------------ presentation mode
+
+    def toggle_presentation(self) -> None:
+        self.set_presentation(not self.presenting)
+
+    def set_presentation(self, on: bool) -> None:
+        """Large type for a projector, as the main window's presentation mode: text at the
+        scale that suits the window's height (2x at 1080 lines), the plot's too, the unrolled
+        network at two thirds of it, so that its columns keep their room."""
+        self.presenting = on
+        self.actions_by_name["presentation"].setChecked(on)
+        self.text_scale = suggested_scale(self.height()) if on else 1.0
+        self.canvas.set_scale(max(1.0, self.text_scale * PICTURE_SHARE_OF_SCALE))
+        self.plot.set_scale(self.text_scale)
+        for widget in (self.captions, self.status, self.toolbar):
+            font = QFont(self.font())
+            font.setPointSizeF(BODY_POINTS * self.text_scale)
+            font.setBold(widget is self.status and on)
+            widget.setFont(font)
+        self._show_status()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.presenting:  # the scale the new height holds
+            self.set_presentation(True)
+        else:
+            self._show_status()
+
+    def _set_status(self, text: str) -> None:
+        self.status_text = text
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line, elided at its end if the window is too narrow for it."""
+        metrics = QFontMetrics(self.status.font())
+        self.status.setText(metrics.elidedText(self.status_text, Qt.TextElideMode.ElideRight,
+                                               max(10, self.status.width())))
 
     # ------------------------------------------------------------------ what a user does
 
@@ -223,13 +279,13 @@ class RecurrentWindow(QMainWindow):
 
     def _failed(self, message: str) -> None:
         self.failure = message
-        self.status.setText(message)
+        self._set_status(message)
         self.captions.setPlainText(message)
 
     def _show_frame(self, frame: RecurrentFrame) -> None:
         self.frame = frame
         self.setWindowTitle(f"Backprop Studio — {frame.name}")
-        self.status.setText(frame.status)
+        self._set_status(frame.status)
         if self._walk_next_frame:
             self._walk_next_frame = False
             self.walk_index = 0 if frame.picture is not None else None

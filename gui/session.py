@@ -32,7 +32,6 @@ its pipe closes because the app has gone, however the app went.
 from __future__ import annotations
 
 import contextlib
-import pickle
 import time
 import traceback
 from collections.abc import Callable
@@ -145,21 +144,20 @@ class Outbox:
     - ``("report", ticket, training, steps_done)``: every command up to ``ticket`` is handled
       and what it changed is published; whether the session trains by itself.
 
-    Messages wait in the outbox until `flush`, which sends them as one list of pickles: one
-    write, and one wake of the app's relay thread, for a round of work. Only the app's own
-    messages cross the pipe, between its own processes (no file is ever unpickled). A snapshot
-    goes only when the app has taken the last one, so the app's process unpickles no more
-    snapshots than its window shows.
+    Messages wait in the outbox until `flush`, which sends them as one list: one write, and
+    one wake of the app's relay thread, for a round of work. The pipe pickles them: only the
+    app's own messages cross it, between its own processes (no file is ever unpickled). A
+    snapshot goes only when the app has taken the last one, so the app's process unpickles
+    no more snapshots than its window shows.
     """
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._waiting: list[bytes] = []
+        self._waiting: list[tuple[Any, ...]] = []
 
     def send(self, *message: Any) -> None:
-        """Queue a message, pickled now: one that cannot be pickled raises here, and nothing
-        of it is queued."""
-        self._waiting.append(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        """Queue a message, to be sent with the others of this round at `flush`."""
+        self._waiting.append(message)
 
     @property
     def waiting(self) -> bool:
@@ -167,10 +165,36 @@ class Outbox:
         return bool(self._waiting)
 
     def flush(self) -> None:
-        """Send the messages waiting, in the order they were queued, as one."""
-        if self._waiting:
-            batch, self._waiting = self._waiting, []
+        """Send the messages waiting, in the order they were queued, as one. The pipe pickles
+        a batch whole before it writes any of it, so a message that does not pickle (a bug)
+        leaves the pipe whole: the batch then goes one message at a time, that one replaced
+        by a ``failed`` signal that says what could not be sent."""
+        if not self._waiting:
+            return
+        batch, self._waiting = self._waiting, []
+        try:
             self._connection.send(batch)
+        except (EOFError, OSError):
+            raise  # the app has gone
+        except Exception:
+            for message in batch:
+                try:
+                    self._connection.send([message])
+                except (EOFError, OSError):
+                    raise
+                except Exception as problem:
+                    self._connection.send([_unsent(message, problem)])
+
+
+def _unsent(message: tuple[Any, ...], problem: Exception) -> tuple[Any, ...]:
+    """A ``failed`` signal in place of a message that does not pickle: an error's own text
+    if the message reported one, else what could not be sent and why."""
+    if message[:2] == ("signal", "failed"):
+        (error,) = message[2]
+        text = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
+    else:
+        text = f"the training process could not send its {message[0]} message ({problem})"
+    return ("signal", "failed", (UnexpectedError(text),))
 
 
 def serve(commands: Connection, outbox: Connection, experiment: sim.Experiment) -> None:
@@ -308,13 +332,8 @@ class TrainingSession:
         self._outbox.send("signal", name, args)
 
     def _report_error(self, error: Exception) -> None:
-        """``failed`` with the error, or with its text if it cannot be pickled (a pickling
-        error is raised before anything is written, so the pipe stays whole)."""
-        try:
-            self._signal("failed", error)
-        except Exception:
-            text = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
-            self._signal("failed", UnexpectedError(text))
+        """``failed`` with the error (with its text if it does not pickle: `Outbox.flush`)."""
+        self._signal("failed", error)
 
     # ------------------------------------------------------------------ training
 

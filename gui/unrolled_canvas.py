@@ -45,7 +45,18 @@ class UnrolledCanvas(QWidget):
         super().__init__(parent)
         self.picture: UnrolledPicture | None = None
         self.point: WalkPoint | None = None  # None: the whole step is shown
+        # Everything is drawn at this magnification (presentation mode): the layout is made
+        # for a canvas this many times smaller, then painted scaled up.
+        self.scale = 1.0
         self.setMinimumSize(480, 320)
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.update()
+
+    def logical_rect(self) -> QRectF:
+        """The canvas as its layout sees it: its size divided by the scale."""
+        return QRectF(0.0, 0.0, self.width() / self.scale, self.height() / self.scale)
 
     def set_picture(self, picture: UnrolledPicture | None, point: WalkPoint | None) -> None:
         self.picture, self.point = picture, point
@@ -63,8 +74,9 @@ class UnrolledCanvas(QWidget):
     def _frame(self) -> QRectF:
         """Where the columns go: left of the output layer and the legend, between the title
         and the time labels."""
-        return QRectF(70.0, 70.0, max(self.width() - 70.0 - 190.0, 50.0),
-                      max(self.height() - 70.0 - 110.0, 50.0))
+        size = self.logical_rect()
+        return QRectF(70.0, 70.0, max(size.width() - 70.0 - 190.0, 50.0),
+                      max(size.height() - 70.0 - 110.0, 50.0))
 
     def _column_x(self, t: int, picture: UnrolledPicture) -> float:
         frame = self._frame()
@@ -90,10 +102,11 @@ class UnrolledCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), BACKGROUND)
+        painter.scale(self.scale, self.scale)
         picture = self.picture
         if picture is None:
             painter.setPen(INK)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+            painter.drawText(self.logical_rect(), Qt.AlignmentFlag.AlignCenter,
                              "Take a step to see the network unrolled in time")
             painter.end()
             return
@@ -298,7 +311,7 @@ class UnrolledCanvas(QWidget):
     def _paint_legend(self, painter: QPainter, picture: UnrolledPicture) -> None:
         """The gradient colour bar, its decades labelled."""
         width = 140.0
-        left, top = self.width() - width - 30.0, 26.0
+        left, top = self.logical_rect().width() - width - 30.0, 26.0
         for index in range(palette.BINS):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(*palette.colour("gradient", index)))
@@ -321,13 +334,16 @@ def _font(points: float, bold: bool = False) -> QFont:
 class TimeGradientPlot(pg.PlotWidget):
     """‖∂E/∂hₜ‖ over the batch against t, log scale (the LSTM's ‖∂E/∂cₜ‖ beside it)."""
 
+    TITLE = "gradient through time, before clipping"
+    AXIS_TITLES = (("bottom", "time step t"), ("left", "‖∂E/∂hₜ‖ (log scale)"))
+
     def __init__(self, parent: QWidget | None = None) -> None:
         # The plots' own axis: over many decades only powers of ten are labelled, uncrowded.
         super().__init__(parent, background="w", axisItems={"left": DecadeAxis("left")})
         self.setLogMode(x=False, y=True)
         ink = style.light_style().foreground
-        self.setTitle("gradient through time, before clipping", color=ink.name())
-        for axis, title in (("bottom", "time step t"), ("left", "‖∂E/∂hₜ‖ (log scale)")):
+        self.setTitle(self.TITLE, color=ink.name())
+        for axis, title in self.AXIS_TITLES:
             item = self.getAxis(axis)
             item.setTextPen(ink)
             item.setLabel(title, color=ink.name())
@@ -339,6 +355,24 @@ class TimeGradientPlot(pg.PlotWidget):
         # named in the legend once an LSTM's norms come
         self.cell_curve = self.plot([], [], pen=pg.mkPen(style.GREEN, width=2,
                                                          style=Qt.PenStyle.DashLine))
+
+    def set_scale(self, scale: float) -> None:
+        """Text, curves and symbols this many times their size (presentation mode)."""
+        font = QFont()
+        font.setPointSizeF(9.0 * scale)
+        ink = style.light_style().foreground.name()
+        self.setTitle(self.TITLE, color=ink, size=f"{11.0 * scale:.1f}pt")
+        for axis, title in self.AXIS_TITLES:
+            item = self.getAxis(axis)
+            item.setTickFont(font)
+            item.setLabel(title, color=ink, **{"font-size": f"{9.0 * scale:.1f}pt"})
+        size = f"{9.0 * scale:.1f}pt"
+        self.legend.setLabelTextSize(size)  # for entries added later; those there now:
+        for _, label in self.legend.items:
+            label.setText(label.text, size=size)
+        self.hidden_curve.setPen(pg.mkPen(style.BLUE, width=2 * scale))
+        self.hidden_curve.setSymbolSize(5 * scale)
+        self.cell_curve.setPen(pg.mkPen(style.GREEN, width=2 * scale, style=Qt.PenStyle.DashLine))
 
     def set_norms(self, hidden: np.ndarray, cell: np.ndarray,
                   point: WalkPoint | None = None) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import pickle
 import sys
 import threading
 from collections.abc import Callable
@@ -380,13 +379,16 @@ class TrainingWorker(QThread):
                 if not self._messages.poll(RELAY_WAIT):
                     continue
                 try:
-                    batch: list[bytes] = self._messages.recv()
+                    batch: list[tuple[Any, ...]] = self._messages.recv()
                 except (EOFError, OSError):
                     if not self._stopping.is_set():
                         self._relaunch()
                     continue
-                for pickled in batch:
-                    self._dispatch_pickled(pickled)
+                except Exception as error:  # an error of the process that cannot be rebuilt
+                    self._failed_to_show(error)
+                    continue
+                for message in batch:
+                    self._dispatch(message)
         finally:
             self._end_process()
             with self._state:
@@ -435,16 +437,19 @@ class TrainingWorker(QThread):
         for connection in (self._commands, self._messages):
             connection.close()
 
-    def _dispatch_pickled(self, pickled: bytes) -> None:
-        """Hand a message to its handler. An error in either is reported, never raised: the
+    def _dispatch(self, message: tuple[Any, ...]) -> None:
+        """Hand a message to its handler. An error there is reported, never raised: the
         relay thread would end with it, and training would seem to freeze."""
+        kind, *content = message
         try:
-            kind, *content = pickle.loads(pickled)
             getattr(self, f"_on_{kind}")(*content)
-        except Exception as error:  # an error of the process that cannot be rebuilt
-            self.failed.emit(RuntimeError(
-                f"the training process reported an error that cannot be shown here "
-                f"({type(error).__name__}: {error})"))
+        except Exception as error:
+            self._failed_to_show(error)
+
+    def _failed_to_show(self, error: Exception) -> None:
+        self.failed.emit(RuntimeError(
+            f"the training process reported an error that cannot be shown here "
+            f"({type(error).__name__}: {error})"))
 
     def _on_history(self, update: History | np.ndarray) -> None:
         if isinstance(update, History):  # a new trainer's: its series replace the old ones

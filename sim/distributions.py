@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,8 +70,10 @@ class DistributionRecorder:
             for number, (layer, (dW, _), where) in enumerate(zip(
                     network.layers, network.layer_views(gradient), self._positions,
                     strict=True)):
-                self._weights[k, number] = percentiles(layer.W, where)
-                self._gradients[k, number] = percentiles(dW, where)
+                # W above dW: a new array (2 x size as a view), reordered in place
+                both = np.concatenate((layer.W, dW)).reshape(2, -1)
+                self._weights[k, number], self._gradients[k, number] = row_percentiles(both,
+                                                                                       where)
         self._count += 1
 
     def bands(self) -> Bands:
@@ -89,28 +92,45 @@ class DistributionRecorder:
         self._count = kept
 
 
-Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
+class Positions(NamedTuple):
+    """Where PERCENTILES fall among a number of sorted values, as ``np.percentile`` finds them
+    (its default, "linear" method: position q/100 · (size − 1))."""
+
+    below: np.ndarray  # for each percentile, the sorted position at or below it
+    above: np.ndarray  # and the next one (the last position for the maximum)
+    fraction: np.ndarray  # of the way from below to above
+    rest: np.ndarray  # 1 − fraction
+    upper: np.ndarray  # fraction >= 0.5: numpy's lerp then works from the upper end
 
 
 def positions_among(size: int) -> Positions:
-    """For each of PERCENTILES, the sorted positions below and above it among ``size`` values
-    and the fraction of the way between them, as ``np.percentile`` finds them (its default,
-    "linear" method: position q/100 · (size − 1))."""
+    """Where each of PERCENTILES falls among ``size`` sorted values."""
     quantiles = np.asarray(PERCENTILES) / 100.0
     virtual = (size - 1) * quantiles
     below = np.floor(virtual).astype(np.intp)
     above = np.minimum(below + 1, size - 1)
-    return below, above, virtual - below
+    fraction = virtual - below
+    return Positions(below, above, fraction, 1.0 - fraction, fraction >= 0.5)
 
 
 def percentiles(values: np.ndarray, where: Positions) -> np.ndarray:
     """The PERCENTILES of ``values`` at the positions ``positions_among(values.size)`` gives, by
     np.percentile's interpolation; any NaN makes them all NaN, as it does np.percentile's."""
-    ordered = np.sort(values, axis=None)
-    if np.isnan(ordered[-1]):  # NaN sorts last
-        return np.full(len(PERCENTILES), np.nan)
-    below, above, fraction = where
-    low, high = ordered[below], ordered[above]
+    return row_percentiles(values.reshape(1, -1).copy(), where)[0]
+
+
+def row_percentiles(rows: np.ndarray, where: Positions) -> np.ndarray:
+    """The PERCENTILES of each row of ``rows`` (one row per set of values, each of the size
+    ``where`` was made for), one row each; ``rows`` is sorted in place. A layer's weights
+    and gradient go together: the numpy calls per record halve, and on a small network these
+    calls, not the sorting, are the cost. (np.partition at the positions used gives the same
+    values; on fresh values it is no faster than the sort: see docs/hazards.md.)"""
+    rows.sort(axis=1)
+    low, high = rows.take(where.below, axis=1), rows.take(where.above, axis=1)
     gap = high - low
     # numpy's lerp: from the nearer end, so that a fraction of 0 or 1 gives that end exactly.
-    return np.where(fraction >= 0.5, high - gap * (1.0 - fraction), low + gap * fraction)
+    result = np.where(where.upper, high - gap * where.rest, low + gap * where.fraction)
+    for row, largest in enumerate(rows[:, -1].tolist()):
+        if math.isnan(largest):  # NaN sorts last
+            result[row] = np.nan
+    return result

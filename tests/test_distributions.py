@@ -57,12 +57,15 @@ def test_a_large_network_starts_with_a_longer_stride():
     assert trainer.distributions.stride == 8  # 131,840 weights: 6.6 times 20,000
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 11, 64, 101, 1000])
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 11, 64, 101, 1000, 4096])
 def test_the_percentiles_are_numpys_bit_for_bit(size):
     rng = np.random.default_rng(size)
     for scale in (1e-9, 1.0, 1e9):
         values = rng.standard_normal(size) * scale
         assert np.array_equal(percentiles(values, positions_among(size)),
                               np.percentile(values, PERCENTILES))
+    ties = np.round(rng.standard_normal(size)) * (rng.random(size) < 0.5)  # a ReLU's zeros
+    assert np.array_equal(percentiles(ties, positions_among(size)),
+                          np.percentile(ties, PERCENTILES))
     values[size // 2] = np.nan
     assert np.isnan(percentiles(values, positions_among(size))).all()

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFontMetricsF
 
 from gui.app import main
 from gui.recurrent_window import FASTEST, RecurrentWindow, play_rate
@@ -183,3 +184,34 @@ def test_play_goes_at_the_lessons_speed():
     assert play_rate(25) == (40, 1)  # a step every 40 ms
     assert play_rate(200) == (20, 4)
     assert play_rate(None) == FASTEST
+
+
+def test_presentation_mode_makes_the_type_large_and_the_status_line_whole(recurrent_window,
+                                                                         qtbot):
+    """F5 as in the main window: at 1920x1080 the captions' and the plot's type is 24 pixels
+    and more, the unrolled network is drawn larger, and the status line, too long for the
+    window in large type, is elided rather than cut; F5 again brings the desk's sizes back."""
+    window = recurrent_window(small("lstm"))
+    window.resize(1920, 1080)
+    window.step()
+    qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
+    window.actions_by_name["presentation"].trigger()
+    assert window.presenting and window.canvas.scale > 1.0
+    for font in (window.captions.font(), window.status.font()):
+        assert QFontMetricsF(font).height() >= 24
+    tick = window.plot.getAxis("bottom").style["tickFont"]
+    assert QFontMetricsF(tick).height() >= 24
+    window.resize(700, 1080)  # the status line no longer fits in large type
+    qtbot.waitUntil(lambda: window.status.text().endswith("…"), timeout=5000)
+    assert QFontMetricsF(window.status.font()).horizontalAdvance(window.status.text()) <= \
+        window.status.width()
+    window.actions_by_name["presentation"].trigger()
+    assert not window.presenting and window.canvas.scale == 1.0
+    assert QFontMetricsF(window.captions.font()).height() < 24
+
+
+def test_the_app_opens_a_recurrent_lesson_in_presentation_mode(tmp_path):
+    shot = tmp_path / "r.png"
+    assert main([str(RECURRENT / "elman-forgets.json"), "--presentation", "--screenshot",
+                 str(shot), "--size", "1280x720"]) == 0
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import pickle
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 
 import sim
 from gui import commands
+from gui.session import Outbox, UnexpectedError
 from gui.worker import TrainingWorker
 from sim import lessons
 from sim.address import ParameterAddress
@@ -247,3 +249,32 @@ def test_commands_are_handled_while_a_sweep_goes_on_and_a_newer_sweep_replaces_i
     qtbot.wait(200)
     assert [token for token, _ in answers] == [2]
     assert answers[0][1].seeds == (0, 1, 2)
+
+
+class Unpicklable(Exception):
+    """An error carrying what no pipe can send (a lambda)."""
+
+    def __init__(self) -> None:
+        super().__init__("the step went wrong")
+        self.callback = lambda: None
+
+
+def test_a_message_that_does_not_pickle_becomes_a_failure_and_the_rest_arrive_in_order():
+    """A round's messages cross as one batch; one that cannot cross (a bug in the session)
+    leaves the pipe whole and the others intact, and the app is told what it was."""
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    outbox = Outbox(sending)
+    outbox.send("report", 1, False, 0)
+    outbox.send("views", lambda: None)
+    outbox.send("signal", "failed", (Unpicklable(),))
+    outbox.send("report", 2, False, 0)
+    outbox.flush()
+    received = []
+    while receiving.poll(1.0):
+        received.extend(receiving.recv())
+    assert [message[0] for message in received] == ["report", "signal", "signal", "report"]
+    assert received[0] == ("report", 1, False, 0) and received[3] == ("report", 2, False, 0)
+    views, error = (message[2][0] for message in received[1:3])
+    assert isinstance(views, UnexpectedError) and "could not send its views message" in str(views)
+    assert isinstance(error, UnexpectedError) and str(error).endswith("the step went wrong")
+    assert not outbox.waiting
