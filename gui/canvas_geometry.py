@@ -29,7 +29,8 @@ class Geometry:
         span = max(right - left, 1.0)
         self.x = [left + span * c / max(self.columns - 1, 1) for c in range(self.columns)]
         tallest = max(widths)
-        spacing = min((bottom - top) / max(tallest, 1), 90 * scale)
+        widest_spacing = 90 * scale  # between two nodes, at most
+        spacing = min((bottom - top) / max(tallest, 1), widest_spacing)
         radius = min(spacing * 0.32, 26 * scale)
         # Nodes a little smaller where that makes room for their values under them (a short
         # slide above a long caption), never smaller than a number is high.
@@ -40,7 +41,11 @@ class Geometry:
         centre = (top + bottom) / 2
         self.nodes: list[np.ndarray] = []  # per column: (units, 2) screen positions
         for c, n in enumerate(widths):
-            ys = centre + (np.arange(n) - (n - 1) / 2) * spacing
+            # A column shorter than the tallest spreads its nodes over the height, up to the
+            # widest spacing: two inputs beside sixteen hidden units on a slide sat 12 pixels
+            # apart, too close for both names.
+            column_spacing = max(spacing, min((bottom - top) / max(n, 1), widest_spacing))
+            ys = centre + (np.arange(n) - (n - 1) / 2) * column_spacing
             xs = np.full(n, self.x[c])
             self.nodes.append(self._to_screen(np.stack([xs, ys], axis=1), rect, zoom, pan))
         # A bias sits above its column and feeds the next layer (as the textbooks draw it).

@@ -355,3 +355,15 @@ def test_the_status_line_leaves_out_what_does_not_fit_rather_than_cutting_it(mak
     settle(qtbot, window)
     everything = SEPARATOR.join(part for part in window.run_status.parts.values() if part)
     assert readout() == everything
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_two_inputs_beside_sixteen_hidden_units_keep_their_names_on_a_slide(make_window, qtbot,
+                                                                           size):
+    """A column shorter than the tallest spreads its nodes: on a 1280x720 slide the inputs
+    of a 2-16-16-1 network sat 12 pixels apart and x₂'s name found no room."""
+    window = make_window(sim.load(LESSONS / "overfitting-dropout.json"), size=size)
+    present(qtbot, window)
+    names = {label.text for label in painted_labels(window.canvas) if label.kind == "name"}
+    assert {"x₁", "x₂"} <= names
+    assert_labels_apart(window.canvas, painted_labels(window.canvas))
