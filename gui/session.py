@@ -72,8 +72,10 @@ from .commands import (
 )
 
 # While training runs, the session looks at its pipe (and publishes, if the app took the last
-# snapshot) this often: about twice the window's frame rate.
-FRAME_SECONDS = 1.0 / 120.0
+# snapshot) this often: four times the window's frame rate, so that the next snapshot is
+# there before the window's next frame (at 1/120 s, a quarter of the frames found none:
+# 42-46 frames a second, now 55-60; docs/hazards.md).
+FRAME_SECONDS = 1.0 / 240.0
 HISTORY_SECONDS = 0.1  # the history's series at most this often while training runs
 # The rows appended since the app's copy of the history was last brought up to date are sent
 # once there are this many, snapshot or not: half the 2,048 rows a history keeps at full
