@@ -49,6 +49,17 @@ SPAM_EXAMPLE = (2.0, 1.0, 1.0, 3.0, 4.0)  # seed 000's "FREE MONEY CLICK NOW!!!"
 _CSV_KEYS = {"target_columns": "targets", "input_columns": "inputs"}  # field -> key in the file
 
 
+# Random stream ids of the data (the initialisation streams are network.INIT_STREAM and one
+# per layer; shuffling, dropout and augmentation are the sampler's, in sim.batches).
+DATA_STREAM, SPLIT_STREAM = 2, 3
+
+
+def data_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """The generators a run of this seed makes its data with and splits it with (dense and
+    recurrent runs alike)."""
+    return np.random.default_rng([seed, DATA_STREAM]), np.random.default_rng([seed, SPLIT_STREAM])
+
+
 @dataclass(frozen=True)
 class DataSpec:
     """The ``data`` section of an experiment, with every default resolved."""

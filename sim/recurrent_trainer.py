@@ -20,6 +20,7 @@ from . import losses
 from .augment import AugmentSpec
 from .batches import BatchSampler
 from .clipping import ClipResult, clip
+from .data import data_streams
 from .events import Event
 from .gradcheck import GradcheckResult, NetworkLoss, check_gradients
 from .metrics import accuracy, accuracy_rule
@@ -32,7 +33,6 @@ from .schema import finite_or_none
 from .sequences import build
 from .state import load_saved
 from .stopping import StoppingRules
-from .trainer import DATA_STREAM, SPLIT_STREAM  # the same streams as a dense run's
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,7 @@ class RecurrentTrainer:
     def __init__(self, experiment: RecurrentExperiment) -> None:
         self.experiment = experiment
         seed = experiment.seed
-        self.dataset = build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
-                             np.random.default_rng([seed, SPLIT_STREAM]))
+        self.dataset = build(experiment.data, *data_streams(seed))  # a dense run's streams
         self.network = RecurrentNetwork(experiment.network, seed)
         self.accuracy_rule = accuracy_rule(experiment.network.output_activation.kind,
                                            self._checked_targets())

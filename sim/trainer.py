@@ -41,9 +41,6 @@ from .snapshot import Snapshot, take
 from .state import restore_state, save_state
 from .stopping import StoppingRules
 
-# Random stream ids of the data (the initialisation streams are network.INIT_STREAM and one
-# per layer; shuffling, dropout and augmentation are the sampler's, in sim.batches).
-DATA_STREAM, SPLIT_STREAM = 2, 3
 MAX_EVENTS = 2000
 # ndarray.sum() without its Python-level wrapper: the same pairwise sum, a few hundred
 # nanoseconds sooner, on the per-layer sums of every step.
@@ -64,8 +61,7 @@ def seeded_parts(experiment: Experiment) -> tuple[data.Dataset, Network, BatchSa
     size and shuffling still to configure). A Trainer starts from them, and so does each run of
     ``sim.sweep``."""
     seed = experiment.seed
-    dataset = data.build(experiment.data, np.random.default_rng([seed, DATA_STREAM]),
-                         np.random.default_rng([seed, SPLIT_STREAM]), experiment.base_dir)
+    dataset = data.build(experiment.data, *data.data_streams(seed), experiment.base_dir)
     check_data(experiment, dataset.facts)  # a data file may have changed since parse
     network = Network(experiment.network, experiment.regularization.dropout, seed)
     return dataset, network, BatchSampler(dataset, seed)
