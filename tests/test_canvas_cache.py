@@ -37,7 +37,11 @@ def picture(canvas: NetworkCanvas) -> np.ndarray:
 
 def fresh(style: Style, state: dict) -> NetworkCanvas:
     """A new canvas showing ``state`` (what the canvas under test was given last)."""
-    canvas = NetworkCanvas(style)
+    return shown(NetworkCanvas(style), state)
+
+
+def shown(canvas: NetworkCanvas, state: dict) -> NetworkCanvas:
+    """The canvas given ``state``."""
     canvas.resize(*state["size"])
     canvas.set_phase_view(state["phase_view"])
     canvas.set_snapshot(state["snapshot"])
@@ -58,13 +62,7 @@ def test_a_canvas_that_painted_before_draws_what_a_new_one_draws(qapp) -> None:
 
     def change(**fields: object) -> None:
         state.update(fields)
-        canvas.resize(*state["size"])
-        canvas.set_phase_view(state["phase_view"])
-        canvas.set_snapshot(state["snapshot"])
-        canvas.set_mode(state["mode"])
-        canvas.set_scheme(state["scheme"])
-        canvas.select(state["selection"])
-        canvas.set_pulses(state["pulses"])
+        shown(canvas, state)
         assert np.array_equal(picture(canvas), picture(fresh(style, state))), fields
 
     change()

@@ -10,6 +10,7 @@ from sim import lessons
 from sim.augment import AugmentSpec
 from sim.experiment import to_dict
 from tests.conftest import experiment
+from tests.test_control_panel import panel_on
 
 BASE = {"data": {"kind": "circles", "samples": 40, "validation_fraction": 0.25},
         "loss": "bce", "optimizer": {"kind": "sgd", "learning_rate": 0.5}}
@@ -57,17 +58,6 @@ ROUND_TRIPS: dict[str, tuple[dict, object]] = {
     "min_delta": (EARLY, 0.001),
     "restore_best": (EARLY, False),
 }
-
-
-def panel_on(qtbot, start: sim.Experiment):
-    from gui.controls import ControlPanel
-
-    panel = ControlPanel()
-    qtbot.addWidget(panel)
-    panel.set_experiment(start)
-    edited: list[sim.Experiment] = []
-    panel.experiment_edited.connect(edited.append)
-    return panel, edited
 
 
 def test_every_setting_of_the_panel_is_tested_here(qtbot):
