@@ -23,7 +23,7 @@ Adding a loss is one `Loss` in `LOSSES` (and its tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -247,3 +247,14 @@ def check_output_layer(loss: str, activation: str, units: int, path: str) -> Non
     if needed and activation != needed:
         raise ExperimentError("loss", f'"{loss}" needs a {needed} output layer, got '
                                       f"{activation}")
+
+
+def weight_penalty(weights: Iterable[np.ndarray], l1: float, l2: float) -> float:
+    """l2/2 Σ w² + l1 Σ |w| over these weight arrays (flat), added array by array."""
+    total = 0.0
+    for w in weights:
+        if l2:
+            total += 0.5 * l2 * float(np.dot(w, w))
+        if l1:
+            total += l1 * float(np.sum(np.abs(w)))
+    return total

@@ -320,14 +320,7 @@ class Network:
 
     def penalty(self, l1: float, l2: float) -> float:
         """l2/2 sum w^2 + l1 sum |w| over the weights (never the biases)."""
-        total = 0.0
-        for layer in self.layers:
-            w = layer.W.ravel()
-            if l2:
-                total += 0.5 * l2 * float(np.dot(w, w))
-            if l1:
-                total += l1 * float(np.sum(np.abs(w)))
-        return total
+        return losses.weight_penalty((layer.W.ravel() for layer in self.layers), l1, l2)
 
     def backward_layer(self, p: Pass, number: int, l1: float, l2: float) -> None:
         """delta, dE/dW and dE/db of one layer; the layer above must already be done."""

@@ -301,14 +301,8 @@ class RecurrentNetwork:
 
     def penalty(self, l1: float, l2: float) -> float:
         """l2/2 Σ w² + l1 Σ |w| over the weights W_ih, W_hh and W_out (never the biases)."""
-        total = 0.0
-        for key in self.weight_keys:
-            w = self.theta[self.slices[key]]
-            if l2:
-                total += 0.5 * l2 * float(np.dot(w, w))
-            if l1:
-                total += l1 * float(np.sum(np.abs(w)))
-        return total
+        return losses.weight_penalty((self.theta[self.slices[key]] for key in self.weight_keys),
+                                     l1, l2)
 
     def compute_loss(self, p: RecurrentPass, kind: str, l1: float, l2: float) -> float:
         """The loss with the penalty, kept in ``p`` with the output layer's dE/dz."""
