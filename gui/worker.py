@@ -174,8 +174,9 @@ class TrainingWorker(QThread):
         self._replies: dict[int, WorkerStatus] = {}  # ReportStatus answers, by ticket
         self._steps_done = 0  # steps taken in this worker's life, for --stats
         self._steps_before = 0  # of those, the steps of processes that have ended
-        # The last SetSpeed and SetViews sent (with self._send_lock): settings of the window
-        # that a process started after a crash is given again
+        # The last SetSpeed and SetViews sent, and the last Apply since the last Load (with
+        # self._send_lock): what a process started after a crash is given again, so that it
+        # trains with the hyperparameters the window shows
         self._settings: dict[type, Command] = {}
 
     @staticmethod
@@ -194,8 +195,10 @@ class TrainingWorker(QThread):
             with self._state:
                 self._last_ticket += 1
                 ticket = self._last_ticket
-            if isinstance(command, (SetSpeed, SetViews)):
+            if isinstance(command, (SetSpeed, SetViews, Apply)):
                 self._settings[type(command)] = command
+            elif isinstance(command, Load):  # edits made before it apply to another network
+                self._settings.pop(Apply, None)
             # In ticket order: the lock is held. A process that has ended takes nothing; the
             # relay counts the command as handled.
             with contextlib.suppress(OSError, ValueError):
@@ -406,7 +409,8 @@ class TrainingWorker(QThread):
 
     def _relaunch(self) -> None:
         """The process ended unexpectedly: say so, count every command sent to it as handled,
-        and start a new one on the last experiment loaded."""
+        and start a new one on the last experiment loaded, with the window's settings and the
+        hyperparameters it last applied."""
         with self._send_lock:
             self._end_process()
             code = None if self._process is None else self._process.exitcode

@@ -4,7 +4,7 @@ is left behind.
 - The app killed mid-run (SIGKILL: no handler runs, nothing is joined) leaves no process of its
   own behind: the training process sees its pipe close and ends by itself.
 - A training process that dies under the app is reported with `failed`, and the worker goes on
-  with a new one on the last experiment loaded.
+  with a new one on the last experiment loaded, with the hyperparameters applied since.
 - The worker joins its process when it shuts down (tests/conftest.py checks after every test
   that no child process is left).
 """
@@ -132,3 +132,26 @@ def test_a_training_process_that_dies_is_reported_and_replaced(qtbot):
     finally:
         assert worker.shutdown(5000)
     assert worker.process_id is not None and not alive(worker.process_id)
+
+
+def test_a_replaced_process_keeps_the_hyperparameters_the_window_applied(qtbot):
+    lesson = lessons.load_lesson()
+    edited = lesson.replace(optimizer=replace(lesson.optimizer,
+                                              learning_rate=lesson.optimizer.learning_rate / 4))
+    worker = TrainingWorker(lesson)
+    worker.start()
+    try:
+        worker.apply(edited)
+        worker.run_steps(2)
+        assert worker.wait_idle(10.0)
+        first = worker.process_id
+        with qtbot.waitSignal(worker.failed, timeout=10000):
+            os.kill(first, signal.SIGKILL)
+        ticket = worker.run_steps(1)
+        assert worker.wait_handled(ticket, 10.0) and worker.wait_idle(10.0)
+        status = worker.status(10.0)
+        assert status is not None and status.snapshot.step == 1  # from its start
+        assert status.snapshot.learning_rate == edited.optimizer.learning_rate
+        assert status.snapshot.experiment.optimizer == edited.optimizer
+    finally:
+        assert worker.shutdown(5000)
