@@ -76,17 +76,55 @@ def run_json_lines(arguments: list[str], timeout: float) -> list[dict]:
     return rows
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all the machine's cores have spent busy since it started (Linux's
+    /proc/stat: user, nice, system, irq, softirq and steal time), or None elsewhere."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of every process below it that has ended (a child's
+    count includes the children it waited for: the app's training process)."""
+    own = os.times()
+    return own.user + own.system + own.children_user + own.children_system
+
+
+def others_cpu_share(started: tuple[float | None, float, float]) -> float | None:
+    """The share of the machine's CPU time that other processes used since ``started``
+    (``cpu_clock()`` then): 0 means this benchmark had the machine to itself, 1 that
+    others kept every core busy. None where it cannot be read."""
+    busy_then, own_then, wall_then = started
+    busy_now, own_now, wall_now = cpu_clock()
+    if busy_then is None or busy_now is None or wall_now <= wall_then:
+        return None
+    others = (busy_now - busy_then) - (own_now - own_then)
+    return max(others, 0.0) / ((wall_now - wall_then) * (os.cpu_count() or 1))
+
+
+def cpu_clock() -> tuple[float | None, float, float]:
+    """(the machine's busy CPU seconds, this benchmark's, wall-clock seconds) now."""
+    return machine_busy_seconds(), own_cpu_seconds(), time.perf_counter()
+
+
 def measure_part(name: str, arguments: list[str], timeout: float) -> dict[str, Any]:
-    """One part's rows, or the reason it could not be measured (the report goes on)."""
+    """One part's rows, or the reason it could not be measured (the report goes on); and
+    how much of the machine other processes used meanwhile."""
     print(f"measuring {name} ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
+    started = cpu_clock()
     try:
         rows = run_json_lines(arguments, timeout)
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
         print(f"  {name} failed: {error}", file=sys.stderr)
-        return {"rows": [], "error": str(error), "load": os.getloadavg()[0]}
-    print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return {"rows": rows, "error": None, "load": os.getloadavg()[0]}
+        return {"rows": [], "error": str(error), "load": os.getloadavg()[0],
+                "others_cpu": others_cpu_share(started)}
+    print(f"  {name}: {time.perf_counter() - started[2]:.0f} s", file=sys.stderr)
+    return {"rows": rows, "error": None, "load": os.getloadavg()[0],
+            "others_cpu": others_cpu_share(started)}
 
 
 def measure_all(settings: Settings) -> dict[str, Any]:
@@ -181,13 +219,7 @@ def _header(results: dict[str, Any]) -> str:
     quick = s["name"] == "quick"
     note = " A **quick** run: fewer repetitions and shorter runs than the full report." \
         if quick else ""
-    loads = [m["load_before"], m["load_after"]] + [
-        part["load"] for part in results.values() if isinstance(part, dict) and "load" in part]
-    if max(loads) >= m["cores"] / 2:
-        note += (f" Other processes were busy on this machine during the run (load average "
-                 f"up to {max(loads):.1f} on {m['cores']} cores), so every figure is what a "
-                 f"share of the machine gives; only the ratios, each measured side by side, "
-                 f"compare like with like.")
+    note += _others_note(results)
     return (f"Measured on {m['date']} by `python bench/report.py{' --quick' if quick else ''}`"
             f" (regenerate with `python bench/report.py`; `--quick` takes under two minutes)."
             f"{note}\n"
@@ -199,6 +231,30 @@ def _header(results: dict[str, Any]) -> str:
             f"implementation, interleaved; canvas: {s['canvas_repeats']} x up to "
             f"{s['canvas_frames']} frames, interleaved with the baseline; app: "
             f"{s['app_repeats']} x {s['app_seconds']:g} s, alternating with headless runs).")
+
+
+# Other processes using this share of the machine's CPU time during a part make its absolute
+# figures a share of the machine's (the load average cannot tell: it counts the benchmarks'
+# own processes, two busy ones while the app trains).
+BUSY_SHARE = 0.15
+
+
+def _others_note(results: dict[str, Any]) -> str:
+    """A sentence on what other processes took of the machine during the run ("" if next to
+    nothing, or if it could not be measured)."""
+    m = results["machine"]
+    shares = {name: part["others_cpu"] for name, part in results.items()
+              if isinstance(part, dict) and part.get("others_cpu") is not None}
+    if not shares:
+        return ""
+    worst = max(shares, key=shares.__getitem__)
+    if shares[worst] < BUSY_SHARE:
+        return (f" Other processes used at most {shares[worst]:.0%} of the machine's CPU "
+                f"time during any part ({worst}).")
+    return (f" Other processes were busy during the run: they used up to {shares[worst]:.0%} "
+            f"of the machine's CPU time ({worst}, {m['cores']} cores), so every figure is what "
+            f"a share of the machine gives; only the ratios, each measured side by side, "
+            f"compare like with like.")
 
 
 def _verdict(met: bool | None) -> str:

@@ -7,6 +7,7 @@ the machine's speed.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,3 +119,22 @@ def test_report_goes_between_the_markers_at_the_end_then_replaces_itself(report)
     second = report.with_report(first + "\nAfter.\n", "table two\n")
     assert second.count("## Performance") == 1 and "table one" not in second
     assert f"{report.START_MARKER}\ntable two\n{report.END_MARKER}\n\nAfter.\n" in second
+
+
+def test_the_report_says_how_much_of_the_machine_other_processes_took(report):
+    results = fake_results(report)
+    results["engine"]["others_cpu"], results["app"]["others_cpu"] = 0.02, 0.05
+    quiet = report.render_report(results)
+    assert "Other processes used at most 5% of the machine's CPU time during any part (app)." \
+        in quiet and "were busy" not in quiet
+    results["canvas"]["others_cpu"] = 0.4
+    busy = report.render_report(results)
+    assert "Other processes were busy during the run: they used up to 40% of the machine's " \
+        "CPU time (canvas, 8 cores)" in busy
+
+
+def test_a_benchmark_counts_the_cpu_time_of_the_processes_it_ran_as_its_own(report):
+    # CPU time, not wall time: a child that computes for a while, then is waited for
+    before = report.own_cpu_seconds()
+    subprocess.run([sys.executable, "-c", "sum(k * k for k in range(3_000_000))"], check=True)
+    assert report.own_cpu_seconds() - before > 0.05
