@@ -481,4 +481,5 @@ def _stats(window: MainWindow, elapsed: float) -> dict:
         "ui_latency_ms_p50": _percentile(window.ui_latencies, 50),
         "ui_latency_ms_p99": _percentile(window.ui_latencies, 99),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "training_max_rss_mb": window.run.worker.training_peak_rss_mb,
     }

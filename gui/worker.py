@@ -178,6 +178,9 @@ class TrainingWorker(QThread):
         # self._send_lock): what a process started after a crash is given again, so that it
         # trains with the hyperparameters the window shows
         self._settings: dict[type, Command] = {}
+        # The training process's peak resident memory in MB, read as it is told to stop
+        # (for --stats; None where it cannot be read)
+        self.training_peak_rss_mb: float | None = None
 
     @staticmethod
     def _pipes() -> tuple[Connection, Connection, tuple[Connection, Connection]]:
@@ -368,6 +371,8 @@ class TrainingWorker(QThread):
         stops between two steps; one that does not stop within STOP_GRACE is killed.
         ``timeout_ms`` None waits until the thread has ended; otherwise at most that long.
         Whether the thread has ended."""
+        if not self._stopping.is_set():
+            self.training_peak_rss_mb = peak_rss_mb(self.process_id)  # while it lives
         self._stopping.set()
         with self._send_lock, contextlib.suppress(OSError, ValueError):  # ended already
             self._commands.send(session.STOP)
@@ -524,6 +529,20 @@ def _series_of(history: History) -> dict[str, Series]:
     """The series of every plotted column of the worker's copy of the history."""
     return {name: history.series(name) for name in history.columns[1:]} if len(history) \
         else {}
+
+
+def peak_rss_mb(pid: int | None) -> float | None:
+    """A living process's peak resident memory in MB (Linux's /proc/PID/status VmHWM), or
+    None where it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024.0, 1)  # given in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _enlarge(connection: Connection) -> None:
