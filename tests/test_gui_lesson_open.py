@@ -210,6 +210,21 @@ def test_the_step_counter_is_large_and_counts_towards_the_limit(make_window, qtb
     assert label.font().pointSizeF() >= 1.5 * window.font().pointSizeF()
 
 
+def test_the_status_line_gives_a_diverged_steps_loss_as_that_steps(make_window, qtbot):
+    # Step 4 of the exploding lesson overflows: the counter stays at step 3, whose loss the
+    # history holds; the pass kept for inspection is step 4's.
+    window = make_window(sim.load(LESSONS / "exploding-gradients.json"))
+    window.run.run_steps(10)
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.diverged,
+                    timeout=WAIT_MS)
+    s = window.snapshot
+    assert s.step == 3 and s.stop_event.step == 4
+    text = window.run_status.label.text()
+    assert f"loss of step 4 (diverged) {s.loss:.6g}" in text, text
+    losses = s.history["loss"]
+    assert losses.steps[-1] == 3 and losses.low[-1] != s.loss  # "loss" alone read as step 3's
+
+
 def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(make_window,
                                                                              qtbot):
     lesson = lessons.load_lesson()
