@@ -41,27 +41,37 @@ def boxes(nodes: list[np.ndarray], reach: list[float], radius: float,
     return found
 
 
-def paint(painter: QPainter, style: Style, found: list[QRectF | None],
-          avoid: list[QRectF]) -> None:
-    """Draw the boxes, each with "BN" above it, moved left of any rectangle of ``avoid`` (the
-    bias boxes, which sit above the columns) it would overlap."""
-    font = style.small_font
-    metrics = QFontMetricsF(font)
-    fill = QColor(style.accent)
-    fill.setAlpha(FILL_ALPHA)
-    painter.setFont(font)
+def label_rects(style: Style, found: list[QRectF | None],
+                avoid: list[QRectF]) -> list[QRectF]:
+    """Where each box's "BN" goes (one per box of ``found``): above it, moved left of any
+    rectangle of ``avoid`` (the bias boxes, which sit above the columns) it would overlap."""
+    metrics = QFontMetricsF(style.small_font)
+    width = metrics.horizontalAdvance(LABEL)
+    rects = []
     for box in found:
         if box is None:
             continue
-        painter.setPen(QPen(style.accent, max(1.0, style.line_width)))
-        painter.setBrush(QBrush(fill))
-        painter.drawRoundedRect(box, 3, 3)
-        painter.setPen(style.accent)
-        width = metrics.horizontalAdvance(LABEL)
         baseline = box.top() - metrics.descent() - 2 * style.scale
         label = QRectF(box.center().x() - width / 2, baseline - metrics.ascent(), width,
                        metrics.height())
         for other in avoid:
             if label.intersects(other):
                 label.moveRight(other.left() - 2 * style.scale)
-        painter.drawText(QPointF(label.left(), baseline), LABEL)
+        rects.append(label)
+    return rects
+
+
+def paint(painter: QPainter, style: Style, found: list[QRectF | None],
+          avoid: list[QRectF]) -> None:
+    """Draw the boxes, each with "BN" above it (see label_rects)."""
+    fill = QColor(style.accent)
+    fill.setAlpha(FILL_ALPHA)
+    painter.setFont(style.small_font)
+    ascent = QFontMetricsF(style.small_font).ascent()
+    for box, label in zip((box for box in found if box is not None),
+                          label_rects(style, found, avoid), strict=True):
+        painter.setPen(QPen(style.accent, max(1.0, style.line_width)))
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(box, 3, 3)
+        painter.setPen(style.accent)
+        painter.drawText(QPointF(label.left(), label.top() + ascent), LABEL)

@@ -43,7 +43,7 @@ from . import (
     canvas_nodes,
     canvas_overlays,
 )
-from .canvas_geometry import STRIP_UNITS, Geometry
+from .canvas_geometry import MAX_RADIUS, STRIP_UNITS, Geometry
 from .canvas_hits import Selection
 from .canvas_kept import KeptDrawing
 from .canvas_labels import LabelPlacer, PlacedLabel, preferred_fraction
@@ -55,7 +55,7 @@ LINE_LAYER_LIMIT = 1024  # a layer with more edges than this is drawn as a heat 
 LINE_TOTAL_LIMIT = 2500  # ... once the whole network has more edges than this
 LABEL_NODE_LIMIT = 64  # values are printed on nodes up to this many nodes (or when zoomed)
 LABEL_EDGE_LIMIT = 40  # and on edges up to this many edges (or when zoomed)
-NAME_GAP = 10  # pixels (at scale 1) between an output's picture and its name, and after it
+NAME_SHARE = 0.25  # of the canvas's width, at most, kept beside a column for its names
 MIN_ZOOM, MAX_ZOOM = 0.5, 8.0
 LABEL_GAP = 2  # pixels between two labels, or a label and a node
 BESIDE_UNITS = 4  # a column of at most this many units may print its values beside them
@@ -320,16 +320,21 @@ class NetworkCanvas(QWidget):
         """Per column, half the side of the pictures drawn over its nodes; 0 where there are
         none (none set, or walking phase by phase: the nodes show the followed sample's a
         and δ)."""
-        if self.node_pictures is None or self.walking_phase() is not None:
-            return [0.0] * geometry.columns
-        # The outputs' names need room right of the last column (see _place_names).
-        metrics = self._texts.metrics(self.style_.small_font)
-        names = self._drawn().output_names
-        room = max((metrics.horizontalAdvance(text) for text in names), default=0.0)
-        right = self.width() - room - NAME_GAP * self.style_.scale
         # The nodes' values, where the canvas prints them, go under the pictures.
         below = self._texts.metrics(self.style_.number_font).height() + 8 * self.style_.scale \
             if self._values_readable(geometry) else 0.0
+        return self._picture_halves(geometry, below)
+
+    def _picture_halves(self, geometry: Geometry, below: float) -> list[float]:
+        """Per column, half the side of its pictures leaving ``below`` pixels under each (see
+        picture_half_sizes)."""
+        if self.node_pictures is None or self.walking_phase() is not None:
+            return [0.0] * geometry.columns
+        # The outputs' names need room right of the last column (canvas_labels.place_names).
+        sizes = canvas_labels.LabelSizes(self.style_, self._texts)
+        room = max((sizes.size(text, self.style_.small_font, named=True).width()
+                    for text in self._drawn().output_names), default=0.0)
+        right = self.width() - room - (canvas_labels.NAME_GAP + 1) * self.style_.scale
         return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
 
     def _node_reach(self, geometry: Geometry) -> list[float]:
@@ -344,16 +349,44 @@ class NetworkCanvas(QWidget):
         banner = self.stop_banner_rect()
         gap = canvas_legend.BANNER_GAP * self.style_.scale
         legend_band = self.legend_band() + (0.0 if banner is None else banner.height() + gap)
+        sides = self._name_sides(widths)
         key = (tuple(widths), tuple(has_bias), self.width(), self.height(), self.zoom,
                self.pan.x(), self.pan.y(), self.style_.scale, self.style_.presenting,
-               legend_band)
+               legend_band, sides)
         if self._geometry is None or key != self._geometry_key:
             self._geometry = Geometry(widths, has_bias, QRectF(self.rect()), self.zoom,
                                        self.pan, self.style_.scale,
                                        self._texts.metrics(self.style_.number_font).height(),
-                                       self.header_bottom(), legend_band)
+                                       self.header_bottom(), legend_band, sides,
+                                       self._texts.metrics(self.style_.small_font)
+                                       .horizontalAdvance(canvas_nodes.BIAS_TEXT) + 6)
             self._geometry_key = key
         return self._geometry
+
+    def input_labels(self) -> list[str]:
+        """The names printed beside the input nodes: xᵢ with the data's name for it."""
+        s = self._drawn()
+        return [name.input_label(j, s.input_names) for j in range(s.layers[0].fan_in)]
+
+    def _name_sides(self, widths: list[int]) -> tuple[float, float]:
+        """The room the geometry keeps left of the inputs and right of the outputs for their
+        names (gui.canvas_labels.place_names): a name's width on one line, or on two where
+        one line would take more than NAME_SHARE of the canvas, beside the largest node."""
+        st = self.style_
+        sizes = canvas_labels.LabelSizes(st, self._texts)
+        beside = (canvas_labels.NAME_GAP + MAX_RADIUS + 2) * st.scale
+        share = NAME_SHARE * self.width()
+        sides = []
+        for units, names in ((widths[0], self.input_labels()),
+                             (widths[-1], list(self._drawn().output_names))):
+            needed = 0.0
+            for text in names if units <= STRIP_UNITS else ():
+                forms = canvas_labels.name_forms(text, sizes, st.small_font, share)
+                widest = [sizes.size(form, st.small_font, named=True).width() + beside
+                          for form in forms[:2]]
+                needed = max(needed, widest[0] if widest[0] <= share else min(widest[-1], share))
+            sides.append(needed)
+        return sides[0], sides[1]
 
     # ------------------------------------------------------------------ painting
 
@@ -380,8 +413,7 @@ class NetworkCanvas(QWidget):
             if self.pulses is not None:
                 canvas_overlays.draw_pulses(painter, self.style_, geometry, heat, self.pulses)
             batch_norm_box.paint(painter, self.style_, self.norm_boxes(geometry),
-                                 [box for layer in range(1, geometry.columns)
-                                  if (box := self.bias_box(geometry, layer)) is not None])
+                                 self.bias_boxes(geometry))
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
             self._draw_labels(painter, geometry, heat)
@@ -535,16 +567,18 @@ class NetworkCanvas(QWidget):
                                     geometry.radius, normalised)
 
     def bias_box(self, geometry: Geometry, layer: int) -> QRectF | None:
-        """The "+1" box that feeds layer ``layer``'s biases (None: the layer has none): as
-        wide as "+1" where there is room, never wider than 2.4 node radii."""
+        """The "+1" box that feeds layer ``layer``'s biases (None: the layer has none)."""
         bias = geometry.bias[layer]
         if bias is None:
             return None
         x, y = bias[0]
-        r = geometry.radius
-        text = self._texts.metrics(self.style_.small_font).horizontalAdvance("+1") + 6
-        side = max(r * 1.2, min(text, r * 2.4))
+        side = geometry.bias_side
         return QRectF(x - side / 2, y - side / 2, side, side)
+
+    def bias_boxes(self, geometry: Geometry) -> list[QRectF]:
+        """The "+1" boxes of the layers that have biases."""
+        return [box for layer in range(1, geometry.columns)
+                if (box := self.bias_box(geometry, layer)) is not None]
 
     def chain_units(self) -> set[tuple[int, int]]:
         """The nodes (column, unit) whose numbers the selected weight's chain rule multiplies:
@@ -602,10 +636,10 @@ class NetworkCanvas(QWidget):
     def _draw_labels(self, painter: QPainter, geometry: Geometry, heat: set[int]) -> None:
         """The numbers on the network, each boxed, where there is room (gui.canvas_labels)."""
         s = self._drawn()
-        numbers = self._node_numbers(geometry) if self._values_readable(geometry) else None
-        inputs = [name.input_label(j, s.input_names) for j in range(len(geometry.nodes[0]))]
+        numbers = self._node_numbers(geometry)
+        inputs = self.input_labels()
         wanted = self._edge_numbers(geometry, heat)
-        if numbers is None and not wanted and all(
+        if not any(numbers) and not wanted and all(
                 len(geometry.nodes[column]) > STRIP_UNITS for column in (0, -1)):
             self._placed = []  # nothing to place (a dense network): no obstacles to lay out
             return
@@ -613,9 +647,11 @@ class NetworkCanvas(QWidget):
         obstacles = [QRectF(x - r, y - r, 2 * r, 2 * r)
                      for points, r in zip(geometry.nodes, reach, strict=True)
                      for x, y in points.tolist()]
-        obstacles += [box for layer in range(1, geometry.columns)
-                      if (box := self.bias_box(geometry, layer)) is not None]
+        bias_boxes = self.bias_boxes(geometry)
         st = self.style_
+        # the "BN" labels (a number may lie over the translucent BN box, not over its name)
+        obstacles += bias_boxes + batch_norm_box.label_rects(st, self.norm_boxes(geometry),
+                                                             bias_boxes)
         # the layers' headers above, the colour legend and its notes below
         obstacles.append(QRectF(0, 0, self.width(), self.header_bottom()))
         legend_top = self.height() - self.legend_band()
@@ -626,8 +662,7 @@ class NetworkCanvas(QWidget):
         placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale,
                              self._placement)
         sizes = canvas_labels.LabelSizes(st, self._texts)
-        if numbers is not None:
-            canvas_labels.place_node_values(placer, sizes, geometry, reach, numbers)
+        canvas_labels.place_node_values(placer, sizes, geometry, reach, numbers)
         canvas_labels.place_names(placer, sizes, geometry, reach, inputs, list(s.output_names))
         canvas_labels.place_edge_values(placer, sizes, wanted,
                                         named=self.walking_phase() is not None)
@@ -643,30 +678,53 @@ class NetworkCanvas(QWidget):
 
     def _node_numbers(self, geometry: Geometry) -> list[list[str] | None]:
         """Per column, the text of each node's number ("δ" before it while the backward pass
-        is shown, unless the node carries its name); None: no numbers (none yet, or a strip)."""
+        is shown, unless the node carries its name); None: no numbers (none yet, a strip, or
+        no room: see _readable_columns)."""
         numbers: list[list[str] | None] = []
+        readable = self._readable_columns(geometry)
         for column, points in enumerate(geometry.nodes):
             values = self.node_values(column)
-            if values is None or len(points) > STRIP_UNITS:
+            if values is None or len(points) > STRIP_UNITS or not readable[column]:
                 numbers.append(None)
                 continue
             prefix = "δ " if self.shows_delta(column) and not self._names_on_nodes else ""
             numbers.append([prefix + name.number(value) for value in values.tolist()])
         return numbers
 
+    def _readable_columns(self, geometry: Geometry) -> list[bool]:
+        """Per column, whether its nodes' values are printed: every column's where the whole
+        network has room for them (_values_readable), else each column's that has room for a
+        number between one node (disc or picture) and the next, or a single node (its value
+        goes wherever the placer finds room): a slide's two inputs beside six crowded hidden
+        units still show the sample's x."""
+        if self._values_readable(geometry):
+            return [True] * geometry.columns
+        if not self._few_nodes(geometry):
+            return [False] * geometry.columns
+        high = self._texts.metrics(self.style_.number_font).height() + 4
+        return [len(points) == 1 or float(np.diff(points[:, 1]).min()) - 2 * reach >= high
+                for points, reach in zip(geometry.nodes, self._node_reach(geometry),
+                                         strict=True)]
+
+    def _few_nodes(self, geometry: Geometry) -> bool:
+        """Whether the network is small enough (or drawn large enough) for node values."""
+        nodes = sum(len(points) for points in geometry.nodes)
+        return nodes <= LABEL_NODE_LIMIT or geometry.radius >= 14 * self.style_.scale
+
     def _values_readable(self, geometry: Geometry) -> bool:
         """Whether the nodes' values are printed: few enough nodes (or zoomed in), and room for
         a number between one node and the next, or, in a small network drawn as discs,
         beside it (a short, wide canvas: a slide above a long caption)."""
-        nodes = sum(len(points) for points in geometry.nodes)
-        if nodes > LABEL_NODE_LIMIT and geometry.radius < 14 * self.style_.scale:
+        if not self._few_nodes(geometry):
             return False
         gaps = [np.diff(points[:, 1]).min() for points in geometry.nodes if len(points) > 1]
         metrics = self._texts.metrics(self.style_.number_font)
         if not gaps or min(gaps) - 2 * geometry.radius >= metrics.height() + 4:
             return True
         small = max(len(points) for points in geometry.nodes) <= BESIDE_UNITS
-        if not small or (self.node_pictures is not None and self.walking_phase() is None):
+        # Pictures fill the room beside their nodes: values are printed beside discs only
+        # (pictures that would not fit even with no value under them are not drawn).
+        if not small or any(self._picture_halves(geometry, 0.0)):
             return False
         apart = min(np.diff(geometry.x)) if geometry.columns > 1 else self.width()
         return apart - 2 * geometry.radius >= metrics.horizontalAdvance(WIDE_NODE_VALUE) + 8
@@ -902,6 +960,8 @@ class NetworkCanvas(QWidget):
                 return "\n".join(shown)
             ls = s.layers[l - 1]
             parts = [f"unit {j + 1} of layer {l}"]
+            if l == s.depth and j < len(s.output_names):  # beside the node, perhaps cut short
+                parts[0] = f"output {s.output_names[j]}: {parts[0]}"
             for label, array in ((name.net_input(l, j), ls.z), (name.activation(l, j), ls.a),
                                  (name.delta(l, j), ls.delta)):
                 if array is not None and row is not None:

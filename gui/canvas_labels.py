@@ -25,6 +25,7 @@ from .style import Style
 # Fractions of an edge where its label may sit, and how far from the ends it keeps.
 EDGE_STEP = 0.05
 EDGE_MARGIN = 0.15
+NAME_GAP = 6  # pixels (at scale 1) between a node and the name beside it
 GRID_CELL = 64.0  # canvas pixels: the side of the cells boxes are filed under (see _Boxes)
 
 
@@ -249,19 +250,46 @@ def place_node_values(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry
 
 def place_names(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
                 reach: list[float], inputs: list[str], outputs: list[str]) -> None:
-    """The inputs' names left of their nodes and the outputs' right of theirs, where they
-    fit."""
+    """The inputs' names left of their nodes and the outputs' right of theirs: on one line
+    where it fits, else on two, else cut short with "…" to the room there is (hovering over
+    the node shows the whole name); left out only where not even that fits."""
     font = sizes.style.small_font
-    gap = sizes.style.scale * 6
+    gap = sizes.style.scale * NAME_GAP
     for column, names, side in ((0, inputs, -1.0), (geometry.columns - 1, outputs, 1.0)):
         points = geometry.nodes[column]
         r = reach[column]
         if len(points) > STRIP_UNITS:
             continue
         for j, (x, y) in enumerate(points.tolist()[:len(names)]):
-            size = sizes.size(names[j], font, named=True)
-            centre = QPointF(x + side * (r + gap + size.width() / 2), y)
-            placer.place("name", names[j], size, (centre,), named=True, key=(column, j))
+            edge = placer.bounds.left() if side < 0 else placer.bounds.right()
+            room = abs(edge - x) - r - gap  # from the node to the canvas's edge
+            for text in name_forms(names[j], sizes, font, room):
+                size = sizes.size(text, font, named=True)
+                centre = QPointF(x + side * (r + gap + size.width() / 2), y)
+                if placer.place("name", text, size, (centre,), named=True, key=(column, j)):
+                    break
+
+
+def name_forms(text: str, sizes: LabelSizes, font: QFont, room: float) -> list[str]:
+    """The forms of a name to try in turn: whole on one line, on two lines (broken at the
+    space that makes the longer line shortest), then cut short with "…" to ``room`` pixels
+    (the last only where the whole name is wider)."""
+    forms = [text]
+    words = text.split(" ")
+    if len(words) > 1:
+        breaks = [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
+        first, second = min(breaks, key=lambda pair: max(len(pair[0]), len(pair[1])))
+        forms.append(f"{first}\n{second}")
+    if sizes.size(text, font, named=True).width() > room:
+        metrics = sizes.texts.metrics(font)
+        width = room - 6
+        while width > 0:
+            short = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            if short and short != "…" and sizes.size(short, font, named=True).width() <= room:
+                forms.append(short)
+                break
+            width -= max(4.0, width / 8)  # rich text draws sub- and superscripts wider
+    return forms
 
 
 def place_edge_values(placer: LabelPlacer, sizes: LabelSizes, wanted: list[EdgeNumber],

@@ -14,6 +14,8 @@ from .canvas_edges import rgb_image
 from .canvas_text import Texts
 from .style import Style
 
+BIAS_TEXT = "+1"  # in the box that feeds a layer's biases (the constant input 1)
+
 
 class NodePens:
     """The outline of a node or bias box, and the broader accent outline of a chosen one."""
@@ -94,13 +96,13 @@ def draw_bias_boxes(painter: QPainter, style: Style, pens: NodePens, texts: Text
     """The "+1" boxes (each with whether it is chosen: its bias is selected), "+1" in each
     where it fits."""
     font = style.small_font
-    text_width = texts.metrics(font).horizontalAdvance("+1")
+    text_width = texts.metrics(font).horizontalAdvance(BIAS_TEXT)
     painter.setBrush(QBrush(style.bias_fill))
     for box, chosen in boxes:
         painter.setPen(pens.highlight if chosen else pens.outline)
         painter.drawRoundedRect(box, 3, 3)
         if text_width + 4 <= box.width():  # else the box alone: "+1" would overflow it
-            texts.draw(painter, canvas_width, box.center(), "+1", font, style.foreground,
+            texts.draw(painter, canvas_width, box.center(), BIAS_TEXT, font, style.foreground,
                        centred=True)
 
 
