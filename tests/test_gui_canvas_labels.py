@@ -1,0 +1,117 @@
+"""What the network canvas prints where a lesson points at it (pytest-qt, offscreen, through
+the real window): the inputs' and outputs' names, the nodes' values after whole steps on a
+slide, and the "+1" boxes and "BN" labels clear of the headers and the numbers."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRectF
+
+import sim
+from gui import batch_norm_box
+from gui.canvas_labels import overlapping
+from sim import lessons, notation
+
+LESSONS = lessons.lesson_dir()
+
+
+def settle(qtbot, window) -> None:
+    qtbot.wait(150)
+    window.layout().activate()
+    qtbot.wait(50)
+
+
+def open_lesson(make_window, qtbot, lesson: str, size: tuple[int, int], presenting: bool,
+                steps: int = 0):
+    window = make_window(sim.load(LESSONS / lesson), size=size)
+    if presenting:
+        window.presentation.set_on(True)
+        settle(qtbot, window)
+    if steps:
+        window.run.run_steps(steps)
+        qtbot.waitUntil(lambda: window.snapshot.step == steps, timeout=20000)
+        settle(qtbot, window)
+    return window
+
+
+def painted_labels(canvas):
+    canvas.grab()  # paints the canvas, which places its labels
+    return canvas.placed_labels()
+
+
+def node_rects(canvas) -> list[QRectF]:
+    geometry = canvas.geometry_for_paint()
+    reach = [max(geometry.radius, half) for half in canvas.picture_half_sizes(geometry)]
+    return [QRectF(x - r, y - r, 2 * r, 2 * r)
+            for points, r in zip(geometry.nodes, reach, strict=True) for x, y in points.tolist()]
+
+
+@pytest.mark.parametrize(("lesson", "size", "presenting"), [
+    ("gradient-check.json", (1366, 768), False),
+    ("gradient-check.json", (1280, 720), True),
+    ("optimizer-plain.json", (1366, 768), False),
+    ("spam-detector.json", (1280, 720), True),
+    ("softmax-spiral.json", (1600, 1000), False),
+])
+def test_every_input_and_output_is_named_beside_its_node(make_window, qtbot, lesson, size,
+                                                         presenting):
+    """Names wider than the margin were left out: "x₁: size (1000 sq ft)", "price ($100k)",
+    "x₅: ALL CAPS", "arm 1": the geometry keeps room for them at the sides."""
+    window = open_lesson(make_window, qtbot, lesson, size, presenting)
+    canvas = window.canvas
+    snapshot = window.snapshot
+    labels = painted_labels(canvas)
+    names = {label.key: label.text for label in labels if label.kind == "name"}
+    inputs = {(0, j): notation.input_label(j, snapshot.input_names)
+              for j in range(snapshot.layers[0].fan_in)}
+    outputs = {(snapshot.depth, j): text for j, text in enumerate(snapshot.output_names)}
+    assert outputs or lesson == "spam-detector.json"  # the test looks at named outputs
+    wanted = inputs | outputs
+    assert set(names) == set(wanted)
+    for key, text in names.items():  # whole, perhaps on two lines
+        assert text.replace("\n", " ") == wanted[key]
+    assert not overlapping(labels)
+    nodes = node_rects(canvas)
+    assert not any(label.rect.intersects(node) for label in labels for node in nodes)
+
+
+@pytest.mark.parametrize(("lesson", "size"), [("clipping-seed000.json", (1280, 720)),
+                                              ("batch-full.json", (1920, 1080))])
+def test_a_slide_prints_the_inputs_and_outputs_values_after_a_whole_step(make_window, qtbot,
+                                                                         lesson, size):
+    """After Step (not phase by phase) a slide printed no node's value: the inputs 12, −8,
+    15 of seed 000's clipping example, the output a student is asked to watch."""
+    window = open_lesson(make_window, qtbot, lesson, size, presenting=True, steps=1)
+    canvas = window.canvas
+    snapshot = window.snapshot
+    row = canvas.sample_row()
+    assert row is not None
+    values = {label.key: label.text for label in painted_labels(canvas) if label.kind == "node"}
+    for column in (0, snapshot.depth):
+        shown = snapshot.activations(column)[row]
+        for j, value in enumerate(shown.tolist()):
+            assert values.get((column, j)) == notation.number(value)
+
+
+@pytest.mark.parametrize(("lesson", "size", "presenting"), [
+    ("symmetry-1986.json", (1920, 1080), True),
+    ("seeds-xor-two-hidden.json", (1280, 720), True),
+    ("vanishing-batch-norm.json", (1366, 768), False),
+])
+def test_bias_boxes_and_bn_labels_cover_no_header_node_or_number(make_window, qtbot, lesson,
+                                                                  size, presenting):
+    """A tall column's "+1" box sat 0.8 node spacings above it, over its layer's header; the
+    nodes' values covered the "BN" of the batch-normalised layers."""
+    window = open_lesson(make_window, qtbot, lesson, size, presenting, steps=1)
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    geometry = canvas.geometry_for_paint()
+    boxes = canvas.bias_boxes(geometry)
+    assert boxes
+    nodes = node_rects(canvas)
+    for box in boxes:
+        assert box.top() >= canvas.header_bottom()
+        assert not any(box.intersects(node) for node in nodes)
+    bn = batch_norm_box.label_rects(window.style_, canvas.norm_boxes(geometry), boxes)
+    assert bool(bn) == (lesson == "vanishing-batch-norm.json")
+    assert not any(label.rect.intersects(rect) for label in labels for rect in bn)
