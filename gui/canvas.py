@@ -644,11 +644,14 @@ class NetworkCanvas(QWidget):
             self._placed = []  # nothing to place (a dense network): no obstacles to lay out
             return
         reach = self._node_reach(geometry)
-        obstacles = [QRectF(x - r, y - r, 2 * r, 2 * r)
+        # A label keeps the gap between two labels from a node's outline too (a chosen node's
+        # is broad): a number ending at a disc's box read as running under the disc.
+        st = self.style_
+        pad = LABEL_GAP * st.scale + canvas_nodes.NodePens(st).highlight.widthF() / 2
+        obstacles = [QRectF(x - r - pad, y - r - pad, 2 * (r + pad), 2 * (r + pad))
                      for points, r in zip(geometry.nodes, reach, strict=True)
                      for x, y in points.tolist()]
         bias_boxes = self.bias_boxes(geometry)
-        st = self.style_
         # the "BN" labels (a number may lie over the translucent BN box, not over its name)
         obstacles += bias_boxes + batch_norm_box.label_rects(st, self.norm_boxes(geometry),
                                                              bias_boxes)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF
 
 import sim
 from gui import batch_norm_box
+from gui.canvas import LABEL_GAP
 from gui.canvas_labels import overlapping
 from sim import lessons, notation
 
@@ -115,3 +116,23 @@ def test_bias_boxes_and_bn_labels_cover_no_header_node_or_number(make_window, qt
     bn = batch_norm_box.label_rects(window.style_, canvas.norm_boxes(geometry), boxes)
     assert bool(bn) == (lesson == "vanishing-batch-norm.json")
     assert not any(label.rect.intersects(rect) for label in labels for rect in bn)
+
+
+def test_no_number_runs_into_a_node(make_window, qtbot):
+    """Seed two-neuron chain, update phase on a 1280x720 slide: "Δw⁽²⁾₁₁ = −0.02283" ended
+    where a⁽²⁾₁'s disc began, its last digit read as under the disc. Labels keep the gap
+    they keep from each other from every node too."""
+    window = open_lesson(make_window, qtbot, "two-neuron-chain.json", (1280, 720), True)
+    phases = len(window.snapshot.phases)
+    for cursor in range(1, phases + 1):
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c or
+                        (c == phases and window.snapshot.step == 1), timeout=10000)
+    settle(qtbot, window)
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    assert any(label.kind == "edge" for label in labels)
+    gap = LABEL_GAP * window.style_.scale
+    for node in node_rects(canvas):
+        near = node.adjusted(-gap, -gap, gap, gap)
+        assert not any(label.rect.intersects(near) for label in labels)
