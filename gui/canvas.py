@@ -5,7 +5,8 @@ part shows; its parts draw: `canvas_geometry` (where everything goes, rebuilt on
 size, zoom or pan changes), `canvas_edges` (the edges, batched by colour bin, and layers with
 too many edges drawn as their weight matrix), `canvas_nodes` (discs, strips, "+1" boxes),
 `canvas_labels` (which numbers and names fit where, and drawing them), `canvas_overlays`
-(paths, the selected edge, pulses), `canvas_chain_rule` (the presentation's chain-rule box),
+(paths, the selected edge, pulses), `canvas_skips` (residual layers' skip connections),
+`canvas_chain_rule` (the presentation's chain-rule box),
 `canvas_legend` (the colour legend and the stop banner), `canvas_text` (text laid out once)
 and `canvas_hits` (what lies under the mouse).
 """
@@ -42,6 +43,7 @@ from . import (
     canvas_legend,
     canvas_nodes,
     canvas_overlays,
+    canvas_skips,
 )
 from .canvas_geometry import MAX_RADIUS, STRIP_UNITS, Geometry
 from .canvas_hits import Selection
@@ -124,6 +126,7 @@ class NetworkCanvas(QWidget):
         self._nodes = KeptDrawing()  # the discs and strips, kept while the same
         self._headers = KeptDrawing()  # the columns' headers, kept while the same
         self._heat_maps = KeptDrawing()  # the layers drawn as matrices, kept while the same
+        self._skips = KeptDrawing()  # the residual layers' skip connections
         self._followed_row: tuple[Snapshot, int | None, int] | None = None  # see sample_row
         self._placed: list[PlacedLabel] = []  # the labels of the last paint
         self._names_on_nodes = False  # the last paint named the units on their nodes
@@ -406,6 +409,7 @@ class NetworkCanvas(QWidget):
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
             self._draw_heat_maps(painter, geometry, scale, heat)
+            self._draw_skips(painter, geometry)
             if self.paths is not None:
                 canvas_overlays.draw_paths(painter, self.style_, geometry, heat, self.paths,
                                            QRectF(self.rect()))
@@ -490,6 +494,18 @@ class NetworkCanvas(QWidget):
                tuple((l, cells.tobytes(), None if column is None else column.tobytes())
                      for l, cells, column in layers))
         self._heat_maps.paint(painter, key, bounds, self.devicePixelRatioF(), draw)
+
+    def _draw_skips(self, painter: QPainter, geometry: Geometry) -> None:
+        """The residual layers' skip connections (gui.canvas_skips), kept as an image."""
+        residual = [layer.residual for layer in self._drawn().layers]
+        if not any(residual):
+            return
+        reach = self._node_reach(geometry)
+        path = canvas_skips.skip_path(geometry, residual, reach)
+        st = self.style_
+        self._skips.paint(painter, (geometry, st, tuple(reach), tuple(residual)),
+                          lambda: canvas_skips.bounds(path, st), self.devicePixelRatioF(),
+                          lambda on: canvas_skips.draw(on, st, path))
 
     def _draw_selected_edge(self, painter: QPainter, geometry: Geometry,
                             heat: set[int]) -> None:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QRectF
 
 import sim
-from gui import batch_norm_box
+from gui import batch_norm_box, canvas_skips
 from gui.canvas import LABEL_GAP
 from gui.canvas_labels import overlapping
 from sim import lessons, notation
@@ -136,3 +136,28 @@ def test_no_number_runs_into_a_node(make_window, qtbot):
     for node in node_rects(canvas):
         near = node.adjusted(-gap, -gap, gap, gap)
         assert not any(label.rect.intersects(near) for label in labels)
+
+
+def test_a_residual_network_shows_its_skip_connections(make_window, qtbot):
+    """vanishing-residual.json: "· skip" was only in the long headers, gone once they shrink
+    to "h2": each residual unit j now gets an arch from unit j of the column below."""
+    window = open_lesson(make_window, qtbot, "vanishing-residual.json", (1366, 768), False)
+    canvas = window.canvas
+    canvas.grab()
+    geometry = canvas.geometry_for_paint()
+    reach = [max(geometry.radius, half) for half in canvas.picture_half_sizes(geometry)]
+    residual = [layer.residual for layer in window.snapshot.layers]
+    path = canvas_skips.skip_path(geometry, residual, reach)
+    starts = [path.elementAt(k) for k in range(path.elementCount())
+              if path.elementAt(k).isMoveTo()]
+    expected = [(float(x), float(y) - reach[layer - 1])
+                for layer, skips in enumerate(residual, start=1) if skips
+                for x, y in geometry.nodes[layer - 1].tolist()]
+    assert len(expected) == 7 * 6  # h2 to h8, six units each
+    found = [coordinate for start in starts for coordinate in (start.x, start.y)]
+    assert found == pytest.approx([coordinate for point in expected for coordinate in point])
+    image = canvas.grab().toImage()
+    peak = path.pointAtPercent(0.5 / len(expected))  # half way along the first arch
+    ink = [image.pixelColor(round(peak.x()) + dx, round(peak.y()) + dy).lightness()
+           for dx in range(-6, 7) for dy in range(-3, 4)]
+    assert min(ink) < 100  # the dashed arch (dark on the light background) is drawn there
