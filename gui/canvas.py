@@ -17,7 +17,7 @@ import time
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -420,19 +420,49 @@ class NetworkCanvas(QWidget):
                                  self.bias_boxes(geometry))
             self._draw_nodes(painter, geometry)
             self._draw_layer_labels(painter, geometry, heat)
-            self._draw_labels(painter, geometry, heat)
-            self.chain_overlay_rect = canvas_chain_rule.draw(
-                painter, self.style_, self.chain_overlay_lines(), self.size(), geometry)
+            chain_rule = canvas_chain_rule.layout(self.style_, self.chain_overlay_lines(),
+                                                  self.size())
+            self.chain_overlay_rect = None if chain_rule is None else canvas_chain_rule.place(
+                chain_rule, self.style_, self.size(), self.header_bottom(),
+                self._chain_keep_clear(geometry, heat))
+            self._draw_labels(painter, geometry, heat)  # off the chain rule's box
             self._draw_legend(painter, scale)
             banner = self.stop_banner_rect()
             if snapshot.stop_event is not None and banner is not None:
                 canvas_legend.paint_stop_banner(painter, self.style_, banner,
                                                 snapshot.stop_event)
+            if chain_rule is not None and self.chain_overlay_rect is not None:
+                # over all (where the network left no room, over the legend)
+                canvas_chain_rule.draw(painter, self.style_, chain_rule, self.chain_overlay_rect)
         finally:
             painter.end()
             self.paint_times.append((time.perf_counter() - started) * 1000.0)
             if len(self.paint_times) > 20000:
                 del self.paint_times[:10000]
+
+    def _chain_keep_clear(self, geometry: Geometry, heat: set[int]) -> list[list[QRectF]]:
+        """What the chain rule's box should cover least of, most important first: the units
+        it multiplies, the outputs whose error it carries back and the middle of the selected
+        edge; every node and "+1" box; the colour legend and the reason training stopped."""
+        reach = self._node_reach(geometry)
+
+        def node(column: int, j: int) -> QRectF:
+            x, y = geometry.nodes[column][j].tolist()
+            r = reach[column]
+            return QRectF(x - r, y - r, 2 * r, 2 * r)
+
+        outputs = {(geometry.columns - 1, j) for j in range(len(geometry.nodes[-1]))}
+        explained = [node(column, j) for column, j in sorted(self.chain_units() | outputs)]
+        line = self._selected_line(geometry, heat)
+        if line is not None:
+            middle = line.center()
+            explained.append(QRectF(middle.x() - 4, middle.y() - 4, 8, 8))
+        nodes = [node(column, j) for column, points in enumerate(geometry.nodes)
+                 for j in range(len(points))] + self.bias_boxes(geometry)
+        legend_top = self.height() - self.legend_band()
+        below = [QRectF(0, legend_top, self.width(), self.height() - legend_top)]
+        banner = self.stop_banner_rect()
+        return [explained, nodes, below + ([] if banner is None else [banner])]
 
     def _draw_edges(self, painter: QPainter, geometry: Geometry, scale: palette.Scale,
                     heat: set[int]) -> None:
@@ -511,15 +541,20 @@ class NetworkCanvas(QWidget):
                             heat: set[int]) -> None:
         """The selected weight's or bias's edge under a broad accent band (not while its
         paths are shown: they start at it, drawn in their own colours)."""
+        line = self._selected_line(geometry, heat)
+        if line is not None and self.paths is None:
+            canvas_overlays.draw_selected_edge(painter, self.style_, line)
+
+    def _selected_line(self, geometry: Geometry, heat: set[int]) -> QLineF | None:
+        """The selected weight's or bias's edge (None: none selected, or its layer is drawn
+        as a matrix)."""
         item = self.selection
-        if item is None or item.kind == "node" or item.layer in heat or self.paths is not None:
-            return
+        if item is None or item.kind == "node" or item.layer in heat:
+            return None
         if item.i is None:
-            line = geometry.bias_lines[item.layer][item.j]
-        else:
-            fan_in = self._drawn().layers[item.layer - 1].fan_in
-            line = geometry.lines[item.layer][item.j * fan_in + item.i]
-        canvas_overlays.draw_selected_edge(painter, self.style_, line)
+            return geometry.bias_lines[item.layer][item.j]
+        fan_in = self._drawn().layers[item.layer - 1].fan_in
+        return geometry.lines[item.layer][item.j * fan_in + item.i]
 
     def _node_colours(self, column: int) -> np.ndarray | None:
         """RGB rows for a column's nodes (None before the forward pass reached it)."""
@@ -675,9 +710,9 @@ class NetworkCanvas(QWidget):
         obstacles.append(QRectF(0, 0, self.width(), self.header_bottom()))
         legend_top = self.height() - self.legend_band()
         obstacles.append(QRectF(0, legend_top, self.width(), self.height() - legend_top))
-        banner = self.stop_banner_rect()
-        if banner is not None:
-            obstacles.append(banner)
+        for box in (self.stop_banner_rect(), self.chain_overlay_rect):
+            if box is not None:
+                obstacles.append(box)
         placer = LabelPlacer(QRectF(self.rect()), obstacles, LABEL_GAP * st.scale,
                              self._placement)
         sizes = canvas_labels.LabelSizes(st, self._texts)

@@ -1,22 +1,21 @@
 """The chain-rule box the canvas shows in presentation mode (the inspector is hidden then):
-the selected weight's or bias's chain rule for this step, in the corner where it hides the
-fewest nodes."""
+the selected weight's or bias's chain rule for this step, where it covers least of what it
+explains: first none of the units it multiplies, then as few nodes as it can, then not the
+colour legend (the numbers on the edges keep off it: it is an obstacle to them)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize
+from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QPainter, QPen, QTextDocument
 
 from sim import notation as name
 
-from .canvas_geometry import Geometry
 from .style import Style
 
 
-def draw(painter: QPainter, style: Style, lines: list[str], size: QSize,
-         geometry: Geometry) -> QRectF | None:
-    """The box of ``lines`` (the first in bold) on a canvas of ``size``; returns where it
-    went (None: no lines, no box)."""
+def layout(style: Style, lines: list[str], size: QSize) -> QTextDocument | None:
+    """The box's text laid out (the first line in bold), at most 0.6 of the canvas wide;
+    None: no lines, no box."""
     if not lines:
         return None
     st = style
@@ -28,21 +27,35 @@ def draw(painter: QPainter, style: Style, lines: list[str], size: QSize,
                      + "<br>".join(name.rich(line) for line in lines[1:]) + "</div>")
     document.setTextWidth(min(document.idealWidth() + 2 * document.documentMargin(),
                               size.width() * 0.6))
+    return document
+
+
+def place(document: QTextDocument, style: Style, size: QSize, top: float,
+          keep_clear: list[list[QRectF]]) -> QRectF:
+    """Where the box goes on a canvas of ``size``, below ``top`` (the headers): of the spots
+    at its corners, the middles of its sides and its centre, the one that covers fewest of
+    ``keep_clear[0]`` (what matters most), then of ``keep_clear[1]``, and so on; among equals,
+    the first of top right, top left, bottom right, bottom left, ..."""
     box = document.size()
-    margin = 10 * st.scale
-    top = 44 * st.scale
-    corners = [QRectF(size.width() - box.width() - margin, top, box.width(), box.height()),
-               QRectF(margin, top, box.width(), box.height()),
-               QRectF(size.width() - box.width() - margin,
-                      size.height() - box.height() - 60 * st.scale, box.width(),
-                      box.height())]
-    centres = [QPointF(x, y) for points in geometry.nodes for x, y in points.tolist()]
-    rect = min(corners, key=lambda corner: sum(corner.contains(c) for c in centres))
-    painter.setPen(QPen(st.accent, max(1.0, st.line_width)))
-    painter.setBrush(st.label_box)
+    margin = 10 * style.scale
+    width, height = box.width(), box.height()
+    xs = [size.width() - width - margin, margin, (size.width() - width) / 2]
+    low = max(top, size.height() - height - margin)
+    ys = [top, low, max(top, (top + low) / 2)]
+    spots = [QRectF(x, y, width, height) for y in ys[:2] for x in xs[:2]] + \
+        [QRectF(x, y, width, height) for y in ys for x in xs
+         if not (x in xs[:2] and y in ys[:2])]
+    return min(spots, key=lambda spot: [sum(spot.intersects(rect) for rect in tier)
+                                        for tier in keep_clear])
+
+
+def draw(painter: QPainter, style: Style, document: QTextDocument, rect: QRectF) -> None:
+    painter.setPen(QPen(style.accent, max(1.0, style.line_width)))
+    painter.setBrush(style.background)  # opaque: what it covers must not show through
+    painter.drawRoundedRect(rect, 6, 6)
+    painter.setBrush(style.label_box)
     painter.drawRoundedRect(rect, 6, 6)
     painter.save()
     painter.translate(rect.topLeft())
     document.drawContents(painter)
     painter.restore()
-    return rect

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF
 
 import sim
 from gui import batch_norm_box, canvas_skips
-from gui.canvas import LABEL_GAP
+from gui.canvas import LABEL_GAP, Selection
 from gui.canvas_labels import overlapping
 from sim import lessons, notation
 
@@ -161,3 +161,22 @@ def test_a_residual_network_shows_its_skip_connections(make_window, qtbot):
     ink = [image.pixelColor(round(peak.x()) + dx, round(peak.y()) + dy).lightness()
            for dx in range(-6, 7) for dy in range(-3, 4)]
     assert min(ink) < 100  # the dashed arch (dark on the light background) is drawn there
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_chain_rule_box_covers_none_of_what_it_explains(make_window, qtbot, size):
+    """gradient-check.json on a slide, w⁽¹⁾₁₁ selected: the box hid hidden unit 1, on the
+    weight's path, and numbers on the edges."""
+    window = open_lesson(make_window, qtbot, "gradient-check.json", size, True, steps=1)
+    canvas = window.canvas
+    canvas.select(Selection("weight", 1, 0, 0))
+    labels = painted_labels(canvas)
+    box = canvas.chain_overlay_rect
+    assert box is not None and QRectF(canvas.rect()).contains(box)
+    geometry = canvas.geometry_for_paint()
+    reach = [max(geometry.radius, half) for half in canvas.picture_half_sizes(geometry)]
+    for column, j in canvas.chain_units() | {(2, 0)}:  # x₁, hidden unit 1, the output
+        x, y = geometry.nodes[column][j].tolist()
+        r = reach[column]
+        assert not box.intersects(QRectF(x - r, y - r, 2 * r, 2 * r))
+    assert not any(label.rect.intersects(box) for label in labels)
