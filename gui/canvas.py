@@ -812,7 +812,12 @@ class NetworkCanvas(QWidget):
         chosen = self.selection
         first = () if chosen is None or chosen.kind == "node" else \
             (chosen.layer, chosen.j) + (() if chosen.i is None else (chosen.i,))
-        wanted.sort(key=lambda entry: entry.key != first)
+        phase = self.walking_phase()
+        active = None if phase is None else phase.layer  # the one the caption's lines name
+        # The selected edge's first, then the walked layer's; in each layer the biases
+        # first: their long lines cross the others and have the fewest free spots.
+        wanted.sort(key=lambda entry: (entry.key != first, entry.key[0] != active,
+                                       entry.key[0], len(entry.key)))
         return wanted
 
     def bias_name(self, layer: int, j: int) -> str:

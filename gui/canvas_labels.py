@@ -15,6 +15,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QPainter
 
@@ -25,6 +26,7 @@ from .style import Style
 # Fractions of an edge where its label may sit, and how far from the ends it keeps.
 EDGE_STEP = 0.05
 EDGE_MARGIN = 0.15
+NAMED_MARGIN = 0.05  # a label that names its edge may sit this near the ends
 NAME_GAP = 6  # pixels (at scale 1) between a node and the name beside it
 GRID_CELL = 64.0  # canvas pixels: the side of the cells boxes are filed under (see _Boxes)
 
@@ -182,12 +184,12 @@ def preferred_fraction(index: int, count: int) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def spots_along(segment: tuple[float, float, float, float],
-                preferred: float) -> tuple[QPointF, ...]:
-    """Points along an edge (x1, y1, x2, y2), nearest the ``preferred`` fraction first
-    (the same edges ask every paint: kept)."""
-    steps = round((1 - 2 * EDGE_MARGIN) / EDGE_STEP)
-    fractions = [EDGE_MARGIN + k * EDGE_STEP for k in range(steps + 1)]
+def spots_along(segment: tuple[float, float, float, float], preferred: float,
+                margin: float = EDGE_MARGIN) -> tuple[QPointF, ...]:
+    """Points along an edge (x1, y1, x2, y2), ``margin`` of it from either end, nearest the
+    ``preferred`` fraction first (the same edges ask every paint: kept)."""
+    steps = round((1 - 2 * margin) / EDGE_STEP)
+    fractions = [margin + k * EDGE_STEP for k in range(steps + 1)]
     fractions.sort(key=lambda t: (abs(t - preferred), t))
     x1, y1, x2, y2 = segment
     return tuple(QPointF(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t) for t in fractions)
@@ -295,19 +297,60 @@ def name_forms(text: str, sizes: LabelSizes, font: QFont, room: float) -> list[s
 def place_edge_values(placer: LabelPlacer, sizes: LabelSizes, wanted: list[EdgeNumber],
                       named: bool) -> None:
     """Each edge's number, in order: with its name (if ``named``) in the large font, then in
-    the small one, then the number alone (large, then small): the first that finds room."""
+    the small one, then the number alone (large, then small): the first that finds room. A
+    number alone never sits where another edge crosses its edge: there it could be either's."""
     large, small = sizes.style.number_font, sizes.style.small_font
     tries = [(True, large), (True, small), (False, large), (False, small)]
     if not named:
         tries = tries[2:]
-    for edge in wanted:
+    crossed = crossings(tuple(edge.segment for edge in wanted))
+    for edge, points in zip(wanted, crossed, strict=True):
         kind = "edge" if len(edge.key) == 3 else "bias"
         spots = spots_along(edge.segment, edge.preferred)
+        # a named number says whose it is wherever it sits: it may go nearer the ends too
+        named_spots = spots_along(edge.segment, edge.preferred, NAMED_MARGIN)
         for with_name, font in tries:
             text = f"{edge.name} = {edge.number}" if with_name else edge.number
-            if placer.place(kind, text, sizes.size(text, font, with_name), spots,
-                            named=with_name, key=edge.key, small=font is small):
+            size = sizes.size(text, font, with_name)
+            centres = named_spots if with_name else spots if not points else \
+                tuple(spot for spot in spots if not _covers(spot, size, points))
+            if placer.place(kind, text, size, centres, named=with_name, key=edge.key,
+                            small=font is small):
                 break
+
+
+def _covers(centre: QPointF, size: QSizeF, points: tuple[tuple[float, float], ...]) -> bool:
+    """Whether a box of ``size`` centred on ``centre`` holds one of ``points``."""
+    half_width, half_height = size.width() / 2, size.height() / 2
+    return any(abs(x - centre.x()) <= half_width and abs(y - centre.y()) <= half_height
+               for x, y in points)
+
+
+@functools.lru_cache(maxsize=64)
+def crossings(segments: tuple[tuple[float, float, float, float], ...]
+              ) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Per segment (x1, y1, x2, y2), the points where the others cross it (not where two
+    meet at an end: edges meet at their nodes). The same edges ask every paint: kept."""
+    if not segments:
+        return ()
+    s = np.asarray(segments, dtype=float)
+    start, direction = s[:, :2], s[:, 2:] - s[:, :2]
+    # start_a + t d_a = start_b + u d_b, for every pair (a, b)
+    cross = direction[:, None, 0] * direction[None, :, 1] - \
+        direction[:, None, 1] * direction[None, :, 0]
+    gap = start[None, :, :] - start[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (gap[..., 0] * direction[None, :, 1] - gap[..., 1] * direction[None, :, 0]) / cross
+        u = (gap[..., 0] * direction[:, None, 1] - gap[..., 1] * direction[:, None, 0]) / cross
+    inside = 1e-6
+    meets = (np.abs(cross) > 1e-9) & (t > inside) & (t < 1 - inside) & (u > inside) & \
+        (u < 1 - inside)
+    found = []
+    for a in range(len(s)):
+        ts = t[a][meets[a]]
+        points = start[a] + ts[:, None] * direction[a]
+        found.append(tuple((float(x), float(y)) for x, y in points))
+    return tuple(found)
 
 
 def draw_label(painter: QPainter, style: Style, texts: Texts, label: PlacedLabel) -> None:

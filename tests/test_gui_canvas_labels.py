@@ -5,10 +5,10 @@ slide, and the "+1" boxes and "BN" labels clear of the headers and the numbers."
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 
 import sim
-from gui import batch_norm_box, canvas_skips
+from gui import batch_norm_box, canvas_labels, canvas_skips
 from gui.canvas import LABEL_GAP, Selection
 from gui.canvas_labels import overlapping
 from sim import lessons, notation
@@ -20,6 +20,17 @@ def settle(qtbot, window) -> None:
     qtbot.wait(150)
     window.layout().activate()
     qtbot.wait(50)
+
+
+def walk(qtbot, window, phases: int) -> None:
+    """Step ``phases`` phases from step 0 (the last of a step ends it: step 1, cursor 0)."""
+    per_step = len(window.snapshot.phases)
+    for walked in range(1, phases + 1):
+        step, cursor = divmod(walked, per_step)
+        window.run.step_phase()
+        qtbot.waitUntil(lambda s=step, c=cursor: (window.snapshot.step, window.snapshot.cursor)
+                        == (s, c), timeout=10000)
+    settle(qtbot, window)
 
 
 def open_lesson(make_window, qtbot, lesson: str, size: tuple[int, int], presenting: bool,
@@ -123,12 +134,7 @@ def test_no_number_runs_into_a_node(make_window, qtbot):
     where a⁽²⁾₁'s disc began, its last digit read as under the disc. Labels keep the gap
     they keep from each other from every node too."""
     window = open_lesson(make_window, qtbot, "two-neuron-chain.json", (1280, 720), True)
-    phases = len(window.snapshot.phases)
-    for cursor in range(1, phases + 1):
-        window.run.step_phase()
-        qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c or
-                        (c == phases and window.snapshot.step == 1), timeout=10000)
-    settle(qtbot, window)
+    walk(qtbot, window, len(window.snapshot.phases))
     canvas = window.canvas
     labels = painted_labels(canvas)
     assert any(label.kind == "edge" for label in labels)
@@ -180,3 +186,48 @@ def test_the_chain_rule_box_covers_none_of_what_it_explains(make_window, qtbot, 
         r = reach[column]
         assert not box.intersects(QRectF(x - r, y - r, 2 * r, 2 * r))
     assert not any(label.rect.intersects(box) for label in labels)
+
+
+def test_the_walked_layers_weights_and_biases_are_all_named(make_window, qtbot):
+    """xor.json, step 2's forward 1: the caption's z⁽¹⁾₃ line uses b⁽¹⁾₃ = −0.07157, which
+    found no room on the network (biases came last)."""
+    window = open_lesson(make_window, qtbot, "xor.json", (1600, 1000), False)
+    phases = len(window.snapshot.phases)
+    walk(qtbot, window, phases + 1)  # the whole first step, then forward 1 of the second
+    assert window.snapshot.step == 1 and window.snapshot.cursor == 1
+    canvas = window.canvas
+    labels = {label.key: label.text for label in painted_labels(canvas)
+              if label.kind in ("edge", "bias") and label.key[0] == 1}
+    layer = window.snapshot.layers[0]
+    weights = {(1, j, i) for j in range(layer.units) for i in range(layer.fan_in)}
+    biases = {(1, j) for j in range(layer.units)}
+    assert set(labels) == weights | biases
+    assert labels[(1, 2)] == f"{notation.bias(1, 2)} = {notation.number(float(layer.b[2]))}"
+
+
+@pytest.mark.parametrize("presenting", [True, False])
+def test_no_bare_number_sits_where_two_edges_cross(make_window, qtbot, presenting):
+    """seed 003, backward 1: the gradients of w⁽¹⁾₂₁ and w⁽¹⁾₁₂ lost their names and sat on
+    the crossing of their two edges, either's for all one could tell."""
+    size = (1920, 1080) if presenting else (1366, 768)
+    window = open_lesson(make_window, qtbot, "seed003-walkthrough.json", size, presenting)
+    walk(qtbot, window, 5)  # forward 1, forward 2, loss, backward 2, backward 1
+    canvas = window.canvas
+    labels = painted_labels(canvas)
+    geometry = canvas.geometry_for_paint()
+    segments = {}
+    for layer in range(1, geometry.columns):
+        fan_in = len(geometry.nodes[layer - 1])
+        for k, segment in enumerate(geometry.segments[layer].tolist()):
+            segments[(layer, *divmod(k, fan_in))] = tuple(segment)
+        bias = geometry.bias_segments[layer]
+        for j, segment in enumerate([] if bias is None else bias.tolist()):
+            segments[(layer, j)] = tuple(segment)
+    keys = list(segments)
+    crossed = dict(zip(keys, canvas_labels.crossings(tuple(segments[key] for key in keys)),
+                       strict=True))
+    assert any(crossed.values())  # the two first-layer edges cross
+    bare = [label for label in labels if label.kind in ("edge", "bias") and "=" not in label.text]
+    assert bare or not presenting  # the slide's crowded first layer prints bare numbers
+    for label in bare:
+        assert not any(label.rect.contains(QPointF(x, y)) for x, y in crossed[label.key])
