@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QS
 from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
+from sim.stopping import restored_step
 
 from .run import RunController
 from .style import Style
@@ -73,6 +74,11 @@ class RunStatus(QObject):
     def _loss_text(self, s: Snapshot) -> str:
         """The current pass's loss; a diverged step's is said to be that step's (the counter
         shows the last step taken, whose loss was another)."""
+        stop = s.stop_event
+        restored = restored_step(stop)
+        if stop is not None and restored is not None:  # the best validation's weights are back
+            return f"weights of step {restored}: validation loss " \
+                f"{stop.details['best_val_loss']:.6g}"
         if s.loss is None:
             return "loss —"
         loss = "? (quiz)" if self.held(s) else f"{s.loss:.6g}"
