@@ -45,6 +45,8 @@ def label_rects(style: Style, found: list[QRectF | None],
                 avoid: list[QRectF]) -> list[QRectF]:
     """Where each box's "BN" goes (one per box of ``found``): above it, moved left of any
     rectangle of ``avoid`` (the bias boxes, which sit above the columns) it would overlap."""
+    if not any(box is not None for box in found):
+        return []  # no batch normalisation (most networks): no metrics to make
     metrics = QFontMetricsF(style.small_font)
     width = metrics.horizontalAdvance(LABEL)
     rects = []

@@ -313,17 +313,20 @@ def place_edge_values(placer: LabelPlacer, sizes: LabelSizes, wanted: list[EdgeN
             text = f"{edge.name} = {edge.number}" if with_name else edge.number
             size = sizes.size(text, font, with_name)
             centres = named_spots if with_name else spots if not points else \
-                tuple(spot for spot in spots if not _covers(spot, size, points))
+                spots_off(edge.segment, edge.preferred, size.width(), size.height(), points)
             if placer.place(kind, text, size, centres, named=with_name, key=edge.key,
                             small=font is small):
                 break
 
 
-def _covers(centre: QPointF, size: QSizeF, points: tuple[tuple[float, float], ...]) -> bool:
-    """Whether a box of ``size`` centred on ``centre`` holds one of ``points``."""
-    half_width, half_height = size.width() / 2, size.height() / 2
-    return any(abs(x - centre.x()) <= half_width and abs(y - centre.y()) <= half_height
-               for x, y in points)
+@functools.lru_cache(maxsize=4096)
+def spots_off(segment: tuple[float, float, float, float], preferred: float, width: float,
+              height: float, points: tuple[tuple[float, float], ...]) -> tuple[QPointF, ...]:
+    """The spots along an edge (spots_along) where a box of ``width`` and ``height`` centred
+    holds none of ``points`` (kept: the same labels ask every paint)."""
+    return tuple(spot for spot in spots_along(segment, preferred)
+                 if not any(abs(x - spot.x()) <= width / 2 and abs(y - spot.y()) <= height / 2
+                            for x, y in points))
 
 
 @functools.lru_cache(maxsize=64)
