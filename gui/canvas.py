@@ -384,10 +384,13 @@ class NetworkCanvas(QWidget):
                              (widths[-1], list(self._drawn().output_names))):
             needed = 0.0
             for text in names if units <= STRIP_UNITS else ():
-                forms = canvas_labels.name_forms(text, sizes, st.small_font, share)
-                widest = [sizes.size(form, st.small_font, named=True).width() + beside
-                          for form in forms[:2]]
-                needed = max(needed, widest[0] if widest[0] <= share else min(widest[-1], share))
+                whole = sizes.size(text, st.small_font, named=True).width() + beside
+                if whole > share:
+                    shorter = canvas_labels.two_lines(text)
+                    whole = share if shorter is None else \
+                        min(sizes.size(shorter, st.small_font, named=True).width() + beside,
+                            share)
+                needed = max(needed, whole)
             sides.append(needed)
         return sides[0], sides[1]
 

@@ -12,7 +12,7 @@ sending node), then ever farther from it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -262,8 +262,8 @@ def place_names(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
         r = reach[column]
         if len(points) > STRIP_UNITS:
             continue
+        edge = placer.bounds.left() if side < 0 else placer.bounds.right()
         for j, (x, y) in enumerate(points.tolist()[:len(names)]):
-            edge = placer.bounds.left() if side < 0 else placer.bounds.right()
             room = abs(edge - x) - r - gap  # from the node to the canvas's edge
             for text in name_forms(names[j], sizes, font, room):
                 size = sizes.size(text, font, named=True)
@@ -272,26 +272,40 @@ def place_names(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
                     break
 
 
-def name_forms(text: str, sizes: LabelSizes, font: QFont, room: float) -> list[str]:
-    """The forms of a name to try in turn: whole on one line, on two lines (broken at the
-    space that makes the longer line shortest), then cut short with "…" to ``room`` pixels
-    (the last only where the whole name is wider)."""
-    forms = [text]
+def name_forms(text: str, sizes: LabelSizes, font: QFont, room: float) -> Iterator[str]:
+    """The forms of a name to try in turn, each made only when asked for (most names fit
+    whole): whole, on two lines, cut short to ``room`` pixels."""
+    yield text
+    for shorter in (two_lines, lambda whole: cut_short(whole, sizes, font, room)):
+        form = shorter(text)
+        if form is not None:
+            yield form
+
+
+def two_lines(text: str) -> str | None:
+    """A name on two lines, broken at the space that makes the longer line shortest (None:
+    one word)."""
     words = text.split(" ")
-    if len(words) > 1:
-        breaks = [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
-        first, second = min(breaks, key=lambda pair: max(len(pair[0]), len(pair[1])))
-        forms.append(f"{first}\n{second}")
-    if sizes.size(text, font, named=True).width() > room:
-        metrics = sizes.texts.metrics(font)
-        width = room - 6
-        while width > 0:
-            short = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
-            if short and short != "…" and sizes.size(short, font, named=True).width() <= room:
-                forms.append(short)
-                break
-            width -= max(4.0, width / 8)  # rich text draws sub- and superscripts wider
-    return forms
+    if len(words) < 2:
+        return None
+    breaks = [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
+    first, second = min(breaks, key=lambda pair: max(len(pair[0]), len(pair[1])))
+    return f"{first}\n{second}"
+
+
+def cut_short(text: str, sizes: LabelSizes, font: QFont, room: float) -> str | None:
+    """A name cut short with "…" to fit ``room`` pixels (None: it fits whole, or not even
+    its first letter does)."""
+    if sizes.size(text, font, named=True).width() <= room:
+        return None
+    metrics = sizes.texts.metrics(font)
+    width = room - 6
+    while width > 0:
+        short = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        if short and short != "…" and sizes.size(short, font, named=True).width() <= room:
+            return short
+        width -= max(4.0, width / 8)  # rich text draws sub- and superscripts wider
+    return None
 
 
 def place_edge_values(placer: LabelPlacer, sizes: LabelSizes, wanted: list[EdgeNumber],
