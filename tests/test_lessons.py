@@ -1201,8 +1201,11 @@ def test_l2_lesson(unregularised):
     penalty = trainer.history.column("penalty")
     assert penalty[-1] == pytest.approx(0.5 * l2 * before_last, rel=1e-12)  # step 2000's
     text.says("0.140", penalty[-1])
-    text.says("0.137", trainer.history.column("loss")[-1])
+    loss = trainer.history.column("loss")
     text.says("0", 0.0)
+    assert loss[999] - loss[-1] < 0.01 < loss[199] - loss[999]  # levels off, far above 0
+    text.says("0.137", loss[-1])
+    text.says("2000", trainer.step_count)
     text.says("0.44", trainer.history.column("val_loss")[-1])
     text.says("1.59", unregularised.history.column("val_loss")[-1])
     text.done()
