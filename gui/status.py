@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QS
 from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
+from sim.stopping import restored_step
 
 from .run import RunController
 from .style import Style
@@ -61,16 +62,29 @@ class RunStatus(QObject):
 
     @Slot(object)
     def show(self, s: Snapshot) -> None:
-        loss = "—" if s.loss is None else f"{s.loss:.6g}"
-        if s.loss is not None and self.held(s):
-            loss = "? (quiz)"
         seconds = s.train_seconds
         self.step_label.setText(f"{step_text(s)}  ")
         self.parts = {  # in reading order; what has no value yet is left out
-            "epoch": f"epoch {s.epoch}", "loss": f"loss {loss}", "accuracy": accuracy_readout(s),
+            "epoch": f"epoch {s.epoch}", "loss": self._loss_text(s),
+            "accuracy": accuracy_readout(s),
             "speed": f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else "",
             "phase": "" if s.at_boundary or s.last_phase is None else f"phase: {s.last_phase}"}
         self._fit()
+
+    def _loss_text(self, s: Snapshot) -> str:
+        """The current pass's loss; a diverged step's is said to be that step's (the counter
+        shows the last step taken, whose loss was another)."""
+        stop = s.stop_event
+        restored = restored_step(stop)
+        if stop is not None and restored is not None:  # the best validation's weights are back
+            return f"weights of step {restored}: validation loss " \
+                f"{stop.details['best_val_loss']:.6g}"
+        if s.loss is None:
+            return "loss —"
+        loss = "? (quiz)" if self.held(s) else f"{s.loss:.6g}"
+        if s.diverged and s.at_boundary and not s.pass_updated:  # the abandoned pass
+            return f"loss of step {s.step + 1} (diverged) {loss}"
+        return f"loss {loss}"
 
     def _fit(self) -> None:
         """Show as many parts as the label's width holds, leaving out the least important
