@@ -1257,7 +1257,12 @@ def test_augmentation_lesson():
     # at its best.
     assert val[-1] < plain_val[-1] and np.nanmin(val) < np.nanmin(plain_val)
     text.says("0.086", val[-1])
-    text.says("0.12", trainer.history.column("loss")[-1])
+    loss = trainer.history.column("loss")
+    late = loss[int(text.bound("500")) - 1:]  # new versions every epoch: it never settles
+    text.says("0.07", late.min())
+    text.says("0.26", late.max())
+    text.says("0.12", loss[-1])
+    text.says("2000", trainer.step_count)
     text.says("0.00038", plain.history.column("loss")[-1])
     best = int(np.nanargmin(plain_val))
     text.says("235", best + 1)
@@ -1427,6 +1432,10 @@ def test_the_spiral_lesson_learns_both_arms():
     plain = changed("spiral.json", optimizer=OptimizerSpec("sgd", learning_rate=0.1))
     plain.run()
     text.says("0.1", plain.experiment.optimizer.learning_rate)
+    plain_loss = plain.history.column("loss")
+    flat_until = int(text.bound("1000"))  # measured: 0.676 at step 100, 0.667 at 1000
+    assert plain_loss[99] - plain_loss[flat_until - 1] < 0.01 < plain_loss[0] - plain_loss[99]
+    assert plain_loss[flat_until - 1] - plain_loss[-1] > 0.04  # then it starts to fall: 0.616
     text.says("66%", plain.history.column("accuracy")[-1])
     text.says("2000", plain.step_count)
     text.names("1", "the XOR lesson's key")
@@ -1584,10 +1593,12 @@ def test_leaky_relu_lesson():
     text.says("0", 0.0, times=4)  # above 0, never 0, below 0, back above 0
     trainer = lesson("leaky-relu.json")
     silent: list[np.ndarray] = []  # per step: which units are below 0 for every sample
+    without_gradient: list[list[float]] = []  # per step: hidden units whose gradients are 0
 
     def note(t: sim.Trainer) -> None:
         p = t.network.forward(t.dataset.x_train)
         silent.append(np.concatenate([np.all(p.z[k] < 0, axis=0) for k in (1, 2)]))
+        without_gradient.append(hidden_units_without_gradient(t))
 
     trainer.run(on_step=note)
     counts = np.array([units.sum() for units in silent])
@@ -1606,7 +1617,7 @@ def test_leaky_relu_lesson():
     text.says("1730", int(np.argmin(loss)) + 1)
     text.says("0.020", loss[-1])
     text.says("0.24", run("dying-relu.json").history.column("loss")[-1])
-    assert hidden_units_without_gradient(trainer) == [0.0, 0.0]
+    assert all(fractions == [0.0, 0.0] for fractions in without_gradient)  # never vanish
     text.done()
 
 
