@@ -222,7 +222,7 @@ def test_the_status_line_gives_a_diverged_steps_loss_as_that_steps(make_window, 
     s = window.snapshot
     assert s.step == 3 and s.stop_event.step == 4
     text = window.run_status.label.text()
-    assert f"loss of step 4 (diverged) {s.loss:.6g}" in text, text
+    assert f"loss {s.loss:.6g} (step 4, diverged)" in text, text
     losses = s.history["loss"]
     assert losses.steps[-1] == 3 and losses.low[-1] != s.loss  # "loss" alone read as step 3's
 
