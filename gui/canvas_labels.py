@@ -267,8 +267,13 @@ def place_names(placer: LabelPlacer, sizes: LabelSizes, geometry: Geometry,
             room = abs(edge - x) - r - gap  # from the node to the canvas's edge
             for text in name_forms(names[j], sizes, font, room):
                 size = sizes.size(text, font, named=True)
-                centre = QPointF(x + side * (r + gap + size.width() / 2), y)
-                if placer.place("name", text, size, (centre,), named=True, key=(column, j)):
+                across = x + side * (r + gap + size.width() / 2)
+                # level with the node, else (a name higher than a small node, its value
+                # just under it) raised to end where the node ends
+                centres = [QPointF(across, y)]
+                if size.height() / 2 > r:
+                    centres.append(QPointF(across, y + r - size.height() / 2))
+                if placer.place("name", text, size, centres, named=True, key=(column, j)):
                     break
 
 

@@ -63,13 +63,15 @@ def node_rects(canvas) -> list[QRectF]:
     ("gradient-check.json", (1280, 720), True),
     ("optimizer-plain.json", (1366, 768), False),
     ("spam-detector.json", (1280, 720), True),
+    ("spam-detector.json", (1920, 1080), True),
     ("softmax-spiral.json", (1600, 1000), False),
 ])
 def test_every_input_and_output_is_named_beside_its_node(make_window, qtbot, lesson, size,
                                                          presenting):
     """Names wider than the margin were left out: "x₁: size (1000 sq ft)", "price ($100k)",
-    "x₅: ALL CAPS", "arm 1": the geometry keeps room for them at the sides."""
-    window = open_lesson(make_window, qtbot, lesson, size, presenting)
+    "x₅: ALL CAPS", "arm 1": the geometry keeps room for them at the sides. After a step,
+    with the nodes' values printed too (a slide's "y" once lost its place to 0.2148)."""
+    window = open_lesson(make_window, qtbot, lesson, size, presenting, steps=1)
     canvas = window.canvas
     snapshot = window.snapshot
     labels = painted_labels(canvas)
