@@ -229,8 +229,11 @@ class RecurrentWindow(QMainWindow):
         if self.playing:
             self.toggle_play()
         self.runner.shutdown()
+        self.runner.deleteLater()
         self.frame, self.walk_index, self.failure = None, None, None
         self._walk_next_frame = False
+        self._lesson_shown = None
+        self.lesson.label.clear()  # until the new lesson's text comes (a broken file's: none)
         self.canvas.set_picture(None, None)
         self.plot.set_norms(np.empty(0), np.empty(0))
         self.setWindowTitle(f"Backprop Studio — {path.name}")

@@ -17,6 +17,7 @@ faint, and the edges the backward pass has not reached are grey.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,6 +42,15 @@ LEGEND_WIDTH = 140.0  # the gradient colour bar's, at text ratio 1
 OUTPUT_GAP = 60.0  # from the last column to the output layer
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the unrolled network's parts go at one size."""
+
+    header: list[tuple[str, bool]]  # the title block's lines, each (text, bold)
+    frame: QRectF  # where the columns go
+    detailed: bool  # every unit and edge drawn (else one column a step)
+
+
 class UnrolledCanvas(QWidget):
     """Paints an `UnrolledPicture`, as far as a click-through has revealed it."""
 
@@ -54,6 +64,7 @@ class UnrolledCanvas(QWidget):
         # The text is this many times larger again, and the margins that hold it: type must
         # be read from the back of a hall where the columns need their room.
         self.text_ratio = 1.0
+        self._laid_out: tuple[UnrolledPicture | None, tuple[object, ...], Layout] | None = None
         self.setMinimumSize(480, 320)
 
     def set_scale(self, scale: float, text_scale: float | None = None) -> None:
@@ -75,17 +86,38 @@ class UnrolledCanvas(QWidget):
 
     @property
     def detailed(self) -> bool:
-        """Whether every unit and edge is drawn at the present size (judged with the title
-        block's room for the line that would say otherwise)."""
-        picture = self.picture
-        return picture is not None and picture.detailed and self._node_radius(
-            picture, self._frame_below(len(self._title_and_description()) + 1)) >= \
-            MIN_NODE_RADIUS
+        """Whether every unit and edge is drawn at the present size."""
+        return self._layout().detailed
 
     # ------------------------------------------------------------------ geometry
 
+    def _layout(self) -> Layout:
+        """The title block and the frame, worked out once for each picture, point, size and
+        scale (the painting asks for the frame at every node and edge)."""
+        key = (self.point, self.width(), self.height(), self.scale, self.text_ratio)
+        cached = self._laid_out
+        if cached is None or cached[0] is not self.picture or cached[1] != key:
+            cached = self._laid_out = (self.picture, key, self._lay_out())
+        return cached[2]
+
+    def _lay_out(self) -> Layout:
+        """The title's and the description's lines; if the columns are too narrow or too
+        low for every unit (judged with room for the line that says so), that line too."""
+        lines = self._measure_title_and_description()
+        picture = self.picture
+        detailed = picture is not None and picture.detailed and self._node_radius(
+            picture, self._frame_below(len(lines) + 1)) >= MIN_NODE_RADIUS
+        if picture is not None and not detailed:
+            lines.append(("one column a step (too many units or steps to draw each): its "
+                          "colour strip holds the hidden units", False))
+        return Layout(lines, self._frame_below(len(lines)), detailed)
+
     def _frame(self) -> QRectF:
-        return self._frame_below(len(self._header()))
+        return self._layout().frame
+
+    def _header(self) -> list[tuple[str, bool]]:
+        """The title block's lines, each (text, bold)."""
+        return self._layout().header
 
     def _frame_below(self, lines: int) -> QRectF:
         """Where the columns go: right of the row labels, left of the output layer and its
@@ -98,18 +130,10 @@ class UnrolledCanvas(QWidget):
         return QRectF(left, top, max(size.width() - left - right, 50.0),
                       max(size.height() - top - bottom, 50.0))
 
-    def _header(self) -> list[tuple[str, bool]]:
-        """The title block's lines, each (text, bold): the title, what the nodes and edges
-        show and the level of detail, each broken in two where the legend leaves no room."""
-        if self.picture is None:
-            return []
-        lines = self._title_and_description()
-        if not self.detailed:
-            lines.append(("one column a step (too many units or steps to draw each): its "
-                          "colour strip holds the hidden units", False))
-        return lines
-
-    def _title_and_description(self) -> list[tuple[str, bool]]:
+    def _measure_title_and_description(self) -> list[tuple[str, bool]]:
+        """The title, then what the nodes and edges show, left of the legend: each on one
+        line if it fits, else its parts on lines of their own, broken between words where a
+        part is too long."""
         picture = self.picture
         if picture is None:
             return []
@@ -119,16 +143,18 @@ class UnrolledCanvas(QWidget):
         where = [] if self.point is None else [self.point.label(picture.steps)]
         nodes = f"nodes: sample {picture.sample + 1}'s values (orange negative, blue positive)"
         edges = "edges: |∂E/∂w| that each time step contributes, the batch's (log scale)"
-        width = self.logical_rect().width() - 20.0
-        legend = LEGEND_WIDTH * self.text_ratio + 30.0  # the legend is beside the description
-        return [(line, True) for line in self._fitted([title, *where], True, width)] + \
-            [(line, False) for line in self._fitted([nodes, edges], False, width - legend)]
+        room = self.logical_rect().width() - 10.0 - LEGEND_WIDTH * self.text_ratio - 40.0
+        return [(line, True) for line in self._fitted([title, *where], True, room)] + \
+            [(line, False) for line in self._fitted([nodes, edges], False, room)]
 
     def _fitted(self, parts: list[str], bold: bool, room: float) -> list[str]:
-        """``parts`` joined by " · " on one line if it fits in ``room``, else one a line."""
-        joined = " · ".join(parts)
+        """``parts`` joined by " · " on one line if it fits in ``room``, else each on lines
+        of its own."""
         metrics = QFontMetricsF(self._font(11 if bold else 9, bold))
-        return [joined] if metrics.horizontalAdvance(joined) <= room else parts
+        joined = " · ".join(parts)
+        if metrics.horizontalAdvance(joined) <= room:
+            return [joined]
+        return [line for part in parts for line in wrapped(part, metrics, room)]
 
     def _column_x(self, t: int, picture: UnrolledPicture) -> float:
         frame = self._frame()
@@ -359,13 +385,11 @@ class UnrolledCanvas(QWidget):
         painter.drawText(QPointF(frame.right() + OUTPUT_GAP - 15.0 * r, y), "output")
 
     def _paint_legend(self, painter: QPainter, picture: UnrolledPicture) -> None:
-        """The gradient colour bar, its decades labelled, at the top right, beside the
-        description under the title."""
+        """The gradient colour bar, its decades labelled, at the top right, beside the title
+        block."""
         r = self.text_ratio
         width = LEGEND_WIDTH * r
-        title_lines = sum(1 for _, bold in self._header() if bold)
-        left = self.logical_rect().width() - width - 30.0
-        top = (20.0 + HEADER_LINE * title_lines) * r + 4.0
+        left, top = self.logical_rect().width() - width - 30.0, 26.0 * r
         for index in range(palette.BINS):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(*palette.colour("gradient", index)))
@@ -379,6 +403,18 @@ class UnrolledCanvas(QWidget):
         for position, label in palette.legend_ticks(picture.scale):
             painter.drawText(QPointF(left + width * position - 10.0 * r, top + 10.0 + 14.0 * r),
                              label)
+
+
+def wrapped(text: str, metrics: QFontMetricsF, room: float) -> list[str]:
+    """``text`` broken between words into lines ``room`` wide (a word longer than that
+    alone on its line)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _font(points: float, bold: bool = False) -> QFont:
@@ -438,8 +474,11 @@ class TimeGradientPlot(pg.PlotWidget):
                   point: WalkPoint | None = None) -> None:
         """The norms for t = 1..T, those a click-through at ``point`` has reached (None: all);
         zeros (nothing to put on a log scale) are left out, and named under the title."""
-        if len(cell) and self.legend.getLabel(self.cell_curve) is None:
+        named = self.legend.getLabel(self.cell_curve) is not None
+        if len(cell) and not named:
             self.legend.addItem(self.cell_curve, "‖∂E/∂cₜ‖ (cell state)")
+        elif not len(cell) and named:  # an Elman network's, in the window an LSTM's was
+            self.legend.removeItem(self.cell_curve)
         zeros: list[str] = []
         for curve, name, norms in ((self.hidden_curve, "‖∂E/∂hₜ‖", hidden),
                                    (self.cell_curve, "‖∂E/∂cₜ‖", cell)):

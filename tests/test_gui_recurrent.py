@@ -288,6 +288,11 @@ def test_the_plot_says_which_norms_are_0_which_a_log_scale_cannot_show(qtbot):
     assert plot.viewRange()[0] == [0.5, 6.5]  # every step has its place
     plot.set_norms(np.array([0.1, 0.2]), np.empty(0))
     assert plot.note == ""
+    plot.set_norms(np.array([0.1, 0.2]), np.array([0.0, 0.4]))  # an LSTM's
+    assert plot.note == "‖∂E/∂cₜ‖ is 0 at t = 1, not drawn: a log scale has no 0"
+    assert plot.legend.getLabel(plot.cell_curve) is not None
+    plot.set_norms(np.array([0.1, 0.2]), np.empty(0))  # an Elman network's: no cell state
+    assert plot.legend.getLabel(plot.cell_curve) is None
 
 
 def test_the_status_line_gives_the_gradient_norm_and_a_regressions_validation_loss():
