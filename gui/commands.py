@@ -74,6 +74,18 @@ class Read:
 
 
 @dataclass(frozen=True)
+class ImportCsv:
+    """Build an experiment from a CSV table on ``base``'s network (sim.importing) and check
+    it, as Read does for a file; the trainer is left alone."""
+
+    base: sim.Experiment
+    path: Path
+    targets: tuple[str, ...]
+    validation_fraction: float
+    standardize: bool
+
+
+@dataclass(frozen=True)
 class Apply:
     """Hyperparameters that can change while training (same network, same data)."""
 
@@ -145,6 +157,7 @@ class ReportStatus:
     """Answer with a `gui.session.WorkerStatus` (diagnostics; changes nothing)."""
 
 
-Command = (Play | Pause | Step | StepPhase | RunEpochs | RunSteps | Reset | Load | Read | Apply
+Command = (Play | Pause | Step | StepPhase | RunEpochs | RunSteps | Reset | Load | Read
+           | ImportCsv | Apply
            | Edit | SetSpeed | SetViews | CheckGradients | Save | ExportHistory | SweepSeeds
            | ReportStatus)

@@ -1,11 +1,13 @@
 """Import a CSV data set: a preview of the table, the target columns to choose, clear errors.
 
-The engine checks the table (sim.importing): a bad cell is named by its row and column, and
-the dialog stays open with nothing changed until the table is usable.
+The engine checks the table (sim.importing), in the training process: a table of 100,000 rows
+takes a second or two, and the window stays live meanwhile. A bad cell is named by its row and
+column, and the dialog stays open with nothing changed until the table is usable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -25,21 +27,27 @@ from PySide6.QtWidgets import (
 )
 
 import sim
-from sim.importing import experiment_from_csv, read_table
+from sim.importing import read_table
 
 from .style import ERROR_COLOUR
 
 PREVIEW_ROWS = 20
+# Starts building the experiment from the table (target columns, validation share,
+# standardise the inputs), then calls the first callable with it, or the second with why not
+# (gui.run.RunController.import_csv, its path given).
+Importer = Callable[[tuple[str, ...], float, bool, Callable[[sim.Experiment], object],
+                     Callable[[sim.ExperimentError], object]], object]
 
 
 class CsvImportDialog(QDialog):
     """Shows a CSV file and builds an experiment from it on the base experiment's network."""
 
-    def __init__(self, path: Path, base: sim.Experiment, parent: QWidget | None = None) -> None:
+    def __init__(self, path: Path, importer: Importer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Import {path.name}")
-        self.path, self.base = path, base
+        self.path, self.importer = path, importer
         self.experiment: sim.Experiment | None = None  # set when the import succeeds
+        self.cancelled = False
         self.preview = QTableWidget()
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.targets = QListWidget()
@@ -53,6 +61,7 @@ class CsvImportDialog(QDialog):
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # it may quote the table
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
+        self.checking = QLabel()  # while the table is checked
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_import)
@@ -67,6 +76,7 @@ class CsvImportDialog(QDialog):
         layout.addWidget(self.preview, 1)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.checking)
         layout.addWidget(buttons)
         self.resize(760, 560)
         self._load_preview()
@@ -99,12 +109,26 @@ class CsvImportDialog(QDialog):
 
     @Slot()
     def try_import(self) -> None:
-        """Build the experiment; on a problem say which, and stay open."""
-        try:
-            self.experiment = experiment_from_csv(self.base, self.path, self.chosen_targets(),
-                                                  self.validation.value(),
-                                                  self.standardize.isChecked())
-        except sim.ExperimentError as error:
-            self.error.setText(str(error))
+        """Have the experiment built; it closes the dialog, or a problem says which and the
+        dialog stays open. OK waits meanwhile; Cancel does not."""
+        self.ok_button.setEnabled(False)
+        self.error.setText("")
+        self.checking.setText("Checking the table…")
+        self.importer(tuple(self.chosen_targets()), self.validation.value(),
+                      self.standardize.isChecked(), self._imported, self._refused)
+
+    def reject(self) -> None:
+        self.cancelled = True  # an answer still to come is dropped
+        super().reject()
+
+    def _imported(self, experiment: sim.Experiment) -> None:
+        if not self.cancelled:
+            self.experiment = experiment
+            self.accept()
+
+    def _refused(self, error: sim.ExperimentError) -> None:
+        if self.cancelled:
             return
-        self.accept()
+        self.checking.setText("")
+        self.error.setText(str(error))
+        self.ok_button.setEnabled(True)

@@ -10,6 +10,7 @@ agreed. Lessons open as untitled copies: saving one asks for a new name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -214,7 +215,7 @@ class Document(QObject):
         path = self.ask_csv_path()
         if path is None:
             return
-        dialog = CsvImportDialog(path, self.run.experiment, self.host)
+        dialog = CsvImportDialog(path, partial(self.run.import_csv, path), self.host)
         if self.run_dialog(dialog) and dialog.experiment is not None:
             self.run.load(dialog.experiment)
             self.path = None  # a new experiment: saving it asks for a name

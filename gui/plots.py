@@ -433,8 +433,10 @@ class Curve:
             self.line.setData(x, y, skipFiniteCheck=True)
             return
         self.raw.setData(x, y, skipFiniteCheck=True)
-        trend = series.trend(max(1, len(series.steps) // self.TREND_POINTS), log=self.log)
+        trend = series.trend(max(1, len(series.steps) // self.TREND_POINTS))
         keep = np.isfinite(trend)
+        if self.log:
+            keep &= trend > 0  # a log axis cannot show zero
         self.line.setData(series.steps[keep], trend[keep], skipFiniteCheck=True)
 
 

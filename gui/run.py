@@ -76,6 +76,8 @@ class RunController(QObject):
         self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._run_token = 0  # names each run of epochs, for the worker's report of its end
         self._after_read: dict[int, Callable[[sim.Experiment], object]] = {}  # by ticket
+        # By ticket: who is told when a read is refused (by default the window, `error`)
+        self._read_refused: dict[int, Callable[[sim.ExperimentError], object]] = {}
         self._seen = self._seen_b = self._views_seen = self._maps_seen = 0  # sequence numbers
         self._when_idle: list[Callable[[], object]] = []  # called once both runs are idle
         # What run A's worker is asked to compute beside the snapshots: the side pictures
@@ -253,6 +255,18 @@ class RunController(QObject):
         self._after_read[ticket] = lambda experiment: self.load(experiment, path)
         return ticket
 
+    def import_csv(self, path: Path, targets: tuple[str, ...], validation_fraction: float,
+                   standardize: bool, imported: Callable[[sim.Experiment], object],
+                   refused: Callable[[sim.ExperimentError], object]) -> int:
+        """Build an experiment from the CSV table at ``path`` on the current network, in the
+        training process (a large table takes a second or two): ``imported`` is given it, or
+        ``refused`` the reason. Nothing is loaded. The ticket."""
+        ticket = self.worker.import_csv(self.experiment, path, targets, validation_fraction,
+                                        standardize)
+        self._after_read[ticket] = imported
+        self._read_refused[ticket] = refused
+        return ticket
+
     def load(self, experiment: sim.Experiment, source: Path | None = None) -> int:
         """Train ``experiment`` from its start (`loaded`, or `error`); ``source``: the file
         it came from."""
@@ -396,13 +410,17 @@ class RunController(QObject):
     @Slot(int, object, object)
     def _read(self, ticket: int, path: Path, experiment: sim.Experiment) -> None:
         then = self._after_read.pop(ticket, None)  # None: someone else asked the worker
+        self._read_refused.pop(ticket, None)
         if then is not None:
             then(experiment)
 
     @Slot(int, object, object)
     def _read_failed(self, ticket: int, path: Path, error: sim.ExperimentError) -> None:
+        refused = self._read_refused.pop(ticket, None)
         if self._after_read.pop(ticket, None) is not None:
-            if is_recurrent_refusal(error):  # opens in a window of its own
+            if refused is not None:
+                refused(error)
+            elif is_recurrent_refusal(error):  # opens in a window of its own
                 self.recurrent_opened.emit(path)
             else:
                 self.error.emit(f"{path.name}: {error}")

@@ -41,6 +41,7 @@ from multiprocessing.connection import Connection
 from typing import Any, ClassVar
 
 import sim
+from sim.importing import experiment_from_csv
 from sim.landscape import SURFACE_POINTS, ParameterTrace
 from sim.many_seeds import many_seeds_sweeper, summarise
 from sim.neuron_maps import DEFAULT_GRID, NeuronMaps, neuron_maps
@@ -55,6 +56,7 @@ from .commands import (
     Command,
     Edit,
     ExportHistory,
+    ImportCsv,
     Load,
     Pause,
     Play,
@@ -517,6 +519,18 @@ class TrainingSession:
             self._signal("read", self._in_hand, command.path, experiment)
         return False
 
+    def _import_csv(self, command: ImportCsv) -> bool:
+        """A CSV table is read here too (a large one takes a second or two): answered as a
+        Read is."""
+        try:
+            experiment = experiment_from_csv(command.base, command.path, list(command.targets),
+                                             command.validation_fraction, command.standardize)
+        except sim.ExperimentError as error:
+            self._signal("read_failed", self._in_hand, command.path, error)
+        else:
+            self._signal("read", self._in_hand, command.path, experiment)
+        return False
+
     def _apply(self, command: Apply) -> bool:
         """An edit made on another network (the window had not yet heard of a load still in
         this queue) is dropped: the window asks for rebuilds with Load, after the user
@@ -613,9 +627,9 @@ class TrainingSession:
     _HANDLERS: ClassVar[dict[type, Callable[[TrainingSession, Any], bool]]] = {
         Play: _play, Pause: _pause, Step: _step, StepPhase: _step_phase,
         RunEpochs: _run_epochs, RunSteps: _run_steps, Reset: _reset, Load: _load, Read: _read,
-        Apply: _apply, Edit: _edit, SetSpeed: _set_speed, SetViews: _set_views,
-        CheckGradients: _check_gradients, Save: _save, ExportHistory: _export_history,
-        SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
+        ImportCsv: _import_csv, Apply: _apply, Edit: _edit, SetSpeed: _set_speed,
+        SetViews: _set_views, CheckGradients: _check_gradients, Save: _save,
+        ExportHistory: _export_history, SweepSeeds: _sweep_seeds, ReportStatus: _report_status,
     }
 
 

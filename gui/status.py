@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QS
 from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
+from sim.stopping import restored_step
 
 from .run import RunController
 from .style import Style
@@ -71,13 +72,21 @@ class RunStatus(QObject):
         self._fit()
 
     def _loss_text(self, s: Snapshot) -> str:
-        """The current pass's loss; a diverged step's is said to be that step's (the counter
-        shows the last step taken, whose loss was another)."""
+        """The current pass's loss. Where that pass is not the counter's last step (a step
+        walked phase by phase, or abandoned when it diverged), it says whose it is: beside
+        "step 3", a bare "loss" reads as step 3's."""
+        stop = s.stop_event
+        restored = restored_step(stop)
+        if stop is not None and restored is not None:  # the best validation's weights are back
+            return f"weights of step {restored}: validation loss " \
+                f"{stop.details['best_val_loss']:.6g}"
         if s.loss is None:
             return "loss —"
         loss = "? (quiz)" if self.held(s) else f"{s.loss:.6g}"
         if s.diverged and s.at_boundary and not s.pass_updated:  # the abandoned pass
-            return f"loss of step {s.step + 1} (diverged) {loss}"
+            return f"loss {loss} (step {s.step + 1}, diverged)"
+        if not s.at_boundary:  # the next step's pass, walked so far
+            return f"loss {loss} (step {s.step + 1})"
         return f"loss {loss}"
 
     def _fit(self) -> None:

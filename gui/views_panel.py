@@ -37,6 +37,14 @@ PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
 
 
+def path_name(view: LandscapeView, taker: str) -> str:
+    """The path's entry in the key: since when it is drawn, when its start was dropped."""
+    name = f"the path the {taker} took"
+    if view.path_truncated and len(view.path_steps):
+        name += f" since step {int(view.path_steps[0]):,}"
+    return name
+
+
 def path_box(view: LandscapeView) -> QRectF | None:
     """The smallest box holding the weights now and the finite points of their path (None:
     no point is finite)."""
@@ -297,7 +305,7 @@ class ViewsPanel(QTabWidget):
         self.now.setData(*finite_points(np.array(view.current[:1]),
                                         np.array([view.current_loss])))
         entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
-                   (PATH_COLOUR, "the path the weight took")]
+                   (PATH_COLOUR, path_name(view, "weight"))]
         printed = bool(len(view.printed))
         if printed:
             entries.append((PRINTED_PATH_COLOUR, view.printed_label))
@@ -313,7 +321,7 @@ class ViewsPanel(QTabWidget):
         self.curve.setData([], [])
         self.printed.setData([], [])
         self.steps_plot.setVisible(False)
-        self.landscape_key.setText(legend_html([(PATH_COLOUR, "the path the weights took")]))
+        self.landscape_key.setText(legend_html([(PATH_COLOUR, path_name(view, "weights"))]))
         first, second = view.addresses[:2]
         self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
         self.landscape_plot.setLabel("left", notation.rich(second.label()))

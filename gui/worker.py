@@ -53,6 +53,7 @@ from .commands import (
     Command,
     Edit,
     ExportHistory,
+    ImportCsv,
     Load,
     Pause,
     Play,
@@ -136,8 +137,9 @@ class TrainingWorker(QThread):
     failed = Signal(object)
     loaded = Signal(object, object)  # (Experiment, the file it came from or None): now trained
     load_failed = Signal(object, object)  # (that file or None, ExperimentError): nothing changed
-    read = Signal(int, object, object)  # (ticket of the Read, path, Experiment)
-    read_failed = Signal(int, object, object)  # (ticket of the Read, path, ExperimentError)
+    read = Signal(int, object, object)  # (ticket of the Read or ImportCsv, path, Experiment)
+    # (ticket of the Read or ImportCsv, path, ExperimentError)
+    read_failed = Signal(int, object, object)
     written = Signal(object)  # the path that Save or ExportHistory wrote
     # (path, one line saying why): nothing was written, an old file is intact
     write_failed = Signal(object, str)
@@ -235,6 +237,10 @@ class TrainingWorker(QThread):
 
     def read_file(self, path: Path) -> int:
         return self.send(Read(path))
+
+    def import_csv(self, base: sim.Experiment, path: Path, targets: tuple[str, ...],
+                   validation_fraction: float, standardize: bool) -> int:
+        return self.send(ImportCsv(base, path, targets, validation_fraction, standardize))
 
     def apply(self, experiment: sim.Experiment) -> int:
         return self.send(Apply(experiment))

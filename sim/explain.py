@@ -31,6 +31,7 @@ from . import batch_norm_text, losses
 from . import notation as name
 from .activations import ACTIVATIONS
 from .notation import factor, number
+from .stopping import restored_step
 
 if TYPE_CHECKING:
     from .optimizers import OptimizerSpec
@@ -137,9 +138,17 @@ def caption(s: Snapshot, sample: int | None = None) -> Caption:
     """The caption for the phase the snapshot's trainer ran last, following one sample
     (counted from 0; None: the batch's telling row, see `telling_row`)."""
     phase = s.last_phase
+    stop = s.stop_event
+    restored = restored_step(stop)
+    if restored is not None:
+        assert stop is not None  # a stop restored the weights
+        return Caption("Training stopped early", (
+            stop.message,
+            f"The network has the weights of step {restored} again, so the numbers of step "
+            f"{stop.step} (its forward pass, loss, gradients and update) no longer describe it; "
+            "none is shown as an equation.",))
     if phase is None or s.x is None:
         return Caption("Ready", (FIRST_INSTRUCTION,))
-    stop = s.stop_event
     if stop is not None and stop.kind == "diverged":  # its numbers were never applied
         return Caption("Training diverged", (
             stop.message,

@@ -14,7 +14,9 @@ import numpy as np
 
 from . import notation
 from .activations import ACTIVATIONS, SATURATION_FRACTION, Activation
+from .history import Series
 from .snapshot import Snapshot
+from .stopping import restored_step
 
 # Karpathy's rule of thumb: a step should change the weights by about a thousandth of their
 # size; far above, training is unstable, far below, it crawls.
@@ -36,7 +38,13 @@ def layer_condition(activation: str) -> str | None:
 
 def accuracy_readout(snapshot: Snapshot) -> str:
     """"accuracy 87.5 % (last batch), validation 80.0 %", or "" for regression or before the
-    first step. The batch's accuracy is that of the outputs before the last update."""
+    first step. The batch's accuracy is that of the outputs before the last update. After
+    early stopping put back an earlier step's weights, only the validation of those weights
+    ("validation 84.3 % (step 151)"), if the history still holds that step exactly."""
+    restored = restored_step(snapshot.stop_event)
+    if restored is not None:
+        value = _exact_value(snapshot.history.get("val_accuracy"), restored)
+        return "" if value is None else f"validation {value:.1%} (step {restored})"
     parts = []
     for name, label in (("accuracy", "accuracy {} (last batch)"),
                         ("val_accuracy", "validation {}")):
@@ -47,6 +55,16 @@ def accuracy_readout(snapshot: Snapshot) -> str:
         if len(measured):
             parts.append(label.format(f"{measured[-1]:.1%}"))
     return ", ".join(parts)
+
+
+def _exact_value(series: Series | None, step: int) -> float | None:
+    """A series' value at ``step`` if it holds that step's own point (not a bucket's range)."""
+    if series is None:
+        return None
+    found = np.flatnonzero(series.steps == step)
+    if not len(found) or series.low[found[-1]] != series.high[found[-1]]:
+        return None
+    return float(series.low[found[-1]])
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from .recurrent_state import read_recurrent_state, recurrent_state
 from .schema import finite_or_none
 from .sequences import build
 from .state import load_saved
-from .stopping import StoppingRules
+from .stopping import StoppingRules, restored_step
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,8 @@ class RecurrentTrainer:
                                                                   dataset.t_val)})
         stop = self.stopping.after_validation(val_loss, step, self.network.theta)
         if stop is not None:
+            if restored_step(stop) is not None:
+                self.last_pass = None  # made with the weights put aside
             self.stop_event = stop
 
     def _diverge(self, phase: str, quantity: str) -> None:

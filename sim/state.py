@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 STATE_KEYS = ("step", "epoch", "position", "train_seconds", "clip_count", "parameters",
               "optimizer", "rng", "epoch_rng", "early_stopping", "stopped")
 EARLY_STOPPING_KEYS = ("loss", "step", "wait", "parameters")
-STOPPED_KEYS = ("event", "step", "message", "reason", "phase", "layer", "quantity")
+STOPPED_KEYS = ("event", "step", "message", "reason", "phase", "layer", "quantity",
+                "restored_from", "best_val_loss")
 MAX_COUNT = 10**15  # steps, epochs and clips a state may claim
 
 
@@ -277,6 +278,9 @@ def _read_early_stopping(value: Any, codec: ParameterCodec) -> dict[str, Any] | 
 def read_event(s: Section) -> Event:
     details = {key: s.raw(key) for key in ("reason", "phase", "layer", "quantity")
                if s.has(key)}
+    if s.has("restored_from"):  # early stopping put back the weights of that step
+        details["restored_from"] = s.integer("restored_from", maximum=MAX_COUNT)
+        details["best_val_loss"] = s.number("best_val_loss")
     kind = s.choice("event", ("stopped", "diverged"))
     # The program wrote the message; a file's control characters (escape codes that would
     # recolour a terminal) are shown, escaped, never obeyed.

@@ -18,9 +18,15 @@ if TYPE_CHECKING:
     from .experiment import StoppingSpec
 
 
-def stop_event(reason: str, step: int, message: str) -> Event:
+def stop_event(reason: str, step: int, message: str, **details: Any) -> Event:
     """The event that stops training at ``step`` for ``reason`` (a stopping rule's name)."""
-    return Event("stopped", step, f"stopped at step {step}: {message}", {"reason": reason})
+    return Event("stopped", step, f"stopped at step {step}: {message}",
+                 {"reason": reason, **details})
+
+
+def restored_step(event: Event | None) -> int | None:
+    """The step whose weights a stop put back (early stopping's restore_best), or None."""
+    return None if event is None else event.details.get("restored_from")
 
 
 class StoppingRules:
@@ -73,14 +79,16 @@ class StoppingRules:
         best["wait"] += 1
         if best["wait"] < spec.patience:
             return None
-        restored = ""
+        restored, details = "", {}
         if spec.restore_best:
             theta[...] = best["theta"]
             self.restored_from = best["step"]
             restored = f"; weights restored from step {best['step']}"
+            details = {"restored_from": best["step"], "best_val_loss": best["loss"]}
         return stop_event("early_stopping", step,
                           f"validation loss has not improved for {spec.patience} validations "
-                          f"(best {best['loss']:.6g} at step {best['step']}){restored}")
+                          f"(best {best['loss']:.6g} at step {best['step']}){restored}",
+                          **details)
 
     # ------------------------------------------------------------------ checkpoints
 

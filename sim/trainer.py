@@ -39,7 +39,7 @@ from .network import EXPECTED_IN_A_PASS, Network, Pass
 from .optimizers import make_optimizer
 from .snapshot import Snapshot, take
 from .state import restore_state, save_state
-from .stopping import StoppingRules
+from .stopping import StoppingRules, restored_step
 
 MAX_EVENTS = 2000
 # ndarray.sum() without its Python-level wrapper: the same pairwise sum, a few hundred
@@ -399,6 +399,8 @@ class Trainer:
         if stop is not None:
             # the rule may have restored the best parameters
             self.metrics.weights_changed(self._measure_weights())
+            if restored_step(stop) is not None:
+                self._pass = None  # its numbers were computed with the weights put aside
             self._stop(stop)
 
     def _stop(self, event: Event) -> None:

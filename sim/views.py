@@ -103,7 +103,7 @@ class LandscapeView:
     losses: np.ndarray
     current: tuple[float, ...]  # the parameters now
     current_loss: float
-    path: np.ndarray  # (points, parameters): the recent values, oldest first
+    path: np.ndarray  # (points, parameters): the values since the trace began, oldest first
     path_losses: np.ndarray  # the loss along the path, the other weights as they are now
     quantity: str = notation.LOSS  # the loss's name, "E", or "E + P" with a penalty
     path_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
@@ -113,6 +113,7 @@ class LandscapeView:
     printed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     printed_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
     printed_label: str = ""
+    path_truncated: bool = False  # the path's earliest steps were dropped (a long run)
 
 
 def data_view(trainer: Trainer, slice_inputs: tuple[int, int] = (0, 1)) -> DataView:
@@ -247,6 +248,7 @@ def landscape_view(trainer: Trainer, trace: ParameterTrace,
     return LandscapeView(addresses=trace.addresses, u=u, v=v, losses=losses, current=current,
                          current_loss=current_loss, path=path, path_losses=path_losses,
                          quantity=quantity, path_steps=path_steps, printed=printed,
+                         path_truncated=trace.truncated,
                          printed_steps=np.array(printed_path.steps if printed_path else (),
                                                 dtype=np.int64),
                          printed_losses=printed_losses,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -208,20 +209,50 @@ def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_
     window = make_window(lessons.load_lesson())
     bad = tmp_path / "bad.csv"
     bad.write_text("size,rooms,price\n50,2,100\n70,x,150\n")
-    dialog = CsvImportDialog(bad, window.run.experiment, window)
+    dialog = CsvImportDialog(bad, partial(window.run.import_csv, bad), window)
     qtbot.addWidget(dialog)
     assert dialog.preview.rowCount() == 2 and dialog.chosen_targets() == ["price"]
-    dialog.try_import()
+    dialog.try_import()  # the training process checks the table; OK waits meanwhile
+    assert not dialog.ok_button.isEnabled() and dialog.checking.text()
+    qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=5000)
     assert 'row 3, column "rooms"' in dialog.error.text() and dialog.experiment is None
+    assert dialog.ok_button.isEnabled() and not dialog.checking.text()
     good = tmp_path / "good.csv"
     good.write_text("size,rooms,price\n50,2,100\n70,3,150\n90,4,210\n40,1,80\n65,2,120\n")
+
+    def run_dialog(d: CsvImportDialog) -> bool:
+        d.try_import()
+        qtbot.waitUntil(lambda: d.experiment is not None or bool(d.error.text()), timeout=5000)
+        return d.experiment is not None
     window.document.ask_csv_path = lambda: good
-    window.document.run_dialog = lambda d: (d.try_import(), d.experiment is not None)[1]
+    window.document.run_dialog = run_dialog
     window.document.import_csv()
     qtbot.waitUntil(lambda: window.snapshot.experiment.data.kind == "csv", timeout=5000)
     assert window.snapshot.input_names == ("size", "rooms")
     assert window.snapshot.output_names == ("price",)
     assert window.document.dirty and window.document.path is None
+
+
+def test_a_csv_import_cancelled_while_the_table_is_checked_changes_nothing(make_window, qtbot,
+                                                                          tmp_path):
+    from gui.csv_dialog import CsvImportDialog
+
+    window = make_window(lessons.load_lesson())
+    table = tmp_path / "table.csv"
+    table.write_text("size,rooms,price\n50,2,100\n70,3,150\n90,4,210\n")
+    answers = []  # the training process's experiment, when it comes
+
+    def importer(targets, fraction, standardize, imported, refused):
+        window.run.import_csv(table, targets, fraction, standardize,
+                              lambda experiment: (answers.append(experiment),
+                                                  imported(experiment)), refused)
+    dialog = CsvImportDialog(table, importer, window)
+    qtbot.addWidget(dialog)
+    dialog.try_import()
+    dialog.reject()  # Cancel before the answer
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=5000)
+    assert dialog.experiment is None and dialog.result() == CsvImportDialog.DialogCode.Rejected
+    assert window.run.experiment.data.kind != "csv"
 
 
 @pytest.mark.parametrize("which", ["canvas", "plots"])

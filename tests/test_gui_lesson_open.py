@@ -5,6 +5,8 @@ the primary Play button (pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -220,9 +222,25 @@ def test_the_status_line_gives_a_diverged_steps_loss_as_that_steps(make_window, 
     s = window.snapshot
     assert s.step == 3 and s.stop_event.step == 4
     text = window.run_status.label.text()
-    assert f"loss of step 4 (diverged) {s.loss:.6g}" in text, text
+    assert f"loss {s.loss:.6g} (step 4, diverged)" in text, text
     losses = s.history["loss"]
     assert losses.steps[-1] == 3 and losses.low[-1] != s.loss  # "loss" alone read as step 3's
+
+
+def test_after_early_stopping_restores_weights_the_status_line_speaks_of_those(make_window,
+                                                                              qtbot):
+    lesson = sim.load(LESSONS / "overfitting-early-stopping.json")
+    stopping = lesson.stopping
+    window = make_window(lesson.replace(stopping=replace(
+        stopping, early_stopping=replace(stopping.early_stopping, patience=2))))
+    window.run.run_steps(500)
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.stop_event
+                    is not None, timeout=WAIT_MS)
+    best = window.snapshot.stop_event.details
+    text = window.run_status.label.text()
+    assert f"weights of step {best['restored_from']}: validation loss " \
+        f"{best['best_val_loss']:.6g}" in text, text
+    assert "last batch" not in text  # the last batch's accuracy was of the weights put aside
 
 
 def test_an_edit_that_rebuilds_the_network_keeps_the_users_speed_and_colours(make_window,

@@ -81,7 +81,8 @@ def test_a_quiz_from_the_keyboard_right_wrong_unreadable_and_skipped(make_window
     assert question.name == "E"
     assert "loss ? (quiz)" in window.run_status.label.text()  # the status line keeps it too
     qtbot.keyClick(panel.answer, Qt.Key.Key_Escape)
-    assert f"loss {held.loss:.6g}" in window.run_status.label.text()
+    # the pass walked is the next step's, not the counter's last one
+    assert f"loss {held.loss:.6g} (step {held.step + 1})" in window.run_status.label.text()
     assert (quiz.score.asked, quiz.score.skipped) == (3, 1)
     assert window.canvas.snapshot is held and marked_line(window).startswith("E = ")
     assert "Skipped" in panel.feedback.text()

@@ -50,6 +50,7 @@ def every_command(tmp_path: Path) -> list[commands.Command]:
     return [commands.Play(), commands.Pause(), commands.Step(), commands.StepPhase(),
             commands.RunEpochs(3, 7), commands.RunSteps(5, 2), commands.Reset(),
             commands.Load(lesson, tmp_path / "x.json"), commands.Read(tmp_path / "x.json"),
+            commands.ImportCsv(lesson, tmp_path / "x.csv", ("price",), 0.2, True),
             commands.Apply(lesson), commands.Edit(ParameterAddress(1, 0, None), 0.5),
             commands.SetSpeed(None),
             commands.SetViews((0, 1), (ParameterAddress(1, 0, 1), ParameterAddress(2, 0, None))),

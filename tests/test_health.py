@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import sim
+from sim import explain
 from sim.activations import SATURATION_FRACTION
 from sim.health import (
     MAX_Z_REACH,
@@ -37,6 +39,35 @@ def test_the_accuracy_readout_is_the_last_recorded_accuracy():
     regression = sim.Trainer(sim.load(LESSONS / "dying-relu.json"))
     regression.run(steps=2)
     assert accuracy_readout(regression.snapshot()) == ""
+
+
+@pytest.mark.parametrize("reopened", [False, True])
+def test_after_early_stopping_restores_weights_nothing_shown_is_of_the_weights_put_aside(
+        reopened, tmp_path):
+    # Patience 2 of one validation a step: a stop with the best weights put back, quickly.
+    lesson = sim.load(LESSONS / "overfitting-early-stopping.json")
+    stopping = lesson.stopping
+    trainer = sim.Trainer(lesson.replace(stopping=replace(
+        stopping, early_stopping=replace(stopping.early_stopping, patience=2))))
+    trainer.run(steps=500)
+    if reopened:  # a saved run says the same when it is opened again
+        sim.save(trainer.experiment.replace(state=trainer.state()), tmp_path / "run.json")
+        trainer = sim.Trainer(sim.load(tmp_path / "run.json"))
+    s = trainer.snapshot()
+    best = trainer.best
+    assert s.stop_event is not None and s.stop_event.step == best["step"] + 2
+    # The network holds step best's weights: its validation accuracy is the readout's,
+    # and the pass of the last step (made with the weights put aside) is gone.
+    if reopened:  # a file keeps no history: no figure is better than another step's
+        assert accuracy_readout(s) == ""
+    else:
+        val_accuracy = trainer.history.column("val_accuracy")[best["step"] - 1]
+        assert accuracy_readout(s) == f"validation {val_accuracy:.1%} (step {best['step']})"
+    assert s.loss is None and s.x is None
+    caption = explain.caption(s)
+    assert caption.title == "Training stopped early"
+    assert f"the weights of step {best['step']} again" in caption.lines[1]
+    assert not any("←" in line or "=" in line for line in caption.lines)  # no equation
 
 
 def test_a_sigmoid_layers_curve_its_saturation_and_the_units_of_the_batch():

@@ -148,3 +148,14 @@ def test_a_pickled_history_carries_only_what_it_holds_and_goes_on_as_the_origina
         for a, b in ((mine.steps, theirs.steps), (mine.low, theirs.low),
                      (mine.high, theirs.high)):
             assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_the_moving_average_is_the_plain_mean_of_the_points_around_each():
+    # Batch losses of 0.01 and 1.0 in turn: their mean is 0.505, whatever the axis (a mean of
+    # logarithms, 0.1, drew the line of a noisy loss far below the loss lessons quote).
+    history = History(["step", "loss"], recent=64, buckets=8)
+    filled(history, np.tile([0.01, 1.0], 16))
+    history.new_row()[:] = [33.0, np.nan]  # an unmeasured point is left out
+    trend = history.series("loss").trend(4)
+    assert np.allclose(trend[2:-3], 0.505)
+    assert trend[-1] == np.mean([0.01, 1.0])  # the window at the end: two points and NaN

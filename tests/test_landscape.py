@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim import landscape
+from gui.views_panel import path_name
+from sim import landscape, views
 from sim.address import ParameterAddress
 from sim.network import Network
-from tests.conftest import experiment
+from tests.conftest import LESSONS, experiment
 from tests.test_gradients import BIAS_MODES, HIDDEN, OUTPUTS, regression_experiment
 
 RTOL = 1e-12
@@ -260,8 +261,30 @@ def test_the_trace_records_each_step_once_and_keeps_the_newest():
             trace.record(trainer.snapshot(with_history=False))
         expected[trainer.step_count] = network.theta[indices].copy()
     assert len(trace) == 5
-    assert trace.steps.tolist() == [4, 5, 6, 7, 8]
+    assert trace.steps.tolist() == [4, 5, 6, 7, 8] and trace.truncated
     np.testing.assert_array_equal(trace.values, np.array([expected[s] for s in range(4, 9)]))
+    trace.clear()
+    assert not trace.truncated
+
+
+def test_a_ravine_lessons_whole_path_is_kept_and_a_longer_one_says_since_when():
+    lesson = sim.load(LESSONS / "optimizer-plain.json")
+    trainer = sim.Trainer(lesson)
+    trace = landscape.ParameterTrace([lesson.view.landscape, lesson.view.second_weight])
+    trace.record(trainer.snapshot())
+    while trainer.step():  # until the lesson's own stopping rule ends it
+        trace.record_layers(trainer.step_count, trainer.network.layers)
+    view = views.landscape_view(trainer, trace)
+    assert view.path_steps[0] == 0 and view.path_steps[-1] == trainer.step_count
+    assert not view.path_truncated
+    assert path_name(view, "weights") == "the path the weights took"
+    last = trainer.step_count  # a longer run (the values do not matter here)
+    for step in range(last + 1, last + landscape.TRACE_CAPACITY):
+        trace.record_layers(step, trainer.network.layers)
+    view = views.landscape_view(trainer, trace)
+    first = int(view.path_steps[0])
+    assert view.path_truncated and first > 0
+    assert path_name(view, "weights") == f"the path the weights took since step {first:,}"
 
 
 def test_the_trace_follows_an_edited_weight_and_starts_over_on_a_new_run():

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import explain, lessons, quiz
+from sim import explain, lessons, notation, quiz
 from sim.address import ParameterAddress
 from sim.augment import AugmentSpec
 from sim.cli import main as cli_main
@@ -413,6 +413,10 @@ def test_gradient_descent_on_z2x_and_the_seeds_impossible_path():
     w = path_of_w(name)
     for written, value in zip(("1.8667", "1.9911", "1.9994", "1.99996"), w, strict=True):
         text.says(written, value)
+    # The edge's label rounds to 4 significant digits: the last reads 2.
+    text.says("4", notation.SIGNIFICANT)
+    assert notation.number(w[3]) == "2"
+    text.says("2", w[3])
     gaps = [2.0] + [2.0 - value for value in w]
     text.says("93.3%", 1 - gaps[1] / gaps[0])
     assert [later / earlier for earlier, later in pairwise(gaps)] == \
@@ -466,6 +470,11 @@ def test_z2x_with_one_point_closes_80_percent_of_the_gap_each_step():
     text.says("−2", -2.0)
     text.says("0.8", 2 * 0.4)
     text.says("4", 4)  # press Step 4 times
+    # The edge's label rounds to 4 significant digits: 1.997 for 1.9968.
+    text.says("4", notation.SIGNIFICANT)
+    assert notation.number(w[3]) == "1.997"
+    text.says("1.997", w[3])
+    text.says("1.9968", w[3])
     text.says("1", 1.0)  # the other lesson's points, x = 1 and 2
     text.says("2", 2.0)
     assert lessons.load_lesson(name).view.landscape == ParameterAddress(1, 0, 0)
