@@ -27,6 +27,8 @@ from sim.recurrent_trainer import RecurrentTrainer
 from sim.schema import ExperimentError
 from sim.unrolled import UnrolledPicture, unrolled_picture
 
+STATUS_SEPARATOR = " · "  # between the status line's parts (the window breaks it there)
+
 
 @dataclass(frozen=True)
 class RecurrentFrame:
@@ -74,7 +76,7 @@ def status_line(trainer: RecurrentTrainer) -> str:
                                                              else ""))
     if trainer.stop_event is not None:
         parts.append(trainer.stop_event.message)
-    return " · ".join(parts)
+    return STATUS_SEPARATOR.join(parts)
 
 
 def serve(connection: Connection, source: RecurrentExperiment | Path) -> None:

@@ -45,7 +45,7 @@ from sim.unrolled import WalkPoint, walk
 
 from .lesson_panel import LessonPanel
 from .presentation import suggested_scale
-from .recurrent_session import RecurrentFrame, serve
+from .recurrent_session import STATUS_SEPARATOR, RecurrentFrame, serve
 from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
 from .worker import start_process
 
@@ -57,7 +57,6 @@ TEXT_SHARE = 0.28  # of the window's width: the lesson and the captions
 TEXT_SHARE_PRESENTING = 0.36  # in larger type
 PLOT_SHARE = 0.4  # of the pictures' height: the gradient through time under the network
 PLOT_SHARE_PRESENTING = 0.33  # the network's larger type takes room from its columns
-SEPARATOR = " · "  # between the status line's parts (gui.recurrent_session.status_line)
 NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
                   "networks; they do not apply to a recurrent one.")
 
@@ -67,14 +66,14 @@ def status_lines(text: str, metrics: QFontMetrics, width: int) -> str:
     " · "-separated parts that fits on the first; what the second cannot hold is elided."""
     if metrics.horizontalAdvance(text) <= width:
         return text
-    parts = text.split(SEPARATOR)
+    parts = text.split(STATUS_SEPARATOR)
     first = parts[0]
     taken = 1
     while taken < len(parts) and \
-            metrics.horizontalAdvance(first + SEPARATOR + parts[taken]) <= width:
-        first += SEPARATOR + parts[taken]
+            metrics.horizontalAdvance(first + STATUS_SEPARATOR + parts[taken]) <= width:
+        first += STATUS_SEPARATOR + parts[taken]
         taken += 1
-    rest = SEPARATOR.join(parts[taken:])
+    rest = STATUS_SEPARATOR.join(parts[taken:])
     lines = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
              for line in (first, rest) if line]
     return "\n".join(lines)
