@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QPen, QResizeEvent
+from PySide6.QtGui import QColor, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
@@ -76,6 +76,9 @@ class DataPanel(QWidget):
         self.diagonal = self.plot.plot(pen=pg.mkPen(POINT_EDGE_COLOUR, width=1.5,
                                                     style=Qt.PenStyle.DashLine))
         self.fits: list[pg.PlotDataItem] = []
+        # Unseen: what of the fit the axes make room for (the data's range and a margin).
+        self.fit_room = pg.PlotCurveItem(pen=pg.mkPen(QColor(0, 0, 0, 0)))
+        self.plot.addItem(self.fit_room)
         self.target_bars = pg.BarGraphItem(x=[], height=[], width=0.4)
         self.output_bars = pg.BarGraphItem(x=[], height=[], width=0.4)
         self.plot.addItem(self.target_bars)
@@ -113,7 +116,9 @@ class DataPanel(QWidget):
     def _build_controls(self) -> None:
         self.equal_aspect = QCheckBox("Equal aspect")
         self.equal_aspect.setToolTip("One unit the same length on both axes")
-        # On by default: a circle in the input plane looks like one, a slope of 2 looks steep.
+        # On by default where both axes share a unit (two inputs, a target and an output): a
+        # circle in the input plane looks like one, a slope of 2 looks steep. An input
+        # against an output (one input) shares none, and is never locked.
         self.equal_aspect.setChecked(True)
         self.plot.setAspectLocked(True, 1.0)
         self.equal_aspect.toggled.connect(self._set_aspect)
@@ -217,8 +222,13 @@ class DataPanel(QWidget):
 
     @Slot(bool)
     def _set_aspect(self, equal: bool) -> None:
-        self.plot.setAspectLocked(equal, ratio=1.0)
+        self.plot.setAspectLocked(equal and self.aspect_applies(), ratio=1.0)
         self.plot.enableAutoRange()
+
+    def aspect_applies(self) -> bool:
+        """Whether the picture's axes share a unit, so that "Equal aspect" means something:
+        not an input against an output (one input's curve)."""
+        return not isinstance(self.view, CurveView)
 
     @Slot()
     def _redraw(self) -> None:
@@ -257,7 +267,8 @@ class DataPanel(QWidget):
     def show_view(self, view: DataView | None) -> None:
         self.view = view
         self._clear()
-        self.plot.setAspectLocked(self.equal_aspect.isChecked(), 1.0)
+        self.plot.setAspectLocked(self.equal_aspect.isChecked() and self.aspect_applies(), 1.0)
+        self.equal_aspect.setVisible(self.aspect_applies())
         slicing = isinstance(view, PredictionView) and \
             self.picture.currentIndex() == SLICE
         for widget in (self.first_input, self.second_input):
@@ -305,6 +316,7 @@ class DataPanel(QWidget):
         self.image.clear()
         self.image.setVisible(False)  # hidden items do not stretch the axes
         self.diagonal.setData([], [])
+        self.fit_room.setData([], [])
         for item in self.fits:
             item.setData([], [])
         self._points_drawn = set()  # the splits whose points this view draws
@@ -326,21 +338,32 @@ class DataPanel(QWidget):
             box.blockSignals(False)
 
     def _fit_lines(self, count: int) -> list[pg.PlotDataItem]:
+        """The fit's lines, which do not stretch the axes (a diverged fit's values would
+        shrink the data to a dot): ``fit_room`` does, as far as the data allows."""
         while len(self.fits) < count:
             colour = FIT_COLOUR if not self.fits else layer_colour(len(self.fits) + 1)
-            self.fits.append(self.plot.plot(pen=pg.mkPen(colour, width=2.5)))
+            line = pg.PlotDataItem(pen=pg.mkPen(colour, width=2.5))
+            self.plot.addItem(line, ignoreBounds=True)
+            self.fits.append(line)
         return self.fits[:count]
 
     def _draw_curve(self, view: CurveView) -> None:
         outputs = view.outputs.shape[1]
         for j, line in enumerate(self._fit_lines(outputs)):
             line.setData(view.xs, view.outputs[:, j], skipFiniteCheck=True)
+        targets = np.concatenate([split.t.reshape(-1) for split in view.splits])
+        room = fit_reach(targets, view.outputs)
+        shown = np.isfinite(room)
+        self.fit_room.setData(np.repeat(view.xs, outputs)[shown], room[shown])
+        values = view.outputs.reshape(-1)
+        beyond = ~np.isfinite(values) | (shown & (room != values))
         for split in view.splits:
             x = np.repeat(split.x[:, 0], outputs)
             self._scatter(split, x, split.t.reshape(-1))
         name = view.output_names[0] if outputs == 1 else "outputs"
         self._set_labels(notation.rich(notation.input_label(0, (view.input_name,))), name)
-        fit = [(FIT_COLOUR, f"the network's output {name} along {view.input_name}")]
+        fit = [(FIT_COLOUR, f"the network's output {name} along {view.input_name}"
+                            f"{off_the_plot(values[beyond])}")]
         self.note.setText(legend_html(fit, keep_together=False) + "<br>" +
                           self._split_key(view.splits, "Points, each sample's target"))
 
@@ -447,6 +470,35 @@ class DataPanel(QWidget):
         else:
             self.test_label.setText("The test set is held out: it is not trained on, not "
                                     "validated on, and no stopping rule reads it.")
+
+
+FIT_REACH = 0.5  # the axes show a fit this many times the targets' range beyond them
+
+
+def fit_reach(targets: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """The outputs, flattened, held within FIT_REACH times the targets' range of it (a fit
+    near the data shows whole; one that diverged leaves the axes to the data); NaN where an
+    output is not a number, all of them when no target is one."""
+    values = outputs.reshape(-1).astype(np.float64)
+    finite = targets[np.isfinite(targets)]
+    if not len(finite):
+        return np.full_like(values, np.nan)
+    low, high = float(finite.min()), float(finite.max())
+    margin = FIT_REACH * ((high - low) or max(1.0, abs(high)))
+    with np.errstate(invalid="ignore"):
+        return np.clip(values, low - margin, high + margin)
+
+
+def off_the_plot(values: np.ndarray) -> str:
+    """What the key says of the fit's values the axes leave out (empty: none), naming the
+    farthest: a diverged fit is off the plot, not missing."""
+    if not len(values):
+        return ""
+    finite = values[np.isfinite(values)]
+    if len(finite) < len(values):
+        return " (off the plot where it is not a finite number)"
+    farthest = float(finite[np.argmax(np.abs(finite))])
+    return f" (off the plot where it goes past the data, as far as {notation.number(farthest)})"
 
 
 def _spread(targets: np.ndarray) -> float:

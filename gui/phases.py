@@ -135,19 +135,32 @@ class CaptionPanel(QWidget):
         follow.setContentsMargins(0, 0, 0, 0)
         follow.addWidget(QLabel("Follow"))
         follow.addWidget(self.sample)
-        follow.addWidget(self.batch_note, 1)
+        # The Follow box at the strip's end: a row of its own would cost a caption line.
+        self.strip_row = QWidget()
+        top = QHBoxLayout(self.strip_row)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.strip, 1)
+        top.addWidget(self.follow_row, 0, Qt.AlignmentFlag.AlignTop)
         # A caption longer than its room scrolls rather than being cut off (the window gives
-        # it the room it needs where it can: gui.presentation.CaptionRoom).
+        # it the room it needs where it can: gui.presentation.CaptionRoom). The note on the
+        # batch and the sample followed scrolls with it: beside the Follow box, a low dock
+        # cut it off mid-sentence.
         self.body_scroll = QScrollArea()
         self.body_scroll.setWidgetResizable(True)
         self.body_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.body_scroll.setWidget(self.body)
+        scrolled = QWidget()
+        text = QVBoxLayout(scrolled)
+        text.setContentsMargins(0, 0, 0, 0)
+        text.addWidget(self.body)
+        text.addWidget(self.batch_note)
+        text.addStretch(1)
+        self.body_scroll.setWidget(scrolled)
+        self.scrolled_layout = text
         layout = QVBoxLayout(self)
-        layout.addWidget(self.strip)
+        layout.addWidget(self.strip_row)
         layout.addWidget(self.title)
         layout.addWidget(self.quiz)
         layout.addWidget(self.body_scroll, 1)
-        layout.addWidget(self.follow_row)
         self.apply_style(style)
 
     def apply_style(self, style: Style) -> None:
@@ -160,7 +173,7 @@ class CaptionPanel(QWidget):
 
     def set_playing(self, playing: bool) -> None:
         """While training plays the caption steps aside: the phase strip and the title stay,
-        the equations (of a phase long gone) and the sample row are hidden."""
+        the equations (of a phase long gone) and the Follow box are hidden."""
         self.body_scroll.setVisible(not playing)
         self.follow_row.setVisible(not playing)
 
@@ -171,19 +184,21 @@ class CaptionPanel(QWidget):
         assert layout is not None
         margins = layout.contentsMargins()
         inner = max(1, width - margins.left() - margins.right())
-        shown = [widget for widget in (self.strip, self.title, self.quiz, self.body_scroll,
-                                       self.follow_row) if not widget.isHidden()]
+        shown = [widget for widget in (self.strip_row, self.title, self.quiz,
+                                       self.body_scroll) if not widget.isHidden()]
         heights = [self._height_for(widget, inner, body_lines) for widget in shown]
         return margins.top() + margins.bottom() + sum(heights) + \
             layout.spacing() * max(0, len(heights) - 1)
 
     def _height_for(self, widget: QWidget, width: int, body_lines: int | None) -> int:
-        if widget is self.body_scroll:  # the body's text, not the scroll area's own smaller hint
+        if widget is self.body_scroll:  # the texts, not the scroll area's own smaller hint
             text = self.body.heightForWidth(width)
             if body_lines is not None:
-                text = min(text, round(body_lines * self.body.fontMetrics().lineSpacing()))
+                return min(text, round(body_lines * self.body.fontMetrics().lineSpacing())) + 2
+            if self.batch_note.text():
+                text += self.scrolled_layout.spacing() + self.batch_note.heightForWidth(width)
             return text + 2
-        if widget is self.follow_row:
+        if widget is self.strip_row:
             inner = widget.layout()
             assert inner is not None
             return max(inner.heightForWidth(width), inner.minimumSize().height())

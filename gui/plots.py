@@ -90,6 +90,16 @@ class MinusAxis(pg.AxisItem):
                 for value in values]
 
 
+class StepAxis(MinusAxis):
+    """An axis of steps: they are whole numbers, and so are its ticks (a few steps' plot
+    would otherwise be ticked at 0.5, 1.5, ...)."""
+
+    def tickSpacing(self, low: float, high: float, size: float) -> list[tuple[float, float]]:
+        whole = [(spacing, offset) for spacing, offset in
+                 super().tickSpacing(low, high, size) if spacing >= 1.0]
+        return whole or [(1.0, 0.0)]
+
+
 MAX_TEXT_LEVEL = 2  # pyqtgraph's own: the levels of ticks an axis may label
 
 
@@ -188,10 +198,28 @@ def spaced_apart(positions: list[float], ranks: list[int], room: float) -> list[
 MIN_PLOT_HEIGHT = 150  # pixels at the desk
 MIN_LECTURE_PLOT_HEIGHT = 90  # times the scale, in presentation mode: readable from the back
 KEY_COLUMNS = 5  # entries in a row of a key inside a plot, at most
+KEY_WRAP_TRIES = 4  # narrower lines tried for a key's name wider than its plot
+KEY_MARGIN = 3.0  # pixels round the key (pyqtgraph's 9 take a slide's view the room)
+KEY_TEXT_MARGIN = 4.0  # Qt's: pixels round a name in the key
+KEY_SAMPLE_SIZE = 20.0  # pyqtgraph's: a key's line sample, square
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's largest size: no limit
 TOP_AXIS_ROW = 1  # the row of pyqtgraph's PlotItem layout between the title and the view
 NO_LIMIT = -1e307  # pyqtgraph's own lower limit of a view box: none
 LOG_SWITCH_DECADES = 2.0  # a loss plot turns logarithmic when its curves span more than this
+
+
+def wrapped(text: str, font: QFont, width: float) -> list[str]:
+    """``text`` broken between words into lines no wider than ``width`` in ``font`` (a word
+    wider than that stands on a line of its own)."""
+    metrics = QFontMetricsF(font)
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and metrics.horizontalAdvance(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines
 
 
 def decades_spanned(series: list[Series | None]) -> float:
@@ -214,7 +242,8 @@ class Plot(pg.PlotWidget):
                  y_from_zero: bool = False) -> None:
         """``steps``: the x axis counts steps, and never shows one below 0;
         ``y_from_zero``: nor does a linear y axis (a loss, a learning rate)."""
-        super().__init__(axisItems={"left": DecadeAxis("left"), "bottom": MinusAxis("bottom")})
+        super().__init__(axisItems={"left": DecadeAxis("left"),
+                                    "bottom": StepAxis("bottom") if steps else MinusAxis("bottom")})
         self.title = title
         self.full_title = title  # the title as it reads; drawn elided when the plot is narrow
         self.style_ = style
@@ -223,10 +252,13 @@ class Plot(pg.PlotWidget):
         self.setLabel("bottom", "step")
         self.set_log_y(log_y)
         self.getPlotItem().setTitle(title)
-        # In presentation mode the key sits inside the plot, top right, over a pale box.
+        # In presentation mode the key stands in the plot, above its view, over a pale box.
         self.key = pg.LegendItem(offset=(-6, 6), brush=pg.mkBrush(255, 255, 255, 200))
-        self.key.setParentItem(self.getPlotItem().getViewBox())
+        self.key.setParentItem(self.getPlotItem())
+        self.key.layout.setContentsMargins(*[KEY_MARGIN] * 4)
         self.key.setVisible(False)
+        self.key_inside = False  # the key is drawn in the plot (presentation mode)
+        self.least_height = MIN_PLOT_HEIGHT  # the plot's, less the key's above the view
         self._key_entries: list[tuple[str, str]] = []
         self._shorter_entries: list[tuple[str, str]] | None = None
         self.built = True  # pyqtgraph resizes the view while it is built: no title yet
@@ -270,8 +302,9 @@ class Plot(pg.PlotWidget):
             if item.labelText:
                 item.setLabel(item.labelText, item.labelUnits, color=style.foreground.name(),
                               **{"font-size": f"{font.pointSizeF():.1f}pt"})
-        self.setMinimumHeight(round(MIN_LECTURE_PLOT_HEIGHT * style.scale) if style.presenting
-                              else MIN_PLOT_HEIGHT)
+        self.least_height = round(MIN_LECTURE_PLOT_HEIGHT * style.scale) if style.presenting \
+            else MIN_PLOT_HEIGHT
+        self.setMinimumHeight(self.least_height)
         self.key.setLabelTextSize(f"{font.pointSizeF():.1f}pt")
         self.key.setLabelTextColor(style.foreground)
         self.key.setBrush(pg.mkBrush(style.label_box))
@@ -281,6 +314,13 @@ class Plot(pg.PlotWidget):
     def title_font_size(self) -> float:
         """The title's size in points: a little above the body."""
         return self.style_.body_pt * self.style_.scale * 1.1
+
+    def set_title_shown(self, shown: bool) -> None:
+        """Show the title above the plot, or none (where a tab or a heading names it)."""
+        if shown == self.getPlotItem().titleLabel.isVisible():
+            return
+        self.getPlotItem().setTitle(self.title if shown else None)
+        self._show_title()
 
     def _show_title(self) -> None:
         """The title, elided to the plot's width rather than widening it."""
@@ -305,7 +345,7 @@ class Plot(pg.PlotWidget):
                 shorter: list[tuple[str, str]] | None = None) -> None:
         """The key inside the plot: (colour, name) per curve, in as few rows as the plot's
         width allows (up to KEY_COLUMNS a row); ``shorter``: the same entries with shorter
-        names, taken when the full ones need more than one row."""
+        names, taken when the full ones need more than one line."""
         if entries == self._key_entries and shorter == self._shorter_entries and not force:
             return
         self._key_entries, self._shorter_entries = list(entries), shorter
@@ -313,44 +353,74 @@ class Plot(pg.PlotWidget):
 
     def _lay_out_key(self) -> None:
         for entries in (self._key_entries, self._shorter_entries):
-            if entries is not None:
-                self._fill_key(entries)
-                if self.key.layout.rowCount() <= 1:
-                    break
+            if entries is not None and self._fill_key(entries):
+                break
         self._place_key()
 
-    def _fill_key(self, entries: list[tuple[str, str]]) -> None:
-        """The key holding these entries in as many columns as the room allows."""
-        width = max(2.0, 2.0 * self.style_.scale)
+    def _fill_key(self, entries: list[tuple[str, str]]) -> bool:
+        """The key holding these entries in as many columns as the room allows; where one
+        entry alone is wider than the plot, its name wrapped onto lines that fit. True if
+        the key takes one line."""
         room = self._room() - 12
-        for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
+        if not entries:
             self.key.clear()
-            self.key.setColumnCount(columns)
-            for colour, text in entries:
-                self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)), text)
+            return True
+        for columns in range(min(KEY_COLUMNS, max(1, len(entries))), 0, -1):
+            self._build_key(entries, columns)
             if self.key.layout.preferredWidth() <= room:
+                return self.key.layout.rowCount() <= 1
+        # A line of the names' width, less what the widest is too wide by, until it fits
+        # (the labels' own margins are not known beforehand; a few tries settle it).
+        widest = max(QFontMetricsF(self.style_.small_font).horizontalAdvance(name)
+                     for _, name in entries)
+        line = widest - (self.key.layout.preferredWidth() - room)
+        for _ in range(KEY_WRAP_TRIES):
+            self._build_key(entries, 1, line)
+            excess = self.key.layout.preferredWidth() - room
+            if excess <= 0:
                 break
+            line -= excess
+        return False
+
+    def _build_key(self, entries: list[tuple[str, str]], columns: int,
+                   line: float | None = None) -> None:
+        """The key's entries in ``columns`` columns, each name broken into lines no wider
+        than ``line`` pixels (None: on one line)."""
+        width = max(2.0, 2.0 * self.style_.scale)
+        self.key.clear()
+        self.key.setColumnCount(columns)
+        for colour, text in entries:
+            lines = [text] if line is None else wrapped(text, self.style_.small_font, line)
+            self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)),
+                             "<br>".join(html.escape(part) for part in lines))
 
     def _place_key(self) -> None:
-        """A key of one row sits in the view's top right corner; a larger one (a layer per
-        entry) would hide the curves there, so it stands above the view, in the plot's row
-        between the title and the view (the hidden top axis's), kept as tall as the key."""
+        """The key stands above the view, in the plot's row between the title and the view
+        (the hidden top axis's), kept as tall as the key: inside the view it would hide the
+        very curves a lesson points to (a spike, a layer's norm dropping to 0)."""
         item = self.getPlotItem()
-        above = self.key.isVisible() and self.key.layout.rowCount() > 1
-        parent = item if above else item.getViewBox()  # the view clips what it holds
-        if self.key.parentItem() is not parent:
-            self.key.setParentItem(parent)
+        above = self.key_inside and bool(self.key.items)  # no curves to tell apart: no key
+        self.key.setVisible(above)
         if above:
-            item.layout.setRowFixedHeight(TOP_AXIS_ROW, self.key.layout.preferredHeight() + 4)
+            height = self.key.layout.preferredHeight() + 4
+            item.layout.setRowFixedHeight(TOP_AXIS_ROW, height)
             title = item.titleLabel.geometry().bottom() if item.titleLabel.isVisible() else 0.0
             self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, title + 2))
+            # A line of key is the plot's to give (a slide's captions need their room too);
+            # beyond that the view keeps the height it would have without a key.
+            self.setMinimumHeight(self.least_height + round(max(0.0, height - self._key_line())))
         else:  # the row as pyqtgraph leaves it: as tall as its (hidden) top axis
             item.layout.setRowMinimumHeight(TOP_AXIS_ROW, 0)
             item.layout.setRowMaximumHeight(TOP_AXIS_ROW, QWIDGETSIZE_MAX)
-            self.key.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+            self.setMinimumHeight(self.least_height)
+
+    def _key_line(self) -> float:
+        """The height of a key of one line, as the row above the view holds it."""
+        text = QFontMetricsF(self.style_.small_font).height() + 2 * KEY_TEXT_MARGIN
+        return max(KEY_SAMPLE_SIZE, text) + 2 * KEY_MARGIN + 4
 
     def show_key_inside(self, inside: bool) -> None:
-        self.key.setVisible(inside)
+        self.key_inside = inside
         self._place_key()
 
     def key_covers_view(self) -> bool:
@@ -367,7 +437,7 @@ class Plot(pg.PlotWidget):
         super().resizeEvent(event)
         if getattr(self, "built", False):
             self._show_title()
-            if self.key.isVisible():
+            if self.key_inside:
                 self._lay_out_key()
 
 
@@ -624,7 +694,13 @@ class LivePlots(QWidget):
         if penalised:
             entries.append((PENALTY_COLOUR, "penalty on the weights"))
         self.loss_key.setText(legend_html(entries))
-        self.loss_plot.set_key(entries)
+        # A slide's narrow plot: the same words, fewer of them; the training loss alone, drawn
+        # plainly, needs no key under the title "Loss".
+        shorter = [(TRAIN_COLOUR, "training loss: moving average (faint: each batch)")] \
+            if noisy else []
+        alone = len(entries) == 1 and not noisy
+        self.loss_plot.set_key([] if alone else entries,
+                               shorter=shorter + entries[1:] if noisy else None)
 
     def _draw_norms(self, snapshot: Snapshot) -> None:
         self.norm_plot.show_waiting(not snapshot.history)
@@ -665,7 +741,8 @@ class LivePlots(QWidget):
         if snapshot.experiment.clipping.kind == "none":
             self.clip_label.setText("clipping off")
         else:
-            self.clip_label.setText(f"clipping fired {snapshot.clip_count} times")
+            self.clip_label.setText(
+                f"clipping fired {notation.count(snapshot.clip_count, 'time')}")
 
     def _show_threshold(self, snapshot: Snapshot) -> None:
         spec = snapshot.experiment.clipping

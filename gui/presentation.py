@@ -12,7 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSettings,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
@@ -145,6 +154,9 @@ class Presentation(QObject):
     def _smallest_height(self) -> int:
         """The window's smallest height as the style just given makes it (its layout is
         brought up to date first: the docks' contents have new fonts and minimums)."""
+        # Layouts wait for a posted request to take new fonts (the status bar's among them):
+        # they are done now, or the window's smallest height would be the old style's.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         layout = self.host.layout()
         if layout is not None:
             layout.activate()
@@ -196,6 +208,8 @@ DEEP_LAYERS = 4  # from this many layers, vanishing or exploding gradients are t
 MIN_BOUNDARY_SAMPLES = 4  # fewer points (a worked example's one) make no boundary worth a look
 SIDE_WIDTH = 36  # per cent of the window's width the side column takes
 PICTURE_HEIGHT = 60  # per cent of the side column the picture takes, above the plots
+# ... a loss landscape: a curve and the weight's path under it, against one loss plot
+LANDSCAPE_HEIGHT = 70
 
 
 def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
@@ -212,6 +226,14 @@ def side_view(experiment: sim.Experiment, comparing: bool = False) -> str:
     facts = experiment.data_facts
     few = facts is not None and facts.samples < MIN_BOUNDARY_SAMPLES  # a worked example's
     return PICTURES if experiment.network.inputs == 2 and not few else PLOTS
+
+
+def picture_share(experiment: sim.Experiment) -> int:
+    """Per cent of the side column the lesson's picture takes: more for a loss landscape
+    (its curve and, under it, the weight's path) than for a decision boundary."""
+    view = experiment.view
+    landscape = view.side_view == "landscape" or (bool(view.weights) and view.side_view is None)
+    return LANDSCAPE_HEIGHT if landscape else PICTURE_HEIGHT
 
 
 class LectureLayout:
@@ -248,10 +270,22 @@ class LectureLayout:
 
     def set_walking(self, walking: bool) -> None:
         """While phases are stepped, the side picture (it changes only at an update) gives
-        its room to the captions; it is back as soon as training plays."""
+        its room to the captions, which then run under the plots too; it is back as soon as
+        training plays."""
         self.walking = walking
         if self.side == PICTURES:
             self.pictures.setVisible(not walking)
+            self._give_corner()
+
+    def _give_corner(self) -> None:
+        """The bottom right corner to the side column where it holds a picture (or run B's
+        canvas) above the plots, which needs the whole height; else to the captions, which
+        then run the whole width (their long formulas need not wrap, so they take fewer
+        lines)."""
+        column = self.side == COMPARISON or (self.side == PICTURES and not self.walking)
+        self.host.setCorner(Qt.Corner.BottomRightCorner,
+                            Qt.DockWidgetArea.RightDockWidgetArea if column else
+                            Qt.DockWidgetArea.BottomDockWidgetArea)
 
     def arrange(self, experiment: sim.Experiment, comparing: bool) -> None:
         """Lay out the slide for this lesson (also when another lesson opens, or a
@@ -261,13 +295,7 @@ class LectureLayout:
         for dock in self.hidden:
             dock.hide()
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        # The captions run the whole width under the canvas and the plots (their long
-        # formulas need not wrap, so they take fewer lines); beside a picture the side
-        # column runs the whole height: the picture above the plots (or run B's canvas
-        # above its curves) needs it.
-        host.setCorner(Qt.Corner.BottomRightCorner,
-                       right if self.side in (PICTURES, COMPARISON) else
-                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._give_corner()
         host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.captions.show()
         if self.side == PICTURES:
@@ -282,10 +310,10 @@ class LectureLayout:
         side = self.comparison if self.side == COMPARISON else self.plots
         host.resizeDocks([side], [host.width() * SIDE_WIDTH // 100], Qt.Orientation.Horizontal)
         if self.side == PICTURES:
-            height = host.height()
+            height, share = host.height(), picture_share(experiment)
             host.resizeDocks([self.pictures, self.plots],
-                             [height * PICTURE_HEIGHT // 100,
-                              height * (100 - PICTURE_HEIGHT) // 100], Qt.Orientation.Vertical)
+                             [height * share // 100, height * (100 - share) // 100],
+                             Qt.Orientation.Vertical)
 
 
 # Per cent of the window's height the captions may take: half beside a worked example's

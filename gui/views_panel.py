@@ -92,6 +92,8 @@ class ViewsPanel(QTabWidget):
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.addresses: list[ParameterAddress] = []
+        self.presenting = False  # drawn for a slide (presentation mode)
+        self.problem = False  # the choice line says why there is no landscape
         self.selected: ParameterAddress | None = None  # the weight selected on the canvas
         # Its dock's tab is in front (a tab behind another stays isVisible() to Qt)
         self.on_screen = True
@@ -112,6 +114,7 @@ class ViewsPanel(QTabWidget):
         self.shown_surface: QRectF | None = None  # the two-weight surface's window, if shown
         self._path_box: QRectF | None = None  # what of it the plot keeps in view
         self.landscape_plot.getPlotItem().getViewBox().sigResized.connect(self.fit_surface)
+        self.quantity = notation.LOSS  # the landscape's loss, as its view names it
         self.landscape_plot.setLabel("left", f"loss {notation.LOSS} (training set)")
         for side in ("left", "bottom"):  # a loss of 0.45 reads 0.45, never 450 "(x0.001)"
             self.landscape_plot.getAxis(side).enableAutoSIPrefix(False)
@@ -173,6 +176,13 @@ class ViewsPanel(QTabWidget):
         self.data_panel.apply_style(style)
         for plot in (self.landscape_plot, self.steps_plot):
             plot.apply_style(style)
+        # A slide's side column is low: the landscape keeps the room for its curve. Its tab
+        # names it (no title), its axis names the weight, and the line saying so shows only
+        # to tell why there is no landscape.
+        self.presenting = style.presenting
+        self.landscape_plot.set_title_shown(not style.presenting)
+        self._show_choice_line()
+        self._label_loss_axis()
         # The colour bar's numbers and title at the plots' size, its bar as wide as it scales
         # (a slide's bar of the desk's size could not be read from the back of the room).
         bar, font = self.colour_bar, style.small_font
@@ -256,6 +266,9 @@ class ViewsPanel(QTabWidget):
                                       and self.selected not in self.addresses)
         self.clear_button.setEnabled(bool(self.addresses))
 
+    def _show_choice_line(self) -> None:
+        self.choice.setVisible(not self.presenting or self.problem)
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._announce()
@@ -284,7 +297,11 @@ class ViewsPanel(QTabWidget):
             self.landscape_key.setText("")
             if problem:
                 self.choice.setText(notation.rich(problem))
+            self.problem = bool(problem)
+            self._show_choice_line()
             return
+        self.problem = False
+        self._show_choice_line()
         if view.v is None:
             self._draw_curve(view)
         else:
@@ -297,14 +314,16 @@ class ViewsPanel(QTabWidget):
         self.colour_bar.setVisible(False)
         self.landscape_plot.setAspectLocked(False)  # a weight against a loss: no common unit
         self.landscape_plot.setLabel("bottom", notation.rich(view.addresses[0].label()))
-        self.landscape_plot.setLabel("left", f"loss {view.quantity} (training set)")
+        self.quantity = view.quantity
+        self._label_loss_axis()
         # A diverged network's loss is infinite at some weights: no point to draw there.
         self.curve.setData(*finite_points(view.u, view.losses))
         self.path.setData(*finite_points(view.path[:, 0], view.path_losses))
         self.printed.setData(*finite_points(view.printed, view.printed_losses))
         self.now.setData(*finite_points(np.array(view.current[:1]),
                                         np.array([view.current_loss])))
-        entries = [(CURVE_COLOUR, f"loss {view.quantity} along this weight, the others fixed"),
+        entries = [(CURVE_COLOUR, f"loss {view.quantity} on the training set along this "
+                                  f"weight, the others fixed"),
                    (PATH_COLOUR, path_name(view, "weight"))]
         printed = bool(len(view.printed))
         if printed:
@@ -315,6 +334,13 @@ class ViewsPanel(QTabWidget):
             self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
         self.steps_plot.setVisible(printed)
         self.landscape_key.setText(legend_html(entries, keep_together=False))
+
+    def _label_loss_axis(self) -> None:
+        """The curve's loss axis: on a slide, where the plot is low, its name alone (the key
+        says what set it is on)."""
+        if self.shown_surface is None:
+            where = "" if self.presenting else " (training set)"
+            self.landscape_plot.setLabel("left", f"loss {self.quantity}{where}")
 
     def _draw_surface(self, view: LandscapeView, v: np.ndarray) -> None:
         """The loss over two parameters; ``v`` is ``view.v``, the second one's values."""

@@ -108,7 +108,14 @@ def test_zero_initialisation_gives_every_seed_the_same_run():
         assert np.array_equal(run.losses, first.losses)
     hidden = Network(experiment.network, 0.0, 0).layer_views(first.parameters)[0][0]
     assert np.array_equal(hidden[0], hidden[1])  # the two hidden units stay identical
-    text.says("0.5", outputs(experiment, first.parameters))
+    # Every gradient is exactly 0 (errors +0.5 and −0.5 cancel): no weight ever moves.
+    assert not first.parameters.any()
+    trainer = sim.Trainer(experiment)
+    trainer.step()
+    assert not trainer.raw_gradient.any()
+    text.says("0", 0.0)
+    assert np.array_equal(np.abs(outputs(experiment, first.parameters) - XOR_TARGETS), [0.5] * 4)
+    text.says("0.5", outputs(experiment, first.parameters), times=2)  # answers, stays at
     text.says("0.5", first.losses[1:])
     assert experiment.regularization.dropout == 0.0
     text.says("100%", view.fraction_never)

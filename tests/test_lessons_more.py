@@ -448,7 +448,7 @@ def test_batch_size_per_epoch_per_step_and_per_second():
     name = "batch-per-second.json"
     text = LessonText(name)
     trainer = lesson(name)
-    text.names("002", "seed 002", times=3)
+    text.names("002", "seed 002", times=2)
     assert trainer.batch_size == len(trainer.dataset.x_train)
     text.says("64", trainer.batch_size, times=2)
     stochastic = batch_run("stochastic")
