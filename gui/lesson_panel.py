@@ -22,6 +22,10 @@ class LessonPanel(TextPanel):
     """Shows the name and description of the experiment the window shows."""
 
     def show_experiment(self, experiment: sim.Experiment) -> None:
-        about = experiment.description or "This experiment has no description."
+        self.show_lesson(experiment.name, experiment.description)
+
+    def show_lesson(self, name: str, description: str) -> None:
+        """A lesson's name and text (a recurrent experiment's too, whose window shows it)."""
+        about = description or "This experiment has no description."
         paragraphs = "".join(paragraph_html(part) for part in about.split("\n\n"))
-        self.label.setText(f"<h3>{escape(experiment.name)}</h3>{paragraphs}")
+        self.label.setText(f"<h3>{escape(name)}</h3>{paragraphs}")

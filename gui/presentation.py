@@ -319,6 +319,10 @@ class LectureLayout:
 # Per cent of the window's height the captions may take: half beside a worked example's
 # small network (its numbers are few and large), a third beside a larger one.
 SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
+# ... but a caption too long for that scrolls anyway: then the network keeps more of the
+# height (XOR's backward pass of a batch of 4, 12 lines, left its 2-3-1 network 200 pixels
+# of a 1080-line slide, its labels crammed and x₂'s name gone).
+SCROLLED_CAPTION_SHARE = 40
 SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
 GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
 
@@ -373,7 +377,10 @@ class CaptionRoom:
             return
         # stepping phases: the whole caption; else its strip, title and first lines
         wanted = self._wanted(None if self.walking else GLIMPSE_LINES)
-        room = self.host.height() * caption_share(self.shown()) // 100
+        height = self.host.height()
+        room = height * caption_share(self.shown()) // 100
+        if wanted > room:
+            room = min(room, height * SCROLLED_CAPTION_SHARE // 100)
         if wanted > self.dock.height():
             self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
 

@@ -27,12 +27,15 @@ from sim.recurrent_trainer import RecurrentTrainer
 from sim.schema import ExperimentError
 from sim.unrolled import UnrolledPicture, unrolled_picture
 
+STATUS_SEPARATOR = " · "  # between the status line's parts (the window breaks it there)
+
 
 @dataclass(frozen=True)
 class RecurrentFrame:
     """What the recurrent window shows after a request."""
 
     name: str  # the experiment's
+    description: str  # the experiment's: a lesson's text
     cell: str
     speed: float | None  # steps a second while playing (None: as fast as it goes)
     step: int
@@ -45,7 +48,8 @@ class RecurrentFrame:
 
 def frame(trainer: RecurrentTrainer) -> RecurrentFrame:
     snapshot = trainer.snapshot()
-    return RecurrentFrame(trainer.experiment.name, trainer.network.cell,
+    return RecurrentFrame(trainer.experiment.name, trainer.experiment.description,
+                          trainer.network.cell,
                           play_speed(trainer.experiment.view), trainer.step_count,
                           unrolled_picture(snapshot),
                           tuple(step_captions(snapshot)), status_line(trainer),
@@ -61,15 +65,18 @@ def status_line(trainer: RecurrentTrainer) -> str:
              f"loss {record.loss:.4g}"]
     if math.isfinite(record.accuracy):
         parts.append(f"batch accuracy {record.accuracy:.0%}")
-    checked = [r for r in trainer.records if math.isfinite(r.val_accuracy)]
-    if checked:
-        parts.append(f"validation accuracy {checked[-1].val_accuracy:.0%} "
-                     f"(step {checked[-1].step})")
-    if record.clipped:
-        parts.append("clipped")
+    checked = [r for r in trainer.records if not math.isnan(r.val_loss)]  # NaN: not validated
+    if checked:  # a regression has a validation loss and no accuracy
+        last = checked[-1]
+        accuracy = f", accuracy {last.val_accuracy:.0%}" if math.isfinite(last.val_accuracy) \
+            else ""
+        parts.append(f"validation at step {last.step}: loss {last.val_loss:.4g}{accuracy}")
+    # before clipping, as the plot's norms: how large the step wanted to be
+    parts.append(f"gradient norm {record.grad_norm:.4g}" + (", clipped" if record.clipped
+                                                             else ""))
     if trainer.stop_event is not None:
         parts.append(trainer.stop_event.message)
-    return " · ".join(parts)
+    return STATUS_SEPARATOR.join(parts)
 
 
 def serve(connection: Connection, source: RecurrentExperiment | Path) -> None:

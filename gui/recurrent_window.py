@@ -16,8 +16,17 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QResizeEvent,
+    QTextDocumentFragment,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -28,12 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sim import lessons
 from sim.notation import rich
-from sim.recurrent_experiment import RecurrentExperiment
+from sim.recurrent_experiment import RecurrentExperiment, load
+from sim.schema import ExperimentError
 from sim.unrolled import WalkPoint, walk
 
+from .lesson_panel import LessonPanel
 from .presentation import suggested_scale
-from .recurrent_session import RecurrentFrame, serve
+from .recurrent_session import STATUS_SEPARATOR, RecurrentFrame, serve
 from .unrolled_canvas import TimeGradientPlot, UnrolledCanvas
 from .worker import start_process
 
@@ -41,8 +53,30 @@ POLL_MS = 15  # how often the window looks for the training process's answer
 FASTEST = (20, 10)  # without a lesson's speed: 10 steps a request, every 20 ms at most
 BODY_POINTS = 10.0  # the captions' type at scale 1, as the main window's body text
 PICTURE_SHARE_OF_SCALE = 2.0 / 3.0  # the unrolled network scales less than the text
+TEXT_SHARE = 0.28  # of the window's width: the lesson and the captions
+TEXT_SHARE_PRESENTING = 0.36  # in larger type
+PLOT_SHARE = 0.4  # of the pictures' height: the gradient through time under the network
+PLOT_SHARE_PRESENTING = 0.33  # the network's larger type takes room from its columns
 NOT_APPLICABLE = ("Neuron maps, weight paths and the loss landscape are drawn for dense "
                   "networks; they do not apply to a recurrent one.")
+
+
+def status_lines(text: str, metrics: QFontMetrics, width: int) -> str:
+    """``text`` in one line of ``width`` pixels, or else two, broken after the last of its
+    " · "-separated parts that fits on the first; what the second cannot hold is elided."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    parts = text.split(STATUS_SEPARATOR)
+    first = parts[0]
+    taken = 1
+    while taken < len(parts) and \
+            metrics.horizontalAdvance(first + STATUS_SEPARATOR + parts[taken]) <= width:
+        first += STATUS_SEPARATOR + parts[taken]
+        taken += 1
+    rest = STATUS_SEPARATOR.join(parts[taken:])
+    lines = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+             for line in (first, rest) if line]
+    return "\n".join(lines)
 
 
 def play_rate(speed: float | None) -> tuple[int, int]:
@@ -126,7 +160,8 @@ class RecurrentRunner(QObject):
 
 
 class RecurrentWindow(QMainWindow):
-    """The unrolled canvas, the time-gradient plot and the captions of a click-through."""
+    """The unrolled canvas and the time-gradient plot on the left; on the right the lesson's
+    text above the captions of a click-through."""
 
     def __init__(self, source: RecurrentExperiment | Path,
                  parent: QWidget | None = None) -> None:
@@ -140,32 +175,69 @@ class RecurrentWindow(QMainWindow):
         self._steps_per_request = 1  # while playing
         self.canvas = UnrolledCanvas()
         self.plot = TimeGradientPlot()
+        self.lesson = LessonPanel()
+        self._lesson_shown: tuple[str, str] | None = None  # (name, description) on the panel
         self.captions = QTextBrowser()
-        self.captions.setMinimumWidth(360)
         self.status = QLabel()
-        # As wide as the bar leaves it, whatever its text: _show_status elides the text.
+        # As wide as the bar leaves it, whatever its text: _show_status fits the text to it.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_text = "starting the training process…"
         self.statusBar().addWidget(self.status, 1)
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.plot)
-        lower.addWidget(self.captions)
-        lower.setSizes([500, 600])
-        main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(self.canvas)
-        main.addWidget(lower)
-        main.setStretchFactor(0, 3)
-        main.setStretchFactor(1, 2)
-        self.setCentralWidget(main)
+        self.panes = self._build_panes()
+        self.setCentralWidget(self.panes)
         self.presenting = False
         self.text_scale = 1.0
         self._build_toolbar()
-        self.failure: str | None = None  # why the file could not be trained
-        self.runner = RecurrentRunner(source, self)
-        self.runner.received.connect(self._show_frame)
-        self.runner.failed.connect(self._failed)
+        self._build_lessons_menu()
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._play_tick)
+        self.failure: str | None = None  # why the file could not be trained
+        self.runner = self._start(source)
+        self._show_captions()
+
+    def _build_panes(self) -> QSplitter:
+        """The pictures on the left (the network over its gradient through time); on the
+        right what to read: the lesson, then the step's captions."""
+        self.pictures = pictures = QSplitter(Qt.Orientation.Vertical)
+        pictures.addWidget(self.canvas)
+        pictures.addWidget(self.plot)
+        pictures.setStretchFactor(0, 3)
+        pictures.setStretchFactor(1, 2)
+        pictures.setSizes([round(1000 * (1 - PLOT_SHARE)), round(1000 * PLOT_SHARE)])
+        texts = QSplitter(Qt.Orientation.Vertical)
+        texts.addWidget(self.lesson)
+        texts.addWidget(self.captions)
+        texts.setSizes([650, 350])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(pictures)
+        main.addWidget(texts)
+        main.setStretchFactor(0, 5)
+        main.setStretchFactor(1, 2)
+        main.setSizes([round(1000 * (1 - TEXT_SHARE)), round(1000 * TEXT_SHARE)])
+        return main
+
+    def _start(self, source: RecurrentExperiment | Path) -> RecurrentRunner:
+        runner = RecurrentRunner(source, self)
+        runner.received.connect(self._show_frame)
+        runner.failed.connect(self._failed)
+        return runner
+
+    def open_lesson(self, path: Path) -> None:
+        """Train the lesson at ``path`` in this window, from step 0, instead of the present
+        experiment."""
+        if self.playing:
+            self.toggle_play()
+        self.runner.shutdown()
+        self.runner.deleteLater()
+        self.frame, self.walk_index, self.failure = None, None, None
+        self._walk_next_frame = False
+        self._lesson_shown = None
+        self.lesson.label.clear()  # until the new lesson's text comes (a broken file's: none)
+        self.canvas.set_picture(None, None)
+        self.plot.set_norms(np.empty(0), np.empty(0))
+        self.setWindowTitle(f"Backprop Studio — {path.name}")
+        self._set_status("starting the training process…")
+        self.runner = self._start(path)
         self._show_captions()
 
     def _build_toolbar(self) -> None:
@@ -185,6 +257,20 @@ class RecurrentWindow(QMainWindow):
             self.actions_by_name[name] = action
         self.actions_by_name["presentation"].setCheckable(True)
 
+    def _build_lessons_menu(self) -> None:
+        """The recurrent lessons, as the main window's Lessons menu lists them; each opens
+        here (the lessons' texts send the reader from one to another)."""
+        title, paths = lessons.recurrent_section()
+        self.lessons_menu = self.menuBar().addMenu("&Lessons")
+        section = self.lessons_menu.addMenu(title)
+        for path in paths:
+            try:
+                name = load(path).name
+            except ExperimentError as error:
+                name = f"{path.name} (broken: {error})"
+            section.addAction(name).triggered.connect(
+                lambda _=False, p=path: self.open_lesson(p))
+
     # ------------------------------------------------------------------ presentation mode
 
     def toggle_presentation(self) -> None:
@@ -192,14 +278,21 @@ class RecurrentWindow(QMainWindow):
 
     def set_presentation(self, on: bool) -> None:
         """Large type for a projector, as the main window's presentation mode: text at the
-        scale that suits the window's height (2x at 1080 lines), the plot's too, the unrolled
-        network at two thirds of it, so that its columns keep their room."""
+        scale that suits the window's height (2x at 1080 lines), the plot's and the unrolled
+        network's too, but the network itself drawn at two thirds of it, so that its columns
+        keep their room; the text column on the right wider for the larger type."""
         self.presenting = on
         self.actions_by_name["presentation"].setChecked(on)
         self.text_scale = suggested_scale(self.height()) if on else 1.0
-        self.canvas.set_scale(max(1.0, self.text_scale * PICTURE_SHARE_OF_SCALE))
+        self.canvas.set_scale(max(1.0, self.text_scale * PICTURE_SHARE_OF_SCALE),
+                              self.text_scale)
+        share = TEXT_SHARE_PRESENTING if on else TEXT_SHARE
+        self.panes.setSizes([round(self.width() * (1 - share)), round(self.width() * share)])
+        share = PLOT_SHARE_PRESENTING if on else PLOT_SHARE
+        self.pictures.setSizes([round(self.height() * (1 - share)),
+                                round(self.height() * share)])
         self.plot.set_scale(self.text_scale)
-        for widget in (self.captions, self.status, self.toolbar):
+        for widget in (self.lesson, self.captions, self.status, self.toolbar, self.menuBar()):
             font = QFont(self.font())
             font.setPointSizeF(BODY_POINTS * self.text_scale)
             font.setBold(widget is self.status and on)
@@ -218,10 +311,15 @@ class RecurrentWindow(QMainWindow):
         self._show_status()
 
     def _show_status(self) -> None:
-        """The status line, elided at its end if the window is too narrow for it."""
-        metrics = QFontMetrics(self.status.font())
-        self.status.setText(metrics.elidedText(self.status_text, Qt.TextElideMode.ElideRight,
-                                               max(10, self.status.width())))
+        """The status line, on two lines if one cannot hold it (broken between its parts),
+        the second elided at its end if the window is too narrow even for two."""
+        self.status.setText(status_lines(self.status_text, QFontMetrics(self.status.font()),
+                                         max(10, self.status.width())))
+
+    @property
+    def lesson_text(self) -> str:
+        """The lesson panel's text, as a reader sees it."""
+        return QTextDocumentFragment.fromHtml(self.lesson.label.text()).toPlainText()
 
     # ------------------------------------------------------------------ what a user does
 
@@ -285,6 +383,9 @@ class RecurrentWindow(QMainWindow):
     def _show_frame(self, frame: RecurrentFrame) -> None:
         self.frame = frame
         self.setWindowTitle(f"Backprop Studio — {frame.name}")
+        if self._lesson_shown != (frame.name, frame.description):  # else it keeps its scroll
+            self._lesson_shown = (frame.name, frame.description)
+            self.lesson.show_lesson(frame.name, frame.description)
         self._set_status(frame.status)
         if self._walk_next_frame:
             self._walk_next_frame = False

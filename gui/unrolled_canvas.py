@@ -17,11 +17,12 @@ faint, and the edges the backward pass has not reached are grey.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from sim import notation, palette
@@ -36,6 +37,18 @@ FAINT_INK = QColor(160, 160, 160)
 UNREACHED = QColor(225, 225, 225)  # an edge the backward pass has not reached yet
 CELL_COLOUR = QColor(0, 158, 115)  # the cell-state lane (bluish green, Okabe & Ito)
 MIN_NODE_RADIUS = 3.0  # below this, one column a step
+HEADER_LINE = 18.0  # from one line of the title block to the next, at text ratio 1
+LEGEND_WIDTH = 140.0  # the gradient colour bar's, at text ratio 1
+OUTPUT_GAP = 60.0  # from the last column to the output layer
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the unrolled network's parts go at one size."""
+
+    header: list[tuple[str, bool]]  # the title block's lines, each (text, bold)
+    frame: QRectF  # where the columns go
+    detailed: bool  # every unit and edge drawn (else one column a step)
 
 
 class UnrolledCanvas(QWidget):
@@ -48,11 +61,20 @@ class UnrolledCanvas(QWidget):
         # Everything is drawn at this magnification (presentation mode): the layout is made
         # for a canvas this many times smaller, then painted scaled up.
         self.scale = 1.0
+        # The text is this many times larger again, and the margins that hold it: type must
+        # be read from the back of a hall where the columns need their room.
+        self.text_ratio = 1.0
+        self._laid_out: tuple[UnrolledPicture | None, tuple[object, ...], Layout] | None = None
         self.setMinimumSize(480, 320)
 
-    def set_scale(self, scale: float) -> None:
+    def set_scale(self, scale: float, text_scale: float | None = None) -> None:
+        """Draw at ``scale``, the text at ``text_scale`` (at least ``scale``; None: the same)."""
         self.scale = scale
+        self.text_ratio = max(1.0, (text_scale or scale) / scale)
         self.update()
+
+    def _font(self, points: float, bold: bool = False) -> QFont:
+        return _font(points * self.text_ratio, bold)
 
     def logical_rect(self) -> QRectF:
         """The canvas as its layout sees it: its size divided by the scale."""
@@ -65,18 +87,74 @@ class UnrolledCanvas(QWidget):
     @property
     def detailed(self) -> bool:
         """Whether every unit and edge is drawn at the present size."""
-        picture = self.picture
-        return picture is not None and picture.detailed and \
-            self._node_radius(picture) >= MIN_NODE_RADIUS
+        return self._layout().detailed
 
     # ------------------------------------------------------------------ geometry
 
+    def _layout(self) -> Layout:
+        """The title block and the frame, worked out once for each picture, point, size and
+        scale (the painting asks for the frame at every node and edge)."""
+        key = (self.point, self.width(), self.height(), self.scale, self.text_ratio)
+        cached = self._laid_out
+        if cached is None or cached[0] is not self.picture or cached[1] != key:
+            cached = self._laid_out = (self.picture, key, self._lay_out())
+        return cached[2]
+
+    def _lay_out(self) -> Layout:
+        """The title's and the description's lines; if the columns are too narrow or too
+        low for every unit (judged with room for the line that says so), that line too."""
+        lines = self._measure_title_and_description()
+        picture = self.picture
+        detailed = picture is not None and picture.detailed and self._node_radius(
+            picture, self._frame_below(len(lines) + 1)) >= MIN_NODE_RADIUS
+        if picture is not None and not detailed:
+            lines.append(("one column a step (too many units or steps to draw each): its "
+                          "colour strip holds the hidden units", False))
+        return Layout(lines, self._frame_below(len(lines)), detailed)
+
     def _frame(self) -> QRectF:
-        """Where the columns go: left of the output layer and the legend, between the title
-        and the time labels."""
+        return self._layout().frame
+
+    def _header(self) -> list[tuple[str, bool]]:
+        """The title block's lines, each (text, bold)."""
+        return self._layout().header
+
+    def _frame_below(self, lines: int) -> QRectF:
+        """Where the columns go: right of the row labels, left of the output layer and its
+        labels, between a title block of ``lines`` lines and the time labels."""
         size = self.logical_rect()
-        return QRectF(70.0, 70.0, max(size.width() - 70.0 - 190.0, 50.0),
-                      max(size.height() - 70.0 - 110.0, 50.0))
+        r = self.text_ratio
+        left, right = 70.0 * r, OUTPUT_GAP + 18.0 + 112.0 * r
+        top = (2.0 + HEADER_LINE * lines) * r + 32.0 * r
+        bottom = 40.0 + 24.0 * r + 10.0  # the inputs' row, the time labels under it
+        return QRectF(left, top, max(size.width() - left - right, 50.0),
+                      max(size.height() - top - bottom, 50.0))
+
+    def _measure_title_and_description(self) -> list[tuple[str, bool]]:
+        """The title, then what the nodes and edges show, left of the legend: each on one
+        line if it fits, else its parts on lines of their own, broken between words where a
+        part is too long."""
+        picture = self.picture
+        if picture is None:
+            return []
+        cell = "LSTM" if picture.cell == "lstm" else "Elman"
+        title = f"The {cell} network unrolled in time: {picture.steps} steps, " \
+                f"{picture.hidden} hidden units"
+        where = [] if self.point is None else [self.point.label(picture.steps)]
+        nodes = f"nodes: sample {picture.sample + 1}'s values (orange negative, blue positive)"
+        edges = "edges: |∂E/∂w| that each time step contributes, the batch's (log scale)"
+        room = self.logical_rect().width() - 10.0 - LEGEND_WIDTH * self.text_ratio - 40.0
+        return [(line, True) for line in self._fitted([title, *where], True, room)] + \
+            [(line, False) for line in self._fitted([nodes, edges], False, room)]
+
+    def _fitted(self, parts: list[str], bold: bool, room: float) -> list[str]:
+        """``parts`` joined by " · " on one line if it fits in ``room``, else each on lines
+        of its own."""
+        metrics = QFontMetricsF(self._font(11 if bold else 9, bold))
+        joined = " · ".join(parts)
+        if metrics.horizontalAdvance(joined) <= room:
+            return [joined]
+        return [line for part in parts for line in wrapped(part, metrics, room)]
 
     def _column_x(self, t: int, picture: UnrolledPicture) -> float:
         frame = self._frame()
@@ -84,17 +162,22 @@ class UnrolledCanvas(QWidget):
 
     def _unit_y(self, unit: int, count: int) -> float:
         frame = self._frame()
-        top = frame.top() + 40.0  # below the cell lane
-        height = frame.height() - 40.0
+        top = frame.top() + self._lane_room()  # below the cell lane
+        height = frame.height() - self._lane_room()
         return top + height * (unit + 0.5) / count
 
     def _input_y(self) -> float:
         return self._frame().bottom() + 40.0
 
-    def _node_radius(self, picture: UnrolledPicture) -> float:
-        frame = self._frame()
+    def _node_radius(self, picture: UnrolledPicture, frame: QRectF | None = None) -> float:
+        frame = self._frame() if frame is None else frame
         spacing = frame.width() / picture.steps
-        return min(12.0, spacing * 0.28, (frame.height() - 40.0) / picture.hidden * 0.35)
+        return min(12.0, spacing * 0.28,
+                   (frame.height() - self._lane_room()) / picture.hidden * 0.35)
+
+    def _lane_room(self) -> float:
+        """Above the hidden units: the LSTM's cell-state lane, or a margin."""
+        return 40.0 if self.picture is not None and self.picture.cell == "lstm" else 12.0
 
     # ------------------------------------------------------------------ painting
 
@@ -110,8 +193,8 @@ class UnrolledCanvas(QWidget):
                              "Take a step to see the network unrolled in time")
             painter.end()
             return
-        painter.setFont(_font(10))
-        self._paint_title(painter, picture)
+        painter.setFont(self._font(10))
+        self._paint_title(painter)
         if self.detailed:
             self._paint_edges(painter, picture)
             self._paint_nodes(painter, picture)
@@ -124,23 +207,11 @@ class UnrolledCanvas(QWidget):
         self._paint_legend(painter, picture)
         painter.end()
 
-    def _paint_title(self, painter: QPainter, picture: UnrolledPicture) -> None:
-        cell = "LSTM" if picture.cell == "lstm" else "Elman"
-        where = "" if self.point is None else f" · {self.point.label(picture.steps)}"
-        painter.setFont(_font(11, bold=True))
+    def _paint_title(self, painter: QPainter) -> None:
         painter.setPen(INK)
-        painter.drawText(QPointF(10.0, 20.0), f"The {cell} network unrolled in time: "
-                                               f"{picture.steps} steps, {picture.hidden} "
-                                               f"hidden units{where}")
-        painter.setFont(_font(9))
-        painter.drawText(QPointF(10.0, 38.0), f"nodes: sample {picture.sample + 1}'s values "
-                                               "(orange negative, blue positive) · edges: "
-                                               "|∂E/∂w| that each time step contributes, "
-                                               "the batch's (log scale)")
-        if not self.detailed:
-            painter.drawText(QPointF(10.0, 54.0), "one column a step (too many units or "
-                                                   "steps to draw each): its colour strip "
-                                                   "holds the hidden units")
+        for line, (text, bold) in enumerate(self._header()):
+            painter.setFont(self._font(11 if bold else 9, bold))
+            painter.drawText(QPointF(10.0, (20.0 + HEADER_LINE * line) * self.text_ratio), text)
 
     def _forward_reached(self, t: int, picture: UnrolledPicture) -> bool:
         return self.point is None or self.point.forward_reached(t, picture.steps)
@@ -209,9 +280,9 @@ class UnrolledCanvas(QWidget):
         frame = self._frame()
         spacing = frame.width() / picture.steps
         width = max(1.5, spacing * 0.45)
-        top, bottom = frame.top() + 40.0, frame.bottom()
+        top, bottom = frame.top() + self._lane_room(), frame.bottom()
         lane = bottom + 16.0
-        painter.setFont(_font(8))
+        painter.setFont(self._font(8))
         painter.setPen(INK)
         painter.drawText(QPointF(8.0, lane + 4.0), "∂E/∂W_hh")
         high = max(1.0, float(np.max(np.abs(picture.h))))
@@ -246,11 +317,12 @@ class UnrolledCanvas(QWidget):
         fₜ (the factor ∂cₜ/∂cₜ₋₁ the gradient is multiplied by on it)."""
         assert picture.forget is not None
         y = self._frame().top() + 12.0
-        painter.setFont(_font(9))
+        painter.setFont(self._font(9))
         painter.setPen(INK)
         painter.drawText(QPointF(8.0, y + 4.0), "cell c")
+        r = self.text_ratio
         spacing = self._frame().width() / picture.steps
-        every = max(1, math.ceil(52.0 / spacing))  # a label needs about 52 pixels
+        every = max(1, math.ceil(52.0 * r / spacing))  # a label needs about 52 pixels
         for t in range(1, picture.steps + 1):
             left, right = self._column_x(t - 1, picture), self._column_x(t, picture)
             if not self._forward_reached(t, picture):
@@ -263,12 +335,12 @@ class UnrolledCanvas(QWidget):
             painter.drawLine(QPointF(left, y), QPointF(right, y))
             if t % every == 0:
                 painter.setPen(INK)
-                painter.drawText(QPointF((left + right) / 2 - 20.0, y - 9.0),
+                painter.drawText(QPointF((left + right) / 2 - 20.0 * r, y - 9.0),
                                  f"f={notation.number(mean_forget, 2)}")
 
     def _paint_output(self, painter: QPainter, picture: UnrolledPicture) -> None:
         x_last = self._column_x(picture.steps, picture)
-        x_out = self._frame().right() + 60.0
+        x_out = self._frame().right() + OUTPUT_GAP
         reached = self._forward_reached(picture.steps, picture) and \
             (self.point is None or self.point.kind != "forward")
         detailed = self.detailed
@@ -288,40 +360,61 @@ class UnrolledCanvas(QWidget):
             painter.drawEllipse(QPointF(x_out, y_out), 13.0, 13.0)
             if reached:
                 painter.setPen(INK)
+                painter.setFont(self._font(9))
+                line = QFontMetricsF(painter.font()).lineSpacing()
                 painter.drawText(QPointF(x_out + 18.0, y_out - 2.0),
                                  f"y = {notation.number(float(picture.y[k]), 3)}")
-                painter.drawText(QPointF(x_out + 18.0, y_out + 13.0),
+                painter.drawText(QPointF(x_out + 18.0, y_out - 2.0 + line),
                                  f"target {notation.number(float(picture.target[k]), 3)}")
 
     def _paint_time_labels(self, painter: QPainter, picture: UnrolledPicture) -> None:
-        painter.setFont(_font(9))
+        r = self.text_ratio
+        painter.setFont(self._font(9))
         painter.setPen(INK)
         frame = self._frame()
-        y = self._input_y() + 24.0
+        y = self._input_y() + 24.0 * r
         painter.drawText(QPointF(8.0, self._input_y() + 4.0), "input x")
-        painter.drawText(QPointF(8.0, (frame.top() + 40.0 + frame.bottom()) / 2), "hidden h")
+        painter.drawText(QPointF(8.0, (frame.top() + self._lane_room() + frame.bottom()) / 2),
+                         "hidden h")
         spacing = frame.width() / picture.steps
-        every = max(1, math.ceil(34.0 / spacing))
+        every = max(1, math.ceil(34.0 * r / spacing))
         for t in range(picture.steps + 1):
             if t == picture.steps or (t % every == 0 and picture.steps - t >= every):
                 x = self._column_x(t, picture)
-                painter.drawText(QPointF(x - 10.0, y), f"t={t}")
-        painter.drawText(QPointF(frame.right() + 45.0, y), "output")
+                painter.drawText(QPointF(x - 10.0 * r, y), f"t={t}")
+        painter.drawText(QPointF(frame.right() + OUTPUT_GAP - 15.0 * r, y), "output")
 
     def _paint_legend(self, painter: QPainter, picture: UnrolledPicture) -> None:
-        """The gradient colour bar, its decades labelled."""
-        width = 140.0
-        left, top = self.logical_rect().width() - width - 30.0, 26.0
+        """The gradient colour bar, its decades labelled, at the top right, beside the title
+        block."""
+        r = self.text_ratio
+        width = LEGEND_WIDTH * r
+        left, top = self.logical_rect().width() - width - 30.0, 26.0 * r
         for index in range(palette.BINS):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(*palette.colour("gradient", index)))
             painter.drawRect(QRectF(left + width * index / palette.BINS, top,
                                     width / palette.BINS + 0.5, 10.0))
         painter.setPen(INK)
-        painter.setFont(_font(8))
-        painter.drawText(QPointF(left, top - 4.0), "|∂E/∂w| per step (log scale)")
+        painter.setFont(self._font(8))
+        title = "|∂E/∂w| per step (log scale)"
+        painter.drawText(QPointF(min(left, self.logical_rect().width() - 5.0 - QFontMetricsF(
+            painter.font()).horizontalAdvance(title)), top - 4.0), title)
         for position, label in palette.legend_ticks(picture.scale):
-            painter.drawText(QPointF(left + width * position - 10.0, top + 24.0), label)
+            painter.drawText(QPointF(left + width * position - 10.0 * r, top + 10.0 + 14.0 * r),
+                             label)
+
+
+def wrapped(text: str, metrics: QFontMetricsF, room: float) -> list[str]:
+    """``text`` broken between words into lines ``room`` wide (a word longer than that
+    alone on its line)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _font(points: float, bold: bool = False) -> QFont:
@@ -342,7 +435,9 @@ class TimeGradientPlot(pg.PlotWidget):
         super().__init__(parent, background="w", axisItems={"left": DecadeAxis("left")})
         self.setLogMode(x=False, y=True)
         ink = style.light_style().foreground
-        self.setTitle(self.TITLE, color=ink.name())
+        self.title_points = 11.0
+        self.note = ""  # under the title: the norms that are 0, which a log scale cannot show
+        self._show_title()
         for axis, title in self.AXIS_TITLES:
             item = self.getAxis(axis)
             item.setTextPen(ink)
@@ -361,7 +456,8 @@ class TimeGradientPlot(pg.PlotWidget):
         font = QFont()
         font.setPointSizeF(9.0 * scale)
         ink = style.light_style().foreground.name()
-        self.setTitle(self.TITLE, color=ink, size=f"{11.0 * scale:.1f}pt")
+        self.title_points = 11.0 * scale
+        self._show_title()
         for axis, title in self.AXIS_TITLES:
             item = self.getAxis(axis)
             item.setTickFont(font)
@@ -377,12 +473,48 @@ class TimeGradientPlot(pg.PlotWidget):
     def set_norms(self, hidden: np.ndarray, cell: np.ndarray,
                   point: WalkPoint | None = None) -> None:
         """The norms for t = 1..T, those a click-through at ``point`` has reached (None: all);
-        zeros (nothing to put on a log scale) are left out."""
-        if len(cell) and self.legend.getLabel(self.cell_curve) is None:
+        zeros (nothing to put on a log scale) are left out, and named under the title."""
+        named = self.legend.getLabel(self.cell_curve) is not None
+        if len(cell) and not named:
             self.legend.addItem(self.cell_curve, "‖∂E/∂cₜ‖ (cell state)")
-        for curve, norms in ((self.hidden_curve, hidden), (self.cell_curve, cell)):
+        elif not len(cell) and named:  # an Elman network's, in the window an LSTM's was
+            self.legend.removeItem(self.cell_curve)
+        zeros: list[str] = []
+        for curve, name, norms in ((self.hidden_curve, "‖∂E/∂hₜ‖", hidden),
+                                   (self.cell_curve, "‖∂E/∂cₜ‖", cell)):
             steps = np.arange(1, len(norms) + 1)
             reached = np.array([point is None or point.backward_reached(int(t)) for t in steps],
                                dtype=bool)
             shown = reached & np.isfinite(norms) & (norms > 0.0)
             curve.setData(steps[shown], norms[shown])
+            if np.any(reached & (norms == 0.0)):
+                zeros.append(f"{name} is 0 at t = {runs_text(steps[reached & (norms == 0.0)])}")
+        note = "; ".join(zeros) + ", not drawn: a log scale has no 0" if zeros else ""
+        if note != self.note:
+            self.note = note
+            self._show_title()
+        if len(hidden):  # every step has its place, drawn or not
+            self.setXRange(0.5, len(hidden) + 0.5, padding=0.0)
+
+    def _show_title(self) -> None:
+        ink = style.light_style().foreground.name()
+        note = f"<br><span style='font-size:{self.title_points * 0.8:.1f}pt'>{self.note}" \
+               "</span>" if self.note else ""
+        self.setTitle(self.TITLE + note, color=ink, size=f"{self.title_points:.1f}pt")
+        # setTitle gives the title a row 30 pixels high, too low for large type or a note
+        item = self.getPlotItem()
+        height = max(30.0, item.titleLabel.itemRect().height())
+        item.titleLabel.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
+
+
+def runs_text(steps: np.ndarray) -> str:
+    """"1 to 19", "3, 5 to 7": the time steps, consecutive ones as a range."""
+    runs: list[list[int]] = []
+    for t in steps.tolist():
+        if runs and t == runs[-1][-1] + 1:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]} to {run[-1]}"
+                     for run in runs)

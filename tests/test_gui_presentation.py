@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF
 
 import sim
+from gui import presentation
 from gui.canvas import Selection
 from gui.canvas_labels import overlapping
 from gui.plots import MIN_LECTURE_PLOT_HEIGHT
@@ -176,6 +177,17 @@ def test_seed_003_backward_1_caption_shows_whole(make_window, qtbot, size, prese
     assert len(captions.lines) >= 6
     assert not captions.caption_cut()
     assert window.height() == size[1]
+
+
+def test_a_caption_that_scrolls_anyway_leaves_the_network_most_of_a_slide(make_window, qtbot):
+    # XOR's backward pass of a batch of 4: 12 lines, more than half a 1080-line slide holds
+    window = make_window(lessons.load_lesson("xor.json"), size=(1920, 1080))
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    dock = settled_height(qtbot, window.captions_dock)
+    assert window.captions.caption_cut()  # it scrolls
+    assert dock <= window.height() * presentation.SCROLLED_CAPTION_SHARE // 100 + 2
+    assert window.canvas.height() > dock
 
 
 def test_the_caption_steps_aside_while_playing(make_window, qtbot):

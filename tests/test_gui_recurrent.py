@@ -7,12 +7,15 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
 
 from gui.app import main
-from gui.recurrent_window import FASTEST, RecurrentWindow, play_rate
+from gui.recurrent_session import status_line
+from gui.recurrent_window import FASTEST, RecurrentWindow, play_rate, status_lines
+from gui.unrolled_canvas import TimeGradientPlot
 from sim import lessons
 from sim import recurrent_experiment as rx
+from sim.recurrent_trainer import RecurrentTrainer
 from sim.unrolled import walk
 
 RECURRENT = lessons.lesson_dir() / "recurrent"
@@ -188,26 +191,56 @@ def test_play_goes_at_the_lessons_speed():
 
 def test_presentation_mode_makes_the_type_large_and_the_status_line_whole(recurrent_window,
                                                                          qtbot):
-    """F5 as in the main window: at 1920x1080 the captions' and the plot's type is 24 pixels
-    and more, the unrolled network is drawn larger, and the status line, too long for the
-    window in large type, is elided rather than cut; F5 again brings the desk's sizes back."""
+    """F5 as in the main window: at 1920x1080 the lesson's, the captions', the plot's and the
+    unrolled network's type is 24 pixels and more (the network itself drawn larger too), and
+    the status line, too long for the window in large type, goes on two lines rather than
+    being cut; F5 again brings the desk's sizes back."""
     window = recurrent_window(small("lstm"))
     window.resize(1920, 1080)
     window.step()
     qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
     window.actions_by_name["presentation"].trigger()
     assert window.presenting and window.canvas.scale > 1.0
-    for font in (window.captions.font(), window.status.font()):
+    for font in (window.lesson.font(), window.captions.font(), window.status.font()):
         assert QFontMetricsF(font).height() >= 24
     tick = window.plot.getAxis("bottom").style["tickFont"]
     assert QFontMetricsF(tick).height() >= 24
-    window.resize(700, 1080)  # the status line no longer fits in large type
-    qtbot.waitUntil(lambda: window.status.text().endswith("…"), timeout=5000)
-    assert QFontMetricsF(window.status.font()).horizontalAdvance(window.status.text()) <= \
-        window.status.width()
+    # the canvas's text at the window's text scale: its smallest type (8 points) 20 pixels
+    # and more, its body (9 points) 24 and more, though its columns are drawn smaller
+    assert window.canvas.scale < window.text_scale
+    assert window.canvas.scale * window.canvas.text_ratio == pytest.approx(window.text_scale)
+    body = QFont(window.font())
+    body.setPointSizeF(9 * window.text_scale)
+    assert QFontMetricsF(body).height() >= 24
+    window.resize(1000, 1080)  # the status line no longer fits on one line in large type
+    qtbot.waitUntil(lambda: "\n" in window.status.text(), timeout=5000)
+    metrics = QFontMetricsF(window.status.font())
+    lines = window.status.text().split("\n")
+    assert len(lines) == 2 and all(metrics.horizontalAdvance(line) <= window.status.width()
+                                   for line in lines)
+    assert " · ".join(lines) == window.status_text  # broken between its parts, all of it
+    qtbot.waitUntil(lambda: window.status.height() >= 2 * metrics.height(),  # both shown
+                    timeout=5000)
     window.actions_by_name["presentation"].trigger()
     assert not window.presenting and window.canvas.scale == 1.0
+    assert window.canvas.text_ratio == 1.0
     assert QFontMetricsF(window.captions.font()).height() < 24
+
+
+def test_the_status_line_goes_on_two_lines_and_is_elided_only_beyond(qapp):
+    metrics = QFontMetrics(QFont())
+    text = " · ".join(["step 500", "epoch 50", "loss 0.00151", "batch accuracy 100%",
+                       "validation at step 500: loss 0.001571, accuracy 100%"])
+    assert status_lines(text, metrics, 2000) == text
+    width = metrics.horizontalAdvance(text) * 2 // 3
+    first, second = status_lines(text, metrics, width).split("\n")
+    assert f"{first} · {second}" == text
+    assert metrics.horizontalAdvance(first) <= width
+    assert metrics.horizontalAdvance(second) <= width
+    narrow = metrics.horizontalAdvance(text) // 3
+    first, second = status_lines(text, metrics, narrow).split("\n")
+    assert second.endswith("…") and metrics.horizontalAdvance(second) <= narrow
+    assert text.startswith(first)
 
 
 def test_the_app_opens_a_recurrent_lesson_in_presentation_mode(tmp_path):
@@ -215,3 +248,69 @@ def test_the_app_opens_a_recurrent_lesson_in_presentation_mode(tmp_path):
     assert main([str(RECURRENT / "elman-forgets.json"), "--presentation", "--screenshot",
                  str(shot), "--size", "1280x720"]) == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_window_shows_the_lessons_text_and_opens_the_others_from_its_lessons_menu(
+        recurrent_window, qtbot):
+    """A recurrent lesson is read in its window: its name and every paragraph of its text;
+    the Lessons menu lists the recurrent lessons, and one chosen trains here from step 0."""
+    forgets = rx.load(RECURRENT / "elman-forgets.json")
+    window = recurrent_window(RECURRENT / "elman-forgets.json")
+    assert window.lesson_text.startswith(forgets.name)
+    for paragraph in forgets.description.split("\n\n"):
+        assert paragraph in window.lesson_text
+    window.step()
+    qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
+    title, paths = lessons.recurrent_section()
+    section = next(action.menu() for action in window.lessons_menu.actions()
+                   if action.text() == title)
+    entries = section.actions()
+    assert [action.text() for action in entries] == [rx.load(path).name for path in paths]
+    clipped = rx.load(RECURRENT / "elman-exploding-clipped.json")
+    next(action for action in entries if action.text() == clipped.name).trigger()
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.name == clipped.name,
+                    timeout=WAIT_MS)
+    assert window.frame.step == 0 and window.canvas.picture is None
+    assert window.lesson_text.startswith(clipped.name)
+    assert clipped.description.split("\n\n")[-1] in window.lesson_text
+    window.step()
+    qtbot.waitUntil(lambda: window.frame.step == 1, timeout=WAIT_MS)
+    assert window.canvas.picture.steps == clipped.data.steps
+
+
+def test_the_plot_says_which_norms_are_0_which_a_log_scale_cannot_show(qtbot):
+    plot = TimeGradientPlot()
+    qtbot.addWidget(plot)
+    plot.set_norms(np.array([0.0, 0.0, 0.0, 0.3, 0.0, 0.2]), np.empty(0))
+    xs, ys = plot.hidden_curve.getOriginalDataset()
+    assert list(xs) == [4, 6] and list(ys) == [0.3, 0.2]
+    assert plot.note == "‖∂E/∂hₜ‖ is 0 at t = 1 to 3, 5, not drawn: a log scale has no 0"
+    assert plot.viewRange()[0] == [0.5, 6.5]  # every step has its place
+    plot.set_norms(np.array([0.1, 0.2]), np.empty(0))
+    assert plot.note == ""
+    plot.set_norms(np.array([0.1, 0.2]), np.array([0.0, 0.4]))  # an LSTM's
+    assert plot.note == "‖∂E/∂cₜ‖ is 0 at t = 1, not drawn: a log scale has no 0"
+    assert plot.legend.getLabel(plot.cell_curve) is not None
+    plot.set_norms(np.array([0.1, 0.2]), np.empty(0))  # an Elman network's: no cell state
+    assert plot.legend.getLabel(plot.cell_curve) is None
+
+
+def test_the_status_line_gives_the_gradient_norm_and_a_regressions_validation_loss():
+    adding = rx.load(RECURRENT / "elman-exploding-clipped.json")
+    adding = adding.replace(data=adding.data.__class__(kind="adding", samples=16, steps=5,
+                                                       validation_fraction=0.25))
+    trainer = RecurrentTrainer(adding)
+    trainer.run(steps=2)  # 12 training sequences, one batch: each step ends an epoch
+    record = trainer.records[-1]
+    line = status_line(trainer)
+    assert f"gradient norm {record.grad_norm:.4g}" in line
+    assert record.clipped == ("clipped" in line)
+    assert f"validation at step 2: loss {record.val_loss:.4g}" in line
+    assert "accuracy" not in line  # a regression has none
+    remembering = small("elman")
+    classifying = RecurrentTrainer(remembering.replace(data=remembering.data.__class__(
+        kind="remember_first", samples=16, steps=5, noise=1.0, validation_fraction=0.25)))
+    classifying.run(steps=1)
+    record = classifying.records[-1]
+    assert f"validation at step 1: loss {record.val_loss:.4g}, accuracy " \
+           f"{record.val_accuracy:.0%}" in status_line(classifying)
