@@ -94,8 +94,10 @@ def measure(seconds: float, repeats: int) -> list[dict]:
             stats: dict[str, list[float]] = {key: [] for key in STATS_KEYS}
             headless: list[float] = []
             stopped = False
+            unreaped = 0.0  # CPU seconds of training processes this process never waited for
             for _ in range(repeats):
                 figures = app_stats(path, seconds)
+                unreaped += figures.get("training_cpu_s") or 0.0
                 for key in STATS_KEYS:
                     if key in figures:  # an app that does not report a figure: left out
                         stats[key].append(figures[key])
@@ -104,7 +106,7 @@ def measure(seconds: float, repeats: int) -> list[dict]:
                 stopped |= halted
             row = {"experiment": label, "file": path.name, "seconds": seconds,
                    "repeats": repeats, "headless_steps_per_s": statistics.median(headless),
-                   "headless_stopped": stopped}
+                   "headless_stopped": stopped, "unreaped_cpu_s": unreaped}
             row.update({key: statistics.median(values) if values else None
                         for key, values in stats.items()})
             row["painting_vs_headless"] = row["steps_per_s"] / row["headless_steps_per_s"]

@@ -94,15 +94,18 @@ def own_cpu_seconds() -> float:
     return own.user + own.system + own.children_user + own.children_system
 
 
-def others_cpu_share(started: tuple[float | None, float, float]) -> float | None:
+def others_cpu_share(started: tuple[float | None, float, float],
+                     unreaped: float = 0.0) -> float | None:
     """The share of the machine's CPU time that other processes used since ``started``
     (``cpu_clock()`` then): 0 means this benchmark had the machine to itself, 1 that
-    others kept every core busy. None where it cannot be read."""
+    others kept every core busy. ``unreaped``: CPU seconds of the benchmark's own processes
+    that no process of it waited for (the app's training process is the fork server's
+    child), as a part reports them. None where it cannot be read."""
     busy_then, own_then, wall_then = started
     busy_now, own_now, wall_now = cpu_clock()
     if busy_then is None or busy_now is None or wall_now <= wall_then:
         return None
-    others = (busy_now - busy_then) - (own_now - own_then)
+    others = (busy_now - busy_then) - (own_now - own_then) - unreaped
     return max(others, 0.0) / ((wall_now - wall_then) * (os.cpu_count() or 1))
 
 
@@ -123,8 +126,9 @@ def measure_part(name: str, arguments: list[str], timeout: float) -> dict[str, A
         return {"rows": [], "error": str(error), "load": os.getloadavg()[0],
                 "others_cpu": others_cpu_share(started)}
     print(f"  {name}: {time.perf_counter() - started[2]:.0f} s", file=sys.stderr)
+    unreaped = sum(row.get("unreaped_cpu_s", 0.0) for row in rows)
     return {"rows": rows, "error": None, "load": os.getloadavg()[0],
-            "others_cpu": others_cpu_share(started)}
+            "others_cpu": others_cpu_share(started, unreaped)}
 
 
 def measure_all(settings: Settings) -> dict[str, Any]:

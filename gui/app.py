@@ -482,4 +482,5 @@ def _stats(window: MainWindow, elapsed: float) -> dict:
         "ui_latency_ms_p99": _percentile(window.ui_latencies, 99),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "training_max_rss_mb": window.run.worker.training_peak_rss_mb,
+        "training_cpu_s": window.run.worker.training_cpu_seconds,
     }

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -180,9 +181,10 @@ class TrainingWorker(QThread):
         # self._send_lock): what a process started after a crash is given again, so that it
         # trains with the hyperparameters the window shows
         self._settings: dict[type, Command] = {}
-        # The training process's peak resident memory in MB, read as it is told to stop
-        # (for --stats; None where it cannot be read)
+        # The training process's peak resident memory in MB and the CPU seconds it used, read
+        # as it is told to stop (for --stats; None where they cannot be read)
         self.training_peak_rss_mb: float | None = None
+        self.training_cpu_seconds: float | None = None
 
     @staticmethod
     def _pipes() -> tuple[Connection, Connection, tuple[Connection, Connection]]:
@@ -377,8 +379,9 @@ class TrainingWorker(QThread):
         stops between two steps; one that does not stop within STOP_GRACE is killed.
         ``timeout_ms`` None waits until the thread has ended; otherwise at most that long.
         Whether the thread has ended."""
-        if not self._stopping.is_set():
-            self.training_peak_rss_mb = peak_rss_mb(self.process_id)  # while it lives
+        if not self._stopping.is_set():  # read while it lives
+            self.training_peak_rss_mb = peak_rss_mb(self.process_id)
+            self.training_cpu_seconds = cpu_seconds(self.process_id)
         self._stopping.set()
         with self._send_lock, contextlib.suppress(OSError, ValueError):  # ended already
             self._commands.send(session.STOP)
@@ -549,6 +552,18 @@ def peak_rss_mb(pid: int | None) -> float | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """The CPU time (user and system) a living process has used, in seconds (Linux's
+    /proc/PID/stat), or None where it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _enlarge(connection: Connection) -> None:

@@ -21,7 +21,8 @@ from PySide6.QtGui import QImage
 from tests.conftest import ROOT
 
 STATS_KEYS = {"steps", "frames", "steps_per_s", "paint_ms_p50", "paint_ms_p99",
-              "ui_latency_ms_p50", "ui_latency_ms_p99", "max_rss_mb", "training_max_rss_mb"}
+              "ui_latency_ms_p50", "ui_latency_ms_p99", "max_rss_mb", "training_max_rss_mb",
+              "training_cpu_s"}
 LAUNCH_TIMEOUT = 60  # seconds: start-up, the timed run and shutdown, on a busy machine
 
 
@@ -63,6 +64,7 @@ def test_play_with_stats_and_screenshot(tmp_path: Path):
     assert 20 < stats["max_rss_mb"] < 20_000, stats  # a Qt app's size in MB, not kB or GB
     # the training process (numpy, no Qt widgets): a size in MB
     assert 10 < stats["training_max_rss_mb"] < 20_000, stats
+    assert stats["training_cpu_s"] > 0, stats  # it trained (the worker reads it from /proc)
 
     image = QImage(str(shot))
     assert not image.isNull(), "the screenshot is not a readable PNG"
