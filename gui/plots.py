@@ -208,10 +208,9 @@ NO_LIMIT = -1e307  # pyqtgraph's own lower limit of a view box: none
 LOG_SWITCH_DECADES = 2.0  # a loss plot turns logarithmic when its curves span more than this
 
 
-def wrapped(text: str, font: QFont, width: float) -> list[str]:
-    """``text`` broken between words into lines no wider than ``width`` in ``font`` (a word
-    wider than that stands on a line of its own)."""
-    metrics = QFontMetricsF(font)
+def wrapped(text: str, metrics: QFontMetricsF, width: float) -> list[str]:
+    """``text`` broken between words into lines no wider than ``width`` as ``metrics``
+    measures them (a word wider than that stands on a line of its own)."""
     lines: list[str] = []
     for word in text.split():
         joined = f"{lines[-1]} {word}" if lines else word
@@ -387,10 +386,11 @@ class Plot(pg.PlotWidget):
         """The key's entries in ``columns`` columns, each name broken into lines no wider
         than ``line`` pixels (None: on one line)."""
         width = max(2.0, 2.0 * self.style_.scale)
+        metrics = QFontMetricsF(self.style_.small_font)
         self.key.clear()
         self.key.setColumnCount(columns)
         for colour, text in entries:
-            lines = [text] if line is None else wrapped(text, self.style_.small_font, line)
+            lines = [text] if line is None else wrapped(text, metrics, line)
             self.key.addItem(pg.PlotDataItem(pen=pg.mkPen(colour, width=width)),
                              "<br>".join(html.escape(part) for part in lines))
 

@@ -29,7 +29,7 @@ from sim import notation, palette
 from sim.unrolled import UnrolledPicture, WalkPoint
 
 from . import style
-from .plots import DecadeAxis
+from .plots import DecadeAxis, wrapped
 
 BACKGROUND = QColor(255, 255, 255)
 INK = QColor(30, 30, 30)
@@ -403,18 +403,6 @@ class UnrolledCanvas(QWidget):
         for position, label in palette.legend_ticks(picture.scale):
             painter.drawText(QPointF(left + width * position - 10.0 * r, top + 10.0 + 14.0 * r),
                              label)
-
-
-def wrapped(text: str, metrics: QFontMetricsF, room: float) -> list[str]:
-    """``text`` broken between words into lines ``room`` wide (a word longer than that
-    alone on its line)."""
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
 
 
 def _font(points: float, bold: bool = False) -> QFont:

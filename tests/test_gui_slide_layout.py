@@ -39,10 +39,11 @@ def test_a_name_wraps_between_words_into_lines_that_fit(qtbot):
     font.setPointSizeF(12.0)
     text = "training loss, each batch (faint) and its moving average"
     width = QFontMetricsF(font).horizontalAdvance("training loss, each")
-    lines = wrapped(text, font, width)
+    lines = wrapped(text, QFontMetricsF(font), width)
     assert len(lines) > 1 and " ".join(lines) == text
     assert all(QFontMetricsF(font).horizontalAdvance(line) <= width for line in lines)
-    assert wrapped("unbreakable", font, 1.0) == ["unbreakable"]  # a word alone on its line
+    # a word wider than the line stands alone on its line
+    assert wrapped("unbreakable", QFontMetricsF(font), 1.0) == ["unbreakable"]
 
 
 def key_names(plot: Plot) -> list[str]:
