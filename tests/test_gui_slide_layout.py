@@ -125,12 +125,17 @@ def test_a_fit_reaches_the_axes_only_as_far_as_the_data_allows():
     assert np.isnan(fit_reach(np.array([np.nan]), near)).all()  # no target: nothing
 
 
-def test_a_diverged_one_input_fit_leaves_the_axes_to_the_data(make_window, qtbot):
-    window = make_window(sim.load(RATE_TOO_LARGE))
+def data_panel_in_front(window):
+    """The window's data panel, its dock and tab in front (a hidden panel does not draw)."""
     window.views_dock.show()
     window.views_dock.raise_()
     window.views.setCurrentIndex(0)
-    data = window.views.data_panel
+    return window.views.data_panel
+
+
+def test_a_diverged_one_input_fit_leaves_the_axes_to_the_data(make_window, qtbot):
+    window = make_window(sim.load(RATE_TOO_LARGE))
+    data = data_panel_in_front(window)
     window.run.run_steps(200)  # it diverges at step 197, its output weights near 1.5e153
     qtbot.waitUntil(lambda: data.view is not None and
                     not (np.abs(data.view.outputs) < 1e100).all(), timeout=30000)
@@ -149,10 +154,7 @@ def test_a_diverged_one_input_fit_leaves_the_axes_to_the_data(make_window, qtbot
 
 def test_a_two_input_plane_keeps_its_equal_aspect(make_window, qtbot):
     window = make_window(sim.load(XOR))
-    window.views_dock.show()
-    window.views_dock.raise_()
-    window.views.setCurrentIndex(0)
-    data = window.views.data_panel
+    data = data_panel_in_front(window)
     qtbot.waitUntil(lambda: data.view is not None, timeout=10000)
     assert data.equal_aspect.isVisible() and data.equal_aspect.isChecked()
     assert data.plot.getPlotItem().getViewBox().state["aspectLocked"]
