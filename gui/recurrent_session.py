@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from sim.batches import epoch_text
 from sim.explain import Caption
 from sim.files import path_text
 from sim.lesson_view import play_speed
@@ -61,7 +62,9 @@ def status_line(trainer: RecurrentTrainer) -> str:
     record = trainer.last_record
     if record is None:
         return f"step 0 of {trainer.experiment.name}: take a step"
-    parts = [f"step {trainer.step_count}", f"epoch {trainer.epoch_count}",
+    epoch = epoch_text(trainer.epoch_count, trainer.sampler.batches_taken,
+                       trainer.sampler.steps_per_epoch)
+    parts = [f"step {trainer.step_count}", epoch,
              f"loss {record.loss:.4g}"]
     if math.isfinite(record.accuracy):
         parts.append(f"batch accuracy {record.accuracy:.0%}")

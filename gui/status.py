@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
 
+from sim.batches import epoch_text
 from sim.health import accuracy_readout
 from sim.schema import one_line
 from sim.snapshot import Snapshot
@@ -65,7 +66,8 @@ class RunStatus(QObject):
         seconds = s.train_seconds
         self.step_label.setText(f"{step_text(s)}  ")
         self.parts = {  # in reading order; what has no value yet is left out
-            "epoch": f"epoch {s.epoch}", "loss": self._loss_text(s),
+            "epoch": epoch_text(s.epoch, s.batches_taken, s.steps_per_epoch),
+            "loss": self._loss_text(s),
             "accuracy": accuracy_readout(s),
             "speed": f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else "",
             "phase": "" if s.at_boundary or s.last_phase is None else f"phase: {s.last_phase}"}

@@ -87,6 +87,11 @@ class BatchSampler:
             indices = self._order[start:stop]
         return x_all[indices], t_all[indices], indices
 
+    @property
+    def batches_taken(self) -> int:
+        """Batches of the epoch in progress already trained on (0 at an epoch's start)."""
+        return -(-self.position // self.batch_size)
+
     def advance(self) -> bool:
         """Move past the batch just trained on; True if that finished an epoch."""
         self.position += self.batch_size
@@ -147,3 +152,19 @@ class BatchSampler:
     def _set_streams(self, states: Mapping[str, Mapping[str, Any]]) -> None:
         for name, value in states.items():
             self.streams[name].bit_generator.state = value
+
+
+def epoch_text(completed: int, batches_taken: int, steps_per_epoch: int) -> str:
+    """The epoch the last step belongs to, counted from 1 as the history and its CSV export
+    count it ("epoch 3"), and with mini-batches which of its batches that step took ("epoch 3,
+    batch 5 of 8"); "" before the first step. Epochs completed alone would say "epoch 2"
+    beside a history whose last row says epoch 3."""
+    if batches_taken == 0:  # the last step ended an epoch (or none was taken)
+        if completed == 0:
+            return ""
+        epoch, batch = completed, steps_per_epoch
+    else:
+        epoch, batch = completed + 1, batches_taken
+    if steps_per_epoch == 1:
+        return f"epoch {epoch:,}"
+    return f"epoch {epoch:,}, batch {batch} of {steps_per_epoch}"

@@ -132,7 +132,8 @@ class Snapshot:
 
     experiment: Experiment
     step: int
-    epoch: int
+    epoch: int  # epochs completed
+    batches_taken: int  # batches of the epoch in progress trained on (0 at an epoch's start)
     steps_per_epoch: int
     batch_size: int
     cursor: int  # phases of the current iteration already run (0: at a boundary)
@@ -265,7 +266,8 @@ def take(trainer: Trainer, with_history: bool = True) -> Snapshot:
         series = {name: history.series(name) for name in plotted_columns(network.depth)}
     return Snapshot(
         experiment=trainer.experiment, step=trainer.step_count, epoch=trainer.epoch_count,
-        steps_per_epoch=trainer.steps_per_epoch, batch_size=trainer.batch_size,
+        batches_taken=trainer.batches_taken, steps_per_epoch=trainer.steps_per_epoch,
+        batch_size=trainer.batch_size,
         cursor=trainer.cursor, phases=trainer.phases, last_phase=trainer.last_phase,
         layers=tuple(layers), x=None if p is None else _frozen(p.x),
         t=None if p is None else _frozen(p.t),

@@ -173,6 +173,11 @@ class Trainer:
         return self.sampler.epoch_count
 
     @property
+    def batches_taken(self) -> int:
+        """Batches of the epoch in progress already trained on (0 at an epoch's start)."""
+        return self.sampler.batches_taken
+
+    @property
     def position(self) -> int:
         """Index of the next batch's first sample in this epoch's order."""
         return self.sampler.position

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import sim
-from sim.batches import BatchSampler
+from sim.batches import BatchSampler, epoch_text
 from sim.metrics import evenly_spaced
 from sim.stopping import StoppingRules
-from tests.conftest import experiment
+from tests.conftest import LESSONS, experiment
 
 # Experiments that exercise every source of randomness and every piece of optimizer state.
 CONFIGS = {
@@ -236,3 +236,16 @@ def test_set_parameters_starts_the_next_step_from_them():
     trainer.step()
     rebuilt.step()
     assert same(trainer.network.theta, rebuilt.network.theta)
+
+
+def test_the_epoch_readout_names_the_epoch_the_history_gives_the_last_step():
+    trainer = sim.Trainer(sim.load(LESSONS / "batch-mini.json"))  # 64 samples, batches of 8
+    assert epoch_text(trainer.epoch_count, trainer.batches_taken, trainer.steps_per_epoch) == ""
+    for step in range(1, 18):
+        trainer.step()
+        epoch = int(trainer.history.last()["epoch"])
+        text = epoch_text(trainer.epoch_count, trainer.batches_taken, trainer.steps_per_epoch)
+        assert text == f"epoch {epoch}, batch {(step - 1) % 8 + 1} of 8", step
+    full = sim.Trainer(experiment())
+    full.run(steps=3)
+    assert epoch_text(full.epoch_count, full.batches_taken, full.steps_per_epoch) == "epoch 3"

@@ -274,3 +274,12 @@ def test_a_log_axis_past_the_largest_float_leaves_those_ticks_unlabelled(qtbot):
     assert axis.logTickStrings([300.0, 308.0, 309.0, 310.0], 1.0, 1.0) == \
         ["10³⁰⁰", "10³⁰⁸", "", ""]
     assert axis.logTickStrings([-2.0, -1.0], 1.0, 1.0) == ["0.01", "0.1"]
+
+
+def test_the_status_line_gives_the_epoch_and_batch_the_last_step_belongs_to(make_window,
+                                                                            qtbot):
+    # 8 batches an epoch: step 11 is the third batch of epoch 2, as the history counts it.
+    window = make_window(sim.load(LESSONS / "batch-mini.json"))
+    window.run.run_steps(11)
+    wait_step(qtbot, window, 11)
+    assert "epoch 2, batch 3 of 8" in window.run_status.label.text()

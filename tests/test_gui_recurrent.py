@@ -303,6 +303,8 @@ def test_the_status_line_gives_the_gradient_norm_and_a_regressions_validation_lo
     trainer.run(steps=2)  # 12 training sequences, one batch: each step ends an epoch
     record = trainer.records[-1]
     line = status_line(trainer)
+    assert "step 2 · epoch 2 · " in line  # the epoch step 2 belongs to, as the records count
+    assert record.epoch == 2
     assert f"gradient norm {record.grad_norm:.4g}" in line
     assert record.clipped == ("clipped" in line)
     assert f"validation at step 2: loss {record.val_loss:.4g}" in line
