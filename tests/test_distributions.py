@@ -7,6 +7,7 @@ import pytest
 
 import sim
 from sim.distributions import PERCENTILES, DistributionRecorder, percentiles, positions_among
+from sim.lessons import lesson_files
 from tests.conftest import LESSONS, experiment
 
 
@@ -54,7 +55,7 @@ def test_a_large_network_starts_with_a_longer_stride():
                                          {"units": 256, "activation": "relu"},
                                          {"units": 256, "activation": "relu"},
                                          {"units": 1, "activation": "sigmoid"}]}))
-    assert trainer.distributions.stride == 8  # 131,840 weights: 6.6 times 20,000
+    assert trainer.distributions.stride == 512  # 131,840 weights: 257.5 times 512
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 11, 64, 101, 1000, 4096])
@@ -69,3 +70,8 @@ def test_the_percentiles_are_numpys_bit_for_bit(size):
                           np.percentile(ties, PERCENTILES))
     values[size // 2] = np.nan
     assert np.isnan(percentiles(values, positions_among(size))).all()
+
+
+def test_every_lessons_network_is_recorded_at_every_step():
+    for path in lesson_files():
+        assert sim.Trainer(sim.load(path)).distributions.stride == 1, path.name
