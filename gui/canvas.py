@@ -14,6 +14,7 @@ and `canvas_hits` (what lies under the mouse).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -81,6 +82,20 @@ class NodePictures(Protocol):
               selected: tuple[int, int] | None) -> None:
         """Draw the pictures (``selected``: the selected node's column and unit)."""
         ...
+
+
+@dataclass(frozen=True)
+class NodeLayout:
+    """How the nodes are drawn in one paint, worked out once at its start and handed to
+    every part that asks (a value of that paint, never kept for the next): the geometry,
+    per column half the side of the pictures over its nodes (0: discs) and how far a
+    node's drawing reaches from its centre, and whether every column's values are printed
+    (see NetworkCanvas.node_layout)."""
+
+    geometry: Geometry
+    halves: tuple[float, ...]
+    reach: tuple[float, ...]
+    values_readable: bool
 
 
 class NetworkCanvas(QWidget):
@@ -319,18 +334,26 @@ class NetworkCanvas(QWidget):
 
     # ------------------------------------------------------------------ geometry
 
-    def picture_half_sizes(self, geometry: Geometry) -> list[float]:
-        """Per column, half the side of the pictures drawn over its nodes; 0 where there are
-        none (none set, or walking phase by phase: the nodes show the followed sample's a
-        and δ)."""
+    def node_layout(self, geometry: Geometry) -> NodeLayout:
+        """How the nodes are drawn on this geometry now: the pictures' half sizes (0 where
+        there are none: none set, or walking phase by phase, when the nodes show the
+        followed sample's a and δ), each column's reach, and whether the values are printed
+        (_values_readable). A paint works it out once and hands it down."""
+        readable = self._values_readable(geometry)
         # The nodes' values, where the canvas prints them, go under the pictures.
         below = self._texts.metrics(self.style_.number_font).height() + 8 * self.style_.scale \
-            if self._values_readable(geometry) else 0.0
-        return self._picture_halves(geometry, below)
+            if readable else 0.0
+        halves = tuple(self._picture_halves(geometry, below))
+        return NodeLayout(geometry, halves, tuple(max(geometry.radius, half) for half in halves),
+                          readable)
+
+    def picture_half_sizes(self, geometry: Geometry) -> list[float]:
+        """Per column, half the side of the pictures drawn over its nodes (see node_layout)."""
+        return list(self.node_layout(geometry).halves)
 
     def _picture_halves(self, geometry: Geometry, below: float) -> list[float]:
         """Per column, half the side of its pictures leaving ``below`` pixels under each (see
-        picture_half_sizes)."""
+        node_layout)."""
         if self.node_pictures is None or self.walking_phase() is not None:
             return [0.0] * geometry.columns
         # The outputs' names need room right of the last column (canvas_labels.place_names).
@@ -339,10 +362,6 @@ class NetworkCanvas(QWidget):
                     for text in self._drawn().output_names), default=0.0)
         right = self.width() - room - (canvas_labels.NAME_GAP + 1) * self.style_.scale
         return self.node_pictures.half_sizes(geometry.nodes, geometry.radius, right, below)
-
-    def _node_reach(self, geometry: Geometry) -> list[float]:
-        """Per column, how far a node's drawing reaches from its centre: disc or picture."""
-        return [max(geometry.radius, half) for half in self.picture_half_sizes(geometry)]
 
     def geometry_for_paint(self) -> Geometry:
         s = self._drawn()
@@ -407,28 +426,29 @@ class NetworkCanvas(QWidget):
                 self._draw_message(painter, "Loading…")
                 return
             geometry = self.geometry_for_paint()
+            layout = self.node_layout(geometry)  # the nodes' sizes, asked for by many parts
             scale = self.current_scale()
             heat = self.heat_map_layers()
             self._draw_phase_band(painter, geometry)
             self._draw_edges(painter, geometry, scale, heat)
             self._draw_heat_maps(painter, geometry, scale, heat)
-            self._draw_skips(painter, geometry)
+            self._draw_skips(painter, layout)
             if self.paths is not None:
                 canvas_overlays.draw_paths(painter, self.style_, geometry, heat, self.paths,
                                            QRectF(self.rect()))
             self._draw_selected_edge(painter, geometry, heat)
             if self.pulses is not None:
                 canvas_overlays.draw_pulses(painter, self.style_, geometry, heat, self.pulses)
-            batch_norm_box.paint(painter, self.style_, self.norm_boxes(geometry),
+            batch_norm_box.paint(painter, self.style_, self._norm_boxes(layout),
                                  self.bias_boxes(geometry))
-            self._draw_nodes(painter, geometry)
+            self._draw_nodes(painter, layout)
             self._draw_layer_labels(painter, geometry, heat)
             chain_rule = canvas_chain_rule.layout(self.style_, self.chain_overlay_lines(),
                                                   self.size())
             self.chain_overlay_rect = None if chain_rule is None else canvas_chain_rule.place(
                 chain_rule, self.style_, self.size(), self.header_bottom(),
-                self._chain_keep_clear(geometry, heat))
-            self._draw_labels(painter, geometry, heat)  # off the chain rule's box
+                self._chain_keep_clear(layout, heat))
+            self._draw_labels(painter, layout, heat)  # off the chain rule's box
             self._draw_legend(painter, scale)
             banner = self.stop_banner_rect()
             if snapshot.stop_event is not None and banner is not None:
@@ -443,11 +463,11 @@ class NetworkCanvas(QWidget):
             if len(self.paint_times) > 20000:
                 del self.paint_times[:10000]
 
-    def _chain_keep_clear(self, geometry: Geometry, heat: set[int]) -> list[list[QRectF]]:
+    def _chain_keep_clear(self, layout: NodeLayout, heat: set[int]) -> list[list[QRectF]]:
         """What the chain rule's box should cover least of, most important first: the units
         it multiplies, the outputs whose error it carries back and the middle of the selected
         edge; every node and "+1" box; the colour legend and the reason training stopped."""
-        reach = self._node_reach(geometry)
+        geometry, reach = layout.geometry, layout.reach
 
         def node(column: int, j: int) -> QRectF:
             x, y = geometry.nodes[column][j].tolist()
@@ -528,15 +548,15 @@ class NetworkCanvas(QWidget):
                      for l, cells, column in layers))
         self._heat_maps.paint(painter, key, bounds, self.devicePixelRatioF(), draw)
 
-    def _draw_skips(self, painter: QPainter, geometry: Geometry) -> None:
+    def _draw_skips(self, painter: QPainter, layout: NodeLayout) -> None:
         """The residual layers' skip connections (gui.canvas_skips), kept as an image."""
         residual = [layer.residual for layer in self._drawn().layers]
         if not any(residual):
             return
-        reach = self._node_reach(geometry)
-        path = canvas_skips.skip_path(geometry, residual, reach)
+        geometry, reach = layout.geometry, layout.reach
+        path = canvas_skips.skip_path(geometry, residual, list(reach))
         st = self.style_
-        self._skips.paint(painter, (geometry, st, tuple(reach), tuple(residual)),
+        self._skips.paint(painter, (geometry, st, reach, tuple(residual)),
                           lambda: canvas_skips.bounds(path, st), self.devicePixelRatioF(),
                           lambda on: canvas_skips.draw(on, st, path))
 
@@ -569,10 +589,10 @@ class NetworkCanvas(QWidget):
         return palette.activation_colours(values, 1.0 if column == 0 or high == 0.0 else high,
                                           self.scheme)
 
-    def _draw_nodes(self, painter: QPainter, geometry: Geometry) -> None:
+    def _draw_nodes(self, painter: QPainter, layout: NodeLayout) -> None:
         st = self.style_
         marked = self.chain_units()
-        halves = self.picture_half_sizes(geometry)
+        geometry, halves = layout.geometry, list(layout.halves)
         # per column drawn as discs or a strip (not pictures): its fills and the chosen units
         columns = [(column, self._node_colours(column),
                     () if len(points) > STRIP_UNITS else  # a strip marks none
@@ -614,11 +634,15 @@ class NetworkCanvas(QWidget):
 
     def norm_boxes(self, geometry: Geometry) -> list[QRectF | None]:
         """Per column, its batch normalisation's BN box (None without one)."""
+        return self._norm_boxes(self.node_layout(geometry))
+
+    def _norm_boxes(self, layout: NodeLayout) -> list[QRectF | None]:
+        geometry = layout.geometry
         normalised = [layer.has_batch_norm for layer in self._drawn().layers]
         if not any(normalised):
             return [None] * geometry.columns
-        return batch_norm_box.boxes(geometry.nodes, self._node_reach(geometry),
-                                    geometry.radius, normalised)
+        return batch_norm_box.boxes(geometry.nodes, list(layout.reach), geometry.radius,
+                                    normalised)
 
     def bias_box(self, geometry: Geometry, layer: int) -> QRectF | None:
         """The "+1" box that feeds layer ``layer``'s biases (None: the layer has none)."""
@@ -687,17 +711,17 @@ class NetworkCanvas(QWidget):
         bias box, and all lie inside the canvas."""
         return list(self._placed)
 
-    def _draw_labels(self, painter: QPainter, geometry: Geometry, heat: set[int]) -> None:
+    def _draw_labels(self, painter: QPainter, layout: NodeLayout, heat: set[int]) -> None:
         """The numbers on the network, each boxed, where there is room (gui.canvas_labels)."""
         s = self._drawn()
-        numbers = self._node_numbers(geometry)
+        geometry, reach = layout.geometry, list(layout.reach)
+        numbers = self._node_numbers(layout)
         inputs = self.input_labels()
         wanted = self._edge_numbers(geometry, heat)
         if not any(numbers) and not wanted and all(
                 len(geometry.nodes[column]) > STRIP_UNITS for column in (0, -1)):
             self._placed = []  # nothing to place (a dense network): no obstacles to lay out
             return
-        reach = self._node_reach(geometry)
         # A label keeps the gap between two labels from a node's outline too (a chosen node's
         # is broad): a number ending at a disc's box read as running under the disc.
         st = self.style_
@@ -707,7 +731,7 @@ class NetworkCanvas(QWidget):
                      for x, y in points.tolist()]
         bias_boxes = self.bias_boxes(geometry)
         # the "BN" labels (a number may lie over the translucent BN box, not over its name)
-        obstacles += bias_boxes + batch_norm_box.label_rects(st, self.norm_boxes(geometry),
+        obstacles += bias_boxes + batch_norm_box.label_rects(st, self._norm_boxes(layout),
                                                              bias_boxes)
         # the layers' headers above, the colour legend and its notes below
         obstacles.append(QRectF(0, 0, self.width(), self.header_bottom()))
@@ -733,13 +757,13 @@ class NetworkCanvas(QWidget):
                            draw)
         self._placed = placer.placed
 
-    def _node_numbers(self, geometry: Geometry) -> list[list[str] | None]:
+    def _node_numbers(self, layout: NodeLayout) -> list[list[str] | None]:
         """Per column, the text of each node's number ("δ" before it while the backward pass
         is shown, unless the node carries its name); None: no numbers (none yet, a strip, or
         no room: see _readable_columns)."""
         numbers: list[list[str] | None] = []
-        readable = self._readable_columns(geometry)
-        for column, points in enumerate(geometry.nodes):
+        readable = self._readable_columns(layout)
+        for column, points in enumerate(layout.geometry.nodes):
             values = self.node_values(column)
             if values is None or len(points) > STRIP_UNITS or not readable[column]:
                 numbers.append(None)
@@ -748,20 +772,20 @@ class NetworkCanvas(QWidget):
             numbers.append([prefix + name.number(value) for value in values.tolist()])
         return numbers
 
-    def _readable_columns(self, geometry: Geometry) -> list[bool]:
+    def _readable_columns(self, layout: NodeLayout) -> list[bool]:
         """Per column, whether its nodes' values are printed: every column's where the whole
         network has room for them (_values_readable), else each column's that has room for a
         number between one node (disc or picture) and the next, or a single node (its value
         goes wherever the placer finds room): a slide's two inputs beside six crowded hidden
         units still show the sample's x."""
-        if self._values_readable(geometry):
+        geometry = layout.geometry
+        if layout.values_readable:
             return [True] * geometry.columns
         if not self._few_nodes(geometry):
             return [False] * geometry.columns
         high = self._texts.metrics(self.style_.number_font).height() + 4
         return [len(points) == 1 or float(np.diff(points[:, 1]).min()) - 2 * reach >= high
-                for points, reach in zip(geometry.nodes, self._node_reach(geometry),
-                                         strict=True)]
+                for points, reach in zip(geometry.nodes, layout.reach, strict=True)]
 
     def _few_nodes(self, geometry: Geometry) -> bool:
         """Whether the network is small enough (or drawn large enough) for node values."""
