@@ -138,7 +138,7 @@ class NetworkCanvas(QWidget):
         self._legend = canvas_legend.Legend()
         self._labels = KeptDrawing()  # the labels, kept while the same
         self._placement = canvas_labels.PlacementMemo()  # where they went, to replay
-        self._nodes = KeptDrawing()  # the discs and strips, kept while the same
+        self.node_discs = canvas_nodes.NodeDiscs()  # the discs and strips, kept while the same
         self._headers = KeptDrawing()  # the columns' headers, kept while the same
         self._heat_maps = KeptDrawing()  # the layers drawn as matrices, kept while the same
         self._skips = KeptDrawing()  # the residual layers' skip connections
@@ -594,33 +594,16 @@ class NetworkCanvas(QWidget):
         marked = self.chain_units()
         geometry, halves = layout.geometry, list(layout.halves)
         # per column drawn as discs or a strip (not pictures): its fills and the chosen units
-        columns = [(column, self._node_colours(column),
-                    () if len(points) > STRIP_UNITS else  # a strip marks none
-                    tuple(self._is_node(self.selection, column, j) or (column, j) in marked
-                          for j in range(len(points))))
-                   for column, points in enumerate(geometry.nodes) if not halves[column]]
+        columns = [canvas_nodes.NodeColumn(
+            column, points, self._node_colours(column),
+            () if len(points) > STRIP_UNITS else  # a strip marks none
+            tuple(self._is_node(self.selection, column, j) or (column, j) in marked
+                  for j in range(len(points))))
+            for column, points in enumerate(geometry.nodes) if not halves[column]]
         pens = canvas_nodes.NodePens(st)
-        dpr = self.devicePixelRatioF()
-
-        def draw(on: QPainter) -> None:
-            for column, colours, chosen in columns:
-                points = geometry.nodes[column]
-                if len(points) > STRIP_UNITS:
-                    canvas_nodes.draw_strip(on, st, points, geometry.radius, colours)
-                else:
-                    canvas_nodes.draw_discs(on, st, pens, self._discs, points, geometry.radius,
-                                            colours, list(chosen), dpr)
-
-        def bounds() -> QRectF:
-            ends = np.concatenate([geometry.nodes[column] for column, _, _ in columns])
-            reach = geometry.radius + pens.highlight.widthF() + 2.0
-            (left, top), (right, bottom) = ends.min(axis=0) - reach, ends.max(axis=0) + reach
-            return QRectF(left, top, right - left, bottom - top)
-
         if columns:
-            key = (geometry, st, tuple((column, None if colours is None else colours.tobytes(),
-                                        chosen) for column, colours, chosen in columns))
-            self._nodes.paint(painter, key, bounds, dpr, draw)
+            self.node_discs.paint(painter, st, pens, self._discs, geometry.radius, columns,
+                              (geometry, st), self.devicePixelRatioF())
         selected = self.selection
         if any(halves) and self.node_pictures is not None:
             self.node_pictures.paint(painter, geometry.nodes, halves, None if selected is None

@@ -36,6 +36,21 @@ class KeptDrawing:
             self._keep(key, bounds(), device_pixel_ratio, draw)
         painter.drawImage(self._origin, self._image)
 
+    def amend(self, key: object, device_pixel_ratio: float,
+              draw: Callable[[QPainter], None]) -> None:
+        """Draw over the kept image in place with ``draw`` (as `paint`'s) and name what it now
+        holds ``key``: for a part that redraws only what changed, leaving the pixels a whole
+        redraw would leave (gui.canvas_nodes.NodeDiscs). The image must hold the part drawn at
+        this device pixel ratio."""
+        painter = QPainter(self._image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as on the canvas
+            painter.translate(-self._origin)
+            draw(painter)
+        finally:
+            painter.end()
+        self._kept = (key, device_pixel_ratio)
+
     def _keep(self, key: object, bounds: QRectF, dpr: float,
               draw: Callable[[QPainter], None]) -> None:
         # Whole device pixels from the canvas's origin, so that everything falls on the

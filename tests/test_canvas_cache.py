@@ -16,6 +16,7 @@ import sim
 from gui.canvas import NetworkCanvas, Pulses, Selection
 from gui.canvas_labels import LabelPlacer, PlacementMemo, overlapping
 from gui.style import Style, dark_style, light_style
+from sim.snapshot import Snapshot
 from tests.conftest import experiment
 
 SIZE = (640, 480)
@@ -143,3 +144,42 @@ def test_a_placement_replayed_from_memory_is_the_placement_made_afresh(qapp) -> 
     assert place(memo, changed) == place(None, changed)  # replayed up to the change
     assert place(memo, requests("2")) == first
     assert not overlapping(first) and len(first) >= 3
+
+
+@pytest.mark.parametrize("hidden, size", [(3, SIZE), (30, (420, 300))])  # discs apart, crowded
+def test_discs_changed_by_a_snapshot_or_selection_are_redrawn_as_a_new_canvas_draws_them(
+        qapp, hidden, size) -> None:
+    """Where the discs lie apart, the kept image of the nodes is amended disc by disc, not
+    drawn whole again; where they crowd, it is drawn whole: either way the canvas shows what
+    a new canvas shows."""
+    run = sim.Trainer(experiment(network={
+        "inputs": 2, "layers": [{"units": hidden, "activation": "tanh"},
+                                {"units": 2, "activation": "sigmoid"}]},
+        data={"kind": "inline", "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]],
+              "targets": [[0, 1], [1, 0], [1, 0], [0, 1]]}))
+    run.run(steps=5)
+    style = light_style()
+    canvas = NetworkCanvas(style)
+    state = {"size": size, "phase_view": False, "snapshot": run.snapshot(), "mode": "weight",
+             "scheme": "orange-blue", "selection": None, "pulses": None}
+    shown(canvas, state)
+    picture(canvas)
+    whole = canvas.node_discs.drawn
+    def trained() -> Snapshot:
+        run.run(steps=60)
+        return run.snapshot()
+
+    for fields in ({"selection": lambda: Selection("node", 1, 0)},  # its outline
+                   {"selection": lambda: Selection("weight", 2, 1, 0)},  # the units it joins
+                   {"snapshot": trained},  # new fills
+                   {"selection": lambda: None}):
+        before = picture(canvas)
+        state.update({field: make() for field, make in fields.items()})
+        shown(canvas, state)
+        after = picture(canvas)
+        assert not np.array_equal(after, before), fields
+        assert np.array_equal(after, picture(fresh(style, state))), fields
+    if hidden == 3:
+        assert canvas.node_discs.drawn == whole  # amended only
+    canvas.set_style(dark_style())  # another outline and empty fill: drawn whole
+    assert np.array_equal(picture(canvas), picture(fresh(dark_style(), state)))
