@@ -136,7 +136,7 @@ class NetworkCanvas(QWidget):
         self.edge_layers = canvas_edges.EdgeLayers()  # each layer's edges, kept while unchanged
         self._discs = canvas_nodes.DiscSprites()
         self._legend = canvas_legend.Legend()
-        self._labels = KeptDrawing()  # the labels, kept while the same
+        self._labels = canvas_labels.KeptLabels()  # the labels, kept while the same
         self._placement = canvas_labels.PlacementMemo()  # where they went, to replay
         self.node_discs = canvas_nodes.NodeDiscs()  # the discs and strips, kept while the same
         self._headers = KeptDrawing()  # the columns' headers, kept while the same
@@ -730,14 +730,8 @@ class NetworkCanvas(QWidget):
         canvas_labels.place_names(placer, sizes, geometry, reach, inputs, list(s.output_names))
         canvas_labels.place_edge_values(placer, sizes, wanted,
                                         named=self.walking_phase() is not None)
-        placed = placer.placed
-
-        def draw(on: QPainter) -> None:
-            for label in placed:
-                canvas_labels.draw_label(on, st, self._texts, label)
-        self._labels.paint(painter, (tuple(placed), st),
-                           lambda: canvas_labels.labels_bounds(placed), self.devicePixelRatioF(),
-                           draw)
+        self._labels.paint(painter, st, self._texts, placer.placed, placer.gap,
+                           self.devicePixelRatioF())
         self._placed = placer.placed
 
     def _node_numbers(self, layout: NodeLayout) -> list[list[str] | None]:

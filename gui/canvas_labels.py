@@ -12,6 +12,7 @@ sending node), then ever farther from it.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QPainter
 
 from .canvas_geometry import STRIP_UNITS, Geometry
+from .canvas_kept import KeptDrawing
 from .canvas_text import Texts
 from .style import Style
 
@@ -42,6 +44,10 @@ class PlacedLabel:
     named: bool = False  # the text holds names laid out as rich text (sim.notation.rich)
     key: tuple[int, ...] = ()  # node: (column, j); edge: (layer, j, i); bias: (layer, j)
     small: bool = False  # in the smaller font: the large one found no room
+
+    def drawing(self) -> tuple[object, ...]:
+        """All that its drawing depends on (besides the style), as plain values."""
+        return self.kind, self.text, self.rect.getRect(), self.named, self.small
 
 
 class PlacementMemo:
@@ -395,6 +401,84 @@ def draw_label(painter: QPainter, style: Style, texts: Texts, label: PlacedLabel
     painter.setPen(style.foreground)
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label.text)
 
+
+
+class KeptLabels:
+    """The labels, kept as one image (gui.canvas_kept) and, while the style is the same,
+    amended label by label: a new snapshot changes most numbers but not all (a 6x8
+    network's inputs and their names, 24 of its 72 labels, stay), and redrawing only the
+    changed ones spares filling the image and drawing the rest. A number's ink lies inside
+    its box (its text centred, with room either side; checked for every style and scale
+    with digits, signs, "e", "δ", "NaN (not a number)" and "infinity"), and the placer
+    keeps boxes LABEL_GAP apart: where that is 2 device pixels or more, no two labels'
+    inks share a pixel, so clearing the device pixels of a number's box and drawing a
+    number over nothing leaves the pixels a whole redraw leaves. Names, laid out as rich
+    text, may ink below their boxes (subscripts): where one comes or goes, or a number
+    falls outside the image, or the gap is smaller, the image is drawn whole."""
+
+    def __init__(self) -> None:
+        self._kept = KeptDrawing()
+        self._bounds = QRectF()  # where the image lies
+        # the style, device pixel ratio and labels in the image, by their drawings
+        self._shown: tuple[Style, float, dict[tuple[object, ...], PlacedLabel]] | None = None
+
+    @property
+    def drawn(self) -> int:
+        """Times the image was drawn whole (rather than amended or blitted)."""
+        return self._kept.drawn
+
+    def paint(self, painter: QPainter, style: Style, texts: Texts, placed: list[PlacedLabel],
+              gap: float, device_pixel_ratio: float) -> None:
+        """Draw the labels ``placed`` ``gap`` pixels apart or more."""
+        dpr = device_pixel_ratio
+        labels = {label.drawing(): label for label in placed}
+        key = (tuple(labels), style)
+        changes = self._changes(labels, style, gap, dpr)
+        if changes is not None:
+            removed, added = changes
+            self._kept.amend(key, dpr, lambda on: _redraw(on, style, texts, removed, added, dpr))
+
+        def bounds() -> QRectF:
+            self._bounds = labels_bounds(placed)
+            return self._bounds
+
+        def draw(on: QPainter) -> None:
+            for label in placed:
+                draw_label(on, style, texts, label)
+        self._kept.paint(painter, key, bounds, dpr, draw)
+        self._shown = (style, dpr, labels)
+
+    def _changes(self, labels: dict[tuple[object, ...], PlacedLabel], style: Style, gap: float,
+                 dpr: float) -> tuple[list[PlacedLabel], list[PlacedLabel]] | None:
+        """The numbers to clear from the image and those to draw in it, if the image can be
+        amended to show ``labels`` (None: it is the same, or must be drawn whole)."""
+        shown = self._shown
+        if shown is None or shown[0] != style or shown[1] != dpr or gap * dpr < 2:
+            return None
+        removed = [label for drawing, label in shown[2].items() if drawing not in labels]
+        added = [label for drawing, label in labels.items() if drawing not in shown[2]]
+        inside = self._bounds.adjusted(2, 2, -2, -2)
+        if not (removed or added) or any(label.named for label in removed + added) or \
+                not all(inside.contains(label.rect) for label in added):
+            return None
+        return removed, added
+
+
+def _redraw(painter: QPainter, style: Style, texts: Texts, removed: list[PlacedLabel],
+            added: list[PlacedLabel], dpr: float) -> None:
+    """The ``removed`` labels' device pixels cleared, then the ``added`` labels drawn."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # whole pixels, cleared
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    for label in removed:
+        rect = label.rect
+        left, top = math.floor(rect.left() * dpr), math.floor(rect.top() * dpr)
+        right, bottom = math.ceil(rect.right() * dpr), math.ceil(rect.bottom() * dpr)
+        painter.fillRect(QRectF(left / dpr, top / dpr, (right - left) / dpr,
+                                (bottom - top) / dpr), Qt.GlobalColor.transparent)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    for label in added:
+        draw_label(painter, style, texts, label)
 
 
 def labels_bounds(labels: list[PlacedLabel]) -> QRectF:

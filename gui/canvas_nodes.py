@@ -121,7 +121,8 @@ class NodeDiscs:
 
     def __init__(self) -> None:
         self._kept = KeptDrawing()
-        self._shown: tuple[object, float, list[NodeColumn]] | None = None  # in the image
+        # the layout, device pixel ratio, columns and their key in the image
+        self._shown: tuple[object, float, list[NodeColumn], object] | None = None
 
     @property
     def drawn(self) -> int:
@@ -135,7 +136,7 @@ class NodeDiscs:
         depend on (the geometry, the style)."""
         dpr = device_pixel_ratio
         key = (layout, tuple(column.key() for column in columns))
-        amend = self._amendable(layout, dpr, columns, radius, pens)
+        amend = self._amendable(layout, dpr, columns, key, radius, pens)
         if amend:
             self._kept.amend(key, dpr, lambda on: self._redraw(on, amend, pens, sprites, radius,
                                                                style, dpr))
@@ -155,21 +156,24 @@ class NodeDiscs:
             return QRectF(left, top, right - left, bottom - top)
 
         self._kept.paint(painter, key, bounds, dpr, draw)
-        self._shown = (layout, dpr, columns)
+        self._shown = (layout, dpr, columns, key)
 
-    def _amendable(self, layout: object, dpr: float, columns: list[NodeColumn], radius: float,
-                   pens: NodePens) -> list[tuple[NodeColumn, int, bool]]:
+    def _amendable(self, layout: object, dpr: float, columns: list[NodeColumn], key: object,
+                   radius: float, pens: NodePens) -> list[tuple[NodeColumn, int, bool]]:
         """The discs to redraw in the image, each with whether it was chosen (its old
         sprite's outline); none where the image is the same or must be drawn whole."""
         shown = self._shown
-        if shown is None or shown[0] != layout or shown[1] != dpr or \
+        if shown is None or shown[3] == key or shown[0] != layout or shown[1] != dpr or \
                 [c.column for c in shown[2]] != [c.column for c in columns] or \
-                any(len(c.points) > STRIP_UNITS for c in columns) or \
-                not squares_apart([c.points for c in columns], radius,
-                                  pens.highlight.widthF(), dpr):
+                any(len(c.points) > STRIP_UNITS for c in columns):
             return []
-        return [(column, j, old.chosen[j]) for column, old in zip(columns, shown[2], strict=True)
-                for j in column.changed(old)]
+        changed = [(column, j, old.chosen[j])
+                   for column, old in zip(columns, shown[2], strict=True)
+                   for j in column.changed(old)]
+        if changed and squares_apart([c.points for c in columns], radius,
+                                     pens.highlight.widthF(), dpr):
+            return changed
+        return []
 
     @staticmethod
     def _redraw(painter: QPainter, discs: list[tuple[NodeColumn, int, bool]], pens: NodePens,

@@ -10,11 +10,12 @@ import dataclasses
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, QSizeF
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPainter
 
 import sim
-from gui.canvas import NetworkCanvas, Pulses, Selection
-from gui.canvas_labels import LabelPlacer, PlacementMemo, overlapping
+from gui.canvas import LABEL_GAP, NetworkCanvas, Pulses, Selection
+from gui.canvas_labels import KeptLabels, LabelPlacer, LabelSizes, PlacementMemo, overlapping
+from gui.canvas_text import Texts
 from gui.style import Style, dark_style, light_style
 from sim.snapshot import Snapshot
 from tests.conftest import experiment
@@ -183,3 +184,43 @@ def test_discs_changed_by_a_snapshot_or_selection_are_redrawn_as_a_new_canvas_dr
         assert canvas.node_discs.drawn == whole  # amended only
     canvas.set_style(dark_style())  # another outline and empty fill: drawn whole
     assert np.array_equal(picture(canvas), picture(fresh(dark_style(), state)))
+
+
+def test_kept_labels_amended_where_numbers_change_draw_what_a_whole_redraw_draws(qapp) -> None:
+    """Numbers that change are cleared and drawn anew in the kept image of the labels, the
+    rest left; a name that comes or goes has the image drawn whole: either way the pixels
+    are those of labels drawn afresh."""
+    style, texts = light_style(), Texts()
+    sizes = LabelSizes(style, texts)
+
+    def placed(numbers: list[str], name: str | None = None) -> list:
+        placer = LabelPlacer(QRectF(0, 0, 400, 200), [], LABEL_GAP)
+        for k, text in enumerate(numbers):
+            placer.place("node", text, sizes.size(text, style.number_font, named=False),
+                         [QPointF(50 + 70 * (k % 5), 40 + 50 * (k // 5))], key=(1, k))
+        if name is not None:
+            placer.place("name", name, sizes.size(name, style.small_font, named=True),
+                         [QPointF(200, 180)], named=True)
+        return placer.placed
+
+    def painted(kept: KeptLabels, labels: list) -> np.ndarray:
+        image = QImage(400, 200, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(style.background)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        kept.paint(painter, style, texts, labels, LABEL_GAP, 1.0)
+        painter.end()
+        return np.frombuffer(image.constBits(), np.uint8).copy()
+
+    kept = KeptLabels()
+    first = [sim.notation.number(0.1 * k - 0.4) for k in range(10)]
+    painted(kept, placed(first, "x₁"))
+    assert kept.drawn == 1
+    for numbers in (first[:1] + ["−0.01234", "1.5e+07"] + first[3:],  # wider and narrower
+                    first[:8]):  # two numbers gone
+        labels = placed(numbers, "x₁")
+        assert np.array_equal(painted(kept, labels), painted(KeptLabels(), labels)), numbers
+    assert kept.drawn == 1  # amended
+    labels = placed(first, "x₂")  # a name changes: drawn whole
+    assert np.array_equal(painted(kept, labels), painted(KeptLabels(), labels))
+    assert kept.drawn == 2
