@@ -6,7 +6,8 @@ anew, up to 30 times a second).
 
 Each network is trained a few steps so every mode has values to show. The canvas keeps what it
 drew while what it shows is unchanged (a layer's edges while their colour bins are the same,
-text, node discs), so repainting one snapshot measures a paused or hovered canvas; the rows
+text, node discs; of the discs and numbers, a new snapshot redraws those that changed), so
+repainting one snapshot measures a paused or hovered canvas; the rows
 "new snapshot each frame" measure it while training runs: before each frame the canvas is
 handed the next of a series of snapshots STEPS_PER_FRAME training steps apart (new objects,
 as the worker unpickles them), and handing it over is timed with the paint. For each mode,
