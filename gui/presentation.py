@@ -239,8 +239,10 @@ def picture_share(experiment: sim.Experiment) -> int:
 class LectureLayout:
     """The docks in presentation mode, as a slide: the canvas and beside it one column
     holding the lesson's side view (`side_view`) above the plots, the captions under the
-    canvas (under both, where the column holds plots alone). The docks a lecture does not
-    need are hidden; off again, the everyday layout returns as it was."""
+    canvas (under both, where the column holds plots alone). Until a step is taken the plots
+    would be empty axes: the slide leaves them out (the picture, if any, takes the column;
+    else the canvas takes the width) and brings them in with the first step. The docks a
+    lecture does not need are hidden; off again, the everyday layout returns as it was."""
 
     def __init__(self, host: QMainWindow, hidden: Sequence[QDockWidget], plots: QDockWidget,
                  captions: QDockWidget, pictures: QDockWidget, comparison: QDockWidget,
@@ -251,6 +253,8 @@ class LectureLayout:
         self._everyday: QByteArray | None = None  # the window's state before the lecture
         self.side: str | None = None  # the side view arranged, while on
         self.walking = False  # phases are stepped: the captions need the room
+        self.plotted = False  # the run on show has taken a step: its plots have a curve
+        self.share = PICTURE_HEIGHT  # per cent of the column the lesson's picture takes
 
     def apply(self, on: bool, experiment: sim.Experiment, comparing: bool) -> None:
         host = self.host
@@ -276,6 +280,37 @@ class LectureLayout:
         if self.side == PICTURES:
             self.pictures.setVisible(not walking)
             self._give_corner()
+            self._size_column()  # before a step, the picture alone makes the column
+
+    def set_plotted(self, plotted: bool) -> bool:
+        """Whether the run on show has anything to plot (a step taken; none again after a
+        reset). On a slide, the plots come in with the first step and go with the last;
+        True if that changed the slide."""
+        if plotted == self.plotted:
+            return False
+        self.plotted = plotted
+        if self.side is None or self.side == COMPARISON:  # not a slide, or no plots on it
+            return False
+        self.plots.setVisible(plotted)
+        if plotted:
+            self._size_column()
+        return True
+
+    def _size_column(self) -> None:
+        """The side column its share of the width (a dock shown again comes back at the
+        width it had), and its picture its share of the column's height above the plots."""
+        host = self.host
+        shown = [dock for dock in (self.comparison, self.pictures, self.plots)
+                 if not dock.isHidden()]
+        if not shown:  # no column: the canvas has the width
+            return
+        host.resizeDocks(shown[:1], [host.width() * SIDE_WIDTH // 100],
+                         Qt.Orientation.Horizontal)
+        if shown == [self.pictures, self.plots]:
+            height = host.height()
+            host.resizeDocks(shown, [height * self.share // 100,
+                                     height * (100 - self.share) // 100],
+                             Qt.Orientation.Vertical)
 
     def _give_corner(self) -> None:
         """The bottom right corner to the side column where it holds a picture (or run B's
@@ -304,16 +339,11 @@ class LectureLayout:
         if self.side == COMPARISON:  # its curves are A's and B's, the plots' A's alone
             host.addDockWidget(right, self.comparison)
         self.pictures.setVisible(self.side == PICTURES and not self.walking)
-        self.plots.setVisible(self.side != COMPARISON)
+        self.plots.setVisible(self.side != COMPARISON and self.plotted)
         self.comparison.setVisible(self.side == COMPARISON)
         self.emphasise(self.side)
-        side = self.comparison if self.side == COMPARISON else self.plots
-        host.resizeDocks([side], [host.width() * SIDE_WIDTH // 100], Qt.Orientation.Horizontal)
-        if self.side == PICTURES:
-            height, share = host.height(), picture_share(experiment)
-            host.resizeDocks([self.pictures, self.plots],
-                             [height * share // 100, height * (100 - share) // 100],
-                             Qt.Orientation.Vertical)
+        self.share = picture_share(experiment)
+        self._size_column()
 
 
 # Per cent of the window's height the captions may take: half beside a worked example's

@@ -92,6 +92,8 @@ def test_no_scale_grows_a_720_line_window(make_window, qtbot, lesson, scale):
 
 def test_spiral_keeps_its_decision_boundary_beside_a_readable_loss_plot(make_window, qtbot):
     window = make_window(sim.load(SPIRAL), size=(1920, 1080))
+    window.run.step()  # a loss to plot
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
     present(qtbot, window)
     assert window.views_dock.isVisible() and window.views.currentIndex() == 0
     assert not window.controls_dock.isVisible() and not window.inspector_dock.isVisible()
@@ -161,6 +163,47 @@ def test_off_again_the_everyday_layout_returns(make_window, qtbot):
               window.captions_dock)}
     assert after == before
     assert window.plots.loss_key.isVisible() and not window.plots.loss_plot.key.isVisible()
+
+
+def test_a_slide_leaves_out_the_plots_until_there_is_a_step_to_plot(make_window, qtbot):
+    # seed 003's slide holds the plots alone beside the canvas: before the first step they
+    # would be empty axes beside a cramped network, so the canvas takes the whole width
+    window = make_window(sim.load(SEED_003), size=(1920, 1080))
+    assert window.plots_dock.isVisible()  # at the desk the plots stay where they are
+    present(qtbot, window)
+    walk(qtbot, window, 2)  # phases walked before any step: still nothing to plot
+    assert not window.plots_dock.isVisible()
+    assert window.canvas.width() >= window.width() - 20
+    window.run.step_phase()
+    window.run.step()  # the step completed: its loss is the first point of the curve
+    qtbot.waitUntil(lambda: window.snapshot.step >= 1, timeout=10000)
+    settle(qtbot, window)
+    assert window.plots_dock.isVisible() and window.plots.loss_plot.isVisible()
+    share = window.plots_dock.width() / window.width()
+    assert abs(share - presentation.SIDE_WIDTH / 100) < 0.05  # the column's share again
+    assert window.canvas.geometry().right() < window.plots_dock.geometry().left()
+    window.run.reset()  # nothing to plot again: the plots go again
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=10000)
+    settle(qtbot, window)
+    assert not window.plots_dock.isVisible()
+    window.presentation.set_on(False)  # the desk gets its plots back
+    settle(qtbot, window)
+    assert window.plots_dock.isVisible()
+
+
+def test_before_the_first_step_a_lessons_picture_has_the_side_column_to_itself(make_window,
+                                                                              qtbot):
+    window = make_window(sim.load(SPIRAL), size=(1280, 720))
+    present(qtbot, window)
+    assert window.views_dock.isVisible() and not window.plots_dock.isVisible()
+    # the decision boundary's whole column: from under the toolbar to the status line
+    assert window.views_dock.height() >= window.centralWidget().height()
+    window.run.step()
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
+    settle(qtbot, window)
+    assert window.views_dock.isVisible() and window.plots_dock.isVisible()
+    assert window.views_dock.geometry().bottom() <= window.plots_dock.geometry().top()
+    assert window.views_dock.height() > window.plots_dock.height()  # the picture's share
 
 
 # ---------------------------------------------------------------------------- caption room
