@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
         self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
-                                        lambda: self.run.snapshot)
+                                        lambda: self.run.snapshot, self.lecture_layout)
         self.motion = PhaseMotion(parent=self)
         self.motion.set_reduced(self.settings.value("reduced_motion", False) in (True, "true"))
         self._actions = make_actions(self, self._action_table())
