@@ -214,6 +214,7 @@ def test_csv_import_names_the_bad_row_and_column_then_imports_a_good_table(make_
     dialog = CsvImportDialog(bad, partial(window.run.import_csv, bad), window)
     qtbot.addWidget(dialog)
     assert dialog.preview.rowCount() == 2 and dialog.chosen_targets() == ["price"]
+    assert dialog.caption.text() == "The 2 rows of bad.csv:"
     dialog.try_import()  # the training process checks the table; OK waits meanwhile
     assert not dialog.ok_button.isEnabled() and dialog.checking.text()
     qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=5000)
