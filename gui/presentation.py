@@ -401,11 +401,12 @@ SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
 # of a 1080-line slide, its labels crammed and x₂'s name gone).
 SCROLLED_CAPTION_SHARE = 40
 SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
-# Per cent of a slide's width the captions take beside the canvas, where under it they would
-# scroll: a small, shallow network (at most this many layers) reads well in the rest of the
-# width at the whole height (under XOR's whole chain rule, its 2-3-1 network would have had
-# 185 of a 720-line slide's pixels, squeezed flat).
-CAPTIONS_BESIDE_WIDTH = 64
+# Per cent of a slide's width the captions may take beside the canvas, where under it they
+# would scroll (the narrowest of these that shows them whole): a small, shallow network (at
+# most this many layers) reads well in the rest of the width at the whole height (under
+# XOR's whole chain rule, its 2-3-1 network would have had 185 of a 720-line slide's
+# pixels, squeezed flat).
+CAPTIONS_BESIDE_WIDTHS = (50, 57, 64)
 CAPTIONS_BESIDE_LAYERS = 3
 GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
 
@@ -455,10 +456,14 @@ class CaptionRoom:
     def _wanted(self, body_lines: int | None = None, width: int | None = None) -> int:
         """The dock's height that shows the panel's visible parts whole (of the caption's
         body, its first ``body_lines`` lines if given), the dock as wide as it is or
-        ``width``."""
+        ``width``: then with room kept for the caption's scroll bar, which shows while the
+        dock is being resized, and the text it narrows wraps into more lines (the bar would
+        stay)."""
         frame = self.dock.height() - self.panel.height()  # the dock's title bar
-        inner = self.panel.width() if width is None else \
-            width - (self.dock.width() - self.panel.width())
+        if width is None:
+            return self.panel.needed_height(self.panel.width(), body_lines) + frame
+        bar = self.panel.body_scroll.verticalScrollBar().sizeHint().width()
+        inner = width - (self.dock.width() - self.panel.width()) - bar
         return self.panel.needed_height(inner, body_lines) + frame
 
     @Slot()
@@ -491,8 +496,9 @@ class CaptionRoom:
 
     def _put_beside(self) -> bool:
         """On a slide while phases are stepped, put a caption that would scroll under a
-        small network's canvas beside it, if there it shows whole (the canvas and the
-        captions' dock are as high as the two stacked); True if it went there."""
+        small network's canvas beside it, as narrow as it may be to show whole there (the
+        canvas and the captions' dock are as high as the two stacked); True if it went
+        there."""
         snapshot = self.shown()
         if snapshot is None or not small_network(snapshot) or \
                 len(snapshot.layers) > CAPTIONS_BESIDE_LAYERS or \
@@ -501,11 +507,12 @@ class CaptionRoom:
         central = self.host.centralWidget()
         if central is None:
             return False
-        width = self.host.width() * CAPTIONS_BESIDE_WIDTH // 100
         high = self.dock.geometry().bottom() - central.geometry().top()
-        if self._wanted(width=width) > high:
+        widths = [self.host.width() * share // 100 for share in CAPTIONS_BESIDE_WIDTHS]
+        whole = [width for width in widths if self._wanted(width=width) <= high]
+        if not whole:
             return False
-        self.lecture.put_captions_beside(width)
+        self.lecture.put_captions_beside(whole[0])
         return True
 
 
