@@ -278,6 +278,21 @@ def test_xors_chain_rule_shows_whole_beside_its_network_on_a_slide(make_window, 
     assert window.views_dock.isVisible() and window.plots_dock.isVisible()
 
 
+def test_off_again_after_the_captions_stood_beside_the_canvas_the_desk_returns(make_window,
+                                                                            qtbot):
+    window = make_window(lessons.load_lesson("xor.json"), size=(1280, 720))
+    settle(qtbot, window)
+    docks = (window.controls_dock, window.plots_dock, window.inspector_dock,
+             window.captions_dock, window.views_dock, window.lesson_dock)
+    before = [(dock.isVisible(), window.dockWidgetArea(dock)) for dock in docks]
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    assert window.captions_dock.geometry().left() > window.canvas.geometry().right()
+    window.presentation.set_on(False)
+    settle(qtbot, window)
+    assert [(dock.isVisible(), window.dockWidgetArea(dock)) for dock in docks] == before
+
+
 def test_the_caption_steps_aside_while_playing(make_window, qtbot):
     window = make_window(sim.load(SEED_003), size=(1600, 1000))
     walk(qtbot, window, 2)
