@@ -1,7 +1,8 @@
 """Import a CSV data set: a preview of the table, the target columns to choose, clear errors.
 
-The engine checks the table (sim.importing), in the training process: a table of 100,000 rows
-takes a second or two, and the window stays live meanwhile. A bad cell is named by its row and
+The preview reads the file's first rows only (sim.data.read_table_head). The engine reads and
+checks the whole table (sim.importing) in the training process: a table of 100,000 rows takes
+a second or two, and the window stays live meanwhile. A bad cell is named by its row and
 column, and the dialog stays open with nothing changed until the table is usable.
 """
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 import sim
-from sim.importing import read_table
+from sim.importing import read_table_head
 
 from .style import ERROR_COLOUR
 
@@ -72,7 +73,8 @@ class CsvImportDialog(QDialog):
         form.addRow("validation share", self.validation)
         form.addRow("", self.standardize)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"The first {PREVIEW_ROWS} rows of {path.name}:"))
+        self.caption = QLabel()  # what the preview shows of the table
+        layout.addWidget(self.caption)
         layout.addWidget(self.preview, 1)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -82,13 +84,18 @@ class CsvImportDialog(QDialog):
         self._load_preview()
 
     def _load_preview(self) -> None:
+        name = self.path.name
         try:
-            header, rows = read_table(self.path)
+            (header, shown), more = read_table_head(self.path, PREVIEW_ROWS)
         except sim.ExperimentError as error:
+            self.caption.setText(f"{name} cannot be imported:")
             self.error.setText(str(error))
             self.ok_button.setEnabled(False)
             return
-        shown = rows[:PREVIEW_ROWS]
+        count = len(shown)
+        self.caption.setText(f"The first {count} rows of {name}:" if more else
+                             f"The {count} rows of {name}:" if count > 1 else
+                             f"The one row of {name}:")
         self.preview.setColumnCount(len(header))
         self.preview.setRowCount(len(shown))
         self.preview.setHorizontalHeaderLabels(list(header))

@@ -20,7 +20,7 @@ import numpy as np
 
 from .augment import AugmentSpec, read_noise
 from .file_cache import FileCache
-from .files import path_text, read_regular
+from .files import path_text, read_regular, read_regular_head
 from .schema import (
     MAX_NAME,
     ExperimentError,
@@ -36,6 +36,8 @@ MAX_SAMPLES = 100_000
 MAX_FEATURES = 256
 MAX_BITS = 12
 MAX_CSV_BYTES = 50 * 1024 * 1024
+# What a preview reads of a CSV file: enough for its header and many rows, read at once.
+CSV_HEAD_BYTES = 1 << 20
 # Numbers of data (samples times inputs and outputs) and cells of a CSV table: what bounds the
 # time and memory a data set takes to read and build (a million cells of a table take about a
 # second and 100 MB; 100,000 rows of 256 columns took 14 seconds and 570 MB).
@@ -694,6 +696,26 @@ def read_table(path: Path) -> CsvTable:
     return CSV_TABLES.get(path)
 
 
+def read_table_head(path: Path, rows: int) -> tuple[CsvTable, bool]:
+    """The header and first ``rows`` rows of the CSV file at ``path``, read from at most its
+    first CSV_HEAD_BYTES, and whether the file holds more rows than those: a preview, which
+    takes no longer for a large table than for a small one. The header is checked as
+    ``read_table`` checks it; the rest of the table is checked when it is read whole."""
+    name = path_text(path)
+    try:
+        raw, more = read_regular_head(path, CSV_HEAD_BYTES)
+    except OSError as error:
+        raise ExperimentError("data.path", f"cannot read {name}: {error.strerror}") from None
+    if more:  # end at the last whole line: a line end never falls inside a UTF-8 character
+        end = max(raw.rfind(b"\n"), raw.rfind(b"\r"))
+        if end < 0:
+            raise ExperimentError("data.path", f"{name} has no line end in its first "
+                                               f"{CSV_HEAD_BYTES >> 20} MB: it is not a table")
+        raw = raw[:end + 1]
+    table = parse_csv_text(csv_text(raw, name), name, rows + 1)
+    return CsvTable(table.header, table.rows[:rows]), more or len(table.rows) > rows
+
+
 def csv_text(raw: bytes, name: str) -> str:
     """The text of a CSV file's bytes; ExperimentError if they are not UTF-8 text."""
     try:
@@ -706,13 +728,14 @@ def csv_text(raw: bytes, name: str) -> str:
     return text
 
 
-def parse_csv_text(text: str, name: str) -> CsvTable:
-    """Split CSV text into a header and rows, refusing what is not a rectangular table.
+def parse_csv_text(text: str, name: str, limit: int | None = None) -> CsvTable:
+    """Split CSV text into a header and rows (at most ``limit`` of them, if given), refusing
+    what is not a rectangular table.
 
     The limits on columns, rows and cells are checked as the rows are read: a table too large
     is refused as soon as that is certain, without reading the rest of it.
     """
-    rows = _non_blank_rows(text, name)
+    rows = _non_blank_rows(text, name, limit)
     if not rows:
         raise ExperimentError("data.path", f"{name} is empty")
     header = tuple(cell.strip() for cell in rows[0])
@@ -730,10 +753,10 @@ def parse_csv_text(text: str, name: str) -> CsvTable:
     return CsvTable(header, tuple(rows[1:]))
 
 
-def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
+def _non_blank_rows(text: str, name: str, limit: int | None) -> list[CsvRow]:
     """Rows with their numbers counted as a spreadsheet counts them, blank rows left out; the
     header (the first) of at most 2 * MAX_FEATURES cells, then at most MAX_SAMPLES rows of
-    MAX_CSV_CELLS cells in all."""
+    MAX_CSV_CELLS cells in all; reading stops after ``limit`` rows below the header."""
     rows: list[CsvRow] = []
     number = cells_read = 0
     try:
@@ -746,6 +769,8 @@ def _non_blank_rows(text: str, name: str) -> list[CsvRow]:
                 raise ExperimentError("data.path", f"{name} has {len(cells)} columns; "
                                                    f"at most {MAX_FEATURES * 2} are allowed")
             rows.append(CsvRow(cells, number))
+            if limit is not None and len(rows) > limit:
+                break
             if len(rows) - 1 > MAX_SAMPLES:
                 raise ExperimentError("data.path", f"{name} has more than {MAX_SAMPLES} rows; "
                                                    f"at most {MAX_SAMPLES} are allowed")

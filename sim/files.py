@@ -82,11 +82,10 @@ def kind_of_file(mode: int) -> str:
 
 # ---------------------------------------------------------------------------- reading
 
-def read_regular(path: str | os.PathLike, limit: int) -> bytes | None:
-    """The bytes of the regular file at ``path``, or None if it holds more than ``limit``.
-
-    OSError if it cannot be opened or is not a regular file (its ``strerror`` says which).
-    """
+@contextlib.contextmanager
+def _regular_file(path: str | os.PathLike) -> Iterator[tuple[int, os.stat_result]]:
+    """An open handle on the regular file at ``path`` and its status; OSError if it cannot be
+    opened or is not a regular file (its ``strerror`` says which)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     handle = os.open(path, flags)  # non-blocking: opening a FIFO returns at once
     try:
@@ -94,6 +93,17 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes | None:
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, f"it is {kind_of_file(info.st_mode)}, not a regular "
                                         "file", os.fspath(path))
+        yield handle, info
+    finally:
+        os.close(handle)
+
+
+def read_regular(path: str | os.PathLike, limit: int) -> bytes | None:
+    """The bytes of the regular file at ``path``, or None if it holds more than ``limit``.
+
+    OSError if it cannot be opened or is not a regular file (its ``strerror`` says which).
+    """
+    with _regular_file(path) as (handle, info):
         if info.st_size > limit:
             return None
         # One read of the size the file has, and one byte more: the file may have grown.
@@ -103,8 +113,22 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes | None:
             chunks.append(os.read(handle, min(1 << 20, limit + 1 - total)))
             total += len(chunks[-1])
         return None if total > limit else chunks[0] if len(chunks) <= 2 else b"".join(chunks)
-    finally:
-        os.close(handle)
+
+
+def read_regular_head(path: str | os.PathLike, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes of the regular file at ``path`` (all of it if it is shorter),
+    and whether it holds more. OSError as ``read_regular``."""
+    with _regular_file(path) as (handle, _):
+        chunks: list[bytes] = []
+        total = 0
+        while total <= size:  # a read may return less than asked: ask again until the end
+            chunk = os.read(handle, size + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        head = b"".join(chunks)
+        return head[:size], len(head) > size
 
 
 # ---------------------------------------------------------------------------- writing

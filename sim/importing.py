@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from . import data
-from .data import read_table
+from .data import read_table, read_table_head
 from .experiment import Experiment, drop_weights_that_no_longer_fit, parse, to_dict
 from .schema import ExperimentError
 
-__all__ = ["experiment_from_csv", "read_table"]  # read_table: the preview reads the same table
+# read_table: what the import reads; read_table_head: what the import dialog's preview reads
+__all__ = ["experiment_from_csv", "read_table", "read_table_head"]
 
 
 def experiment_from_csv(base: Experiment, path: Path, targets: list[str],

@@ -13,7 +13,7 @@ import pytest
 import sim
 from sim import data
 from sim.experiment import to_dict
-from sim.importing import experiment_from_csv, read_table
+from sim.importing import read_table, read_table_head
 
 HOUSES = "size,rooms,price\n50,2,100\n60,2,120\n70,3,140.5\n80,4,150\n"
 
@@ -120,15 +120,30 @@ def test_threads_reading_one_file_together_all_get_its_table(tmp_path):
     assert data.CSV_TABLES.reads == before  # kept once the threads were done
 
 
-def test_the_preview_and_the_engine_read_the_same_table(tmp_path):
+def test_the_preview_reads_the_first_rows_only_and_says_whether_there_are_more(tmp_path):
     table = old_file(tmp_path / "houses.csv", HOUSES)
-    data.CSV_TABLES.clear()
-    before = data.CSV_TABLES.reads
-    header, rows = read_table(table)  # what the import dialog shows
-    experiment = experiment_from_csv(csv_experiment(tmp_path), table, ["price"])
-    sim.Trainer(experiment)
-    assert header == ("size", "rooms", "price") and len(rows) == 4
-    assert data.CSV_TABLES.reads - before == 1
+    (header, rows), more = read_table_head(table, 2)
+    assert header == ("size", "rooms", "price") and more
+    assert rows == (("50", "2", "100"), ("60", "2", "120")) and rows[1].number == 3
+    assert read_table_head(table, 4)[1] is False and len(read_table_head(table, 9)[0].rows) == 4
+
+
+def test_the_preview_of_a_large_table_reads_its_head_and_the_import_checks_the_rest(tmp_path):
+    # Past the first megabyte the bytes are not text: the preview never reads them, the import
+    # refuses the file.
+    head = "size,rooms,price\n" + "50,2,100\n" * (data.CSV_HEAD_BYTES // 9)
+    table = tmp_path / "large.csv"
+    table.write_bytes(head.encode() + b"\xff\xfe" * 1000)
+    (header, rows), more = read_table_head(table, 20)
+    assert header == ("size", "rooms", "price") and len(rows) == 20 and more
+    with pytest.raises(sim.ExperimentError, match="is not UTF-8 text"):
+        read_table(table)
+    no_lines = tmp_path / "one-line.csv"
+    no_lines.write_bytes(b"x" * (data.CSV_HEAD_BYTES + 1))
+    with pytest.raises(sim.ExperimentError, match="no line end in its first 1 MB"):
+        read_table_head(no_lines, 20)
+    with pytest.raises(sim.ExperimentError, match="not a regular file"):
+        read_table_head(tmp_path, 20)
 
 
 # ---------------------------------------------------------------------------- data facts
