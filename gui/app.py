@@ -21,6 +21,7 @@ import numpy as np
 import sim
 from sim import lessons, palette, paths
 from sim.address import ParameterAddress
+from sim.cli import at_least
 from sim.experiment import network_kind, read_document
 from sim.files import WriteError, path_text, writable_target, write_atomic
 from sim.recurrent_experiment import RecurrentExperiment, parse_recurrent
@@ -85,9 +86,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                              "weight)")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="train this second experiment side by side, curves overlaid")
-    parser.add_argument("--steps", type=int, default=0, metavar="N",
+    parser.add_argument("--steps", type=at_least(0), default=0, metavar="N",
                         help="take N whole steps at once (before --phases)")
-    parser.add_argument("--phases", type=int, default=0, metavar="N",
+    parser.add_argument("--phases", type=at_least(0), default=0, metavar="N",
                         help="walk N phases at once (forward, loss, backward, ...), e.g. to "
                              "prepare a slide of the backward pass")
     parser.add_argument("--quiz", action="store_true",

@@ -22,12 +22,12 @@ LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' a
 BANNER_GAP = 6  # between the stop banner and the legend under it
 
 
-def legend_band(style: Style, texts: Texts, notes: bool) -> float:
+def legend_band(style: Style, texts: Texts, note_lines: int) -> float:
     """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
-    and, if ``notes``, the note of whose numbers are drawn."""
-    above = LEGEND_NOTE_GAP if notes else LEGEND_TICK_GAP
+    and its note of ``note_lines`` lines (whose numbers are drawn), if any."""
+    above = LEGEND_NOTE_GAP if note_lines else LEGEND_TICK_GAP
     return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * style.scale + \
-        texts.metrics(style.small_font).height()
+        texts.metrics(style.small_font).height() * max(1, note_lines)
 
 
 class Legend:
@@ -40,12 +40,12 @@ class Legend:
 
     def paint(self, painter: QPainter, style: Style, texts: Texts, size: QSize,
               scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
-              note: str | None, device_pixel_ratio: float) -> None:
+              note: tuple[str, ...], device_pixel_ratio: float) -> None:
         """As `paint_legend`, from the kept image where it is unchanged."""
         def bounds() -> QRectF:  # from above the highest text (the note, or NaN's) down
             text = texts.metrics(style.label_font).height()
             top = size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + LEGEND_NOTE_GAP
-                                   + 24) * style.scale - 2 * text
+                                   + 24) * style.scale - (1 + max(1, len(note))) * text
             return QRectF(0, top, size.width(), size.height() - top)
 
         self._kept.paint(painter, (style, size, scale, ramp.tobytes(), title, nan, note), bounds,
@@ -55,9 +55,9 @@ class Legend:
 
 def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,
                  scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
-                 note: str | None) -> None:
+                 note: tuple[str, ...]) -> None:
     """The colour bar of ``ramp`` with its numbers and title, bottom left of a canvas of
-    ``size``; the NaN line if ``nan``; the note above it, if any."""
+    ``size``; the NaN line if ``nan``; the note's lines above it, if any."""
     st = style
     canvas_width = size.width()
     width, height = min(260 * st.scale, canvas_width * 0.4), LEGEND_BAR_HEIGHT * st.scale
@@ -90,8 +90,10 @@ def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,
         texts.draw(painter, canvas_width, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
                    "magenta: NaN (not a number) or infinite", st.small_font,
                    QColor(*palette.NAN_COLOUR))
-    if note is not None:  # whose numbers are drawn: one sample's, or the batch's
-        texts.draw(painter, canvas_width, QPointF(x, y - LEGEND_NOTE_GAP * st.scale), note,
+    line = texts.metrics(st.small_font).height()
+    for above, text in enumerate(reversed(note)):  # whose numbers nodes and edges show
+        texts.draw(painter, canvas_width, QPointF(x, y - LEGEND_NOTE_GAP * st.scale
+                                                  - above * line), text,
                    st.small_font, st.muted, above=True)
 
 

@@ -5,7 +5,9 @@ how a message is put on the status line or in a message box, as plain text."""
 
 from __future__ import annotations
 
+import collections
 import html
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Slot
@@ -13,7 +15,7 @@ from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
 
 from sim.batches import epoch_text
-from sim.health import accuracy_readout
+from sim.health import accuracy_readout, exact_value
 from sim.schema import one_line
 from sim.snapshot import Snapshot
 from sim.stopping import restored_step
@@ -25,6 +27,7 @@ STEP_SIZE = 1.7  # the step's type, times the body text
 SEPARATOR = "   "
 # What the status line keeps when it cannot hold everything: most important first.
 IMPORTANCE = ("loss", "accuracy", "phase", "epoch", "speed")
+PACE_WINDOW = 2.0  # seconds over which the status line measures the steps a second
 
 
 def step_text(snapshot: Snapshot) -> str:
@@ -32,6 +35,35 @@ def step_text(snapshot: Snapshot) -> str:
     limit = snapshot.experiment.stopping.max_steps
     of = f" of {limit:,}" if limit is not None else ""
     return f"step {snapshot.step:,}{of}"
+
+
+class StepPace:
+    """How fast the step counter on screen advances: steps a second over the last
+    ``window`` seconds. While Play is throttled to a lesson's speed, that is the speed (the
+    engine's own rate, thousands a second, is not what the room sees)."""
+
+    def __init__(self, window: float = PACE_WINDOW) -> None:
+        self.window = window
+        self._marks: collections.deque[tuple[float, int]] = collections.deque()
+
+    def add(self, seconds: float, step: int) -> None:
+        """The counter showed ``step`` at ``seconds`` (any monotonic clock)."""
+        marks = self._marks
+        if marks and step < marks[-1][1]:  # the run was reset or replaced: start again
+            marks.clear()
+        marks.append((seconds, step))
+        while len(marks) > 2 and seconds - marks[1][0] >= self.window:
+            marks.popleft()
+
+    def clear(self) -> None:
+        self._marks.clear()
+
+    def rate(self) -> float | None:
+        """Steps a second, once the marks span at least a quarter of the window."""
+        if len(self._marks) < 2:
+            return None
+        (start, first), (end, last) = self._marks[0], self._marks[-1]
+        return None if end - start < self.window / 4 else (last - first) / (end - start)
 
 
 class RunStatus(QObject):
@@ -56,22 +88,36 @@ class RunStatus(QObject):
         for widget in (self.progress, self.cancel):
             bar.addPermanentWidget(widget)
             widget.hide()
-        run.received.connect(self.show)
+        self.run = run
+        self.pace = StepPace()
+        run.shown.connect(self.show)  # a phase stepped back to, too: the line is of it
+        run.playing_changed.connect(self._playing_changed)
         run.run_started.connect(self._run_started)
         run.run_progress.connect(self.progress.setValue)
         run.run_finished.connect(self._run_finished)
 
     @Slot(object)
     def show(self, s: Snapshot) -> None:
-        seconds = s.train_seconds
+        if self.run.playing:
+            self.pace.add(time.monotonic(), s.step)
+        rate = self.pace.rate()
         self.step_label.setText(f"{step_text(s)}  ")
         self.parts = {  # in reading order; what has no value yet is left out
             "epoch": epoch_text(s.epoch, s.batches_taken, s.steps_per_epoch),
             "loss": self._loss_text(s),
             "accuracy": accuracy_readout(s),
-            "speed": f"{s.history_steps / seconds:,.0f} steps/s" if seconds > 0.05 else "",
+            "speed": "" if rate is None else f"{rate:,.0f} steps/s",
             "phase": "" if s.at_boundary or s.last_phase is None else f"phase: {s.last_phase}"}
         self._fit()
+
+    @Slot(bool)
+    def _playing_changed(self, playing: bool) -> None:
+        """Paused, the line says no speed: the counter stands still."""
+        if not playing:
+            self.pace.clear()
+            if self.parts.get("speed"):
+                self.parts["speed"] = ""
+                self._fit()
 
     def _loss_text(self, s: Snapshot) -> str:
         """The current pass's loss. Where that pass is not the counter's last step (a step
@@ -82,8 +128,9 @@ class RunStatus(QObject):
         if stop is not None and restored is not None:  # the best validation's weights are back
             return f"weights of step {restored}: validation loss " \
                 f"{stop.details['best_val_loss']:.6g}"
-        if s.loss is None:
-            return "loss —"
+        if s.loss is None:  # a pass whose loss phase has not run: the last step's loss
+            last = exact_value(s.history.get("loss"), s.step)
+            return "loss —" if last is None else f"loss {last:.6g} (step {s.step})"
         loss = "? (quiz)" if self.held(s) else f"{s.loss:.6g}"
         if s.diverged and s.at_boundary and not s.pass_updated:  # the abandoned pass
             return f"loss {loss} (step {s.step + 1}, diverged)"

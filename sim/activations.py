@@ -31,7 +31,8 @@ class ActivationKind:
     ``forward(z, slope)`` and ``derivative(z, h, slope)`` work on a batch of shape
     (samples, units), h being forward(z); ``slope`` is only read by leaky_relu. ``formula``
     and ``derivative_text`` are templates: ``{slope}`` in the first, ``{a}`` and ``{z}`` in the
-    second stand for the numbers or names of one unit.
+    second stand for the numbers or names of one unit. A caption multiplies by
+    ``derivative_text`` ("... × (1 − a²)"), so a sum or difference in it is bracketed.
     """
 
     name: str
@@ -98,7 +99,7 @@ ACTIVATIONS: dict[str, ActivationKind] = {kind.name: kind for kind in (
                    "f(z) = 1/(1 + e^-z),  f'(z) = a (1 - a)", "{a}(1 − {a})",
                    max_derivative=0.25, saturates=True),
     ActivationKind("tanh", _tanh, _tanh_derivative, "f(z) = tanh z,  f'(z) = 1 - a^2",
-                   "1 − {a}²", saturates=True),
+                   "(1 − {a}²)", saturates=True),
     ActivationKind("relu", _relu, _relu_derivative,
                    "f(z) = max(0, z),  f'(z) = 1 if z > 0 else 0", "[{z} > 0]",
                    kink=True, dies=True),

@@ -79,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train an experiment")
     run.add_argument("file", type=Path)
     limit = run.add_mutually_exclusive_group()
-    limit.add_argument("--steps", type=_positive_int, help="optimizer steps to take")
-    limit.add_argument("--epochs", type=_positive_int, help="epochs to train")
+    limit.add_argument("--steps", type=at_least(1), help="optimizer steps to take")
+    limit.add_argument("--epochs", type=at_least(1), help="epochs to train")
     run.add_argument("--trace", type=Path, help="write one JSON line per step to this file")
     run.add_argument("--save", type=Path, help="save the trained experiment (resumable) here")
     run.add_argument("--quiet", action="store_true", help="print no summary")
@@ -91,13 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     grad = commands.add_parser("gradcheck", help="compare backpropagation with finite "
                                                  "differences")
     grad.add_argument("file", type=Path)
-    grad.add_argument("--max-parameters", type=_positive_int, default=5000,
+    grad.add_argument("--max-parameters", type=at_least(1), default=5000,
                       help="check a random sample of this many parameters (default 5000)")
     grad.set_defaults(handler=_gradcheck)
     walk = commands.add_parser("explain", help="walk through iterations phase by phase, "
                                                "with the numbers")
     walk.add_argument("file", type=Path)
-    walk.add_argument("--steps", type=_positive_int, default=1)
+    walk.add_argument("--steps", type=at_least(1), default=1)
     walk.add_argument("--sample", type=int, default=None,
                       help="the sample to follow (from 0; default: in each batch the first "
                            "with the fewest inputs equal to 0)")
@@ -133,12 +133,12 @@ def _parser() -> argparse.ArgumentParser:
                                              "(seed, seed + 1, ...) at once, each exactly the "
                                              "run its seed gives alone")
     many.add_argument("file", type=Path)
-    many.add_argument("--seeds", type=_positive_int, required=True, metavar="N",
+    many.add_argument("--seeds", type=at_least(1), required=True, metavar="N",
                       help="how many runs")
     sweep_limit = many.add_mutually_exclusive_group()
-    sweep_limit.add_argument("--steps", type=_positive_int, help="optimizer steps each run "
+    sweep_limit.add_argument("--steps", type=at_least(1), help="optimizer steps each run "
                                                                 "takes at most")
-    sweep_limit.add_argument("--epochs", type=_positive_int, help="epochs each run trains "
+    sweep_limit.add_argument("--epochs", type=at_least(1), help="epochs each run trains "
                                                                   "at most")
     many.add_argument("--json", type=Path, required=True, metavar="OUT",
                       help="write the runs here as JSON")
@@ -148,14 +148,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return whole_number
+
+
 
 
 # ---------------------------------------------------------------------------- commands

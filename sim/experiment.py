@@ -405,6 +405,10 @@ def _find_refused(document: Any) -> tuple[str, _Refused]:
 _NOT_AN_OBJECT = "an experiment must be one JSON object {...}"
 
 
+LESSON_INDEX = "this is the lesson index, the list of the lessons' files, not an experiment: " \
+    "open one of the lessons it lists"
+
+
 def parse(document: Any, base_dir: Path | None = None,
           previous: Experiment | None = None) -> Experiment:
     """Validate a decoded JSON document and build the Experiment it describes.
@@ -414,6 +418,8 @@ def parse(document: Any, base_dir: Path | None = None,
     """
     if not isinstance(document, dict):
         raise ExperimentError("", f"{_NOT_AN_OBJECT}, got {describe(document)}")
+    if "lessons" in document and "network" not in document:  # assets/lessons/index.json
+        raise ExperimentError("", LESSON_INDEX)
     top = Section(document, "", TOP_KEYS)
     check_format(top)
     if network_kind(document) == "recurrent":

@@ -43,7 +43,7 @@ def accuracy_readout(snapshot: Snapshot) -> str:
     ("validation 84.3 % (step 151)"), if the history still holds that step exactly."""
     restored = restored_step(snapshot.stop_event)
     if restored is not None:
-        value = _exact_value(snapshot.history.get("val_accuracy"), restored)
+        value = exact_value(snapshot.history.get("val_accuracy"), restored)
         return "" if value is None else f"validation {value:.1%} (step {restored})"
     parts = []
     for name, label in (("accuracy", "accuracy {} (last batch)"),
@@ -57,8 +57,9 @@ def accuracy_readout(snapshot: Snapshot) -> str:
     return ", ".join(parts)
 
 
-def _exact_value(series: Series | None, step: int) -> float | None:
-    """A series' value at ``step`` if it holds that step's own point (not a bucket's range)."""
+def exact_value(series: Series | None, step: int) -> float | None:
+    """A series' value at ``step`` if it holds that step's own point (not a bucket's range);
+    None otherwise."""
     if series is None:
         return None
     found = np.flatnonzero(series.steps == step)

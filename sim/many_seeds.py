@@ -67,7 +67,9 @@ class ManySeeds:
     def summary(self) -> str:
         """One sentence for the view's caption."""
         learnt = self.steps_to_target[self.steps_to_target > 0]
-        median = f"; the median of those that did, at step {np.median(learnt):g}" \
+        # A median of an even count may fall between two steps: "took 116.5 steps", not "at
+        # step 116.5".
+        median = f"; those that did took a median of {np.median(learnt):g} steps" \
             if learnt.size else ""
         diverged = int(np.count_nonzero(self.diverged))
         diverged_text = f" ({diverged} diverged)" if diverged else ""

@@ -154,3 +154,13 @@ def test_a_screenshot_waits_for_the_steps_asked_for(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1])["steps"] == 300
     assert not QImage(str(shot)).isNull()
+
+
+def test_a_negative_count_and_the_lesson_index_are_refused_in_one_line():
+    for args, message in ((("--steps", "-3"), "argument --steps: must be at least 0, got -3"),
+                          (("--phases", "x"), "argument --phases: not a whole number: 'x'"),
+                          (("assets/lessons/index.json",), "this is the lesson index")):
+        refused = run_app(*args)
+        assert refused.returncode == 2, args
+        assert message in refused.stderr.strip().splitlines()[-1], refused.stderr
+        assert "Traceback" not in refused.stderr

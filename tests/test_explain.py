@@ -199,15 +199,28 @@ def test_a_sample_the_batch_does_not_hold_is_replaced_and_the_caption_says_so():
 def test_the_canvas_legend_says_whose_numbers_nodes_and_edges_show():
     trainer = xor_trainer()
     snapshot = phases_until(trainer, "forward", 1)
-    assert explain.legend(snapshot, None) == \
-        "nodes: sample 4 (followed) · gradients on edges: the batch of 4 samples"
-    assert explain.legend(snapshot, 0) == \
-        "nodes: sample 1 (followed) · gradients on edges: the batch of 4 samples"
+    assert explain.legend(snapshot, None, "weight") == \
+        ("nodes: sample 4 in step 1's pass", "edges: the weights this pass uses")
+    assert explain.legend(snapshot, 0, "gradient") == \
+        ("nodes: sample 1 in step 1's pass", "edges: step 1's gradients, the whole batch's")
     assert "follow sample 4 (x₁ = 1, x₂ = 1, t₁ = 0)" in explain.following(snapshot, None)
     single = sim.Trainer(sim.load(LESSONS_DIR / "seed003-walkthrough.json"))
     single.step_phase()
-    assert explain.legend(single.snapshot(with_history=False), None) == \
-        "a batch of one: nodes and gradients are sample 1's"
+    assert explain.legend(single.snapshot(with_history=False), None, "update") == \
+        ("nodes: sample 1 (a batch of one) in step 1's pass", "edges: step 1's updates")
+
+
+def test_after_a_whole_step_the_legend_says_the_nodes_are_from_before_its_update():
+    # The nodes show step 1's pass, computed with the weights before its update; the edges
+    # the weights after it. A forward pass with the weights drawn gives other numbers.
+    trainer = xor_trainer()
+    trainer.step()
+    snapshot = trainer.snapshot(with_history=False)
+    assert explain.legend(snapshot, None, "weight") == \
+        ("nodes: sample 4 in step 1's pass (before its update)",
+         "edges: weights after step 1's update")
+    drawn_weights = trainer.network.forward(snapshot.x).a[1]
+    assert not np.allclose(drawn_weights, snapshot.layers[0].a)
 
 
 def test_the_command_line_follows_the_sample_asked_for(capsys):
@@ -269,3 +282,14 @@ def test_the_adam_caption_writes_out_the_bias_correction_its_update_takes():
     written = -spec.learning_rate * (m / (1 - spec.beta1 ** t)) / (
         np.sqrt(v / (1 - spec.beta2 ** t)) + spec.epsilon)
     np.testing.assert_allclose(snapshot.layers[0].update_W.ravel(), written, rtol=1e-12)
+
+
+def test_a_derivative_that_is_a_sum_is_bracketed_where_a_caption_multiplies_by_it(capsys):
+    from sim.activations import ACTIVATIONS
+    for kind in ACTIVATIONS.values():
+        if kind.derivative_text is not None:
+            outside = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", kind.derivative_text)
+            assert not any(sign in outside for sign in (" − ", " + ", " if ")), kind.name
+    # Read as (Σ w δ) × 1 − a², tanh's f′ would be wrong: spiral's hidden layers are tanh.
+    text = explained(capsys, LESSONS_DIR / "spiral.json")
+    assert re.search(f"\\) × \\(1 − a{LAYER}{UNITS}²\\) = ", text), "no bracketed tanh f′"

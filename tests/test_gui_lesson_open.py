@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 import sim
 from gui.plots import DecadeAxis
 from gui.speed import speed_text
+from gui.status import StepPace
 from sim import explain, lesson_view, lessons, palette
 from sim.address import ParameterAddress
 from sim.experiment import to_dict
@@ -283,3 +284,30 @@ def test_the_status_line_gives_the_epoch_and_batch_the_last_step_belongs_to(make
     window.run.run_steps(11)
     wait_step(qtbot, window, 11)
     assert "epoch 2, batch 3 of 8" in window.run_status.label.text()
+
+
+def test_the_status_line_speaks_of_the_phase_on_show_after_stepping_back(make_window, qtbot):
+    window = make_window(lessons.load_lesson())  # xor: forward 1, forward 2, loss, ...
+    window.run.run_steps(1)
+    wait_step(qtbot, window, 1)
+    step_one = window.snapshot.loss
+    for phase in ("forward layer 1", "forward layer 2", "loss"):
+        window.run.step_phase()
+        qtbot.waitUntil(lambda p=phase: str(window.snapshot.last_phase) == p, timeout=WAIT_MS)
+    text = window.run_status.label.text()
+    assert "phase: loss" in text and "(step 2)" in text, text
+    window.run.step_back()  # to forward layer 2: step 2's loss is not computed there yet
+    text = window.run_status.label.text()
+    assert "phase: forward layer 2" in text, text
+    assert f"loss {step_one:.6g} (step 1)" in text, text  # the last step's, and said so
+    assert "steps/s" not in text  # paused: the counter stands still
+
+
+def test_the_step_pace_is_the_counters_steps_a_second_over_its_window():
+    pace = StepPace(window=2.0)
+    assert pace.rate() is None
+    for tenth in range(31):  # 10 steps a second for 3 s, as a throttled Play shows them
+        pace.add(tenth / 10, tenth)
+    assert pace.rate() == pytest.approx(10.0)
+    pace.add(3.1, 0)  # reset: a counter going back starts the measure again
+    assert pace.rate() is None

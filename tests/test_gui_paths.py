@@ -136,7 +136,8 @@ def test_the_panel_lists_every_path_and_their_sum_is_the_inspectors_share(make_w
     name = notation.gradient(notation.bias(layer, j) if i is None else
                              notation.weight(layer, j, i))
     share = s.chain_rule(ParameterAddress(*address)).per_sample[row]
-    assert lines[0] == f"{name} as a sum over paths, sample {row + 1}"
+    assert lines[0] == f"{name} as a sum over paths, sample {row + 1}, step 2's pass, with " \
+        "the weights before its update"  # the edges show the weights after it
     assert lines[1] == f"paths: {count}, every one listed"
     assert lines[2] == f"sum of the listed products: {notation.number(math.fsum(products))}"
     total = re.fullmatch(r"sum over all paths \(added up as backpropagation does\): (\S+); "
@@ -218,7 +219,7 @@ def test_paths_follow_the_sample_the_captions_follow(make_window, qtbot):
     show_paths_of(qtbot, window, Selection("weight", 1, 1, 0))
     for sample in (3, 1, 5):
         window.captions.sample.setValue(sample)
-        assert window.paths.lines[0].endswith(f"sample {sample}")
+        assert f"as a sum over paths, sample {sample}, step 1's pass" in window.paths.lines[0]
         rule = window.snapshot.chain_rule(ParameterAddress(1, 1, 0))
         assert window.paths.lines[3].endswith(notation.exact(rule.per_sample[sample - 1]))
 
@@ -362,7 +363,7 @@ def test_the_app_shows_the_paths_of_the_weight_its_command_line_names():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{Selection('weight', 1, 1, 0)} True"
-    assert lines[1] == "∂E/∂w⁽¹⁾₂₁ as a sum over paths, sample 1"
+    assert lines[1] == "∂E/∂w⁽¹⁾₂₁ as a sum over paths, sample 1, step 1's pass"
     assert lines[2] == "paths: 1, every one listed"
     found = re.fullmatch(r".*∂E/∂w⁽¹⁾₂₁ for this sample: (\S+)", lines[4])
     # /work/shared/reference/worked-examples.md, section 1: input 1 to hidden unit 2
