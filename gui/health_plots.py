@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -74,6 +74,7 @@ class PercentileBands:
 # stacked, six plots were each taller than the dock (the accuracy plot's axis below the fold).
 PAGES = ("Accuracy", "Saturated or dead units", "Update / weight ratio", "Weight norm",
          "Weights and gradients of a layer")
+ACCURACY = PAGES[0]  # a regression has none: its page is greyed out
 
 
 class HealthPlots(QWidget):
@@ -162,6 +163,18 @@ class HealthPlots(QWidget):
         for number, page in enumerate(self.pages.values()):
             page.setVisible(number == index)
 
+    def _offer_accuracy(self, offered: bool) -> None:
+        """The accuracy page in the box, or greyed out (a regression): then the next page is
+        shown in its place."""
+        model = self.page_box.model()
+        assert isinstance(model, QStandardItemModel)  # a combo box's own model
+        item = model.item(PAGES.index(ACCURACY))
+        if item.isEnabled() == offered:
+            return
+        item.setEnabled(offered)
+        if not offered and self.page_box.currentText() == ACCURACY:
+            self.show_page(PAGES[PAGES.index(ACCURACY) + 1])
+
     def show_page(self, name: str) -> None:
         """Show the page called ``name`` (one of PAGES)."""
         self.page_box.setCurrentIndex(PAGES.index(name))
@@ -243,8 +256,9 @@ class HealthPlots(QWidget):
         self.train_accuracy.show(train if measured else None, smooth=mini_batches(snapshot))
         self.val_accuracy.show(_percent(plotted_series(snapshot, "val_accuracy", self.width())),
                                smooth=False)
-        # Regression has no accuracy: the plot gives its room to the others.
+        # Regression has no accuracy: its page says so, and is not the one shown.
         plot.setVisible(measured or not snapshot.history)
+        self._offer_accuracy(measured or not snapshot.history)
         if not snapshot.history:
             self.keys[plot].setText("")
         elif not measured:

@@ -30,6 +30,9 @@ def test_the_health_view_shows_dead_units_rising_and_the_percentile_bands(make_w
     assert dead is not None and dead[-1] == recorded.high[-1] > recorded.low[0]
     assert "Dead units per layer" in health.units_plot.title
     assert not health.accuracy_plot.isVisible()  # regression: no accuracy
+    # ... its page greyed out in the box, the next one shown instead of an empty page
+    assert health.page_box.currentText() == "Saturated or dead units"
+    assert not health.page_box.model().item(0).isEnabled()
     assert health.rule_line.value() == np.log10(UPDATE_RATIO_RULE)
     bands = snapshot.distributions
     median = health.weight_bands.median
