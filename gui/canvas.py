@@ -983,17 +983,15 @@ class NetworkCanvas(QWidget):
         """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
         and, if drawn, its note."""
         return canvas_legend.legend_band(self.style_, self._texts,
-                                         NOTE_LINES if self.legend_notes() else 0)
+                                         NOTE_LINES if self.legend_notes() else 0, self.width())
 
     def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
         """The colour bar with its numbers and title, bottom left."""
-        title = palette.MODE_TITLES[self.shown_mode] + palette.scale_note(
-            scale, fixed=self.range_fixed())
         note = explain.legend(self._drawn(), self.sample, self.shown_mode) \
             if self.legend_notes() else ()
         self._legend.paint(painter, self.style_, self._texts, self.size(), scale,
-                           self.palette_colours(), title, self._shows_nan(), note,
-                           self.devicePixelRatioF())
+                           self.palette_colours(), self.shown_mode, self.range_fixed(),
+                           self._shows_nan(), note, self.devicePixelRatioF())
 
     def _draw_message(self, painter: QPainter, text: str) -> None:
         painter.setPen(self.style_.muted)

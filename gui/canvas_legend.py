@@ -19,15 +19,35 @@ from .style import Style
 # numbers above the bar, and above them the note of whose numbers are drawn.
 LEGEND_BAR_BOTTOM, LEGEND_BAR_HEIGHT = 20, 14
 LEGEND_TICK_GAP, LEGEND_NOTE_GAP = 2, 24  # from the bar's top to the numbers' and note's foot
+LEGEND_LEFT, LEGEND_BAR_WIDTH, LEGEND_TITLE_GAP = 14, 260, 12  # the bar's start and width
 BANNER_GAP = 6  # between the stop banner and the legend under it
 
 
-def legend_band(style: Style, texts: Texts, note_lines: int) -> float:
-    """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
-    and its note of ``note_lines`` lines (whose numbers are drawn), if any."""
+def legend_band(style: Style, texts: Texts, note_lines: int, canvas_width: float) -> float:
+    """How high the colour legend reaches from the bottom of a canvas ``canvas_width`` wide:
+    its bar, its numbers, its title if that goes under the bar, and its note of
+    ``note_lines`` lines (whose numbers are drawn), if any."""
     above = LEGEND_NOTE_GAP if note_lines else LEGEND_TICK_GAP
-    return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * style.scale + \
+    under = 0.0 if title_beside(style, texts, canvas_width) else _title_line(style, texts)
+    return (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + above) * style.scale + under + \
         texts.metrics(style.small_font).height() * max(1, note_lines)
+
+
+def title_beside(style: Style, texts: Texts, canvas_width: float) -> bool:
+    """Whether the title fits beside the bar on a canvas this wide, whatever the mode and
+    scale; if not, it goes under the bar, which then may take the canvas's width (beside a
+    slide's caption a bar of 40 % of the canvas crammed its numbers, the title over them).
+    Decided by the widest title, so that the network does not move when the title changes."""
+    metrics = texts.metrics(style.label_font)
+    note = palette.scale_note(palette.Scale("log", 1.0), fixed=True)
+    widest = max(metrics.horizontalAdvance(title + note) for title in palette.MODE_TITLES.values())
+    bar = min(LEGEND_BAR_WIDTH * style.scale, canvas_width * 0.4)
+    return (LEGEND_LEFT + LEGEND_TITLE_GAP) * style.scale + bar + widest <= canvas_width - 2
+
+
+def _title_line(style: Style, texts: Texts) -> float:
+    """The height the title takes under the bar."""
+    return texts.metrics(style.label_font).height() + LEGEND_TICK_GAP * style.scale
 
 
 class Legend:
@@ -39,29 +59,35 @@ class Legend:
         self._kept = KeptDrawing()
 
     def paint(self, painter: QPainter, style: Style, texts: Texts, size: QSize,
-              scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
+              scale: palette.Scale, ramp: np.ndarray, mode: str, fixed: bool, nan: bool,
               note: tuple[str, ...], device_pixel_ratio: float) -> None:
         """As `paint_legend`, from the kept image where it is unchanged."""
         def bounds() -> QRectF:  # from above the highest text (the note, or NaN's) down
-            text = texts.metrics(style.label_font).height()
-            top = size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT + LEGEND_NOTE_GAP
-                                   + 24) * style.scale - (1 + max(1, len(note))) * text
+            top = size.height() - legend_band(style, texts, len(note), size.width()) - \
+                texts.metrics(style.label_font).height()
             return QRectF(0, top, size.width(), size.height() - top)
 
-        self._kept.paint(painter, (style, size, scale, ramp.tobytes(), title, nan, note), bounds,
+        self._kept.paint(painter, (style, size, scale, ramp.tobytes(), mode, fixed, nan, note),
+                         bounds,
                          device_pixel_ratio, lambda on: paint_legend(
-                             on, style, texts, size, scale, ramp, title, nan, note))
+                             on, style, texts, size, scale, ramp, mode, fixed, nan, note))
 
 
 def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,
-                 scale: palette.Scale, ramp: np.ndarray, title: str, nan: bool,
+                 scale: palette.Scale, ramp: np.ndarray, mode: str, fixed: bool, nan: bool,
                  note: tuple[str, ...]) -> None:
-    """The colour bar of ``ramp`` with its numbers and title, bottom left of a canvas of
-    ``size``; the NaN line if ``nan``; the note's lines above it, if any."""
+    """The colour bar of ``ramp`` with its numbers and title (what colour mode ``mode``
+    shows, and the scale: logarithmic, ``fixed``), bottom left of a canvas of ``size``; the
+    NaN line if ``nan``; the note's lines above it, if any."""
     st = style
     canvas_width = size.width()
-    width, height = min(260 * st.scale, canvas_width * 0.4), LEGEND_BAR_HEIGHT * st.scale
-    x, y = 14 * st.scale, size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT) * st.scale
+    beside = title_beside(st, texts, canvas_width)
+    width = min(LEGEND_BAR_WIDTH * st.scale, canvas_width * 0.4 if beside else
+                canvas_width - 2 * LEGEND_LEFT * st.scale)
+    height = LEGEND_BAR_HEIGHT * st.scale
+    x = left = LEGEND_LEFT * st.scale
+    y = size.height() - (LEGEND_BAR_BOTTOM + LEGEND_BAR_HEIGHT) * st.scale - (
+        0.0 if beside else _title_line(st, texts))
     if scale.kind == "log":  # a grey box for "zero" (below TINY) left of the ramp
         box = 2.0 * height
         painter.fillRect(QRectF(x, y, box, height), QColor(*palette.ZERO_COLOUR))
@@ -84,12 +110,27 @@ def paint_legend(painter: QPainter, style: Style, texts: Texts, size: QSize,
         texts.draw(painter, canvas_width,
                    QPointF(x + position * width, y - LEGEND_TICK_GAP * st.scale), label,
                    st.small_font, st.foreground, centred=True, above=True)
-    texts.draw(painter, canvas_width, QPointF(x + width + 12 * st.scale, y + height / 2), title,
-               st.label_font, st.foreground)
-    if nan:
-        texts.draw(painter, canvas_width, QPointF(x + width + 12 * st.scale, y - 14 * st.scale),
-                   "magenta: NaN (not a number) or infinite", st.small_font,
-                   QColor(*palette.NAN_COLOUR))
+    nan_text = "magenta: NaN (not a number) or infinite"
+    name = palette.MODE_TITLES[mode]
+    title = name + palette.scale_note(scale, fixed)
+    if beside:
+        texts.draw(painter, canvas_width, QPointF(x + width + LEGEND_TITLE_GAP * st.scale,
+                                                  y + height / 2), title,
+                   st.label_font, st.foreground)
+        if nan:
+            texts.draw(painter, canvas_width, QPointF(x + width + LEGEND_TITLE_GAP * st.scale,
+                                                      y - 14 * st.scale),
+                       nan_text, st.small_font, QColor(*palette.NAN_COLOUR))
+    else:  # under the bar; NaN after the title, in the room its scale note leaves
+        under = QPointF(left, y + height + LEGEND_TICK_GAP * st.scale)
+        if nan:
+            title = name
+            nan_at = under + QPointF(texts.metrics(st.label_font).horizontalAdvance(title)
+                                     + LEGEND_TITLE_GAP * st.scale, 0.0)
+            texts.draw(painter, canvas_width, nan_at, nan_text, st.small_font,
+                       QColor(*palette.NAN_COLOUR), below=True)
+        texts.draw(painter, canvas_width, under, title, st.label_font, st.foreground,
+                   below=True)
     line = texts.metrics(st.small_font).height()
     for above, text in enumerate(reversed(note)):  # whose numbers nodes and edges show
         texts.draw(painter, canvas_width, QPointF(x, y - LEGEND_NOTE_GAP * st.scale

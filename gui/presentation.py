@@ -29,7 +29,7 @@ import sim
 from sim import palette
 from sim.snapshot import Snapshot
 
-from .phases import CaptionPanel
+from .phases import CaptionPanel, phase_index
 from .style import THEME_TITLES, THEMES, Style
 
 DEFAULT_SCALE = 2.0  # at FULL_HD_HEIGHT
@@ -239,8 +239,10 @@ def picture_share(experiment: sim.Experiment) -> int:
 class LectureLayout:
     """The docks in presentation mode, as a slide: the canvas and beside it one column
     holding the lesson's side view (`side_view`) above the plots, the captions under the
-    canvas (under both, where the column holds plots alone). The docks a lecture does not
-    need are hidden; off again, the everyday layout returns as it was."""
+    canvas (under both, where the column holds plots alone). Until a step is taken the plots
+    would be empty axes: the slide leaves them out (the picture, if any, takes the column;
+    else the canvas takes the width) and brings them in with the first step. The docks a
+    lecture does not need are hidden; off again, the everyday layout returns as it was."""
 
     def __init__(self, host: QMainWindow, hidden: Sequence[QDockWidget], plots: QDockWidget,
                  captions: QDockWidget, pictures: QDockWidget, comparison: QDockWidget,
@@ -251,6 +253,10 @@ class LectureLayout:
         self._everyday: QByteArray | None = None  # the window's state before the lecture
         self.side: str | None = None  # the side view arranged, while on
         self.walking = False  # phases are stepped: the captions need the room
+        self.plotted = False  # the run on show has taken a step: its plots have a curve
+        self.share = PICTURE_HEIGHT  # per cent of the column the lesson's picture takes
+        self.beside: list[QDockWidget] | None = None  # captions beside the canvas: the
+        # side column's docks they stand in for
 
     def apply(self, on: bool, experiment: sim.Experiment, comparing: bool) -> None:
         host = self.host
@@ -260,6 +266,7 @@ class LectureLayout:
             self.arrange(experiment, comparing)
             return
         self.side = None
+        self.beside = None  # the everyday layout puts the captions back
         self.emphasise(None)
         host.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         host.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -271,11 +278,85 @@ class LectureLayout:
     def set_walking(self, walking: bool) -> None:
         """While phases are stepped, the side picture (it changes only at an update) gives
         its room to the captions, which then run under the plots too; it is back as soon as
-        training plays."""
+        training plays (and the captions, if they stood beside the canvas, go back under
+        it)."""
         self.walking = walking
+        if not walking:
+            self.put_captions_under()
         if self.side == PICTURES:
             self.pictures.setVisible(not walking)
             self._give_corner()
+            self._size_column()  # before a step, the picture alone makes the column
+
+    def set_plotted(self, plotted: bool) -> bool:
+        """Whether the run on show has anything to plot (a step taken; none again after a
+        reset). On a slide, the plots come in with the first step and go with the last;
+        True if that changed the slide."""
+        if plotted == self.plotted:
+            return False
+        self.plotted = plotted
+        if self.side is None or self.side == COMPARISON:  # not a slide, or no plots on it
+            return False
+        if self.beside is not None:  # the captions have the column: the plots come after
+            self.beside = [dock for dock in self.beside if dock is not self.plots] + \
+                ([self.plots] if plotted else [])
+            return False
+        self.plots.setVisible(plotted)
+        if plotted:
+            self._size_column()
+        return True
+
+    def _size_column(self) -> None:
+        """The side column its share of the width (a dock shown again comes back at the
+        width it had), and its picture its share of the column's height above the plots."""
+        host = self.host
+        shown = [dock for dock in (self.comparison, self.pictures, self.plots)
+                 if not dock.isHidden()]
+        if not shown:  # no column: the canvas has the width
+            return
+        host.resizeDocks(shown[:1], [host.width() * SIDE_WIDTH // 100],
+                         Qt.Orientation.Horizontal)
+        if shown == [self.pictures, self.plots]:
+            height = host.height()
+            host.resizeDocks(shown, [height * self.share // 100,
+                                     height * (100 - self.share) // 100],
+                             Qt.Orientation.Vertical)
+
+    def may_put_captions_beside(self) -> bool:
+        """Whether the captions may stand beside the canvas: on a slide whose side column
+        holds the lesson's own views (a comparison's second run is the point of its slide),
+        while phases are stepped (nothing in the column changes until the update)."""
+        return self.side not in (None, COMPARISON) and self.walking
+
+    def put_captions_beside(self, width: int) -> None:
+        """The captions, ``width`` pixels wide, the whole height beside the canvas in the
+        side column's place, until the walk ends: a long caption (XOR's chain rule through
+        its batch of 4) shows whole there, where under the canvas it scrolled and the
+        network was squeezed flat."""
+        if self.beside is not None:
+            return
+        host = self.host
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.beside = [dock for dock in host.findChildren(QDockWidget)
+                       if dock is not self.captions and not dock.isHidden()
+                       and not dock.isFloating() and host.dockWidgetArea(dock) == right]
+        for dock in self.beside:
+            dock.hide()
+        host.setCorner(Qt.Corner.BottomRightCorner, right)
+        host.addDockWidget(right, self.captions)
+        host.resizeDocks([self.captions], [width], Qt.Orientation.Horizontal)
+
+    def put_captions_under(self) -> None:
+        """The captions back under the canvas, the side column as it was."""
+        if self.beside is None:
+            return
+        returning, self.beside = self.beside, None
+        host = self.host
+        host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.captions)
+        self._give_corner()
+        for dock in returning:
+            dock.show()
+        self._size_column()
 
     def _give_corner(self) -> None:
         """The bottom right corner to the side column where it holds a picture (or run B's
@@ -291,6 +372,7 @@ class LectureLayout:
         """Lay out the slide for this lesson (also when another lesson opens, or a
         comparison starts or ends)."""
         host = self.host
+        self.put_captions_under()
         self.side = side_view(experiment, comparing)
         for dock in self.hidden:
             dock.hide()
@@ -304,16 +386,11 @@ class LectureLayout:
         if self.side == COMPARISON:  # its curves are A's and B's, the plots' A's alone
             host.addDockWidget(right, self.comparison)
         self.pictures.setVisible(self.side == PICTURES and not self.walking)
-        self.plots.setVisible(self.side != COMPARISON)
+        self.plots.setVisible(self.side != COMPARISON and self.plotted)
         self.comparison.setVisible(self.side == COMPARISON)
         self.emphasise(self.side)
-        side = self.comparison if self.side == COMPARISON else self.plots
-        host.resizeDocks([side], [host.width() * SIDE_WIDTH // 100], Qt.Orientation.Horizontal)
-        if self.side == PICTURES:
-            height, share = host.height(), picture_share(experiment)
-            host.resizeDocks([self.pictures, self.plots],
-                             [height * share // 100, height * (100 - share) // 100],
-                             Qt.Orientation.Vertical)
+        self.share = picture_share(experiment)
+        self._size_column()
 
 
 # Per cent of the window's height the captions may take: half beside a worked example's
@@ -324,25 +401,39 @@ SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
 # of a 1080-line slide, its labels crammed and x₂'s name gone).
 SCROLLED_CAPTION_SHARE = 40
 SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
+# Per cent of a slide's width the captions may take beside the canvas, where under it they
+# would scroll (the narrowest of these that shows them whole): a small, shallow network (at
+# most this many layers) reads well in the rest of the width at the whole height (under
+# XOR's whole chain rule, its 2-3-1 network would have had 185 of a 720-line slide's
+# pixels, squeezed flat).
+CAPTIONS_BESIDE_WIDTHS = (50, 57, 64)
+CAPTIONS_BESIDE_LAYERS = 3
 GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
+
+
+def small_network(snapshot: Snapshot) -> bool:
+    """Whether a network is a worked example's: few units in every layer."""
+    widest = max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
+    return widest <= SMALL_NETWORK_UNITS
 
 
 def caption_share(snapshot: Snapshot | None) -> int:
     """How much of the window's height the captions may take beside this network."""
-    if snapshot is None:
+    if snapshot is None or not small_network(snapshot):
         return CAPTION_SHARE
-    widest = max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
-    return SMALL_NETWORK_CAPTION_SHARE if widest <= SMALL_NETWORK_UNITS else CAPTION_SHARE
+    return SMALL_NETWORK_CAPTION_SHARE
 
 
 class CaptionRoom:
     """The Step-by-step captions get the room they need: while phases are stepped the dock
-    grows until the whole caption shows (up to `caption_share`; beyond that it scrolls),
-    and while training plays it shrinks to the phase strip and the title."""
+    grows until the whole caption shows (up to `caption_share`; beyond that it scrolls; on a
+    slide, a caption that would scroll there stands beside the canvas instead where it shows
+    whole, see `LectureLayout.put_captions_beside`), and while training plays it shrinks to
+    the phase strip and the title."""
 
     def __init__(self, host: QMainWindow, dock: QDockWidget, panel: CaptionPanel,
-                 shown: Callable[[], Snapshot | None]) -> None:
-        self.host, self.dock, self.panel = host, dock, panel
+                 shown: Callable[[], Snapshot | None], lecture: LectureLayout) -> None:
+        self.host, self.dock, self.panel, self.lecture = host, dock, panel, lecture
         self.shown = shown  # the snapshot on show: how large its network is
         self.playing = False
         self.walking = False  # phases are stepped: only then does the caption need it all
@@ -359,31 +450,71 @@ class CaptionRoom:
         self.panel.set_playing(playing)
         self.fit()
 
-    def _wanted(self, body_lines: int | None = None) -> int:
+    def _wanted(self, body_lines: int | None = None, width: int | None = None) -> int:
         """The dock's height that shows the panel's visible parts whole (of the caption's
-        body, its first ``body_lines`` lines if given)."""
+        body, its first ``body_lines`` lines if given), the dock as wide as it is or
+        ``width``: then with room kept for the caption's scroll bar, which shows while the
+        dock is being resized, and the text it narrows wraps into more lines (the bar would
+        stay)."""
         frame = self.dock.height() - self.panel.height()  # the dock's title bar
-        return self.panel.needed_height(self.panel.width(), body_lines) + frame
+        if width is None:
+            return self.panel.needed_height(self.panel.width(), body_lines) + frame
+        bar = self.panel.body_scroll.verticalScrollBar().sizeHint().width()
+        inner = width - (self.dock.width() - self.panel.width()) - bar
+        return self.panel.needed_height(inner, body_lines) + frame
 
     @Slot()
     def fit(self) -> None:
         """Grow the dock to show the whole caption while phases are stepped, its first
         lines otherwise (never shrink it: the canvas above keeps its place from one phase to
         the next); while training plays, the strip and the title, whatever room they take
-        (the strip comes with the first snapshot, which may come after Play)."""
+        (the strip comes with the first snapshot, which may come after Play). Captions put
+        beside the canvas stay there until the next iteration's first phase."""
         if not self.dock.isVisible() or self.dock.isFloating():
             return
         if self.playing:
             self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
             return
+        if self.lecture.beside is not None:  # beside the canvas: they have the whole height
+            if not self._iteration_begins():
+                return
+            self.lecture.put_captions_under()  # a new pass: its first captions are short
         # stepping phases: the whole caption; else its strip, title and first lines
         wanted = self._wanted(None if self.walking else GLIMPSE_LINES)
         height = self.host.height()
         room = height * caption_share(self.shown()) // 100
+        if wanted > room and self._put_beside():
+            return
         if wanted > room:
             room = min(room, height * SCROLLED_CAPTION_SHARE // 100)
         if wanted > self.dock.height():
             self.host.resizeDocks([self.dock], [min(wanted, room)], Qt.Orientation.Vertical)
+
+    def _iteration_begins(self) -> bool:
+        """Whether the phase on show is an iteration's first (forward 1)."""
+        snapshot = self.shown()
+        return snapshot is not None and phase_index(snapshot) == 0
+
+    def _put_beside(self) -> bool:
+        """On a slide while phases are stepped, put a caption that would scroll under a
+        small network's canvas beside it, as narrow as it may be to show whole there (the
+        canvas and the captions' dock are as high as the two stacked); True if it went
+        there."""
+        snapshot = self.shown()
+        if snapshot is None or not small_network(snapshot) or \
+                len(snapshot.layers) > CAPTIONS_BESIDE_LAYERS or \
+                not self.lecture.may_put_captions_beside():
+            return False
+        central = self.host.centralWidget()
+        if central is None:
+            return False
+        high = self.dock.geometry().bottom() - central.geometry().top()
+        widths = [self.host.width() * share // 100 for share in CAPTIONS_BESIDE_WIDTHS]
+        whole = [width for width in widths if self._wanted(width=width) <= high]
+        if not whole:
+            return False
+        self.lecture.put_captions_beside(whole[0])
+        return True
 
 
 def suggested_scale(height: int) -> float:

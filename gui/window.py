@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             self.plots_dock, self.captions_dock, self.views_dock, self.comparison_dock,
             self.plots.emphasise)
         self.caption_room = CaptionRoom(self, self.captions_dock, self.captions,
-                                        lambda: self.run.snapshot)
+                                        lambda: self.run.snapshot, self.lecture_layout)
         self.motion = PhaseMotion(parent=self)
         self.motion.set_reduced(self.settings.value("reduced_motion", False) in (True, "true"))
         self._actions = make_actions(self, self._action_table())
@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
         run.shown.connect(self._follow_motion)  # after the views: the quiz has decided
         self.quiz.release.connect(self._follow_motion)  # a phase held back, revealed
         run.walking_changed.connect(self.lecture_layout.set_walking)
+        run.shown.connect(self._plots_on_slide)
         run.walking_changed.connect(self.caption_room.set_walking)
         # Step back only while it has a phase to go back to (not after a whole step)
         run.can_step_back_changed.connect(self.action("back").setEnabled)
@@ -680,6 +681,13 @@ class MainWindow(QMainWindow):
             # Its curves and histogram take the whole column: the live plots of one run are
             # what the view is there to go beyond.
             self.plots_dock.hide()
+
+    @Slot(object)
+    def _plots_on_slide(self, snapshot: Snapshot) -> None:
+        """A slide shows the plots from the first step on (before it they are empty axes);
+        a lesson about many seeds keeps their view in the plots' place."""
+        if self.lecture_layout.set_plotted(bool(snapshot.history)):
+            self._many_seeds_on_slide()
 
     @Slot(object, object)
     def _comparison_started(self, a: sim.Experiment, b: sim.Experiment) -> None:

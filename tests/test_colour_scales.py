@@ -60,3 +60,15 @@ def test_a_dead_relu_networks_float_noise_is_drawn_as_zero_not_darkest():
     assert 0.0 < palette.largest_magnitude(values) < palette.TINY
     scale = palette.scale_for("gradient", values)
     assert all((palette.bins(v, scale) == palette.ZERO_BIN).all() for v in values)
+
+
+def test_the_legends_title_goes_under_its_bar_on_a_canvas_too_narrow_for_the_widest(qapp):
+    from gui.canvas_legend import legend_band, title_beside
+    from gui.canvas_text import Texts
+    from gui.style import projector_style
+
+    style, texts = projector_style(1.5), Texts()
+    wide, narrow = 1200.0, 450.0  # a slide's canvas, and one beside the slide's caption
+    assert title_beside(style, texts, wide) and not title_beside(style, texts, narrow)
+    line = texts.metrics(style.label_font).height()
+    assert legend_band(style, texts, 2, narrow) > legend_band(style, texts, 2, wide) + line

@@ -37,6 +37,9 @@ def test_on_a_slide_the_decision_boundary_has_real_height(make_window, qtbot, si
     stand beside the plot, whose plane (equal aspect) is then about square and takes most of
     the panel's height (at 1280x720 it was once 60 pixels high under them, 19% of it)."""
     window = make_window(sim.load(lessons.lesson_dir() / "spiral.json"), size=size)
+    # a loss to plot: the plots share the column (before a step the picture has it alone)
+    window.run.step()
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
     window.presentation.set_on(True)
     qtbot.wait(150)
     window.layout().activate()

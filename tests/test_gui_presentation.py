@@ -24,6 +24,7 @@ VANISHING = LESSONS / "vanishing-sigmoid.json"
 SEED_003 = LESSONS / "seed003-walkthrough.json"
 CHAIN = LESSONS / "two-neuron-chain.json"
 BACKWARD_1 = 5  # seed 003: forward 1, forward 2, loss, backward 2, backward 1
+SPIRAL_BACKWARD_2 = 6  # forward 1-3, loss, backward 3, backward 2
 
 
 def settle(qtbot, window) -> None:
@@ -44,6 +45,16 @@ def walk(qtbot, window, phases: int) -> None:
     for cursor in range(1, phases + 1):
         window.run.step_phase()
         qtbot.waitUntil(lambda c=cursor: window.snapshot.cursor == c, timeout=10000)
+    settle(qtbot, window)
+
+
+def walk_on(qtbot, window, phases: int) -> None:
+    """Step ``phases`` more phases (into the next step, if it comes)."""
+    for _ in range(phases):
+        cursor, step = window.snapshot.cursor, window.snapshot.step
+        window.run.step_phase()
+        qtbot.waitUntil(lambda c=cursor, s=step: (window.snapshot.cursor, window.snapshot.step)
+                        != (c, s), timeout=10000)
     settle(qtbot, window)
 
 
@@ -92,6 +103,8 @@ def test_no_scale_grows_a_720_line_window(make_window, qtbot, lesson, scale):
 
 def test_spiral_keeps_its_decision_boundary_beside_a_readable_loss_plot(make_window, qtbot):
     window = make_window(sim.load(SPIRAL), size=(1920, 1080))
+    window.run.step()  # a loss to plot
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
     present(qtbot, window)
     assert window.views_dock.isVisible() and window.views.currentIndex() == 0
     assert not window.controls_dock.isVisible() and not window.inspector_dock.isVisible()
@@ -163,6 +176,47 @@ def test_off_again_the_everyday_layout_returns(make_window, qtbot):
     assert window.plots.loss_key.isVisible() and not window.plots.loss_plot.key.isVisible()
 
 
+def test_a_slide_leaves_out_the_plots_until_there_is_a_step_to_plot(make_window, qtbot):
+    # seed 003's slide holds the plots alone beside the canvas: before the first step they
+    # would be empty axes beside a cramped network, so the canvas takes the whole width
+    window = make_window(sim.load(SEED_003), size=(1920, 1080))
+    assert window.plots_dock.isVisible()  # at the desk the plots stay where they are
+    present(qtbot, window)
+    walk(qtbot, window, 2)  # phases walked before any step: still nothing to plot
+    assert not window.plots_dock.isVisible()
+    assert window.canvas.width() >= window.width() - 20
+    window.run.step_phase()
+    window.run.step()  # the step completed: its loss is the first point of the curve
+    qtbot.waitUntil(lambda: window.snapshot.step >= 1, timeout=10000)
+    settle(qtbot, window)
+    assert window.plots_dock.isVisible() and window.plots.loss_plot.isVisible()
+    share = window.plots_dock.width() / window.width()
+    assert abs(share - presentation.SIDE_WIDTH / 100) < 0.05  # the column's share again
+    assert window.canvas.geometry().right() < window.plots_dock.geometry().left()
+    window.run.reset()  # nothing to plot again: the plots go again
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=10000)
+    settle(qtbot, window)
+    assert not window.plots_dock.isVisible()
+    window.presentation.set_on(False)  # the desk gets its plots back
+    settle(qtbot, window)
+    assert window.plots_dock.isVisible()
+
+
+def test_before_the_first_step_a_lessons_picture_has_the_side_column_to_itself(make_window,
+                                                                              qtbot):
+    window = make_window(sim.load(SPIRAL), size=(1280, 720))
+    present(qtbot, window)
+    assert window.views_dock.isVisible() and not window.plots_dock.isVisible()
+    # the decision boundary's whole column: from under the toolbar to the status line
+    assert window.views_dock.height() >= window.centralWidget().height()
+    window.run.step()
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
+    settle(qtbot, window)
+    assert window.views_dock.isVisible() and window.plots_dock.isVisible()
+    assert window.views_dock.geometry().bottom() <= window.plots_dock.geometry().top()
+    assert window.views_dock.height() > window.plots_dock.height()  # the picture's share
+
+
 # ---------------------------------------------------------------------------- caption room
 
 @pytest.mark.parametrize(("size", "presenting"), [((1600, 1000), False), ((1366, 768), False),
@@ -180,14 +234,63 @@ def test_seed_003_backward_1_caption_shows_whole(make_window, qtbot, size, prese
 
 
 def test_a_caption_that_scrolls_anyway_leaves_the_network_most_of_a_slide(make_window, qtbot):
-    # XOR's backward pass of a batch of 4: 12 lines, more than half a 1080-line slide holds
-    window = make_window(lessons.load_lesson("xor.json"), size=(1920, 1080))
+    # the spiral's backward pass through 16 units: more lines than half a slide holds, and
+    # too large a network to stand beside them
+    window = make_window(sim.load(SPIRAL), size=(1920, 1080))
     present(qtbot, window)
-    walk(qtbot, window, BACKWARD_1)
+    walk(qtbot, window, SPIRAL_BACKWARD_2)
+    assert window.captions.title.text().startswith("Backward · layer 2")
     dock = settled_height(qtbot, window.captions_dock)
     assert window.captions.caption_cut()  # it scrolls
+    assert window.captions_dock.geometry().top() > window.canvas.geometry().bottom()  # under
     assert dock <= window.height() * presentation.SCROLLED_CAPTION_SHARE // 100 + 2
     assert window.canvas.height() > dock
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_xors_chain_rule_shows_whole_beside_its_network_on_a_slide(make_window, qtbot, size):
+    # XOR's backward layer 1 through its batch of 4: three deltas, six weights, three biases
+    # and the note on Σ, then the batch's note; under the canvas they scrolled (a network
+    # squeezed flat would have made room for them)
+    window = make_window(lessons.load_lesson("xor.json"), size=size)
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    captions, canvas, dock = window.captions, window.canvas, window.captions_dock
+    assert captions.title.text().startswith("Backward · layer 1")
+    assert len(captions.lines) == 13
+    settled_height(qtbot, dock)
+    assert not captions.caption_cut()  # the whole chain rule
+    assert dock.geometry().left() > canvas.geometry().right()  # beside the canvas ...
+    assert canvas.height() >= dock.height() - 50  # ... which keeps the slide's height
+    assert canvas.width() >= canvas.minimumWidth()
+    nodes = [label for label in painted_labels(canvas) if label.kind == "node"]
+    assert len(nodes) == 6  # every unit's number, the hidden units' and output's deltas
+    assert not window.views_dock.isVisible() and not window.plots_dock.isVisible()
+    assert window.height() == size[1]
+    walk_on(qtbot, window, 3)  # clip, update, and the next pass's forward 1: short again
+    assert dock.geometry().top() > canvas.geometry().bottom()  # back under the canvas
+    assert window.plots_dock.isVisible()  # the step taken has its loss plotted
+    window.run.set_playing(True)  # the walk ends: the lesson's picture comes back
+    qtbot.waitUntil(lambda: window.run.playing, timeout=5000)
+    window.run.set_playing(False)
+    settle(qtbot, window)
+    assert dock.geometry().top() > canvas.geometry().bottom()
+    assert window.views_dock.isVisible() and window.plots_dock.isVisible()
+
+
+def test_off_again_after_the_captions_stood_beside_the_canvas_the_desk_returns(make_window,
+                                                                            qtbot):
+    window = make_window(lessons.load_lesson("xor.json"), size=(1280, 720))
+    settle(qtbot, window)
+    docks = (window.controls_dock, window.plots_dock, window.inspector_dock,
+             window.captions_dock, window.views_dock, window.lesson_dock)
+    before = [(dock.isVisible(), window.dockWidgetArea(dock)) for dock in docks]
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    assert window.captions_dock.geometry().left() > window.canvas.geometry().right()
+    window.presentation.set_on(False)
+    settle(qtbot, window)
+    assert [(dock.isVisible(), window.dockWidgetArea(dock)) for dock in docks] == before
 
 
 def test_the_caption_steps_aside_while_playing(make_window, qtbot):

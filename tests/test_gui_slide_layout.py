@@ -217,11 +217,15 @@ def test_the_batch_note_is_never_cut_off_beside_the_follow_box(make_window, qtbo
 
 def test_a_slide_shows_the_xor_backward_lines_across_the_whole_width(make_window, qtbot):
     window = make_window(lessons.load_lesson(), size=(1280, 720))  # XOR: a boundary lesson
+    window.run.step()  # a loss to plot: the plots stand in the side column
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
     present(qtbot, window)
-    walk(qtbot, window, 5)  # backward 1: three deltas, then nine gradients
+    walk(qtbot, window, 4)  # backward 2: a delta, three weights' and a bias's gradients
     captions = window.captions
+    assert captions.title.text().startswith("Backward · layer 2")
     assert not window.views_dock.isVisible()  # the picture gives its room while walking
-    # the captions then run under the plots too, and show more lines than the three deltas
+    assert window.plots_dock.isVisible()
+    # the captions then run under the plots too, and show their lines whole
     assert window.captions_dock.width() >= window.width() - 20
-    lines = captions.body.fontMetrics().lineSpacing()
-    assert captions.body_scroll.viewport().height() >= 8 * lines
+    assert window.captions_dock.geometry().top() > window.plots_dock.geometry().bottom()
+    assert not captions.caption_cut()
