@@ -453,10 +453,7 @@ class CaptionRoom:
     def set_playing(self, playing: bool) -> None:
         self.playing = playing
         self.panel.set_playing(playing)
-        if playing:
-            self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
-        else:
-            self.fit()
+        self.fit()
 
     def _wanted(self, body_lines: int | None = None, width: int | None = None) -> int:
         """The dock's height that shows the panel's visible parts whole (of the caption's
@@ -475,9 +472,13 @@ class CaptionRoom:
     def fit(self) -> None:
         """Grow the dock to show the whole caption while phases are stepped, its first
         lines otherwise (never shrink it: the canvas above keeps its place from one phase to
-        the next). Captions put beside the canvas stay there until the next iteration's
-        first phase."""
-        if self.playing or not self.dock.isVisible() or self.dock.isFloating():
+        the next); while training plays, the strip and the title, whatever room they take
+        (the strip comes with the first snapshot, which may come after Play). Captions put
+        beside the canvas stay there until the next iteration's first phase."""
+        if not self.dock.isVisible() or self.dock.isFloating():
+            return
+        if self.playing:
+            self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
             return
         if self.lecture.beside is not None:  # beside the canvas: they have the whole height
             if not self._iteration_begins():
