@@ -13,13 +13,21 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim import notation
 from sim.activations import SATURATION_FRACTION
 from sim.distributions import PERCENTILES, Bands
 from sim.health import UPDATE_RATIO_RULE, layer_condition
+from sim.history import Series
 from sim.snapshot import Snapshot
 
 from .plots import (
@@ -62,9 +70,16 @@ class PercentileBands:
         self.median.setPen(pg.mkPen(colour, width=2))
 
 
+# The pages of the view, one on show at a time, each whole in a dock of a 1366x768 window:
+# stacked, six plots were each taller than the dock (the accuracy plot's axis below the fold).
+PAGES = ("Accuracy", "Saturated or dead units", "Update / weight ratio", "Weight norm",
+         "Weights and gradients of a layer")
+ACCURACY = PAGES[0]  # a regression has none: its page is greyed out
+
+
 class HealthPlots(QWidget):
-    """The health plots, stacked in a scroll area; they redraw one per frame, as LivePlots do,
-    and only while on show."""
+    """The health plots, a page of them at a time (chosen in a box above them); they redraw
+    one per frame, as LivePlots do, and only while on show."""
 
     def __init__(self, style: Style, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,11 +88,11 @@ class HealthPlots(QWidget):
         self._drawn: Snapshot | None = None
         self._taken_at = 0.0
         self._dirty: list = []
-        self.accuracy_plot = Plot("Accuracy", style, log_y=False)
+        self.accuracy_plot = Plot("Accuracy (%)", style, log_y=False)
         self.ratio_plot = Plot("Update / weight ratio per layer (log)", style, log_y=True)
-        self.units_plot = Plot("Saturated or dead units per layer (fraction)", style,
-                               log_y=False)
-        self.norm_plot = Plot("Weight norm per layer", style, log_y=False)
+        self.units_plot = Plot("Saturated or dead units per layer", style, log_y=False)
+        self.units_plot.setLabel("left", "fraction of units")
+        self.norm_plot = Plot("Weight norm ‖W‖ per layer", style, log_y=False)
         self.weights_plot = Plot("Weights of layer 1: percentiles", style, log_y=False)
         self.gradients_plot = Plot("Gradients of layer 1: percentiles", style, log_y=False)
         self.plots = (self.accuracy_plot, self.units_plot, self.ratio_plot, self.norm_plot,
@@ -100,21 +115,74 @@ class HealthPlots(QWidget):
         self.redraws = 0
 
     def _build_layout(self) -> None:
+        """A box choosing the page, then the pages (one shown), in a scroll area: a page
+        lower than its plots' least height scrolls rather than squeezing them."""
+        self.page_box = QComboBox()
+        self.page_box.addItems(PAGES)
+        self.page_box.currentIndexChanged.connect(self._page_chosen)
         inner = QWidget()
         layout = QVBoxLayout(inner)
         layout.setContentsMargins(4, 4, 4, 4)
-        for plot in self.plots[:4]:
-            layout.addWidget(self.keys[plot])
-            layout.addWidget(plot)
         chooser = QHBoxLayout()
-        chooser.addWidget(QLabel("Distributions of layer"))
-        chooser.addWidget(self.layer_box)
-        chooser.addStretch(1)
+        chooser.addWidget(QLabel("Show"))
+        chooser.addWidget(self.page_box, 1)
         layout.addLayout(chooser)
-        layout.addWidget(self.bands_key)
-        layout.addWidget(self.weights_plot)
-        layout.addWidget(self.gradients_plot)
+        self.pages: dict[str, QWidget] = {}
+        for name, plot in zip(PAGES[:4], self.plots[:4], strict=True):
+            self.pages[name] = self._page([self.keys[plot], plot])
+        layer_row = QWidget()
+        row = QHBoxLayout(layer_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Layer"))
+        row.addWidget(self.layer_box)
+        row.addStretch(1)
+        self.pages[PAGES[-1]] = self._page([layer_row, self.bands_key, self.weights_plot,
+                                            self.gradients_plot])
+        for page in self.pages.values():
+            layout.addWidget(page, 1)
         scrolled_into(self, inner)
+        self._page_chosen(0)
+
+    @staticmethod
+    def _page(widgets: list[QWidget]) -> QWidget:
+        """One page: its widgets one under another, the plots sharing the height there is.
+        A plot asks for no height of its own beyond its least (pyqtgraph's hint, 480 pixels,
+        made the scroll area lay each plot out taller than the dock)."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            if isinstance(widget, Plot):
+                widget.setSizePolicy(widget.sizePolicy().horizontalPolicy(),
+                                     QSizePolicy.Policy.Ignored)
+            layout.addWidget(widget, 1 if isinstance(widget, Plot) else 0)
+        return page
+
+    @Slot(int)
+    def _page_chosen(self, index: int) -> None:
+        for number, page in enumerate(self.pages.values()):
+            page.setVisible(number == index)
+
+    def _offer_accuracy(self, offered: bool) -> None:
+        """The accuracy page in the box, or greyed out (a regression): then the next page is
+        shown in its place."""
+        model = self.page_box.model()
+        assert isinstance(model, QStandardItemModel)  # a combo box's own model
+        item = model.item(PAGES.index(ACCURACY))
+        if item.isEnabled() == offered:
+            return
+        item.setEnabled(offered)
+        if not offered and self.page_box.currentText() == ACCURACY:
+            self.show_page(PAGES[PAGES.index(ACCURACY) + 1])
+
+    def show_page(self, name: str) -> None:
+        """Show the page called ``name`` (one of PAGES)."""
+        self.page_box.setCurrentIndex(PAGES.index(name))
+
+    def page_plots(self) -> list[Plot]:
+        """The plots of the page on show (the accuracy plot not, for a regression)."""
+        page = self.pages[self.page_box.currentText()]
+        return [plot for plot in self.plots if page.isAncestorOf(plot) and not plot.isHidden()]
 
     def sizeHint(self) -> QSize:
         return QSize(int(460 * self.style_.scale), int(600 * self.style_.scale))
@@ -178,15 +246,19 @@ class HealthPlots(QWidget):
     # ------------------------------------------------------------------ drawing
 
     def _draw_accuracy(self, snapshot: Snapshot) -> None:
+        """Accuracy in per cent, as the status line gives it (recorded as a fraction)."""
         plot = self.accuracy_plot
         plot.show_waiting(not snapshot.history)
-        train = plotted_series(snapshot, "accuracy", self.width())
+        if not snapshot.history:
+            plot.setYRange(0, 100, padding=0)
+        train = _percent(plotted_series(snapshot, "accuracy", self.width()))
         measured = train is not None and bool(np.isfinite(train.high).any())
         self.train_accuracy.show(train if measured else None, smooth=mini_batches(snapshot))
-        self.val_accuracy.show(plotted_series(snapshot, "val_accuracy", self.width()),
+        self.val_accuracy.show(_percent(plotted_series(snapshot, "val_accuracy", self.width())),
                                smooth=False)
-        # Regression has no accuracy: the plot gives its room to the others.
+        # Regression has no accuracy: its page says so, and is not the one shown.
         plot.setVisible(measured or not snapshot.history)
+        self._offer_accuracy(measured or not snapshot.history)
         if not snapshot.history:
             self.keys[plot].setText("")
         elif not measured:
@@ -217,7 +289,7 @@ class HealthPlots(QWidget):
         rule = notation.power_of_ten(-3)
         self.keys[self.ratio_plot].setText(
             legend_html(entries + [(CLIP_COLOUR, f"{rule}: rule of thumb")]) +
-            f"<br>|Δw| / |w| of each step: near {rule} is healthy, far above unstable, far below "
+            f"<br>‖Δw‖ / ‖w‖ of each step: near {rule} is healthy, far above unstable, far below "
             f"crawling.")
 
     def _draw_units(self, snapshot: Snapshot) -> None:
@@ -228,7 +300,7 @@ class HealthPlots(QWidget):
                  for n, c in enumerate(conditions, 1)]
         present = [c for c in ("saturated", "dead") if c in conditions]
         title = " or ".join(present).capitalize() if present else "Saturated or dead"
-        self.units_plot.title = f"{title} units per layer (fraction)"
+        self.units_plot.title = f"{title} units per layer"  # its axis: their fraction
         self.units_plot.getPlotItem().setTitle(self.units_plot.title)
         meanings = {"saturated": f"saturated: f′ below {SATURATION_FRACTION:.0%} of its largest "
                                  f"value, counted over the units and samples of the batch",
@@ -241,9 +313,10 @@ class HealthPlots(QWidget):
     def _draw_norms(self, snapshot: Snapshot) -> None:
         columns: list[str | None] = [f"weight_norm_{n}" for n in range(1, snapshot.depth + 1)]
         self._draw_layer_metric(snapshot, "norm", self.norm_plot, columns)
+        # ‖W‖, as the app writes a norm: "|" lets a line break after it ("|" / "W|").
         self.keys[self.norm_plot].setText(self._layer_entries(
-            snapshot, [f"layer {n}: |W|, weights and biases" for n in
-                       range(1, snapshot.depth + 1)]))
+            snapshot, [f"layer {n}" for n in range(1, snapshot.depth + 1)]) +
+            "<br>‖W‖ = √(Σ w²) over the layer's weights and biases.")
 
     def _draw_bands(self, snapshot: Snapshot) -> None:
         layer = max(1, self.layer_box.currentIndex() + 1)
@@ -266,3 +339,7 @@ class HealthPlots(QWidget):
         self.bands_key.setText(
             f"Faint: min to max; stronger: 10% to 90%; line: the median, of the layer's "
             f"weights w and of its gradients ∂E/∂w, recorded {every}.")
+
+
+def _percent(series: Series | None) -> Series | None:
+    return None if series is None else series.scaled(100.0)

@@ -64,7 +64,12 @@ class ManySeedsPanel(QWidget):
         self.never_curves = self.curves.plot(connect="finite")
         self.median_curve = self.curves.plot()
         self.chosen_curve = self.curves.plot()
-        self.target_line = pg.InfiniteLine(angle=0, movable=False)
+        # The target loss, named on the line; shown only with runs drawn against it (before,
+        # pyqtgraph's line at 0 stood at a loss of 1 on the log axis, whatever the target).
+        self.target_line = pg.InfiniteLine(angle=0, movable=False, label="target",
+                                           labelOpts={"position": 0.98, "anchors":
+                                                      [(1.0, 1.0), (1.0, 1.0)]})
+        self.target_line.setVisible(False)
         self.curves.addItem(self.target_line)
         self.bars = pg.BarGraphItem(x=[], height=[], width=1.0)
         self.never_bar = pg.BarGraphItem(x=[], height=[], width=1.0)
@@ -148,6 +153,7 @@ class ManySeedsPanel(QWidget):
             f"Steps to a loss below {result.spec.target_loss:g}"
         self.curves.show_waiting(empty)
         self.histogram.show_waiting(empty)
+        self.target_line.setVisible(not empty)
         if result is None or empty:
             for curve in (self.learnt_curves, self.never_curves, self.median_curve,
                           self.chosen_curve):
@@ -162,6 +168,7 @@ class ManySeedsPanel(QWidget):
         self.median_curve.setData(steps, result.median)
         target = result.spec.target_loss
         self.target_line.setValue(math.log10(target))
+        self.target_line.label.setFormat(f"target {target:g}")
         # At least a decade either side of the target: runs that all sit on one loss would
         # otherwise fill the axis with the ticks of a sliver of a decade.
         low, high = _loss_range(result.curves, target)
@@ -202,6 +209,8 @@ class ManySeedsPanel(QWidget):
         self.median_curve.setPen(pg.mkPen(style.foreground, width=3.0 * width))
         self.chosen_curve.setPen(pg.mkPen(style.accent, width=CHOSEN_WIDTH * width))
         self.target_line.setPen(pg.mkPen(style.muted, width=width, style=Qt.PenStyle.DashLine))
+        self.target_line.label.setFont(style.small_font)
+        self.target_line.label.setColor(style.foreground)
         self.bars.setOpts(brush=pg.mkBrush(BLUE), pen=pg.mkPen(style.background))
         self.never_bar.setOpts(brush=pg.mkBrush(VERMILLION), pen=pg.mkPen(style.background))
 

@@ -22,6 +22,7 @@ from .quiz_panel import QuizPanel
 from .style import Style
 
 HELD = "This phase's numbers are hidden until you answer."
+TRAINING = "Training: each step runs every phase above; pause for the last step's numbers."
 BEFORE = "The numbers before it, also on the network:"
 
 
@@ -63,6 +64,12 @@ class PhaseTrail:
     @property
     def at_newest(self) -> bool:
         return self.position == len(self.kept) - 1
+
+    @property
+    def can_go_back(self) -> bool:
+        """Whether an earlier phase of this iteration is kept (not after a whole step, nor
+        at an iteration's first phase)."""
+        return self.position > 0
 
     def back(self) -> Snapshot | None:
         """Show the previous kept phase; None if the first kept phase is shown."""
@@ -108,6 +115,7 @@ class CaptionPanel(QWidget):
         self.lines: tuple[str, ...] = ()  # the caption's lines as sim wrote them (plain text)
         self.marked_line: int | None = None  # the line marked as a quiz answer's worked line
         self._before = ""  # while a quiz question is up: the caption shown before it (HTML)
+        self.training_shown = False  # the strip and title say training plays (show_training)
         self.quiz = QuizPanel(style)
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -172,10 +180,23 @@ class CaptionPanel(QWidget):
         self.quiz.apply_style(style)
 
     def set_playing(self, playing: bool) -> None:
-        """While training plays the caption steps aside: the phase strip and the title stay,
-        the equations (of a phase long gone) and the Follow box are hidden."""
+        """While training plays the caption steps aside: the phase strip and the title stay
+        (`show_training` says what they mean then), the equations (of a phase long gone) and
+        the Follow box are hidden."""
         self.body_scroll.setVisible(not playing)
         self.follow_row.setVisible(not playing)
+
+    def show_training(self, snapshot: Snapshot | None) -> None:
+        """While training plays: the phases of a step (the newest ``snapshot``'s network; None
+        before the first), none of them marked, and a title saying that each step runs them
+        all. Said once: the snapshots of the same network that follow change nothing."""
+        strip = "" if snapshot is None else self._strip_html(snapshot, walking=False)
+        if self.training_shown and strip == self.strip.text():
+            return
+        self.training_shown = True
+        self.strip.setText(strip)
+        self.title.setText(escape(TRAINING))
+        self.captioned.emit()  # the strip may need more room than the one it replaced
 
     def needed_height(self, width: int, body_lines: int | None = None) -> int:
         """The height this panel needs, ``width`` pixels wide, to show its whole caption
@@ -235,6 +256,7 @@ class CaptionPanel(QWidget):
                       marked: Quantity | None = None) -> None:
         """Caption the snapshot's phase; ``walking``: it was reached phase by phase;
         ``marked``: a quiz's answer, whose worked line is marked."""
+        self.training_shown = False
         self.sample.setMaximum(max(1, snapshot.train_size))
         self.strip.setText(self._strip_html(snapshot, walking))
         text = explain.caption(snapshot, self.followed())
@@ -266,6 +288,7 @@ class CaptionPanel(QWidget):
     def show_question(self, snapshot: Snapshot) -> None:
         """The phase that ran, named and marked in the strip, while a quiz question about it
         is up: its numbers stay hidden, the caption of the phase before stays below."""
+        self.training_shown = False
         if self.lines:  # a caption shown, not the question's page: keep it below
             self._before = f"<br>{BEFORE}<br><b>{self.title.text()}</b><br>{self.body.text()}"
         self.strip.setText(self._strip_html(snapshot, True))

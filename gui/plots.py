@@ -248,7 +248,8 @@ class Plot(pg.PlotWidget):
         self.style_ = style
         self.steps, self.y_from_zero = steps, y_from_zero
         self.setMenuEnabled(False)
-        self.setLabel("bottom", "step")
+        if steps:  # any other x axis is named by the plot that knows what it shows
+            self.setLabel("bottom", "step")
         self.set_log_y(log_y)
         self.getPlotItem().setTitle(title)
         # In presentation mode the key stands in the plot, above its view, over a pale box.
@@ -296,11 +297,12 @@ class Plot(pg.PlotWidget):
             item.setTextPen(style.foreground)
             item.setPen(style.muted)
         # The axis titles at the ticks' size (pyqtgraph's own is 9 points whatever the scale).
+        # An axis keeps the look it is given for the titles set later without one: an axis
+        # with no title yet gets it too (a data plot names its y axis once the data come).
         for axis in ("left", "bottom"):
             item = self.getAxis(axis)
-            if item.labelText:
-                item.setLabel(item.labelText, item.labelUnits, color=style.foreground.name(),
-                              **{"font-size": f"{font.pointSizeF():.1f}pt"})
+            item.setLabel(item.labelText, item.labelUnits, color=style.foreground.name(),
+                          **{"font-size": f"{font.pointSizeF():.1f}pt"})
         self.least_height = round(MIN_LECTURE_PLOT_HEIGHT * style.scale) if style.presenting \
             else MIN_PLOT_HEIGHT
         self.setMinimumHeight(self.least_height)

@@ -402,19 +402,24 @@ SMALL_NETWORK_CAPTION_SHARE, CAPTION_SHARE = 50, 35
 SCROLLED_CAPTION_SHARE = 40
 SMALL_NETWORK_UNITS = 4  # units in a layer, at most, of a small network
 # Per cent of a slide's width the captions may take beside the canvas, where under it they
-# would scroll (the narrowest of these that shows them whole): a small, shallow network (at
-# most this many layers) reads well in the rest of the width at the whole height (under
-# XOR's whole chain rule, its 2-3-1 network would have had 185 of a 720-line slide's
-# pixels, squeezed flat).
+# would scroll (the narrowest of these that shows them whole): a network of at most
+# CAPTIONS_BESIDE_LAYERS layers of at most CAPTIONS_BESIDE_UNITS units reads well in the rest
+# of the width at the whole height (under XOR's whole chain rule, its 2-3-1 network would
+# have had 185 of a 720-line slide's pixels, squeezed flat; under batch-mini's, its 2-6-1
+# network a band of 250 of 1080).
 CAPTIONS_BESIDE_WIDTHS = (50, 57, 64)
-CAPTIONS_BESIDE_LAYERS = 3
+CAPTIONS_BESIDE_LAYERS, CAPTIONS_BESIDE_UNITS = 3, 8
 GLIMPSE_LINES = 2  # lines of a caption shown whole when not stepping phases
+
+
+def widest_layer(snapshot: Snapshot) -> int:
+    """The most units in a layer of the network, its inputs counted as a layer."""
+    return max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
 
 
 def small_network(snapshot: Snapshot) -> bool:
     """Whether a network is a worked example's: few units in every layer."""
-    widest = max([snapshot.layers[0].fan_in] + [layer.units for layer in snapshot.layers])
-    return widest <= SMALL_NETWORK_UNITS
+    return widest_layer(snapshot) <= SMALL_NETWORK_UNITS
 
 
 def caption_share(snapshot: Snapshot | None) -> int:
@@ -448,10 +453,7 @@ class CaptionRoom:
     def set_playing(self, playing: bool) -> None:
         self.playing = playing
         self.panel.set_playing(playing)
-        if playing:
-            self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
-        else:
-            self.fit()
+        self.fit()
 
     def _wanted(self, body_lines: int | None = None, width: int | None = None) -> int:
         """The dock's height that shows the panel's visible parts whole (of the caption's
@@ -470,9 +472,13 @@ class CaptionRoom:
     def fit(self) -> None:
         """Grow the dock to show the whole caption while phases are stepped, its first
         lines otherwise (never shrink it: the canvas above keeps its place from one phase to
-        the next). Captions put beside the canvas stay there until the next iteration's
-        first phase."""
-        if self.playing or not self.dock.isVisible() or self.dock.isFloating():
+        the next); while training plays, the strip and the title, whatever room they take
+        (the strip comes with the first snapshot, which may come after Play). Captions put
+        beside the canvas stay there until the next iteration's first phase."""
+        if not self.dock.isVisible() or self.dock.isFloating():
+            return
+        if self.playing:
+            self.host.resizeDocks([self.dock], [self._wanted()], Qt.Orientation.Vertical)
             return
         if self.lecture.beside is not None:  # beside the canvas: they have the whole height
             if not self._iteration_begins():
@@ -496,11 +502,11 @@ class CaptionRoom:
 
     def _put_beside(self) -> bool:
         """On a slide while phases are stepped, put a caption that would scroll under a
-        small network's canvas beside it, as narrow as it may be to show whole there (the
+        small, shallow network's canvas beside it, as narrow as it may be to show whole there (the
         canvas and the captions' dock are as high as the two stacked); True if it went
         there."""
         snapshot = self.shown()
-        if snapshot is None or not small_network(snapshot) or \
+        if snapshot is None or widest_layer(snapshot) > CAPTIONS_BESIDE_UNITS or \
                 len(snapshot.layers) > CAPTIONS_BESIDE_LAYERS or \
                 not self.lecture.may_put_captions_beside():
             return False

@@ -37,6 +37,7 @@ class RunController(QObject):
     compared = Signal(object)  # a new Snapshot of B
     playing_changed = Signal(bool)
     walking_changed = Signal(bool)  # said again when unchanged: the captions follow it
+    can_step_back_changed = Signal(bool)  # `can_step_back` changed
     run_started = Signal(int, int)  # a run of epochs: (the epoch it starts at, its target)
     run_progress = Signal(int)  # the epoch that run has reached
     run_finished = Signal()
@@ -72,6 +73,7 @@ class RunController(QObject):
         self.trail = PhaseTrail()  # A's phases of the current iteration, for stepping back
         self._playing = False
         self._walking = False  # the user is stepping phase by phase
+        self._could_step_back = False  # `can_step_back` as last said
         self._speed: float | None = None  # steps per second while playing; None: max
         self._epoch_target: int | None = None  # "run to epoch N" in progress
         self._run_token = 0  # names each run of epochs, for the worker's report of its end
@@ -112,6 +114,17 @@ class RunController(QObject):
     def snapshot(self) -> Snapshot | None:
         """The snapshot of A on show (a kept phase, after stepping back)."""
         return self.trail.shown
+
+    @property
+    def can_step_back(self) -> bool:
+        """Whether Step back has a phase to show: an earlier kept phase of this iteration."""
+        return self.trail.can_go_back
+
+    def _trail_moved(self) -> None:
+        """Say when Step back gains or loses a phase to go back to."""
+        if self.can_step_back != self._could_step_back:
+            self._could_step_back = self.can_step_back
+            self.can_step_back_changed.emit(self._could_step_back)
 
     @property
     def seen(self) -> int:
@@ -175,18 +188,23 @@ class RunController(QObject):
         self._set_walking(True)
         kept = self.trail.forward()
         if kept is not None:
+            self._trail_moved()
             self.shown.emit(kept)
         else:
             self.worker.step_phase()
 
     @Slot()
     def step_back(self) -> None:
-        """Show the previous phase of this iteration again (nothing is recomputed)."""
+        """Show the previous phase of this iteration again (nothing is recomputed); with none
+        kept (`can_step_back`), nothing changes."""
+        if not self.can_step_back:
+            return
         self.set_playing(False)
         self._set_walking(True)
         kept = self.trail.back()
-        if kept is not None:
-            self.shown.emit(kept)
+        assert kept is not None  # can_step_back: an earlier phase is kept
+        self._trail_moved()
+        self.shown.emit(kept)
 
     @Slot()
     def step_epoch(self) -> None:
@@ -374,6 +392,7 @@ class RunController(QObject):
             return
         self._seen, snapshot = newest
         self.trail.add(snapshot)
+        self._trail_moved()
         self.shown.emit(snapshot)
         self.received.emit(snapshot)
         if self._epoch_target is not None:  # the worker says when the run ends

@@ -78,7 +78,9 @@ class RunViews(QObject):
         self.canvas.set_snapshot(snapshot)
         self.pictures.data_panel.set_run_ended(snapshot.stop_event is not None)
         self.inspector.update_view(snapshot, self.canvas.selection, self.canvas.sample_row())
-        if self.run.walking or not self.run.playing:
+        if self.run.playing:
+            self.captions.show_training(snapshot)
+        else:
             self.captions.show_snapshot(snapshot, self.run.walking, self.quiz.marked_in(snapshot))
         self._show_paths(snapshot, wait=self.run.playing)
 
@@ -108,7 +110,9 @@ class RunViews(QObject):
     @Slot(bool)
     def _walking_changed(self, walking: bool) -> None:
         self.canvas.set_phase_view(walking)
-        if self.run.snapshot is not None:
+        if self.run.playing:
+            self.captions.show_training(self.run.snapshot)
+        elif self.run.snapshot is not None:
             self.captions.show_snapshot(self.run.snapshot, walking)
 
     @Slot()
@@ -156,8 +160,16 @@ class RunViews(QObject):
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:
-        if not playing and self.run.snapshot is not None:  # the last one shown may be skipped
-            self._show_paths(self.run.snapshot)
+        """Playing, the captions say so; paused, they caption the step on show again (the
+        last one may have come before the pause), and the paths follow it."""
+        snapshot = self.run.snapshot
+        if playing:
+            self.captions.show_training(snapshot)
+        elif snapshot is not None and self.captions.training_shown:
+            self.captions.show_snapshot(snapshot, self.run.walking,
+                                        self.quiz.marked_in(snapshot))
+        if not playing and snapshot is not None:  # the last one shown may be skipped
+            self._show_paths(snapshot)
 
     def _show_paths(self, snapshot: Snapshot | None, wait: bool = False) -> None:
         """The paths of the selected weight in ``snapshot`` for the followed sample; with

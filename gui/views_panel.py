@@ -9,6 +9,8 @@ paths against the step.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
@@ -37,12 +39,24 @@ PRINTED_SYMBOL = {"symbol": "d", "symbolSize": 14, "symbolBrush": None,
                   "symbolPen": pg.mkPen(PRINTED_PATH_COLOUR, width=2.5)}
 
 
-def path_name(view: LandscapeView, taker: str) -> str:
-    """The path's entry in the key: since when it is drawn, when its start was dropped."""
+def path_name(view: LandscapeView, taker: str) -> str | None:
+    """The path's entry in the key: since when it is drawn, if not from the run's start (its
+    start dropped, or the weights chosen later). None while the path is one point: the
+    weights now, under the dot that marks them (see `path_note`)."""
+    if len(view.path_steps) < 2:
+        return None
     name = f"the path the {taker} took"
-    if view.path_truncated and len(view.path_steps):
+    if view.path_steps[0] > 0:
         name += f" since step {int(view.path_steps[0]):,}"
     return name
+
+
+def path_note(view: LandscapeView, taker: str) -> str:
+    """What the key says of a path not drawn yet (one point, or none): where it will start."""
+    if path_name(view, taker) is not None or not len(view.path_steps):
+        return ""
+    return (f"The path is drawn from step {int(view.path_steps[0]):,} on, as training moves "
+            f"the {taker}.")
 
 
 def path_box(view: LandscapeView) -> QRectF | None:
@@ -140,6 +154,7 @@ class ViewsPanel(QTabWidget):
         self.landscape_plot.addItem(self.now)
         self.landscape_key = QLabel()
         self.landscape_key.setWordWrap(True)
+        self.landscape_key.setTextFormat(Qt.TextFormat.RichText)
         self.steps_plot = Plot("The weight, step by step", style, log_y=False)
         self.steps_path = self.steps_plot.plot(pen=pg.mkPen(PATH_COLOUR, width=2), symbol="o",
                                                symbolSize=8, symbolBrush=PATH_COLOUR,
@@ -169,8 +184,12 @@ class ViewsPanel(QTabWidget):
         layout.addWidget(self.landscape_key)
         layout.addWidget(self.landscape_plot, 3)
         layout.addWidget(self.steps_plot, 2)
+        self.no_plot = QWidget()  # holds the plot's room while there is none: the rest on top
+        layout.addWidget(self.no_plot, 3)
+        self.no_plot.setVisible(False)
         self.addTab(page, "Loss landscape")
         self._show_choice()
+        self._show_plot(False)
 
     def apply_style(self, style: Style) -> None:
         self.data_panel.apply_style(style)
@@ -239,6 +258,8 @@ class ViewsPanel(QTabWidget):
     def _changed(self) -> None:
         if not self.addresses:  # the worker sends no landscape for none: clear the old one
             self._draw_landscape(None, "")
+        else:  # the worker will send their landscape
+            self._show_plot(True)
         self._show_choice()
         self._announce()
 
@@ -267,7 +288,14 @@ class ViewsPanel(QTabWidget):
         self.clear_button.setEnabled(bool(self.addresses))
 
     def _show_choice_line(self) -> None:
-        self.choice.setVisible(not self.presenting or self.problem)
+        """At the desk always; on a slide, where the tab and the axis name the weight, only
+        to say why there is no landscape or that none is chosen."""
+        self.choice.setVisible(not self.presenting or self.problem or not self.addresses)
+
+    def _show_plot(self, shown: bool) -> None:
+        """The landscape's plot, or in its place an empty space (the choice line says why)."""
+        self.landscape_plot.setVisible(shown)
+        self.no_plot.setVisible(not shown)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -299,9 +327,14 @@ class ViewsPanel(QTabWidget):
                 self.choice.setText(notation.rich(problem))
             self.problem = bool(problem)
             self._show_choice_line()
+            # No weight, or none that has a landscape: no empty axes that name nothing
+            # (they read "step" over -0.4 to 0.4, the loss below 0); the line above says why.
+            # Weights chosen: the plot waits for their landscape.
+            self._show_plot(bool(self.addresses) and not problem)
             return
         self.problem = False
         self._show_choice_line()
+        self._show_plot(True)
         if view.v is None:
             self._draw_curve(view)
         else:
@@ -323,8 +356,10 @@ class ViewsPanel(QTabWidget):
         self.now.setData(*finite_points(np.array(view.current[:1]),
                                         np.array([view.current_loss])))
         entries = [(CURVE_COLOUR, f"loss {view.quantity} on the training set along this "
-                                  f"weight, the others fixed"),
-                   (PATH_COLOUR, path_name(view, "weight"))]
+                                  f"weight, the others fixed")]
+        path = path_name(view, "weight")
+        if path is not None:
+            entries.append((PATH_COLOUR, path))
         printed = bool(len(view.printed))
         if printed:
             entries.append((PRINTED_PATH_COLOUR, view.printed_label))
@@ -333,7 +368,12 @@ class ViewsPanel(QTabWidget):
                                                    view.path[:, 0]))
             self.steps_printed.setData(view.printed_steps.astype(float), view.printed.copy())
         self.steps_plot.setVisible(printed)
-        self.landscape_key.setText(legend_html(entries, keep_together=False))
+        self._show_key(entries, path_note(view, "weight"))
+
+    def _show_key(self, entries: list[tuple[str, str]], note: str) -> None:
+        """The key: what each colour drawn is, then a note (of a path not drawn yet)."""
+        lines = [legend_html(entries, keep_together=False)] if entries else []
+        self.landscape_key.setText("<br>".join(lines + ([html.escape(note)] if note else [])))
 
     def _label_loss_axis(self) -> None:
         """The curve's loss axis: on a slide, where the plot is low, its name alone (the key
@@ -347,7 +387,8 @@ class ViewsPanel(QTabWidget):
         self.curve.setData([], [])
         self.printed.setData([], [])
         self.steps_plot.setVisible(False)
-        self.landscape_key.setText(legend_html([(PATH_COLOUR, path_name(view, "weights"))]))
+        path = path_name(view, "weights")
+        self._show_key([] if path is None else [(PATH_COLOUR, path)], path_note(view, "weights"))
         first, second = view.addresses[:2]
         self.landscape_plot.setLabel("bottom", notation.rich(first.label()))
         self.landscape_plot.setLabel("left", notation.rich(second.label()))

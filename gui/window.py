@@ -402,6 +402,9 @@ class MainWindow(QMainWindow):
         run.walking_changed.connect(self.lecture_layout.set_walking)
         run.shown.connect(self._plots_on_slide)
         run.walking_changed.connect(self.caption_room.set_walking)
+        # Step back only while it has a phase to go back to (not after a whole step)
+        run.can_step_back_changed.connect(self.action("back").setEnabled)
+        self.action("back").setEnabled(run.can_step_back)
         self.motion.changed.connect(self.canvas.set_pulses)
         _application().installEventFilter(self.motion)  # a key press completes the motion
         self.action("reduced_motion").setChecked(self.motion.reduced)

@@ -41,6 +41,10 @@ class Series:
             high = np.fmax.reduceat(self.high, starts)
         return Series(self.steps[starts], low, high)
 
+    def scaled(self, factor: float) -> Series:
+        """The same points in another unit (a fraction as a percentage: ``factor`` 100)."""
+        return Series(self.steps, self.low * factor, self.high * factor)
+
     def trend(self, window: int) -> np.ndarray:
         """A centred moving average over ``window`` neighbouring points, one value per point.
 

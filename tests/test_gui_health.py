@@ -30,6 +30,9 @@ def test_the_health_view_shows_dead_units_rising_and_the_percentile_bands(make_w
     assert dead is not None and dead[-1] == recorded.high[-1] > recorded.low[0]
     assert "Dead units per layer" in health.units_plot.title
     assert not health.accuracy_plot.isVisible()  # regression: no accuracy
+    # ... its page greyed out in the box, the next one shown instead of an empty page
+    assert health.page_box.currentText() == "Saturated or dead units"
+    assert not health.page_box.model().item(0).isEnabled()
     assert health.rule_line.value() == np.log10(UPDATE_RATIO_RULE)
     bands = snapshot.distributions
     median = health.weight_bands.median
@@ -79,3 +82,38 @@ def test_the_activation_panel_shows_f_and_fprime_whole_at_a_small_screen(make_wi
         top_left = plot.mapTo(panel, plot.rect().topLeft())
         assert plot.isVisible() and plot.height() >= 100
         assert top_left.y() >= 0 and top_left.y() + plot.height() <= panel.height()
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1366, 768)])
+def test_every_health_page_shows_its_plots_whole_at_a_desk_size(make_window, qtbot, size):
+    """One page of plots at a time, each plot whole in the dock (six stacked plots were each
+    taller than it: at 1366x768 the accuracy plot's step axis lay below the fold); the
+    accuracy in per cent, as the status line gives it; the norm's key unbroken."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from gui.health_plots import PAGES
+
+    window = make_window(lessons.load_lesson(), size=size)  # XOR: a classification
+    window.health_dock.show()
+    window.health_dock.raise_()
+    window.run.worker.run_steps(5)
+    qtbot.waitUntil(lambda: window.health.snapshot is not None and
+                    window.health.snapshot.step == 5, timeout=10000)
+    health = window.health
+    scroll = health.findChild(QScrollArea)
+    for name in PAGES:
+        health.show_page(name)
+        qtbot.wait(100)
+        health.refresh_all()
+        plots = health.page_plots()
+        assert plots, name
+        assert scroll.verticalScrollBar().maximum() == 0, name  # nothing below the fold
+        for plot in plots:
+            top = plot.mapTo(health, plot.rect().topLeft()).y()
+            assert plot.isVisible() and plot.height() >= plot.minimumHeight(), name
+            assert top >= 0 and top + plot.height() <= health.height(), name
+    recorded = health.snapshot.history["accuracy"]
+    drawn = health.train_accuracy.line.yData
+    assert np.array_equal(drawn, 100.0 * recorded.high) and drawn.max() <= 100.0
+    norm_key = health.keys[health.norm_plot].text()
+    assert "‖W‖" in norm_key and "|" not in norm_key

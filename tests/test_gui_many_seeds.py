@@ -103,3 +103,24 @@ def test_the_panel_trains_the_seeds_again_with_its_settings(make_window, qtbot):
     qtbot.waitUntil(lambda: panel.result is None, timeout=20000)
     assert f"train {spiral.name} from 6 seeds" in panel.caption.text()
     assert window.many_seeds.token == token  # nothing asked of the training process
+
+
+def test_the_target_line_stands_at_the_target_named_and_only_with_runs_drawn(qtbot):
+    """Before any runs the dashed line stood at a loss of 1 (pyqtgraph's line at 0 on the log
+    axis), unnamed, while the target was 0.05."""
+    from gui.many_seeds import ManySeedsPanel
+    from gui.style import light_style
+
+    panel = ManySeedsPanel(light_style())
+    qtbot.addWidget(panel)
+    panel.resize(400, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_stale("XOR")
+    assert not panel.target_line.isVisible()
+    panel.show_result(many_seeds(small_lesson(), SPEC))
+    assert panel.target_line.isVisible()
+    assert panel.target_line.value() == math.log10(SPEC.target_loss)
+    assert panel.target_line.label.toPlainText() == "target 0.2"
+    panel.show_problem("too many weights")
+    assert not panel.target_line.isVisible()

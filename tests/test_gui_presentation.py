@@ -278,6 +278,19 @@ def test_xors_chain_rule_shows_whole_beside_its_network_on_a_slide(make_window, 
     assert window.views_dock.isVisible() and window.plots_dock.isVisible()
 
 
+def test_a_two_six_one_networks_walk_stands_its_caption_beside_it_on_a_slide(make_window,
+                                                                             qtbot):
+    # batch-mini's backward pass of a batch of 8 scrolls wherever it stands; under the canvas
+    # it left the 2-6-1 network a band a quarter of the slide high.
+    window = make_window(sim.load(LESSONS / "batch-mini.json"), size=(1280, 720))
+    present(qtbot, window)
+    walk(qtbot, window, BACKWARD_1)
+    canvas, dock = window.canvas, window.captions_dock
+    settled_height(qtbot, dock)
+    assert dock.geometry().left() > canvas.geometry().right()  # beside the canvas ...
+    assert canvas.height() >= dock.height() - 50  # ... which keeps the slide's height
+
+
 def test_off_again_after_the_captions_stood_beside_the_canvas_the_desk_returns(make_window,
                                                                             qtbot):
     window = make_window(lessons.load_lesson("xor.json"), size=(1280, 720))

@@ -146,3 +146,56 @@ def test_a_diverging_networks_huge_surface_is_left_to_pyqtgraphs_own_ranging(qtb
     qtbot.wait(50)
     (x0, x1), (y0, y1) = panel.landscape_plot.getPlotItem().getViewBox().viewRange()
     assert not any(math.isnan(number) for number in (x0, x1, y0, y1))
+
+
+def test_on_a_slide_the_data_plots_axis_titles_are_both_at_the_plots_size(make_window, qtbot):
+    """The y axis is named once the data come, after the slide's style was given: it takes
+    the style too (x₂ stayed at pyqtgraph's 9 points while x₁ was 24 pixels high)."""
+    window = make_window(sim.load(LESSONS / "xor.json"), size=(1920, 1080))
+    present(qtbot, window)
+    plot = window.views.data_panel.plot
+    qtbot.waitUntil(lambda: plot.getAxis("left").labelText != "", timeout=10000)
+    size = f"{window.style_.small_font.pointSizeF():.1f}pt"
+    for side in ("bottom", "left"):
+        assert plot.getAxis(side).labelStyle["font-size"] == size, side
+    assert float(size.removesuffix("pt")) * 96 / 72 >= 24  # readable from the back
+
+
+def test_the_landscape_shows_no_axes_before_a_weight_is_chosen_and_keys_only_what_it_draws(
+        qtbot):
+    """No weight: no plot (its empty axes read "step" and a negative loss). A weight chosen
+    after training began: its path is one point, under the dot of the weight now, so the key
+    says from when it will be drawn instead of naming a path; with more points it names it,
+    and since when."""
+    from gui.views_panel import LANDSCAPE_TAB, ViewsPanel
+    from sim import landscape, views
+    from sim.address import ParameterAddress
+
+    panel = ViewsPanel(light_style())
+    qtbot.addWidget(panel)
+    panel.resize(400, 600)
+    panel.setCurrentIndex(LANDSCAPE_TAB)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not panel.landscape_plot.isVisible() and panel.choice.isVisible()
+    assert "no weight" in panel.choice.text()
+    assert Plot("a plot of x", light_style(), log_y=False, steps=False).getAxis(
+        "bottom").labelText == ""  # only a plot over steps names its x axis "step"
+    trainer = sim.Trainer(sim.load(LESSONS / "xor.json"))
+    trainer.run(steps=5)
+    address = ParameterAddress(1, 0, 0)
+    panel.set_selected(address)
+    panel.use_selected()
+    trace = landscape.ParameterTrace([address])
+    trace.record(trainer.snapshot())  # chosen at step 5
+    panel.show_views(None, views.landscape_view(trainer, trace), "")
+    assert panel.landscape_plot.isVisible()
+    key = panel.landscape_key.text()
+    assert "the path the weight took" not in key and "from step 5 on" in key
+    trainer.run(steps=3)
+    trace.record(trainer.snapshot())
+    panel.show_views(None, views.landscape_view(trainer, trace), "")
+    key = panel.landscape_key.text()
+    assert "the path the weight took since step 5" in key.replace("&nbsp;", " ")
+    panel.clear()
+    assert not panel.landscape_plot.isVisible()
