@@ -107,28 +107,32 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes | None:
         if info.st_size > limit:
             return None
         # One read of the size the file has, and one byte more: the file may have grown.
-        chunks = [os.read(handle, info.st_size + 1)]
-        total = len(chunks[0])
-        while chunks[-1] and total <= limit:
-            chunks.append(os.read(handle, min(1 << 20, limit + 1 - total)))
-            total += len(chunks[-1])
-        return None if total > limit else chunks[0] if len(chunks) <= 2 else b"".join(chunks)
+        data, more = _read_up_to(handle, limit, info.st_size + 1)
+        return None if more else data
 
 
 def read_regular_head(path: str | os.PathLike, size: int) -> tuple[bytes, bool]:
     """The first ``size`` bytes of the regular file at ``path`` (all of it if it is shorter),
     and whether it holds more. OSError as ``read_regular``."""
     with _regular_file(path) as (handle, _):
-        chunks: list[bytes] = []
-        total = 0
-        while total <= size:  # a read may return less than asked: ask again until the end
-            chunk = os.read(handle, size + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        head = b"".join(chunks)
-        return head[:size], len(head) > size
+        return _read_up_to(handle, size, size + 1)
+
+
+def _read_up_to(handle: int, limit: int, first: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes from ``handle`` and whether it holds more: a first read of
+    ``first`` bytes, then reads of at most a megabyte (a read may return less than asked)
+    until the end or one byte past the limit."""
+    chunks: list[bytes] = []
+    total, ask = 0, first
+    while total <= limit:
+        chunk = os.read(handle, min(ask, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        ask = 1 << 20
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return data[:limit], total > limit
 
 
 # ---------------------------------------------------------------------------- writing
