@@ -21,7 +21,7 @@ import numpy as np
 import sim
 from sim import lessons, palette, paths
 from sim.address import ParameterAddress
-from sim.cli import at_least
+from sim.arguments import at_least
 from sim.experiment import network_kind, read_document
 from sim.files import WriteError, path_text, writable_target, write_atomic
 from sim.recurrent_experiment import RecurrentExperiment, parse_recurrent

@@ -25,6 +25,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import numpy as np
 
 from . import data, explain, neuron_maps, notation, paths, recurrent_cli
+from .arguments import at_least
 from .experiment import Experiment, load, save
 from .files import WriteError, path_text, same_file, writable_target, write_atomic
 from .held_out import WHY_ONCE, held_out_result
@@ -146,21 +147,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="also write each run's trained weights and biases")
     many.set_defaults(handler=_sweep)
     return parser
-
-
-def at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum``."""
-    def whole_number(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return whole_number
-
-
 
 
 # ---------------------------------------------------------------------------- commands
