@@ -217,10 +217,10 @@ class RunViews(QObject):
                 f"to go on.")
             return
         _, instead = explain.followed_row(snapshot, self.canvas.sample)  # a note, or ""
-        step = snapshot.step if snapshot.pass_updated else snapshot.step + 1
         # After a whole step its weights have moved on: the factors are the pass's own.
         before = ", with the weights before its update" if snapshot.pass_updated else ""
-        sample = f"sample {found.sample + 1} {instead}".rstrip() + f", step {step}'s pass{before}"
+        sample = f"sample {found.sample + 1} {instead}".rstrip() + \
+            f", step {snapshot.pass_step}'s pass{before}"
         share = "for this sample" if snapshot.batch_size == 1 else \
             f"for this sample (its share of the batch of {snapshot.batch_size})"
         self.paths_panel.show_paths(found, sample, share)

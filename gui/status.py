@@ -133,9 +133,9 @@ class RunStatus(QObject):
             return "loss —" if last is None else f"loss {last:.6g} (step {s.step})"
         loss = "? (quiz)" if self.held(s) else f"{s.loss:.6g}"
         if s.diverged and s.at_boundary and not s.pass_updated:  # the abandoned pass
-            return f"loss {loss} (step {s.step + 1}, diverged)"
+            return f"loss {loss} (step {s.pass_step}, diverged)"
         if not s.at_boundary:  # the next step's pass, walked so far
-            return f"loss {loss} (step {s.step + 1})"
+            return f"loss {loss} (step {s.pass_step})"
         return f"loss {loss}"
 
     def _fit(self) -> None:

@@ -106,15 +106,18 @@ def following(s: Snapshot, sample: int | None) -> str:
             f"losses).{augmented}")
 
 
+LEGEND_LINES = 2  # of `legend`: what the nodes show, and what the edges show
+
+
 def legend(s: Snapshot, sample: int | None, mode: str) -> tuple[str, str]:
-    """Two short lines for the canvas: whose numbers the nodes show, from which step's pass,
-    and what the edges show in colour mode ``mode`` (sim.palette.MODES). After a whole step
-    the nodes still show that step's pass, computed before its update, while the weights on
-    the edges are those after it: a forward pass checked by hand with them gives other
-    numbers, so the lines say so."""
+    """LEGEND_LINES short lines for the canvas: whose numbers the nodes show, from which
+    step's pass, and what the edges show in colour mode ``mode`` (sim.palette.MODES). After a
+    whole step the nodes still show that step's pass, computed before its update, while the
+    weights on the edges are those after it: a forward pass checked by hand with them gives
+    other numbers, so the lines say so."""
     n = s.batch()[0].shape[0]
     followed = sample_number(s, followed_row(s, sample)[0]) + 1
-    step = s.step if s.pass_updated else s.step + 1  # the step whose pass this is
+    step = s.pass_step
     who = f"sample {followed}" if n > 1 else f"sample {followed} (a batch of one)"
     when = " (before its update)" if s.pass_updated else ""
     edges = {"weight": f"weights after step {step}'s update" if s.pass_updated else

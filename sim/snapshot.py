@@ -178,6 +178,12 @@ class Snapshot:
     def diverged(self) -> bool:
         return self.stop_event is not None and self.stop_event.kind == "diverged"
 
+    @property
+    def pass_step(self) -> int:
+        """The step whose pass this is: the last one, once the parameters have taken its
+        update, else the next."""
+        return self.step if self.pass_updated else self.step + 1
+
     def weights_in_pass(self, number: int) -> tuple[np.ndarray, np.ndarray | None]:
         """W and b of a layer as the current pass used them (before its update, if taken)."""
         layer = self.layers[number - 1]
