@@ -62,8 +62,7 @@ def status_line(trainer: RecurrentTrainer) -> str:
     record = trainer.last_record
     if record is None:
         return f"step 0 of {trainer.experiment.name}: take a step"
-    epoch = epoch_text(trainer.epoch_count, trainer.sampler.batches_taken,
-                       trainer.sampler.steps_per_epoch)
+    epoch = epoch_text(trainer.epoch_count, trainer.batches_taken, trainer.steps_per_epoch)
     parts = [f"step {trainer.step_count}", epoch,
              f"loss {record.loss:.4g}"]
     if math.isfinite(record.accuracy):

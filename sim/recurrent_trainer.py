@@ -139,6 +139,15 @@ class RecurrentTrainer:
         return self.sampler.epoch_count
 
     @property
+    def batches_taken(self) -> int:
+        """Batches of the epoch in progress already trained on (0 at an epoch's start)."""
+        return self.sampler.batches_taken
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.sampler.steps_per_epoch
+
+    @property
     def last_record(self) -> StepRecord | None:
         return self.records[-1] if self.records else None
 
