@@ -64,7 +64,6 @@ LABEL_GAP = 2  # pixels between two labels, or a label and a node
 BESIDE_UNITS = 4  # a column of at most this many units may print its values beside them
 WIDE_NODE_VALUE = "δ −0.0001234"  # as wide as a node's number gets (sim.notation.number)
 HEADER_TOP = 18  # the layers' headers start this far down
-NOTE_LINES = 2  # the legend's note: whose numbers the nodes show, and what the edges show
 
 
 class NodePictures(Protocol):
@@ -983,8 +982,8 @@ class NetworkCanvas(QWidget):
     def legend_band(self) -> float:
         """How high the colour legend reaches from the canvas's bottom: its bar, its numbers
         and, if drawn, its note."""
-        return canvas_legend.legend_band(self.style_, self._texts,
-                                         NOTE_LINES if self.legend_notes() else 0, self.width())
+        lines = explain.LEGEND_LINES if self.legend_notes() else 0
+        return canvas_legend.legend_band(self.style_, self._texts, lines, self.width())
 
     def _draw_legend(self, painter: QPainter, scale: palette.Scale) -> None:
         """The colour bar with its numbers and title, bottom left."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 from sim import palette
 from sim.events import Event
@@ -38,11 +38,23 @@ def title_beside(style: Style, texts: Texts, canvas_width: float) -> bool:
     scale; if not, it goes under the bar, which then may take the canvas's width (beside a
     slide's caption a bar of 40 % of the canvas crammed its numbers, the title over them).
     Decided by the widest title, so that the network does not move when the title changes."""
-    metrics = texts.metrics(style.label_font)
-    note = palette.scale_note(palette.Scale("log", 1.0), fixed=True)
-    widest = max(metrics.horizontalAdvance(title + note) for title in palette.MODE_TITLES.values())
     bar = min(LEGEND_BAR_WIDTH * style.scale, canvas_width * 0.4)
-    return (LEGEND_LEFT + LEGEND_TITLE_GAP) * style.scale + bar + widest <= canvas_width - 2
+    return (LEGEND_LEFT + LEGEND_TITLE_GAP) * style.scale + bar + \
+        _widest_title(texts, style.label_font) <= canvas_width - 2
+
+
+_WIDEST_TITLES: dict[str, float] = {}  # by the font's key: a paint asks several times
+
+
+def _widest_title(texts: Texts, font: QFont) -> float:
+    """How wide the widest title is in ``font``: any mode's, on a log scale, fixed."""
+    key = texts.font_key(font)
+    if key not in _WIDEST_TITLES:
+        metrics = texts.metrics(font)
+        note = palette.scale_note(palette.Scale("log", 1.0), fixed=True)
+        _WIDEST_TITLES[key] = max(metrics.horizontalAdvance(title + note)
+                                  for title in palette.MODE_TITLES.values())
+    return _WIDEST_TITLES[key]
 
 
 def _title_line(style: Style, texts: Texts) -> float:
